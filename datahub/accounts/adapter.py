@@ -1,0 +1,34 @@
+"""django-allauth adapters: no self sign-up; first TOTP enrolment right after the password step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.utils import is_mfa_enabled
+from django.http import HttpRequest
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # Accounts are created by a local administrator or the hub operator, never by sign-up.
+        return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        # A person who just gave his password and has no second factor yet is sent to enrol one
+        # (see RequireSecondFactorMiddleware); asking the password again there adds nothing.
+        # Changing or removing an existing second factor still asks for it.
+        request = self.request or context.request
+        user = getattr(request, "user", None)
+        if app == "allauth.mfa" and user is not None and user.is_authenticated:
+            return bool(is_mfa_enabled(user)) and bool(
+                super().is_reauthentication_required(app=app, **kwargs)
+            )
+        return bool(super().is_reauthentication_required(app=app, **kwargs))
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def get_totp_label(self, user: Any) -> str:
+        return str(user.email)

@@ -1,0 +1,34 @@
+"""The e-mail a new person gets: a link to choose his password (allauth's reset-password link)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+
+def password_link(user: Any) -> str:
+    key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
+    path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+    return settings.BASE_URL + path.replace("UID-KEY", key)
+
+
+def send_invitation(user: Any, institution: Any, invited_by: Any) -> None:
+    """Invite ``user`` in his own language to set a password and log in."""
+    context = {
+        "user": user,
+        "institution": institution,
+        "invited_by": invited_by,
+        "link": password_link(user),
+        "login_url": settings.BASE_URL + reverse("account_login"),
+    }
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        body = render_to_string("accounts/email/invitation.txt", context)
+    send_mail(subject, body, None, [user.email])

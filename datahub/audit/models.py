@@ -1,0 +1,101 @@
+"""The audit log (in the spirit of NEN 7513): who did what, for which institution, when, from where.
+
+Rows are only ever added. ``save`` refuses to change a stored row, the queryset refuses bulk
+updates and deletes, and database triggers (see the migration) refuse UPDATE and DELETE even
+from outside Django.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an audit record."""
+
+
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("The audit log is append-only")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("The audit log is append-only")
+
+    def for_institution(self, institution: Any) -> AuditQuerySet:
+        return self.filter(institution=institution)
+
+
+class Action(models.TextChoices):
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logged out")
+    SECOND_FACTOR_FAILED = "mfa_failed", _("Wrong second-factor code")
+    SECOND_FACTOR_ADDED = "mfa_added", _("Second factor enrolled")
+    SECOND_FACTOR_REMOVED = "mfa_removed", _("Second factor removed")
+    VIEW = "view", _("Viewed")
+    EXPORT = "export", _("Exported")
+    DOWNLOAD = "download", _("Downloaded")
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+    DELETE = "delete", _("Deleted")
+    FORWARD = "forward", _("Forwarded")
+    DENIED = "denied", _("Access refused")
+
+
+class AuditEvent(models.Model):
+    timestamp = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # A copy of the login name: the log must stay readable whatever happens to the account.
+    actor_label = models.CharField(_("person"), max_length=254, blank=True)
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    processor = models.ForeignKey(
+        "institutions.Processor",
+        verbose_name=_("processor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects: ClassVar[AuditQuerySet] = AuditQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-timestamp", "-id"]
+        indexes = [models.Index(fields=["institution", "-timestamp"])]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("The audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("The audit log is append-only")

@@ -1,0 +1,61 @@
+"""The one function every feature calls to write the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from datahub.audit.models import Action, AuditEvent
+
+
+def client_address(request: HttpRequest | None) -> str | None:
+    """The address the request came from (the proxy's, unless the hub sits behind a trusted one)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+#: Default of ``record(institution=...)``: the institution the request is working for.
+FROM_REQUEST: Any = object()
+
+
+def record(
+    action: Action | str,
+    *,
+    actor: Any = None,
+    institution: Any = FROM_REQUEST,
+    processor: Any = None,
+    obj: models.Model | None = None,
+    description: str = "",
+    request: HttpRequest | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event: ``record(Action.VIEW, actor=user, institution=inst, obj=delivery)``.
+
+    The actor defaults to the request's user and the institution to the request's current one;
+    pass ``institution=None`` for events of a person's account rather than of an institution.
+    """
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    if institution is FROM_REQUEST:
+        institution = getattr(request, "institution", None) if request is not None else None
+    return AuditEvent.objects.create(
+        action=str(action),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_actor_label(actor),
+        institution=institution,
+        processor=processor,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        description=description[:300],
+        ip_address=client_address(request),
+        detail=detail or {},
+    )
+
+
+def _actor_label(actor: Any) -> str:
+    if actor is None:
+        return ""
+    return str(getattr(actor, "email", "") or actor)[:254]

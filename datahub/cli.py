@@ -1,0 +1,31 @@
+"""The ``datahub`` command.
+
+``datahub validate`` runs the validation engine without Django, so a hospital can check a file
+offline. Every other sub-command is a Django management command of the hub (``serve``, ``worker``,
+``demo``, ``demo-code``, ``migrate``, ...); ``datahub help`` lists them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "validate":
+        from datahub.validation.cli import main as validate_main
+
+        return validate_main(args[1:])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "datahub.settings")
+    from django.core.management import execute_from_command_line
+
+    # Management commands are named with underscores; accept the dashed spelling too.
+    if args and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["datahub", *args])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Managing the people of an institution. Only a local administrator of that institution may.
+
+Every function checks the acting person's rights itself (a view cannot forget) and writes the
+audit log. Refusals raise :class:`PeopleError` with a message for the user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from datahub.accounts.invitations import send_invitation
+from datahub.audit.models import Action
+from datahub.audit.services import record
+from datahub.institutions.models import Institution, Membership, Role
+
+
+class PeopleError(Exception):
+    """A refused change to the people of an institution; ``str()`` is the user's message."""
+
+
+def require_local_admin(actor: Any, institution: Institution) -> Membership:
+    membership = (
+        Membership.objects.for_institution(institution)
+        .filter(user=actor, is_active=True, role=Role.LOCAL_ADMIN)
+        .first()
+    )
+    if membership is None:
+        raise PeopleError(_("Only a local administrator of this institution may do this."))
+    return membership
+
+
+def people_of(institution: Institution) -> Any:
+    return (
+        Membership.objects.for_institution(institution)
+        .select_related("user")
+        .order_by("-is_active", "user__email")
+    )
+
+
+def membership_of(institution: Institution, membership_id: int) -> Membership | None:
+    """One membership of this institution, or None: ids of other institutions are not found."""
+    return (
+        Membership.objects.for_institution(institution)
+        .select_related("user")
+        .filter(pk=membership_id)
+        .first()
+    )
+
+
+@transaction.atomic
+def add_person(
+    *,
+    actor: Any,
+    institution: Institution,
+    email: str,
+    full_name: str,
+    role: str,
+    request: HttpRequest | None = None,
+) -> Membership:
+    """Give a person a role at the institution, creating his account if he has none yet."""
+    require_local_admin(actor, institution)
+    _check_role(role)
+    user_model = get_user_model()
+    email = email.strip().lower()
+    user = user_model.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = user_model.objects.create_user(email=email, full_name=full_name.strip())
+        created_account = True
+    else:
+        created_account = False
+        if not user.is_active:
+            raise PeopleError(_("This account has been disabled; ask the hub operator."))
+    if Membership.objects.for_institution(institution).filter(user=user).exists():
+        raise PeopleError(_("This person already has a role at this institution."))
+    membership = Membership.objects.create(user=user, institution=institution, role=role)
+    if created_account:
+        transaction.on_commit(lambda: send_invitation(user, institution, actor))
+    record(
+        Action.CREATE,
+        actor=actor,
+        institution=institution,
+        obj=membership,
+        description=f"{email}: {role}",
+        request=request,
+        detail={"email": email, "role": role, "new_account": created_account},
+    )
+    return membership
+
+
+@transaction.atomic
+def change_role(
+    *, actor: Any, membership: Membership, role: str, request: HttpRequest | None = None
+) -> Membership:
+    institution = membership.institution
+    require_local_admin(actor, institution)
+    _check_role(role)
+    if membership.user_id == actor.pk and role != Role.LOCAL_ADMIN:
+        _require_other_local_admin(membership)
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    record(
+        Action.CHANGE,
+        actor=actor,
+        institution=institution,
+        obj=membership,
+        description=f"{membership.user.email}: {old} -> {role}",
+        request=request,
+        detail={"email": membership.user.email, "from": old, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def set_active(
+    *, actor: Any, membership: Membership, active: bool, request: HttpRequest | None = None
+) -> Membership:
+    """Deactivate (or reactivate) a person's access to this institution."""
+    institution = membership.institution
+    require_local_admin(actor, institution)
+    if not active and membership.user_id == actor.pk:
+        raise PeopleError(_("You cannot deactivate yourself."))
+    membership.is_active = active
+    membership.save(update_fields=["is_active"])
+    record(
+        Action.CHANGE,
+        actor=actor,
+        institution=institution,
+        obj=membership,
+        description=f"{membership.user.email}: {'activated' if active else 'deactivated'}",
+        request=request,
+        detail={"email": membership.user.email, "active": active},
+    )
+    return membership
+
+
+def _check_role(role: str) -> None:
+    if role not in Role.values:
+        raise PeopleError(_("Unknown role."))
+
+
+def _require_other_local_admin(membership: Membership) -> None:
+    others = (
+        Membership.objects.for_institution(membership.institution)
+        .filter(role=Role.LOCAL_ADMIN, is_active=True)
+        .exclude(pk=membership.pk)
+    )
+    if not others.exists():
+        raise PeopleError(_("An institution keeps at least one local administrator."))

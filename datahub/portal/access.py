@@ -1,0 +1,76 @@
+"""Who may open which page. Every portal view is wrapped in exactly one of these decorators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from datahub.accounts.models import User
+from datahub.audit.models import Action
+from datahub.audit.services import record
+from datahub.institutions.models import DELIVERY_ROLES, ProcessorMembership, Role
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def deny(request: HttpRequest, reason: str) -> PermissionDenied:
+    """Log a refused attempt and return the exception to raise."""
+    record(Action.DENIED, request=request, description=reason[:300], detail={"path": request.path})
+    return PermissionDenied(reason)
+
+
+def member_required(roles: Iterable[str] = DELIVERY_ROLES) -> Callable[[View], View]:
+    """The current institution's member with one of ``roles``; sets ``request.institution``."""
+    allowed = frozenset(roles)
+
+    def decorator(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = getattr(request, "membership", None)
+            if membership is None or membership.role not in allowed:
+                raise deny(request, "not a member with the required role")
+            return view(request, *args, **kwargs)
+
+        return cast(View, wrapped)
+
+    return decorator
+
+
+local_admin_required = member_required({Role.LOCAL_ADMIN})
+clinician_required = member_required({Role.CLINICIAN})
+
+
+def operator_required(view: View) -> View:
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not getattr(request.user, "is_hub_operator", False):
+            raise deny(request, "not a hub operator")
+        return view(request, *args, **kwargs)
+
+    return cast(View, wrapped)
+
+
+def processor_required(view: View) -> View:
+    """A member of a processor organisation; sets ``request.processor``."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = (
+            ProcessorMembership.objects.filter(user=cast(User, request.user), is_active=True)
+            .select_related("processor")
+            .first()
+        )
+        if membership is None:
+            raise deny(request, "not a member of a processor")
+        request.processor = membership.processor  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return cast(View, wrapped)

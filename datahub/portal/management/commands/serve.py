@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve the portal (waitress) with an embedded background worker."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Run no embedded worker (run `datahub worker`).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        import waitress
+
+        from datahub.wsgi import application
+
+        supervisor = None if options["no_worker"] else WorkerSupervisor()
+        if supervisor:
+            supervisor.start()
+        self.stdout.write(f"Datahub at http://{options['host']}:{options['port']}/ (Ctrl+C stops)")
+        try:
+            waitress.serve(
+                application,
+                host=options["host"],
+                port=options["port"],
+                threads=options["threads"],
+                max_request_body_size=getattr(settings, "MAX_REQUEST_BYTES", 2**31),
+                ident="datahub",
+            )
+        finally:
+            if supervisor:
+                supervisor.stop()
+
+
+class WorkerSupervisor:
+    """Keeps one `datahub worker` process running beside the web server, restarting it if it dies.
+
+    The worker is a separate process so that a crash in a task cannot take the portal down, and
+    a killed worker's unfinished work is picked up again (see the deliveries' recovery).
+    """
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="worker-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._process = subprocess.Popen([sys.executable, "-m", "datahub.cli", "worker"])
+            while self._process.poll() is None and not self._stopping.is_set():
+                time.sleep(0.5)
+            if not self._stopping.is_set():
+                time.sleep(1)  # a worker that died is started again after a pause

@@ -1,0 +1,33 @@
+"""The local administrator reads his institution's audit log; reading it is logged too."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.audit.services import record
+from datahub.portal.access import local_admin_required
+from datahub.portal.forms import AuditFilterForm
+from datahub.portal.http import InstitutionRequest
+
+PAGE_SIZE = 50
+
+
+@local_admin_required
+def audit_log(request: InstitutionRequest) -> HttpResponse:
+    institution = request.institution
+    form = AuditFilterForm(request.GET or None)
+    # The institution's own events, and account events (logins) of its people.
+    events = AuditEvent.objects.filter(
+        Q(institution=institution)
+        | Q(institution__isnull=True, actor__memberships__institution=institution)
+    ).distinct()
+    if form.is_valid() and form.cleaned_data["action"]:
+        events = events.filter(action=form.cleaned_data["action"])
+    # Logged before reading, so that this viewing is part of what is shown.
+    record(Action.VIEW, request=request, description="audit log", detail=dict(request.GET.items()))
+    page = Paginator(events.select_related("actor"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/audit_log.html", {"page": page, "form": form})

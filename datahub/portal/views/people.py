@@ -1,0 +1,87 @@
+"""The local administrator's pages for the people of his own institution."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from datahub.institutions import services
+from datahub.institutions.models import Membership
+from datahub.portal.access import deny, local_admin_required
+from datahub.portal.forms import AddPersonForm, ChangePersonForm
+from datahub.portal.http import InstitutionRequest
+
+
+@local_admin_required
+def people(request: InstitutionRequest) -> HttpResponse:
+    memberships = services.people_of(request.institution)
+    return render(request, "portal/people/list.html", {"memberships": memberships})
+
+
+@local_admin_required
+def person_add(request: InstitutionRequest) -> HttpResponse:
+    form = AddPersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.add_person(
+                actor=request.user,
+                institution=request.institution,
+                request=request,
+                **form.cleaned_data,
+            )
+        except services.PeopleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("%(email)s now has access.") % {"email": membership.user.email}
+            )
+            return redirect("portal:people")
+    return render(request, "portal/people/add.html", {"form": form})
+
+
+@local_admin_required
+def person_edit(request: InstitutionRequest, membership_id: int) -> HttpResponse:
+    membership = _own_membership(request, membership_id)
+    form = ChangePersonForm(request.POST or None, initial={"role": membership.role})
+    if request.method == "POST" and _apply_change(request, membership, form):
+        messages.success(request, _("The change has been saved."))
+        return redirect("portal:people")
+    return render(request, "portal/people/edit.html", {"form": form, "membership": membership})
+
+
+def _apply_change(
+    request: InstitutionRequest, membership: Membership, form: ChangePersonForm
+) -> bool:
+    """Carry out the posted change; False (with the reason on the form) when refused."""
+    action = request.POST.get("action")
+    try:
+        if action in {"deactivate", "activate"}:
+            services.set_active(
+                actor=request.user,
+                membership=membership,
+                active=action == "activate",
+                request=request,
+            )
+            return True
+        if form.is_valid():
+            services.change_role(
+                actor=request.user,
+                membership=membership,
+                role=form.cleaned_data["role"],
+                request=request,
+            )
+            return True
+    except services.PeopleError as exc:
+        form.add_error(None, str(exc))
+    return False
+
+
+def _own_membership(request: InstitutionRequest, membership_id: int) -> Membership:
+    membership = services.membership_of(request.institution, membership_id)
+    if membership is None:
+        # Another institution's id (or none at all): not found, and the attempt is logged.
+        deny(request, f"membership {membership_id} is not of this institution")
+        raise Http404
+    return membership

@@ -1,0 +1,127 @@
+"""The portal's menu pages. Pages whose feature is still being built say so plainly."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from datahub.institutions.middleware import SESSION_KEY
+from datahub.institutions.models import DELIVERY_ROLES, ProcessorMembership, Role
+from datahub.portal.access import (
+    clinician_required,
+    member_required,
+    operator_required,
+    processor_required,
+)
+from datahub.portal.http import PortalRequest
+
+
+@login_required
+def home(request: PortalRequest) -> HttpResponse:
+    """Send each person to the first page of his role."""
+    membership = request.membership
+    if membership is not None and membership.role in DELIVERY_ROLES:
+        return redirect("portal:overview")
+    if membership is not None and membership.role == Role.CLINICIAN:
+        return redirect("portal:entry")
+    if request.user.is_hub_operator:
+        return redirect("portal:operator_home")
+    if ProcessorMembership.objects.filter(user=request.user, is_active=True).exists():
+        return redirect("portal:processor_home")
+    return render(request, "portal/no_role.html", status=403)
+
+
+def _coming(request: PortalRequest, title: str, text: str) -> HttpResponse:
+    return render(request, "portal/coming.html", {"title": title, "text": text})
+
+
+@member_required()
+def overview(request: PortalRequest) -> HttpResponse:
+    return _coming(
+        request,
+        _("Overview"),
+        _(
+            "Here you will see your missing deliveries, upcoming deliveries and rejected or "
+            "erroneous deliveries at a glance."
+        ),
+    )
+
+
+@member_required()
+def delivered(request: PortalRequest) -> HttpResponse:
+    return _coming(
+        request,
+        _("Delivered"),
+        _("Here you will find every delivery of your institution, with filters and reports."),
+    )
+
+
+@member_required()
+def expected(request: PortalRequest) -> HttpResponse:
+    return _coming(
+        request,
+        _("Expected"),
+        _("Here you will see the deliveries expected from your institution and their deadlines."),
+    )
+
+
+@member_required()
+def upload(request: PortalRequest) -> HttpResponse:
+    return _coming(
+        request,
+        _("Deliver files"),
+        _("Here you will deliver CSV and XML files and see every check on them."),
+    )
+
+
+@member_required()
+def forwarding(request: PortalRequest) -> HttpResponse:
+    return _coming(
+        request,
+        _("Data recipients"),
+        _(
+            "Here you will see which processors receive your institution's data per registry, "
+            "and what was forwarded to whom and when."
+        ),
+    )
+
+
+@clinician_required
+def entry(request: PortalRequest) -> HttpResponse:
+    return _coming(
+        request,
+        _("Entry portal"),
+        _("Here clinicians will enter operations one at a time, checked as they type."),
+    )
+
+
+@operator_required
+def operator_home(request: PortalRequest) -> HttpResponse:
+    return _coming(
+        request,
+        _("Hub management"),
+        _("Here the hub operator will manage registries, dictionaries and participation."),
+    )
+
+
+@processor_required
+def processor_home(request: PortalRequest) -> HttpResponse:
+    return _coming(
+        request,
+        _("Processor"),
+        _("Processors fetch the data forwarded to them through the API."),
+    )
+
+
+@require_POST
+@login_required
+def switch_institution(request: PortalRequest) -> HttpResponse:
+    """Work for another of one's own institutions; an id not among them is ignored."""
+    chosen = request.POST.get("institution", "")
+    own = request.user.memberships.filter(is_active=True, institution_id=chosen)
+    if chosen.isdigit() and own.exists():
+        request.session[SESSION_KEY] = int(chosen)
+    return redirect("portal:home")

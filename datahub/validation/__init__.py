@@ -1,0 +1,1 @@
+"""The validation engine (framework-free). Being built; see issue 4."""

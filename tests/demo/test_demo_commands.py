@@ -1,0 +1,56 @@
+"""`datahub demo` and `datahub demo-code`: a newcomer can log in; refused outside demo mode."""
+
+from __future__ import annotations
+
+import time
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from datahub.accounts.totp import DEMO_TOTP_SECRET, code_for_secret
+from datahub.institutions.models import Institution, Membership, Processor
+
+
+def _run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_loads_every_role_and_prints_the_logins(db, settings):
+    settings.DEMO = True
+    output = _run("demo")
+    assert "beheerder@noorderlicht.example" in output
+    assert "datahub-demo-2026" in output
+    assert Institution.objects.count() == 2
+    assert Processor.objects.count() == 2
+    roles = set(Membership.objects.unscoped().values_list("role", flat=True))
+    assert roles == {"aanleveraar", "lokaal_beheerder", "arts"}
+    assert get_user_model().objects.filter(is_hub_operator=True).count() == 1
+
+
+def test_the_demo_is_idempotent(db, settings):
+    settings.DEMO = True
+    _run("demo")
+    counts = (get_user_model().objects.count(), Membership.objects.unscoped().count())
+    _run("demo")
+    assert (get_user_model().objects.count(), Membership.objects.unscoped().count()) == counts
+
+
+def test_demo_code_prints_the_current_totp_code(db, settings):
+    settings.DEMO = True
+    _run("demo")
+    before = code_for_secret(DEMO_TOTP_SECRET, time.time())
+    printed = _run("demo_code", "arts@noorderlicht.example").strip()
+    after = code_for_secret(DEMO_TOTP_SECRET, time.time())
+    assert printed in {before, after}
+
+
+@pytest.mark.parametrize("command", [("demo",), ("demo_code", "arts@noorderlicht.example")])
+def test_demo_commands_are_refused_outside_demo_and_debug_mode(db, settings, command):
+    settings.DEMO = False
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="demo mode"):
+        _run(*command)

@@ -1,0 +1,115 @@
+"""The local administrator manages the people of his own institution, and only those."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.urls import reverse
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.institutions.models import Membership, Role
+from tests.conftest import logged_in
+
+
+def test_the_people_page_lists_only_the_own_institution(local_admin, submitter, outsider):
+    page = logged_in(local_admin).get(reverse("portal:people")).content.decode()
+    assert submitter.email in page
+    assert local_admin.email in page
+    assert outsider.email not in page
+
+
+def test_adding_a_new_person_creates_the_account_and_sends_an_invitation(
+    local_admin, institution, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in(local_admin).post(
+            reverse("portal:person_add"),
+            {"full_name": "Nieuwe Collega", "email": "New@A.example", "role": Role.SUBMITTER},
+        )
+    assert response.status_code == 302
+    membership = Membership.objects.for_institution(institution).get(user__email="new@a.example")
+    assert membership.role == Role.SUBMITTER
+    assert not membership.user.has_usable_password()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["new@a.example"]
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+    event = AuditEvent.objects.get(action=Action.CREATE)
+    assert event.institution == institution and event.actor == local_admin
+
+
+def test_adding_someone_who_already_has_a_role_is_refused_with_a_message(local_admin, submitter):
+    response = logged_in(local_admin).post(
+        reverse("portal:person_add"),
+        {"full_name": "Alice", "email": submitter.email, "role": Role.LOCAL_ADMIN},
+    )
+    assert response.status_code == 200
+    assert "heeft al een rol" in response.content.decode()
+    assert Membership.objects.unscoped().get(user=submitter).role == Role.SUBMITTER
+
+
+def test_a_person_of_another_institution_can_be_given_a_role_here_too(
+    local_admin, outsider, institution
+):
+    logged_in(local_admin).post(
+        reverse("portal:person_add"),
+        {"full_name": "Charlie", "email": outsider.email, "role": Role.SUBMITTER},
+    )
+    assert Membership.objects.for_institution(institution).filter(user=outsider).exists()
+    assert get_user_model().objects.filter(email=outsider.email).count() == 1
+
+
+def test_changing_a_role_is_saved_and_logged(local_admin, submitter):
+    membership = Membership.objects.unscoped().get(user=submitter)
+    response = logged_in(local_admin).post(
+        reverse("portal:person_edit", args=[membership.pk]),
+        {"action": "role", "role": Role.LOCAL_ADMIN},
+    )
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.role == Role.LOCAL_ADMIN
+    event = AuditEvent.objects.get(action=Action.CHANGE)
+    assert event.detail == {
+        "email": submitter.email,
+        "from": "aanleveraar",
+        "to": "lokaal_beheerder",
+    }
+
+
+def test_a_deactivated_person_loses_access_to_the_institution(local_admin, submitter):
+    membership = Membership.objects.unscoped().get(user=submitter)
+    logged_in(local_admin).post(
+        reverse("portal:person_edit", args=[membership.pk]), {"action": "deactivate"}
+    )
+    membership.refresh_from_db()
+    assert not membership.is_active
+    assert logged_in(submitter).get(reverse("portal:overview")).status_code == 403
+
+
+def test_the_last_local_administrator_cannot_demote_or_deactivate_himself(local_admin):
+    membership = Membership.objects.unscoped().get(user=local_admin)
+    client = logged_in(local_admin)
+    url = reverse("portal:person_edit", args=[membership.pk])
+    response = client.post(url, {"action": "role", "role": Role.SUBMITTER})
+    assert "minimaal één lokaal beheerder" in response.content.decode()
+    response = client.post(url, {"action": "deactivate"})
+    assert "niet deactiveren" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.is_active and membership.role == Role.LOCAL_ADMIN
+
+
+def test_a_submitter_cannot_post_changes_to_people(submitter, local_admin):
+    membership = Membership.objects.unscoped().get(user=local_admin)
+    response = logged_in(submitter).post(
+        reverse("portal:person_edit", args=[membership.pk]), {"action": "deactivate"}
+    )
+    assert response.status_code == 403
+    membership.refresh_from_db()
+    assert membership.is_active
+
+
+def test_an_unknown_role_is_a_form_error(local_admin):
+    response = logged_in(local_admin).post(
+        reverse("portal:person_add"), {"full_name": "X", "email": "x@a.example", "role": "god"}
+    )
+    assert response.status_code == 200
+    assert not get_user_model().objects.filter(email="x@a.example").exists()

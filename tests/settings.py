@@ -1,0 +1,18 @@
+"""Test settings: the production settings module, with what tests need made explicit here.
+
+Everything else is exactly what ``datahub.settings`` reads from the environment, so the suite runs
+the same configuration on SQLite (default) and on PostgreSQL (``DATABASE_URL``).
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("DATAHUB_SECRET_KEY", "tests-only-secret-key-with-enough-length-0123456789")
+os.environ.setdefault("DATAHUB_VAR_DIR", tempfile.mkdtemp(prefix="datahub-tests-"))
+
+from datahub.settings import *  # noqa: F403
+
+# A cheap hasher: the suite creates many accounts.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,71 @@
+"""Settings come from the environment through helpers that fail loudly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from datahub import env
+
+
+def test_booleans_accept_only_clear_words(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "yes")
+    assert env.env_bool("X_FLAG", False) is True
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="X_FLAG"):
+        env.env_bool("X_FLAG", False)
+
+
+def test_integers_are_checked(monkeypatch):
+    monkeypatch.setenv("X_NUM", "12")
+    assert env.env_int("X_NUM", 1) == 12
+    monkeypatch.setenv("X_NUM", "twelve")
+    with pytest.raises(ImproperlyConfigured):
+        env.env_int("X_NUM", 1)
+    monkeypatch.setenv("X_NUM", "-1")
+    with pytest.raises(ImproperlyConfigured):
+        env.env_int("X_NUM", 1, minimum=0)
+
+
+def test_a_secret_can_come_from_a_file_but_not_from_both(monkeypatch, tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("s3cret\n")
+    monkeypatch.setenv("X_SECRET_FILE", str(secret_file))
+    assert env.env_secret("X_SECRET") == "s3cret"
+    monkeypatch.setenv("X_SECRET", "other")
+    with pytest.raises(ImproperlyConfigured, match="not both"):
+        env.env_secret("X_SECRET")
+
+
+def test_lists_are_comma_separated(monkeypatch):
+    monkeypatch.setenv("X_LIST", "a.example, b.example,")
+    assert env.env_list("X_LIST", []) == ["a.example", "b.example"]
+
+
+def _start(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATAHUB_")}
+    clean.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run(
+        [sys.executable, "-c", "import datahub.settings"],
+        env={**clean, **extra},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_with_the_default_secret_key(tmp_path):
+    result = _start({"DATAHUB_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "DATAHUB_SECRET_KEY" in result.stderr
+
+
+def test_production_starts_with_a_secret_key_and_debug_may_use_the_default(tmp_path):
+    assert (
+        _start({"DATAHUB_VAR_DIR": str(tmp_path), "DATAHUB_SECRET_KEY": "k" * 50}).returncode == 0
+    )
+    assert _start({"DATAHUB_VAR_DIR": str(tmp_path), "DATAHUB_DEBUG": "true"}).returncode == 0
