@@ -6,6 +6,8 @@ Dutch. Production sets DATABASE_URL, DATAHUB_SECRET_KEY (or _FILE) and turns DEB
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -30,6 +32,20 @@ if not DEBUG and SECRET_KEY == _INSECURE_KEY:
         "DATAHUB_SECRET_KEY (or DATAHUB_SECRET_KEY_FILE) must be set when DATAHUB_DEBUG is off"
     )
 
+# Delivered files are encrypted at rest with this 256-bit key (base64). Without it, a development
+# installation derives one from the secret key; production must set it (and keep it: files
+# encrypted with a lost key cannot be read).
+_file_key = env_secret("DATAHUB_FILE_KEY")
+if _file_key is None and not DEBUG:
+    raise ImproperlyConfigured("DATAHUB_FILE_KEY (or DATAHUB_FILE_KEY_FILE) must be set")
+FILE_ENCRYPTION_KEY = (
+    base64.b64decode(_file_key)
+    if _file_key
+    else hashlib.sha256(b"datahub-file-key:" + SECRET_KEY.encode()).digest()
+)
+if len(FILE_ENCRYPTION_KEY) != 32:
+    raise ImproperlyConfigured("DATAHUB_FILE_KEY must be 32 bytes, base64-encoded")
+
 ALLOWED_HOSTS = env_list("DATAHUB_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DATAHUB_CSRF_TRUSTED_ORIGINS", [])
 BASE_URL = env_str("DATAHUB_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -45,6 +61,11 @@ INSTALLED_APPS = [
     "datahub.accounts",
     "datahub.institutions",
     "datahub.audit",
+    "datahub.dictionaries",
+    "datahub.deliveries",
+    "datahub.schedule",
+    "datahub.forwarding",
+    "datahub.api",
     "datahub.portal",
     "datahub.demo",
     "allauth",
@@ -52,6 +73,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # the API docs' Swagger UI from our own static files, not a CDN
 ]
 
 MIDDLEWARE = [
@@ -176,6 +198,17 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Deliveries.
+MAX_UPLOAD_BYTES = env_int("DATAHUB_MAX_UPLOAD_BYTES", 1024**3, minimum=1024)
+MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 10 * 1024 * 1024
+RAW_FILE_RETENTION_DAYS = env_int("DATAHUB_RAW_FILE_RETENTION_DAYS", 90, minimum=1)
+# A delivery "In verwerking" whose worker has not been heard of for this long is processed again.
+PROCESSING_STALE_SECONDS = env_int("DATAHUB_PROCESSING_STALE_SECONDS", 300, minimum=10)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporary file
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "tmp")
+(VAR_DIR / "tmp").mkdir(exist_ok=True)
 
 TASKS = {
     "default": {

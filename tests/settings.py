@@ -8,6 +8,7 @@ import os
 import tempfile
 
 os.environ.setdefault("DATAHUB_SECRET_KEY", "tests-only-secret-key-with-enough-length-0123456789")
+os.environ.setdefault("DATAHUB_FILE_KEY", "dGVzdHMtb25seS1maWxlLWtleS0zMi1ieXRlcyEhISE=")
 os.environ.setdefault("DATAHUB_VAR_DIR", tempfile.mkdtemp(prefix="datahub-tests-"))
 
 from datahub.settings import *  # noqa: F403
@@ -16,3 +17,7 @@ from datahub.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Tasks run at once (after the transaction commits) so a test sees a delivery's result; the
+# worker's own behaviour (claiming, a killed worker) is tested with the real database backend.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

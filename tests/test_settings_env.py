@@ -64,8 +64,22 @@ def test_production_refuses_to_start_with_the_default_secret_key(tmp_path):
     assert "DATAHUB_SECRET_KEY" in result.stderr
 
 
-def test_production_starts_with_a_secret_key_and_debug_may_use_the_default(tmp_path):
-    assert (
-        _start({"DATAHUB_VAR_DIR": str(tmp_path), "DATAHUB_SECRET_KEY": "k" * 50}).returncode == 0
-    )
+FILE_KEY = "dGVzdHMtb25seS1maWxlLWtleS0zMi1ieXRlcyEhISE="
+
+
+def test_production_refuses_to_start_without_a_file_encryption_key(tmp_path):
+    result = _start({"DATAHUB_VAR_DIR": str(tmp_path), "DATAHUB_SECRET_KEY": "k" * 50})
+    assert result.returncode != 0
+    assert "DATAHUB_FILE_KEY" in result.stderr
+    bad = {
+        "DATAHUB_VAR_DIR": str(tmp_path),
+        "DATAHUB_SECRET_KEY": "k" * 50,
+        "DATAHUB_FILE_KEY": "c2hvcnQ=",
+    }
+    assert "32 bytes" in _start(bad).stderr
+
+
+def test_production_starts_with_its_keys_and_debug_may_use_the_defaults(tmp_path):
+    keys = {"DATAHUB_SECRET_KEY": "k" * 50, "DATAHUB_FILE_KEY": FILE_KEY}
+    assert _start({"DATAHUB_VAR_DIR": str(tmp_path), **keys}).returncode == 0
     assert _start({"DATAHUB_VAR_DIR": str(tmp_path), "DATAHUB_DEBUG": "true"}).returncode == 0

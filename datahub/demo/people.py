@@ -84,12 +84,16 @@ def load_people() -> list[DemoLogin]:
             user=_user(email, f"Verwerker {name}"), processor=processor
         )
         logins.append(DemoLogin(email, f"verwerker, {name}"))
+    logins.append(DemoLogin(load_operator().email, "beheerder hub"))
+    return logins
+
+
+def load_operator() -> Any:
     operator = _user("beheer@datahub.example", "Hub Beheer")
     if not operator.is_hub_operator:
         operator.is_hub_operator = True
         operator.save(update_fields=["is_hub_operator"])
-    logins.append(DemoLogin(operator.email, "beheerder hub"))
-    return logins
+    return operator
 
 
 def _institution(code: str, name: str, units: list[tuple[int, str]]) -> Institution:

@@ -55,20 +55,35 @@ def _menu(request: HttpRequest, is_processor: bool) -> list[MenuItem]:
             ("expected", _("Expected")),
             ("upload", _("Deliver files")),
             ("forwarding", _("Data recipients")),
+            ("dictionaries", _("Data dictionaries")),
         ]
     if membership is not None and membership.role == Role.CLINICIAN:
         entries.append(("entry", _("Entry portal")))
     if membership is not None and membership.role == Role.LOCAL_ADMIN:
         entries += [("people", _("Users")), ("audit_log", _("Audit log"))]
     if getattr(request.user, "is_hub_operator", False):
-        entries.append(("operator_home", _("Hub management")))
+        entries += [
+            ("operator_home", _("Hub management")),
+            ("dictionaries", _("Data dictionaries")),
+        ]
     if is_processor:
         entries.append(("processor_home", _("Processor")))
+    unique = dict(entries)  # a person with several roles sees each page once
     return [
         MenuItem(label, reverse(f"portal:{name}"), current == name or _is_sub(current, name))
-        for name, label in entries
+        for name, label in unique.items()
     ]
 
 
+# Pages that belong under a menu item with another name.
+_UNDER = {
+    "people": ("person_",),
+    "dictionaries": ("dictionary",),
+    "operator_home": ("participation",),
+    "upload": ("upload_",),
+    "delivered": ("delivery",),
+}
+
+
 def _is_sub(current: str | None, name: str) -> bool:
-    return current is not None and name == "people" and current.startswith("person_")
+    return current is not None and current.startswith(_UNDER.get(name, ()))

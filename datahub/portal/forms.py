@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from datahub.audit.models import Action
-from datahub.institutions.models import Role
+from datahub.dictionaries.models import Method, Registry, SubDelivery
+from datahub.institutions.models import Institution, Role
 
 
 class AddPersonForm(forms.Form):
@@ -23,3 +24,32 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), choices=[("", _("All actions")), *Action.choices], required=False
     )
+
+
+class DictionaryUploadForm(forms.Form):
+    workbook = forms.FileField(
+        label=_("Data dictionary workbook (.xlsx)"),
+        help_text=_("The registry's workbook in the Datahub format."),
+    )
+
+
+class ParticipationForm(forms.Form):
+    institution = forms.ModelChoiceField(
+        label=_("Institution"), queryset=Institution.objects.order_by("agb_code")
+    )
+    sub_delivery = forms.ModelChoiceField(
+        label=_("Sub-delivery"),
+        queryset=SubDelivery.objects.select_related("registry").order_by("code"),
+    )
+    since = forms.DateField(label=_("Since"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class MethodForm(forms.Form):
+    institution = forms.ModelChoiceField(
+        label=_("Institution"), queryset=Institution.objects.order_by("agb_code")
+    )
+    registry = forms.ModelChoiceField(label=_("Registry"), queryset=Registry.objects.all())
+    method = forms.ChoiceField(label=_("Delivery method"), choices=Method.choices)

@@ -1,22 +1,69 @@
 from django.urls import path
 
-from datahub.portal.views import audit_log, people, shell
+from datahub.portal.views import (
+    audit_log,
+    delivery,
+    dictionaries,
+    forwarding,
+    hub,
+    overview,
+    people,
+    shell,
+    upload,
+)
 
 app_name = "portal"
 
 urlpatterns = [
     path("", shell.home, name="home"),
-    path("overzicht/", shell.overview, name="overview"),
-    path("aangeleverd/", shell.delivered, name="delivered"),
-    path("verwacht/", shell.expected, name="expected"),
-    path("aanleveren/", shell.upload, name="upload"),
-    path("afnameoverzicht/", shell.forwarding, name="forwarding"),
+    path("overzicht/", overview.overview, name="overview"),
+    path("aangeleverd/", overview.delivered, name="delivered"),
+    path("verwacht/", overview.expected, name="expected"),
+    path("aanleveren/", upload.upload, name="upload"),
+    path("aanleveren/velden/", upload.upload_fields, name="upload_fields"),
+    path("aanleveren/controleren/", upload.upload_check, name="upload_check"),
+    path("aanleveren/upload/", upload.upload_start, name="upload_start"),
+    path("aanleveren/upload/<str:session_id>/", upload.upload_chunk, name="upload_chunk"),
+    path("aanleveren/indienen/", upload.upload_submit, name="upload_submit"),
+    path("aanleveringen/<int:delivery_id>/", delivery.delivery_detail, name="delivery"),
+    path(
+        "aanleveringen/<int:delivery_id>/voortgang/",
+        delivery.delivery_progress,
+        name="delivery_progress",
+    ),
+    path(
+        "aanleveringen/<int:delivery_id>/export/", delivery.delivery_export, name="delivery_export"
+    ),
+    path("afnameoverzicht/", forwarding.forwarding, name="forwarding"),
     path("invoerportaal/", shell.entry, name="entry"),
     path("instelling/", shell.switch_institution, name="switch_institution"),
     path("beheer/gebruikers/", people.people, name="people"),
     path("beheer/gebruikers/nieuw/", people.person_add, name="person_add"),
     path("beheer/gebruikers/<int:membership_id>/", people.person_edit, name="person_edit"),
     path("beheer/logboek/", audit_log.audit_log, name="audit_log"),
-    path("hub/", shell.operator_home, name="operator_home"),
-    path("verwerker/", shell.processor_home, name="processor_home"),
+    path("data-dictionaries/", dictionaries.dictionary_list, name="dictionaries"),
+    path(
+        "data-dictionaries/<str:code>/vergelijk/",
+        dictionaries.dictionary_compare,
+        name="dictionary_compare",
+    ),
+    path(
+        "data-dictionaries/<str:code>/<str:version>/",
+        dictionaries.dictionary_detail,
+        name="dictionary",
+    ),
+    path(
+        "data-dictionaries/<str:code>/<str:version>/werkboek/",
+        dictionaries.dictionary_workbook,
+        name="dictionary_workbook",
+    ),
+    path(
+        "data-dictionaries/<str:code>/<str:version>/xsd/",
+        dictionaries.dictionary_xsd,
+        name="dictionary_xsd",
+    ),
+    path("hub/", hub.operator_home, name="operator_home"),
+    path("hub/data-dictionaries/importeren/", hub.dictionary_import, name="dictionary_import"),
+    path("hub/deelname/", hub.participation, name="participation"),
+    path("verwerker/", forwarding.processor_home, name="processor_home"),
 ]

@@ -1,1 +1,88 @@
-"""The validation engine (framework-free). Being built; see issue 4."""
+"""The validation engine of the Datahub (framework-free: imports no Django).
+
+Load a data dictionary, validate a CSV or XML file (or records from another channel) and get a
+report with status, counts and findings, as JSON or CSV.
+
+Example::
+
+    >>> from datahub.validation import load_dictionary, validate_file
+    >>> d = load_dictionary("datahub/fixtures/dictionaries/CAT_1.4.xlsx")
+    >>> report = validate_file(d, b"OperatieID\\n", file_name="x.csv")
+    >>> report.status, sorted({f.code for f in report.findings})
+    ('Afgekeurd', ['T02', 'T07'])
+"""
+
+from ._dictionary import (
+    DATATYPES,
+    LEVELS,
+    DataDictionary,
+    FieldSpec,
+    GeneralSpecs,
+    ReferenceCode,
+    ReferenceTable,
+    Rule,
+    ScheduleEntry,
+)
+from ._engine import iter_valid_records, validate_file, validate_records
+from ._filename import FileName, FileNameProblem, parse_file_name
+from ._messages import CHECKS, TECHNICAL, technical_message
+from ._period import parse_period
+from ._report import (
+    AFGEKEURD,
+    MET_FOUTEN,
+    MET_WAARSCHUWINGEN,
+    STATUSES,
+    VERWERKT,
+    Finding,
+    Report,
+    safe_cell,
+)
+from ._rules import RuleError, compile_rule
+from ._technical import technical_finding
+from ._workbook import (
+    DictionaryError,
+    DictionaryProblem,
+    load_dictionary,
+    load_stored_dictionary,
+    write_workbook,
+)
+from ._xsd import generate_xsd
+
+__all__ = [
+    "AFGEKEURD",
+    "CHECKS",
+    "DATATYPES",
+    "LEVELS",
+    "MET_FOUTEN",
+    "MET_WAARSCHUWINGEN",
+    "STATUSES",
+    "TECHNICAL",
+    "VERWERKT",
+    "DataDictionary",
+    "DictionaryError",
+    "DictionaryProblem",
+    "FieldSpec",
+    "FileName",
+    "FileNameProblem",
+    "Finding",
+    "GeneralSpecs",
+    "ReferenceCode",
+    "ReferenceTable",
+    "Report",
+    "Rule",
+    "RuleError",
+    "ScheduleEntry",
+    "compile_rule",
+    "generate_xsd",
+    "iter_valid_records",
+    "load_dictionary",
+    "load_stored_dictionary",
+    "parse_file_name",
+    "parse_period",
+    "safe_cell",
+    "technical_finding",
+    "technical_message",
+    "validate_file",
+    "validate_records",
+    "write_workbook",
+]

@@ -12,15 +12,23 @@ from tests.conftest import logged_in
 
 DELIVERY_PAGES = ["overview", "delivered", "expected", "upload", "forwarding"]
 ADMIN_PAGES = ["people", "person_add", "audit_log"]
-ALL_PAGES = [*DELIVERY_PAGES, "entry", *ADMIN_PAGES, "operator_home", "processor_home"]
+OPERATOR_PAGES = ["operator_home", "dictionary_import", "participation"]
+ALL_PAGES = [
+    *DELIVERY_PAGES,
+    "entry",
+    *ADMIN_PAGES,
+    *OPERATOR_PAGES,
+    "processor_home",
+    "dictionaries",
+]
 
 ALLOWED = {
-    "submitter": set(DELIVERY_PAGES),
-    "local_admin": set(DELIVERY_PAGES) | set(ADMIN_PAGES),
-    "clinician": {"entry"},
-    "outsider": set(DELIVERY_PAGES),
-    "processor_user": {"processor_home"},
-    "operator": {"operator_home"},
+    "submitter": {*DELIVERY_PAGES, "dictionaries"},
+    "local_admin": {*DELIVERY_PAGES, *ADMIN_PAGES, "dictionaries"},
+    "clinician": {"entry", "dictionaries"},
+    "outsider": {*DELIVERY_PAGES, "dictionaries"},
+    "processor_user": {"processor_home", "dictionaries"},
+    "operator": {*OPERATOR_PAGES, "dictionaries"},
 }
 
 

@@ -12,9 +12,6 @@ from datahub.institutions.middleware import SESSION_KEY
 from datahub.institutions.models import DELIVERY_ROLES, ProcessorMembership, Role
 from datahub.portal.access import (
     clinician_required,
-    member_required,
-    operator_required,
-    processor_required,
 )
 from datahub.portal.http import PortalRequest
 
@@ -34,85 +31,16 @@ def home(request: PortalRequest) -> HttpResponse:
     return render(request, "portal/no_role.html", status=403)
 
 
-def _coming(request: PortalRequest, title: str, text: str) -> HttpResponse:
+def coming(request: PortalRequest, title: str, text: str) -> HttpResponse:
     return render(request, "portal/coming.html", {"title": title, "text": text})
-
-
-@member_required()
-def overview(request: PortalRequest) -> HttpResponse:
-    return _coming(
-        request,
-        _("Overview"),
-        _(
-            "Here you will see your missing deliveries, upcoming deliveries and rejected or "
-            "erroneous deliveries at a glance."
-        ),
-    )
-
-
-@member_required()
-def delivered(request: PortalRequest) -> HttpResponse:
-    return _coming(
-        request,
-        _("Delivered"),
-        _("Here you will find every delivery of your institution, with filters and reports."),
-    )
-
-
-@member_required()
-def expected(request: PortalRequest) -> HttpResponse:
-    return _coming(
-        request,
-        _("Expected"),
-        _("Here you will see the deliveries expected from your institution and their deadlines."),
-    )
-
-
-@member_required()
-def upload(request: PortalRequest) -> HttpResponse:
-    return _coming(
-        request,
-        _("Deliver files"),
-        _("Here you will deliver CSV and XML files and see every check on them."),
-    )
-
-
-@member_required()
-def forwarding(request: PortalRequest) -> HttpResponse:
-    return _coming(
-        request,
-        _("Data recipients"),
-        _(
-            "Here you will see which processors receive your institution's data per registry, "
-            "and what was forwarded to whom and when."
-        ),
-    )
 
 
 @clinician_required
 def entry(request: PortalRequest) -> HttpResponse:
-    return _coming(
+    return coming(
         request,
         _("Entry portal"),
         _("Here clinicians will enter operations one at a time, checked as they type."),
-    )
-
-
-@operator_required
-def operator_home(request: PortalRequest) -> HttpResponse:
-    return _coming(
-        request,
-        _("Hub management"),
-        _("Here the hub operator will manage registries, dictionaries and participation."),
-    )
-
-
-@processor_required
-def processor_home(request: PortalRequest) -> HttpResponse:
-    return _coming(
-        request,
-        _("Processor"),
-        _("Processors fetch the data forwarded to them through the API."),
     )
 
 

@@ -7,8 +7,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from datahub.accounts.totp import DEMO_TOTP_SECRET
+from datahub.demo.dictionaries import load_dictionaries, load_participation
 from datahub.demo.guard import require_demo_mode
-from datahub.demo.people import DEMO_PASSWORD, load_people
+from datahub.demo.people import DEMO_PASSWORD, load_operator, load_people
 
 
 class Command(BaseCommand):
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         require_demo_mode()
         with transaction.atomic():
             logins = load_people()
+            operator = load_operator()
+            load_dictionaries(operator)
+            load_participation(operator)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"\nPortal: {settings.BASE_URL}/")
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}")

@@ -1,0 +1,406 @@
+"""Receiving a delivered file: the checks of "Controleren" and the submission of "Aanleveren".
+
+Both the upload page and the API call :func:`check` and :func:`submit`; every problem is
+reported per field with a message for the user, and nothing is stored unless all is well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from datahub.audit.models import Action
+from datahub.audit.services import record
+from datahub.deliveries import files, uploads
+from datahub.deliveries.models import Delivery, SequenceCounter, StoredFile, UploadSession
+from datahub.dictionaries.models import DictionaryVersion, Participation, SubDelivery
+from datahub.dictionaries.services import method_of
+from datahub.institutions.models import Institution, Unit
+from datahub.validation import parse_file_name, parse_period
+
+#: Field names of the upload form and the API; problems are keyed by them ("" = the file).
+FIELDS = (
+    "institution_code",
+    "unit",
+    "code",
+    "version",
+    "is_test",
+    "creation_date",
+    "sequence_number",
+    "period",
+)
+EXTENSIONS = ("csv", "xml")
+
+
+@dataclass
+class Metadata:
+    """What a delivery says about itself (from the file name, or filled in by hand)."""
+
+    file_name: str
+    institution_code: str = ""
+    unit: int | None = None
+    code: str = ""
+    version: str = ""
+    is_test: bool = False
+    creation_date: dt.date | None = None
+    sequence_number: int | None = None
+    period: str = ""
+
+    @property
+    def extension(self) -> str:
+        return self.file_name.rsplit(".", 1)[-1].lower() if "." in self.file_name else ""
+
+    @property
+    def environment(self) -> str:
+        return "TEST" if self.is_test else "PROD"
+
+    def built_name(self) -> str:
+        """The conventional file name these fields make (shown when the name was not)."""
+        created = f"{self.creation_date:%Y%m%d}" if self.creation_date else ""
+        return (
+            f"{self.institution_code}_{self.unit}_{self.code}_{self.version}_"
+            f"{self.sequence_number}_{created}_{self.environment}.{self.extension}"
+        )
+
+
+@dataclass
+class CheckResult:
+    metadata: Metadata
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    sub_delivery: SubDelivery | None = None
+    version: DictionaryVersion | None = None
+    unit: Unit | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, name: str, message: str) -> None:
+        self.problems.setdefault(name, []).append(message)
+
+    @property
+    def needs_period(self) -> bool:
+        return self.version is None or self.version.frequency != "totaal"
+
+
+class DeliveryRefused(Exception):
+    """Nothing was stored; ``problems`` holds the messages per field."""
+
+    def __init__(self, problems: dict[str, list[str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(m for messages in problems.values() for m in messages))
+
+
+def metadata_from_name(file_name: str) -> Metadata:
+    """Fill the fields from a conventional file name (as far as it follows the convention)."""
+    parts, _problems = parse_file_name(file_name)
+    metadata = Metadata(file_name=file_name)
+    if parts is not None:
+        metadata.institution_code = parts.institution
+        metadata.unit = parts.unit
+        metadata.code = parts.code
+        metadata.version = parts.version
+        metadata.is_test = parts.test
+        metadata.creation_date = parts.created
+        metadata.sequence_number = parts.sequence
+    return metadata
+
+
+def check(
+    metadata: Metadata, institution: Institution, channel: str, *, today: dt.date | None = None
+) -> CheckResult:
+    """Every check of "Controleren" (spec §4); problems per field, none means acceptable."""
+    today = today or timezone.localdate()
+    result = CheckResult(metadata)
+    _check_file_name(result)
+    _check_institution(result, institution)
+    _check_sub_delivery(result, institution, channel, today)
+    _check_version(result, today)
+    _check_creation_date(result, today)
+    _check_sequence(result, institution)
+    _check_period(result)
+    return result
+
+
+def _check_file_name(result: CheckResult) -> None:
+    name = result.metadata.file_name
+    if not name or name != name.replace("\\", "/").rsplit("/", 1)[-1] or name in (".", ".."):
+        result.add("", _("The file name may not contain a path."))
+        return
+    if any(ord(ch) < 32 for ch in name) or len(name) > 255:
+        result.add("", _("The file name contains characters that are not allowed."))
+    if result.metadata.extension not in EXTENSIONS:
+        result.add("", _("The file must be a .csv or .xml file."))
+    parts, problems = parse_file_name(name)
+    if parts is not None and not problems:
+        _check_name_matches_fields(result, parts)
+
+
+def _check_name_matches_fields(result: CheckResult, parts: Any) -> None:
+    m = result.metadata
+    pairs = {
+        "institution_code": (parts.institution, m.institution_code),
+        "unit": (parts.unit, m.unit),
+        "code": (parts.code, m.code),
+        "version": (parts.version, m.version),
+        "is_test": (parts.test, m.is_test),
+        "creation_date": (parts.created, m.creation_date),
+        "sequence_number": (parts.sequence, m.sequence_number),
+    }
+    for name, (in_name, chosen) in pairs.items():
+        if in_name != chosen:
+            result.add(name, _("The file name says %(value)s.") % {"value": in_name})
+
+
+def _check_institution(result: CheckResult, institution: Institution) -> None:
+    m = result.metadata
+    if m.institution_code != institution.agb_code:
+        result.add("institution_code", _("This is not the code of your institution."))
+    if m.unit is None:
+        result.add("unit", _("Fill in the institution unit."))
+        return
+    result.unit = institution.units.filter(number=m.unit).first()
+    if result.unit is None:
+        result.add("unit", _("Your institution has no unit %(unit)s.") % {"unit": m.unit})
+
+
+def _check_sub_delivery(
+    result: CheckResult, institution: Institution, channel: str, today: dt.date
+) -> None:
+    code = result.metadata.code
+    sub_delivery = SubDelivery.objects.select_related("registry").filter(code=code).first()
+    if sub_delivery is None:
+        result.add("code", _("There is no registry with code %(code)s.") % {"code": code})
+        return
+    result.sub_delivery = sub_delivery
+    participation = (
+        Participation.objects.for_institution(institution).filter(sub_delivery=sub_delivery).first()
+    )
+    if participation is None or not participation.is_active_on(today):
+        result.add("code", _("Your institution does not take part in %(code)s.") % {"code": code})
+        return
+    method = method_of(institution, sub_delivery.registry)
+    if method != channel:
+        result.add(
+            "code",
+            _("Your institution delivers %(stream)s through %(method)s, not through %(channel)s.")
+            % {"stream": sub_delivery.registry.stream, "method": method or "—", "channel": channel},
+        )
+
+
+def _check_version(result: CheckResult, today: dt.date) -> None:
+    if result.sub_delivery is None:
+        return
+    version = result.sub_delivery.versions.filter(version=result.metadata.version).first()
+    if version is None:
+        result.add("version", _("Version %(v)s does not exist.") % {"v": result.metadata.version})
+        return
+    result.version = version
+    if not version.is_valid_on(today):
+        result.add("version", _("Version %(v)s is not valid today.") % {"v": version.version})
+    formats = version.dictionary.general.formats
+    extension = result.metadata.extension
+    if formats and extension in EXTENSIONS and extension not in formats:
+        result.add(
+            "", _("This registry accepts only files of type: %(f)s.") % {"f": ", ".join(formats)}
+        )
+
+
+def _check_creation_date(result: CheckResult, today: dt.date) -> None:
+    created = result.metadata.creation_date
+    if created is None:
+        result.add("creation_date", _("Fill in a valid creation date."))
+    elif created > today:
+        result.add("creation_date", _("The creation date lies in the future."))
+
+
+def _check_sequence(result: CheckResult, institution: Institution) -> None:
+    number = result.metadata.sequence_number
+    if number is None or number < 1:
+        result.add("sequence_number", _("Fill in a sequence number of 1 or more."))
+        return
+    if result.unit is None or result.sub_delivery is None:
+        return
+    last = _last_sequence(institution, result.unit, result.sub_delivery)
+    if number <= last:
+        result.add(
+            "sequence_number",
+            _("The sequence number must be higher than %(last)s, the highest used so far.")
+            % {"last": last},
+        )
+
+
+def _last_sequence(institution: Institution, unit: Unit, sub_delivery: SubDelivery) -> int:
+    counter = (
+        SequenceCounter.objects.for_institution(institution)
+        .filter(unit=unit, sub_delivery=sub_delivery)
+        .first()
+    )
+    return counter.last if counter else 0
+
+
+def _check_period(result: CheckResult) -> None:
+    period = result.metadata.period.strip().upper()
+    if result.version is None:
+        return
+    if result.version.frequency == "totaal":
+        result.metadata.period = "TOTAAL"
+        return
+    if not period or period == "TOTAAL":
+        result.add("period", _("Fill in the period this delivery covers, e.g. 2020K1."))
+        return
+    try:
+        parse_period(period)
+    except ValueError:
+        result.add(
+            "period",
+            _("%(p)s is not a period such as 2020, 2020H1, 2020K1 or 2020M01.") % {"p": period},
+        )
+        return
+    result.metadata.period = period
+
+
+# --- submission ------------------------------------------------------------------------------
+
+
+def submit(
+    metadata: Metadata,
+    chunks: Iterable[bytes],
+    *,
+    size: int,
+    institution: Institution,
+    channel: str,
+    actor: Any,
+    request: HttpRequest | None = None,
+) -> Delivery:
+    """Check again, store the file encrypted, create the delivery and queue its processing."""
+    if size <= 0:
+        raise DeliveryRefused({"": [_("The file is empty.")]})
+    if size > settings.MAX_UPLOAD_BYTES:
+        raise DeliveryRefused(
+            {
+                "": [
+                    _("The file is larger than the maximum of %(mb)s MB.")
+                    % {"mb": settings.MAX_UPLOAD_BYTES // 2**20}
+                ]
+            }
+        )
+    result = _checked(metadata, institution, channel)
+    stored = files.store(chunks, metadata.file_name)
+    return _register(result, institution, channel, actor, stored, request)
+
+
+def submit_upload(
+    metadata: Metadata,
+    session: UploadSession,
+    *,
+    institution: Institution,
+    channel: str,
+    actor: Any,
+    request: HttpRequest | None = None,
+) -> Delivery:
+    """Submit a file that arrived in chunks (see ``uploads``)."""
+    result = _checked(metadata, institution, channel)
+    try:
+        stored = uploads.finish(session)
+    except uploads.UploadError as exc:
+        raise DeliveryRefused({"": [str(exc)]}) from None
+    return _register(result, institution, channel, actor, stored, request)
+
+
+def _checked(metadata: Metadata, institution: Institution, channel: str) -> CheckResult:
+    result = check(metadata, institution, channel)
+    if not result.ok:
+        raise DeliveryRefused(result.problems)
+    return result
+
+
+def _register(
+    result: CheckResult,
+    institution: Institution,
+    channel: str,
+    actor: Any,
+    stored: StoredFile,
+    request: HttpRequest | None,
+) -> Delivery:
+    try:
+        delivery = _create(result, institution, channel, actor, stored)
+    except DeliveryRefused:
+        files.delete(stored)
+        raise
+    record(
+        Action.CREATE,
+        actor=actor,
+        institution=institution,
+        obj=delivery,
+        request=request,
+        description=f"delivery {delivery.file_name} ({channel})",
+        detail={"size": stored.size, "sha256": stored.sha256},
+    )
+    return delivery
+
+
+def _create(
+    result: CheckResult, institution: Institution, channel: str, actor: Any, stored: StoredFile
+) -> Delivery:
+    from datahub.deliveries.tasks import enqueue_processing
+
+    m = result.metadata
+    assert result.unit and result.sub_delivery and result.version and m.sequence_number
+    assert m.creation_date is not None
+    try:
+        with transaction.atomic():
+            _take_sequence(institution, result.unit, result.sub_delivery, m.sequence_number)
+            delivery = Delivery.objects.create(
+                institution=institution,
+                unit=result.unit,
+                sub_delivery=result.sub_delivery,
+                dictionary_version=result.version,
+                channel=channel,
+                is_test=m.is_test,
+                period=m.period,
+                sequence_number=m.sequence_number,
+                creation_date=m.creation_date,
+                file_name=_display_name(m),
+                file=stored,
+                submitted_by=actor if getattr(actor, "pk", None) else None,
+            )
+            transaction.on_commit(lambda: enqueue_processing(delivery.pk))
+    except IntegrityError:
+        raise _sequence_taken() from None
+    return delivery
+
+
+def _display_name(m: Metadata) -> str:
+    parts, problems = parse_file_name(m.file_name)
+    return m.file_name if parts is not None and not problems else m.built_name()
+
+
+def _take_sequence(
+    institution: Institution, unit: Unit, sub_delivery: SubDelivery, number: int
+) -> None:
+    """Raise the counter to ``number`` only if it is higher: atomic against racing uploads."""
+    counter, _created = SequenceCounter.objects.for_institution(institution).get_or_create(
+        institution=institution, unit=unit, sub_delivery=sub_delivery
+    )
+    raised = (
+        SequenceCounter.objects.for_institution(institution)
+        .filter(pk=counter.pk, last__lt=number)
+        .update(last=number)
+    )
+    if not raised:
+        raise _sequence_taken()
+
+
+def _sequence_taken() -> DeliveryRefused:
+    return DeliveryRefused(
+        {"sequence_number": [_("This sequence number has just been used; choose a higher one.")]}
+    )

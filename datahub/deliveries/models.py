@@ -1,0 +1,241 @@
+"""Deliveries, their stored files and their findings.
+
+A delivery's state lives in its own row: the processing task claims it with a conditional
+update, renews a heartbeat while it works, and writes the result in one transaction, so a task
+run twice gives one result and a delivery whose worker died is noticed and processed again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from datahub.institutions.scoping import InstitutionScopedManager
+
+
+class Status(models.TextChoices):
+    RECEIVED = "aangeleverd", _("Delivered")
+    PROCESSING = "in_verwerking", _("Processing")
+    PROCESSED = "verwerkt", _("Processed")
+    WARNINGS = "verwerkt_met_waarschuwingen", _("Processed with warnings")
+    ERRORS = "verwerkt_met_fouten", _("Processed with errors")
+    REJECTED = "afgekeurd", _("Rejected")
+
+
+#: The engine's status text → ours.
+ENGINE_STATUS = {
+    "Verwerkt": Status.PROCESSED,
+    "Verwerkt met waarschuwingen": Status.WARNINGS,
+    "Verwerkt met fouten": Status.ERRORS,
+    "Afgekeurd": Status.REJECTED,
+}
+FINISHED = frozenset(ENGINE_STATUS.values())
+#: Finished with findings: shown under "Afgekeurde en foutieve aanleveringen".
+WITH_FINDINGS = frozenset({Status.WARNINGS, Status.ERRORS, Status.REJECTED})
+
+
+class Channel(models.TextChoices):
+    PORTAL = "Webportaal", _("Web portal")
+    API = "API", _("API")
+    FHIR = "FHIR", _("FHIR")
+    ENTRY = "Invoerportaal", _("Entry portal")
+
+
+class StoredFile(models.Model):
+    """A delivered file, encrypted at rest in the default storage. Deleted after retention."""
+
+    storage_name = models.CharField(max_length=300, unique=True)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.BigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retain_until = models.DateField(_("kept until"))
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stored file")
+        verbose_name_plural = _("stored files")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Delivery(models.Model):
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+    )
+    unit = models.ForeignKey(
+        "institutions.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    sub_delivery = models.ForeignKey(
+        "dictionaries.SubDelivery",
+        verbose_name=_("sub-delivery"),
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+    )
+    dictionary_version = models.ForeignKey(
+        "dictionaries.DictionaryVersion",
+        verbose_name=_("version"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    is_test = models.BooleanField(_("test"), default=False)
+    period = models.CharField(_("period"), max_length=10)
+    sequence_number = models.PositiveIntegerField(_("sequence number"))
+    creation_date = models.DateField(_("creation date"))
+    file_name = models.CharField(_("file name"), max_length=255)
+    file = models.ForeignKey(
+        StoredFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("delivery date"), auto_now_add=True, db_index=True)
+
+    status = models.CharField(
+        _("status"), max_length=30, choices=Status.choices, default=Status.RECEIVED
+    )
+    records_total = models.PositiveIntegerField(null=True, blank=True)
+    records_processed = models.PositiveIntegerField(_("records processed"), null=True, blank=True)
+    records_not_processed = models.PositiveIntegerField(
+        _("records not processed"), null=True, blank=True
+    )
+    error_count = models.PositiveIntegerField(_("errors"), null=True, blank=True)
+    warning_count = models.PositiveIntegerField(_("warnings"), null=True, blank=True)
+    #: Set while a worker holds the delivery; a stale heartbeat means the worker died.
+    claim_token = models.CharField(max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    progress_records = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    error_records = models.JSONField(default=list, blank=True)
+
+    objects = InstitutionScopedManager["Delivery"]()
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "unit", "sub_delivery", "sequence_number"],
+                name="delivery_sequence_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["institution", "-submitted_at"]),
+            models.Index(fields=["institution", "sub_delivery", "period", "-submitted_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def has_findings(self) -> bool:
+        return self.status in WITH_FINDINGS
+
+
+class Finding(models.Model):
+    """One row of a delivery's processing report (verwerkingsverslag)."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="findings")
+    position = models.PositiveIntegerField()
+    record = models.PositiveIntegerField(null=True, blank=True)
+    line = models.PositiveIntegerField(null=True, blank=True)
+    level = models.CharField(max_length=15)
+    code = models.CharField(max_length=40)
+    field = models.CharField(max_length=100, blank=True)
+    value = models.TextField(blank=True, null=True)  # noqa: DJ001  (empty ≠ not applicable)
+    message = models.TextField()
+    keys = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["delivery", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "position"], name="finding_position_unique")
+        ]
+        indexes = [
+            models.Index(fields=["delivery", "code", "position"]),
+            models.Index(fields=["delivery", "level", "position"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} record {self.record}"
+
+    def as_report_dict(self) -> dict[str, Any]:
+        """The finding in the engine's JSON shape."""
+        return {
+            "record": self.record,
+            "line": self.line,
+            "level": self.level,
+            "code": self.code,
+            "field": self.field or None,
+            "value": self.value,
+            "message": self.message,
+            "keys": self.keys,
+        }
+
+
+class SequenceCounter(models.Model):
+    """The highest sequence number used per institution, unit and sub-delivery.
+
+    Raised with a conditional update, so two racing uploads cannot both take a number, nor a
+    lower one after a higher one.
+    """
+
+    institution = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE)
+    unit = models.ForeignKey("institutions.Unit", on_delete=models.CASCADE)
+    sub_delivery = models.ForeignKey("dictionaries.SubDelivery", on_delete=models.CASCADE)
+    last = models.PositiveIntegerField(default=0)
+
+    objects = InstitutionScopedManager["SequenceCounter"]()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "unit", "sub_delivery"], name="sequence_counter_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id}/{self.unit_id}/{self.sub_delivery_id}: {self.last}"
+
+
+class UploadSession(models.Model):
+    """A large file arriving in chunks (resumable); encrypted on arrival, never kept in plain."""
+
+    id = models.UUIDField(primary_key=True)
+    institution = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    received = models.BigIntegerField(default=0)
+    nonce_prefix = models.BinaryField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InstitutionScopedManager["UploadSession"]()
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.received}/{self.size}"
+
+    @property
+    def complete(self) -> bool:
+        return self.received == self.size

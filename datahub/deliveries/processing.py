@@ -1,0 +1,299 @@
+"""Processing a delivery: claim it, run the validation engine, store the result exactly once.
+
+A worker claims a delivery with a conditional update (``aangeleverd`` → ``in_verwerking``, or a
+stale ``in_verwerking`` whose worker went silent), renews its heartbeat while the engine reads,
+and writes findings, counts and status in one transaction only if it still holds the claim. So
+a task that runs twice, or a worker killed mid-file, still ends in exactly one result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from datahub.deliveries import files
+from datahub.deliveries.models import ENGINE_STATUS, Delivery, Finding, Status
+from datahub.validation import Finding as EngineFinding
+from datahub.validation import Report, technical_message, validate_file
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+HEARTBEAT_SECONDS = 5.0
+FINDING_BATCH = 5000
+
+#: Called once a delivery has its result (forwarding and e-mail hook in here).
+finished_hooks: list[Callable[[Delivery], None]] = []
+
+
+def process(delivery_id: int) -> bool:
+    """Process one delivery if it needs processing; True when this call produced the result."""
+    token = uuid.uuid4().hex
+    if not _claim(delivery_id, token):
+        return False
+    delivery = (
+        Delivery.objects.unscoped()
+        .select_related("dictionary_version", "sub_delivery", "file", "institution")
+        .get(pk=delivery_id)
+    )
+    try:
+        report = _validate(delivery, token)
+    except Exception:
+        logger.exception("processing delivery %s failed", delivery_id)
+        _give_up_or_release(delivery, token)
+        return False
+    return _finish(delivery, token, report)
+
+
+def _stale_before() -> dt.datetime:
+    return timezone.now() - dt.timedelta(seconds=settings.PROCESSING_STALE_SECONDS)
+
+
+def _claim(delivery_id: int, token: str) -> bool:
+    now = timezone.now()
+    claimable = Q(status=Status.RECEIVED) | Q(
+        status=Status.PROCESSING, heartbeat_at__lt=_stale_before()
+    )
+    return bool(
+        Delivery.objects.unscoped()
+        .filter(claimable, pk=delivery_id)
+        .update(
+            status=Status.PROCESSING,
+            claim_token=token,
+            heartbeat_at=now,
+            processing_started_at=now,
+            progress_records=0,
+            attempts=F("attempts") + 1,
+        )
+    )
+
+
+def _validate(delivery: Delivery, token: str) -> Report:
+    dictionary = delivery.dictionary_version.dictionary
+    contradiction = _content_contradiction(delivery)
+    if contradiction is not None:
+        return contradiction
+    beat = _Heartbeat(delivery.pk, token)
+    assert delivery.file is not None
+    with files.open_plaintext(delivery.file) as stream:
+        return validate_file(
+            dictionary,
+            stream,
+            file_name=delivery.file_name,
+            period=None if delivery.period == "TOTAAL" else delivery.period,
+            progress=beat,
+        )
+
+
+class _Heartbeat:
+    """The engine's progress callback: tells the database every few seconds that we live."""
+
+    def __init__(self, delivery_id: int, token: str) -> None:
+        self.delivery_id = delivery_id
+        self.token = token
+        self.last = 0.0
+
+    def __call__(self, records: int, _total: int | None) -> None:
+        now = time.monotonic()
+        if now - self.last < HEARTBEAT_SECONDS:
+            return
+        self.last = now
+        Delivery.objects.unscoped().filter(pk=self.delivery_id, claim_token=self.token).update(
+            heartbeat_at=timezone.now(), progress_records=records
+        )
+
+
+def _content_contradiction(delivery: Delivery) -> Report | None:
+    """``T08``: an XML file whose root names another sub-delivery than the chosen one."""
+    if not delivery.file_name.lower().endswith(".xml") or delivery.file is None:
+        return None
+    with files.open_plaintext(delivery.file) as stream:
+        head = stream.read(4096)
+    root = _xml_root_name(head)
+    code = delivery.sub_delivery.code
+    if root is None or root == code:
+        return None
+    message = technical_message(
+        "T08", "mismatch", "nl", kenmerk="Registratie", bestand=root, verwacht=code
+    )
+    finding = EngineFinding(None, None, "afkeur", "T08", None, root, message)
+    return Report(
+        file=delivery.file_name,
+        code=code,
+        version=delivery.dictionary_version.version,
+        status="Afgekeurd",
+        total=0,
+        processed=0,
+        not_processed=0,
+        errors=1,
+        warnings=0,
+        findings=(finding,),
+    )
+
+
+def _xml_root_name(head: bytes) -> str | None:
+    text = head.decode("utf-8", "replace")
+    position = 0
+    while True:
+        start = text.find("<", position)
+        if start < 0 or start + 1 >= len(text):
+            return None
+        if text[start + 1] not in "?!":
+            end = start + 1
+            while end < len(text) and (text[end].isalnum() or text[end] in "_-.:"):
+                end += 1
+            return text[start + 1 : end] or None
+        position = start + 1
+
+
+def _finish(delivery: Delivery, token: str, report: Report) -> bool:
+    with transaction.atomic():
+        held = (
+            Delivery.objects.unscoped()
+            .select_for_update()
+            .filter(pk=delivery.pk, claim_token=token, status=Status.PROCESSING)
+            .exists()
+        )
+        if not held:
+            return False  # another worker took over after our heartbeat went stale
+        Finding.objects.filter(delivery_id=delivery.pk).delete()
+        for batch in _batches(_finding_rows(delivery.pk, report)):
+            Finding.objects.bulk_create(batch)
+        Delivery.objects.unscoped().filter(pk=delivery.pk).update(
+            status=ENGINE_STATUS[report.status],
+            records_total=report.total,
+            records_processed=report.processed,
+            records_not_processed=report.not_processed,
+            error_count=report.errors,
+            warning_count=report.warnings,
+            error_records=sorted(report.error_records),
+            progress_records=report.total,
+            processed_at=timezone.now(),
+            claim_token="",
+            heartbeat_at=None,
+        )
+        transaction.on_commit(lambda: _run_hooks(delivery.pk))
+    return True
+
+
+def _finding_rows(delivery_id: int, report: Report) -> Iterator[Finding]:
+    for position, f in enumerate(report.findings, start=1):
+        yield Finding(
+            delivery_id=delivery_id,
+            position=position,
+            record=f.record,
+            line=f.line,
+            level=f.level,
+            code=f.code,
+            field=f.field or "",
+            value=f.value,
+            message=f.message,
+            keys=dict(f.keys),
+        )
+
+
+def _batches(rows: Iterator[Finding]) -> Iterator[list[Finding]]:
+    batch: list[Finding] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= FINDING_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _give_up_or_release(delivery: Delivery, token: str) -> None:
+    """After an unexpected failure: try again later, or reject after the last attempt."""
+    current = Delivery.objects.unscoped().filter(pk=delivery.pk, claim_token=token).first()
+    if current is None:
+        return
+    if current.attempts < MAX_ATTEMPTS:
+        Delivery.objects.unscoped().filter(pk=delivery.pk, claim_token=token).update(
+            status=Status.RECEIVED, claim_token="", heartbeat_at=None
+        )
+        return
+    failure = EngineFinding(
+        None,
+        None,
+        "afkeur",
+        "T00",
+        None,
+        None,
+        "De aanlevering kon door een storing niet worden verwerkt; neem contact op met de "
+        "servicedesk.",
+    )
+    report = Report(
+        file=delivery.file_name,
+        code=delivery.sub_delivery.code,
+        version=delivery.dictionary_version.version,
+        status="Afgekeurd",
+        total=0,
+        processed=0,
+        not_processed=0,
+        errors=1,
+        warnings=0,
+        findings=(failure,),
+    )
+    _finish(delivery, token, report)
+
+
+def _run_hooks(delivery_id: int) -> None:
+    delivery = Delivery.objects.unscoped().get(pk=delivery_id)
+    for hook in finished_hooks:
+        try:
+            hook(delivery)
+        except Exception:
+            logger.exception("after-processing hook %s failed for %s", hook, delivery_id)
+
+
+def needing_processing() -> list[int]:
+    """Deliveries waiting too long (their task was lost) or whose worker went silent."""
+    stale = _stale_before()
+    waiting = Q(status=Status.RECEIVED, submitted_at__lt=stale)
+    silent = Q(status=Status.PROCESSING, heartbeat_at__lt=stale)
+    return list(
+        Delivery.objects.unscoped().filter(waiting | silent).values_list("pk", flat=True)[:500]
+    )
+
+
+def recover() -> int:
+    """Queue every delivery that needs processing again; the number queued."""
+    from datahub.deliveries.tasks import enqueue_processing
+
+    ids = needing_processing()
+    for delivery_id in ids:
+        enqueue_processing(delivery_id)
+    return len(ids)
+
+
+def report_of(delivery: Delivery) -> dict[str, Any]:
+    """The stored result in the engine's JSON shape (identical to `datahub validate`)."""
+    version = delivery.dictionary_version
+    findings = delivery.findings.order_by("position")
+    return {
+        "file": delivery.file_name,
+        "dictionary": {"code": delivery.sub_delivery.code, "version": version.version},
+        "status": ENGINE_STATUS_LABEL.get(Status(delivery.status), delivery.status),
+        "records": {
+            "total": delivery.records_total,
+            "processed": delivery.records_processed,
+            "not_processed": delivery.records_not_processed,
+        },
+        "errors": delivery.error_count,
+        "warnings": delivery.warning_count,
+        "findings": [f.as_report_dict() for f in findings.iterator(chunk_size=2000)],
+    }
+
+
+ENGINE_STATUS_LABEL = {ours: engine for engine, ours in ENGINE_STATUS.items()}
+ENGINE_STATUS_LABEL.update({Status.RECEIVED: "Aangeleverd", Status.PROCESSING: "In verwerking"})

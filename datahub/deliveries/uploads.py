@@ -1,0 +1,151 @@
+"""Resumable uploads: a large file arrives in chunks of whole megabytes, each encrypted on arrival.
+
+The browser asks for a session (name and size), sends chunks at the offset the session expects
+(after a broken connection it asks where to go on), and finally submits the delivery's fields
+with the session id. Each chunk is written as the encrypted blocks of the stored-file format, so
+the plaintext never lies on disk; the block that ends the file is the final block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from datahub.deliveries import files
+from datahub.deliveries.models import StoredFile, UploadSession
+from datahub.institutions.models import Institution
+
+#: Chunks are whole multiples of the encryption block, except the file's last one.
+CHUNK_BYTES = 8 * files.CHUNK
+SESSION_HOURS = 24
+
+
+class UploadError(Exception):
+    """A refused chunk or session; ``str()`` is the user's message."""
+
+
+def _part_path(session: UploadSession) -> Path:
+    folder = Path(settings.VAR_DIR) / "uploads"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{session.pk}.part"
+
+
+def start(*, institution: Institution, user: Any, file_name: str, size: int) -> UploadSession:
+    if size <= 0:
+        raise UploadError(_("The file is empty."))
+    if size > settings.MAX_UPLOAD_BYTES:
+        raise UploadError(
+            _("The file is larger than the maximum of %(mb)s MB.")
+            % {"mb": settings.MAX_UPLOAD_BYTES // 2**20}
+        )
+    session = UploadSession.objects.create(
+        id=uuid.uuid4(),
+        institution=institution,
+        user=user,
+        file_name=file_name[:255],
+        size=size,
+        nonce_prefix=os.urandom(8),
+    )
+    _part_path(session).write_bytes(files.MAGIC + bytes(session.nonce_prefix))
+    return session
+
+
+def find(institution: Institution, user: Any, session_id: str) -> UploadSession | None:
+    """The caller's own session (another institution's or person's id is not found)."""
+    try:
+        key = uuid.UUID(str(session_id))
+    except ValueError:
+        return None
+    return UploadSession.objects.for_institution(institution).filter(pk=key, user=user).first()
+
+
+def append(session: UploadSession, offset: int, data: bytes) -> int:
+    """Add the chunk at ``offset``; returns the number of bytes received so far."""
+    if offset != session.received:
+        raise UploadError(_("Expected the chunk at byte %(n)s.") % {"n": session.received})
+    end = offset + len(data)
+    if not data or end > session.size:
+        raise UploadError(_("The chunk does not fit the announced file size."))
+    if end < session.size and len(data) % files.CHUNK:
+        raise UploadError(_("A chunk must be a whole number of megabytes."))
+    with _part_path(session).open("ab") as part:
+        for block in _encrypted_blocks(session, offset, data, final_at=session.size):
+            part.write(block)
+    updated = (
+        UploadSession.objects.for_institution(session.institution)
+        .filter(pk=session.pk, received=offset)
+        .update(received=F("received") + len(data))
+    )
+    if not updated:  # a concurrent request wrote the same chunk: ours must not count twice
+        raise UploadError(_("Expected the chunk at byte %(n)s.") % {"n": session.received})
+    session.received = end
+    return end
+
+
+def _encrypted_blocks(
+    session: UploadSession, offset: int, data: bytes, final_at: int
+) -> Iterator[bytes]:
+    aes = AESGCM(files.file_key())
+    prefix = bytes(session.nonce_prefix)
+    header = files.MAGIC + prefix
+    for start in range(0, len(data), files.CHUNK):
+        block = data[start : start + files.CHUNK]
+        number = (offset + start) // files.CHUNK
+        final = offset + start + len(block) == final_at
+        yield aes.encrypt(files._nonce(prefix, number), block, files._aad(header, number, final))
+
+
+def finish(session: UploadSession) -> StoredFile:
+    """Move the complete, encrypted file into storage and forget the session."""
+    if not session.complete:
+        raise UploadError(_("The upload is not complete yet."))
+    path = _part_path(session)
+    today = timezone.localdate()
+    name = f"deliveries/{today:%Y/%m}/{uuid.uuid4().hex}.enc"
+    with path.open("rb") as encrypted:
+        digest = _plaintext_digest(encrypted)
+    with path.open("rb") as encrypted:
+        stored_name = default_storage.save(name, File(encrypted))
+    path.unlink(missing_ok=True)
+    UploadSession.objects.for_institution(session.institution).filter(pk=session.pk).delete()
+    return StoredFile.objects.create(
+        storage_name=stored_name,
+        original_name=session.file_name,
+        size=session.size,
+        sha256=digest,
+        retain_until=today + dt.timedelta(days=settings.RAW_FILE_RETENTION_DAYS),
+    )
+
+
+def _plaintext_digest(encrypted: Any) -> str:
+    """SHA-256 of the plaintext, which also proves the whole file decrypts."""
+    digest = hashlib.sha256()
+    with files.DecryptingReader(encrypted, files.file_key()) as reader:
+        while block := reader.read(files.CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def discard_stale(now: dt.datetime | None = None) -> int:
+    """Delete sessions (and their parts) older than a day: abandoned uploads."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=SESSION_HOURS)
+    stale = UploadSession.objects.unscoped().filter(created_at__lt=cutoff)
+    count = 0
+    for session in stale:
+        _part_path(session).unlink(missing_ok=True)
+        session.delete()
+        count += 1
+    return count

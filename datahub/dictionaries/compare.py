@@ -1,0 +1,95 @@
+"""What changed between two versions of a data dictionary (pure Python, no Django)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from datahub.validation import DataDictionary, FieldSpec, Rule
+
+# Field attributes compared between versions, in the order the comparison page shows them.
+_FIELD_ATTRIBUTES = [f.name for f in fields(FieldSpec) if f.name not in ("order", "fhirpath")]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    changes: list[tuple[str, object, object]]
+
+
+@dataclass(frozen=True)
+class CodeChange:
+    table: str
+    added: list[str]
+    removed: list[str]
+
+
+@dataclass
+class Comparison:
+    added_fields: list[FieldSpec] = field(default_factory=list)
+    removed_fields: list[FieldSpec] = field(default_factory=list)
+    changed_fields: list[FieldChange] = field(default_factory=list)
+    code_changes: list[CodeChange] = field(default_factory=list)
+    added_rules: list[str] = field(default_factory=list)
+    removed_rules: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            (
+                self.added_fields,
+                self.removed_fields,
+                self.changed_fields,
+                self.code_changes,
+                self.added_rules,
+                self.removed_rules,
+            )
+        )
+
+
+def compare(old: DataDictionary, new: DataDictionary) -> Comparison:
+    """Fields added/removed/changed, reference codes added/removed, rules added/removed."""
+    old_fields = {f.name: f for f in old.fields}
+    new_fields = {f.name: f for f in new.fields}
+    result = Comparison(
+        added_fields=[f for name, f in new_fields.items() if name not in old_fields],
+        removed_fields=[f for name, f in old_fields.items() if name not in new_fields],
+    )
+    for name, new_field in new_fields.items():
+        if name in old_fields:
+            changes = _field_changes(old_fields[name], new_field)
+            if changes:
+                result.changed_fields.append(FieldChange(name, changes))
+    result.code_changes = _code_changes(old, new)
+    old_rules = {_rule_key(r) for r in old.rules}
+    new_rules = {_rule_key(r) for r in new.rules}
+    result.added_rules = sorted(new_rules - old_rules)
+    result.removed_rules = sorted(old_rules - new_rules)
+    return result
+
+
+def _field_changes(old: FieldSpec, new: FieldSpec) -> list[tuple[str, object, object]]:
+    return [
+        (attribute, getattr(old, attribute), getattr(new, attribute))
+        for attribute in _FIELD_ATTRIBUTES
+        if getattr(old, attribute) != getattr(new, attribute)
+    ]
+
+
+def _codes(dictionary: DataDictionary) -> dict[str, set[str]]:
+    return {
+        table.name: {entry.code for entry in table.entries} for table in dictionary.reference_tables
+    }
+
+
+def _code_changes(old: DataDictionary, new: DataDictionary) -> list[CodeChange]:
+    old_codes, new_codes = _codes(old), _codes(new)
+    changes = []
+    for table in sorted(set(old_codes) | set(new_codes)):
+        before, after = old_codes.get(table, set()), new_codes.get(table, set())
+        if before != after:
+            changes.append(CodeChange(table, sorted(after - before), sorted(before - after)))
+    return changes
+
+
+def _rule_key(rule: Rule) -> str:
+    return f"{rule.code} · {rule.field}: {rule.expression}"

@@ -1,0 +1,257 @@
+"""Importing, exporting and publishing data dictionaries; participation of institutions.
+
+The workbook is read and checked by the validation engine (``load_dictionary``): this module
+stores what it accepts, and refuses the rest with every problem located by sheet, row, column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from datahub.audit.models import Action
+from datahub.audit.services import record
+from datahub.dictionaries.models import (
+    DictionaryVersion,
+    Method,
+    Participation,
+    Registry,
+    RegistryMethod,
+    SubDelivery,
+)
+from datahub.institutions.models import Institution
+from datahub.validation import (
+    DataDictionary,
+    DictionaryError,
+    DictionaryProblem,
+    generate_xsd,
+    load_dictionary,
+    write_workbook,
+)
+
+#: Larger workbooks are refused before they are opened (a data dictionary is a few hundred kB).
+MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
+
+
+class ImportRefused(Exception):
+    """The workbook was not stored; ``problems`` says why, each located where possible."""
+
+    def __init__(self, problems: list[DictionaryProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    def messages(self, lang: str = "nl") -> list[str]:
+        return [problem.message(lang) for problem in self.problems]
+
+
+class ParticipationError(Exception):
+    """A refused change to participation; ``str()`` is the user's message."""
+
+
+def _refused(nl: str, en: str) -> ImportRefused:
+    return ImportRefused([DictionaryProblem(None, None, None, nl, en)])
+
+
+def import_workbook(
+    data: bytes, file_name: str, *, actor: Any = None, request: HttpRequest | None = None
+) -> DictionaryVersion:
+    """Check and store a workbook as a new dictionary version; refuse it whole otherwise."""
+    if len(data) > MAX_WORKBOOK_BYTES:
+        raise _refused(
+            f"Het bestand is groter dan {MAX_WORKBOOK_BYTES // 2**20} MB.",
+            f"The file is larger than {MAX_WORKBOOK_BYTES // 2**20} MB.",
+        )
+    try:
+        dictionary = load_dictionary(data)
+    except DictionaryError as exc:
+        raise ImportRefused(exc.problems) from None
+    try:
+        with transaction.atomic():
+            version = _store(dictionary, data, file_name, actor)
+    except IntegrityError:
+        raise _already_there(dictionary) from None
+    record(
+        Action.CREATE,
+        actor=actor,
+        institution=None,
+        obj=version,
+        request=request,
+        description=f"data dictionary {version}",
+    )
+    return version
+
+
+def _store(
+    dictionary: DataDictionary, data: bytes, file_name: str, actor: Any
+) -> DictionaryVersion:
+    general = dictionary.general
+    registry, _created = Registry.objects.get_or_create(
+        stream=general.stream, defaults={"name": general.name}
+    )
+    sub_delivery, _created = SubDelivery.objects.get_or_create(
+        code=general.code, defaults={"registry": registry, "name": general.sub_delivery}
+    )
+    if sub_delivery.registry_id != registry.pk:
+        raise _refused(
+            f"Code {general.code} hoort al bij aanleverstroom {sub_delivery.registry.stream}.",
+            f"Code {general.code} already belongs to stream {sub_delivery.registry.stream}.",
+        )
+    if DictionaryVersion.objects.filter(
+        sub_delivery=sub_delivery, version=general.version
+    ).exists():
+        raise _already_there(dictionary)
+    assert general.valid_from is not None  # the reader refuses a workbook without it
+    return DictionaryVersion.objects.create(
+        sub_delivery=sub_delivery,
+        version=general.version,
+        valid_from=general.valid_from,
+        valid_to=general.valid_to,
+        frequency=general.frequency,
+        definition=dictionary.to_dict(),
+        workbook=data,
+        workbook_name=file_name[:200],
+        imported_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def _already_there(dictionary: DataDictionary) -> ImportRefused:
+    general = dictionary.general
+    return _refused(
+        f"Versie {general.version} van {general.code} bestaat al; een gepubliceerde versie "
+        "verandert niet. Geef de nieuwe versie een nieuw versienummer.",
+        f"Version {general.version} of {general.code} already exists; a published version never "
+        "changes. Give the new version a new version number.",
+    )
+
+
+def export_workbook(version: DictionaryVersion) -> bytes:
+    """The stored version written back to a workbook in the exchange format."""
+    buffer = io.BytesIO()
+    write_workbook(version.dictionary, buffer)
+    return buffer.getvalue()
+
+
+def export_xsd(version: DictionaryVersion) -> bytes:
+    return generate_xsd(version.dictionary)
+
+
+def find_version(code: str, version: str) -> DictionaryVersion | None:
+    return (
+        DictionaryVersion.objects.select_related("sub_delivery__registry")
+        .filter(sub_delivery__code=code, version=version)
+        .first()
+    )
+
+
+def current_version(sub_delivery: SubDelivery, day: dt.date) -> DictionaryVersion | None:
+    """The version valid on ``day`` (the latest one starting on or before it)."""
+    return sub_delivery.versions.valid_on(day).order_by("-valid_from").first()
+
+
+# --- participation -------------------------------------------------------------------------
+
+
+def _require_operator(actor: Any) -> None:
+    if not getattr(actor, "is_hub_operator", False):
+        raise ParticipationError(_("Only the hub operator may change participation."))
+
+
+@transaction.atomic
+def set_participation(
+    *,
+    actor: Any,
+    institution: Institution,
+    sub_delivery: SubDelivery,
+    since: dt.date,
+    until: dt.date | None = None,
+    request: HttpRequest | None = None,
+) -> Participation:
+    _require_operator(actor)
+    if until is not None and until < since:
+        raise ParticipationError(_("The end date lies before the start date."))
+    participation, created = Participation.objects.for_institution(institution).get_or_create(
+        institution=institution,
+        sub_delivery=sub_delivery,
+        defaults={"since": since, "until": until},
+    )
+    if not created:
+        Participation.objects.for_institution(institution).filter(pk=participation.pk).update(
+            since=since, until=until
+        )
+        participation.refresh_from_db()
+    record(
+        Action.CREATE if created else Action.CHANGE,
+        actor=actor,
+        institution=institution,
+        obj=participation,
+        request=request,
+        description=f"participation {sub_delivery.code} {since}–{until or ''}",
+        detail={"sub_delivery": sub_delivery.code, "since": str(since), "until": str(until or "")},
+    )
+    return participation
+
+
+@transaction.atomic
+def set_method(
+    *,
+    actor: Any,
+    institution: Institution,
+    registry: Registry,
+    method: str,
+    request: HttpRequest | None = None,
+) -> RegistryMethod:
+    """Set the one delivery method of an institution for a registry (audited)."""
+    _require_operator(actor)
+    if method not in Method.values:
+        raise ParticipationError(_("Unknown delivery method."))
+    allowed = _methods_allowed(registry)
+    if allowed and method not in allowed:
+        raise ParticipationError(
+            _("The data dictionary of this registry does not allow %(method)s.")
+            % {"method": method}
+        )
+    scoped = RegistryMethod.objects.for_institution(institution)
+    current = scoped.filter(registry=registry).first()
+    old = current.method if current else None
+    if current is None:
+        current = RegistryMethod.objects.create(
+            institution=institution, registry=registry, method=method
+        )
+    else:
+        scoped.filter(pk=current.pk).update(method=method)
+        current.method = method
+    record(
+        Action.CHANGE if old else Action.CREATE,
+        actor=actor,
+        institution=institution,
+        obj=current,
+        request=request,
+        description=f"delivery method {registry.stream}: {old or '-'} -> {method}",
+        detail={"registry": registry.stream, "from": old, "to": method},
+    )
+    return current
+
+
+def _methods_allowed(registry: Registry) -> set[str]:
+    """Every method some version of one of the registry's sub-deliveries allows."""
+    allowed: set[str] = set()
+    versions = DictionaryVersion.objects.filter(sub_delivery__registry=registry).only("definition")
+    for version in versions:
+        allowed.update(version.definition.get("general", {}).get("methods", []))
+    return allowed
+
+
+def method_of(institution: Institution, registry: Registry) -> str | None:
+    row = RegistryMethod.objects.for_institution(institution).filter(registry=registry).first()
+    return row.method if row else None
+
+
+def participations_of(institution: Institution) -> Any:
+    return Participation.objects.for_institution(institution).select_related(
+        "sub_delivery__registry"
+    )

@@ -1,0 +1,78 @@
+"""The details of one delivery: Voortgang, Verslag, Exporteer."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+
+from datahub.audit.models import Action
+from datahub.audit.services import record
+from datahub.deliveries import reports
+from datahub.deliveries.models import Delivery
+from datahub.portal.access import deny, member_required
+from datahub.portal.http import InstitutionRequest
+
+PAGE_SIZE = 100
+
+
+def own_delivery(request: InstitutionRequest, delivery_id: int) -> Delivery:
+    """A delivery of the current institution; any other id is not found, and logged."""
+    delivery = (
+        Delivery.objects.for_institution(request.institution)
+        .select_related("sub_delivery__registry", "dictionary_version", "unit", "submitted_by")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None:
+        deny(request, f"delivery {delivery_id} is not of this institution")
+        raise Http404
+    return delivery
+
+
+@member_required()
+def delivery_detail(request: InstitutionRequest, delivery_id: int) -> HttpResponse:
+    delivery = own_delivery(request, delivery_id)
+    tab = "verslag" if request.GET.get("tab") == "verslag" else "voortgang"
+    context: dict[str, object] = {"delivery": delivery, "tab": tab}
+    if tab == "verslag":
+        context |= _report_context(request, delivery)
+        record(Action.VIEW, request=request, obj=delivery, description="processing report")
+    return render(request, "deliveries/detail.html", context)
+
+
+def _report_context(request: InstitutionRequest, delivery: Delivery) -> dict[str, object]:
+    code = request.GET.get("code", "")
+    level = request.GET.get("niveau", "")
+    findings = reports.findings_of(delivery, code=code, level=level)
+    page = Paginator(findings, PAGE_SIZE).get_page(request.GET.get("page"))
+    fields = reports.report_fields(delivery)
+    rows = [(f, [f.keys.get(name) for name in fields]) for f in page]
+    return {
+        "page": page,
+        "rows": rows,
+        "report_fields": fields,
+        "codes": reports.codes_of(delivery),
+        "code": code,
+        "level": level,
+        "levels": reports.LEVEL_LABELS,
+    }
+
+
+@member_required()
+def delivery_progress(request: InstitutionRequest, delivery_id: int) -> HttpResponse:
+    """The Voortgang table alone, polled by the page while the delivery is processed."""
+    delivery = own_delivery(request, delivery_id)
+    return render(request, "deliveries/_progress.html", {"delivery": delivery})
+
+
+@member_required()
+def delivery_export(request: InstitutionRequest, delivery_id: int) -> StreamingHttpResponse:
+    delivery = own_delivery(request, delivery_id)
+    record(Action.EXPORT, request=request, obj=delivery, description="processing report CSV")
+    response = StreamingHttpResponse(
+        reports.csv_rows(delivery), content_type="text/csv; charset=utf-8"
+    )
+    name = delivery.file_name.rsplit(".", 1)[0]
+    response["Content-Disposition"] = f'attachment; filename="verwerkingsverslag_{name}.csv"'
+    return response

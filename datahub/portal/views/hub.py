@@ -1,0 +1,84 @@
+"""The hub operator's pages: importing data dictionaries, participation and delivery methods."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from datahub.dictionaries import services
+from datahub.dictionaries.models import Participation, RegistryMethod
+from datahub.portal.access import operator_required
+from datahub.portal.forms import DictionaryUploadForm, MethodForm, ParticipationForm
+from datahub.portal.http import PortalRequest
+
+
+@operator_required
+def operator_home(request: PortalRequest) -> HttpResponse:
+    return render(request, "portal/hub/home.html")
+
+
+@operator_required
+def dictionary_import(request: PortalRequest) -> HttpResponse:
+    form = DictionaryUploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["workbook"]
+        if upload.size > services.MAX_WORKBOOK_BYTES:
+            problems = [_("The file is too large for a data dictionary.")]
+        else:
+            try:
+                version = services.import_workbook(
+                    upload.read(), upload.name, actor=request.user, request=request
+                )
+            except services.ImportRefused as refused:
+                problems = refused.messages(get_language() or "nl")
+            else:
+                messages.success(
+                    request,
+                    _("Data dictionary %(version)s has been published.") % {"version": version},
+                )
+                return redirect("portal:dictionary", version.sub_delivery.code, version.version)
+    return render(request, "portal/hub/import.html", {"form": form, "problems": problems})
+
+
+@operator_required
+def participation(request: PortalRequest) -> HttpResponse:
+    participation_form = ParticipationForm(
+        request.POST if request.POST.get("form") == "participation" else None
+    )
+    method_form = MethodForm(request.POST if request.POST.get("form") == "method" else None)
+    if request.method == "POST" and _save(request, participation_form, method_form):
+        messages.success(request, _("The change has been saved."))
+        return redirect("portal:participation")
+    context = {
+        "participation_form": participation_form,
+        "method_form": method_form,
+        "participations": Participation.objects.unscoped()
+        .select_related("institution", "sub_delivery__registry")
+        .order_by("institution__agb_code", "sub_delivery__code"),
+        "methods": RegistryMethod.objects.unscoped()
+        .select_related("institution", "registry")
+        .order_by("institution__agb_code", "registry__stream"),
+    }
+    return render(request, "portal/hub/participation.html", context)
+
+
+def _save(
+    request: PortalRequest, participation_form: ParticipationForm, method_form: MethodForm
+) -> bool:
+    try:
+        if participation_form.is_bound and participation_form.is_valid():
+            services.set_participation(
+                actor=request.user, request=request, **participation_form.cleaned_data
+            )
+            return True
+        if method_form.is_bound and method_form.is_valid():
+            services.set_method(actor=request.user, request=request, **method_form.cleaned_data)
+            return True
+    except services.ParticipationError as exc:
+        form = participation_form if participation_form.is_bound else method_form
+        form.add_error(None, str(exc))
+    return False

@@ -1,0 +1,168 @@
+"""Bestanden aanleveren: choose a file, see its fields, Controleren, Aanleveren.
+
+With JavaScript the file travels in resumable chunks (``upload_start``/``upload_chunk``) and the
+fields are checked in place; without it the form posts the file in one request.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from datahub.deliveries import intake, uploads
+from datahub.deliveries.forms import DeliveryForm
+from datahub.deliveries.intake import Metadata
+from datahub.deliveries.models import Channel, Delivery
+from datahub.portal.access import member_required
+from datahub.portal.http import InstitutionRequest
+
+CHANNEL = Channel.PORTAL
+
+
+def _context(
+    form: DeliveryForm, problems: dict[str, list[str]], checked: bool
+) -> dict[str, object]:
+    """Each field with its own problems, so the page shows the result per field."""
+    rows = [(form[name], problems.get(name, [])) for name in form.fields if name != "file_name"]
+    return {"form": form, "rows": rows, "general": problems.get("", []), "checked": checked}
+
+
+def _prefill(request: InstitutionRequest, metadata: Metadata) -> Metadata:
+    """Fields the name does not give: the institution, a chosen sub-delivery and period."""
+    metadata.institution_code = metadata.institution_code or request.institution.agb_code
+    metadata.code = metadata.code or request.GET.get("code", "") or request.POST.get("code", "")
+    metadata.period = (
+        metadata.period or request.GET.get("periode", "") or request.POST.get("period", "")
+    )
+    metadata.creation_date = metadata.creation_date or timezone.localdate()
+    return metadata
+
+
+@member_required()
+def upload(request: InstitutionRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _submit_in_one_request(request)
+    initial = DeliveryForm.initial_from(_prefill(request, Metadata(file_name="")))
+    return render(
+        request, "deliveries/upload.html", _context(DeliveryForm(initial=initial), {}, False)
+    )
+
+
+@member_required()
+@require_POST
+def upload_fields(request: InstitutionRequest) -> HttpResponse:
+    """The fields, filled from the chosen file's name (htmx)."""
+    metadata = _prefill(request, intake.metadata_from_name(request.POST.get("file_name", "")))
+    form = DeliveryForm(initial=DeliveryForm.initial_from(metadata))
+    return render(request, "deliveries/_fields.html", _context(form, {}, False))
+
+
+@member_required()
+@require_POST
+def upload_check(request: InstitutionRequest) -> HttpResponse:
+    """Controleren: every check, shown per field (htmx)."""
+    form = DeliveryForm(request.POST)
+    problems: dict[str, list[str]] = {}
+    if form.is_valid():
+        problems = intake.check(form.metadata(), request.institution, CHANNEL).problems
+    return render(request, "deliveries/_fields.html", _context(form, problems, True))
+
+
+@member_required()
+@require_POST
+def upload_start(request: InstitutionRequest) -> HttpResponse:
+    try:
+        body = json.loads(request.body or b"{}")
+        session = uploads.start(
+            institution=request.institution,
+            user=request.user,
+            file_name=str(body.get("file_name", "")),
+            size=int(body.get("size", 0)),
+        )
+    except (ValueError, TypeError):
+        return JsonResponse({"error": "bad request"}, status=400)
+    except uploads.UploadError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse({"id": str(session.pk), "chunk_bytes": uploads.CHUNK_BYTES, "received": 0})
+
+
+@member_required()
+def upload_chunk(request: InstitutionRequest, session_id: str) -> HttpResponse:
+    """GET: how much arrived (to resume). POST: the chunk at ``X-Offset``."""
+    session = uploads.find(request.institution, request.user, session_id)
+    if session is None:
+        return JsonResponse({"error": "not found"}, status=404)
+    if request.method == "POST":
+        try:
+            uploads.append(session, int(request.headers.get("X-Offset", "-1")), request.body)
+        except (ValueError, uploads.UploadError) as exc:
+            return JsonResponse({"error": str(exc), "received": session.received}, status=409)
+    return JsonResponse({"received": session.received, "size": session.size})
+
+
+@member_required()
+@require_POST
+def upload_submit(request: InstitutionRequest) -> HttpResponse:
+    """Aanleveren after a chunked upload (htmx/fetch): the result, or the problems per field."""
+    form = DeliveryForm(request.POST)
+    session = uploads.find(request.institution, request.user, request.POST.get("upload_id", ""))
+    if not form.is_valid() or session is None:
+        return _fields_with_problems(
+            request, form, {"": [_missing_file()]} if session is None else {}
+        )
+    try:
+        delivery = intake.submit_upload(
+            form.metadata(),
+            session,
+            institution=request.institution,
+            channel=CHANNEL,
+            actor=request.user,
+            request=request,
+        )
+    except intake.DeliveryRefused as refused:
+        return _fields_with_problems(request, form, refused.problems)
+    return render(request, "deliveries/_submitted.html", {"delivery": delivery})
+
+
+def _submit_in_one_request(request: InstitutionRequest) -> HttpResponse:
+    form = DeliveryForm(request.POST)
+    upload_file = request.FILES.get("file")
+    problems: dict[str, list[str]] = {}
+    delivery: Delivery | None = None
+    if upload_file is None:
+        problems = {"": [_missing_file()]}
+    elif form.is_valid():
+        metadata = form.metadata()
+        # The name as the person gave it (Django strips paths from the upload's own name, and a
+        # path must be refused, not silently changed).
+        metadata.file_name = metadata.file_name or upload_file.name or ""
+        try:
+            delivery = intake.submit(
+                metadata,
+                upload_file.chunks(),
+                size=upload_file.size or 0,
+                institution=request.institution,
+                channel=CHANNEL,
+                actor=request.user,
+                request=request,
+            )
+        except intake.DeliveryRefused as refused:
+            problems = refused.problems
+    context = _context(form, problems, bool(problems)) | {"delivery": delivery}
+    return render(request, "deliveries/upload.html", context, status=400 if problems else 200)
+
+
+def _fields_with_problems(
+    request: InstitutionRequest, form: DeliveryForm, problems: dict[str, list[str]]
+) -> HttpResponse:
+    return render(request, "deliveries/_fields.html", _context(form, problems, True), status=400)
+
+
+def _missing_file() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("Choose a file first.")

@@ -1,0 +1,472 @@
+"""Streaming CSV reading with technical checks (T01-T04).
+
+The file is read in chunks cut at record boundaries (a newline outside quotes). Each chunk is
+parsed by polars with every column as text (the fast path) and checked with a few counts that
+prove every line had exactly the header's number of fields. A chunk that fails is split in two
+and retried, down to a small piece that a careful pure-Python tokenizer reads, locating every
+empty line, wrong field count, broken quote and invalid UTF-8 sequence with its line number.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import polars as pl
+
+from ._checks import LINE, REC
+from ._technical import TechnicalSink
+
+BLOCK_SIZE = 4 * 1024 * 1024
+CHUNK_SIZE = 16 * 1024 * 1024
+MAX_RECORD = 16 * 1024 * 1024
+MAX_HEADER = 1024 * 1024
+SPLIT_MIN = 64 * 1024
+BOM = b"\xef\xbb\xbf"
+_QUOTED = re.compile(r'"([^"]*(?:""[^"]*)*)"')
+_PLAIN = re.compile(r'[^,"\n]*')
+_POLARS_ERRORS = (pl.exceptions.PolarsError, ValueError, OverflowError)
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(slots=True)
+class _Record:
+    """One record found by the careful tokenizer."""
+
+    line: int
+    end_line: int
+    fields: list[str]
+    error: str | None = None
+    empty: bool = False
+
+
+def tokenize(text: str, first_line: int) -> Iterator[_Record]:
+    r"""Split CSV ``text`` into records, marking broken ones instead of raising.
+
+    Example::
+
+        >>> [r.fields for r in tokenize('a,"b,c"\r\nd,e\n', 2)]
+        [['a', 'b,c'], ['d', 'e']]
+    """
+    position, line, size = 0, first_line, len(text)
+    while position < size:
+        start = position
+        fields, error, position = _fields(text, position)
+        if error is not None:
+            resume = text.find("\n", start if error == "unterminated" else position)
+            position = size if resume == -1 else resume + 1
+        end_line = line + text.count("\n", start, max(start, position - 1))
+        empty = error is None and fields == [""] and text[start:position].strip("\r\n") == ""
+        yield _Record(line, end_line, fields, error, empty)
+        line += text.count("\n", start, position)
+
+
+def _fields(text: str, position: int) -> tuple[list[str], str | None, int]:
+    fields: list[str] = []
+    size = len(text)
+    while True:
+        if text.startswith('"', position):
+            match = _QUOTED.match(text, position)
+            if match is None:
+                return fields, "unterminated", position
+            value = match.group(1).replace('""', '"')
+        else:
+            match = _PLAIN.match(text, position)
+            assert match is not None
+            value = match.group(0)
+        position = match.end()
+        if position >= size:
+            fields.append(value.removesuffix("\r") if not match.group(0).endswith('"') else value)
+            return fields, None, position
+        char = text[position]
+        if char == ",":
+            fields.append(value)
+            position += 1
+            continue
+        if char == "\n":
+            fields.append(
+                value.removesuffix("\r") if not text.startswith('"', match.start()) else value
+            )
+            return fields, None, position + 1
+        if char == "\r" and text.startswith("\r\n", position):
+            fields.append(value)
+            return fields, None, position + 2
+        return fields, "quoting", position
+
+
+class CsvReader:
+    r"""Reads a CSV stream into batches of text columns, collecting technical findings.
+
+    Example::
+
+        >>> import io
+        >>> sink = TechnicalSink()
+        >>> reader = CsvReader(io.BytesIO(b"A,B\n1,2\n\n3\n"), ("A", "B"), sink)
+        >>> [b.height for b in reader.batches()], [f.code for f in sink.findings]
+        ([1], ['T03', 'T04'])
+    """
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        field_names: tuple[str, ...],
+        sink: TechnicalSink,
+        *,
+        chunk_size: int = CHUNK_SIZE,
+        total_size: int | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.stream = stream
+        self.field_names = field_names
+        self.sink = sink
+        self.chunk_size = chunk_size
+        self.total_size = total_size
+        self.progress = progress
+        self.records = 0
+        self.bytes_read = 0
+        self.columns: list[str] = list(field_names)
+        self.header_ok = False
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _read(self, size: int) -> bytes:
+        block = self.stream.read(size)
+        self.bytes_read += len(block)
+        if self.progress is not None:
+            self.progress(self.bytes_read, self.total_size)
+        return block
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        """Yield DataFrames of well-formed records (only when the header is right)."""
+        rest = self._header()
+        if rest is None:
+            return
+        buffer = rest
+        line, offset = 2, self.bytes_read - len(rest)
+        target, eof = self.chunk_size, False
+        while True:
+            if not eof and len(buffer) < target:
+                block = self._read(max(BLOCK_SIZE, target - len(buffer)))
+                eof = not block
+                buffer = buffer + block if buffer else block
+                continue
+            if not buffer:
+                return
+            cut = _cut(buffer)
+            if cut is None and len(buffer) >= MAX_RECORD:
+                cut = self._first_line(buffer, line)
+                if cut is None:
+                    newline = buffer.find(b"\n")
+                    tail = buffer[newline + 1 :] if newline != -1 else self._skip_line()
+                    eof = eof or tail is None
+                    buffer, line = tail or b"", line + 1
+                    offset = self.bytes_read - len(buffer)
+                    continue
+            elif cut is None and not eof:
+                target = MAX_RECORD
+                continue
+            target = self.chunk_size
+            if cut is None or cut >= len(buffer):
+                chunk, buffer = buffer, b""
+            else:
+                chunk, buffer = buffer[:cut], buffer[cut:]
+            frame, newlines = self._process(chunk, line, offset)
+            line += newlines
+            offset += len(chunk)
+            if frame is not None and frame.height and self.header_ok:
+                yield frame.select([*self.field_names, REC, LINE])
+
+    def _first_line(self, buffer: bytes, line: int) -> int | None:
+        """For a buffer without a record boundary: its first line, or None (too long)."""
+        newline = buffer.find(b"\n")
+        if newline == -1 or newline >= MAX_RECORD:
+            self.records += 1
+            self.sink.add("T04", "too_long", line=line, max=MAX_RECORD)
+            return None
+        return newline + 1
+
+    def _skip_line(self) -> bytes | None:
+        """Discard input up to and including the next newline; what follows (None: EOF)."""
+        while True:
+            block = self._read(BLOCK_SIZE)
+            if not block:
+                return None
+            newline = block.find(b"\n")
+            if newline != -1:
+                return block[newline + 1 :]
+
+    # -- header ----------------------------------------------------------------------------
+
+    def _header(self) -> bytes | None:
+        data = self._read(min(BLOCK_SIZE, MAX_HEADER))
+        while b"\n" not in data and len(data) < MAX_HEADER:
+            block = self._read(BLOCK_SIZE)
+            if not block:
+                break
+            data += block
+        data = data.removeprefix(BOM)
+        if not data.strip():
+            self.sink.add("T02", "missing_header", line=1)
+            return None
+        newline = data.find(b"\n")
+        if newline == -1 and len(data) >= MAX_HEADER:
+            self.sink.add("T04", "too_long", line=1, max=MAX_HEADER)
+            return None
+        raw, rest = (data, b"") if newline == -1 else (data[: newline + 1], data[newline + 1 :])
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            self.sink.add("T01", "encoding", line=1, offset=error.start)
+            text = raw.decode("utf-8", errors="replace")
+            self._check_header(next(tokenize(text, 1)).fields, broken=True)
+            return rest
+        record = next(tokenize(text, 1))
+        if record.error:
+            self.sink.add("T04", "quoting", line=1)
+        self._check_header(record.fields, broken=record.error is not None)
+        return rest
+
+    def _check_header(self, names: list[str], *, broken: bool) -> None:
+        self.columns = [f"column_{i + 1}" for i in range(len(names))]
+        problems = header_problems(names, self.field_names)
+        for key, values in problems:
+            self.sink.add("T02", key, line=1, **values)
+        if not problems and not broken:
+            self.columns = list(names)
+            self.header_ok = True
+
+    # -- chunks ----------------------------------------------------------------------------
+
+    def _process(self, chunk: bytes, line: int, offset: int) -> tuple[pl.DataFrame | None, int]:
+        """Records of a chunk and the number of newlines in it."""
+        fast = self._fast(chunk, line)
+        if fast is not None:
+            return fast
+        newlines = chunk.count(b"\n")
+        middle = _split(chunk) if len(chunk) > SPLIT_MIN else None
+        if middle is None:
+            return self._careful(chunk, line, offset), newlines
+        first, head = self._process(chunk[:middle], line, offset)
+        second, _ = self._process(chunk[middle:], line + head, offset + middle)
+        frames = [f for f in (first, second) if f is not None and f.height]
+        return (pl.concat(frames) if frames else None), newlines
+
+    def _fast(self, chunk: bytes, line: int) -> tuple[pl.DataFrame, int] | None:
+        """Parse a chunk with polars; None unless every record provably has the right shape.
+
+        The proof: the chunk's physical lines (read separately, a cheap single column) are
+        grouped into records by quote parity. A line without quotes is a whole record whose
+        separators are its length minus its values' lengths; a line with balanced quotes is
+        counted after removing its quoted parts; records spanning lines (rare) are counted
+        exactly in Python. Every record must have the header's number of separators, no line
+        may be empty, and polars must find as many records.
+        """
+        try:
+            frame = pl.read_csv(
+                chunk,
+                has_header=False,
+                new_columns=self.columns,
+                infer_schema=False,
+                empty_string_is_null=False,
+                truncate_ragged_lines=False,
+                raise_if_empty=False,
+            )
+            if frame.width != len(self.columns):
+                return None
+            lines = pl.read_lines(chunk)["line"]
+            starts = self._record_starts(lines, frame)
+        except _POLARS_ERRORS:
+            return None
+        if starts is None:
+            return None
+        newlines = lines.len() - (0 if chunk.endswith(b"\n") else 1)
+        return self._numbered(frame, starts + line), newlines
+
+    def _record_starts(self, lines: pl.Series, frame: pl.DataFrame) -> pl.Series | None:
+        """Index of the first physical line of each record, or None if one is malformed."""
+        lengths = lines.str.len_bytes().cast(pl.Int64)
+        if lines.len() == 0 or (lengths == 0).any():
+            return None
+        quotes = lines.str.count_matches('"', literal=True)
+        inside = (quotes.cum_sum() - quotes) % 2 == 1
+        record = (~inside).cum_sum().cast(pl.Int64) - 1
+        if record[-1] + 1 != frame.height:
+            return None
+        expected = len(self.columns) - 1
+        plain = (quotes == 0) & ~inside
+        values = frame.select(
+            pl.sum_horizontal([pl.col(c).str.len_bytes() for c in self.columns]).cast(pl.Int64)
+        ).to_series()
+        separators = (lengths - values.gather(record)).filter(plain)
+        if not (separators == expected).all():
+            return None
+        balanced = ~plain & ~inside & (quotes % 2 == 0)
+        if balanced.any():
+            outside = lines.filter(balanced).str.replace_all(r'"[^"]*"', "")
+            if not (outside.str.count_matches(",", literal=True) == expected).all():
+                return None
+        if not self._multiline_ok(lines, inside, ~plain & ~balanced, record):
+            return None
+        return (~inside).arg_true().cast(pl.Int64)
+
+    def _multiline_ok(
+        self, lines: pl.Series, inside: pl.Series, mask: pl.Series, record: pl.Series
+    ) -> bool:
+        """Exact separator counts of records spanning several lines (counted in Python)."""
+        special = mask.arg_true()
+        if special.len() == 0:
+            return True
+        texts = lines.gather(special).to_list()
+        flags = inside.gather(special).to_list()
+        exact = [_commas_outside(t, f) for t, f in zip(texts, flags, strict=True)]
+        table = pl.DataFrame(
+            {"record": record.gather(special), "separators": pl.Series(exact, dtype=pl.Int64)}
+        )
+        sums = table.group_by("record").agg(pl.col("separators").sum())["separators"]
+        return bool((sums == len(self.columns) - 1).all())
+
+    def _numbered(self, frame: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
+        height = frame.height
+        frame = frame.with_columns(
+            pl.int_range(self.records + 1, self.records + 1 + height, dtype=pl.Int64).alias(REC),
+            lines.cast(pl.Int64).alias(LINE),
+        )
+        self.records += height
+        return frame
+
+    def _careful(self, chunk: bytes, line: int, offset: int) -> pl.DataFrame | None:
+        bad_lines = self._encoding_problems(chunk, line, offset)
+        text = chunk.decode("utf-8", errors="replace")
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        starts: list[int] = []
+        for record in tokenize(text, line):
+            if record.empty:
+                self.sink.add("T03", "empty", line=record.line)
+                continue
+            self.records += 1
+            if any(n in bad_lines for n in range(record.line, record.end_line + 1)):
+                continue
+            if record.error is not None:
+                self.sink.add("T04", record.error, line=record.line)
+            elif len(record.fields) != len(self.columns):
+                self.sink.add(
+                    "T04",
+                    "fields",
+                    line=record.line,
+                    aantal=len(record.fields),
+                    verwacht=len(self.columns),
+                )
+            else:
+                rows.append(record.fields)
+                numbers.append(self.records)
+                starts.append(record.line)
+        if not rows:
+            return None
+        data = {name: [row[i] for row in rows] for i, name in enumerate(self.columns)}
+        frame = pl.DataFrame(data, schema=dict.fromkeys(self.columns, pl.String))
+        return frame.with_columns(
+            pl.Series(REC, numbers, dtype=pl.Int64), pl.Series(LINE, starts, dtype=pl.Int64)
+        )
+
+    def _encoding_problems(self, chunk: bytes, line: int, offset: int) -> set[int]:
+        bad: set[int] = set()
+        position = 0
+        while position < len(chunk):
+            try:
+                chunk[position:].decode("utf-8")
+                break
+            except UnicodeDecodeError as error:
+                at = position + error.start
+                number = line + chunk.count(b"\n", 0, at)
+                if number not in bad:
+                    bad.add(number)
+                    self.sink.add("T01", "encoding", line=number, offset=offset + at)
+                next_line = chunk.find(b"\n", at)
+                position = len(chunk) if next_line == -1 else next_line + 1
+        return bad
+
+
+def _commas_outside(text: str, starts_inside: bool) -> int:
+    """Separators outside quotes on one physical line."""
+    parts = text.split('"')
+    first = 1 if starts_inside else 0
+    return sum(part.count(",") for part in parts[first::2])
+
+
+def header_problems(
+    names: list[str], expected: tuple[str, ...]
+) -> list[tuple[str, dict[str, str]]]:
+    """T02 problems of a header: duplicated, misspelt, unknown and missing columns.
+
+    Example::
+
+        >>> header_problems(["A", "b", "A", "Z"], ("A", "B", "C"))[0]
+        ('duplicate', {'kolom': 'A'})
+    """
+    problems: list[tuple[str, dict[str, str]]] = []
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            problems.append(("duplicate", {"kolom": name}))
+        seen.add(name)
+    missing = [name for name in expected if name not in seen]
+    for name in dict.fromkeys(n for n in names if n not in expected):
+        guess = _closest(name, missing)
+        if guess is not None:
+            missing.remove(guess)
+            problems.append(("misspelt", {"kolom": name, "verwacht": guess}))
+        else:
+            problems.append(("unknown", {"kolom": name}))
+    problems.extend(("missing", {"kolom": name}) for name in missing)
+    return problems
+
+
+def _closest(name: str, candidates: list[str]) -> str | None:
+    folded = name.strip().casefold()
+    for candidate in candidates:
+        if candidate.casefold() == folded:
+            return candidate
+    matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
+    return matches[0] if matches else None
+
+
+def _cut(buffer: bytes) -> int | None:
+    """Index just past the last newline outside quotes, or None."""
+    end = buffer.rfind(b"\n")
+    if end == -1:
+        return None
+    if buffer.find(b'"', 0, end) == -1:
+        return end + 1
+    quotes = buffer.count(b'"', 0, end)
+    for _ in range(10_000):
+        if quotes % 2 == 0:
+            return end + 1
+        previous = buffer.rfind(b"\n", 0, end)
+        if previous == -1:
+            return None
+        quotes -= buffer.count(b'"', previous, end)
+        end = previous
+    return None
+
+
+def _split(chunk: bytes) -> int | None:
+    """A record boundary near the middle of ``chunk``, or None."""
+    middle = len(chunk) // 2
+    position = chunk.find(b"\n", middle)
+    quotes = chunk.count(b'"', 0, position) if position != -1 else 0
+    for _ in range(1000):
+        if position == -1 or position + 1 >= len(chunk):
+            break
+        if quotes % 2 == 0:
+            return position + 1
+        following = chunk.find(b"\n", position + 1)
+        if following != -1:
+            quotes += chunk.count(b'"', position, following)
+        position = following
+    cut = _cut(chunk[:middle])
+    return cut if cut and cut < len(chunk) else None

@@ -1,0 +1,299 @@
+"""The engine: a dictionary and a file (or records) in, a report out."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import polars as pl
+
+from ._checks import KEY_PREFIX, LINE, REC, BatchChecker, empty_findings
+from ._csv import CsvReader
+from ._dictionary import DataDictionary
+from ._messages import LANGS
+from ._period import parse_period
+from ._report import Finding, Report, decide_status
+from ._technical import TechnicalSink, TooManyProblems
+from ._xml import XmlReader
+
+Source = str | os.PathLike[str] | bytes | BinaryIO
+Progress = Callable[[int, int | None], None]
+RECORD_BATCH = 50_000
+
+
+@dataclass(slots=True)
+class _Run:
+    """The state of one validation run."""
+
+    checker: BatchChecker
+    sink: TechnicalSink
+    frames: list[pl.DataFrame]
+    total: int = 0
+    seen: int = 0
+
+
+def validate_file(
+    dictionary: DataDictionary,
+    source: Source,
+    *,
+    file_name: str | None = None,
+    period: str | None = None,
+    lang: str = "nl",
+    progress: Progress | None = None,
+    chunk_size: int | None = None,
+) -> Report:
+    """Validate a CSV or XML file (path, bytes or binary stream) against ``dictionary``.
+
+    The format follows the file name's extension (``.xml`` or ``.csv``); without one, content
+    starting with ``<`` is read as XML. ``period`` (e.g. ``2020K3``) enables check ``009``.
+
+    Example::
+
+        >>> from datahub.validation import load_dictionary
+        >>> d = load_dictionary("datahub/fixtures/dictionaries/MMYPROMS_2.1.xlsx")
+        >>> data = (b"PatientCode,Vragenlijst,Meetmoment,Afnamedatum,Totaalscore,Taal\\n"
+        ...         b"P1,QLQC30,T0,2019-02-20,66.7,nl\\n")
+        >>> validate_file(d, data, file_name="x.csv").status
+        'Verwerkt'
+    """
+    _check_lang(lang)
+    label, bounds = _period(period)
+    name = file_name or (str(source) if isinstance(source, str | os.PathLike) else None)
+    run = _new_run(dictionary, lang, bounds, label)
+    with _open(source) as (stream, size):
+        reader: CsvReader | XmlReader
+        if _is_xml(name, stream):
+            reader = XmlReader(stream, dictionary, run.sink, total_size=size, progress=progress)
+        else:
+            options = {"chunk_size": chunk_size} if chunk_size else {}
+            reader = CsvReader(
+                stream,
+                dictionary.field_names,
+                run.sink,
+                total_size=size,
+                progress=progress,
+                **options,
+            )
+        with suppress(TooManyProblems):
+            _consume(run, reader.batches())
+        run.total = reader.records
+    display = Path(name).name if name else None
+    return _report(dictionary, run, display)
+
+
+def validate_records(
+    dictionary: DataDictionary,
+    records: Iterable[Mapping[str, str | None]],
+    *,
+    period: str | None = None,
+    lang: str = "nl",
+    file_name: str | None = None,
+) -> Report:
+    """Validate records from another channel (FHIR, hand entry): mappings field -> text.
+
+    Missing fields count as empty; keys that are not fields are ignored. ``line`` is null in
+    the findings.
+
+    Example::
+
+        >>> from datahub.validation import load_dictionary
+        >>> d = load_dictionary("datahub/fixtures/dictionaries/MMYPROMS_2.1.xlsx")
+        >>> r = validate_records(d, [{"PatientCode": "P1", "Vragenlijst": "X"}])
+        >>> sorted({f.code for f in r.findings})
+        ['001_RefTab', '002']
+    """
+    _check_lang(lang)
+    label, bounds = _period(period)
+    run = _new_run(dictionary, lang, bounds, label)
+    batches = _record_batches(dictionary.field_names, records)
+    _consume(run, batches)
+    run.total = run.seen
+    return _report(dictionary, run, file_name)
+
+
+def iter_valid_records(
+    dictionary: DataDictionary, source: Source, report: Report, *, file_name: str | None = None
+) -> Iterator[dict[str, str | None]]:
+    """The records of a validated file that have no record error (none if rejected).
+
+    Values are the delivered text, trimmed; empty values are ``None``.
+
+    Example::
+
+        >>> from datahub.validation import load_dictionary
+        >>> d = load_dictionary("datahub/fixtures/dictionaries/MMYPROMS_2.1.xlsx")
+        >>> data = (b"PatientCode,Vragenlijst,Meetmoment,Afnamedatum,Totaalscore,Taal\\n"
+        ...         b"P1,QLQC30,T0,2019-02-20,66.7,nl\\nP2,QLQC30,T9,2019-02-20,66.7,nl\\n")
+        >>> report = validate_file(d, data, file_name="x.csv")
+        >>> [r["PatientCode"] for r in iter_valid_records(d, data, report, file_name="x.csv")]
+        ['P1']
+    """
+    if report.rejected:
+        return
+    errors = report.error_records
+    sink = TechnicalSink()
+    name = file_name or (str(source) if isinstance(source, str | os.PathLike) else None)
+    with _open(source) as (stream, _):
+        if _is_xml(name, stream):
+            batches = XmlReader(stream, dictionary, sink).batches()
+        else:
+            batches = CsvReader(stream, dictionary.field_names, sink).batches()
+        for batch in batches:
+            for row in batch.iter_rows(named=True):
+                if row[REC] not in errors:
+                    yield {n: _clean(row[n]) for n in dictionary.field_names}
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+
+
+def _period(period: str | None) -> tuple[str, tuple[object, object] | None]:
+    if period is None:
+        return "", None
+    return period.strip().upper(), parse_period(period)
+
+
+def _new_run(
+    dictionary: DataDictionary, lang: str, bounds: tuple[object, object] | None, label: str
+) -> _Run:
+    checker = BatchChecker(dictionary, lang=lang, period=bounds, period_label=label)  # type: ignore[arg-type]
+    return _Run(checker=checker, sink=TechnicalSink(lang), frames=[])
+
+
+def _consume(run: _Run, batches: Iterable[pl.DataFrame]) -> None:
+    for batch in batches:
+        run.frames.append(run.checker.check(batch))
+        run.seen += batch.height
+
+
+def _record_batches(
+    names: tuple[str, ...], records: Iterable[Mapping[str, str | None]]
+) -> Iterator[pl.DataFrame]:
+    columns: dict[str, list[str | None]] = {n: [] for n in names}
+    numbers: list[int] = []
+    for number, record in enumerate(records, start=1):
+        for name in names:
+            value = record.get(name)
+            columns[name].append(None if value is None else str(value))
+        numbers.append(number)
+        if len(numbers) >= RECORD_BATCH:
+            yield _records_frame(columns, numbers)
+            columns, numbers = {n: [] for n in names}, []
+    if numbers:
+        yield _records_frame(columns, numbers)
+
+
+def _records_frame(columns: dict[str, list[str | None]], numbers: list[int]) -> pl.DataFrame:
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+    return frame.with_columns(
+        pl.Series(REC, numbers, dtype=pl.Int64), pl.lit(None, dtype=pl.Int64).alias(LINE)
+    )
+
+
+def _report(dictionary: DataDictionary, run: _Run, file_name: str | None) -> Report:
+    checker = run.checker
+    content = [*run.frames, checker.finish()]
+    unreadable = {"T01", "T04", "T06", "T07", "T99"}
+    if run.total == 0 and not any(f.code in unreadable for f in run.sink.findings):
+        run.sink.limit += 1
+        run.sink.add("T07", "empty")
+    technical = sorted(run.sink.findings, key=lambda f: (f.line is None, f.line or 0))
+    frame = pl.concat(content) if content else empty_findings(checker.report_fields)
+    frame = frame.sort(["record", "rank"], maintain_order=True)
+    findings = tuple(technical) + tuple(_findings(frame, checker.report_fields))
+    error_records = frozenset(checker.error_records().to_list())
+    levels = [f.level for f in findings]
+    errors = sum(1 for level in levels if level in ("fout", "afkeur"))
+    warnings = levels.count("waarschuwing")
+    status = decide_status(
+        technical=bool(technical),
+        rejecting=any(f.level == "afkeur" for f in findings),
+        errors=errors,
+        warnings=warnings,
+        error_records=len(error_records),
+        total=run.total,
+        percentage=dictionary.general.rejection_percentage,
+    )
+    not_processed = run.total if status == "Afgekeurd" else len(error_records)
+    return Report(
+        file=file_name,
+        code=dictionary.general.code,
+        version=dictionary.general.version,
+        status=status,
+        total=run.total,
+        processed=run.total - not_processed,
+        not_processed=not_processed,
+        errors=errors,
+        warnings=warnings,
+        findings=findings,
+        error_records=error_records,
+        report_fields=checker.report_fields,
+    )
+
+
+def _findings(frame: pl.DataFrame, report_fields: tuple[str, ...]) -> Iterator[Finding]:
+    columns = [frame[c].to_list() for c in ("record", "line", "level", "code", "field")]
+    values, messages = frame["value"].to_list(), frame["message"].to_list()
+    keys = [frame[KEY_PREFIX + k].to_list() for k in report_fields]
+    for index, (record, line, level, code, field) in enumerate(zip(*columns, strict=True)):
+        yield Finding(
+            record=record,
+            line=line,
+            level=level,
+            code=code,
+            field=field,
+            value=values[index],
+            message=messages[index],
+            keys={name: keys[i][index] for i, name in enumerate(report_fields)},
+        )
+
+
+@contextmanager
+def _open(source: Source) -> Iterator[tuple[BinaryIO, int | None]]:
+    if isinstance(source, bytes | bytearray):
+        yield io.BytesIO(source), len(source)
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        with path.open("rb") as stream:
+            yield stream, path.stat().st_size
+    else:
+        yield source, _stream_size(source)
+
+
+def _stream_size(stream: BinaryIO) -> int | None:
+    try:
+        position = stream.tell()
+        size = stream.seek(0, os.SEEK_END)
+        stream.seek(position)
+        return size - position
+    except (OSError, AttributeError, ValueError):
+        return None
+
+
+def _is_xml(name: str | None, stream: BinaryIO) -> bool:
+    if name:
+        suffix = Path(name).suffix.lower()
+        if suffix in (".xml", ".csv"):
+            return suffix == ".xml"
+    peek = getattr(stream, "peek", None)
+    if peek is not None:
+        head = peek(64)[:64]
+    elif stream.seekable():
+        head = stream.read(64)
+        stream.seek(-len(head), os.SEEK_CUR)
+    else:
+        return False
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")

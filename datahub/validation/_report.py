@@ -1,0 +1,202 @@
+"""The processing report: findings, status, counts; JSON and CSV output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
+from typing import Any
+
+VERWERKT = "Verwerkt"
+MET_WAARSCHUWINGEN = "Verwerkt met waarschuwingen"
+MET_FOUTEN = "Verwerkt met fouten"
+AFGEKEURD = "Afgekeurd"
+STATUSES = (VERWERKT, MET_WAARSCHUWINGEN, MET_FOUTEN, AFGEKEURD)
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One row of the report.
+
+    ``record`` is 1 for the first data record, ``line`` the physical line where the record
+    starts (header = line 1); both ``None`` where they do not apply.
+
+    Example::
+
+        >>> Finding(None, 1, "afkeur", "T07", None, None, "Het bestand bevat geen records").code
+        'T07'
+    """
+
+    record: int | None
+    line: int | None
+    level: str
+    code: str
+    field: str | None
+    value: str | None
+    message: str
+    keys: Mapping[str, str | None] = dataclass_field(default_factory=dict, hash=False)
+
+    @property
+    def technical(self) -> bool:
+        """True for file-level findings (codes starting with ``T``)."""
+        return self.code.startswith("T")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding in the report's JSON shape."""
+        return {
+            "record": self.record,
+            "line": self.line,
+            "level": self.level,
+            "code": self.code,
+            "field": self.field,
+            "value": self.value,
+            "message": self.message,
+            "keys": dict(self.keys),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of validating one delivery.
+
+    Example::
+
+        >>> r = Report(file="x.csv", code="CAT", version="1.4", status="Verwerkt", total=1,
+        ...            processed=1, not_processed=0, errors=0, warnings=0, findings=())
+        >>> r.to_dict()["records"]
+        {'total': 1, 'processed': 1, 'not_processed': 0}
+    """
+
+    file: str | None
+    code: str
+    version: str
+    status: str
+    total: int
+    processed: int
+    not_processed: int
+    errors: int
+    warnings: int
+    findings: tuple[Finding, ...]
+    error_records: frozenset[int] = frozenset()
+    report_fields: tuple[str, ...] = ()
+
+    @property
+    def rejected(self) -> bool:
+        """True when the delivery is ``Afgekeurd``."""
+        return self.status == AFGEKEURD
+
+    def with_technical(self, findings: Iterable[Finding]) -> Report:
+        """This report with file-level findings added (e.g. ``T05``/``T08`` of the intake).
+
+        Technical findings reject the delivery: the status becomes ``Afgekeurd`` and no record
+        is processed.
+
+        Example::
+
+            >>> r = Report(file="x.csv", code="CAT", version="1.4", status="Verwerkt", total=2,
+            ...            processed=2, not_processed=0, errors=0, warnings=0, findings=())
+            >>> t05 = Finding(None, None, "afkeur", "T05", None, None, "Bestandsnaam ...")
+            >>> r.with_technical([t05]).status, r.with_technical([t05]).not_processed
+            ('Afgekeurd', 2)
+        """
+        extra = tuple(findings)
+        if not extra:
+            return self
+        return replace(
+            self,
+            status=AFGEKEURD,
+            processed=0,
+            not_processed=self.total,
+            errors=self.errors + len(extra),
+            findings=extra + self.findings,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report in the spec's JSON shape."""
+        return {
+            "file": self.file,
+            "dictionary": {"code": self.code, "version": self.version},
+            "status": self.status,
+            "records": {
+                "total": self.total,
+                "processed": self.processed,
+                "not_processed": self.not_processed,
+            },
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The report as JSON text."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_csv(self) -> bytes:
+        """The report as CSV (UTF-8 with BOM), formula injection neutralised."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(
+            [
+                "Recordnummer",
+                *self.report_fields,
+                "Fout / waarschuwing",
+                "Foutcode",
+                "Veld",
+                "Waarde",
+                "Omschrijving",
+            ]
+        )
+        for finding in self.findings:
+            row = [
+                finding.record,
+                *(finding.keys.get(name) for name in self.report_fields),
+                finding.level,
+                finding.code,
+                finding.field,
+                finding.value,
+                finding.message,
+            ]
+            writer.writerow([safe_cell(cell) for cell in row])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula.
+
+    Example::
+
+        >>> safe_cell("=HYPERLINK(1)"), safe_cell(None), safe_cell(12)
+        ("'=HYPERLINK(1)", '', '12')
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def decide_status(
+    *,
+    technical: bool,
+    rejecting: bool,
+    errors: int,
+    warnings: int,
+    error_records: int,
+    total: int,
+    percentage: float | None,
+) -> str:
+    """The delivery status per product spec §5."""
+    over = percentage is not None and total > 0 and error_records * 100 > percentage * total
+    if technical or rejecting or over:
+        return AFGEKEURD
+    if errors:
+        return MET_FOUTEN
+    if warnings:
+        return MET_WAARSCHUWINGEN
+    return VERWERKT

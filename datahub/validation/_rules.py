@@ -1,0 +1,375 @@
+"""Rule expressions (sheet ``Validaties``): SQL boolean expressions compiled to polars.
+
+An expression is parsed with sqlglot, checked against a whitelist of constructs and the
+dictionary's field names, and compiled to a polars expression over typed columns. Nothing is
+ever evaluated with ``eval`` and no construct can reach files, tables or the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import cast
+
+import polars as pl
+import sqlglot
+from sqlglot import exp
+
+# Datatype of the dictionary -> type used inside expressions.
+SQL_TYPES = {
+    "tekst": "str",
+    "code": "str",
+    "geheel getal": "int",
+    "decimaal": "float",
+    "datum": "date",
+    "datumtijd": "datetime",
+}
+NUMERIC = ("int", "float")
+TEMPORAL = ("date", "datetime")
+ALLOWED_FUNCTIONS = (
+    "YEAR",
+    "MONTH",
+    "DAY",
+    "COALESCE",
+    "ABS",
+    "LENGTH",
+    "UPPER",
+    "LOWER",
+    "DATEDIFF",
+)
+
+
+class RuleError(ValueError):
+    """An expression that cannot be used; ``nl`` and ``en`` hold the reason.
+
+    Example::
+
+        >>> try:
+        ...     compile_rule("SLEEP(1) = 1", {})
+        ... except RuleError as error:
+        ...     print(error.en[:22])
+        SLEEP is not allowed (
+    """
+
+    def __init__(self, nl: str, en: str) -> None:
+        super().__init__(en)
+        self.nl = nl
+        self.en = en
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """A compiled sub-expression with its type (and literal text, for coercion)."""
+
+    expr: pl.Expr
+    type: str
+    literal: str | None = None
+
+
+ColumnName = Callable[[str], str]
+
+_COMPARISONS: dict[type[exp.Expression], Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+    exp.EQ: lambda a, b: a == b,
+    exp.NEQ: lambda a, b: a != b,
+    exp.GT: lambda a, b: a > b,
+    exp.GTE: lambda a, b: a >= b,
+    exp.LT: lambda a, b: a < b,
+    exp.LTE: lambda a, b: a <= b,
+}
+_ARITHMETIC: dict[type[exp.Expression], Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+    exp.Add: lambda a, b: a + b,
+    exp.Sub: lambda a, b: a - b,
+    exp.Mul: lambda a, b: a * b,
+    exp.Div: lambda a, b: a / b,
+    exp.Mod: lambda a, b: a % b,
+}
+_DATE_PARTS: dict[type[exp.Expression], Callable[[pl.Expr], pl.Expr]] = {
+    exp.Year: lambda e: e.dt.year().cast(pl.Int64),
+    exp.Month: lambda e: e.dt.month().cast(pl.Int64),
+    exp.Day: lambda e: e.dt.day().cast(pl.Int64),
+}
+_STRING_FUNCS: dict[type[exp.Expression], Callable[[pl.Expr], Typed]] = {
+    exp.Upper: lambda e: Typed(e.str.to_uppercase(), "str"),
+    exp.Lower: lambda e: Typed(e.str.to_lowercase(), "str"),
+    exp.Length: lambda e: Typed(e.str.len_chars().cast(pl.Int64), "int"),
+}
+
+
+def parse_rule(expression: str) -> exp.Expression:
+    """Parse a rule expression; raise :class:`RuleError` when it is not one expression."""
+    try:
+        tree = sqlglot.parse_one(expression)
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError) as error:
+        raise RuleError(
+            f"de expressie kan niet worden gelezen ({_first_line(error)})",
+            f"the expression cannot be parsed ({_first_line(error)})",
+        ) from None
+    if tree is None:
+        raise RuleError("de expressie is leeg", "the expression is empty")
+    return cast(exp.Expression, tree)
+
+
+def compile_rule(
+    expression: str, field_types: Mapping[str, str], column: ColumnName = str
+) -> pl.Expr:
+    """Compile ``expression`` to a boolean polars expression.
+
+    ``field_types`` maps field names to dictionary datatypes; ``column`` maps a field name to
+    the column holding its typed values.
+
+    Example::
+
+        >>> e = compile_rule("A >= 2", {"A": "geheel getal"})
+        >>> pl.DataFrame({"A": [1, 3, None]}).select(e).to_series().to_list()
+        [False, True, None]
+    """
+    compiler = _Compiler({k: SQL_TYPES[v] for k, v in field_types.items()}, column)
+    result = compiler.compile(parse_rule(expression))
+    if result.type not in ("bool", "null"):
+        raise RuleError(
+            "de expressie is geen voorwaarde (waar/onwaar)",
+            "the expression is not a condition (true/false)",
+        )
+    return result.expr
+
+
+def rule_fields(expression: str, field_names: Mapping[str, str] | list[str]) -> list[str]:
+    """The field names an expression uses (as spelled in the dictionary)."""
+    names = list(field_names)
+    tree = parse_rule(expression)
+    found = []
+    for column in tree.find_all(exp.Column):
+        resolved = _resolve(column.name, names)
+        if resolved and resolved not in found:
+            found.append(resolved)
+    return found
+
+
+def _resolve(name: str, names: list[str]) -> str | None:
+    if name in names:
+        return name
+    matches = [n for n in names if n.lower() == name.lower()]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+
+
+class _Compiler:
+    def __init__(self, types: Mapping[str, str], column: ColumnName) -> None:
+        self.types = dict(types)
+        self.column = column
+
+    def compile(self, node: exp.Expression) -> Typed:
+        if isinstance(node, exp.Paren):
+            return self.compile(node.this)
+        if isinstance(node, exp.Column):
+            return self._column(node)
+        if isinstance(node, exp.Literal):
+            return self._literal(node)
+        if isinstance(node, exp.Boolean):
+            return Typed(pl.lit(bool(node.this)), "bool", str(node.this))
+        if isinstance(node, exp.Null):
+            return Typed(pl.lit(None), "null")
+        if type(node) in _COMPARISONS:
+            return self._comparison(node)
+        if isinstance(node, exp.And | exp.Or):
+            return self._logical(node)
+        if isinstance(node, exp.Not):
+            inner = self._boolean(node.this)
+            return Typed(~inner.expr, "bool")
+        if isinstance(node, exp.Is):
+            return self._is(node)
+        if isinstance(node, exp.In):
+            return self._in(node)
+        if isinstance(node, exp.Between):
+            return self._between(node)
+        if type(node) in _ARITHMETIC:
+            return self._arithmetic(node)
+        if isinstance(node, exp.Neg):
+            inner = self._numeric(node.this)
+            return Typed(-inner.expr, inner.type)
+        return self._function(node)
+
+    def _function(self, node: exp.Expression) -> Typed:
+        if type(node) in _DATE_PARTS:
+            arg = self._temporal(node.this)
+            return Typed(_DATE_PARTS[type(node)](arg.expr), "int")
+        if type(node) in _STRING_FUNCS:
+            arg = self._text(node.this)
+            return _STRING_FUNCS[type(node)](arg.expr)
+        if isinstance(node, exp.Abs):
+            arg = self._numeric(node.this)
+            return Typed(arg.expr.abs(), arg.type)
+        if isinstance(node, exp.Coalesce):
+            return self._coalesce(node)
+        if isinstance(node, exp.DateDiff):
+            return self._datediff(node)
+        raise _not_allowed(node)
+
+    def _column(self, node: exp.Column) -> Typed:
+        if node.table:
+            raise _not_allowed(node)
+        name = _resolve(node.name, list(self.types))
+        if name is None:
+            raise RuleError(f"onbekend veld {node.name}", f"unknown field {node.name}")
+        return Typed(pl.col(self.column(name)), self.types[name])
+
+    def _literal(self, node: exp.Literal) -> Typed:
+        text = str(node.this)
+        if node.is_string:
+            return Typed(pl.lit(text, dtype=pl.String), "str", text)
+        if text.lstrip("-").isdigit():
+            return Typed(pl.lit(int(text), dtype=pl.Int64), "int", text)
+        try:
+            return Typed(pl.lit(float(text), dtype=pl.Float64), "float", text)
+        except ValueError:
+            raise _not_allowed(node) from None
+
+    def _comparison(self, node: exp.Expression) -> Typed:
+        left, right = self._coerced(self.compile(node.this), self.compile(node.expression))
+        return Typed(_COMPARISONS[type(node)](left.expr, right.expr), "bool")
+
+    def _logical(self, node: exp.Expression) -> Typed:
+        left, right = self._boolean(node.this), self._boolean(node.expression)
+        if isinstance(node, exp.And):
+            return Typed(left.expr & right.expr, "bool")
+        return Typed(left.expr | right.expr, "bool")
+
+    def _is(self, node: exp.Is) -> Typed:
+        if not isinstance(node.expression, exp.Null):
+            raise _not_allowed(node)
+        return Typed(self.compile(node.this).expr.is_null(), "bool")
+
+    def _in(self, node: exp.In) -> Typed:
+        target = self.compile(node.this)
+        if node.args.get("query") or node.args.get("unnest") or node.args.get("field"):
+            raise _not_allowed(node)
+        values = []
+        for item in node.expressions:
+            if not isinstance(item, exp.Literal):
+                raise RuleError(
+                    "IN (...) mag alleen vaste waarden bevatten",
+                    "IN (...) may only contain constants",
+                )
+            values.append(_literal_value(self._literal(item), target.type))
+        return Typed(target.expr.is_in(values), "bool")
+
+    def _between(self, node: exp.Between) -> Typed:
+        target = self.compile(node.this)
+        _, low = self._coerced(target, self.compile(node.args["low"]))
+        _, high = self._coerced(target, self.compile(node.args["high"]))
+        return Typed(target.expr.is_between(low.expr, high.expr), "bool")
+
+    def _arithmetic(self, node: exp.Expression) -> Typed:
+        left, right = self.compile(node.this), self.compile(node.expression)
+        if isinstance(node, exp.Sub) and left.type in TEMPORAL and right.type in TEMPORAL:
+            return Typed((left.expr - right.expr).dt.total_days(), "int")
+        left, right = self._numeric_typed(left, node), self._numeric_typed(right, node)
+        kind = "float" if "float" in (left.type, right.type) or isinstance(node, exp.Div) else "int"
+        return Typed(_ARITHMETIC[type(node)](left.expr, right.expr), kind)
+
+    def _coalesce(self, node: exp.Coalesce) -> Typed:
+        args = [self.compile(node.this)] + [self.compile(e) for e in node.expressions]
+        first = args[0]
+        coerced = [first] + [self._coerced(first, other)[1] for other in args[1:]]
+        kinds = {a.type for a in coerced} - {"null"}
+        kind = "float" if kinds == {"int", "float"} else (kinds.pop() if kinds else "null")
+        return Typed(pl.coalesce([a.expr for a in coerced]), kind)
+
+    def _datediff(self, node: exp.DateDiff) -> Typed:
+        unit = node.args.get("unit")
+        if unit is not None and str(unit.name).upper() not in ("DAY", "DAYS", "D"):
+            raise _not_allowed(node)
+        later, earlier = self._temporal(node.this), self._temporal(node.expression)
+        return Typed((later.expr - earlier.expr).dt.total_days(), "int")
+
+    def _coerced(self, left: Typed, right: Typed) -> tuple[Typed, Typed]:
+        if left.type == right.type or "null" in (left.type, right.type):
+            return left, right
+        if left.type in NUMERIC and right.type in NUMERIC:
+            return left, right
+        if right.literal is not None:
+            return left, Typed(pl.lit(_literal_value(right, left.type)), left.type)
+        if left.literal is not None:
+            return Typed(pl.lit(_literal_value(left, right.type)), right.type), right
+        raise RuleError(
+            f"waarden van type {left.type} en {right.type} kunnen niet worden vergeleken",
+            f"values of type {left.type} and {right.type} cannot be compared",
+        )
+
+    def _boolean(self, node: exp.Expression) -> Typed:
+        return self._expect(node, ("bool", "null"), "waar/onwaar", "true/false")
+
+    def _numeric(self, node: exp.Expression) -> Typed:
+        return self._numeric_typed(self.compile(node), node)
+
+    def _numeric_typed(self, typed: Typed, node: exp.Expression) -> Typed:
+        if typed.type in (*NUMERIC, "null"):
+            return typed
+        raise _type_error(node, "getal", "number")
+
+    def _temporal(self, node: exp.Expression) -> Typed:
+        typed = self.compile(node)
+        if typed.type == "str" and typed.literal is not None:
+            return Typed(pl.lit(_literal_value(typed, "date")), "date")
+        if typed.type in (*TEMPORAL, "null"):
+            return typed
+        raise _type_error(node, "datum", "date")
+
+    def _text(self, node: exp.Expression) -> Typed:
+        return self._expect(node, ("str", "null"), "tekst", "text")
+
+    def _expect(self, node: exp.Expression, kinds: tuple[str, ...], nl: str, en: str) -> Typed:
+        typed = self.compile(node)
+        if typed.type not in kinds:
+            raise _type_error(node, nl, en)
+        return typed
+
+
+def _literal_value(typed: Typed, kind: str) -> object:
+    text = typed.literal if typed.literal is not None else ""
+    try:
+        if kind == "str":
+            return text
+        if kind == "int":
+            return int(text) if text.lstrip("-").isdigit() else float(text)
+        if kind == "float":
+            return float(text)
+        if kind == "date":
+            return dt.date.fromisoformat(text) if len(text) == 10 else _bad()
+        if kind == "datetime":
+            return dt.datetime.fromisoformat(text)
+        if kind == "bool":
+            return {"true": True, "false": False}[text.lower()]
+    except (ValueError, KeyError):
+        pass
+    raise RuleError(
+        f"de waarde {text!r} past niet bij het type {kind}",
+        f"the value {text!r} does not fit type {kind}",
+    )
+
+
+def _bad() -> object:
+    raise ValueError
+
+
+def _type_error(node: exp.Expression, nl: str, en: str) -> RuleError:
+    return RuleError(
+        f"{node.sql()} is geen {nl}",
+        f"{node.sql()} is not a {en}",
+    )
+
+
+def _not_allowed(node: exp.Expression) -> RuleError:
+    name = node.sql()[:60] if isinstance(node, exp.Expression) else str(node)
+    if isinstance(node, exp.Func):
+        name = node.sql_name() if not isinstance(node, exp.Anonymous) else str(node.this)
+    return RuleError(
+        f"{name} is niet toegestaan (toegestaan: {', '.join(ALLOWED_FUNCTIONS)}, IN, BETWEEN, "
+        "IS NULL, AND/OR/NOT, vergelijkingen en rekenkunde)",
+        f"{name} is not allowed (allowed: {', '.join(ALLOWED_FUNCTIONS)}, IN, BETWEEN, "
+        "IS NULL, AND/OR/NOT, comparisons and arithmetic)",
+    )

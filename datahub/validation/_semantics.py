@@ -1,0 +1,371 @@
+"""Checks of a data dictionary's content (shared by the workbook and the stored form)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+from lxml import etree
+
+from ._dictionary import DATATYPES, FREQUENCIES, LEVELS, DataDictionary, FieldSpec, Rule
+from ._period import parse_period
+from ._problems import Problems
+from ._rules import RuleError, compile_rule, rule_fields
+from ._types import typed_dtype
+from ._xsd import generate_xsd
+
+GENERAL = "Aanleverspecificaties algemeen"
+FIELDS = "Bestandsinhoud"
+RULES = "Validaties"
+TABLES = "Referentietabellen"
+EXAMPLES = "Voorbeeld bestandsinhoud"
+SCHEDULE = "Aanleverschema"
+FORMATS = ("csv", "xml")
+METHODS = ("Webportaal", "API", "FHIR", "Invoerportaal")
+_CODE_RE = re.compile(r"[A-Z0-9]{2,12}")
+_XML_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+_Add = Callable[..., None]
+
+
+@dataclass
+class Rows:
+    """Where each item came from (Excel rows); defaults follow the written layout."""
+
+    general: dict[str, int] = field(default_factory=dict)
+    fields: list[int] = field(default_factory=list)
+    rules: list[int] = field(default_factory=list)
+    tables: list[int] = field(default_factory=list)
+    examples: list[int] = field(default_factory=list)
+    schedule: list[int] = field(default_factory=list)
+
+    def at(self, rows: list[int], index: int) -> int:
+        """The row of item ``index`` (header in row 1 when unknown)."""
+        return rows[index] if index < len(rows) else index + 2
+
+
+def check_dictionary(
+    dictionary: DataDictionary, problems: Problems, rows: Rows | None = None
+) -> None:
+    """Add every problem of ``dictionary`` to ``problems``."""
+    rows = rows or Rows()
+    _check_general(dictionary, problems, rows)
+    _check_fields(dictionary, problems, rows)
+    _check_tables(dictionary, problems, rows)
+    _check_rules(dictionary, problems, rows)
+    _check_schedule(dictionary, problems, rows)
+    if not problems.items:
+        _check_xsd(dictionary, problems)
+    if not problems.items:
+        _check_examples(dictionary, problems, rows)
+
+
+def _general_row(rows: Rows, key: str) -> int | None:
+    return rows.general.get(key)
+
+
+def _check_general(d: DataDictionary, problems: Problems, rows: Rows) -> None:
+    g = d.general
+    names = d.field_names
+
+    def add(key: str, nl: str, en: str) -> None:
+        problems.add(GENERAL, _general_row(rows, key), "Waarde", f"{key}: {nl}", f"{key}: {en}")
+
+    if not _CODE_RE.fullmatch(g.code):
+        add(
+            "Code",
+            f"{g.code!r} is geen code van 2-12 hoofdletters/cijfers",
+            f"{g.code!r} is not a code of 2-12 capitals/digits",
+        )
+    if not g.version:
+        add("Versie", "ontbreekt", "is missing")
+    if g.frequency and g.frequency not in FREQUENCIES:
+        add(
+            "Aanleverfrequentie",
+            f"onbekende frequentie {g.frequency!r}",
+            f"unknown frequency {g.frequency!r}",
+        )
+    for fmt in g.formats:
+        if fmt not in FORMATS:
+            add("Bestandsformaten", f"onbekend formaat {fmt!r}", f"unknown format {fmt!r}")
+    for method in g.methods:
+        if method not in METHODS:
+            add("Aanlevermethoden", f"onbekende methode {method!r}", f"unknown method {method!r}")
+    for key, listed in (("Sleutelvelden", g.key_fields), ("Rapportvelden", g.report_fields)):
+        for name in listed:
+            if name not in names:
+                add(
+                    key,
+                    f"veld {name} staat niet in Bestandsinhoud",
+                    f"field {name} is not in Bestandsinhoud",
+                )
+    if g.period_field:
+        if g.period_field not in names:
+            add(
+                "Periodeveld",
+                f"veld {g.period_field} staat niet in Bestandsinhoud",
+                f"field {g.period_field} is not in Bestandsinhoud",
+            )
+        elif d.field(g.period_field).datatype not in ("datum", "datumtijd"):
+            add(
+                "Periodeveld",
+                f"veld {g.period_field} is geen datum",
+                f"field {g.period_field} is not a date",
+            )
+    if g.rejection_percentage is not None and not 0 <= g.rejection_percentage <= 100:
+        add("Afkeurpercentage", "moet tussen 0 en 100 liggen", "must lie between 0 and 100")
+    if g.deadline_days is not None and g.deadline_days < 0:
+        add("Deadline dagen na periode", "mag niet negatief zijn", "may not be negative")
+    if g.valid_from and g.valid_to and g.valid_to < g.valid_from:
+        add("Geldig tot", "ligt voor Geldig vanaf", "lies before Geldig vanaf")
+    if not d.fields:
+        problems.add(FIELDS, None, None, "er zijn geen velden", "there are no fields")
+
+
+def _check_fields(d: DataDictionary, problems: Problems, rows: Rows) -> None:
+    seen: set[str] = set()
+    orders: set[int] = set()
+    tables = {t.name for t in d.reference_tables}
+    for index, spec in enumerate(d.fields):
+        row = rows.at(rows.fields, index)
+
+        def add(column: str, nl: str, en: str, row: int = row) -> None:
+            problems.add(FIELDS, row, column, nl, en)
+
+        if spec.name in seen:
+            add(
+                "Veldnaam",
+                f"veldnaam {spec.name} komt dubbel voor",
+                f"field name {spec.name} occurs twice",
+            )
+        seen.add(spec.name)
+        if spec.order in orders:
+            add(
+                "Volgorde",
+                f"volgorde {spec.order} komt dubbel voor",
+                f"order {spec.order} occurs twice",
+            )
+        orders.add(spec.order)
+        if not spec.name:
+            add("Veldnaam", "veldnaam ontbreekt", "field name is missing")
+        elif not _XML_NAME_RE.fullmatch(spec.name):
+            add(
+                "Veldnaam",
+                f"veldnaam {spec.name!r} bevat tekens die niet zijn toegestaan",
+                f"field name {spec.name!r} contains characters that are not allowed",
+            )
+        if spec.datatype not in DATATYPES:
+            add(
+                "Datatype",
+                f"onbekend datatype {spec.datatype!r}",
+                f"unknown datatype {spec.datatype!r}",
+            )
+        if spec.reference_table and spec.reference_table not in tables:
+            add(
+                "Referentietabel",
+                f"referentietabel {spec.reference_table} bestaat niet",
+                f"reference table {spec.reference_table} does not exist",
+            )
+        if spec.datatype == "code" and not spec.reference_table:
+            add(
+                "Referentietabel",
+                "een veld van type code heeft een referentietabel nodig",
+                "a field of type code needs a reference table",
+            )
+        _check_format(spec, add)
+        _check_limits(spec, add)
+
+
+def _check_format(spec: FieldSpec, add: _Add) -> None:
+    if not spec.format:
+        return
+    try:
+        pl.Series([""]).str.contains(spec.format)
+        re.compile(spec.format)
+    except (pl.exceptions.PolarsError, re.error) as error:
+        reason = str(error).splitlines()[0][:120]
+        add(
+            "Formaat",
+            f"ongeldige reguliere expressie ({reason})",
+            f"invalid regular expression ({reason})",
+        )
+
+
+def _check_limits(spec: FieldSpec, add: _Add) -> None:
+    parsed: list[float | dt.date] = []
+    for column, value in (("Minimum", spec.minimum), ("Maximum", spec.maximum)):
+        if value is None:
+            continue
+        number = _limit(spec.datatype, value)
+        if number is None:
+            add(
+                column,
+                f"{value!r} is geen geldige grens voor {spec.datatype}",
+                f"{value!r} is not a valid limit for {spec.datatype}",
+            )
+        else:
+            parsed.append(number)
+    if len(parsed) == 2 and _greater(parsed[0], parsed[1]):
+        add("Maximum", "Maximum is kleiner dan Minimum", "Maximum is less than Minimum")
+
+
+def _greater(first: float | dt.date, second: float | dt.date) -> bool:
+    return type(first) is type(second) and first > second  # type: ignore[operator]
+
+
+def _limit(datatype: str, value: str) -> float | dt.date | None:
+    try:
+        if datatype in ("geheel getal", "decimaal"):
+            return float(value)
+        if datatype == "datum":
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return None
+
+
+def _check_tables(d: DataDictionary, problems: Problems, rows: Rows) -> None:
+    index = 0
+    decimal_tables = {f.reference_table for f in d.fields if f.datatype == "decimaal"}
+    for table in d.reference_tables:
+        seen: set[str] = set()
+        for entry in table.entries:
+            row = rows.at(rows.tables, index)
+            index += 1
+            if entry.code in seen:
+                problems.add(
+                    TABLES,
+                    row,
+                    "Code",
+                    f"code {entry.code} komt dubbel voor in {table.name}",
+                    f"code {entry.code} occurs twice in {table.name}",
+                )
+            seen.add(entry.code)
+            if table.name in decimal_tables and _limit("decimaal", entry.code) is None:
+                problems.add(
+                    TABLES,
+                    row,
+                    "Code",
+                    f"code {entry.code} is geen getal",
+                    f"code {entry.code} is not a number",
+                )
+
+
+def _check_rules(d: DataDictionary, problems: Problems, rows: Rows) -> None:
+    # A field with an unknown datatype is already a problem; read it as text here.
+    types = {f.name: f.datatype if f.datatype in DATATYPES else "tekst" for f in d.fields}
+    empty = _typed_frame(types)
+    for index, rule in enumerate(d.rules):
+        row = rows.at(rows.rules, index)
+        if not rule.code:
+            problems.add(RULES, row, "Foutcode", "foutcode ontbreekt", "error code is missing")
+        if rule.field not in types:
+            problems.add(
+                RULES,
+                row,
+                "Veld",
+                f"veld {rule.field} staat niet in Bestandsinhoud",
+                f"field {rule.field} is not in Bestandsinhoud",
+            )
+        if rule.level not in LEVELS:
+            problems.add(
+                RULES,
+                row,
+                "Niveau",
+                f"onbekend niveau {rule.level!r}",
+                f"unknown level {rule.level!r}",
+            )
+        if not _fields_typed(d, rule):
+            continue
+        try:
+            empty.select(compile_rule(rule.expression, types))
+        except RuleError as error:
+            problems.add(RULES, row, "Controle", error.nl, error.en)
+        except pl.exceptions.PolarsError as error:
+            reason = str(error).splitlines()[0][:120]
+            problems.add(
+                RULES,
+                row,
+                "Controle",
+                f"de expressie kan niet worden uitgevoerd ({reason})",
+                f"the expression cannot be evaluated ({reason})",
+            )
+        for name in _PLACEHOLDER_RE.findall(rule.message):
+            if name != "waarde" and name not in types:
+                problems.add(
+                    RULES,
+                    row,
+                    "Omschrijving",
+                    f"onbekend veld {{{name}}} in de omschrijving",
+                    f"unknown field {{{name}}} in the message",
+                )
+
+
+def _fields_typed(d: DataDictionary, rule: Rule) -> bool:
+    """False when the rule uses a field whose datatype is already a problem."""
+    try:
+        used = rule_fields(rule.expression, list(d.field_names))
+    except RuleError:
+        return True
+    return all(d.field(name).datatype in DATATYPES for name in used)
+
+
+def _typed_frame(types: Mapping[str, str]) -> pl.DataFrame:
+    return pl.DataFrame(schema={name: typed_dtype(datatype) for name, datatype in types.items()})
+
+
+def _check_schedule(d: DataDictionary, problems: Problems, rows: Rows) -> None:
+    for index, entry in enumerate(d.schedule):
+        try:
+            parse_period(entry.period)
+        except ValueError:
+            problems.add(
+                SCHEDULE,
+                rows.at(rows.schedule, index),
+                "Periode",
+                f"onbekende periode {entry.period!r}",
+                f"unknown period {entry.period!r}",
+            )
+
+
+def _check_xsd(d: DataDictionary, problems: Problems) -> None:
+    if "xml" not in d.general.formats:
+        return
+    try:
+        etree.XMLSchema(etree.fromstring(generate_xsd(d)))
+    except (etree.XMLSchemaParseError, etree.XMLSyntaxError, ValueError) as error:
+        reason = str(error).splitlines()[0][:200]
+        problems.add(
+            FIELDS,
+            None,
+            None,
+            f"er kan geen XSD worden gemaakt ({reason})",
+            f"no XSD can be generated ({reason})",
+        )
+
+
+def _check_examples(d: DataDictionary, problems: Problems, rows: Rows) -> None:
+    from ._engine import validate_records
+
+    if not d.examples:
+        return
+    records: list[Mapping[str, str | None]] = [
+        dict(zip(d.field_names, example, strict=False)) for example in d.examples
+    ]
+    report = validate_records(replace(d, examples=()), records)
+    for finding in report.findings:
+        if finding.level == "waarschuwing" or finding.record is None:
+            continue
+        row = rows.at(rows.examples, finding.record - 1)
+        en = validate_records(replace(d, examples=()), [records[finding.record - 1]], lang="en")
+        en_text = next((f.message for f in en.findings if f.code == finding.code), "")
+        problems.add(
+            EXAMPLES,
+            row,
+            finding.field,
+            f"voorbeeld voldoet niet: {finding.code} {finding.message}",
+            f"example fails: {finding.code} {en_text}",
+        )

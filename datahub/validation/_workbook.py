@@ -1,0 +1,711 @@
+"""Reading (python-calamine) and writing (openpyxl) data dictionary workbooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from python_calamine import CalamineWorkbook
+
+from ._dictionary import (
+    DataDictionary,
+    FieldSpec,
+    GeneralSpecs,
+    ReferenceCode,
+    ReferenceTable,
+    Rule,
+    ScheduleEntry,
+)
+from ._problems import DictionaryError, DictionaryProblem, Problems
+from ._semantics import (
+    EXAMPLES,
+    FIELDS,
+    GENERAL,
+    METHODS,
+    RULES,
+    SCHEDULE,
+    TABLES,
+    Rows,
+    check_dictionary,
+)
+
+MAX_WORKBOOK = 20 * 1024 * 1024
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+COLUMNS: dict[str, tuple[str, ...]] = {
+    GENERAL: ("Kenmerk", "Waarde"),
+    FIELDS: (
+        "Volgorde",
+        "Veldnaam",
+        "Omschrijving",
+        "Datatype",
+        "Verplicht",
+        "Lengte",
+        "Decimalen",
+        "Formaat",
+        "Minimum",
+        "Maximum",
+        "Referentietabel",
+        "Identificerend",
+        "FHIRPath",
+    ),
+    RULES: ("Foutcode", "Veld", "Controle", "Niveau", "Omschrijving"),
+    TABLES: ("Tabel", "Code", "Omschrijving"),
+    SCHEDULE: ("Periode", "Deadline"),
+}
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    GENERAL: ("Kenmerk", "Waarde"),
+    FIELDS: ("Veldnaam", "Datatype"),
+    RULES: ("Foutcode", "Veld", "Controle", "Niveau", "Omschrijving"),
+    TABLES: ("Tabel", "Code"),
+    SCHEDULE: ("Periode", "Deadline"),
+}
+REQUIRED_SHEETS = (GENERAL, FIELDS, RULES, TABLES, EXAMPLES)
+ALL_SHEETS = (GENERAL, FIELDS, RULES, TABLES, EXAMPLES, SCHEDULE)
+KENMERKEN = (
+    "Code",
+    "Naam",
+    "Aanleverstroom",
+    "Deelaanlevering",
+    "Versie",
+    "Geldig vanaf",
+    "Geldig tot",
+    "Aanleverfrequentie",
+    "Deadline dagen na periode",
+    "Bestandsformaten",
+    "Aanlevermethoden",
+    "Sleutelvelden",
+    "Rapportvelden",
+    "Periodeveld",
+    "Afkeurpercentage",
+    "FHIR resource",
+)
+REQUIRED_KENMERKEN = ("Code", "Versie")
+_YES = {"ja": True, "j": True, "yes": True, "nee": False, "n": False, "no": False}
+Cell = Any
+
+
+def _fold(text: object) -> str:
+    return str(text).strip().casefold() if text is not None else ""
+
+
+@dataclass
+class _Sheet:
+    """A sheet as rows of cells keyed by spec column name, with Excel row numbers."""
+
+    name: str
+    header: list[str]
+    rows: list[tuple[int, dict[str, Cell]]]
+    raw: list[tuple[int, list[Cell]]]
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def load_dictionary(source: str | os.PathLike[str] | bytes | BinaryIO) -> DataDictionary:
+    """Read and check a data dictionary workbook (.xlsx); raise :class:`DictionaryError`.
+
+    Unknown sheets and columns are kept as warnings on the result (``warnings``).
+
+    Example::
+
+        >>> d = load_dictionary("datahub/fixtures/dictionaries/CAT_1.4.xlsx")
+        >>> d.general.code, d.general.version, len(d.fields)
+        ('CAT', '1.4', 19)
+    """
+    data = _read_source(source)
+    workbook = _open_workbook(data)
+    problems = Problems()
+    warnings: list[str] = []
+    sheets = _sheets(workbook, problems, warnings)
+    problems.raise_if_any()
+    rows = Rows()
+    reader = _Reader(problems, rows)
+    general = reader.general(sheets[GENERAL], warnings)
+    fields = reader.fields(sheets[FIELDS])
+    dictionary = DataDictionary(
+        general=general,
+        fields=fields,
+        rules=reader.rules(sheets[RULES]),
+        reference_tables=reader.tables(sheets[TABLES]),
+        examples=reader.examples(sheets[EXAMPLES], fields),
+        schedule=reader.schedule(sheets.get(SCHEDULE)),
+        warnings=tuple(warnings),
+    )
+    check_dictionary(dictionary, problems, rows)
+    problems.items.sort(key=_problem_order)
+    problems.raise_if_any()
+    return dictionary
+
+
+def _problem_order(problem: DictionaryProblem) -> tuple[int, int]:
+    sheet = ALL_SHEETS.index(problem.sheet) if problem.sheet in ALL_SHEETS else -1
+    return sheet, problem.row or 0
+
+
+def load_stored_dictionary(
+    source: str | os.PathLike[str] | bytes | dict[str, Any],
+) -> DataDictionary:
+    """Read a dictionary in its stored form (JSON of :meth:`DataDictionary.to_dict`) and check it.
+
+    Example::
+
+        >>> d = load_dictionary("datahub/fixtures/dictionaries/MMYIKNL_2.1.xlsx")
+        >>> load_stored_dictionary(json.dumps(d.to_dict()).encode()) == d
+        True
+    """
+    problems = Problems()
+    try:
+        if isinstance(source, dict):
+            data = source
+        elif isinstance(source, bytes):
+            data = json.loads(source)
+        else:
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+        dictionary = DataDictionary.from_dict(data)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise DictionaryError(
+            [
+                DictionaryProblem(
+                    None,
+                    None,
+                    None,
+                    f"geen geldige opgeslagen data dictionary ({error})",
+                    f"not a valid stored data dictionary ({error})",
+                )
+            ]
+        ) from None
+    check_dictionary(dictionary, problems)
+    problems.raise_if_any()
+    return dictionary
+
+
+def _refuse(nl: str, en: str) -> DictionaryError:
+    return DictionaryError([DictionaryProblem(None, None, None, nl, en)])
+
+
+def _read_source(source: str | os.PathLike[str] | bytes | BinaryIO) -> bytes:
+    if isinstance(source, bytes | bytearray):
+        data = bytes(source)
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            if path.stat().st_size > MAX_WORKBOOK:
+                raise _too_big()
+            data = path.read_bytes()
+        except OSError as error:
+            raise _refuse(
+                f"bestand kan niet worden gelezen ({error.strerror})",
+                f"file cannot be read ({error.strerror})",
+            ) from None
+    else:
+        data = source.read(MAX_WORKBOOK + 1)
+    if len(data) > MAX_WORKBOOK:
+        raise _too_big()
+    return data
+
+
+def _too_big() -> DictionaryError:
+    size = MAX_WORKBOOK // (1024 * 1024)
+    return _refuse(
+        f"de werkmap is te groot (meer dan {size} MB)",
+        f"the workbook is too big (more than {size} MB)",
+    )
+
+
+def _open_workbook(data: bytes) -> CalamineWorkbook:
+    if data.startswith(OLE_MAGIC):
+        raise _refuse(
+            "de werkmap is met een wachtwoord beveiligd (versleuteld) of in het oude "
+            ".xls-formaat; sla haar op als .xlsx zonder wachtwoord",
+            "the workbook is password-protected (encrypted) or in the old .xls format; "
+            "save it as .xlsx without a password",
+        )
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise _refuse("dit is geen Excel-werkmap (.xlsx)", "this is not an Excel workbook (.xlsx)")
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as error:
+        raise _refuse(
+            f"de werkmap kan niet worden gelezen ({error})",
+            f"the workbook cannot be read ({error})",
+        ) from None
+
+
+def _sheets(
+    workbook: CalamineWorkbook, problems: Problems, warnings: list[str]
+) -> dict[str, _Sheet]:
+    known = {_fold(name): name for name in ALL_SHEETS}
+    found: dict[str, _Sheet] = {}
+    for actual in workbook.sheet_names:
+        spec_name = known.get(_fold(actual))
+        if spec_name is None:
+            warnings.append(f"onbekend tabblad {actual!r} genegeerd")
+            continue
+        try:
+            sheet = workbook.get_sheet_by_name(actual)
+            cells = sheet.to_python(skip_empty_area=False)
+        except Exception as error:
+            problems.add(
+                spec_name,
+                None,
+                None,
+                f"tabblad kan niet worden gelezen ({error})",
+                f"sheet cannot be read ({error})",
+            )
+            continue
+        found[spec_name] = _table(spec_name, cells, problems, warnings)
+    for name in REQUIRED_SHEETS:
+        if name not in found:
+            problems.add(name, None, None, "tabblad ontbreekt", "sheet is missing")
+    return found
+
+
+def _table(name: str, cells: list[list[Cell]], problems: Problems, warnings: list[str]) -> _Sheet:
+    numbered = [(i + 1, row) for i, row in enumerate(cells) if any(_text(c) for c in row)]
+    if not numbered:
+        return _Sheet(name, [], [], [])
+    header_row, header_cells = numbered[0]
+    header = [_text(c) or "" for c in header_cells]
+    raw = numbered[1:]
+    if name == EXAMPLES:
+        return _Sheet(name, header, [], raw)
+    expected = {_fold(c): c for c in COLUMNS[name]}
+    mapping: dict[int, str] = {}
+    for index, title in enumerate(header):
+        column = expected.get(_fold(title))
+        if column is None:
+            if title:
+                warnings.append(f"{name}: onbekende kolom {title!r} genegeerd")
+        else:
+            mapping[index] = column
+    for column in REQUIRED_COLUMNS[name]:
+        if column not in mapping.values():
+            problems.add(name, header_row, column, "kolom ontbreekt", "column is missing")
+    rows = [
+        (number, {column: row[i] if i < len(row) else None for i, column in mapping.items()})
+        for number, row in raw
+    ]
+    return _Sheet(name, header, rows, raw)
+
+
+class _Reader:
+    """Turns sheets into model objects, collecting cell-level problems."""
+
+    def __init__(self, problems: Problems, rows: Rows) -> None:
+        self.problems = problems
+        self.rows = rows
+
+    def _problem(self, sheet: str, row: int | None, column: str, nl: str, en: str) -> None:
+        self.problems.add(sheet, row, column, nl, en)
+
+    def _int(self, sheet: str, row: int, column: str, cell: Cell) -> int | None:
+        text = _text(cell)
+        if text is None:
+            return None
+        if re.fullmatch(r"-?[0-9]+", text):
+            return int(text)
+        self._problem(
+            sheet, row, column, f"{text!r} is geen geheel getal", f"{text!r} is not an integer"
+        )
+        return None
+
+    def _bool(self, sheet: str, row: int, column: str, cell: Cell) -> bool:
+        if isinstance(cell, bool):
+            return cell
+        text = _text(cell)
+        if text is None:
+            return False
+        if text.casefold() in _YES:
+            return _YES[text.casefold()]
+        self._problem(sheet, row, column, f"{text!r} is geen ja of nee", f"{text!r} is not ja/nee")
+        return False
+
+    def _date(self, sheet: str, row: int, column: str, cell: Cell) -> dt.date | None:
+        if isinstance(cell, dt.datetime):
+            return cell.date()
+        if isinstance(cell, dt.date):
+            return cell
+        text = _text(cell)
+        if text is None:
+            return None
+        try:
+            return dt.date.fromisoformat(text) if len(text) == 10 else _no_date()
+        except ValueError:
+            self._problem(
+                sheet,
+                row,
+                column,
+                f"{text!r} is geen datum (JJJJ-MM-DD)",
+                f"{text!r} is not a date (YYYY-MM-DD)",
+            )
+            return None
+
+    def general(self, sheet: _Sheet, warnings: list[str]) -> GeneralSpecs:
+        known = {_fold(k): k for k in KENMERKEN}
+        values: dict[str, tuple[int, Cell]] = {}
+        for number, row in sheet.rows:
+            title = _text(row.get("Kenmerk"))
+            if title is None:
+                continue
+            key = known.get(_fold(title))
+            if key is None:
+                warnings.append(f"{GENERAL}: onbekend kenmerk {title!r} genegeerd")
+            elif key in values:
+                self._problem(
+                    GENERAL,
+                    number,
+                    "Kenmerk",
+                    f"kenmerk {key} komt dubbel voor",
+                    f"property {key} occurs twice",
+                )
+            else:
+                values[key] = (number, row.get("Waarde"))
+                self.rows.general[key] = number
+        for key in REQUIRED_KENMERKEN:
+            if _text(values.get(key, (0, None))[1]) is None:
+                self._problem(
+                    GENERAL,
+                    values.get(key, (None, None))[0],
+                    "Waarde",
+                    f"kenmerk {key} ontbreekt",
+                    f"property {key} is missing",
+                )
+        return self._general_specs(values)
+
+    def _general_specs(self, values: dict[str, tuple[int, Cell]]) -> GeneralSpecs:
+        def text(key: str) -> str | None:
+            return _text(values.get(key, (0, None))[1])
+
+        def parsed(key: str, parse: Callable[[str, int, str, Cell], Any]) -> Any:
+            row, cell = values.get(key, (0, None))
+            return parse(GENERAL, row, "Waarde", cell)
+
+        percentage = text("Afkeurpercentage")
+        return GeneralSpecs(
+            code=text("Code") or "",
+            name=text("Naam") or "",
+            stream=text("Aanleverstroom") or "",
+            sub_delivery=text("Deelaanlevering") or "",
+            version=text("Versie") or "",
+            valid_from=parsed("Geldig vanaf", self._date),
+            valid_to=parsed("Geldig tot", self._date),
+            frequency=(text("Aanleverfrequentie") or "").casefold(),
+            deadline_days=parsed("Deadline dagen na periode", self._int),
+            formats=tuple(v.casefold() for v in _list(text("Bestandsformaten"))),
+            methods=tuple(_method(v) for v in _list(text("Aanlevermethoden"))),
+            key_fields=_list(text("Sleutelvelden")),
+            report_fields=_list(text("Rapportvelden")),
+            period_field=text("Periodeveld"),
+            rejection_percentage=self._percentage(values, percentage),
+            fhir_resource=text("FHIR resource"),
+        )
+
+    def _percentage(self, values: dict[str, tuple[int, Cell]], text: str | None) -> float | None:
+        if text is None:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            row = values["Afkeurpercentage"][0]
+            self._problem(
+                GENERAL,
+                row,
+                "Waarde",
+                f"Afkeurpercentage {text!r} is geen getal",
+                f"Afkeurpercentage {text!r} is not a number",
+            )
+            return None
+
+    def fields(self, sheet: _Sheet) -> tuple[FieldSpec, ...]:
+        specs = []
+        for position, (number, row) in enumerate(sheet.rows, start=1):
+            if _text(row.get("Veldnaam")) is None and _text(row.get("Datatype")) is None:
+                continue
+            self.rows.fields.append(number)
+            order = self._int(FIELDS, number, "Volgorde", row.get("Volgorde"))
+            specs.append(
+                FieldSpec(
+                    order=order if order is not None else position,
+                    name=_text(row.get("Veldnaam")) or "",
+                    description=_text(row.get("Omschrijving")) or "",
+                    datatype=(_text(row.get("Datatype")) or "").casefold(),
+                    required=self._bool(FIELDS, number, "Verplicht", row.get("Verplicht")),
+                    length=self._int(FIELDS, number, "Lengte", row.get("Lengte")),
+                    decimals=self._int(FIELDS, number, "Decimalen", row.get("Decimalen")),
+                    format=_text(row.get("Formaat")),
+                    minimum=_limit_text(row.get("Minimum")),
+                    maximum=_limit_text(row.get("Maximum")),
+                    reference_table=_text(row.get("Referentietabel")),
+                    identifying=self._bool(
+                        FIELDS, number, "Identificerend", row.get("Identificerend")
+                    ),
+                    fhirpath=_text(row.get("FHIRPath")),
+                )
+            )
+        ordered = sorted(zip(specs, self.rows.fields, strict=True), key=lambda p: p[0].order)
+        self.rows.fields = [row for _, row in ordered]
+        return tuple(spec for spec, _ in ordered)
+
+    def rules(self, sheet: _Sheet) -> tuple[Rule, ...]:
+        rules = []
+        for number, row in sheet.rows:
+            texts = {c: _text(row.get(c)) for c in COLUMNS[RULES]}
+            if not any(texts.values()):
+                continue
+            self.rows.rules.append(number)
+            rules.append(
+                Rule(
+                    code=texts["Foutcode"] or "",
+                    field=texts["Veld"] or "",
+                    expression=texts["Controle"] or "",
+                    level=(texts["Niveau"] or "").casefold(),
+                    message=texts["Omschrijving"] or "",
+                )
+            )
+        return tuple(rules)
+
+    def tables(self, sheet: _Sheet) -> tuple[ReferenceTable, ...]:
+        tables: dict[str, list[ReferenceCode]] = {}
+        rows: dict[str, list[int]] = {}
+        for number, row in sheet.rows:
+            name, code = _text(row.get("Tabel")), _text(row.get("Code"))
+            if name is None and code is None:
+                continue
+            if name is None or code is None:
+                column = "Tabel" if name is None else "Code"
+                self._problem(TABLES, number, column, "waarde ontbreekt", "value is missing")
+                continue
+            tables.setdefault(name, []).append(
+                ReferenceCode(code, _text(row.get("Omschrijving")) or "")
+            )
+            rows.setdefault(name, []).append(number)
+        self.rows.tables = [n for name in tables for n in rows[name]]
+        return tuple(ReferenceTable(name, tuple(entries)) for name, entries in tables.items())
+
+    def examples(
+        self, sheet: _Sheet, fields: tuple[FieldSpec, ...]
+    ) -> tuple[tuple[str | None, ...], ...]:
+        types = {f.name: f.datatype for f in fields}
+        header_row = sheet.raw[0][0] - 1 if sheet.raw else 1
+        index: dict[str, int] = {}
+        for position, title in enumerate(sheet.header):
+            if title in types:
+                index[title] = position
+            elif title:
+                self._problem(
+                    EXAMPLES, header_row, title, f"onbekend veld {title}", f"unknown field {title}"
+                )
+        if sheet.header:
+            for name in types:
+                if name not in index:
+                    self._problem(
+                        EXAMPLES, header_row, name, "kolom ontbreekt", "column is missing"
+                    )
+        examples = []
+        for number, row in sheet.raw:
+            self.rows.examples.append(number)
+            examples.append(
+                tuple(
+                    _example_text(
+                        row[index[f.name]] if index.get(f.name, len(row)) < len(row) else None,
+                        f.datatype,
+                    )
+                    for f in fields
+                )
+            )
+        return tuple(examples)
+
+    def schedule(self, sheet: _Sheet | None) -> tuple[ScheduleEntry, ...]:
+        if sheet is None:
+            return ()
+        entries = []
+        for number, row in sheet.rows:
+            period = _text(row.get("Periode"))
+            deadline = self._date(SCHEDULE, number, "Deadline", row.get("Deadline"))
+            if period is None and deadline is None:
+                continue
+            if period is None or deadline is None:
+                column = "Periode" if period is None else "Deadline"
+                self._problem(SCHEDULE, number, column, "waarde ontbreekt", "value is missing")
+                continue
+            self.rows.schedule.append(number)
+            entries.append(ScheduleEntry(period.upper(), deadline))
+        return tuple(entries)
+
+
+def _no_date() -> dt.date:
+    raise ValueError
+
+
+def _text(cell: Cell) -> str | None:
+    """Canonical text of a cell: numbers without a spurious ``.0``, dates as ISO."""
+    if cell is None:
+        return None
+    if isinstance(cell, bool):
+        return "ja" if cell else "nee"
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, dt.datetime):
+        if cell.time() == dt.time(0):
+            return cell.date().isoformat()
+        return cell.isoformat(timespec="seconds")
+    if isinstance(cell, dt.date | dt.time):
+        return cell.isoformat()
+    text = str(cell).strip()
+    return text or None
+
+
+def _limit_text(cell: Cell) -> str | None:
+    return _text(cell)
+
+
+def _example_text(cell: Cell, datatype: str) -> str | None:
+    if isinstance(cell, dt.datetime) and datatype == "datumtijd":
+        return cell.isoformat(timespec="seconds")
+    if cell is None or (isinstance(cell, str) and cell == ""):
+        return None
+    if isinstance(cell, str):
+        return cell
+    return _text(cell)
+
+
+def _list(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _method(text: str) -> str:
+    for method in METHODS:
+        if method.casefold() == text.casefold():
+            return method
+    return text
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def write_workbook(dictionary: DataDictionary, target: str | os.PathLike[str] | IO[bytes]) -> None:
+    """Write ``dictionary`` as a workbook in the exchange format (openpyxl).
+
+    Example::
+
+        >>> d = load_dictionary("datahub/fixtures/dictionaries/CAT_1.4.xlsx")
+        >>> buffer = io.BytesIO()
+        >>> write_workbook(d, buffer)
+        >>> load_dictionary(buffer.getvalue()) == d
+        True
+    """
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    default = workbook.active
+    if default is not None:
+        workbook.remove(default)
+    _write_rows(workbook, GENERAL, [list(COLUMNS[GENERAL]), *_general_rows(dictionary.general)])
+    _write_rows(workbook, FIELDS, [list(COLUMNS[FIELDS]), *map(_field_row, dictionary.fields)])
+    _write_rows(
+        workbook,
+        RULES,
+        [
+            list(COLUMNS[RULES]),
+            *([r.code, r.field, r.expression, r.level, r.message] for r in dictionary.rules),
+        ],
+    )
+    _write_rows(
+        workbook,
+        TABLES,
+        [
+            list(COLUMNS[TABLES]),
+            *(
+                [t.name, e.code, e.description]
+                for t in dictionary.reference_tables
+                for e in t.entries
+            ),
+        ],
+    )
+    _write_rows(
+        workbook,
+        EXAMPLES,
+        [list(dictionary.field_names), *(list(row) for row in dictionary.examples)],
+    )
+    if dictionary.schedule:
+        _write_rows(
+            workbook,
+            SCHEDULE,
+            [
+                list(COLUMNS[SCHEDULE]),
+                *([s.period, s.deadline.isoformat()] for s in dictionary.schedule),
+            ],
+        )
+    workbook.save(target)
+
+
+def _write_rows(workbook: Any, title: str, rows: list[list[Any]]) -> None:
+    sheet = workbook.create_sheet(title)
+    for row in rows:
+        sheet.append(row)
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+
+
+def _general_rows(g: GeneralSpecs) -> list[list[Any]]:
+    def joined(values: tuple[str, ...]) -> str:
+        return ", ".join(values)
+
+    return [
+        ["Code", g.code],
+        ["Naam", g.name],
+        ["Aanleverstroom", g.stream],
+        ["Deelaanlevering", g.sub_delivery],
+        ["Versie", g.version],
+        ["Geldig vanaf", g.valid_from.isoformat() if g.valid_from else None],
+        ["Geldig tot", g.valid_to.isoformat() if g.valid_to else None],
+        ["Aanleverfrequentie", g.frequency],
+        ["Deadline dagen na periode", g.deadline_days],
+        ["Bestandsformaten", joined(g.formats)],
+        ["Aanlevermethoden", joined(g.methods)],
+        ["Sleutelvelden", joined(g.key_fields)],
+        ["Rapportvelden", joined(g.report_fields)],
+        ["Periodeveld", g.period_field],
+        ["Afkeurpercentage", g.rejection_percentage],
+        ["FHIR resource", g.fhir_resource],
+    ]
+
+
+def _field_row(f: FieldSpec) -> list[Any]:
+    return [
+        f.order,
+        f.name,
+        f.description,
+        f.datatype,
+        "ja" if f.required else "nee",
+        f.length,
+        f.decimals,
+        f.format,
+        _number_cell(f.minimum),
+        _number_cell(f.maximum),
+        f.reference_table,
+        "ja" if f.identifying else "nee",
+        f.fhirpath,
+    ]
+
+
+def _number_cell(text: str | None) -> int | float | str | None:
+    if text is None:
+        return None
+    if re.fullmatch(r"-?[0-9]+", text):
+        return int(text)
+    if re.fullmatch(r"-?[0-9]+\.[0-9]+", text) and _text(float(text)) == text:
+        return float(text)
+    return text

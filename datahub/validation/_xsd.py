@@ -1,0 +1,131 @@
+"""XSD generation from a data dictionary.
+
+Layout (documented in docs/validation.md)::
+
+    <CAT versie="1.4">                  root element named after the code
+      <record>                          one element per record
+        <OperatieID>11000523</OperatieID>   one child per field, in file order
+        <IOLType/>                      optional fields may be empty or left out
+      </record>
+    </CAT>
+
+With ``content=True`` (the published schema) every field gets its datatype, length, pattern,
+decimals, limits and reference-table enumeration. With ``content=False`` (what the engine
+validates against) fields are plain text, so that content problems are reported per record
+with the same codes as for CSV instead of rejecting the whole file.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from ._dictionary import DataDictionary, FieldSpec
+
+XS = "http://www.w3.org/2001/XMLSchema"
+RECORD = "record"
+_BASE = {
+    "tekst": "xs:string",
+    "code": "xs:string",
+    "geheel getal": "xs:integer",
+    "decimaal": "xs:decimal",
+    "datum": "xs:date",
+    "datumtijd": "xs:dateTime",
+}
+_PATTERN = {
+    "geheel getal": r"-?[0-9]+",
+    "decimaal": r"-?[0-9]+(\.[0-9]+)?",
+    "datum": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+    "datumtijd": r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}",
+}
+
+
+def root_name(dictionary: DataDictionary) -> str:
+    """The root element's name: the code (prefixed with ``_`` if it starts with a digit)."""
+    code = dictionary.general.code or "aanlevering"
+    return "_" + code if code[0].isdigit() else code
+
+
+def record_schema(dictionary: DataDictionary) -> etree.XMLSchema:
+    """The engine's schema for one ``record`` element.
+
+    The published layout with values as text and every element optional: element names and
+    order are enforced (``T06``), while an omitted or wrong value becomes a record finding
+    (``002``, ``004``, ...) exactly as in a CSV file.
+    """
+    schema = etree.Element(f"{{{XS}}}schema", nsmap={"xs": XS})
+    record = _sub(schema, "element", name=RECORD)
+    fields = _sub(_sub(record, "complexType"), "sequence")
+    for spec in dictionary.fields:
+        _sub(fields, "element", name=spec.name, type="xs:string", minOccurs="0")
+    return etree.XMLSchema(schema)
+
+
+def generate_xsd(dictionary: DataDictionary, *, content: bool = True) -> bytes:
+    """The XML Schema of a dictionary's XML files (UTF-8 bytes).
+
+    Example::
+
+        >>> from datahub.validation._dictionary import GeneralSpecs
+        >>> d = DataDictionary(GeneralSpecs(code="X1", version="1"), (FieldSpec(1, "A"),))
+        >>> b'name="X1"' in generate_xsd(d)
+        True
+    """
+    schema = etree.Element(f"{{{XS}}}schema", nsmap={"xs": XS})
+    schema.set("elementFormDefault", "unqualified")
+    root = _sub(schema, "element", name=root_name(dictionary))
+    root_type = _sub(root, "complexType")
+    records = _sub(
+        _sub(root_type, "sequence"), "element", name=RECORD, minOccurs="0", maxOccurs="unbounded"
+    )
+    _sub(root_type, "attribute", name="versie", type="xs:string", use="optional")
+    fields = _sub(_sub(records, "complexType"), "sequence")
+    for spec in dictionary.fields:
+        element = _sub(fields, "element", name=spec.name)
+        if not spec.required:
+            element.set("minOccurs", "0")
+        element.set("type", _type_name(spec) if content else "xs:string")
+    if content:
+        _sub(
+            _sub(_sub(schema, "simpleType", name="_leeg"), "restriction", base="xs:string"),
+            "length",
+            value="0",
+        )
+        for spec in dictionary.fields:
+            _field_type(schema, dictionary, spec)
+    return etree.tostring(schema, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _sub(parent: etree._Element, tag: str, **attributes: str) -> etree._Element:
+    return etree.SubElement(parent, f"{{{XS}}}{tag}", attributes)
+
+
+def _type_name(spec: FieldSpec) -> str:
+    return f"_veld_{spec.order}"
+
+
+def _field_type(schema: etree._Element, dictionary: DataDictionary, spec: FieldSpec) -> None:
+    outer = _sub(schema, "simpleType", name=_type_name(spec))
+    if spec.required:
+        _restriction(outer, dictionary, spec)
+        return
+    union = _sub(outer, "union", memberTypes="_leeg")
+    _restriction(_sub(union, "simpleType"), dictionary, spec)
+
+
+def _restriction(parent: etree._Element, dictionary: DataDictionary, spec: FieldSpec) -> None:
+    restriction = _sub(parent, "restriction", base=_BASE.get(spec.datatype, "xs:string"))
+    if spec.datatype in _PATTERN:
+        _sub(restriction, "pattern", value=_PATTERN[spec.datatype])
+    if spec.format:
+        _sub(restriction, "pattern", value=spec.format)
+    if spec.length and spec.datatype in ("tekst", "code"):
+        _sub(restriction, "maxLength", value=str(spec.length))
+    if spec.decimals is not None and spec.datatype == "decimaal":
+        _sub(restriction, "fractionDigits", value=str(spec.decimals))
+    if spec.minimum is not None and spec.datatype in ("geheel getal", "decimaal", "datum"):
+        _sub(restriction, "minInclusive", value=spec.minimum)
+    if spec.maximum is not None and spec.datatype in ("geheel getal", "decimaal", "datum"):
+        _sub(restriction, "maxInclusive", value=spec.maximum)
+    if spec.reference_table:
+        for code in dictionary.table(spec.reference_table).codes:
+            _sub(restriction, "enumeration", value=code.strip())

@@ -1,0 +1,37 @@
+"""In a real browser: choose a file, Controleren, Aanleveren, follow it to the report."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tests.browser.conftest import log_in
+from tests.deliveries.conftest import cat_csv
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_submitter_delivers_a_file_and_reads_its_report(page, portal_url, portal_env):
+    log_in(page, portal_url, portal_env, "aanleveraar@noorderlicht.example")
+    page.goto(portal_url + "/aanleveren/")
+    sequence = random.randint(10_000, 99_999)
+    name = f"11111111_0_CAT_1.4_{sequence}_20261128_PROD.csv"
+    data = cat_csv(5, **{"2": {"Geslacht": "7"}})
+    page.set_input_files("#file-input", {"name": name, "mimeType": "text/csv", "buffer": data})
+    page.wait_for_function(
+        "n => document.querySelector('#id_sequence_number').value === n", arg=str(sequence)
+    )
+    assert page.locator("#id_code").input_value() == "CAT"
+
+    page.get_by_role("button", name="Controleren").click()
+    page.wait_for_selector(".check-ok")
+    assert page.locator(".check-ok").count() == 8
+
+    page.get_by_role("button", name="Aanleveren").click()
+    page.get_by_text("Het bestand is succesvol aangeleverd.").wait_for()
+    page.get_by_role("link", name="Volg de verwerking van deze aanlevering").click()
+    page.get_by_text("Verwerkt met fouten").wait_for(timeout=30_000)
+    page.get_by_role("link", name="Verslag").click()
+    assert page.get_by_role("cell", name="001_RefTab").is_visible()
+    assert page.get_by_role("link", name="Exporteer").is_visible()

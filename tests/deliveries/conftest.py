@@ -1,0 +1,60 @@
+"""A Cataract registry that institution A takes part in through the web portal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from datahub.deliveries.intake import Metadata
+from datahub.dictionaries import services
+from datahub.dictionaries.models import DictionaryVersion, Method
+from tests.validation.helpers import cat_row, csv_bytes
+
+FIXTURES = Path(__file__).resolve().parents[2] / "datahub" / "fixtures" / "dictionaries"
+TODAY = dt.date(2026, 11, 29)
+
+
+@pytest.fixture
+def cataract(operator, institution, other_institution) -> DictionaryVersion:
+    version = services.import_workbook((FIXTURES / "CAT_1.4.xlsx").read_bytes(), "CAT_1.4.xlsx")
+    for inst in (institution, other_institution):
+        services.set_participation(
+            actor=operator,
+            institution=inst,
+            sub_delivery=version.sub_delivery,
+            since=dt.date(2020, 1, 1),
+        )
+        services.set_method(
+            actor=operator,
+            institution=inst,
+            registry=version.sub_delivery.registry,
+            method=Method.PORTAL,
+        )
+    return version
+
+
+def cat_csv(rows: int = 3, **changes: dict[str, str]) -> bytes:
+    """A Cataract CSV of ``rows`` valid records; ``changes`` maps record number → field edits."""
+    from datahub.validation import load_dictionary
+
+    names = load_dictionary(FIXTURES / "CAT_1.4.xlsx").field_names
+    records = [cat_row(n, **changes.get(str(n), {})) for n in range(1, rows + 1)]
+    return csv_bytes(names, records)
+
+
+def metadata(sequence: int = 1, **changes: object) -> Metadata:
+    values: dict[str, object] = {
+        "file_name": f"11111111_0_CAT_1.4_{sequence}_20261128_PROD.csv",
+        "institution_code": "11111111",
+        "unit": 0,
+        "code": "CAT",
+        "version": "1.4",
+        "is_test": False,
+        "creation_date": dt.date(2026, 11, 28),
+        "sequence_number": sequence,
+        "period": "",
+    }
+    values.update(changes)
+    return Metadata(**values)  # type: ignore[arg-type]

@@ -1,0 +1,118 @@
+"""The details of a delivery: Voortgang, Verslag (paged, filtered), Exporteer."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.deliveries import intake
+from tests.conftest import logged_in
+from tests.deliveries.conftest import cat_csv, metadata
+
+
+@pytest.fixture
+def delivery(cataract, institution, submitter, django_capture_on_commit_callbacks):
+    data = cat_csv(
+        8,
+        **{
+            "1": {"Geslacht": "7"},
+            "2": {"VaCCPO": '=HYPERLINK("x")'},
+            "3": {"Operatiedatum": "2020-02-30"},
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        created = intake.submit(
+            metadata(),
+            [data],
+            size=len(data),
+            institution=institution,
+            channel="Webportaal",
+            actor=submitter,
+        )
+    created.refresh_from_db()
+    return created
+
+
+def test_voortgang_shows_status_and_counts(delivery, submitter):
+    page = logged_in(submitter).get(reverse("portal:delivery", args=[delivery.pk])).content.decode()
+    assert "Verwerkt met fouten" in page
+    assert delivery.file_name in page
+    assert f"<td>{delivery.error_count}</td>" in page
+
+
+def test_the_progress_table_polls_only_while_processing(delivery, submitter):
+    client = logged_in(submitter)
+    url = reverse("portal:delivery_progress", args=[delivery.pk])
+    assert "hx-trigger" not in client.get(url).content.decode()
+    type(delivery).objects.unscoped().filter(pk=delivery.pk).update(status="in_verwerking")
+    assert 'hx-trigger="every 2s"' in client.get(url).content.decode()
+
+
+def test_verslag_lists_every_finding_with_the_report_fields_and_is_logged(delivery, submitter):
+    page = (
+        logged_in(submitter)
+        .get(reverse("portal:delivery", args=[delivery.pk]), {"tab": "verslag"})
+        .content.decode()
+    )
+    for text in ("OperatieID", "PatientCode", "001_RefTab", "004", "Record fout", "11000001"):
+        assert text in page, text
+    assert AuditEvent.objects.filter(action=Action.VIEW, object_id=str(delivery.pk)).exists()
+
+
+def test_verslag_filters_by_code_and_level(delivery, submitter):
+    client = logged_in(submitter)
+    url = reverse("portal:delivery", args=[delivery.pk])
+    page = client.get(url, {"tab": "verslag", "code": "004"}).content.decode()
+    assert "2020-02-30" in page
+    assert "001_RefTab</td>" not in page
+    page = client.get(url, {"tab": "verslag", "niveau": "waarschuwing"}).content.decode()
+    assert "001_RefTab</td>" not in page
+
+
+def test_export_is_csv_with_bom_and_neutralised_formulas_and_is_logged(delivery, submitter):
+    response = logged_in(submitter).get(reverse("portal:delivery_export", args=[delivery.pk]))
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Recordnummer", "OperatieID"]
+    assert rows[0][-5:] == ["Fout / waarschuwing", "Foutcode", "Veld", "Waarde", "Omschrijving"]
+    assert len(rows) == 1 + delivery.findings.count()
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows[1:] for cell in row)
+    assert AuditEvent.objects.filter(action=Action.EXPORT, object_id=str(delivery.pk)).exists()
+
+
+def test_another_institutions_delivery_is_not_found_and_logged(delivery, outsider):
+    client = logged_in(outsider)
+    for name in ("portal:delivery", "portal:delivery_progress", "portal:delivery_export"):
+        assert client.get(reverse(name, args=[delivery.pk])).status_code == 404
+    assert AuditEvent.objects.filter(action=Action.DENIED, actor=outsider).count() == 3
+
+
+def test_the_report_pages_quickly_with_many_findings(
+    delivery, submitter, django_assert_max_num_queries
+):
+    from datahub.deliveries.models import Finding
+
+    Finding.objects.bulk_create(
+        Finding(
+            delivery=delivery,
+            position=1000 + n,
+            record=n,
+            level="fout",
+            code="002",
+            field="ODS",
+            message="ODS is verplicht maar niet gevuld",
+            keys={},
+        )
+        for n in range(3000)
+    )
+    client = logged_in(submitter)
+    with django_assert_max_num_queries(20):
+        page = client.get(
+            reverse("portal:delivery", args=[delivery.pk]), {"tab": "verslag", "page": 20}
+        )
+    assert page.status_code == 200

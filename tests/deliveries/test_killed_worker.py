@@ -1,0 +1,131 @@
+"""A worker killed in the middle of a file: the delivery is noticed, processed again, once.
+
+This runs the real thing: `datahub worker` processes on a SQLite file with the database task
+backend, one of them killed with SIGKILL while it reads a large delivery.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+# The workers here always run on their own SQLite file; once per suite run is enough.
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")), reason="runs in the SQLite pass of the suite"
+)
+
+
+SETUP = """
+import datetime as dt
+from django.db import transaction
+from datahub.demo.people import load_people, load_operator
+from datahub.demo.dictionaries import load_dictionaries, load_participation
+from datahub.deliveries import intake
+from datahub.institutions.models import Institution
+from django.contrib.auth import get_user_model
+from tests.validation.helpers import cat_row, csv_bytes
+from datahub.validation import load_dictionary
+
+load_people(); operator = load_operator(); load_dictionaries(operator); load_participation(operator)
+names = load_dictionary("datahub/fixtures/dictionaries/CAT_1.4.xlsx").field_names
+rows = [cat_row(n, **({"Geslacht": "7"} if n % 1000 == 0 else {}))
+        for n in range(1, RECORDS + 1)]
+data = csv_bytes(names, rows)
+meta = intake.Metadata(file_name="11111111_0_CAT_1.4_1_20261128_PROD.csv",
+    institution_code="11111111", unit=0, code="CAT", version="1.4",
+    creation_date=dt.date(2026, 11, 28), sequence_number=1)
+with transaction.atomic():
+    d = intake.submit(meta, [data], size=len(data),
+        institution=Institution.objects.get(agb_code="11111111"), channel="Webportaal",
+        actor=get_user_model().objects.get(email="aanleveraar@noorderlicht.example"))
+print(d.pk)
+"""
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")
+    }
+    env.update(
+        DATAHUB_VAR_DIR=str(tmp_path),
+        DATAHUB_DEBUG="true",
+        DATAHUB_DEMO="true",
+        DATAHUB_PROCESSING_STALE_SECONDS="10",
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+    )
+    return env
+
+
+def _datahub(env: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "datahub.cli", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )
+
+
+def _row(db: Path, delivery_id: int) -> tuple:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(
+            "SELECT status, attempts, progress_records, error_count"
+            " FROM deliveries_delivery WHERE id=?",
+            (delivery_id,),
+        ).fetchone()
+
+
+def _findings(db: Path, delivery_id: int) -> int:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(
+            "SELECT count(*) FROM deliveries_finding WHERE delivery_id=?", (delivery_id,)
+        ).fetchone()[0]
+
+
+def test_a_delivery_whose_worker_was_killed_is_processed_again_exactly_once(tmp_path):
+    env = _env(tmp_path)
+    db = tmp_path / "datahub.sqlite3"
+    _datahub(env, "migrate", "--no-input")
+    records = 400_000
+    setup = SETUP.replace("RECORDS", str(records))
+    delivery_id = int(_datahub(env, "shell", "-c", setup).stdout.strip().splitlines()[-1])
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "datahub.cli", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and _row(db, delivery_id)[0] != "in_verwerking":
+            time.sleep(0.2)
+        assert _row(db, delivery_id)[0] == "in_verwerking"
+        time.sleep(1.0)  # well inside the file
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+    status, attempts, _progress, _errors = _row(db, delivery_id)
+    assert (status, attempts) == ("in_verwerking", 1), "killed before the end of the file"
+
+    time.sleep(11)  # the heartbeat goes stale
+    assert "Queued 1" in _datahub(env, "recover-deliveries").stdout
+    _datahub(env, "worker", "--batch", timeout=180)
+
+    status, attempts, progress, errors = _row(db, delivery_id)
+    assert status == "verwerkt_met_fouten"
+    assert attempts == 2
+    assert progress == records
+    assert errors == records // 1000
+    assert _findings(db, delivery_id) == records // 1000
+    # Running the task again changes nothing: the delivery is finished.
+    _datahub(env, "recover-deliveries")
+    assert _row(db, delivery_id) == (status, attempts, progress, errors)

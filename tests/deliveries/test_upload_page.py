@@ -1,0 +1,170 @@
+"""Bestanden aanleveren through the page: fields from the name, Controleren, Aanleveren."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.deliveries.models import Delivery, Status, StoredFile, UploadSession
+from tests.conftest import logged_in
+from tests.deliveries.conftest import cat_csv
+
+NAME = "11111111_0_CAT_1.4_3_20261128_PROD.csv"
+FIELDS = {
+    "file_name": NAME,
+    "institution_code": "11111111",
+    "unit": "0",
+    "code": "CAT",
+    "version": "1.4",
+    "is_test": "nee",
+    "creation_date": "2026-11-28",
+    "sequence_number": "3",
+    "period": "",
+}
+
+SUCCESS = "Het bestand is succesvol aangeleverd."
+
+
+def test_the_page_opens_prefilled_from_an_aanleveren_button(cataract, submitter):
+    page = logged_in(submitter).get(
+        reverse("portal:upload"), {"code": "MMYIKNL", "periode": "2019H2"}
+    )
+    text = page.content.decode()
+    assert 'value="MMYIKNL"' in text
+    assert 'value="2019H2"' in text
+    assert 'value="11111111"' in text
+
+
+def test_choosing_a_file_fills_the_fields_from_its_name(cataract, submitter):
+    response = logged_in(submitter).post(reverse("portal:upload_fields"), {"file_name": NAME})
+    text = response.content.decode()
+    for value in ('value="CAT"', 'value="1.4"', 'value="3"', 'value="2026-11-28"'):
+        assert value in text
+
+
+def test_controleren_shows_the_result_per_field(cataract, submitter):
+    client = logged_in(submitter)
+    ok = client.post(reverse("portal:upload_check"), FIELDS).content.decode()
+    assert ok.count("Juist") == 8
+    bad = client.post(
+        reverse("portal:upload_check"), dict(FIELDS, unit="9", file_name="export.csv")
+    ).content.decode()
+    assert "geen onderdeel 9" in bad
+    assert bad.count("Juist") == 7
+
+
+def test_aanleveren_in_one_request_stores_and_processes_the_file(
+    cataract, submitter, django_capture_on_commit_callbacks
+):
+    upload = SimpleUploadedFile(NAME, cat_csv(2))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in(submitter).post(reverse("portal:upload"), dict(FIELDS, file=upload))
+    assert SUCCESS in response.content.decode()
+    delivery = Delivery.objects.unscoped().get()
+    assert delivery.status == Status.PROCESSED
+    assert AuditEvent.objects.filter(action=Action.CREATE, object_id=str(delivery.pk)).exists()
+
+
+def test_aanleveren_in_chunks_resumes_and_gives_the_same_result(
+    cataract, submitter, django_capture_on_commit_callbacks, monkeypatch
+):
+    from datahub.deliveries import files, uploads
+
+    monkeypatch.setattr(files, "CHUNK", 64)
+    monkeypatch.setattr(uploads, "CHUNK_BYTES", 128)
+    data = cat_csv(5)
+    client = logged_in(submitter)
+    start = client.post(
+        reverse("portal:upload_start"),
+        json.dumps({"file_name": NAME, "size": len(data)}),
+        content_type="application/json",
+    ).json()
+    url = reverse("portal:upload_chunk", args=[start["id"]])
+    first = client.post(url, data[:128], content_type="application/octet-stream", HTTP_X_OFFSET="0")
+    assert first.json()["received"] == 128
+    # A chunk sent again after a broken connection is refused with where to go on.
+    again = client.post(url, data[:128], content_type="application/octet-stream", HTTP_X_OFFSET="0")
+    assert again.status_code == 409
+    assert again.json()["received"] == 128
+    assert client.get(url).json() == {"received": 128, "size": len(data)}
+    offset = 128
+    while offset < len(data):
+        chunk = data[offset : offset + 128]
+        client.post(url, chunk, content_type="application/octet-stream", HTTP_X_OFFSET=str(offset))
+        offset += len(chunk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("portal:upload_submit"), dict(FIELDS, upload_id=start["id"]))
+    assert SUCCESS in response.content.decode()
+    delivery = Delivery.objects.unscoped().get()
+    assert delivery.status == Status.PROCESSED
+    assert delivery.records_total == 5
+    assert delivery.file.size == len(data)
+    assert not UploadSession.objects.unscoped().exists()
+    with files.open_plaintext(delivery.file) as plain:
+        assert plain.read() == data
+
+
+def test_someone_elses_upload_session_is_not_found(cataract, submitter, outsider):
+    start = (
+        logged_in(submitter)
+        .post(
+            reverse("portal:upload_start"),
+            json.dumps({"file_name": NAME, "size": 10}),
+            content_type="application/json",
+        )
+        .json()
+    )
+    url = reverse("portal:upload_chunk", args=[start["id"]])
+    response = logged_in(outsider).post(
+        url, b"0123456789", content_type="application/octet-stream", HTTP_X_OFFSET="0"
+    )
+    assert response.status_code == 404
+    response = logged_in(outsider).post(
+        reverse("portal:upload_submit"), dict(FIELDS, upload_id=start["id"])
+    )
+    assert response.status_code == 400
+    assert UploadSession.objects.unscoped().get().received == 0
+
+
+def test_bad_input_gets_a_message_and_stores_nothing(cataract, submitter, settings):
+    client = logged_in(submitter)
+    cases = [
+        (dict(FIELDS, file_name="../../" + NAME, file=SimpleUploadedFile(NAME, cat_csv(1))), "pad"),
+        (
+            dict(
+                FIELDS,
+                file_name=NAME.replace(".csv", ".exe"),
+                file=SimpleUploadedFile(NAME.replace(".csv", ".exe"), b"MZ"),
+            ),
+            ".csv",
+        ),
+        (dict(FIELDS, file=SimpleUploadedFile(NAME, b"")), "leeg"),
+        (
+            dict(
+                FIELDS,
+                institution_code="44444444",
+                file_name="x.csv",
+                file=SimpleUploadedFile("x.csv", cat_csv(1)),
+            ),
+            "niet de code",
+        ),
+        (dict(FIELDS), "Kies eerst een bestand"),
+    ]
+    for data, message in cases:
+        response = client.post(reverse("portal:upload"), data)
+        assert response.status_code == 400, message
+        assert message in response.content.decode(), message
+    settings.MAX_UPLOAD_BYTES = 100
+    response = client.post(
+        reverse("portal:upload"), dict(FIELDS, file=SimpleUploadedFile(NAME, cat_csv(3)))
+    )
+    assert "groter dan" in response.content.decode()
+    assert not Delivery.objects.unscoped().exists()
+    assert not StoredFile.objects.exists()
+
+
+def test_a_clinician_cannot_deliver_files(cataract, clinician):
+    assert logged_in(clinician).get(reverse("portal:upload")).status_code == 403

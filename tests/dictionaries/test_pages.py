@@ -1,0 +1,246 @@
+"""The data dictionary pages, the XSD download and command, and the operator's pages."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from lxml import etree
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.dictionaries import services
+from datahub.dictionaries.models import DictionaryVersion, Participation, RegistryMethod
+from tests.conftest import logged_in
+from tests.dictionaries.workbooks import knee_workbook
+
+FIXTURES = Path(__file__).resolve().parents[2] / "datahub" / "fixtures" / "dictionaries"
+
+
+@pytest.fixture
+def cataract(db) -> DictionaryVersion:
+    return services.import_workbook((FIXTURES / "CAT_1.4.xlsx").read_bytes(), "CAT_1.4.xlsx")
+
+
+def test_the_list_shows_every_registry_and_version(submitter, cataract):
+    page = logged_in(submitter).get(reverse("portal:dictionaries")).content.decode()
+    assert "Cataract" in page
+    assert reverse("portal:dictionary", args=["CAT", "1.4"]) in page
+
+
+def test_the_detail_page_shows_fields_rules_tables_examples_and_schedule(submitter, cataract):
+    page = logged_in(submitter).get(reverse("portal:dictionary", args=["CAT", "1.4"]))
+    text = page.content.decode()
+    for expected in (
+        "OperatieID",
+        "Geboortejaar &lt;= YEAR(Operatiedatum)",
+        "GESLACHT",
+        "Vrouw",
+        "11000523",
+        "10-04-2020",
+        "Algemene specificaties",
+    ):
+        assert expected in text, expected
+
+
+def test_an_unknown_version_is_not_found(submitter, cataract):
+    client = logged_in(submitter)
+    assert client.get(reverse("portal:dictionary", args=["CAT", "9.9"])).status_code == 404
+    assert client.get(reverse("portal:dictionary_xsd", args=["XYZ", "1.4"])).status_code == 404
+
+
+def test_the_workbook_download_is_the_dictionary(submitter, cataract):
+    response = logged_in(submitter).get(reverse("portal:dictionary_workbook", args=["CAT", "1.4"]))
+    assert response["Content-Disposition"] == 'attachment; filename="CAT_1.4.xlsx"'
+    from datahub.validation import load_dictionary
+
+    assert load_dictionary(response.content).to_dict() == cataract.dictionary.to_dict()
+
+
+def _record(**values: str) -> str:
+    return "<record>" + "".join(f"<{k}>{v}</{k}>" for k, v in values.items()) + "</record>"
+
+
+def test_the_xsd_accepts_a_valid_file_and_rejects_wrong_ones(submitter, cataract):
+    xsd = logged_in(submitter).get(reverse("portal:dictionary_xsd", args=["CAT", "1.4"])).content
+    schema = etree.XMLSchema(etree.fromstring(xsd))
+    fields = [f.name for f in cataract.dictionary.fields]
+    example = dict(zip(fields, cataract.dictionary.examples[0], strict=True))
+    good = {k: v for k, v in example.items() if v is not None}
+    assert schema.validate(etree.fromstring(f"<CAT>{_record(**good)}</CAT>"))
+    assert not schema.validate(
+        etree.fromstring(f"<CAT>{_record(**dict(good, Geslacht='7'))}</CAT>")
+    )
+    assert not schema.validate(
+        etree.fromstring(f"<CAT>{_record(**dict(good, Operatiedatum='2020-02-30x'))}</CAT>")
+    )
+    missing = {k: v for k, v in good.items() if k != "OperatieID"}
+    assert not schema.validate(etree.fromstring(f"<CAT>{_record(**missing)}</CAT>"))
+
+
+def test_export_xsd_command_writes_the_same_schema(cataract, tmp_path):
+    target = tmp_path / "cat.xsd"
+    call_command("export_xsd", "CAT", "1.4", "-o", str(target))
+    assert target.read_bytes() == services.export_xsd(cataract)
+    etree.XMLSchema(etree.parse(str(target)))
+
+
+def test_two_versions_are_compared(submitter, db):
+    services.import_workbook(knee_workbook("3.0"), "k.xlsx")
+
+    def change(rows):
+        rows[5][8] = 15  # BMI minimum 10 -> 15
+        rows.append(
+            [6, "Roker", "Rookt", "code", "nee", None, None, None, None, None, "JANEE", "nee"]
+        )
+
+    def codes(rows):
+        rows.append(["ZIJDE", "B", "Beide"])
+        rows.append(["JANEE", "0", "Nee"])
+        rows.append(["JANEE", "1", "Ja"])
+
+    def examples(rows):
+        rows[0].append("Roker")
+        rows[1].append("0")
+
+    services.import_workbook(
+        knee_workbook(
+            "3.1",
+            Bestandsinhoud=change,
+            Referentietabellen=codes,
+            Voorbeeld_bestandsinhoud=examples,
+        ),
+        "k.xlsx",
+    )
+    page = (
+        logged_in(submitter)
+        .get(reverse("portal:dictionary_compare", args=["KNIE"]), {"van": "3.0", "naar": "3.1"})
+        .content.decode()
+    )
+    assert "Roker" in page
+    assert "minimum" in page
+    assert "+B" in page
+
+
+def test_the_operator_imports_a_workbook_through_the_page(operator):
+    upload = SimpleUploadedFile("KNIE_3.0.xlsx", knee_workbook())
+    response = logged_in(operator).post(reverse("portal:dictionary_import"), {"workbook": upload})
+    assert response.status_code == 302
+    assert DictionaryVersion.objects.filter(sub_delivery__code="KNIE").exists()
+
+
+def test_a_refused_import_lists_every_problem_on_the_page(operator):
+    def broken(rows):
+        rows[3][3] = "getal"
+        rows[4][10] = "KANT"
+
+    upload = SimpleUploadedFile("bad.xlsx", knee_workbook(Bestandsinhoud=broken))
+    page = logged_in(operator).post(reverse("portal:dictionary_import"), {"workbook": upload})
+    text = page.content.decode()
+    assert "Bestandsinhoud, rij 4, kolom Datatype" in text
+    assert "Bestandsinhoud, rij 5, kolom Referentietabel" in text
+    assert not DictionaryVersion.objects.exists()
+
+
+def test_only_the_operator_may_import(local_admin):
+    upload = SimpleUploadedFile("KNIE_3.0.xlsx", knee_workbook())
+    response = logged_in(local_admin).post(
+        reverse("portal:dictionary_import"), {"workbook": upload}
+    )
+    assert response.status_code == 403
+    assert not DictionaryVersion.objects.exists()
+
+
+def test_the_operator_records_participation_and_method_and_it_is_audited(
+    operator, institution, cataract
+):
+    client = logged_in(operator)
+    sub = cataract.sub_delivery
+    response = client.post(
+        reverse("portal:participation"),
+        {
+            "form": "participation",
+            "institution": institution.pk,
+            "sub_delivery": sub.pk,
+            "since": "2020-01-01",
+        },
+    )
+    assert response.status_code == 302
+    client.post(
+        reverse("portal:participation"),
+        {
+            "form": "method",
+            "institution": institution.pk,
+            "registry": sub.registry.pk,
+            "method": "Webportaal",
+        },
+    )
+    client.post(
+        reverse("portal:participation"),
+        {
+            "form": "method",
+            "institution": institution.pk,
+            "registry": sub.registry.pk,
+            "method": "API",
+        },
+    )
+    assert (
+        Participation.objects.for_institution(institution).get().since.isoformat() == "2020-01-01"
+    )
+    assert RegistryMethod.objects.for_institution(institution).get().method == "API"
+    changes = AuditEvent.objects.filter(institution=institution).order_by("id")
+    assert [e.action for e in changes] == [Action.CREATE, Action.CREATE, Action.CHANGE]
+    assert changes.last().detail == {"registry": "Cataract", "from": "Webportaal", "to": "API"}
+
+
+def test_a_method_the_dictionary_does_not_allow_is_refused(operator, institution, db):
+    services.import_workbook(knee_workbook(), "k.xlsx")
+    from datahub.dictionaries.models import Registry
+
+    registry = Registry.objects.get(stream="Orthopedie")
+    response = logged_in(operator).post(
+        reverse("portal:participation"),
+        {
+            "form": "method",
+            "institution": institution.pk,
+            "registry": registry.pk,
+            "method": "FHIR",
+        },
+    )
+    assert response.status_code == 200
+    assert not RegistryMethod.objects.unscoped().exists()
+
+
+def test_a_local_admin_cannot_change_participation(local_admin, institution, cataract):
+    response = logged_in(local_admin).post(
+        reverse("portal:participation"),
+        {
+            "form": "participation",
+            "institution": institution.pk,
+            "sub_delivery": cataract.sub_delivery.pk,
+            "since": "2020-01-01",
+        },
+    )
+    assert response.status_code == 403
+    assert not Participation.objects.unscoped().exists()
+    with pytest.raises(services.ParticipationError):
+        services.set_participation(
+            actor=local_admin,
+            institution=institution,
+            sub_delivery=cataract.sub_delivery,
+            since=__import__("datetime").date(2020, 1, 1),
+        )
+
+
+def test_every_role_may_read_the_dictionaries(clinician, processor_user, operator, cataract):
+    for user in (clinician, processor_user, operator):
+        assert logged_in(user).get(reverse("portal:dictionaries")).status_code == 200
+
+
+def test_the_stored_workbook_is_kept_as_imported(cataract):
+    original = (FIXTURES / "CAT_1.4.xlsx").read_bytes()
+    assert bytes(cataract.workbook) == original
+    assert io.BytesIO(bytes(cataract.workbook)).read(2) == b"PK"

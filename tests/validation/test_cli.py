@@ -1,0 +1,161 @@
+"""``datahub validate``: formats, languages, exit codes, clear errors, same report as the API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from datahub.validation import DataDictionary, validate_file
+from datahub.validation.cli import main
+
+from .helpers import FIXTURES, cat_row, csv_bytes, hip_row
+
+ROOT = Path(__file__).resolve().parents[2]
+CAT = str(FIXTURES / "CAT_1.4.xlsx")
+
+
+@pytest.fixture
+def files(tmp_path: Path, cat: DataDictionary) -> dict[str, Path]:
+    def write(name: str, rows) -> Path:
+        path = tmp_path / name
+        path.write_bytes(csv_bytes(cat.field_names, rows))
+        return path
+
+    return {
+        "clean": write("11111111_0_CAT_1.4_1_20201214_PROD.csv", [cat_row(1), cat_row(2)]),
+        "warning": write("w.csv", [cat_row(1, ControleDatum="2021-06-01"), cat_row(2)]),
+        "errors": write("e.csv", [cat_row(i, ODS="X" if i == 1 else "OD") for i in range(1, 5)]),
+        "rejected": write("r.csv", [cat_row(1, ODS="X")]),
+    }
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_clean_file_exits_0_with_a_readable_summary(capsys, files) -> None:
+    code, out, err = run(capsys, "--dictionary", CAT, str(files["clean"]))
+    assert code == 0 and err == ""
+    assert "Status:" in out and "Verwerkt" in out
+    assert "2 totaal, 2 verwerkt, 0 niet verwerkt" in out
+    assert "Geen bevindingen." in out
+
+
+def test_warnings_only_exit_0(capsys, files) -> None:
+    code, out, _ = run(capsys, "--dictionary", CAT, str(files["warning"]))
+    assert code == 0
+    assert "Verwerkt met waarschuwingen" in out and "020_TERMIJN" in out
+
+
+def test_record_errors_exit_1_and_list_every_finding(capsys, files) -> None:
+    code, out, _ = run(capsys, "--dictionary", CAT, str(files["errors"]))
+    assert code == 1
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("Record "))
+    assert lines[header].split() == [
+        "Record",
+        "Regel",
+        "Niveau",
+        "Code",
+        "Veld",
+        "Waarde",
+        "Omschrijving",
+    ]
+    assert lines[header + 1].split()[:6] == ["1", "2", "fout", "001_RefTab", "ODS", "X"]
+
+
+def test_a_rejected_file_exits_1(capsys, files) -> None:
+    code, out, _ = run(capsys, "--dictionary", CAT, "--format", "json", str(files["rejected"]))
+    assert code == 1
+    assert json.loads(out)["status"] == "Afgekeurd"
+
+
+def test_the_json_output_is_the_reports_json(capsys, files, cat) -> None:
+    _code, out, _ = run(
+        capsys, "--dictionary", CAT, "--format", "json", "--period", "2020K4", str(files["errors"])
+    )
+    expected = validate_file(cat, files["errors"], period="2020K4").to_dict()
+    assert json.loads(out) == expected
+
+
+def test_the_csv_output_is_the_reports_csv(capsysbinary, files, cat) -> None:
+    code = main(["--dictionary", CAT, "--format", "csv", str(files["errors"])])
+    assert code == 1
+    assert capsysbinary.readouterr().out == validate_file(cat, files["errors"]).to_csv()
+
+
+def test_english_output(capsys, files) -> None:
+    _code, out, _ = run(capsys, "--dictionary", CAT, "--lang", "en", str(files["errors"]))
+    assert "Errors:" in out and "which is not in the reference list" in out
+
+
+def test_the_period_enables_check_009(capsys, files) -> None:
+    code, out, _ = run(capsys, "--dictionary", CAT, "--period", "2019", str(files["clean"]))
+    assert code == 0 and "009" in out and "buiten de periode 2019" in out
+
+
+def test_a_stored_json_dictionary_can_be_used(capsys, files, tmp_path, cat) -> None:
+    stored = tmp_path / "cat.json"
+    stored.write_text(json.dumps(cat.to_dict()))
+    code, out, _ = run(
+        capsys, "--dictionary", str(stored), "--format", "json", str(files["errors"])
+    )
+    assert code == 1 and json.loads(out) == validate_file(cat, files["errors"]).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dictionary", "missing.xlsx", "x.csv"], "data dictionary niet gevonden"),
+        (["--dictionary", CAT, "missing.csv"], "bestand niet gevonden"),
+        (["--dictionary", CAT, "--period", "2020Q1", "x.csv"], "onbekende periode"),
+        (["--dictionary", CAT, "--format", "pdf", "x.csv"], "invalid choice"),
+        (["--dictionary", CAT], "required"),
+        (["x.csv"], "--dictionary"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(capsys, args, message) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == ""
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_an_unusable_dictionary_exits_2_naming_its_problems(capsys, tmp_path, files) -> None:
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"this is no workbook")
+    code, _, err = run(capsys, "--dictionary", str(bad), str(files["clean"]))
+    assert code == 2 and "geen Excel-werkmap" in err
+
+
+def test_help_exits_0(capsys) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "--dictionary" in out
+
+
+def test_the_command_runs_as_a_process(tmp_path: Path, hip_path: Path, hip) -> None:
+    data = tmp_path / "h.csv"
+    data.write_bytes(csv_bytes(hip.field_names, [hip_row(1), hip_row(2, Zijde="Q")]))
+    commands = [[sys.executable, "-m", "datahub.cli", "validate"]]
+    installed = shutil.which("datahub", path=str(Path(sys.executable).parent))
+    if installed:
+        commands.append([installed, "validate"])
+    for command in commands:
+        result = subprocess.run(
+            [*command, "--dictionary", str(hip_path), "--format", "json", str(data)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 1, result.stderr
+        report = json.loads(result.stdout)
+        assert [f["code"] for f in report["findings"]] == ["001_RefTab", "H04"]
+        assert report == validate_file(hip, data).to_dict()

@@ -1,0 +1,230 @@
+"""Every per-field and per-record check, with the spec's codes, levels and messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from datahub.validation import DataDictionary
+
+from .helpers import cat_row, codes, found, hip_row, validate_rows
+
+
+def only(report, record: int = 1) -> list[tuple[str, str | None]]:
+    return [(f.code, f.field) for f in report.findings if f.record == record]
+
+
+def test_a_valid_record_has_no_findings(cat: DataDictionary, hip: DataDictionary) -> None:
+    assert validate_rows(cat, [cat_row(1), cat_row(2, ODS="OS")]).findings == ()
+    assert validate_rows(hip, [hip_row(1), hip_row(2)]).findings == ()
+
+
+def test_001_a_code_outside_the_reference_table(cat: DataDictionary) -> None:
+    report = validate_rows(cat, [cat_row(1, Geslacht="3", ODS="od")])
+    assert only(report) == [("001_RefTab", "Geslacht"), ("001_RefTab", "ODS")]
+    first = report.findings[0]
+    assert first.level == "fout" and first.value == "3"
+    assert first.message == "Geslacht bevat waarde 3, deze komt niet voor in de referentielijst"
+
+
+def test_001_codes_are_compared_after_trimming_spaces(cat: DataDictionary) -> None:
+    assert validate_rows(cat, [cat_row(1, ODS=" OD ", Geslacht=" 2")]).findings == ()
+
+
+def test_001_a_decimal_field_compares_reference_codes_numerically(cat, hip) -> None:
+    assert validate_rows(cat, [cat_row(1, VaCCPO="1", VaCCPre="0.40")]).findings == ()
+    assert validate_rows(hip, [hip_row(1, Dosis="1"), hip_row(2, Dosis="2.0")]).findings == ()
+    assert only(validate_rows(hip, [hip_row(1, Dosis="0.7")])) == [("001_RefTab", "Dosis")]
+
+
+def test_002_a_required_field_left_empty(cat: DataDictionary) -> None:
+    report = validate_rows(cat, [cat_row(1, Geslacht="", Techniek="   ")])
+    assert only(report) == [("002", "Geslacht"), ("002", "Techniek")]
+    assert report.findings[0].message == "Geslacht is verplicht maar niet gevuld"
+
+
+def test_an_empty_value_gets_only_002_and_nothing_else(cat: DataDictionary) -> None:
+    report = validate_rows(cat, [cat_row(1, Operatiedatum="")])
+    assert only(report) == [("002", "Operatiedatum")]
+
+
+def test_an_empty_optional_field_gets_nothing(cat: DataDictionary) -> None:
+    row = cat_row(1, ControleDatum="", VaCCPO="", SEPO="", PostOpComplicatie="")
+    assert validate_rows(cat, [row]).findings == ()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("Geboortejaar", "+1948"),
+        ("Geboortejaar", "1948.0"),
+        ("Geboortejaar", "1e3"),
+        ("Geboortejaar", "１９４８"),
+        ("Geboortejaar", "19 48"),
+        ("VaCCPre", "0,4"),
+        ("VaCCPre", ".4"),
+        ("VaCCPre", "4."),
+        ("VaCCPre", "NaN"),
+        ("VaCCPre", "inf"),
+        ("VaCCPre", "4e-1"),
+        ("Operatiedatum", "2020-02-30"),
+        ("Operatiedatum", "2021-02-29"),
+        ("Operatiedatum", "01-11-2020"),
+        ("Operatiedatum", "2020-11-1"),
+        ("Operatiedatum", "2020-11-01T00:00:00"),
+        ("Operatiedatum", "2020-01- 5"),
+        ("Operatiedatum", "+202-01-05"),
+        ("Operatiedatum", "２020-11-01"),
+    ],
+)
+def test_004_only_the_canonical_form_of_a_datatype_is_accepted(
+    cat: DataDictionary, field: str, value: str
+) -> None:
+    report = validate_rows(cat, [cat_row(1, **{field: value})])
+    assert only(report) == [("004", field)]
+    assert report.findings[0].value == value
+    assert f"{field} bevat waarde {value}, dit is geen geldige" in report.findings[0].message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2021-03-02T24:00:00",
+        "2021-03-02T10:15:60",
+        "2021-03-02T 1:15:00",
+        "2021-03-02 10:15:00",
+        "2021-02-29T10:00:00",
+        "2021-03-02",
+    ],
+)
+def test_004_datetimes_must_be_canonical_and_exist(hip: DataDictionary, value: str) -> None:
+    assert only(validate_rows(hip, [hip_row(1, Tijdstip=value)])) == [("004", "Tijdstip")]
+
+
+def test_canonical_values_with_surrounding_spaces_and_signs_are_accepted(cat) -> None:
+    row = cat_row(1, Geboortejaar=" 1948 ", Streefrefractie="-0.25", SEPO="-1", VaCCPO="0.800")
+    assert validate_rows(cat, [row]).findings == ()
+
+
+def test_a_value_failing_its_datatype_counts_as_empty_for_rules(cat: DataDictionary) -> None:
+    # Geboortejaar <= YEAR(Operatiedatum) would fire for 2030 if the date counted.
+    report = validate_rows(cat, [cat_row(1, Geboortejaar="2030", Operatiedatum="2020-13-01")])
+    assert only(report) == [("004", "Operatiedatum")]
+
+
+def test_005_every_copy_of_a_repeated_record_is_reported(cat: DataDictionary) -> None:
+    rows = [cat_row(1), cat_row(2), cat_row(1), cat_row(3), cat_row(1)]
+    report = validate_rows(cat, rows)
+    assert found(report, "005") == [(1, None), (3, None), (5, None)]
+    assert report.findings[0].message == "Rij komt meerdere malen voor in het bestand."
+    assert report.findings[0].keys["OperatieID"] == "11000001"
+
+
+def test_006_a_value_not_matching_the_whole_format(proms: DataDictionary, hip) -> None:
+    base = {
+        "PatientCode": "P1",
+        "Vragenlijst": "QLQC30",
+        "Meetmoment": "T0",
+        "Afnamedatum": "2019-02-20",
+        "Totaalscore": "66.7",
+    }
+    report = validate_rows(
+        proms, [base | {"Taal": "NL"}, base | {"Taal": "n", "PatientCode": "P2"}]
+    )
+    assert found(report, "006") == [(1, "Taal"), (2, "Taal")]
+    assert report.findings[0].message == (
+        "Taal bevat waarde NL, deze voldoet niet aan het formaat [a-z]{2}"
+    )
+    assert only(validate_rows(hip, [hip_row(1, PatientID="P1234X")])) == [("006", "PatientID")]
+
+
+def test_006_too_many_decimals(cat: DataDictionary, proms: DataDictionary) -> None:
+    report = validate_rows(cat, [cat_row(1, Streefrefractie="-0.125")])
+    assert only(report) == [("006", "Streefrefractie")]
+    assert "deze voldoet niet aan het formaat 2 decimalen" in report.findings[0].message
+
+
+def test_007_a_value_longer_than_its_length(hip: DataDictionary) -> None:
+    report = validate_rows(hip, [hip_row(1, Opmerking="x" * 21)])
+    assert only(report) == [("007", "Opmerking")]
+    assert report.findings[0].message.endswith("deze is langer dan 20 tekens")
+    assert validate_rows(hip, [hip_row(1, Opmerking="x" * 20)]).findings == ()
+
+
+def test_008_every_record_sharing_a_key_with_different_content(cat: DataDictionary) -> None:
+    rows = [cat_row(1), cat_row(2), cat_row(1, ODS="OS"), cat_row(3), cat_row(1, Geslacht="1")]
+    report = validate_rows(cat, rows)
+    assert found(report, "008") == [(1, None), (3, None), (5, None)]
+    message = report.findings[0].message
+    assert message == "De sleutel 11000001 komt meerdere malen voor met verschillende inhoud"
+
+
+def test_008_uses_every_key_field(hip: DataDictionary) -> None:
+    rows = [hip_row(1), hip_row(1, Zijde="R"), hip_row(1, Zijde="R", Gewicht="80")]
+    report = validate_rows(hip, rows)
+    assert found(report, "008") == [(2, None), (3, None)]
+    assert "P00001, R" in report.findings[0].message
+
+
+def test_identical_records_are_005_not_008(cat: DataDictionary) -> None:
+    report = validate_rows(cat, [cat_row(1), cat_row(1)])
+    assert codes(report) == ["005", "005"]
+
+
+@pytest.mark.parametrize(
+    ("period", "warned"),
+    [
+        ("2020", False),
+        ("2020H2", False),
+        ("2020K4", False),
+        ("2020M11", False),
+        ("TOTAAL", False),
+        (None, False),
+        ("2020H1", True),
+        ("2021", True),
+        ("2020K3", True),
+        ("2020M10", True),
+    ],
+)
+def test_009_a_period_field_outside_the_period_is_a_warning(
+    cat: DataDictionary, period: str | None, warned: bool
+) -> None:
+    report = validate_rows(cat, [cat_row(1)], period=period)
+    assert bool(found(report, "009")) is warned
+    if warned:
+        finding = report.findings[0]
+        assert finding.level == "waarschuwing" and finding.field == "Operatiedatum"
+        assert finding.message == (
+            f"Operatiedatum bevat waarde 2020-11-01, deze valt buiten de periode {period}"
+        )
+        assert report.status == "Verwerkt met waarschuwingen"
+
+
+def test_015_a_number_outside_its_limits(cat: DataDictionary, hip: DataDictionary) -> None:
+    report = validate_rows(cat, [cat_row(1, Geboortejaar="1899")])
+    # 121 years old at the operation: also the registry's own plausibility warning.
+    assert only(report) == [("015_X_Y_EQ", "Geboortejaar"), ("021_LEEFTIJD", "Geboortejaar")]
+    assert report.findings[0].message == (
+        "Geboortejaar bevat een waarde buiten de afgesproken limiet [1900, 2100]."
+    )
+    assert only(validate_rows(hip, [hip_row(1, Pijnscore="-1")])) == [("015_X_Y_EQ", "Pijnscore")]
+    assert validate_rows(hip, [hip_row(1, Pijnscore="0", Gewicht="20")]).findings == ()
+
+
+def test_015_date_limits(hip: DataDictionary) -> None:
+    report = validate_rows(hip, [hip_row(1, Opnamedatum="1999-12-31", Ontslagdatum="")])
+    assert only(report) == [("015_X_Y_EQ", "Opnamedatum")]
+
+
+def test_the_manuals_example_gets_both_015_and_001(cat: DataDictionary) -> None:
+    report = validate_rows(cat, [cat_row(1, VaCCPO="200.00")])
+    assert only(report) == [("001_RefTab", "VaCCPO"), ("015_X_Y_EQ", "VaCCPO")]
+    assert report.findings[1].message == (
+        "VaCCPO bevat een waarde buiten de afgesproken limiet [0, 3]."
+    )
+
+
+def test_001_006_007_015_are_independent_of_each_other(hip: DataDictionary) -> None:
+    report = validate_rows(hip, [hip_row(1, Dosis="3.125")])
+    assert only(report) == [("001_RefTab", "Dosis"), ("006", "Dosis")]
+    report = validate_rows(hip, [hip_row(1, PatientID="X1234567")])
+    assert only(report) == [("006", "PatientID"), ("007", "PatientID"), ("H04", "Zijde")]

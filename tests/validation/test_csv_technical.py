@@ -1,0 +1,190 @@
+"""Technical (file-level) checks of CSV files: every problem, with its line."""
+
+from __future__ import annotations
+
+import pytest
+
+from datahub.validation import DataDictionary, _csv, validate_file
+
+from .helpers import cat_row, csv_bytes, hip_row, quote
+
+
+def technical(report) -> list[tuple[str, int | None]]:
+    return [(f.code, f.line) for f in report.findings if f.code.startswith("T")]
+
+
+def body(dictionary: DataDictionary, rows) -> list[str]:
+    return [",".join(quote(r[n]) for n in dictionary.field_names) for r in rows]
+
+
+def validate_text(dictionary: DataDictionary, text: bytes, **options):
+    return validate_file(dictionary, text, file_name="x.csv", **options)
+
+
+def test_a_bom_and_crlf_line_endings_are_accepted(cat: DataDictionary) -> None:
+    data = b"\xef\xbb\xbf" + csv_bytes(cat.field_names, [cat_row(1), cat_row(2)], newline="\r\n")
+    report = validate_text(cat, data)
+    assert report.findings == () and report.total == 2 and report.status == "Verwerkt"
+
+
+def test_a_last_line_without_newline_is_a_record(cat: DataDictionary) -> None:
+    data = csv_bytes(cat.field_names, [cat_row(1), cat_row(2)]).rstrip(b"\n")
+    assert validate_text(cat, data).total == 2
+
+
+def test_quoted_fields_with_commas_newlines_and_quotes_are_values(hip: DataDictionary) -> None:
+    rows = [hip_row(1, Opmerking='a,"b"'), hip_row(2, Opmerking="x\r\ny"), hip_row(3)]
+    data = csv_bytes(hip.field_names, rows)
+    report = validate_text(hip, data + data.split(b"\n", 1)[1].replace(b"P0000", b"P0001"))
+    assert report.findings == ()
+    assert report.total == 6
+
+
+def test_lines_are_counted_physically_after_a_quoted_newline(hip: DataDictionary) -> None:
+    rows = [hip_row(1, Opmerking="een\ntwee\ndrie"), hip_row(2, Gewicht="x")]
+    report = validate_text(hip, csv_bytes(hip.field_names, rows))
+    assert [(f.record, f.line, f.code) for f in report.findings] == [(2, 5, "004")]
+
+
+def test_t01_invalid_utf8_with_line_and_byte_offset(cat: DataDictionary) -> None:
+    rows = body(cat, [cat_row(1), cat_row(2), cat_row(3)])
+    rows[1] = rows[1].replace("OD", "Ö")
+    data = (",".join(cat.field_names) + "\n" + "\n".join(rows) + "\n").encode("latin-1")
+    report = validate_text(cat, data)
+    assert technical(report) == [("T01", 3)]
+    offset = data.index(b"\xd6")
+    assert report.findings[0].message == f"Regel 3 is geen geldige UTF-8 (byte {offset})"
+    assert report.status == "Afgekeurd" and report.total == 3 and report.not_processed == 3
+
+
+def test_t02_names_each_missing_unknown_duplicated_and_misspelt_column(cat) -> None:
+    names = list(cat.field_names)
+    names[0] = "operatieid"
+    names[1] = "Kleur"
+    names.remove("Opmerking")
+    names.append("ODS")
+    header = ",".join(names).encode() + b"\n"
+    report = validate_text(cat, header + b"1,2\n")
+    messages = [f.message for f in report.findings if f.code == "T02"]
+    assert messages == [
+        "Kolom ODS komt meerdere malen voor in de kopregel",
+        "Kolom operatieid is verkeerd gespeld, verwacht OperatieID",
+        "Kolom Kleur is onbekend",
+        "Kolom PatientCode ontbreekt in de kopregel",
+        "Kolom Opmerking ontbreekt in de kopregel",
+    ]
+    assert report.status == "Afgekeurd"
+
+
+def test_columns_in_another_order_are_matched_by_name(hip: DataDictionary) -> None:
+    names = list(reversed(hip.field_names))
+    report = validate_text(hip, csv_bytes(names, [hip_row(1, Gewicht="x")]))
+    assert [(f.code, f.field, f.value) for f in report.findings] == [("004", "Gewicht", "x")]
+
+
+def test_t03_and_t04_every_bad_line_is_reported(cat: DataDictionary) -> None:
+    good = body(cat, [cat_row(i) for i in range(1, 7)])
+    lines = [
+        ",".join(cat.field_names),
+        good[0],
+        "",
+        good[1] + ",extra",
+        good[2].rsplit(",", 1)[0],
+        good[3].replace("OD", 'O"D'),
+        good[4].replace(",OD,", ',"OD"x,'),
+        good[5],
+        "",
+    ]
+    report = validate_text(cat, ("\n".join(lines) + "\n").encode())
+    assert technical(report) == [
+        ("T03", 3),
+        ("T04", 4),
+        ("T04", 5),
+        ("T04", 6),
+        ("T04", 7),
+        ("T03", 9),
+    ]
+    assert report.findings[1].message == "Regel 4 heeft 20 velden, verwacht 19"
+    assert report.findings[3].message == "Regel 6 heeft ongeldige aanhalingstekens"
+    assert report.total == 6 and report.status == "Afgekeurd"
+
+
+def test_t04_an_unterminated_quote_is_found_and_reading_resumes(hip: DataDictionary) -> None:
+    lines = [",".join(hip.field_names), *body(hip, [hip_row(i) for i in range(1, 5)])]
+    lines[2] = lines[2].replace("P00002", '"P00002')
+    lines[4] = lines[4].replace("L", "Q", 1)
+    report = validate_text(hip, ("\n".join(lines) + "\n").encode())
+    assert technical(report) == [("T04", 3)]
+    assert report.findings[0].message == "Regel 3: aanhalingsteken wordt niet gesloten"
+    assert [(f.code, f.line) for f in report.findings[1:]] == [("001_RefTab", 5), ("H04", 5)]
+
+
+def test_t04_a_huge_single_line_is_refused_without_reading_it_whole(
+    hip: DataDictionary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_csv, "MAX_RECORD", 64 * 1024)
+    monkeypatch.setattr(_csv, "BLOCK_SIZE", 16 * 1024)
+    header = ",".join(hip.field_names).encode() + b"\n"
+    rows = body(hip, [hip_row(1), hip_row(2)])
+    data = header + rows[0].encode() + b"\n" + b"x" * 1_000_000 + b"\n" + rows[1].encode() + b"\n"
+    report = validate_file(hip, data, file_name="x.csv", chunk_size=32 * 1024)
+    assert technical(report) == [("T04", 3)]
+    assert "te lang" in report.findings[0].message
+    assert report.total == 3
+
+
+def test_a_file_of_only_a_huge_line_is_refused(hip: DataDictionary, monkeypatch) -> None:
+    monkeypatch.setattr(_csv, "MAX_HEADER", 64 * 1024)
+    report = validate_text(hip, b"A" * 200_000)
+    assert [f.code for f in report.findings] == ["T04"]
+
+
+def test_t07_a_file_with_only_a_header(cat: DataDictionary) -> None:
+    report = validate_text(cat, ",".join(cat.field_names).encode() + b"\r\n")
+    assert technical(report) == [("T07", None)]
+    assert report.findings[0].message == "Het bestand bevat geen records"
+    assert report.status == "Afgekeurd" and report.total == 0
+
+
+def test_an_empty_file_has_no_header_and_no_records(cat: DataDictionary) -> None:
+    report = validate_text(cat, b"")
+    assert [f.code for f in report.findings] == ["T02", "T07"]
+
+
+def test_binary_garbage_gives_technical_findings(cat: DataDictionary) -> None:
+    garbage = bytes(range(256)) * 50
+    report = validate_text(cat, garbage)
+    assert report.status == "Afgekeurd"
+    assert {f.code for f in report.findings} <= {"T01", "T02", "T03", "T04", "T07", "T99"}
+
+
+def test_technical_findings_are_capped(hip: DataDictionary, monkeypatch) -> None:
+    header = ",".join(hip.field_names).encode() + b"\n"
+    report = validate_text(hip, header + b"x\n" * 3000)
+    assert len(report.findings) == 1001
+    assert report.findings[-1].code == "T99"
+
+
+def test_content_checks_still_run_on_the_good_lines_of_a_broken_file(cat) -> None:
+    lines = [",".join(cat.field_names), *body(cat, [cat_row(1, ODS="XX")]), "1,2"]
+    report = validate_text(cat, ("\n".join(lines) + "\n").encode())
+    assert [(f.code, f.line) for f in report.findings] == [("T04", 3), ("001_RefTab", 2)]
+
+
+@pytest.mark.parametrize("chunk", [256, 1000, 4096])
+def test_small_chunks_give_the_same_report(hip: DataDictionary, chunk: int) -> None:
+    rows = [hip_row(i, Opmerking="a,\nb" if i % 7 == 0 else "") for i in range(1, 300)]
+    rows[50]["Gewicht"] = "x"
+    rows[120] = rows[3]
+    lines = [",".join(hip.field_names), *body(hip, rows)]
+    lines.insert(200, "kapot")
+    data = ("\r\n".join(lines) + "\r\n").encode()
+    whole = validate_file(hip, data, file_name="x.csv")
+    chunked = validate_file(hip, data, file_name="x.csv", chunk_size=chunk)
+    assert chunked.to_dict() == whole.to_dict()
+    assert [(f.code, f.record) for f in whole.findings] == [
+        ("T04", None),
+        ("005", 4),
+        ("004", 51),
+        ("005", 121),
+    ]

@@ -1,0 +1,169 @@
+"""Status, counts, the JSON and CSV report, English messages, valid records."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from datahub.validation import DataDictionary, iter_valid_records, validate_file
+
+from .helpers import cat_row, csv_bytes, hip_row, validate_rows
+
+
+def test_status_verwerkt_without_findings(cat: DataDictionary) -> None:
+    report = validate_rows(cat, [cat_row(1), cat_row(2)])
+    assert (report.status, report.total, report.processed, report.not_processed) == (
+        "Verwerkt",
+        2,
+        2,
+        0,
+    )
+    assert (report.errors, report.warnings) == (0, 0)
+
+
+def test_status_with_errors_counts_records_not_processed(cat: DataDictionary) -> None:
+    rows = [cat_row(i) for i in range(1, 11)]
+    rows[2]["Geslacht"] = "7"
+    rows[2]["ODS"] = "X"
+    rows[5]["Operatiedatum"] = ""
+    rows[7]["ControleDatum"] = "2021-06-01"  # warning only
+    report = validate_rows(cat, rows)
+    assert report.status == "Verwerkt met fouten"
+    assert (report.total, report.processed, report.not_processed) == (10, 8, 2)
+    assert (report.errors, report.warnings) == (3, 1)
+    assert report.error_records == frozenset({3, 6})
+
+
+def test_more_than_the_rejection_percentage_rejects_the_delivery(cat: DataDictionary) -> None:
+    half = [cat_row(i, ODS="X" if i <= 5 else "OD") for i in range(1, 11)]
+    assert validate_rows(cat, half).status == "Verwerkt met fouten"  # exactly 50 %: not more
+    more = [cat_row(i, ODS="X" if i <= 6 else "OD") for i in range(1, 11)]
+    report = validate_rows(cat, more)
+    assert report.status == "Afgekeurd"
+    assert (report.processed, report.not_processed) == (0, 10)
+
+
+def test_without_a_rejection_percentage_errors_never_reject(iknl: DataDictionary) -> None:
+    row = {
+        "PatientCode": "P1",
+        "Geboortejaar": "1950",
+        "Geslacht": "7",
+        "Diagnosedatum": "2019-02-11",
+        "ISS": "2",
+        "MProteine": "IGG",
+        "Behandellijn": "1",
+        "StartBehandeling": "2019-03-01",
+        "Respons": "",
+        "Stamceltransplantatie": "J",
+        "Overlijdensdatum": "",
+    }
+    report = validate_rows(iknl, [row])
+    assert report.status == "Verwerkt met fouten"
+
+
+def test_the_json_report_has_exactly_the_specs_shape(cat: DataDictionary) -> None:
+    data = csv_bytes(cat.field_names, [cat_row(1, VaCCPO="200.00")])
+    report = validate_file(cat, data, file_name="11111111_0_CAT_1.4_1_20201214_PROD.csv")
+    document = json.loads(report.to_json())
+    assert list(document) == [
+        "file",
+        "dictionary",
+        "status",
+        "records",
+        "errors",
+        "warnings",
+        "findings",
+    ]
+    assert document["file"] == "11111111_0_CAT_1.4_1_20201214_PROD.csv"
+    assert document["dictionary"] == {"code": "CAT", "version": "1.4"}
+    assert document["records"] == {"total": 1, "processed": 0, "not_processed": 1}
+    assert document["findings"][1] == {
+        "record": 1,
+        "line": 2,
+        "level": "fout",
+        "code": "015_X_Y_EQ",
+        "field": "VaCCPO",
+        "value": "200.00",
+        "message": "VaCCPO bevat een waarde buiten de afgesproken limiet [0, 3].",
+        "keys": {
+            "OperatieID": "11000001",
+            "Operatiedatum": "2020-11-01",
+            "PatientCode": "1100055508",
+            "ODS": "OD",
+        },
+    }
+
+
+def test_the_csv_report_has_a_bom_the_columns_and_neutralised_formulas(cat) -> None:
+    rows = [cat_row(1, PatientCode="=HYPERLINK(1)", ODS="@SUM(1)"), cat_row(2, ODS="-1+1")]
+    report = validate_rows(cat, rows)
+    data = report.to_csv()
+    assert data.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert table[0] == [
+        "Recordnummer",
+        "OperatieID",
+        "Operatiedatum",
+        "PatientCode",
+        "ODS",
+        "Fout / waarschuwing",
+        "Foutcode",
+        "Veld",
+        "Waarde",
+        "Omschrijving",
+    ]
+    assert table[1][:4] == ["1", "11000001", "2020-11-01", "'=HYPERLINK(1)"]
+    assert table[1][4] == "'@SUM(1)" and table[1][8] == "'@SUM(1)"
+    assert table[2][8] == "'-1+1"
+    assert len(table) == 1 + len(report.findings)
+    for cell in (c for row in table[1:] for c in row):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_messages_are_available_in_english(cat: DataDictionary) -> None:
+    rows = [cat_row(1, Geslacht="", ODS="X", Operatiedatum="2020-02-30")]
+    report = validate_rows(cat, rows, lang="en")
+    assert [f.message for f in report.findings] == [
+        "Geslacht is required but empty",
+        "Operatiedatum contains value 2020-02-30, which is not a valid date",
+        "ODS contains value X, which is not in the reference list",
+    ]
+    header = b",".join(n.encode() for n in cat.field_names) + b"\n"
+    assert validate_file(cat, header, file_name="x.csv", lang="en").findings[0].message == (
+        "The file contains no records"
+    )
+
+
+def test_valid_records_skip_records_with_errors(hip: DataDictionary) -> None:
+    rows = [hip_row(1), hip_row(2, Zijde="Q"), hip_row(3, Pijnscore="9")]
+    data = csv_bytes(hip.field_names, rows)
+    report = validate_file(hip, data, file_name="x.csv")
+    assert report.status == "Afgekeurd"  # 1 of 3 > 30 %
+    assert list(iter_valid_records(hip, data, report, file_name="x.csv")) == []
+    rows += [hip_row(i) for i in range(4, 10)]
+    data = csv_bytes(hip.field_names, rows)
+    report = validate_file(hip, data, file_name="x.csv")
+    valid = list(iter_valid_records(hip, data, report, file_name="x.csv"))
+    assert [r["PatientID"] for r in valid] == ["P00001", "P00003"] + [
+        f"P0000{i}" for i in range(4, 10)
+    ]
+    assert valid[0]["Opmerking"] is None
+
+
+def test_a_stream_and_a_path_give_the_same_report(hip: DataDictionary, tmp_path) -> None:
+    data = csv_bytes(hip.field_names, [hip_row(1, Gewicht="x")])
+    path = tmp_path / "11111111_0_HEUP_3_1_20210401_TEST.csv"
+    path.write_bytes(data)
+    from_path = validate_file(hip, path)
+    with path.open("rb") as stream:
+        from_stream = validate_file(hip, stream, file_name=path.name)
+    assert from_path.to_dict() == from_stream.to_dict()
+    assert from_path.file == path.name
+
+
+def test_progress_is_reported(hip: DataDictionary) -> None:
+    seen: list[tuple[int, int | None]] = []
+    data = csv_bytes(hip.field_names, [hip_row(i) for i in range(1, 50)])
+    validate_file(hip, data, file_name="x.csv", progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1] == (len(data), len(data))

@@ -1,0 +1,125 @@
+"""The dictionary's own rules (sheet Validaties): SQL expressions as polars expressions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from datahub.validation import DataDictionary, RuleError, compile_rule
+
+from .helpers import cat_row, hip_row, validate_rows
+
+TYPES = {"A": "geheel getal", "B": "decimaal", "D": "datum", "E": "datum", "T": "tekst"}
+FRAME = pl.DataFrame(
+    {
+        "A": [1, 5, None],
+        "B": [0.5, 2.5, None],
+        "D": [dt.date(2020, 1, 10), dt.date(2020, 3, 1), None],
+        "E": [dt.date(2020, 1, 1), dt.date(2020, 1, 1), dt.date(2020, 1, 1)],
+        "T": ["ab", "Xy", None],
+    }
+)
+
+
+def evaluate(expression: str) -> list[bool | None]:
+    return FRAME.select(compile_rule(expression, TYPES)).to_series().to_list()
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("A > 2", [False, True, None]),
+        ("A > 2 OR T IS NULL", [False, True, True]),
+        ("A > 2 AND T IS NULL", [False, False, None]),
+        ("NOT A > 2", [True, False, None]),
+        ("A IN (1, 3)", [True, False, None]),
+        ("A NOT IN (1, 3)", [False, True, None]),
+        ("A BETWEEN 2 AND 5", [False, True, None]),
+        ("DATEDIFF(D, E) = 9", [True, False, None]),
+        ("YEAR(D) = 2020 AND MONTH(D) = 1 AND DAY(D) = 10", [True, False, None]),
+        ("COALESCE(A, 0) < 2", [True, False, True]),
+        ("ABS(A - 3) = 2", [True, True, None]),
+        ("LENGTH(T) = 2 AND UPPER(T) <> T", [True, True, None]),
+        ("LOWER(T) = 'xy'", [False, True, None]),
+        ("A * 2 + B / 2 > 3", [False, True, None]),
+        ("D >= '2020-02-01'", [False, True, None]),
+        ("T = 'ab'", [True, False, None]),
+    ],
+)
+def test_expressions_follow_sql_three_valued_logic(expression: str, expected: list) -> None:
+    assert evaluate(expression) == expected
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "A >",
+        "Z = 1",
+        "EVAL(A) = 1",
+        "READ_FILE('x') = 'y'",
+        "A IN (SELECT 1)",
+        "(SELECT 1) = 1",
+        "A = 1; DROP TABLE x",
+        "A",
+        "T > A",
+        "DATEDIFF(MONTH, D, E) > 1",
+    ],
+)
+def test_anything_outside_the_allowed_language_is_refused(expression: str) -> None:
+    with pytest.raises(RuleError):
+        compile_rule(expression, TYPES)
+
+
+def test_a_rule_fires_only_when_false_never_when_null(cat: DataDictionary) -> None:
+    # 011_COND: ControleDatum IS NULL OR VaCCPO IS NOT NULL
+    report = validate_rows(cat, [cat_row(1, VaCCPO=""), cat_row(2, ControleDatum="", VaCCPO="")])
+    assert [(f.record, f.code) for f in report.findings] == [(1, "011_COND")]
+
+
+def test_rule_messages_substitute_the_value_and_other_fields(cat: DataDictionary) -> None:
+    report = validate_rows(cat, [cat_row(1, ControleDatum="2020-10-01")])
+    finding = report.findings[0]
+    assert (finding.code, finding.field, finding.level, finding.value) == (
+        "003_Y_EQ",
+        "ControleDatum",
+        "fout",
+        "2020-10-01",
+    )
+    assert finding.message == (
+        "ControleDatum bevat waarde 2020-10-01, deze ligt voor de Operatiedatum 2020-11-01"
+    )
+
+
+def test_rule_levels_fout_waarschuwing_and_afkeur(hip: DataDictionary) -> None:
+    error = validate_rows(hip, [hip_row(1, Ontslagdatum="2021-03-01")])
+    assert [(f.code, f.level) for f in error.findings] == [("H01", "fout")]
+    assert error.status == "Afgekeurd"  # 1 of 1 records > 30 %
+    warning = validate_rows(hip, [hip_row(1, Pijnscore="9")])
+    assert [(f.code, f.level) for f in warning.findings] == [("H02", "waarschuwing")]
+    assert warning.status == "Verwerkt met waarschuwingen"
+    rejecting = validate_rows(
+        hip, [hip_row(i) for i in range(1, 10)] + [hip_row(10, Gewicht="260")]
+    )
+    assert [(f.code, f.level) for f in rejecting.findings] == [("H03", "afkeur")]
+    assert rejecting.status == "Afgekeurd"
+    assert rejecting.not_processed == 10
+
+
+def test_the_cataract_rules(cat: DataDictionary) -> None:
+    rows = [
+        cat_row(1, Geboortejaar="2021"),
+        cat_row(2, Techniek="1", IOLType=""),
+        cat_row(3, Techniek="3", IOLType=""),
+        cat_row(4, ControleDatum="2021-03-01"),
+        cat_row(5, Geboortejaar="2010"),
+    ]
+    report = validate_rows(cat, rows)
+    assert [(f.record, f.code, f.level) for f in report.findings] == [
+        (1, "003_Y_EQ", "fout"),
+        (1, "021_LEEFTIJD", "waarschuwing"),
+        (2, "010_COND", "fout"),
+        (4, "020_TERMIJN", "waarschuwing"),
+        (5, "021_LEEFTIJD", "waarschuwing"),
+    ]

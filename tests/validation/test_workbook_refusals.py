@@ -1,0 +1,168 @@
+"""A dictionary with problems is refused with every problem located by sheet, row, column."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from datahub.validation import DictionaryError, DictionaryProblem, _workbook, load_dictionary
+
+from .helpers import hip_sheets, write_sheets
+
+FIELDS = "Bestandsinhoud"
+RULES = "Validaties"
+GENERAL = "Aanleverspecificaties algemeen"
+
+
+def refused(tmp_path: Path, sheets: dict[str, list[list[Any]]]) -> list[DictionaryProblem]:
+    with pytest.raises(DictionaryError) as raised:
+        load_dictionary(write_sheets(tmp_path / "bad.xlsx", sheets))
+    return raised.value.problems
+
+
+def located(problems: list[DictionaryProblem]) -> list[tuple[str | None, int | None, str | None]]:
+    return [(p.sheet, p.row, p.column) for p in problems]
+
+
+def test_an_unknown_datatype_is_refused_at_its_cell(tmp_path: Path) -> None:
+    sheets = hip_sheets()
+    sheets[FIELDS][3][3] = "getal"
+    problems = refused(tmp_path, sheets)
+    assert located(problems) == [(FIELDS, 4, "Datatype")]
+    assert "onbekend datatype 'getal'" in problems[0].nl
+    assert "unknown datatype" in problems[0].message("en")
+
+
+def test_a_reference_table_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    sheets = hip_sheets()
+    sheets[FIELDS][5][10] = "KANT"
+    assert located(refused(tmp_path, sheets)) == [(FIELDS, 6, "Referentietabel")]
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("Gewicht <", "kan niet worden gelezen"),
+        ("Lengte > 3", "onbekend veld Lengte"),
+        ("SLEEP(Gewicht) > 1", "SLEEP is niet toegestaan"),
+        ("Gewicht IN (SELECT 1)", "niet toegestaan"),
+        ("Gewicht IN (Pijnscore, 2)", "IN (...) mag alleen vaste waarden bevatten"),
+        ("Gewicht", "geen voorwaarde"),
+        ("Zijde > Gewicht", "kunnen niet worden vergeleken"),
+        ("Opnamedatum > 'gisteren'", "past niet bij het type date"),
+    ],
+)
+def test_a_rule_expression_that_cannot_be_used_is_refused(
+    tmp_path: Path, expression: str, reason: str
+) -> None:
+    sheets = hip_sheets()
+    sheets[RULES][2][2] = expression
+    problems = refused(tmp_path, sheets)
+    assert located(problems) == [(RULES, 3, "Controle")]
+    assert reason in problems[0].nl
+
+
+def test_report_key_and_period_fields_must_exist(tmp_path: Path) -> None:
+    sheets = hip_sheets()
+    general = sheets[GENERAL]
+    general[12][1] = "PatientID, Heup"
+    general[13][1] = "Kamer"
+    general[14][1] = "Gewicht"
+    problems = refused(tmp_path, sheets)
+    assert located(problems) == [
+        (GENERAL, 13, "Waarde"),
+        (GENERAL, 14, "Waarde"),
+        (GENERAL, 15, "Waarde"),
+    ]
+    assert "Heup" in problems[0].nl and "Kamer" in problems[1].nl
+    assert "geen datum" in problems[2].nl
+
+
+def test_example_rows_must_pass_validation(tmp_path: Path) -> None:
+    sheets = hip_sheets()
+    sheets["Voorbeeld bestandsinhoud"][2][5] = "999"
+    sheets["Voorbeeld bestandsinhoud"][2][1] = "2021-02-30"
+    problems = refused(tmp_path, sheets)
+    assert located(problems) == [
+        ("Voorbeeld bestandsinhoud", 3, "Opnamedatum"),
+        ("Voorbeeld bestandsinhoud", 3, "Gewicht"),
+        ("Voorbeeld bestandsinhoud", 3, "Gewicht"),
+    ]
+    assert [p.nl.split()[3] for p in problems] == ["004", "015_X_Y_EQ", "H03"]
+
+
+def test_a_duplicate_field_name_is_refused(tmp_path: Path) -> None:
+    sheets = hip_sheets()
+    sheets[FIELDS][9][1] = "Gewicht"
+    sheets["Voorbeeld bestandsinhoud"] = [sheets["Voorbeeld bestandsinhoud"][0]]
+    problems = refused(tmp_path, sheets)
+    assert (FIELDS, 10, "Veldnaam") in located(problems)
+
+
+def test_every_problem_is_reported_not_only_the_first(tmp_path: Path) -> None:
+    sheets = hip_sheets()
+    sheets[FIELDS][1][3] = "string"
+    sheets[FIELDS][8][10] = "NOPE"
+    sheets[RULES][1][3] = "kritiek"
+    sheets[FIELDS][9][7] = "([a-z"
+    problems = refused(tmp_path, sheets)
+    assert located(problems) == [
+        (FIELDS, 2, "Datatype"),
+        (FIELDS, 9, "Referentietabel"),
+        (FIELDS, 10, "Formaat"),
+        (RULES, 2, "Niveau"),
+    ]
+
+
+def test_cell_values_of_the_wrong_kind_are_refused(tmp_path: Path) -> None:
+    sheets = hip_sheets()
+    sheets[FIELDS][1][5] = "zes"
+    sheets[FIELDS][1][4] = "misschien"
+    sheets[GENERAL][6][1] = "1 januari"
+    assert located(refused(tmp_path, sheets)) == [
+        (GENERAL, 7, "Waarde"),
+        (FIELDS, 2, "Verplicht"),
+        (FIELDS, 2, "Lengte"),
+    ]
+
+
+def test_a_missing_sheet_or_column_is_refused(tmp_path: Path) -> None:
+    sheets = hip_sheets()
+    del sheets["Referentietabellen"]
+    assert located(refused(tmp_path, sheets)) == [("Referentietabellen", None, None)]
+    sheets = hip_sheets()
+    sheets[FIELDS] = [row[:3] + row[4:] for row in sheets[FIELDS]]
+    assert located(refused(tmp_path, sheets)) == [(FIELDS, 1, "Datatype")]
+
+
+def test_a_file_that_is_not_a_workbook_is_refused() -> None:
+    with pytest.raises(DictionaryError, match="geen Excel-werkmap"):
+        load_dictionary(b"Volgorde,Veldnaam\n1,A\n")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    with pytest.raises(DictionaryError, match="kan niet worden gelezen"):
+        load_dictionary(buffer.getvalue())
+
+
+def test_a_password_protected_workbook_is_refused_clearly() -> None:
+    encrypted = _workbook.OLE_MAGIC + b"\x00" * 4096
+    with pytest.raises(DictionaryError) as raised:
+        load_dictionary(encrypted)
+    assert "wachtwoord" in raised.value.problems[0].nl
+    assert "password" in raised.value.problems[0].en
+
+
+def test_a_too_big_workbook_is_refused(monkeypatch: pytest.MonkeyPatch, hip_path: Path) -> None:
+    monkeypatch.setattr(_workbook, "MAX_WORKBOOK", 1000)
+    with pytest.raises(DictionaryError, match="te groot"):
+        load_dictionary(hip_path)
+
+
+def test_a_missing_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DictionaryError, match="kan niet worden gelezen"):
+        load_dictionary(tmp_path / "nope.xlsx")

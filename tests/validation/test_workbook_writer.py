@@ -1,0 +1,39 @@
+"""Writing dictionaries back to the workbook format: load -> write -> load is lossless."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from datahub.validation import DataDictionary, load_dictionary, write_workbook
+
+
+@pytest.mark.parametrize("name", ["cat", "iknl", "proms", "hip"])
+def test_load_write_load_gives_an_equal_dictionary(name: str, request, tmp_path: Path) -> None:
+    dictionary: DataDictionary = request.getfixturevalue(name)
+    path = tmp_path / "out.xlsx"
+    write_workbook(dictionary, path)
+    assert load_dictionary(path) == dictionary
+    stream = io.BytesIO()
+    write_workbook(dictionary, stream)
+    assert load_dictionary(stream.getvalue()) == dictionary
+
+
+def test_the_written_workbook_has_the_spec_sheets_and_text_versions(cat: DataDictionary) -> None:
+    stream = io.BytesIO()
+    write_workbook(cat, stream)
+    stream.seek(0)
+    workbook = CalamineWorkbook.from_filelike(stream)
+    assert workbook.sheet_names == [
+        "Aanleverspecificaties algemeen",
+        "Bestandsinhoud",
+        "Validaties",
+        "Referentietabellen",
+        "Voorbeeld bestandsinhoud",
+        "Aanleverschema",
+    ]
+    general = dict(workbook.get_sheet_by_name("Aanleverspecificaties algemeen").to_python()[1:])
+    assert general["Versie"] == "1.4"

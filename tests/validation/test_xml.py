@@ -1,0 +1,155 @@
+"""XML files: the generated XSD, streaming reading, hostile documents."""
+
+from __future__ import annotations
+
+import time
+from xml.sax.saxutils import escape
+
+import pytest
+from lxml import etree
+
+from datahub.validation import DataDictionary, generate_xsd, validate_file
+
+from .helpers import cat_row, csv_bytes, hip_row
+
+
+def xml_bytes(dictionary: DataDictionary, rows, *, root: str | None = None) -> bytes:
+    lines = [
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<{root or dictionary.general.code} '
+        f'versie="{dictionary.general.version}">'
+    ]
+    for row in rows:
+        lines.append("  <record>")
+        for name in dictionary.field_names:
+            value = row.get(name, "")
+            if value != "":
+                lines.append(f"    <{name}>{escape(value)}</{name}>")
+        lines.append("  </record>")
+    lines.append(f"</{root or dictionary.general.code}>")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def schema(dictionary: DataDictionary) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.fromstring(generate_xsd(dictionary)))
+
+
+@pytest.mark.parametrize("name", ["cat", "iknl", "proms", "hip"])
+def test_the_generated_xsd_is_a_valid_schema_accepting_the_examples(name, request) -> None:
+    dictionary: DataDictionary = request.getfixturevalue(name)
+    rows = [
+        dict(zip(dictionary.field_names, (v or "" for v in e), strict=True))
+        for e in dictionary.examples
+    ]
+    document = etree.fromstring(xml_bytes(dictionary, rows))
+    assert schema(dictionary).validate(document), schema(dictionary).error_log
+
+
+def test_the_published_xsd_carries_types_lengths_patterns_and_codes(hip: DataDictionary) -> None:
+    xsd = schema(hip)
+
+    def valid(**changes: str) -> bool:
+        return xsd.validate(etree.fromstring(xml_bytes(hip, [hip_row(1, **changes)])))
+
+    assert valid()
+    assert valid(Dosis="1")  # decimal codes compare numerically, like the engine
+    assert not valid(Zijde="X")
+    assert not valid(Gewicht="72.55")
+    assert not valid(Gewicht="301")
+    assert not valid(Opnamedatum="2021-02-30")
+    assert not valid(PatientID="Q00001")
+    assert not valid(Opmerking="x" * 21)
+    assert not valid(Zijde="")
+    assert valid(Opmerking="")
+
+
+def test_xml_records_get_the_same_content_findings_as_csv(cat: DataDictionary) -> None:
+    rows = [cat_row(1, VaCCPO="200.00"), cat_row(2, Geslacht=""), cat_row(1, VaCCPO="200.00")]
+    from_xml = validate_file(cat, xml_bytes(cat, rows), file_name="x.xml")
+    from_csv = validate_file(cat, csv_bytes(cat.field_names, rows), file_name="x.csv")
+    strip = [(f.record, f.code, f.field, f.value, f.message) for f in from_xml.findings]
+    assert strip == [(f.record, f.code, f.field, f.value, f.message) for f in from_csv.findings]
+    assert [f.line for f in from_xml.findings][:2] == [3, 3]
+    assert from_xml.status == from_csv.status == "Afgekeurd"
+
+
+def test_the_format_is_recognised_without_a_file_name(hip: DataDictionary) -> None:
+    report = validate_file(hip, xml_bytes(hip, [hip_row(1, Zijde="Q")]))
+    assert [f.code for f in report.findings] == ["001_RefTab", "H04"]
+
+
+def test_t06_a_document_that_is_not_well_formed_has_its_line(hip: DataDictionary) -> None:
+    data = xml_bytes(hip, [hip_row(1), hip_row(2)]).replace(b"</Zijde>", b"</Zij>", 2)
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [(f.code, f.line) for f in report.findings] == [("T06", 8)]
+    assert report.status == "Afgekeurd"
+
+
+def test_t06_every_structural_error_with_its_line(hip: DataDictionary) -> None:
+    rows = [hip_row(1), hip_row(2), hip_row(3)]
+    data = xml_bytes(hip, rows)
+    data = data.replace(b"<Zijde>L</Zijde>", b"<Kant>L</Kant>", 1)
+    pair = b"    <Zijde>L</Zijde>\n    <Gewicht>72.5</Gewicht>\n"
+    head, tail = data.rsplit(pair, 1)
+    data = head + b"    <Gewicht>72.5</Gewicht>\n    <Zijde>L</Zijde>\n" + tail
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [(f.code, f.line) for f in report.findings] == [("T06", 8), ("T06", 29)]
+    assert "Kant" in report.findings[0].message
+
+
+def test_t06_a_wrong_root_element(hip: DataDictionary) -> None:
+    report = validate_file(hip, xml_bytes(hip, [hip_row(1)], root="CAT"), file_name="x.xml")
+    assert [f.code for f in report.findings] == ["T06"]
+    assert "verwacht HEUP" in report.findings[0].message
+
+
+def test_t07_an_xml_file_without_records(hip: DataDictionary) -> None:
+    report = validate_file(hip, b"<HEUP/>", file_name="x.xml")
+    assert [f.code for f in report.findings] == ["T07"]
+
+
+def test_billion_laughs_ends_in_t06_quickly(hip: DataDictionary) -> None:
+    entities = '<!ENTITY a0 "lol">' + "".join(
+        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 12)
+    )
+    data = (
+        f'<?xml version="1.0"?><!DOCTYPE HEUP [{entities}]>'
+        "<HEUP><record><PatientID>&a11;</PatientID></record></HEUP>"
+    ).encode()
+    started = time.perf_counter()
+    report = validate_file(hip, data, file_name="x.xml")
+    assert time.perf_counter() - started < 5
+    assert next(f.code for f in report.findings) == "T06"
+    assert report.status == "Afgekeurd"
+
+
+def test_external_entities_are_never_read(hip: DataDictionary, tmp_path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET")
+    data = (
+        f'<?xml version="1.0"?><!DOCTYPE HEUP [<!ENTITY x SYSTEM "file://{secret}">]>'
+        "<HEUP><record><PatientID>&x;</PatientID></record></HEUP>"
+    ).encode()
+    report = validate_file(hip, data, file_name="x.xml")
+    assert next(f.code for f in report.findings) == "T06"
+    assert "TOPSECRET" not in report.to_json()
+
+
+def test_a_dtd_is_refused(hip: DataDictionary) -> None:
+    data = b'<?xml version="1.0"?><!DOCTYPE HEUP SYSTEM "http://example.invalid/x.dtd"><HEUP/>'
+    report = validate_file(hip, data, file_name="x.xml")
+    assert report.findings[0].message == (
+        "XML-bestand bevat een DOCTYPE/DTD; dat is niet toegestaan"
+    )
+
+
+def test_garbage_named_xml_is_t06(hip: DataDictionary) -> None:
+    report = validate_file(hip, b"\x00\xffnot xml", file_name="x.xml")
+    assert [f.code for f in report.findings] == ["T06"]
+
+
+def test_a_missing_required_element_is_a_record_error_like_an_empty_csv_value(hip) -> None:
+    data = xml_bytes(hip, [hip_row(1), hip_row(2, Gewicht="")])
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [(f.record, f.code, f.field, f.line) for f in report.findings] == [
+        (2, "002", "Gewicht", 13)
+    ]
