@@ -199,12 +199,28 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Forwarding: a pseudonym secret per processor (``code=secret,code=secret``). A development or demo
+# installation derives one per processor from the secret key; production forwards nothing to a
+# processor without its own secret.
+_pseudonym_secrets = env_secret("DATAHUB_PSEUDONYM_SECRETS") or ""
+PSEUDONYM_SECRETS = dict(
+    item.strip().split("=", 1)
+    for item in _pseudonym_secrets.replace("\n", ",").split(",")
+    if "=" in item
+)
+PACKAGE_RETENTION_DAYS = env_int("DATAHUB_PACKAGE_RETENTION_DAYS", 30, minimum=1)
+
+# Reminders: this many days before a deadline, and up to this many days after a missed one.
+REMINDER_DAYS = env_int("DATAHUB_REMINDER_DAYS", 14, minimum=1)
+
 # Deliveries.
 MAX_UPLOAD_BYTES = env_int("DATAHUB_MAX_UPLOAD_BYTES", 1024**3, minimum=1024)
 MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 10 * 1024 * 1024
 RAW_FILE_RETENTION_DAYS = env_int("DATAHUB_RAW_FILE_RETENTION_DAYS", 90, minimum=1)
 # A delivery "In verwerking" whose worker has not been heard of for this long is processed again.
 PROCESSING_STALE_SECONDS = env_int("DATAHUB_PROCESSING_STALE_SECONDS", 300, minimum=10)
+# How often a working worker tells the database it is alive (at most; 0: after every chunk).
+PROCESSING_HEARTBEAT_SECONDS = env_int("DATAHUB_PROCESSING_HEARTBEAT_SECONDS", 5, minimum=0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "tmp")

@@ -1,5 +1,32 @@
-"""The REST API (being built: issue 5). Mounted at /api/."""
+"""The REST API, mounted at /api/ (OpenAPI docs at /api/docs, the schema at /api/openapi.json).
 
-from django.urls import URLPattern
+Institutions' systems deliver files and fetch reports with an institution's API token
+(``datahub.api.deliveries``); processors fetch forwarded packages under /api/verwerker/ with a
+processor's token (``datahub.forwarding.api``). Each router brings its own authentication.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from django.urls import path
+from ninja import NinjaAPI
+
+import datahub
+from datahub.api import deliveries, errors
+from datahub.forwarding.api import router as processor_router
+
+api = NinjaAPI(
+    title="Datahub API",
+    version=datahub.__version__,
+    description=(
+        "Deliver registry files and fetch their processing reports with an institution's API "
+        "token (`Authorization: Bearer dh_...`); a local administrator makes tokens under "
+        "Beheer → API-tokens. Processors fetch forwarded packages under /api/verwerker/ with "
+        "a processor's token. See docs/api.md."
+    ),
+    urls_namespace="api",
+)
+errors.install(api)
+api.add_router("/", deliveries.router)
+api.add_router("/verwerker/", processor_router)
+
+urlpatterns = [path("", api.urls)]

@@ -176,6 +176,9 @@ def _check_sub_delivery(
     result: CheckResult, institution: Institution, channel: str, today: dt.date
 ) -> None:
     code = result.metadata.code
+    if not code:
+        result.add("code", _("Fill in the code of the registry (e.g. CAT)."))
+        return
     sub_delivery = SubDelivery.objects.select_related("registry").filter(code=code).first()
     if sub_delivery is None:
         result.add("code", _("There is no registry with code %(code)s.") % {"code": code})
@@ -198,6 +201,9 @@ def _check_sub_delivery(
 
 def _check_version(result: CheckResult, today: dt.date) -> None:
     if result.sub_delivery is None:
+        return
+    if not result.metadata.version:
+        result.add("version", _("Fill in the version of the data dictionary (e.g. 1.4)."))
         return
     version = result.sub_delivery.versions.filter(version=result.metadata.version).first()
     if version is None:

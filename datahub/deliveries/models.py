@@ -117,7 +117,8 @@ class Delivery(models.Model):
     #: Set while a worker holds the delivery; a stale heartbeat means the worker died.
     claim_token = models.CharField(max_length=32, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
-    progress_records = models.PositiveIntegerField(default=0)
+    #: Bytes of the file read so far while processing (the engine reports its progress so).
+    progress_bytes = models.PositiveBigIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     processing_started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
@@ -147,6 +148,11 @@ class Delivery(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def progress_percent(self) -> int:
+        size = self.file.size if self.file_id and self.file else 0
+        return min(100, self.progress_bytes * 100 // size) if size else 0
 
     @property
     def has_findings(self) -> bool:

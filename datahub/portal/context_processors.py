@@ -61,6 +61,7 @@ def _menu(request: HttpRequest, is_processor: bool) -> list[MenuItem]:
         entries.append(("entry", _("Entry portal")))
     if membership is not None and membership.role == Role.LOCAL_ADMIN:
         entries += [("people", _("Users")), ("audit_log", _("Audit log"))]
+        entries.append(("api_tokens", _("API tokens")))
     if getattr(request.user, "is_hub_operator", False):
         entries += [
             ("operator_home", _("Hub management")),
@@ -78,8 +79,11 @@ def _menu(request: HttpRequest, is_processor: bool) -> list[MenuItem]:
 # Pages that belong under a menu item with another name.
 _UNDER = {
     "people": ("person_",),
+    "api_tokens": ("api_token_",),
     "dictionaries": ("dictionary",),
-    "operator_home": ("participation",),
+    "operator_home": ("participation", "processor_registration", "delivery_status"),
+    "forwarding": ("authorisation",),
+    "overview": ("overview_",),
     "upload": ("upload_",),
     "delivered": ("delivery",),
 }

@@ -9,6 +9,7 @@ from datahub.portal.views import (
     overview,
     people,
     shell,
+    tokens,
     upload,
 )
 
@@ -17,6 +18,7 @@ app_name = "portal"
 urlpatterns = [
     path("", shell.home, name="home"),
     path("overzicht/", overview.overview, name="overview"),
+    path("overzicht/<str:table>/", overview.overview_table, name="overview_table"),
     path("aangeleverd/", overview.delivered, name="delivered"),
     path("verwacht/", overview.expected, name="expected"),
     path("aanleveren/", upload.upload, name="upload"),
@@ -35,12 +37,25 @@ urlpatterns = [
         "aanleveringen/<int:delivery_id>/export/", delivery.delivery_export, name="delivery_export"
     ),
     path("afnameoverzicht/", forwarding.forwarding, name="forwarding"),
+    path("afnameoverzicht/machtigingen/", forwarding.authorisation_list, name="authorisations"),
+    path(
+        "afnameoverzicht/machtigingen/<int:authorisation_id>/intrekken/",
+        forwarding.authorisation_revoke,
+        name="authorisation_revoke",
+    ),
     path("invoerportaal/", shell.entry, name="entry"),
     path("instelling/", shell.switch_institution, name="switch_institution"),
     path("beheer/gebruikers/", people.people, name="people"),
     path("beheer/gebruikers/nieuw/", people.person_add, name="person_add"),
     path("beheer/gebruikers/<int:membership_id>/", people.person_edit, name="person_edit"),
     path("beheer/logboek/", audit_log.audit_log, name="audit_log"),
+    path("beheer/api-tokens/", tokens.api_tokens, name="api_tokens"),
+    path("beheer/api-tokens/nieuw/", tokens.api_token_add, name="api_token_add"),
+    path(
+        "beheer/api-tokens/<int:token_id>/intrekken/",
+        tokens.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("data-dictionaries/", dictionaries.dictionary_list, name="dictionaries"),
     path(
         "data-dictionaries/<str:code>/vergelijk/",
@@ -65,5 +80,17 @@ urlpatterns = [
     path("hub/", hub.operator_home, name="operator_home"),
     path("hub/data-dictionaries/importeren/", hub.dictionary_import, name="dictionary_import"),
     path("hub/deelname/", hub.participation, name="participation"),
+    path("hub/aanleverstatus/", overview.delivery_status, name="delivery_status"),
     path("verwerker/", forwarding.processor_home, name="processor_home"),
+    path(
+        "verwerker/tokens/<int:token_id>/intrekken/",
+        forwarding.processor_token_revoke,
+        name="processor_token_revoke",
+    ),
+    path("hub/verwerkers/", forwarding.processor_registrations, name="processor_registrations"),
+    path(
+        "hub/verwerkers/<int:registration_id>/intrekken/",
+        forwarding.processor_registration_withdraw,
+        name="processor_registration_withdraw",
+    ),
 ]

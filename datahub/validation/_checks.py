@@ -160,7 +160,8 @@ class BatchChecker:
         checks = []
         if spec.required:
             checks.append(make("002", empty, {}))
-        checks.append(make("004", ~empty & ~ok, {}))
+        if spec.datatype in _TYPED:  # text and codes have no datatype to fail
+            checks.append(make("004", ~empty & ~ok, {}))
         if spec.reference_table:
             checks.append(make("001_RefTab", ok & ~self._in_table(spec), {}))
         format_check = self._format_mask(spec)

@@ -66,36 +66,27 @@ def tokenize(text: str, first_line: int) -> Iterator[_Record]:
 
 
 def _fields(text: str, position: int) -> tuple[list[str], str | None, int]:
+    """The fields of the record at ``position``, an error key or None, and where it ends."""
     fields: list[str] = []
     size = len(text)
     while True:
-        if text.startswith('"', position):
-            match = _QUOTED.match(text, position)
-            if match is None:
-                return fields, "unterminated", position
-            value = match.group(1).replace('""', '"')
-        else:
-            match = _PLAIN.match(text, position)
-            assert match is not None
-            value = match.group(0)
+        quoted = text.startswith('"', position)
+        match = (_QUOTED if quoted else _PLAIN).match(text, position)
+        if match is None:
+            return fields, "unterminated", position
+        value = match.group(1).replace('""', '"') if quoted else match.group(0)
         position = match.end()
-        if position >= size:
-            fields.append(value.removesuffix("\r") if not match.group(0).endswith('"') else value)
-            return fields, None, position
-        char = text[position]
-        if char == ",":
+        if position >= size or text[position] == "\n":
+            fields.append(value if quoted else value.removesuffix("\r"))
+            return fields, None, position + 1
+        if text[position] == ",":
             fields.append(value)
             position += 1
-            continue
-        if char == "\n":
-            fields.append(
-                value.removesuffix("\r") if not text.startswith('"', match.start()) else value
-            )
-            return fields, None, position + 1
-        if char == "\r" and text.startswith("\r\n", position):
+        elif quoted and text.startswith("\r\n", position):
             fields.append(value)
             return fields, None, position + 2
-        return fields, "quoting", position
+        else:
+            return fields, "quoting", position
 
 
 class CsvReader:
@@ -291,6 +282,8 @@ class CsvReader:
         lengths = lines.str.len_bytes().cast(pl.Int64)
         if lines.len() == 0 or (lengths == 0).any():
             return None
+        if lines.str.contains("\r", literal=True).any():  # a CR that ends no line
+            return None
         quotes = lines.str.count_matches('"', literal=True)
         inside = (quotes.cum_sum() - quotes) % 2 == 1
         record = (~inside).cum_sum().cast(pl.Int64) - 1
@@ -305,29 +298,28 @@ class CsvReader:
         if not (separators == expected).all():
             return None
         balanced = ~plain & ~inside & (quotes % 2 == 0)
-        if balanced.any():
-            outside = lines.filter(balanced).str.replace_all(r'"[^"]*"', "")
-            if not (outside.str.count_matches(",", literal=True) == expected).all():
-                return None
-        if not self._multiline_ok(lines, inside, ~plain & ~balanced, record):
+        if balanced.any() and not _balanced_ok(lines.filter(balanced), expected):
+            return None
+        if not self._multiline_ok(lines, ~plain & ~balanced, record):
             return None
         return (~inside).arg_true().cast(pl.Int64)
 
-    def _multiline_ok(
-        self, lines: pl.Series, inside: pl.Series, mask: pl.Series, record: pl.Series
-    ) -> bool:
-        """Exact separator counts of records spanning several lines (counted in Python)."""
+    def _multiline_ok(self, lines: pl.Series, mask: pl.Series, record: pl.Series) -> bool:
+        """Records spanning several lines (rare), checked by the careful tokenizer."""
         special = mask.arg_true()
         if special.len() == 0:
             return True
         texts = lines.gather(special).to_list()
-        flags = inside.gather(special).to_list()
-        exact = [_commas_outside(t, f) for t, f in zip(texts, flags, strict=True)]
-        table = pl.DataFrame(
-            {"record": record.gather(special), "separators": pl.Series(exact, dtype=pl.Int64)}
-        )
-        sums = table.group_by("record").agg(pl.col("separators").sum())["separators"]
-        return bool((sums == len(self.columns) - 1).all())
+        owners = record.gather(special).to_list()
+        joined: dict[int, list[str]] = {}
+        for owner, text in zip(owners, texts, strict=True):
+            joined.setdefault(owner, []).append(text)
+        for parts in joined.values():
+            text = "\n".join(parts)
+            fields, error, end = _fields(text, 0)
+            if error is not None or end < len(text) or len(fields) != len(self.columns):
+                return False
+        return True
 
     def _numbered(self, frame: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
         height = frame.height
@@ -391,11 +383,16 @@ class CsvReader:
         return bad
 
 
-def _commas_outside(text: str, starts_inside: bool) -> int:
-    """Separators outside quotes on one physical line."""
-    parts = text.split('"')
-    first = 1 if starts_inside else 0
-    return sum(part.count(",") for part in parts[first::2])
+_FIELD = r'(?:"(?:[^"]|"")*"|[^,"]*)'
+_LINE_RE = f"^{_FIELD}(?:,{_FIELD})*$"
+
+
+def _balanced_ok(lines: pl.Series, expected: int) -> bool:
+    """Lines with quotes that open and close on the line: well quoted, right field count."""
+    if not lines.str.contains(_LINE_RE).all():
+        return False
+    outside = lines.str.replace_all(r'"(?:[^"]|"")*"', "")
+    return bool((outside.str.count_matches(",", literal=True) == expected).all())
 
 
 def header_problems(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -160,16 +161,16 @@ def _check_lang(lang: str) -> None:
         raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
 
 
-def _period(period: str | None) -> tuple[str, tuple[object, object] | None]:
+def _period(period: str | None) -> tuple[str, tuple[dt.date, dt.date] | None]:
     if period is None:
         return "", None
     return period.strip().upper(), parse_period(period)
 
 
 def _new_run(
-    dictionary: DataDictionary, lang: str, bounds: tuple[object, object] | None, label: str
+    dictionary: DataDictionary, lang: str, bounds: tuple[dt.date, dt.date] | None, label: str
 ) -> _Run:
-    checker = BatchChecker(dictionary, lang=lang, period=bounds, period_label=label)  # type: ignore[arg-type]
+    checker = BatchChecker(dictionary, lang=lang, period=bounds, period_label=label)
     return _Run(checker=checker, sink=TechnicalSink(lang), frames=[])
 
 

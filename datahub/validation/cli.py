@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -186,7 +187,7 @@ def _short(value: str | None, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _progress(path: Path):  # type: ignore[no-untyped-def]
+def _progress(path: Path) -> Callable[[int, int | None], None] | None:
     if not sys.stderr.isatty() or path.stat().st_size < PROGRESS_MIN_BYTES:
         return None
     state = {"shown": -1}

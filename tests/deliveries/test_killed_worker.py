@@ -58,6 +58,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
         DATAHUB_DEBUG="true",
         DATAHUB_DEMO="true",
         DATAHUB_PROCESSING_STALE_SECONDS="10",
+        DATAHUB_PROCESSING_HEARTBEAT_SECONDS="0",
         PYTHONPATH=str(Path(__file__).resolve().parents[2]),
     )
     return env
@@ -77,7 +78,7 @@ def _datahub(env: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedP
 def _row(db: Path, delivery_id: int) -> tuple:
     with sqlite3.connect(db) as connection:
         return connection.execute(
-            "SELECT status, attempts, progress_records, error_count"
+            "SELECT status, attempts, progress_bytes, error_count"
             " FROM deliveries_delivery WHERE id=?",
             (delivery_id,),
         ).fetchone()
@@ -94,7 +95,7 @@ def test_a_delivery_whose_worker_was_killed_is_processed_again_exactly_once(tmp_
     env = _env(tmp_path)
     db = tmp_path / "datahub.sqlite3"
     _datahub(env, "migrate", "--no-input")
-    records = 400_000
+    records = 600_000
     setup = SETUP.replace("RECORDS", str(records))
     delivery_id = int(_datahub(env, "shell", "-c", setup).stdout.strip().splitlines()[-1])
 
@@ -105,16 +106,16 @@ def test_a_delivery_whose_worker_was_killed_is_processed_again_exactly_once(tmp_
         stderr=subprocess.DEVNULL,
     )
     try:
+        # Kill it once the file is partly read: the heartbeat reports bytes after each chunk.
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and _row(db, delivery_id)[0] != "in_verwerking":
-            time.sleep(0.2)
-        assert _row(db, delivery_id)[0] == "in_verwerking"
-        time.sleep(1.0)  # well inside the file
+        while time.monotonic() < deadline and not _row(db, delivery_id)[2]:
+            time.sleep(0.02)
     finally:
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
-    status, attempts, _progress, _errors = _row(db, delivery_id)
+    status, attempts, progress, _errors = _row(db, delivery_id)
     assert (status, attempts) == ("in_verwerking", 1), "killed before the end of the file"
+    assert progress > 0
 
     time.sleep(11)  # the heartbeat goes stale
     assert "Queued 1" in _datahub(env, "recover-deliveries").stdout
@@ -123,7 +124,13 @@ def test_a_delivery_whose_worker_was_killed_is_processed_again_exactly_once(tmp_
     status, attempts, progress, errors = _row(db, delivery_id)
     assert status == "verwerkt_met_fouten"
     assert attempts == 2
-    assert progress == records
+    with sqlite3.connect(db) as connection:
+        total, size = connection.execute(
+            "SELECT d.records_total, f.size FROM deliveries_delivery d"
+            " JOIN deliveries_storedfile f ON f.id = d.file_id WHERE d.id=?",
+            (delivery_id,),
+        ).fetchone()
+    assert (total, progress) == (records, size)
     assert errors == records // 1000
     assert _findings(db, delivery_id) == records // 1000
     # Running the task again changes nothing: the delivery is finished.

@@ -11,8 +11,14 @@ from datahub.institutions.models import Membership
 from tests.conftest import logged_in
 
 DELIVERY_PAGES = ["overview", "delivered", "expected", "upload", "forwarding"]
-ADMIN_PAGES = ["people", "person_add", "audit_log"]
-OPERATOR_PAGES = ["operator_home", "dictionary_import", "participation"]
+ADMIN_PAGES = ["people", "person_add", "audit_log", "authorisations", "api_tokens", "api_token_add"]
+OPERATOR_PAGES = [
+    "operator_home",
+    "dictionary_import",
+    "participation",
+    "processor_registrations",
+    "delivery_status",
+]
 ALL_PAGES = [
     *DELIVERY_PAGES,
     "entry",

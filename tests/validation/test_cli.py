@@ -159,3 +159,59 @@ def test_the_command_runs_as_a_process(tmp_path: Path, hip_path: Path, hip) -> N
         report = json.loads(result.stdout)
         assert [f["code"] for f in report["findings"]] == ["001_RefTab", "H04"]
         assert report == validate_file(hip, data).to_dict()
+
+
+CASES = {
+    "001_RefTab": ("cat", [cat_row(1, ODS="XX")]),
+    "002": ("cat", [cat_row(1, Geslacht="")]),
+    "004": ("cat", [cat_row(1, Operatiedatum="2020-02-30")]),
+    "005": ("cat", [cat_row(1), cat_row(1)]),
+    "006": ("hip", [hip_row(1, PatientID="Q00001")]),
+    "007": ("hip", [hip_row(1, Opmerking="x" * 21)]),
+    "008": ("cat", [cat_row(1), cat_row(1, ODS="OS")]),
+    "009": ("hip", [hip_row(1, Opnamedatum="2021-06-01", Ontslagdatum="2021-06-02")]),
+    "015_X_Y_EQ": ("hip", [hip_row(1, Pijnscore="-1")]),
+    "003_Y_EQ": ("cat", [cat_row(1, ControleDatum="2020-10-01")]),
+    "H02": ("hip", [hip_row(1, Pijnscore="9")]),
+    "H03": ("hip", [hip_row(1, Gewicht="260")]),
+}
+
+
+@pytest.mark.parametrize("code", list(CASES))
+def test_every_content_check_through_the_command(code, capsys, tmp_path, request, hip_path):
+    name, rows = CASES[code]
+    dictionary = request.getfixturevalue(name)
+    path = tmp_path / "x.csv"
+    path.write_bytes(csv_bytes(dictionary.field_names, rows))
+    workbook = CAT if name == "cat" else str(hip_path)
+    exit_code, out, _ = run(
+        capsys, "--dictionary", workbook, "--format", "json", "--period", "2021K1", str(path)
+    )
+    report = json.loads(out)
+    assert code in [f["code"] for f in report["findings"]]
+    level = next(f["level"] for f in report["findings"] if f["code"] == code)
+    assert exit_code == (0 if level == "waarschuwing" and not report["errors"] else 1)
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"\xff\xfe,\n", "T01"),
+        (b"A,B\n", "T02"),
+        (None, "T03"),
+        (None, "T04"),
+        (None, "T07"),
+        (b"<CAT><record><Foo/></record></CAT>", "T06"),
+    ],
+)
+def test_every_technical_check_through_the_command(capsys, tmp_path, cat, content, code):
+    header = ",".join(cat.field_names).encode() + b"\n"
+    row = csv_bytes(cat.field_names, [cat_row(1)]).split(b"\n")[1] + b"\n"
+    generated = {"T03": header + row + b"\n" + row, "T04": header + b"1,2\n", "T07": header}
+    data = content if content is not None else generated[code]
+    path = tmp_path / ("x.xml" if code == "T06" else "x.csv")
+    path.write_bytes(data)
+    exit_code, out, _ = run(capsys, "--dictionary", CAT, "--format", "json", str(path))
+    report = json.loads(out)
+    assert exit_code == 1 and report["status"] == "Afgekeurd"
+    assert code in [f["code"] for f in report["findings"]]

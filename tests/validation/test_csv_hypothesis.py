@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from datahub.validation import STATUSES, DataDictionary, load_dictionary, validate_file
+from datahub.validation._csv import CsvReader
 
-from .helpers import FIXTURES, csv_bytes, hip_row
+from .helpers import FIXTURES, cat_row, csv_bytes, hip_row
 
 PROMS: DataDictionary = load_dictionary(FIXTURES / "MMYPROMS_2.1.xlsx")
 VALID = csv_bytes(
@@ -96,3 +99,39 @@ def test_quoted_text_values_round_trip(values: list[str]) -> None:
 
 def test_helpers_are_consistent() -> None:
     assert hip_row(2)["PatientID"] == "P00002"
+
+
+CAT: DataDictionary = load_dictionary(FIXTURES / "CAT_1.4.xlsx")
+CAT_VALID = csv_bytes(
+    CAT.field_names,
+    [
+        cat_row(i, Opmerking='a,"b"\nc' if i % 3 == 0 else ("x, y" if i % 5 == 0 else ""))
+        for i in range(1, 25)
+    ],
+    newline="\r\n",
+)
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=len(CAT_VALID) - 1),
+            st.sampled_from(
+                [b"", b'"', b",", b"\n", b"\r\n", b"\r", b'""', b" ", b'","', b'"\n"', b"\xff"]
+            ),
+            st.integers(min_value=0, max_value=3),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_the_fast_path_agrees_with_the_careful_tokenizer(edits) -> None:
+    data = bytearray(CAT_VALID)
+    for position, insert, remove in edits:
+        position = min(position, len(data))
+        data[position : position + remove] = insert
+    fast = validate_file(CAT, bytes(data), file_name="x.csv").to_dict()
+    with patch.object(CsvReader, "_fast", lambda self, chunk, line: None):
+        careful = validate_file(CAT, bytes(data), file_name="x.csv").to_dict()
+    assert fast == careful

@@ -7,9 +7,16 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from datahub.accounts.totp import DEMO_TOTP_SECRET
+from datahub.api.demo import load_demo_token
+from datahub.demo.deliveries import load_deliveries
 from datahub.demo.dictionaries import load_dictionaries, load_participation
+from datahub.demo.forwarding import load_forwarding
 from datahub.demo.guard import require_demo_mode
 from datahub.demo.people import DEMO_PASSWORD, load_operator, load_people
+from datahub.institutions.models import Institution
+
+#: The demo institution whose API token is printed: it delivers MMY through the API.
+API_DEMO_INSTITUTION = "44444444"
 
 
 class Command(BaseCommand):
@@ -22,6 +29,10 @@ class Command(BaseCommand):
             operator = load_operator()
             load_dictionaries(operator)
             load_participation(operator)
+            load_forwarding(operator)
+            token = load_demo_token(Institution.objects.get(agb_code=API_DEMO_INSTITUTION))
+        # Deliveries are processed by their own tasks after they are committed.
+        load_deliveries(operator)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"\nPortal: {settings.BASE_URL}/")
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}")
@@ -32,3 +43,7 @@ class Command(BaseCommand):
         width = max(len(login.email) for login in logins)
         for login in logins:
             self.stdout.write(f"  {login.email.ljust(width)}  {login.description}")
+        self.stdout.write(
+            f"\nAPI token of {API_DEMO_INSTITUTION} (delivers MMY through the API): {token}"
+            f"\nAPI documentation: {settings.BASE_URL}/api/docs"
+        )

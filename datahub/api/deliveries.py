@@ -1,0 +1,291 @@
+"""Deliveries through the API: upload a file, poll its status, fetch its report (JSON or CSV).
+
+The endpoints are thin: the same intake checks and submission as the upload page
+(``datahub.deliveries.intake``) with the channel ``API``, and the same stored report as the
+Details page. Every fetch is written to the audit log; another institution's delivery id is
+not found (404) and the attempt is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.urls import reverse
+from ninja import File, Form, Router, Schema
+from ninja import Status as Reply
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from datahub.api.auth import TokenAuth, token_of
+from datahub.api.errors import Problems, refused
+from datahub.api.tokens import TokenActor
+from datahub.audit.models import Action
+from datahub.audit.services import record
+from datahub.deliveries import intake, reports
+from datahub.deliveries.intake import Metadata
+from datahub.deliveries.models import Channel, Delivery
+from datahub.deliveries.models import Status as DeliveryStatus
+from datahub.deliveries.processing import ENGINE_STATUS_LABEL, report_of
+
+CHANNEL = Channel.API
+
+router = Router(auth=TokenAuth(), tags=["Aanleveringen"])
+
+
+class DeliveryFields(Schema):
+    """The fields of the upload page. A field left out is taken from the file name."""
+
+    file_name: str | None = Field(
+        None,
+        description="The delivery's file name; defaults to the name of the uploaded file part "
+        "(from which Django strips any path, so send it here to have it checked as given).",
+    )
+    institution_code: str | None = Field(None, description="AGB code of the institution.")
+    unit: int | None = Field(None, description="Number of the institution unit (0, 1, ...).")
+    code: str | None = Field(None, description="Code of the sub-delivery, e.g. CAT.")
+    version: str | None = Field(None, description="Data dictionary version, e.g. 1.4.")
+    is_test: bool | None = Field(None, description="true for a test delivery.")
+    creation_date: dt.date | None = Field(None, description="Date the file was made.")
+    sequence_number: int | None = Field(
+        None, description="Higher than every earlier one of this unit and sub-delivery."
+    )
+    period: str = Field(
+        "", description="2020, 2020H1, 2020K1 or 2020M01; not needed for a TOTAAL sub-delivery."
+    )
+
+
+class RecordCounts(Schema):
+    total: int | None
+    processed: int | None
+    not_processed: int | None
+
+
+class DeliveryLinks(Schema):
+    status: str
+    report: str
+    report_csv: str
+    portal: str
+
+
+class DeliveryOut(Schema):
+    id: int
+    file_name: str
+    code: str
+    version: str
+    unit: int
+    period: str
+    sequence_number: int
+    is_test: bool
+    channel: str
+    status: str = Field(description="aangeleverd, in_verwerking, verwerkt, ...")
+    status_label: str = Field(description="The status as the report and the portal name it.")
+    finished: bool
+    submitted_at: dt.datetime
+    processed_at: dt.datetime | None
+    records: RecordCounts
+    progress_percent: int = Field(description="Share of the file read so far while processing.")
+    errors: int | None
+    warnings: int | None
+    links: DeliveryLinks
+
+
+class ReportFinding(Schema):
+    record: int | None
+    line: int | None
+    level: str
+    code: str
+    field: str | None
+    value: str | None
+    message: str
+    keys: dict[str, str | None]
+
+
+class ReportDictionary(Schema):
+    code: str
+    version: str
+
+
+class ReportOut(Schema):
+    """Exactly the JSON of ``datahub validate --format json`` on the same file."""
+
+    file: str | None
+    dictionary: ReportDictionary
+    status: str
+    records: RecordCounts
+    errors: int | None
+    warnings: int | None
+    findings: list[ReportFinding]
+
+
+@router.post(
+    "/aanleveringen",
+    response={202: DeliveryOut, 400: Problems, 413: Problems, 422: Problems},
+    summary="Deliver a file",
+)
+def upload(
+    request: HttpRequest, file: File[UploadedFile], fields: Form[DeliveryFields]
+) -> Reply[Any]:
+    """Deliver a file with the fields of the upload page; every check of "Controleren" runs.
+
+    Accepted: 202 with the delivery (status ``aangeleverd``); poll ``links.status`` until
+    ``finished``. Refused: 400 (or 413 for a file over the maximum) with the problems per
+    field; nothing is stored.
+    """
+    token = token_of(request)
+    if (file.size or 0) > settings.MAX_UPLOAD_BYTES:
+        return Reply(413, refused(_too_large()))
+    try:
+        delivery = intake.submit(
+            _metadata(file, fields),
+            file.chunks(),
+            size=file.size or 0,
+            institution=token.institution,
+            channel=CHANNEL,
+            actor=TokenActor(token),
+            request=request,
+        )
+    except intake.DeliveryRefused as exc:
+        return Reply(400, refused(exc.problems))
+    # Read again: processing may already have started (or, with an immediate backend, ended).
+    return Reply(202, _out(_own(request, delivery.pk)))
+
+
+def _metadata(file: UploadedFile, fields: DeliveryFields) -> Metadata:
+    """The posted fields, each one left out filled from the file name as the page does."""
+    name = fields.file_name if fields.file_name is not None else (file.name or "")
+    metadata = intake.metadata_from_name(name)
+    given = fields.model_dump(exclude_unset=True, exclude={"file_name"})
+    for key, value in given.items():
+        if value is not None:
+            setattr(metadata, key, value.strip() if isinstance(value, str) else value)
+    metadata.code = metadata.code.upper()
+    metadata.period = metadata.period.upper()
+    return metadata
+
+
+def _too_large() -> dict[str, list[str]]:
+    from django.utils.translation import gettext as _
+
+    mb = settings.MAX_UPLOAD_BYTES // 2**20
+    return {"": [_("The file is larger than the maximum of %(mb)s MB.") % {"mb": mb}]}
+
+
+@router.get("/aanleveringen/{delivery_id}", response=DeliveryOut, summary="A delivery's status")
+def status(request: HttpRequest, delivery_id: int) -> DeliveryOut:
+    """Status and counts; poll it (every few seconds) until ``finished`` is true."""
+    delivery = _own(request, delivery_id)
+    _audit(request, Action.VIEW, delivery, "delivery status (API)")
+    return _out(delivery)
+
+
+@router.get(
+    "/aanleveringen/{delivery_id}/verslag",
+    response={200: ReportOut, 409: Problems},
+    summary="The processing report (JSON)",
+)
+def report(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    """The report in the validation engine's JSON format, once the delivery is processed."""
+    delivery = _finished(request, delivery_id)
+    _audit(request, Action.VIEW, delivery, "processing report JSON (API)")
+    body = json.dumps(report_of(delivery), ensure_ascii=False)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+@router.get(
+    "/aanleveringen/{delivery_id}/verslag.csv",
+    response={200: str, 409: Problems},
+    summary="The processing report (CSV)",
+    openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+)
+def report_csv(request: HttpRequest, delivery_id: int) -> StreamingHttpResponse:
+    """The report as CSV: UTF-8 with BOM, formulas neutralised, as the Details page exports."""
+    delivery = _finished(request, delivery_id)
+    _audit(request, Action.EXPORT, delivery, "processing report CSV (API)")
+    response = StreamingHttpResponse(
+        reports.csv_rows(delivery), content_type="text/csv; charset=utf-8"
+    )
+    name = delivery.file_name.rsplit(".", 1)[0]
+    response["Content-Disposition"] = f'attachment; filename="verwerkingsverslag_{name}.csv"'
+    return response
+
+
+def _own(request: HttpRequest, delivery_id: int) -> Delivery:
+    """A delivery of the token's institution; any other id is not found, and logged."""
+    token = token_of(request)
+    delivery = (
+        Delivery.objects.for_institution(token.institution)
+        .select_related("sub_delivery__registry", "dictionary_version", "unit")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None:
+        record(
+            Action.DENIED,
+            actor=TokenActor(token),
+            institution=token.institution,
+            request=request,
+            description=f"delivery {delivery_id} is not of this institution (API)",
+            detail={"path": request.path},
+        )
+        raise Http404
+    return delivery
+
+
+def _finished(request: HttpRequest, delivery_id: int) -> Delivery:
+    delivery = _own(request, delivery_id)
+    if not delivery.is_finished:
+        from django.utils.translation import gettext as _
+
+        raise HttpError(409, _("The delivery has not been processed yet; poll its status."))
+    return delivery
+
+
+def _audit(request: HttpRequest, action: Action, delivery: Delivery, description: str) -> None:
+    token = token_of(request)
+    record(
+        action,
+        actor=TokenActor(token),
+        institution=token.institution,
+        obj=delivery,
+        request=request,
+        description=description,
+    )
+
+
+def _out(delivery: Delivery) -> DeliveryOut:
+    api_url = f"/api/aanleveringen/{delivery.pk}"
+    return DeliveryOut(
+        id=delivery.pk,
+        file_name=delivery.file_name,
+        code=delivery.sub_delivery.code,
+        version=delivery.dictionary_version.version,
+        unit=delivery.unit.number,
+        period=delivery.period,
+        sequence_number=delivery.sequence_number,
+        is_test=delivery.is_test,
+        channel=delivery.channel,
+        status=delivery.status,
+        status_label=ENGINE_STATUS_LABEL.get(DeliveryStatus(delivery.status), delivery.status),
+        finished=delivery.is_finished,
+        submitted_at=delivery.submitted_at,
+        processed_at=delivery.processed_at,
+        records=RecordCounts(
+            total=delivery.records_total,
+            processed=delivery.records_processed,
+            not_processed=delivery.records_not_processed,
+        ),
+        progress_percent=delivery.progress_percent,
+        errors=delivery.error_count,
+        warnings=delivery.warning_count,
+        links=DeliveryLinks(
+            status=settings.BASE_URL + api_url,
+            report=settings.BASE_URL + api_url + "/verslag",
+            report_csv=settings.BASE_URL + api_url + "/verslag.csv",
+            portal=settings.BASE_URL + reverse("portal:delivery", args=[delivery.pk]),
+        ),
+    )

@@ -1,0 +1,33 @@
+"""The demo institution's API token: a fixed, published value, so the demo's API can be tried.
+
+Only the demo loader calls this (it runs in demo mode only); the value is public, so it must
+never exist in a real installation.
+"""
+
+from __future__ import annotations
+
+from datahub.api import tokens
+from datahub.api.models import ApiToken
+from datahub.institutions.models import Institution
+
+DEMO_TOKEN = "dh_demo11111111-not-a-secret-only-for-the-demo"  # noqa: S105  (public)
+DEMO_TOKEN_NAME = "Demo"  # noqa: S105
+
+
+def load_demo_token(institution: Institution) -> str:
+    """Give ``institution`` the demo token (again active if revoked); returns its value."""
+    ApiToken.objects.for_institution(institution).update_or_create(
+        token_hash=tokens.hash_token(DEMO_TOKEN),
+        defaults={
+            "name": DEMO_TOKEN_NAME,
+            "prefix": DEMO_TOKEN[: tokens.PREFIX_LENGTH],
+            "revoked_at": None,
+            "revoked_by": None,
+        },
+        create_defaults={
+            "institution": institution,
+            "name": DEMO_TOKEN_NAME,
+            "prefix": DEMO_TOKEN[: tokens.PREFIX_LENGTH],
+        },
+    )
+    return DEMO_TOKEN

@@ -1,0 +1,48 @@
+"""The API's error body: a summary and the problems per field, like the upload page shows them.
+
+``{"detail": "...", "problems": {"unit": ["..."], "file": ["..."]}}`` — the key ``file`` holds
+problems of the file itself (name, type, size, content).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import ValidationError
+from pydantic import Field
+
+FILE_KEY = "file"
+
+
+class Problems(Schema):
+    detail: str
+    problems: dict[str, list[str]] = Field(
+        default_factory=dict, description='Messages per field; "file" for the file itself.'
+    )
+
+
+def refused(problems: dict[str, list[str]]) -> Problems:
+    """The body of a refused delivery: nothing was stored."""
+    per_field = {(name or FILE_KEY): list(messages) for name, messages in problems.items()}
+    return Problems(detail=_("The delivery was refused; nothing was stored."), problems=per_field)
+
+
+def install(api: NinjaAPI) -> None:
+    """Invalid input (a missing file, a date that is no date) as problems per field too."""
+
+    def invalid_input(request: HttpRequest, exc: Any) -> HttpResponse:
+        problems: dict[str, list[str]] = {}
+        for error in exc.errors:
+            problems.setdefault(_field_of(error), []).append(str(error.get("msg", "")))
+        body = refused(problems).model_dump()
+        return api.create_response(request, body, status=422)
+
+    api.add_exception_handler(ValidationError, invalid_input)
+
+
+def _field_of(error: dict[str, Any]) -> str:
+    location = [str(part) for part in error.get("loc", ())]
+    return location[-1] if location else FILE_KEY

@@ -1,0 +1,53 @@
+"""Demo forwarding: IKNL registered for MMY, MRDM for Cataract and MMY, and authorisations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from datahub.dictionaries.models import Registry
+from datahub.forwarding import authorisations
+from datahub.forwarding.models import Authorisation
+from datahub.institutions.models import Institution, Membership, Processor, Role
+
+REGISTRATIONS = [("iknl", "MMY"), ("mrdm", "Cataract"), ("mrdm", "MMY")]
+#: (institution, processor, registry) authorised in the demo; IKNL for MMY of 44444444 is not.
+AUTHORISED = [
+    ("11111111", "mrdm", "Cataract"),
+    ("11111111", "iknl", "MMY"),
+    ("44444444", "mrdm", "Cataract"),
+]
+
+
+def load_forwarding(operator: Any) -> None:
+    processors = {p.code: p for p in Processor.objects.all()}
+    registries = {r.stream: r for r in Registry.objects.all()}
+    registered = {(r.processor.code, r.registry.stream) for r in authorisations.registrations()}
+    for code, stream in REGISTRATIONS:
+        if (code, stream) not in registered and stream in registries:
+            authorisations.register_processor(
+                actor=operator, processor=processors[code], registry=registries[stream]
+            )
+    for agb, code, stream in AUTHORISED:
+        institution = Institution.objects.get(agb_code=agb)
+        exists = Authorisation.objects.for_institution(institution).filter(
+            processor=processors[code], registry=registries.get(stream)
+        )
+        if stream in registries and not exists.exists():
+            authorisations.authorise(
+                actor=_local_admin(institution),
+                institution=institution,
+                registry=registries[stream],
+                processor=processors[code],
+                valid_from=dt.date(2020, 1, 1),
+            )
+
+
+def _local_admin(institution: Institution) -> Any:
+    membership = (
+        Membership.objects.for_institution(institution)
+        .filter(role=Role.LOCAL_ADMIN)
+        .select_related("user")
+        .first()
+    )
+    return membership.user if membership else None

@@ -1,0 +1,154 @@
+"""The processor API: list the packages forwarded to you, download one, acknowledge receipt.
+
+Mounted at ``/api/verwerker/`` (``from datahub.forwarding.api import router``). Every call is
+authenticated with a processor's API token (``Authorization: Bearer dhp_…``); a processor only
+ever reaches its own packages, and refusals say why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from datahub.forwarding import fetching, tokens
+from datahub.forwarding.errors import (
+    AuthorisationRevoked,
+    ForwardingError,
+    PackageNotFound,
+    PackageWithdrawn,
+)
+from datahub.forwarding.models import Package, ProcessorToken
+from datahub.institutions.models import Processor
+
+CHUNK = 64 * 1024
+
+
+class ProcessorTokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ProcessorToken | None:
+        return tokens.authenticate(token)
+
+
+router = Router(auth=ProcessorTokenAuth(), tags=["Verwerker"])
+
+
+class PackageOut(Schema):
+    id: int
+    institution: str
+    registry: str
+    sub_delivery: str
+    version: str
+    period: str
+    delivery_id: int
+    record_count: int
+    made_available_at: dt.datetime
+    fetched_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    expires_at: dt.datetime | None
+
+
+class PackageDetail(PackageOut):
+    manifest: dict[str, Any]
+
+
+class Message(Schema):
+    detail: str
+
+
+def _processor(request: HttpRequest) -> Processor:
+    token: ProcessorToken = request.auth  # type: ignore[attr-defined]
+    return token.processor
+
+
+def _out(package: Package) -> dict[str, Any]:
+    manifest = package.manifest
+    return {
+        "id": package.pk,
+        "institution": manifest["institution"],
+        "registry": manifest["registry"],
+        "sub_delivery": manifest["sub_delivery"],
+        "version": manifest["version"],
+        "period": manifest["period"],
+        "delivery_id": package.delivery_id,
+        "record_count": package.record_count,
+        "made_available_at": package.created_at,
+        "fetched_at": package.fetched_at,
+        "acknowledged_at": package.acknowledged_at,
+        "expires_at": package.expires_at,
+        "manifest": manifest,
+    }
+
+
+def _package(request: HttpRequest, package_id: int) -> Package:
+    try:
+        return fetching.package_for(_processor(request), package_id, request)
+    except PackageNotFound as exc:
+        raise HttpError(404, str(exc)) from None
+    except AuthorisationRevoked as exc:
+        raise HttpError(403, str(exc)) from None
+    except PackageWithdrawn as exc:
+        raise HttpError(410, str(exc)) from None
+
+
+@router.get("/packages", response=list[PackageOut], summary="Available packages")
+def list_packages(
+    request: HttpRequest, registry: str | None = None, since: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """Packages you may fetch, oldest first; filter on registry (stream) and made available
+    after ``since``."""
+    packages = fetching.available_packages(_processor(request), registry=registry, since=since)
+    return [_out(p) for p in packages[:1000]]
+
+
+@router.get(
+    "/packages/{package_id}",
+    response={200: PackageDetail, 403: Message, 404: Message, 410: Message},
+    summary="One package with its manifest",
+)
+def package_detail(request: HttpRequest, package_id: int) -> dict[str, Any]:
+    return _out(_package(request, package_id))
+
+
+@router.get(
+    "/packages/{package_id}/download",
+    response={200: None, 400: Message, 403: Message, 404: Message, 410: Message},
+    summary="Download a package (CSV or Parquet)",
+)
+def download(
+    request: HttpRequest, package_id: int, format: Literal["csv", "parquet"] = "csv"
+) -> StreamingHttpResponse:
+    package = _package(request, package_id)
+    try:
+        stream = fetching.open_download(package, format, request)
+    except PackageWithdrawn as exc:
+        raise HttpError(410, str(exc)) from None
+    except ForwardingError as exc:
+        raise HttpError(400, str(exc)) from None
+    response = StreamingHttpResponse(_chunks(stream), content_type=fetching.FORMATS[format])
+    entry = package.manifest["files"][format]
+    response["Content-Disposition"] = f'attachment; filename="{entry["name"]}"'
+    response["X-Content-SHA256"] = entry["sha256"]
+    return response
+
+
+@router.post(
+    "/packages/{package_id}/acknowledge",
+    response={200: PackageOut, 403: Message, 404: Message, 409: Message, 410: Message},
+    summary="Acknowledge receipt of a package",
+)
+def acknowledge(request: HttpRequest, package_id: int) -> dict[str, Any]:
+    package = _package(request, package_id)
+    try:
+        return _out(fetching.acknowledge(package, request))
+    except ForwardingError as exc:
+        raise HttpError(409, str(exc)) from None
+
+
+def _chunks(stream: Any) -> Any:
+    with stream:
+        while piece := stream.read(CHUNK):
+            yield piece

@@ -1,0 +1,184 @@
+"""Which processors may receive which registry's data: the operator's registrations and the
+institution's authorisations (machtigingen). Every change is audited; refusals change nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from datahub.audit.models import Action
+from datahub.audit.services import record
+from datahub.dictionaries.models import Participation, Registry
+from datahub.forwarding.errors import ForwardingError
+from datahub.forwarding.models import Authorisation, ProcessorRegistration
+from datahub.institutions.models import Institution, Processor
+
+
+def registrations() -> QuerySet[ProcessorRegistration]:
+    """Every open registration, for forms and the operator's page."""
+    return ProcessorRegistration.objects.filter(withdrawn_at__isnull=True).select_related(
+        "processor", "registry"
+    )
+
+
+def register_processor(
+    *, actor: Any, processor: Processor, registry: Registry, request: HttpRequest | None = None
+) -> ProcessorRegistration:
+    """The operator allows ``processor`` to receive ``registry``'s data."""
+    if not isinstance(processor, Processor) or processor.pk is None:
+        raise ForwardingError(_("Choose a processor organisation."))
+    try:
+        with transaction.atomic():
+            registration = ProcessorRegistration.objects.create(
+                processor=processor, registry=registry, registered_by=_user(actor)
+            )
+    except IntegrityError:
+        raise ForwardingError(
+            _("%(processor)s is already registered for %(registry)s.")
+            % {"processor": processor.name, "registry": registry.stream}
+        ) from None
+    record(
+        Action.CREATE,
+        actor=actor,
+        institution=None,
+        processor=processor,
+        obj=registration,
+        request=request,
+        description=f"processor {processor.code} registered for {registry.stream}",
+    )
+    return registration
+
+
+def withdraw_registration(
+    *, actor: Any, registration: ProcessorRegistration, request: HttpRequest | None = None
+) -> None:
+    """No new authorisations; and with it no new packages, whatever was authorised."""
+    changed = ProcessorRegistration.objects.filter(
+        pk=registration.pk, withdrawn_at__isnull=True
+    ).update(withdrawn_at=timezone.now())
+    if not changed:
+        raise ForwardingError(_("This registration was already withdrawn."))
+    record(
+        Action.CHANGE,
+        actor=actor,
+        institution=None,
+        processor=registration.processor,
+        obj=registration,
+        request=request,
+        description=f"registration of {registration.processor.code} for "
+        f"{registration.registry.stream} withdrawn",
+    )
+
+
+def participating_registries(institution: Institution) -> QuerySet[Registry]:
+    """The registries the institution takes part in (any of their sub-deliveries, ever)."""
+    sub_deliveries = Participation.objects.for_institution(institution).values("sub_delivery")
+    return Registry.objects.filter(sub_deliveries__in=sub_deliveries).distinct()
+
+
+def choosable(institution: Institution) -> QuerySet[ProcessorRegistration]:
+    """Registrations the local administrator may pick: of registries his institution is in."""
+    return registrations().filter(registry__in=participating_registries(institution))
+
+
+def authorise(
+    *,
+    actor: Any,
+    institution: Institution,
+    registry: Registry,
+    processor: Processor,
+    valid_from: dt.date,
+    request: HttpRequest | None = None,
+) -> Authorisation:
+    """Let ``processor`` receive the institution's ``registry`` data from ``valid_from``."""
+    if not participating_registries(institution).filter(pk=registry.pk).exists():
+        raise ForwardingError(
+            _("Your institution does not take part in %(registry)s.") % {"registry": registry}
+        )
+    if not registrations().filter(processor=processor, registry=registry).exists():
+        raise ForwardingError(
+            _("%(processor)s is not a processor registered for %(registry)s.")
+            % {"processor": processor, "registry": registry}
+        )
+    try:
+        with transaction.atomic():
+            authorisation = Authorisation.objects.create(
+                institution=institution,
+                registry=registry,
+                processor=processor,
+                valid_from=valid_from,
+                created_by=_user(actor),
+            )
+    except IntegrityError:
+        raise ForwardingError(
+            _("%(processor)s is already authorised for %(registry)s.")
+            % {"processor": processor, "registry": registry}
+        ) from None
+    record(
+        Action.CREATE,
+        actor=actor,
+        institution=institution,
+        processor=processor,
+        obj=authorisation,
+        request=request,
+        description=f"authorised {processor.code} for {registry.stream} from {valid_from}",
+    )
+    return authorisation
+
+
+def revoke(*, actor: Any, authorisation: Authorisation, request: HttpRequest | None = None) -> None:
+    """Stop forwarding at once: no new packages, and the processor can no longer fetch any."""
+    changed = (
+        Authorisation.objects.for_institution(authorisation.institution_id)
+        .filter(pk=authorisation.pk, revoked_at__isnull=True)
+        .update(revoked_at=timezone.now(), revoked_by=_user(actor))
+    )
+    if not changed:
+        raise ForwardingError(_("This authorisation was already revoked."))
+    record(
+        Action.CHANGE,
+        actor=actor,
+        institution=authorisation.institution,
+        processor=authorisation.processor,
+        obj=authorisation,
+        request=request,
+        description=f"authorisation of {authorisation.processor.code} for "
+        f"{authorisation.registry.stream} revoked",
+    )
+
+
+def authorisation_of(institution: Institution, authorisation_id: int) -> Authorisation | None:
+    return (
+        Authorisation.objects.for_institution(institution)
+        .select_related("registry", "processor", "institution")
+        .filter(pk=authorisation_id)
+        .first()
+    )
+
+
+def active_authorisations(
+    institution: Institution | int, registry_id: int, moment: dt.datetime
+) -> QuerySet[Authorisation]:
+    """Authorisations in force at ``moment`` (and not revoked since), for a processor that is
+    still registered for the registry."""
+    return (
+        Authorisation.objects.for_institution(institution)
+        .filter(registry_id=registry_id, revoked_at__isnull=True, created_at__lte=moment)
+        .filter(valid_from__lte=timezone.localdate(moment))
+        .filter(
+            processor__registrations__registry_id=registry_id,
+            processor__registrations__withdrawn_at__isnull=True,
+        )
+        .select_related("processor")
+        .order_by("processor__code")
+    )
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None

@@ -1,0 +1,19 @@
+"""The domain errors of forwarding; ``str()`` is the message for the person or processor."""
+
+from __future__ import annotations
+
+
+class ForwardingError(Exception):
+    """A refused change or request; nothing was changed."""
+
+
+class PackageNotFound(ForwardingError):
+    """No package with this id for this processor (another processor's, or none at all)."""
+
+
+class PackageWithdrawn(ForwardingError):
+    """The package exists for this processor but may no longer be fetched."""
+
+
+class AuthorisationRevoked(PackageWithdrawn):
+    """The institution revoked the authorisation the package was made under."""

@@ -1,0 +1,146 @@
+"""What a processor does with its packages: list them, download them, acknowledge receipt.
+
+A processor only ever reaches its own packages (``Package.objects.for_processor``). A package
+whose authorisation was revoked, or that expired or was superseded, can no longer be fetched.
+Every download and acknowledgement, and every refusal, is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from datahub.audit.models import Action
+from datahub.audit.services import record
+from datahub.deliveries import files
+from datahub.forwarding.errors import (
+    AuthorisationRevoked,
+    ForwardingError,
+    PackageNotFound,
+    PackageWithdrawn,
+)
+from datahub.forwarding.models import Package
+from datahub.forwarding.packaging import retention_days
+from datahub.institutions.models import Processor
+
+FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
+
+
+def available_packages(
+    processor: Processor, *, registry: str | None = None, since: dt.datetime | None = None
+) -> QuerySet[Package]:
+    """The processor's packages that may be fetched, oldest first."""
+    packages = (
+        Package.objects.for_processor(processor)
+        .filter(expired_at__isnull=True, superseded_by__isnull=True)
+        .filter(authorisation__revoked_at__isnull=True)
+        .select_related("delivery__sub_delivery__registry", "institution")
+        .order_by("created_at", "id")
+    )
+    if registry:
+        packages = packages.filter(delivery__sub_delivery__registry__stream__iexact=registry)
+    if since is not None:
+        packages = packages.filter(created_at__gt=since)
+    return packages
+
+
+def package_for(processor: Processor, package_id: int, request: HttpRequest | None) -> Package:
+    """The processor's own package that it may still fetch; refusals are audited."""
+    package = (
+        Package.objects.for_processor(processor)
+        .select_related("authorisation", "csv_file", "parquet_file", "institution")
+        .filter(pk=package_id)
+        .first()
+    )
+    if package is None:
+        _refused(request, processor, f"package {package_id} is not of this processor")
+        raise PackageNotFound(_("There is no package %(id)s for you.") % {"id": package_id})
+    refusal = _why_withdrawn(package)
+    if refusal is not None:
+        _refused(request, processor, f"package {package_id}: {refusal}", package)
+        raise refusal
+    return package
+
+
+def _why_withdrawn(package: Package) -> PackageWithdrawn | None:
+    if package.authorisation.revoked_at is not None:
+        return AuthorisationRevoked(
+            _("The institution has revoked your authorisation for this registry.")
+        )
+    if package.expired_at is not None:
+        return PackageWithdrawn(_("This package has expired and its files were deleted."))
+    if package.superseded_by_id is not None:
+        return PackageWithdrawn(
+            _("This package was replaced by package %(id)s.") % {"id": package.superseded_by_id}
+        )
+    return None
+
+
+def open_download(package: Package, fmt: str, request: HttpRequest | None) -> io.BufferedReader:
+    """The decrypted file of the package; notes the first fetch and audits the download."""
+    if fmt not in FORMATS:
+        raise ForwardingError(_("Choose the format csv or parquet."))
+    stored = package.csv_file if fmt == "csv" else package.parquet_file
+    if stored is None or stored.deleted_at is not None:
+        raise PackageWithdrawn(_("This package has expired and its files were deleted."))
+    stream = files.open_plaintext(stored)
+    Package.objects.for_processor(package.processor_id).filter(
+        pk=package.pk, fetched_at__isnull=True
+    ).update(fetched_at=timezone.now())
+    record(
+        Action.DOWNLOAD,
+        institution=package.institution,
+        processor=package.processor,
+        obj=package,
+        request=request,
+        description=f"package {package.pk} downloaded as {fmt}",
+        detail={"delivery": package.delivery_id, "format": fmt, "token": _token(request)},
+    )
+    return stream
+
+
+def acknowledge(package: Package, request: HttpRequest | None) -> Package:
+    """Receipt confirmed: the package expires after the retention period from now on."""
+    if package.fetched_at is None:
+        raise ForwardingError(_("Download the package before you acknowledge receipt."))
+    if package.acknowledged_at is None:
+        now = timezone.now()
+        Package.objects.for_processor(package.processor_id).filter(
+            pk=package.pk, acknowledged_at__isnull=True
+        ).update(acknowledged_at=now, expires_at=now + dt.timedelta(days=retention_days()))
+        record(
+            Action.CHANGE,
+            institution=package.institution,
+            processor=package.processor,
+            obj=package,
+            request=request,
+            description=f"receipt of package {package.pk} acknowledged",
+            detail={"delivery": package.delivery_id, "token": _token(request)},
+        )
+        package.refresh_from_db()
+    return package
+
+
+def _refused(
+    request: HttpRequest | None, processor: Processor, reason: str, package: Any = None
+) -> None:
+    record(
+        Action.DENIED,
+        institution=getattr(package, "institution", None),
+        processor=processor,
+        obj=package,
+        request=request,
+        description=reason[:300],
+        detail={"path": request.path, "token": _token(request)} if request is not None else {},
+    )
+
+
+def _token(request: HttpRequest | None) -> str:
+    """Which token made the call (its visible prefix), for the audit log."""
+    return str(getattr(getattr(request, "auth", None), "prefix", ""))

@@ -1,0 +1,49 @@
+"""Forms of the forwarding pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from datahub.dictionaries.models import Registry
+from datahub.forwarding import authorisations
+from datahub.forwarding.models import ProcessorRegistration
+from datahub.institutions.models import Institution, Processor
+
+
+class RegistrationChoiceField(forms.ModelChoiceField[ProcessorRegistration]):
+    def label_from_instance(self, obj: Any) -> str:
+        assert isinstance(obj, ProcessorRegistration)
+        return f"{obj.registry.stream} – {obj.processor.name}"
+
+
+class AuthoriseForm(forms.Form):
+    registration = RegistrationChoiceField(
+        label=_("Registry and processor"), queryset=ProcessorRegistration.objects.none()
+    )
+    valid_from = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args: Any, institution: Institution, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"valid_from": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        field = self.fields["registration"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = authorisations.choosable(institution)
+
+
+class RegisterProcessorForm(forms.Form):
+    processor = forms.ModelChoiceField(label=_("Processor"), queryset=Processor.objects.all())
+    registry = forms.ModelChoiceField(label=_("Registry"), queryset=Registry.objects.all())
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Which system uses this token, e.g. “nightly import”."),
+    )

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from datahub.forwarding.retention import purge
+
+
+class Command(BaseCommand):
+    help = "Delete delivered files past their retention period and expired packages."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = purge()
+        self.stdout.write(
+            f"{result.raw_files} delivered file(s) and {result.packages} package(s) deleted."
+        )

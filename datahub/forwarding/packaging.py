@@ -1,0 +1,310 @@
+"""Building the packages of a finished delivery: one per processor authorised at that moment.
+
+A package holds the processed records (those without a record error) with every identifying
+field pseudonymised for its processor, as CSV and as Parquet, encrypted at rest like delivered
+files, and a small JSON manifest. Building is idempotent: a package per delivery and processor is
+unique, so a task that runs twice (or two at once) leaves one package per processor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from datahub.audit.models import Action
+from datahub.audit.services import record
+from datahub.deliveries import files
+from datahub.deliveries.models import Delivery, Status, StoredFile
+from datahub.deliveries.processing import ENGINE_STATUS_LABEL
+from datahub.forwarding import authorisations
+from datahub.forwarding.models import Authorisation, Package
+from datahub.forwarding.pseudonyms import MissingSecret, Pseudonymiser, secret_for
+from datahub.validation import Report, iter_valid_records
+
+logger = logging.getLogger(__name__)
+
+BATCH = 50_000
+TOTAL_PERIOD = "TOTAAL"
+
+
+def retention_days() -> int:
+    """Days a package stays after acknowledgement (or after being superseded)."""
+    return int(getattr(settings, "PACKAGE_RETENTION_DAYS", 30))
+
+
+#: Finished and not rejected.
+FORWARDABLE = frozenset({Status.PROCESSED, Status.WARNINGS, Status.ERRORS})
+
+
+def is_forwardable(delivery: Delivery) -> bool:
+    """Finished production deliveries that were not rejected and still have their file."""
+    return (
+        delivery.status in FORWARDABLE
+        and not delivery.is_test
+        and delivery.file is not None
+        and delivery.file.deleted_at is None
+    )
+
+
+def forward_delivery(delivery_id: int) -> list[Package]:
+    """Build (or find) the package of every processor authorised when the delivery finished.
+
+    "When it finished" rather than "now", so that a forwarding run late (recovery) gives the
+    same packages as one on time; a revocation since then still stops it.
+    """
+    delivery = (
+        Delivery.objects.unscoped()
+        .select_related("institution", "sub_delivery__registry", "dictionary_version", "file")
+        .get(pk=delivery_id)
+    )
+    if not is_forwardable(delivery):
+        return []
+    finished = delivery.processed_at or timezone.now()
+    active = authorisations.active_authorisations(
+        delivery.institution, delivery.sub_delivery.registry_id, finished
+    )
+    packages = []
+    for authorisation in active:
+        try:
+            packages.append(build_package(delivery, authorisation))
+        except MissingSecret:
+            logger.error(
+                "not forwarding delivery %s to %s: no pseudonym secret configured",
+                delivery.pk,
+                authorisation.processor.code,
+            )
+    return packages
+
+
+def unforwarded(since: dt.datetime, until: dt.datetime) -> list[int]:
+    """Deliveries finished between ``since`` and ``until`` that miss a package they should
+    have (their forwarding task was lost)."""
+    candidates = (
+        Delivery.objects.unscoped()
+        .filter(processed_at__gte=since, processed_at__lte=until)
+        .filter(is_test=False, status__in=FORWARDABLE)
+        .filter(file__isnull=False, file__deleted_at__isnull=True)
+        .select_related("sub_delivery")
+        .order_by("pk")
+    )
+    missing = []
+    for delivery in candidates.iterator():
+        assert delivery.processed_at is not None  # filtered on it above
+        wanted = authorisations.active_authorisations(
+            delivery.institution_id, delivery.sub_delivery.registry_id, delivery.processed_at
+        ).values_list("processor_id", flat=True)
+        built = Package.objects.for_institution(delivery.institution_id).filter(delivery=delivery)
+        if set(wanted) - set(built.values_list("processor_id", flat=True)):
+            missing.append(delivery.pk)
+    return missing
+
+
+def recover(hours: int = 48, grace_minutes: int = 15) -> int:
+    """Forward what a lost task left unforwarded in the last ``hours``; the number.
+
+    Deliveries finished in the last ``grace_minutes`` are left to their own task, which may still
+    be running on a large file.
+    """
+    now = timezone.now()
+    missing = unforwarded(
+        now - dt.timedelta(hours=hours), now - dt.timedelta(minutes=grace_minutes)
+    )
+    for delivery_id in missing:
+        forward_delivery(delivery_id)
+    return len(missing)
+
+
+def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
+    """The package of ``delivery`` for the authorisation's processor (built once)."""
+    processor = authorisation.processor
+    existing = Package.objects.for_processor(processor).filter(delivery=delivery).first()
+    if existing is not None:
+        return existing
+    pseudonymise = Pseudonymiser(secret_for(processor.code), delivery.institution.agb_code)
+    csv_file, parquet_file, count = _store_files(delivery, pseudonymise)
+    manifest = _manifest(delivery, processor.code, count, csv_file, parquet_file)
+    try:
+        with transaction.atomic():
+            package = Package.objects.create(
+                delivery=delivery,
+                institution=delivery.institution,
+                processor=processor,
+                authorisation=authorisation,
+                manifest=manifest,
+                record_count=count,
+                csv_file=csv_file,
+                parquet_file=parquet_file,
+            )
+            _supersede(package, delivery)
+    except IntegrityError:
+        # Another run built it at the same moment: keep theirs, drop our files.
+        files.delete(csv_file)
+        files.delete(parquet_file)
+        return Package.objects.for_processor(processor).get(delivery=delivery)
+    record(
+        Action.FORWARD,
+        institution=delivery.institution,
+        processor=processor,
+        obj=package,
+        description=f"package of delivery {delivery.pk} for {processor.code}: {count} records",
+        detail={"delivery": delivery.pk, "records": count},
+    )
+    return package
+
+
+def package_stem(delivery: Delivery) -> str:
+    return delivery.file_name.rsplit(".", 1)[0]
+
+
+def _store_files(
+    delivery: Delivery, pseudonymise: Pseudonymiser
+) -> tuple[StoredFile, StoredFile, int]:
+    dictionary = delivery.dictionary_version.dictionary
+    names = list(dictionary.field_names)
+    identifying = {f.name for f in dictionary.fields if f.identifying}
+    stem = package_stem(delivery)
+    with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as tmp:
+        csv_path, parquet_path = Path(tmp) / "package.csv", Path(tmp) / "package.parquet"
+        with _valid_records(delivery) as records:
+            count = write_csv(records, names, identifying, pseudonymise, csv_path)
+        pl.scan_csv(csv_path, infer_schema=False).sink_parquet(parquet_path)
+        csv_file = files.store(_read(csv_path), f"{stem}.csv")
+        parquet_file = files.store(_read(parquet_path), f"{stem}.parquet")
+    return csv_file, parquet_file, count
+
+
+@contextmanager
+def _valid_records(delivery: Delivery) -> Iterator[Iterator[dict[str, str | None]]]:
+    """The delivery's records without record errors, read again from its encrypted file."""
+    assert delivery.file is not None
+    dictionary = delivery.dictionary_version.dictionary
+    with files.open_plaintext(delivery.file) as stream:
+        yield iter_valid_records(
+            dictionary, stream, _stored_report(delivery), file_name=delivery.file_name
+        )
+
+
+def _stored_report(delivery: Delivery) -> Report:
+    """The parts of the delivery's report that ``iter_valid_records`` reads."""
+    return Report(
+        file=delivery.file_name,
+        code=delivery.sub_delivery.code,
+        version=delivery.dictionary_version.version,
+        status=ENGINE_STATUS_LABEL[Status(delivery.status)],
+        total=delivery.records_total or 0,
+        processed=delivery.records_processed or 0,
+        not_processed=delivery.records_not_processed or 0,
+        errors=delivery.error_count or 0,
+        warnings=delivery.warning_count or 0,
+        findings=(),
+        error_records=frozenset(delivery.error_records or ()),
+    )
+
+
+def write_csv(
+    records: Iterable[dict[str, str | None]],
+    names: list[str],
+    identifying: set[str],
+    pseudonymise: Pseudonymiser,
+    path: Path,
+) -> int:
+    """Write the records, pseudonymised, as UTF-8 CSV in batches; the number written."""
+    schema = dict.fromkeys(names, pl.String)
+    count = 0
+    iterator = iter(records)
+    with path.open("wb") as out:
+        while batch := list(islice(iterator, BATCH)):
+            columns = {
+                name: [
+                    pseudonymise(row[name]) if name in identifying else row[name] for row in batch
+                ]
+                for name in names
+            }
+            pl.DataFrame(columns, schema=schema).write_csv(out, include_header=count == 0)
+            count += len(batch)
+        if count == 0:
+            pl.DataFrame(schema=schema).write_csv(out)
+    return count
+
+
+def _read(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as source:
+        while piece := source.read(files.CHUNK):
+            yield piece
+
+
+def _manifest(
+    delivery: Delivery,
+    processor_code: str,
+    count: int,
+    csv_file: StoredFile,
+    parquet_file: StoredFile,
+) -> dict[str, Any]:
+    dictionary = delivery.dictionary_version.dictionary
+    return {
+        "institution": delivery.institution.agb_code,
+        "institution_name": delivery.institution.name,
+        "registry": delivery.sub_delivery.registry.stream,
+        "sub_delivery": delivery.sub_delivery.code,
+        "version": delivery.dictionary_version.version,
+        "period": delivery.period,
+        "delivery_id": delivery.pk,
+        "delivered_at": delivery.submitted_at.isoformat(),
+        "processor": processor_code,
+        "record_count": count,
+        "pseudonymised_fields": [f.name for f in dictionary.fields if f.identifying],
+        "files": {
+            "csv": _file_entry(csv_file),
+            "parquet": _file_entry(parquet_file),
+        },
+    }
+
+
+def _file_entry(stored: StoredFile) -> dict[str, Any]:
+    return {"name": stored.original_name, "size": stored.size, "sha256": stored.sha256}
+
+
+def _supersede(package: Package, delivery: Delivery) -> None:
+    """For ``TOTAAL``, the newest delivery's package replaces the earlier ones."""
+    if delivery.period != TOTAL_PERIOD:
+        return
+    same_stream = (
+        Package.objects.for_processor(package.processor_id)
+        .filter(
+            institution=delivery.institution,
+            delivery__unit=delivery.unit_id,
+            delivery__sub_delivery=delivery.sub_delivery_id,
+            delivery__period=TOTAL_PERIOD,
+            superseded_by__isnull=True,
+        )
+        .exclude(pk=package.pk)
+    )
+    newer = same_stream.filter(delivery_id__gt=delivery.pk).order_by("-delivery_id").first()
+    if newer is not None:  # built out of order: ours is already out of date
+        _mark_superseded(Package.objects.for_processor(package.processor_id), [package.pk], newer)
+        return
+    older = list(same_stream.filter(delivery_id__lt=delivery.pk).values_list("pk", flat=True))
+    _mark_superseded(Package.objects.for_processor(package.processor_id), older, package)
+
+
+def _mark_superseded(packages: Any, ids: list[int], by: Package) -> None:
+    if not ids:
+        return
+    now = timezone.now()
+    limit = now + dt.timedelta(days=retention_days())
+    packages.filter(pk__in=ids).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=limit)).update(
+        expires_at=limit
+    )
+    packages.filter(pk__in=ids).update(superseded_by=by, superseded_at=now)

@@ -1,0 +1,48 @@
+"""The reminders that were sent, so that each is sent once."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from datahub.institutions.scoping import InstitutionScopedManager
+
+
+class ReminderKind(models.TextChoices):
+    DUE = "due", _("Deadline approaching")
+    MISSED = "missed", _("Deadline missed")
+
+
+class SentReminder(models.Model):
+    """One reminder about one expected delivery of one institution.
+
+    The unique constraint is the claim: a worker inserts the row before it sends, so two workers
+    never send the same reminder; the row is removed again when sending fails.
+    """
+
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.CASCADE, related_name="+"
+    )
+    sub_delivery = models.ForeignKey(
+        "dictionaries.SubDelivery", on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.CharField(_("period"), max_length=10)
+    deadline = models.DateField(_("deadline"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ReminderKind.choices)
+    recipients = models.JSONField(default=list)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    objects = InstitutionScopedManager["SentReminder"]()
+
+    class Meta:
+        verbose_name = _("sent reminder")
+        verbose_name_plural = _("sent reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "sub_delivery", "period", "deadline", "kind"],
+                name="reminder_sent_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.sub_delivery_id} {self.period} {self.kind}"

@@ -1,0 +1,101 @@
+"""The hub operator's view of one deadline: who delivered, who is late.
+
+Institution names, dates and statuses only (no patient-level data); across institutions, so
+the queries are explicitly unscoped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from datahub.deliveries.models import Delivery
+from datahub.dictionaries.models import Participation, SubDelivery
+from datahub.institutions.models import Institution
+from datahub.schedule import services
+from datahub.schedule.services import Deadline
+
+
+class State(Enum):
+    DELIVERED = "delivered"
+    DELIVERED_LATE = "delivered_late"
+    LATE = "late"
+    OPEN = "open"
+
+
+@dataclass(frozen=True)
+class InstitutionStatus:
+    institution: Institution
+    delivered_on: dt.date | None
+    latest: Delivery | None
+    state: State
+
+
+def deadlines_of(sub_delivery: SubDelivery) -> list[Deadline]:
+    horizon = services.horizon(timezone.localdate())
+    return services.schedules([sub_delivery.pk], horizon).get(sub_delivery.pk, [])
+
+
+def current_entry(entries: Sequence[Deadline], today: dt.date) -> Deadline:
+    """The deadline shown first: the one that passed most recently (else the first)."""
+    passed = [e for e in entries if e.deadline < today]
+    return passed[-1] if passed else entries[0]
+
+
+def period_status(
+    sub_delivery: SubDelivery, entry: Deadline, today: dt.date | None = None
+) -> list[InstitutionStatus]:
+    """Every institution expected to deliver for ``entry``, late ones first."""
+    today = today or timezone.localdate()
+    participations = [
+        p
+        for p in Participation.objects.unscoped()
+        .filter(sub_delivery=sub_delivery)
+        .select_related("institution")
+        if services.covers(p, entry)
+    ]
+    period_rows = Delivery.objects.unscoped().filter(sub_delivery=sub_delivery, period=entry.period)
+    accepted = {
+        row["institution_id"]: timezone.localdate(row["last"])
+        for row in services.accepted_deliveries(period_rows)
+        .order_by()
+        .values("institution_id")
+        .annotate(last=Max("submitted_at"))
+    }
+    latest = _latest_production(period_rows)
+    rows = [
+        _status(
+            p.institution,
+            services.delivered_on(entry, accepted.get(p.institution_id)),
+            latest.get(p.institution_id),
+            entry,
+            today,
+        )
+        for p in participations
+    ]
+    return sorted(rows, key=lambda r: (r.state is not State.LATE, r.institution.name))
+
+
+def _latest_production(period_rows: QuerySet[Delivery]) -> dict[int, Delivery]:
+    production = period_rows.filter(is_test=False)
+    newest = production.exclude(services.newer_than_outer(production))
+    return {d.institution_id: d for d in newest}
+
+
+def _status(
+    institution: Institution,
+    delivered_on: dt.date | None,
+    latest: Delivery | None,
+    entry: Deadline,
+    today: dt.date,
+) -> InstitutionStatus:
+    if delivered_on is not None:
+        state = State.DELIVERED if delivered_on <= entry.deadline else State.DELIVERED_LATE
+    else:
+        state = State.LATE if entry.deadline < today else State.OPEN
+    return InstitutionStatus(institution, delivered_on, latest, state)

@@ -1,0 +1,140 @@
+"""Reminder e-mails: a deadline approaches, or passed without an accepted delivery.
+
+Run periodically (``send_reminders_task`` in the worker, or ``datahub send-reminders``). Each
+reminder — institution, sub-delivery, period, deadline, kind — is sent once: a row in
+``SentReminder`` claims it before sending. A deadline is reminded of from
+``DATAHUB_REMINDER_DAYS`` days before it; a missed deadline is reported during the same number
+of days after it, so a first run on a hub with years of history does not send years of mail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from datahub.institutions.models import Institution, Membership, Role
+from datahub.schedule import services
+from datahub.schedule.models import ReminderKind, SentReminder
+from datahub.schedule.services import Expected
+
+logger = logging.getLogger(__name__)
+DEFAULT_REMINDER_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    language: str
+
+
+def reminder_days() -> int:
+    return int(getattr(settings, "REMINDER_DAYS", DEFAULT_REMINDER_DAYS))
+
+
+def reminders_for(institution: Institution, today: dt.date) -> dict[ReminderKind, list[Expected]]:
+    """The reminders that are due today (whether or not they were sent already)."""
+    window = dt.timedelta(days=reminder_days())
+    open_ = [
+        e
+        for e in services.expected_deliveries(institution, today + window)
+        if e.delivered_on is None
+    ]
+    return {
+        ReminderKind.DUE: [e for e in open_ if today <= e.deadline <= today + window],
+        ReminderKind.MISSED: [e for e in open_ if today - window <= e.deadline < today],
+    }
+
+
+def recipients_of(institution: Institution) -> list[Recipient]:
+    """The contact address and the active local administrators, each once."""
+    admins = (
+        Membership.objects.for_institution(institution)
+        .filter(role=Role.LOCAL_ADMIN, is_active=True, user__is_active=True)
+        .select_related("user")
+    )
+    found = {m.user.email.lower(): Recipient(m.user.email, m.user.language) for m in admins}
+    contact = institution.contact_email
+    if contact and contact.lower() not in found:
+        found[contact.lower()] = Recipient(contact, settings.LANGUAGE_CODE)
+    return list(found.values())
+
+
+def send_reminders(today: dt.date | None = None) -> int:
+    """Send every reminder due today that was not sent before; the number of e-mails sent."""
+    today = today or timezone.localdate()
+    institutions = Institution.objects.filter(participations__isnull=False).distinct()
+    return sum(send_for_institution(institution, today) for institution in institutions)
+
+
+def send_for_institution(institution: Institution, today: dt.date) -> int:
+    recipients = recipients_of(institution)
+    if not recipients:
+        return 0  # nobody to tell: not recorded, so a contact added later is still reminded
+    due = reminders_for(institution, today)
+    claimed = {
+        kind: [e for e in items if _claim(institution, e, kind, recipients)]
+        for kind, items in due.items()
+    }
+    if not any(claimed.values()):
+        return 0
+    try:
+        for recipient in recipients:
+            _send(recipient, institution, claimed[ReminderKind.DUE], claimed[ReminderKind.MISSED])
+    except Exception:
+        logger.exception("reminders for %s could not be sent", institution.agb_code)
+        _release(institution, claimed)
+        raise
+    return len(recipients)
+
+
+def _claim(
+    institution: Institution, e: Expected, kind: str, recipients: Sequence[Recipient]
+) -> bool:
+    try:
+        with transaction.atomic():
+            SentReminder.objects.create(
+                institution=institution,
+                sub_delivery=e.sub_delivery,
+                period=e.period,
+                deadline=e.deadline,
+                kind=kind,
+                recipients=[r.email for r in recipients],
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _release(institution: Institution, claimed: dict[ReminderKind, list[Expected]]) -> None:
+    for kind, items in claimed.items():
+        for e in items:
+            SentReminder.objects.for_institution(institution).filter(
+                sub_delivery=e.sub_delivery, period=e.period, deadline=e.deadline, kind=kind
+            ).delete()
+
+
+def _send(
+    recipient: Recipient,
+    institution: Institution,
+    due: list[Expected],
+    missed: list[Expected],
+) -> None:
+    context = {
+        "institution": institution,
+        "due": [(e, settings.BASE_URL + e.upload_url) for e in due],
+        "missed": [(e, settings.BASE_URL + e.upload_url) for e in missed],
+        "overview": settings.BASE_URL + reverse("portal:overview"),
+    }
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("schedule/email/reminder_subject.txt", context).strip()
+        body = render_to_string("schedule/email/reminder.txt", context)
+    send_mail(subject, body, None, [recipient.email])

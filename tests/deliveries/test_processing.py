@@ -1,0 +1,79 @@
+"""The processing task: idempotent, recovers stale work, e-mails the submitter."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core import mail
+from django.utils import timezone
+
+from datahub.deliveries import intake, processing
+from datahub.deliveries.models import Delivery, Status
+from tests.deliveries.conftest import cat_csv, metadata
+
+
+def _delivery(institution, submitter, data=None):
+    data = data or cat_csv(3, **{"2": {"Geslacht": "7"}})
+    return intake.submit(
+        metadata(),
+        [data],
+        size=len(data),
+        institution=institution,
+        channel="Webportaal",
+        actor=submitter,
+    )
+
+
+def test_running_the_task_twice_gives_one_result(cataract, institution, submitter):
+    delivery = _delivery(institution, submitter)  # queued on commit; tests run tasks at once
+    assert processing.process(delivery.pk) is True
+    findings = list(delivery.findings.values_list("position", "code"))
+    assert processing.process(delivery.pk) is False
+    assert list(delivery.findings.values_list("position", "code")) == findings
+
+
+def test_a_delivery_whose_worker_went_silent_is_processed_again(cataract, institution, submitter):
+    delivery = _delivery(institution, submitter)
+    silent = timezone.now() - dt.timedelta(hours=1)
+    Delivery.objects.unscoped().filter(pk=delivery.pk).update(
+        status=Status.PROCESSING, claim_token="dead-worker", heartbeat_at=silent, attempts=1
+    )
+    assert processing.needing_processing() == [delivery.pk]
+    assert processing.recover() == 1  # the immediate task backend processes it right away
+    delivery.refresh_from_db()
+    assert delivery.status == Status.ERRORS
+    assert delivery.attempts == 2
+    assert processing.needing_processing() == []
+
+
+def test_a_worker_that_lost_its_claim_does_not_overwrite_the_result(
+    cataract, institution, submitter
+):
+    delivery = _delivery(institution, submitter)
+    Delivery.objects.unscoped().filter(pk=delivery.pk).update(status=Status.RECEIVED)
+    assert processing._claim(delivery.pk, "first")
+    Delivery.objects.unscoped().filter(pk=delivery.pk).update(claim_token="second")
+    report = processing._validate(Delivery.objects.unscoped().get(pk=delivery.pk), "first")
+    assert processing._finish(delivery, "first", report) is False
+
+
+def test_the_submitter_gets_an_email_when_processing_ends(
+    cataract, institution, submitter, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = _delivery(institution, submitter)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [submitter.email]
+    assert "Verwerkt met fouten" in message.subject
+    assert f"/aanleveringen/{delivery.pk}/" in message.body
+
+
+def test_the_email_is_in_the_submitters_language(
+    cataract, institution, submitter, django_capture_on_commit_callbacks
+):
+    submitter.language = "en"
+    submitter.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        _delivery(institution, submitter)
+    assert "Processed with errors" in mail.outbox[0].subject

@@ -1,0 +1,94 @@
+"""Forwarding fixtures: processors registered and authorised for Cataract, deliveries made."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from datahub.deliveries import intake
+from datahub.deliveries.models import Delivery
+from datahub.forwarding import authorisations, tokens
+from datahub.forwarding.models import Authorisation
+from datahub.institutions.models import Institution, Processor
+from tests.deliveries.conftest import cat_csv, cataract, metadata  # noqa: F401
+
+API = "/api/verwerker"
+
+
+@pytest.fixture(autouse=True)
+def _forwarding_settings(settings):
+    """Secrets as production gives them, and the processor API mounted."""
+    settings.PSEUDONYM_SECRETS = {"iknl": "iknl-test-secret", "mrdm": "mrdm-test-secret"}
+    settings.PACKAGE_RETENTION_DAYS = 30
+    settings.ROOT_URLCONF = "tests.forwarding.urls"
+
+
+@pytest.fixture
+def other_processor(db) -> Processor:
+    return Processor.objects.create(code="mrdm", name="MRDM")
+
+
+@pytest.fixture
+def registered(cataract, processor, other_processor, operator):  # noqa: F811
+    """Both processors registered by the operator for Cataract."""
+    registry = cataract.sub_delivery.registry
+    for p in (processor, other_processor):
+        authorisations.register_processor(actor=operator, processor=p, registry=registry)
+    return registry
+
+
+def authorise(
+    institution: Institution, processor: Processor, registry, actor=None
+) -> Authorisation:
+    return authorisations.authorise(
+        actor=actor,
+        institution=institution,
+        registry=registry,
+        processor=processor,
+        valid_from=dt.date(2020, 1, 1),
+    )
+
+
+@pytest.fixture
+def authorised(registered, institution, processor, local_admin) -> Authorisation:
+    """Institution A authorised IKNL (not MRDM) for Cataract."""
+    return authorise(institution, processor, registered, local_admin)
+
+
+def deliver(
+    institution, user, data: bytes, sequence: int = 1, capture=None, **meta: object
+) -> Delivery:
+    """Submit a Cataract file and let it be processed (and forwarded) at once."""
+    meta_obj = metadata(sequence, **meta)
+    with capture(execute=True):
+        delivery = intake.submit(
+            meta_obj,
+            [data],
+            size=len(data),
+            institution=institution,
+            channel="Webportaal",
+            actor=user,
+        )
+    delivery.refresh_from_db()
+    return delivery
+
+
+def patient_rows(n: int, **changes: dict[str, str]) -> bytes:
+    """``n`` valid Cataract records, record i for patient ``PAT000i`` unless changed."""
+    edits = {str(i): {"PatientCode": f"PAT{i:04d}"} for i in range(1, n + 1)}
+    for key, value in changes.items():
+        edits[key] = {**edits.get(key, {}), **value}
+    return cat_csv(n, **edits)
+
+
+@pytest.fixture
+def token_of():
+    def make(processor: Processor) -> str:
+        return tokens.create_token(actor=None, processor=processor, name="etl")[1]
+
+    return make
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}

@@ -1,0 +1,101 @@
+"""Afnameoverzicht: per registry method, frequency and processors; per delivery the trail."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from datahub.forwarding.models import Package
+from tests.conftest import logged_in
+from tests.forwarding.conftest import API, bearer, deliver, patient_rows
+
+URL = reverse("portal:forwarding")
+
+
+def test_the_page_shows_method_frequency_and_authorised_processors(authorised, submitter):
+    page = logged_in(submitter).get(URL).content.decode()
+    assert "Cataract" in page
+    assert "Webportaal" in page or "Web portal" in page
+    assert "totaal" in page
+    assert "IKNL" in page
+    assert "01-01-2020" in page
+
+
+def test_the_page_shows_the_whole_trail_of_a_delivery(
+    authorised, institution, submitter, processor, token_of, django_capture_on_commit_callbacks
+):
+    deliver(institution, submitter, patient_rows(3), capture=django_capture_on_commit_callbacks)
+    package = Package.objects.for_institution(institution).get()
+    api = Client(**bearer(token_of(processor)))
+    b"".join(api.get(f"{API}/packages/{package.pk}/download").streaming_content)
+    api.post(f"{API}/packages/{package.pk}/acknowledge")
+    package.refresh_from_db()
+    page = logged_in(submitter).get(URL).content.decode()
+    assert "IKNL" in page and "<td>3</td>" in page
+    for moment in (package.created_at, package.fetched_at, package.acknowledged_at):
+        assert timezone.localtime(moment).strftime("%d-%m-%Y %H:%M") in page
+
+
+def test_deliveries_not_forwarded_say_why(
+    registered, institution, submitter, django_capture_on_commit_callbacks
+):
+    deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
+    deliver(institution, submitter, b"OperatieID\n", 2, capture=django_capture_on_commit_callbacks)
+    client = logged_in(submitter)
+    client.post(reverse("set_language"), {"language": "en", "next": URL})
+    page = client.get(URL).content.decode()
+    assert "no processor was authorised" in page
+    assert "rejected" in page
+
+
+def test_test_deliveries_are_not_listed(
+    authorised, institution, submitter, django_capture_on_commit_callbacks
+):
+    deliver(
+        institution,
+        submitter,
+        patient_rows(2),
+        capture=django_capture_on_commit_callbacks,
+        is_test=True,
+        file_name="11111111_0_CAT_1.4_1_20261128_TEST.csv",
+    )
+    page = logged_in(submitter).get(URL).content.decode()
+    assert "11111111_0_CAT_1.4_1_20261128_TEST.csv" not in page
+
+
+def test_an_outsider_sees_none_of_this_institutions_trail(
+    authorised, institution, submitter, outsider, django_capture_on_commit_callbacks
+):
+    deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
+    page = logged_in(outsider).get(URL).content.decode()
+    assert "IKNL" not in page
+    assert "11111111_0_CAT" not in page
+
+
+def test_the_page_needs_a_constant_number_of_queries(
+    authorised,
+    institution,
+    submitter,
+    django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+):
+    for sequence in range(1, 5):
+        deliver(
+            institution,
+            submitter,
+            patient_rows(2),
+            sequence,
+            capture=django_capture_on_commit_callbacks,
+        )
+    client = logged_in(submitter)
+    with django_assert_max_num_queries(13):
+        assert client.get(URL).status_code == 200
+
+
+def test_only_the_local_administrator_gets_the_link_to_manage_authorisations(
+    authorised, submitter, local_admin
+):
+    link = reverse("portal:authorisations")
+    assert link not in logged_in(submitter).get(URL).content.decode()
+    assert link in logged_in(local_admin).get(URL).content.decode()

@@ -1,0 +1,152 @@
+"""The local administrator's authorisations: authorise a registered processor, revoke."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils.translation import override
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.dictionaries.models import Registry
+from datahub.forwarding import authorisations
+from datahub.forwarding.errors import ForwardingError
+from datahub.forwarding.models import Authorisation, ProcessorRegistration
+from datahub.institutions.models import Processor
+from tests.conftest import logged_in
+
+URL = reverse("portal:authorisations")
+
+
+def _registration(processor) -> ProcessorRegistration:
+    return authorisations.registrations().get(processor=processor)
+
+
+def test_a_local_administrator_authorises_a_registered_processor(
+    registered, institution, local_admin, processor
+):
+    response = logged_in(local_admin).post(
+        URL, {"registration": _registration(processor).pk, "valid_from": "2026-12-01"}
+    )
+    assert response.status_code == 302
+    authorisation = Authorisation.objects.for_institution(institution).get()
+    assert authorisation.processor == processor
+    assert authorisation.valid_from == dt.date(2026, 12, 1)
+    event = AuditEvent.objects.get(
+        action=Action.CREATE,
+        object_type="forwarding.Authorisation",
+        object_id=str(authorisation.pk),
+    )
+    assert event.actor == local_admin and event.processor == processor
+
+
+def test_the_page_lists_current_and_revoked_authorisations(authorised, local_admin):
+    authorisations.revoke(actor=local_admin, authorisation=authorised)
+    page = logged_in(local_admin).get(URL).content.decode()
+    assert "IKNL" in page
+    assert "Ingetrokken" in page or "Revoked" in page
+
+
+def test_only_processors_registered_for_the_registry_can_be_chosen(
+    registered, local_admin, operator, processor
+):
+    unregistered = Processor.objects.create(code="other", name="Andere verwerker")
+    registration = _registration(processor)
+    authorisations.withdraw_registration(actor=operator, registration=registration)
+    page = logged_in(local_admin).get(URL).content.decode()
+    assert "Andere verwerker" not in page
+    assert f'value="{registration.pk}"' not in page
+    assert unregistered.name not in page
+
+
+def test_a_forged_registration_id_is_refused_and_nothing_changes(
+    registered, institution, local_admin
+):
+    response = logged_in(local_admin).post(URL, {"registration": 9999, "valid_from": "2026-12-01"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["registration"]
+    assert not Authorisation.objects.for_institution(institution).exists()
+
+
+def test_a_registry_the_institution_does_not_take_part_in_is_refused(
+    registered, institution, processor
+):
+    elsewhere = Registry.objects.create(stream="Heup", name="Heupregistratie")
+    with override("en"), pytest.raises(ForwardingError, match="does not take part"):
+        authorisations.authorise(
+            actor=None,
+            institution=institution,
+            registry=elsewhere,
+            processor=processor,
+            valid_from=dt.date(2026, 1, 1),
+        )
+    assert not Authorisation.objects.for_institution(institution).exists()
+
+
+def test_an_organisation_not_registered_as_processor_for_the_registry_is_refused(
+    registered, institution
+):
+    stranger = Processor.objects.create(code="stranger", name="Stranger")
+    with override("en"), pytest.raises(ForwardingError, match="not a processor registered"):
+        authorisations.authorise(
+            actor=None,
+            institution=institution,
+            registry=registered,
+            processor=stranger,
+            valid_from=dt.date(2026, 1, 1),
+        )
+
+
+def test_authorising_twice_is_refused_clearly(authorised, local_admin, processor):
+    response = logged_in(local_admin).post(
+        URL, {"registration": _registration(processor).pk, "valid_from": "2026-12-01"}
+    )
+    assert "already authorised" in str(response.context["form"].non_field_errors()) or (
+        "al gemachtigd" in str(response.context["form"].non_field_errors())
+    )
+
+
+def test_revoking_stops_the_authorisation_and_is_audited(authorised, local_admin):
+    url = reverse("portal:authorisation_revoke", args=[authorised.pk])
+    assert logged_in(local_admin).post(url).status_code == 302
+    authorised.refresh_from_db()
+    assert authorised.revoked_at is not None and authorised.revoked_by == local_admin
+    assert AuditEvent.objects.filter(
+        action=Action.CHANGE, object_id=str(authorised.pk), actor=local_admin
+    ).exists()
+
+
+def test_revoking_is_a_post_only(authorised, local_admin):
+    url = reverse("portal:authorisation_revoke", args=[authorised.pk])
+    assert logged_in(local_admin).get(url).status_code == 405
+    authorised.refresh_from_db()
+    assert authorised.revoked_at is None
+
+
+def test_an_outsider_admin_cannot_revoke_another_institutions_authorisation(
+    authorised, outsider_admin
+):
+    url = reverse("portal:authorisation_revoke", args=[authorised.pk])
+    assert logged_in(outsider_admin).post(url).status_code == 404
+    authorised.refresh_from_db()
+    assert authorised.revoked_at is None
+    assert AuditEvent.objects.filter(actor=outsider_admin, action=Action.DENIED).exists()
+
+
+def test_an_outsider_admin_does_not_see_this_institutions_authorisations(
+    authorised, outsider_admin
+):
+    page = logged_in(outsider_admin).get(URL).content.decode()
+    assert reverse("portal:authorisation_revoke", args=[authorised.pk]) not in page
+    assert "01-01-2020" not in page
+
+
+@pytest.mark.parametrize("persona", ["submitter", "clinician", "processor_user", "operator"])
+def test_people_without_the_local_administrator_role_are_refused(request, authorised, persona):
+    client = logged_in(request.getfixturevalue(persona))
+    assert client.get(URL).status_code == 403
+    revoke = reverse("portal:authorisation_revoke", args=[authorised.pk])
+    assert client.post(revoke).status_code == 403
+    authorised.refresh_from_db()
+    assert authorised.revoked_at is None

@@ -1,0 +1,168 @@
+"""The processor API: list, download, acknowledge; and everything a processor may not do."""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+import pytest
+from django.test import Client
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.forwarding import authorisations
+from datahub.forwarding.models import Package
+from tests.forwarding.conftest import API, authorise, bearer, deliver, patient_rows
+
+
+@pytest.fixture
+def package(authorised, institution, submitter, django_capture_on_commit_callbacks) -> Package:
+    deliver(institution, submitter, patient_rows(3), capture=django_capture_on_commit_callbacks)
+    return Package.objects.for_institution(institution).get()
+
+
+@pytest.fixture
+def api(processor, token_of) -> Client:
+    client = Client(**bearer(token_of(processor)))
+    return client
+
+
+def test_a_processor_lists_its_available_packages(api, package):
+    response = api.get(f"{API}/packages")
+    assert response.status_code == 200
+    [item] = response.json()
+    assert item["id"] == package.pk
+    assert item["registry"] == "Cataract" or item["registry"] == package.manifest["registry"]
+    assert item["record_count"] == 3 and item["fetched_at"] is None
+
+
+def test_the_list_filters_on_registry_and_since(api, package):
+    assert api.get(f"{API}/packages", {"registry": "NoSuchRegistry"}).json() == []
+    later = package.created_at.isoformat()
+    assert api.get(f"{API}/packages", {"since": later}).json() == []
+    registry = package.manifest["registry"]
+    assert len(api.get(f"{API}/packages", {"registry": registry}).json()) == 1
+
+
+def test_a_package_shows_its_manifest(api, package):
+    body = api.get(f"{API}/packages/{package.pk}").json()
+    assert body["manifest"]["record_count"] == 3
+    assert set(body["manifest"]["files"]) == {"csv", "parquet"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_processor_downloads_a_package_and_the_fetch_is_recorded(api, package, fmt):
+    response = api.get(f"{API}/packages/{package.pk}/download", {"format": fmt})
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    frame = (
+        pl.read_csv(io.BytesIO(content)) if fmt == "csv" else pl.read_parquet(io.BytesIO(content))
+    )
+    assert frame.height == 3
+    assert response["X-Content-SHA256"] == package.manifest["files"][fmt]["sha256"]
+    package.refresh_from_db()
+    assert package.fetched_at is not None
+    event = AuditEvent.objects.get(action=Action.DOWNLOAD)
+    assert event.processor == package.processor and event.institution == package.institution
+
+
+def test_acknowledging_receipt_sets_the_expiry(api, package):
+    api.get(f"{API}/packages/{package.pk}/download")
+    response = api.post(f"{API}/packages/{package.pk}/acknowledge")
+    assert response.status_code == 200
+    package.refresh_from_db()
+    assert package.acknowledged_at is not None
+    assert (package.expires_at - package.acknowledged_at).days == 30
+    assert AuditEvent.objects.filter(action=Action.CHANGE, processor=package.processor).exists()
+
+
+def test_acknowledging_twice_changes_nothing_the_second_time(api, package):
+    api.get(f"{API}/packages/{package.pk}/download")
+    first = api.post(f"{API}/packages/{package.pk}/acknowledge").json()
+    second = api.post(f"{API}/packages/{package.pk}/acknowledge").json()
+    assert first["acknowledged_at"] == second["acknowledged_at"]
+
+
+def test_a_package_cannot_be_acknowledged_before_it_was_downloaded(api, package):
+    response = api.post(f"{API}/packages/{package.pk}/acknowledge")
+    assert response.status_code == 409
+    assert "Download" in response.json()["detail"] or response.json()["detail"]
+    package.refresh_from_db()
+    assert package.acknowledged_at is None
+
+
+def test_another_processors_package_is_not_found_and_the_attempt_is_audited(
+    package, other_processor, token_of
+):
+    other = Client(**bearer(token_of(other_processor)))
+    for response in (
+        other.get(f"{API}/packages/{package.pk}"),
+        other.get(f"{API}/packages/{package.pk}/download"),
+        other.post(f"{API}/packages/{package.pk}/acknowledge"),
+    ):
+        assert response.status_code == 404
+        assert "detail" in response.json()
+    assert other.get(f"{API}/packages").json() == []
+    package.refresh_from_db()
+    assert package.fetched_at is None and package.acknowledged_at is None
+    assert AuditEvent.objects.filter(action=Action.DENIED, processor=other_processor).count() == 3
+
+
+def test_a_forged_package_id_is_not_found(api, package):
+    response = api.get(f"{API}/packages/{package.pk + 999}/download")
+    assert response.status_code == 404
+    assert api.get(f"{API}/packages/abc").status_code == 422
+
+
+def test_after_revocation_the_processor_can_fetch_nothing(api, package, authorised, local_admin):
+    authorisations.revoke(actor=local_admin, authorisation=authorised)
+    assert api.get(f"{API}/packages").json() == []
+    response = api.get(f"{API}/packages/{package.pk}/download")
+    assert response.status_code == 403
+    assert "machtiging" in response.json()["detail"]  # Dutch, the hub's language
+    assert api.post(f"{API}/packages/{package.pk}/acknowledge").status_code == 403
+    package.refresh_from_db()
+    assert package.fetched_at is None
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, bearer("dhp_not-a-real-token"), {"HTTP_AUTHORIZATION": "Basic eDp5"}],
+    ids=["none", "unknown", "basic"],
+)
+def test_calls_without_a_valid_token_are_refused(package, headers):
+    client = Client(**headers)
+    assert client.get(f"{API}/packages").status_code == 401
+    assert client.get(f"{API}/packages/{package.pk}/download").status_code == 401
+
+
+def test_a_revoked_token_is_refused(package, processor):
+    from datahub.forwarding import tokens
+
+    token, plain = tokens.create_token(actor=None, processor=processor, name="old")
+    tokens.revoke_token(actor=None, processor=processor, token_id=token.pk)
+    assert Client(**bearer(plain)).get(f"{API}/packages").status_code == 401
+
+
+def test_a_superseded_package_is_gone_with_a_pointer_to_the_new_one(
+    api, package, institution, submitter, django_capture_on_commit_callbacks
+):
+    deliver(institution, submitter, patient_rows(2), 2, capture=django_capture_on_commit_callbacks)
+    response = api.get(f"{API}/packages/{package.pk}/download")
+    assert response.status_code == 410
+    [current] = api.get(f"{API}/packages").json()
+    assert str(current["id"]) in response.json()["detail"]
+
+
+def test_each_processor_sees_only_its_own_packages_in_the_list(
+    package,
+    institution,
+    registered,
+    other_processor,
+    token_of,
+    submitter,
+    django_capture_on_commit_callbacks,
+):
+    authorise(institution, other_processor, registered)
+    deliver(institution, submitter, patient_rows(2), 2, capture=django_capture_on_commit_callbacks)
+    mine = Client(**bearer(token_of(other_processor))).get(f"{API}/packages").json()
+    assert [p["id"] for p in mine] == [Package.objects.for_processor(other_processor).get().pk]

@@ -1,0 +1,77 @@
+"""The processor's own page: API tokens created (shown once, stored hashed) and revoked."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.forwarding.models import ProcessorToken
+from tests.conftest import logged_in
+from tests.forwarding.conftest import API, bearer
+
+URL = reverse("portal:processor_home")
+
+
+def test_a_created_token_is_shown_once_and_stored_only_as_a_digest(processor_user, processor):
+    response = logged_in(processor_user).post(URL, {"name": "nightly import"})
+    assert response.status_code == 200
+    plain = response.context["new_token"]
+    assert plain in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    token = ProcessorToken.objects.get()
+    assert token.processor == processor and token.name == "nightly import"
+    assert token.digest == hashlib.sha256(plain.encode()).hexdigest()
+    assert plain not in logged_in(processor_user).get(URL).content.decode()
+    assert AuditEvent.objects.filter(action=Action.CREATE, processor=processor).exists()
+
+
+def test_the_new_token_opens_the_api(processor_user, registered):
+    plain = logged_in(processor_user).post(URL, {"name": "etl"}).context["new_token"]
+    assert Client(**bearer(plain)).get(f"{API}/packages").status_code == 200
+
+
+def test_a_token_needs_a_name(processor_user):
+    response = logged_in(processor_user).post(URL, {"name": " "})
+    assert response.context["form"].errors
+    assert not ProcessorToken.objects.exists()
+
+
+def test_a_revoked_token_stops_working_at_once(processor_user, registered):
+    client = logged_in(processor_user)
+    plain = client.post(URL, {"name": "etl"}).context["new_token"]
+    token = ProcessorToken.objects.get()
+    response = client.post(reverse("portal:processor_token_revoke", args=[token.pk]))
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert Client(**bearer(plain)).get(f"{API}/packages").status_code == 401
+
+
+def test_another_processors_token_cannot_be_revoked(processor_user, other_processor):
+    from datahub.forwarding import tokens
+
+    theirs, _plain = tokens.create_token(actor=None, processor=other_processor, name="theirs")
+    url = reverse("portal:processor_token_revoke", args=[theirs.pk])
+    assert logged_in(processor_user).post(url).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
+    assert AuditEvent.objects.filter(action=Action.DENIED, actor=processor_user).exists()
+
+
+def test_the_page_lists_only_the_processors_own_tokens(processor_user, other_processor):
+    from datahub.forwarding import tokens
+
+    tokens.create_token(actor=None, processor=other_processor, name="someone-elses")
+    assert "someone-elses" not in logged_in(processor_user).get(URL).content.decode()
+
+
+@pytest.mark.parametrize("persona", ["submitter", "local_admin", "operator"])
+def test_people_who_are_not_a_processor_are_refused(request, persona):
+    client = logged_in(request.getfixturevalue(persona))
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, {"name": "x"}).status_code == 403
+    assert not ProcessorToken.objects.exists()

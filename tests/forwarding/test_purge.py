@@ -1,0 +1,81 @@
+"""Retention: ``datahub purge`` deletes raw files after retention and expired packages' files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.utils import timezone
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.deliveries import files
+from datahub.deliveries.models import StoredFile
+from datahub.forwarding import authorisations
+from datahub.forwarding.models import Package
+from datahub.forwarding.retention import purge
+from tests.forwarding.conftest import deliver, patient_rows
+
+
+@pytest.fixture
+def package(authorised, institution, submitter, django_capture_on_commit_callbacks) -> Package:
+    deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
+    return Package.objects.for_institution(institution).select_related("delivery").get()
+
+
+def test_raw_files_are_deleted_after_their_retention_and_the_report_stays(package):
+    delivery = package.delivery
+    stored = delivery.file
+    StoredFile.objects.filter(pk=stored.pk).update(retain_until=dt.date(2020, 1, 1))
+    out = StringIO()
+    call_command("purge", stdout=out)
+    assert "1 delivered file" in out.getvalue()
+    stored.refresh_from_db()
+    assert stored.deleted_at is not None
+    assert not default_storage.exists(stored.storage_name)
+    delivery.refresh_from_db()
+    assert delivery.records_total == 2
+    package.refresh_from_db()
+    assert package.expired_at is None  # a package does not depend on the raw file
+    assert package.csv_file.deleted_at is None
+
+
+def test_files_within_retention_are_kept(package):
+    assert purge().raw_files == 0
+    package.delivery.file.refresh_from_db()
+    assert package.delivery.file.deleted_at is None
+
+
+def test_an_acknowledged_package_expires_after_the_retention_period(package):
+    now = timezone.now()
+    Package.objects.for_processor(package.processor).filter(pk=package.pk).update(
+        acknowledged_at=now, expires_at=now + dt.timedelta(days=30)
+    )
+    assert purge(now + dt.timedelta(days=29)).packages == 0
+    assert purge(now + dt.timedelta(days=31)).packages == 1
+    package.refresh_from_db()
+    assert package.expired_at is not None
+    assert AuditEvent.objects.filter(action=Action.DELETE, processor=package.processor).exists()
+    assert package.manifest["record_count"] == 2  # the manifest remains
+    for stored in (package.csv_file, package.parquet_file):
+        assert stored.deleted_at is not None
+        with pytest.raises(FileNotFoundError):
+            files.open_plaintext(stored)
+
+
+def test_an_unacknowledged_package_is_kept(package):
+    assert purge(timezone.now() + dt.timedelta(days=400)).packages == 0
+
+
+def test_packages_under_a_revoked_authorisation_are_deleted(package, authorised, local_admin):
+    authorisations.revoke(actor=local_admin, authorisation=authorised)
+    assert purge().packages == 1
+    assert purge().packages == 0  # running again changes nothing
+
+
+def test_the_periodic_job_exists():
+    from datahub import periodic
+
+    assert periodic._task("datahub.forwarding.tasks.purge_task") is not None

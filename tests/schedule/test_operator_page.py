@@ -1,0 +1,59 @@
+"""The hub operator's delivery status: per sub-delivery and deadline, who delivered, who is late."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.deliveries.models import Status
+from tests.conftest import logged_in
+from tests.schedule.conftest import days, deliver
+
+pytestmark = pytest.mark.usefixtures("registries")
+URL = reverse("portal:delivery_status")
+
+
+def states(response) -> dict[str, str]:
+    return {row.institution.agb_code: row.state.value for row in response.context["rows"]}
+
+
+def test_the_operator_sees_who_delivered_and_who_is_late(operator, institution, other_institution):
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-50))  # before the deadline of 1 May
+    deliver(other_institution, "MMYIKNL", "2026K1", on=days(-3), status=Status.REJECTED)
+    response = logged_in(operator).get(URL + "?deelaanlevering=MMYIKNL&deadline=2026K1|2026-05-01")
+    assert response.status_code == 200
+    assert states(response) == {"44444444": "late", "11111111": "delivered"}
+    assert response.context["rows"][0].institution.agb_code == "44444444"  # late first
+    page = response.content.decode()
+    assert "Ziekenhuis A" in page and "Ziekenhuis B" in page
+
+
+def test_a_late_delivery_and_an_open_period_are_told_apart(operator, institution):
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-3))
+    late = logged_in(operator).get(URL + "?deelaanlevering=MMYIKNL&deadline=2026K1|2026-05-01")
+    assert states(late)["11111111"] == "delivered_late"
+    open_ = logged_in(operator).get(URL + f"?deelaanlevering=MMYIKNL&deadline=2026K2|{days(1)}")
+    assert set(states(open_).values()) == {"open"}
+
+
+def test_without_a_chosen_deadline_the_last_passed_one_is_shown(operator):
+    response = logged_in(operator).get(URL + "?deelaanlevering=MMYIKNL")
+    assert response.context["entry"].period == "2026K1"
+
+
+def test_a_totaal_deadline_counts_deliveries_after_the_previous_deadline(operator, institution):
+    deliver(institution, "CAT", "TOTAAL", on=days(-1))
+    response = logged_in(operator).get(URL + f"?deelaanlevering=CAT&deadline=TOTAAL|{days(30)}")
+    assert states(response)["11111111"] == "delivered"
+
+
+def test_the_page_is_linked_from_hub_management(operator):
+    assert URL in logged_in(operator).get(reverse("portal:operator_home")).content.decode()
+
+
+@pytest.mark.parametrize("persona", ["submitter", "local_admin", "outsider", "processor_user"])
+def test_nobody_else_may_open_it_and_the_attempt_is_logged(request, persona):
+    user = request.getfixturevalue(persona)
+    assert logged_in(user).get(URL).status_code == 403
+    assert AuditEvent.objects.filter(actor=user, action=Action.DENIED).exists()

@@ -1,0 +1,211 @@
+"""Overzicht: missing, upcoming, rejected and erroneous — each rule on both sides of its edge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from datahub.deliveries.models import Status
+from tests.conftest import logged_in
+from tests.schedule.conftest import days, deliver
+
+pytestmark = pytest.mark.usefixtures("registries")
+
+
+def tables(user) -> dict[str, dict]:
+    response = logged_in(user).get(reverse("portal:overview"))
+    assert response.status_code == 200
+    return {t["name"]: t for t in response.context["tables"]}
+
+
+def expected_rows(table: dict) -> list[tuple[str, str, dt.date]]:
+    return [(e.sub_delivery.code, e.period, e.deadline) for e in table["rows"]]
+
+
+def test_missing_shows_passed_deadlines_without_delivery_oldest_first(submitter):
+    assert expected_rows(tables(submitter)["missend"]) == [
+        ("CAT", "TOTAAL", dt.date(2026, 4, 10)),
+        ("MMYIKNL", "2026K1", dt.date(2026, 5, 1)),
+    ]
+
+
+def test_a_deadline_today_is_neither_missing_nor_upcoming(submitter):
+    shown = tables(submitter)
+    periods = [r[1] for t in ("missend", "komend") for r in expected_rows(shown[t])]
+    assert "2025K4" not in periods
+
+
+def test_upcoming_runs_from_tomorrow_to_thirty_days_ahead(submitter):
+    assert expected_rows(tables(submitter)["komend"]) == [
+        ("MMYIKNL", "2026K2", days(1)),
+        ("CAT", "TOTAAL", days(30)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "is_test", "still_missing"),
+    [
+        (Status.PROCESSED, False, False),
+        (Status.ERRORS, False, False),
+        (Status.WARNINGS, False, False),
+        (Status.RECEIVED, False, False),
+        (Status.REJECTED, False, True),
+        (Status.PROCESSED, True, True),
+    ],
+)
+def test_only_an_accepted_production_delivery_fills_a_missing_period(
+    submitter, institution, status, is_test, still_missing
+):
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-3), status=status, is_test=is_test)
+    periods = [r[1] for r in expected_rows(tables(submitter)["missend"])]
+    assert ("2026K1" in periods) is still_missing
+
+
+def test_a_late_delivery_still_fills_its_period(submitter, institution):
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-1))
+    assert "2026K1" not in [r[1] for r in expected_rows(tables(submitter)["missend"])]
+
+
+def test_a_delivered_upcoming_period_is_no_longer_upcoming(submitter, institution):
+    deliver(institution, "MMYIKNL", "2026K2", on=days(-1))
+    assert [r[1] for r in expected_rows(tables(submitter)["komend"])] == ["TOTAAL"]
+
+
+def test_a_totaal_delivery_fills_the_deadlines_up_to_the_first_after_it(submitter, institution):
+    deliver(institution, "CAT", "TOTAAL", on=days(-1))
+    shown = tables(submitter)
+    assert ("CAT", "TOTAAL", dt.date(2026, 4, 10)) not in expected_rows(shown["missend"])
+    assert ("CAT", "TOTAAL", days(30)) not in expected_rows(shown["komend"])
+
+
+def test_a_totaal_delivery_before_the_previous_deadline_does_not_count_for_the_next(
+    submitter, institution
+):
+    deliver(institution, "CAT", "TOTAAL", on=dt.date(2026, 4, 10))
+    shown = tables(submitter)
+    assert ("CAT", "TOTAAL", dt.date(2026, 4, 10)) not in expected_rows(shown["missend"])
+    assert ("CAT", "TOTAAL", days(30)) in expected_rows(shown["komend"])
+
+
+def test_another_institutions_delivery_fills_nothing_here(submitter, other_institution):
+    deliver(other_institution, "MMYIKNL", "2026K1", on=days(-3))
+    assert "2026K1" in [r[1] for r in expected_rows(tables(submitter)["missend"])]
+
+
+def finding_rows(user) -> list[tuple[str, str, str]]:
+    return [(d.sub_delivery.code, d.period, d.status) for d in tables(user)["afgekeurd"]["rows"]]
+
+
+def test_rejected_erroneous_and_warned_deliveries_are_listed_newest_first(submitter, institution):
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-9), status=Status.REJECTED)
+    deliver(institution, "MMYIKNL", "2025K4", on=days(-8), status=Status.ERRORS)
+    deliver(institution, "CAT", "TOTAAL", on=days(-7), status=Status.WARNINGS)
+    deliver(institution, "MMYIKNL", "2026K2", on=days(-6), status=Status.PROCESSED)
+    assert finding_rows(submitter) == [
+        ("CAT", "TOTAAL", Status.WARNINGS),
+        ("MMYIKNL", "2025K4", Status.ERRORS),
+        ("MMYIKNL", "2026K1", Status.REJECTED),
+    ]
+
+
+def test_a_newer_delivery_with_findings_replaces_the_older_one(submitter, institution):
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-9), status=Status.REJECTED)
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-2), status=Status.ERRORS)
+    assert finding_rows(submitter) == [("MMYIKNL", "2026K1", Status.ERRORS)]
+
+
+def test_a_newer_delivery_without_findings_makes_the_row_go(submitter, institution):
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-9), status=Status.REJECTED)
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-2), status=Status.PROCESSED)
+    assert finding_rows(submitter) == []
+
+
+def test_a_newer_delivery_still_being_processed_leaves_the_row(submitter, institution):
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-9), status=Status.REJECTED)
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-2), status=Status.PROCESSING)
+    assert finding_rows(submitter) == [("MMYIKNL", "2026K1", Status.REJECTED)]
+
+
+def test_test_deliveries_neither_show_nor_replace(submitter, institution):
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-9), status=Status.REJECTED)
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-2), status=Status.PROCESSED, is_test=True)
+    deliver(institution, "MMYIKNL", "2025K4", on=days(-2), status=Status.ERRORS, is_test=True)
+    assert finding_rows(submitter) == [("MMYIKNL", "2026K1", Status.REJECTED)]
+
+
+def test_each_table_shows_five_rows_and_the_count_of_all(submitter, institution):
+    for n in range(7):
+        deliver(institution, "MMYIKNL", f"2020M{n + 1:02d}", on=days(-n), status=Status.ERRORS)
+    response = logged_in(submitter).get(reverse("portal:overview"))
+    table = {t["name"]: t for t in response.context["tables"]}["afgekeurd"]
+    assert len(table["rows"]) == 5 and table["total"] == 7
+    assert ">5/7<" in response.content.decode()
+
+
+def test_full_overview_shows_every_row(submitter, institution):
+    for n in range(7):
+        deliver(institution, "MMYIKNL", f"2020M{n + 1:02d}", on=days(-n), status=Status.ERRORS)
+    page = logged_in(submitter).get(reverse("portal:overview")).content.decode()
+    assert reverse("portal:overview_table", args=["afgekeurd"]) in page
+    full = logged_in(submitter).get(reverse("portal:overview_table", args=["afgekeurd"]))
+    assert len(full.context["page"].object_list) == 7
+
+
+@pytest.mark.parametrize("table", ["missend", "komend"])
+def test_full_overview_of_the_expected_tables(submitter, table):
+    full = logged_in(submitter).get(reverse("portal:overview_table", args=[table]))
+    assert full.status_code == 200
+    assert len(full.context["page"].object_list) == 2
+
+
+def test_an_unknown_table_is_not_found(submitter):
+    response = logged_in(submitter).get(reverse("portal:overview_table", args=["alles"]))
+    assert response.status_code == 404
+
+
+def upload_links(page: str) -> list[str]:
+    return [html.unescape(h) for h in re.findall(r'href="(/aanleveren/\?[^"]*)"', page)]
+
+
+def test_aanleveren_opens_the_upload_page_pre_filled(submitter):
+    client = logged_in(submitter)
+    links = upload_links(client.get(reverse("portal:overview")).content.decode())
+    assert reverse("portal:upload") + "?code=MMYIKNL&periode=2026K1" in links
+    form = client.get(reverse("portal:upload") + "?code=MMYIKNL&periode=2026K1").context["form"]
+    assert form.initial["code"] == "MMYIKNL"
+    assert form.initial["period"] == "2026K1"
+
+
+def test_the_rejected_rows_link_to_details_and_upload(submitter, institution):
+    delivery = deliver(institution, "MMYIKNL", "2026K1", on=days(-2), status=Status.REJECTED)
+    page = logged_in(submitter).get(reverse("portal:overview")).content.decode()
+    assert reverse("portal:delivery", args=[delivery.pk]) in page
+    assert reverse("portal:upload") + "?code=MMYIKNL&periode=2026K1" in upload_links(page)
+
+
+def count_queries(client, url: str) -> int:
+    client.get(url)  # the first request of a session does more
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_deliveries(
+    submitter, institution, django_assert_max_num_queries
+):
+    client, url = logged_in(submitter), reverse("portal:overview")
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-9), status=Status.REJECTED)
+    few = count_queries(client, url)
+    for n in range(40):
+        status = (Status.ERRORS, Status.PROCESSED, Status.REJECTED)[n % 3]
+        deliver(institution, "MMYIKNL", f"2020M{n % 12 + 1:02d}", on=days(-n), status=status)
+        deliver(institution, "CAT", "TOTAAL", on=days(-n), status=status)
+    assert count_queries(client, url) == few
+    with django_assert_max_num_queries(12):
+        client.get(url)

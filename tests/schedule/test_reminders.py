@@ -1,0 +1,125 @@
+"""Reminder e-mails: before a deadline and after a missed one, once each, in one's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from datahub.institutions.models import Institution
+from datahub.schedule.models import ReminderKind, SentReminder
+from datahub.schedule.reminders import send_reminders
+from datahub.schedule.tasks import send_reminders_task
+from tests.conftest import make_member
+from tests.schedule.conftest import TODAY, days, deliver
+
+pytestmark = pytest.mark.usefixtures("registries")
+
+
+@pytest.fixture
+def contact(institution) -> Institution:
+    Institution.objects.filter(pk=institution.pk).update(contact_email="registraties@a.example")
+    institution.refresh_from_db()
+    return institution
+
+
+def sent(kind: str) -> set[tuple[str, str]]:
+    rows = SentReminder.objects.unscoped().filter(kind=kind)
+    return {(r.sub_delivery.code, r.period) for r in rows}
+
+
+@pytest.mark.usefixtures("contact")
+def test_deadlines_within_the_reminder_days_and_recently_missed_ones_are_reminded(settings):
+    settings.REMINDER_DAYS = 14
+    send_reminders(TODAY)
+    assert sent(ReminderKind.DUE) == {("MMYIKNL", "2025K4"), ("MMYIKNL", "2026K2")}
+    assert sent(ReminderKind.MISSED) == set()  # 1 May and 10 April: longer ago than 14 days
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    assert "2026K2" in body and "/aanleveren/?code=MMYIKNL&periode=2026K2" in body
+
+
+@pytest.mark.usefixtures("contact")
+def test_a_deadline_missed_within_the_reminder_days_is_reported(settings):
+    settings.REMINDER_DAYS = 50
+    send_reminders(TODAY)
+    assert sent(ReminderKind.MISSED) == {("MMYIKNL", "2026K1")}  # CAT 10 April: 66 days ago
+    assert "2026K1" in mail.outbox[0].body
+
+
+@pytest.mark.usefixtures("contact")
+def test_the_reminder_days_come_from_the_settings(settings):
+    settings.REMINDER_DAYS = 30
+    send_reminders(TODAY)
+    assert ("CAT", "TOTAAL") in sent(ReminderKind.DUE)
+
+
+@pytest.mark.usefixtures("contact")
+def test_each_reminder_is_sent_once():
+    send_reminders(TODAY)
+    send_reminders(TODAY)
+    assert len(mail.outbox) == 1
+    send_reminders(TODAY + dt.timedelta(days=1))  # 2026K2 still due: already told
+    assert len(mail.outbox) == 2  # but 2025K4's deadline (today) has now been missed
+    assert "2026K2" not in mail.outbox[1].body and "2025K4" in mail.outbox[1].body
+
+
+def test_a_delivered_period_is_not_reminded(contact, settings):
+    settings.REMINDER_DAYS = 50
+    deliver(contact, "MMYIKNL", "2026K1", on=days(-2))
+    deliver(contact, "MMYIKNL", "2026K2", on=days(-2))
+    send_reminders(TODAY)
+    assert sent(ReminderKind.MISSED) == set()
+    assert sent(ReminderKind.DUE) == {("MMYIKNL", "2025K4"), ("CAT", "TOTAAL")}
+
+
+def test_a_test_delivery_does_not_prevent_a_reminder(contact, settings):
+    settings.REMINDER_DAYS = 50
+    deliver(contact, "MMYIKNL", "2026K1", on=days(-2), is_test=True)
+    send_reminders(TODAY)
+    assert ("MMYIKNL", "2026K1") in sent(ReminderKind.MISSED)
+
+
+def test_local_administrators_get_it_in_their_own_language(contact, local_admin, submitter):
+    local_admin.language = "en"
+    local_admin.save()
+    send_reminders(TODAY)
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert set(by_address) == {"registraties@a.example", local_admin.email}
+    assert "deadline" in by_address[local_admin.email].subject.lower()
+    assert "The deadline of these deliveries" in by_address[local_admin.email].body
+    assert "The deadline of these deliveries" not in by_address["registraties@a.example"].body
+
+
+def test_an_institution_without_contacts_gets_nothing_and_is_reminded_once_it_has_one(
+    institution,
+):
+    assert send_reminders(TODAY) == 0
+    assert not SentReminder.objects.unscoped().exists()
+    make_member("beheer@a.example", institution, "lokaal_beheerder")
+    assert send_reminders(TODAY) == 1
+
+
+def test_a_failed_send_is_tried_again_next_time(contact, monkeypatch):
+    from datahub.schedule import reminders
+
+    def broken(*args, **kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(reminders, "send_mail", broken)
+    with pytest.raises(OSError, match="mail server down"):
+        send_reminders(TODAY)
+    assert not SentReminder.objects.unscoped().exists()
+    monkeypatch.undo()
+    assert send_reminders(TODAY) == 1
+
+
+@pytest.mark.usefixtures("contact")
+def test_the_command_and_the_task_send_them(capsys):
+    call_command("send_reminders", "--date", TODAY.isoformat())
+    assert len(mail.outbox) == 1
+    call_command("send_reminders")  # `datahub send-reminders` runs this very command
+    assert "0 reminder e-mail(s) sent." in capsys.readouterr().out
+    assert send_reminders_task.call() == 0

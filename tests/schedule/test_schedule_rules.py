@@ -1,0 +1,81 @@
+"""The schedule a sub-delivery's dictionary versions make (unit tests of the dense logic)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from datahub.schedule.periods import periods_between
+from datahub.schedule.services import Deadline, VersionSpec, delivered_on, schedule_from
+
+D = dt.date
+
+
+def test_the_frequency_rule_makes_every_period_with_its_deadline_after_the_period():
+    spec = VersionSpec(D(2020, 1, 1), None, "halfjaar", 32, ())
+    assert schedule_from([spec], D(2021, 8, 31)) == [
+        Deadline("2020H1", D(2020, 8, 1)),
+        Deadline("2020H2", D(2021, 2, 1)),
+        Deadline("2021H1", D(2021, 8, 1)),
+    ]
+
+
+def test_an_explicit_deadline_replaces_the_rule_and_adds_periods_the_rule_does_not_make():
+    spec = VersionSpec(
+        D(2020, 1, 1), None, "halfjaar", 32, (("2020H1", D(2020, 9, 1)), ("2020", D(2021, 3, 1)))
+    )
+    assert schedule_from([spec], D(2021, 3, 1)) == [
+        Deadline("2020H1", D(2020, 9, 1)),
+        Deadline("2020H2", D(2021, 2, 1)),
+        Deadline("2020", D(2021, 3, 1)),
+    ]
+
+
+def test_a_later_version_replaces_the_deadline_of_the_same_period():
+    old = VersionSpec(D(2020, 1, 1), D(2020, 12, 31), "jaar", 31, ())
+    new = VersionSpec(D(2021, 1, 1), None, "jaar", 60, (("2020", D(2021, 3, 15)),))
+    assert schedule_from([old, new], D(2022, 3, 31)) == [
+        Deadline("2020", D(2021, 3, 15)),
+        Deadline("2021", D(2022, 3, 1)),
+    ]
+
+
+def test_the_rule_stops_at_the_end_of_a_version_and_at_the_horizon():
+    spec = VersionSpec(D(2020, 1, 1), D(2020, 6, 30), "kwartaal", 31, ())
+    assert [d.period for d in schedule_from([spec], D(2030, 1, 1))] == ["2020K1", "2020K2"]
+    spec = VersionSpec(D(2020, 1, 1), None, "maand", 10, ())
+    assert [d.period for d in schedule_from([spec], D(2020, 3, 10))] == ["2020M01", "2020M02"]
+
+
+def test_totaal_deadlines_each_open_after_the_previous_one():
+    spec = VersionSpec(
+        D(2020, 1, 1),
+        None,
+        "totaal",
+        None,
+        (("TOTAAL", D(2020, 7, 10)), ("TOTAAL", D(2020, 4, 10))),
+    )
+    assert schedule_from([spec], D(2021, 1, 1)) == [
+        Deadline("TOTAAL", D(2020, 4, 10), None),
+        Deadline("TOTAAL", D(2020, 7, 10), D(2020, 4, 10)),
+    ]
+
+
+def test_a_totaal_delivery_counts_only_for_deadlines_after_the_one_before_it():
+    second = Deadline("TOTAAL", D(2020, 7, 10), D(2020, 4, 10))
+    assert delivered_on(second, D(2020, 4, 10)) is None
+    assert delivered_on(second, D(2020, 4, 11)) == D(2020, 4, 11)
+    assert delivered_on(second, D(2020, 9, 1)) == D(2020, 9, 1)  # late still fills it
+    assert delivered_on(Deadline("2020K1", D(2020, 5, 1)), D(2019, 1, 1)) == D(2019, 1, 1)
+
+
+def test_periods_of_every_frequency():
+    assert list(periods_between("maand", D(2020, 11, 5), D(2021, 1, 1))) == [
+        "2020M11",
+        "2020M12",
+        "2021M01",
+    ]
+    assert list(periods_between("kwartaal", D(2020, 11, 5), D(2021, 1, 1))) == [
+        "2020K4",
+        "2021K1",
+    ]
+    assert list(periods_between("jaar", D(2020, 11, 5), D(2021, 1, 1))) == ["2020", "2021"]
