@@ -177,9 +177,12 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("DATAHUB_HSTS_SECONDS", 31536000, minimum=0)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DATAHUB_BEHIND_PROXY", False) else None
-)
+# Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto and X-Forwarded-For
+# (waitress rewrites the client address only for requests from TRUSTED_PROXY), so the audit log
+# and the per-address login limits see the real client.
+BEHIND_PROXY = env_bool("DATAHUB_BEHIND_PROXY", False)
+TRUSTED_PROXY = env_str("DATAHUB_TRUSTED_PROXY", "127.0.0.1")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "nl"
@@ -234,6 +237,12 @@ TASKS = {
 }
 
 EMAIL_BACKEND = env_str("DATAHUB_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if not DEBUG and EMAIL_BACKEND.endswith("console.EmailBackend"):
+    # Invitations carry password-set links: on the console they would end up in the logs.
+    raise ImproperlyConfigured(
+        "DATAHUB_EMAIL_BACKEND must be a real mail backend when DATAHUB_DEBUG is off "
+        "(e.g. django.core.mail.backends.smtp.EmailBackend)"
+    )
 EMAIL_HOST = env_str("DATAHUB_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DATAHUB_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("DATAHUB_EMAIL_USER", "")

@@ -9,6 +9,7 @@ import tempfile
 
 os.environ.setdefault("DATAHUB_SECRET_KEY", "tests-only-secret-key-with-enough-length-0123456789")
 os.environ.setdefault("DATAHUB_FILE_KEY", "dGVzdHMtb25seS1maWxlLWtleS0zMi1ieXRlcyEhISE=")
+os.environ.setdefault("DATAHUB_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("DATAHUB_VAR_DIR", tempfile.mkdtemp(prefix="datahub-tests-"))
 
 from datahub.settings import *  # noqa: F403

@@ -65,6 +65,14 @@ def test_production_refuses_to_start_with_the_default_secret_key(tmp_path):
 
 
 FILE_KEY = "dGVzdHMtb25seS1maWxlLWtleS0zMi1ieXRlcyEhISE="
+SMTP = {"DATAHUB_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
+
+
+def test_production_refuses_to_write_e_mail_with_password_links_to_the_console(tmp_path):
+    keys = {"DATAHUB_SECRET_KEY": "k" * 50, "DATAHUB_FILE_KEY": FILE_KEY}
+    result = _start({"DATAHUB_VAR_DIR": str(tmp_path), **keys})
+    assert result.returncode != 0
+    assert "DATAHUB_EMAIL_BACKEND" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_file_encryption_key(tmp_path):
@@ -80,6 +88,6 @@ def test_production_refuses_to_start_without_a_file_encryption_key(tmp_path):
 
 
 def test_production_starts_with_its_keys_and_debug_may_use_the_defaults(tmp_path):
-    keys = {"DATAHUB_SECRET_KEY": "k" * 50, "DATAHUB_FILE_KEY": FILE_KEY}
+    keys = {"DATAHUB_SECRET_KEY": "k" * 50, "DATAHUB_FILE_KEY": FILE_KEY, **SMTP}
     assert _start({"DATAHUB_VAR_DIR": str(tmp_path), **keys}).returncode == 0
     assert _start({"DATAHUB_VAR_DIR": str(tmp_path), "DATAHUB_DEBUG": "true"}).returncode == 0

@@ -28,7 +28,8 @@ HELP = {
 
 
 class DeliveryForm(forms.Form):
-    file_name = forms.CharField(widget=forms.HiddenInput, max_length=255)
+    # Filled by the page script from the chosen file; without JavaScript the upload's own name.
+    file_name = forms.CharField(widget=forms.HiddenInput, max_length=255, required=False)
     institution_code = forms.CharField(label=_("Institution code"), max_length=8)
     unit = forms.IntegerField(label=_("Institution unit"), min_value=0)
     code = forms.CharField(label=_("Registry"), max_length=12)

@@ -126,13 +126,16 @@ def check(
     _check_version(result, today)
     _check_creation_date(result, today)
     _check_sequence(result, institution)
-    _check_period(result)
+    _check_period(result, today)
     return result
 
 
 def _check_file_name(result: CheckResult) -> None:
     name = result.metadata.file_name
-    if not name or name != name.replace("\\", "/").rsplit("/", 1)[-1] or name in (".", ".."):
+    if not name:
+        result.add("", _("Choose a file first."))
+        return
+    if name != name.replace("\\", "/").rsplit("/", 1)[-1] or name in (".", ".."):
         result.add("", _("The file name may not contain a path."))
         return
     if any(ord(ch) < 32 for ch in name) or len(name) > 255:
@@ -253,7 +256,7 @@ def _last_sequence(institution: Institution, unit: Unit, sub_delivery: SubDelive
     return counter.last if counter else 0
 
 
-def _check_period(result: CheckResult) -> None:
+def _check_period(result: CheckResult, today: dt.date) -> None:
     period = result.metadata.period.strip().upper()
     if result.version is None:
         return
@@ -264,12 +267,15 @@ def _check_period(result: CheckResult) -> None:
         result.add("period", _("Fill in the period this delivery covers, e.g. 2020K1."))
         return
     try:
-        parse_period(period)
+        bounds = parse_period(period)
     except ValueError:
         result.add(
             "period",
             _("%(p)s is not a period such as 2020, 2020H1, 2020K1 or 2020M01.") % {"p": period},
         )
+        return
+    if bounds is not None and bounds[0] > today:
+        result.add("period", _("The period %(p)s has not started yet.") % {"p": period})
         return
     result.metadata.period = period
 

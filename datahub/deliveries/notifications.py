@@ -1,6 +1,13 @@
-"""The e-mail to the person who delivered, when processing ends: status, counts, report link."""
+"""The e-mail when processing ends: status, counts, report link.
+
+It goes to the person who delivered (while he is still an active member of the institution)
+and to the institution's contact address (spec §9), each in his own language; a delivery
+through the API has no person, so its contact address is told.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -9,28 +16,50 @@ from django.urls import reverse
 from django.utils import translation
 
 from datahub.deliveries.models import Delivery
+from datahub.institutions.models import Membership
 
 
-def send_processed_email(delivery_id: int) -> bool:
-    """Tell the submitter how his delivery was processed; False when there is nobody to tell."""
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    language: str
+
+
+def recipients_of(delivery: Delivery) -> list[Recipient]:
+    found: dict[str, Recipient] = {}
+    person = delivery.submitted_by
+    if person is not None and person.is_active:
+        member = (
+            Membership.objects.for_institution(delivery.institution)
+            .filter(user=person, is_active=True)
+            .exists()
+        )
+        if member:
+            found[person.email.lower()] = Recipient(person.email, person.language)
+    contact = delivery.institution.contact_email
+    if contact and contact.lower() not in found:
+        found[contact.lower()] = Recipient(contact, settings.LANGUAGE_CODE)
+    return list(found.values())
+
+
+def send_processed_email(delivery_id: int) -> int:
+    """Tell the submitter and the contact address how the delivery was processed."""
     delivery = (
         Delivery.objects.unscoped()
-        .select_related("submitted_by", "sub_delivery__registry")
+        .select_related("submitted_by", "institution", "sub_delivery__registry")
         .get(pk=delivery_id)
     )
-    person = delivery.submitted_by
-    if person is None or not person.is_active or not delivery.is_finished:
-        return False
-    context = {
-        "delivery": delivery,
-        "person": person,
-        "link": settings.BASE_URL + reverse("portal:delivery", args=[delivery.pk]) + "?tab=verslag",
-    }
-    with translation.override(person.language or settings.LANGUAGE_CODE):
-        subject = render_to_string("deliveries/email/processed_subject.txt", context).strip()
-        body = render_to_string("deliveries/email/processed.txt", context)
-    send_mail(subject, body, None, [person.email])
-    return True
+    if not delivery.is_finished:
+        return 0
+    link = settings.BASE_URL + reverse("portal:delivery", args=[delivery.pk]) + "?tab=verslag"
+    recipients = recipients_of(delivery)
+    for recipient in recipients:
+        context = {"delivery": delivery, "link": link}
+        with translation.override(recipient.language or settings.LANGUAGE_CODE):
+            subject = render_to_string("deliveries/email/processed_subject.txt", context).strip()
+            body = render_to_string("deliveries/email/processed.txt", context)
+        send_mail(subject, body, None, [recipient.email])
+    return len(recipients)
 
 
 def queue_processed_email(delivery: Delivery) -> None:

@@ -46,12 +46,11 @@ def process(delivery_id: int) -> bool:
         .get(pk=delivery_id)
     )
     try:
-        report = _validate(delivery, token)
+        return _finish(delivery, token, _validate(delivery, token))
     except Exception:
         logger.exception("processing delivery %s failed", delivery_id)
         _give_up_or_release(delivery, token)
         return False
-    return _finish(delivery, token, report)
 
 
 def _stale_before() -> dt.datetime:
@@ -60,8 +59,10 @@ def _stale_before() -> dt.datetime:
 
 def _claim(delivery_id: int, token: str) -> bool:
     now = timezone.now()
+    # A delivery whose workers died MAX_ATTEMPTS times (a file that kills its worker: out of
+    # memory, a crash in a library) is not claimed again; recover() rejects it instead.
     claimable = Q(status=Status.RECEIVED) | Q(
-        status=Status.PROCESSING, heartbeat_at__lt=_stale_before()
+        status=Status.PROCESSING, heartbeat_at__lt=_stale_before(), attempts__lt=MAX_ATTEMPTS
     )
     return bool(
         Delivery.objects.unscoped()
@@ -125,10 +126,14 @@ def _content_contradiction(delivery: Delivery) -> Report | None:
     message = technical_message(
         "T08", "mismatch", "nl", kenmerk="Registratie", bestand=root, verwacht=code
     )
-    finding = EngineFinding(None, None, "afkeur", "T08", None, root, message)
+    return _rejection(delivery, EngineFinding(None, None, "afkeur", "T08", None, root, message))
+
+
+def _rejection(delivery: Delivery, finding: EngineFinding) -> Report:
+    """A report rejecting the whole delivery for one file-level reason."""
     return Report(
         file=delivery.file_name,
-        code=code,
+        code=delivery.sub_delivery.code,
         version=delivery.dictionary_version.version,
         status="Afgekeurd",
         total=0,
@@ -190,11 +195,17 @@ _FINDING_COLUMNS = (
 )  # fmt: skip
 
 
+def _text(value: str | None) -> str | None:
+    """A delivered value as the database can store it: PostgreSQL refuses the NUL character."""
+    return value.replace("\x00", "\u2400") if value else value
+
+
 def _finding_rows(delivery_id: int, report: Report) -> Iterator[tuple[Any, ...]]:
     for position, f in enumerate(report.findings, start=1):
+        keys = {name: _text(value) for name, value in f.keys.items()}
         yield (
-            delivery_id, position, f.record, f.line, f.level, f.code, f.field or "", f.value,
-            f.message, json.dumps(dict(f.keys), ensure_ascii=False),
+            delivery_id, position, f.record, f.line, f.level, f.code, f.field or "",
+            _text(f.value), _text(f.message), json.dumps(keys, ensure_ascii=False),
         )  # fmt: skip
 
 
@@ -239,29 +250,7 @@ def _give_up_or_release(delivery: Delivery, token: str) -> None:
             status=Status.RECEIVED, claim_token="", heartbeat_at=None
         )
         return
-    failure = EngineFinding(
-        None,
-        None,
-        "afkeur",
-        "T00",
-        None,
-        None,
-        "De aanlevering kon door een storing niet worden verwerkt; neem contact op met de "
-        "servicedesk.",
-    )
-    report = Report(
-        file=delivery.file_name,
-        code=delivery.sub_delivery.code,
-        version=delivery.dictionary_version.version,
-        status="Afgekeurd",
-        total=0,
-        processed=0,
-        not_processed=0,
-        errors=1,
-        warnings=0,
-        findings=(failure,),
-    )
-    _finish(delivery, token, report)
+    _finish(delivery, token, _rejection(delivery, _failure_finding()))
 
 
 def _run_hooks(delivery_id: int) -> None:
@@ -284,13 +273,49 @@ def needing_processing() -> list[int]:
 
 
 def recover() -> int:
-    """Queue every delivery that needs processing again; the number queued."""
+    """Queue every delivery that needs processing again; the number queued.
+
+    A delivery whose worker died on it MAX_ATTEMPTS times is rejected (``T00``) instead of
+    being tried for ever.
+    """
     from datahub.deliveries.tasks import enqueue_processing
 
     ids = needing_processing()
     for delivery_id in ids:
-        enqueue_processing(delivery_id)
+        if not _reject_if_exhausted(delivery_id):
+            enqueue_processing(delivery_id)
     return len(ids)
+
+
+def _reject_if_exhausted(delivery_id: int) -> bool:
+    token = uuid.uuid4().hex
+    taken = (
+        Delivery.objects.unscoped()
+        .filter(
+            pk=delivery_id,
+            status=Status.PROCESSING,
+            heartbeat_at__lt=_stale_before(),
+            attempts__gte=MAX_ATTEMPTS,
+        )
+        .update(claim_token=token, heartbeat_at=timezone.now())
+    )
+    if not taken:
+        return False
+    delivery = (
+        Delivery.objects.unscoped()
+        .select_related("sub_delivery", "dictionary_version")
+        .get(pk=delivery_id)
+    )
+    _finish(delivery, token, _rejection(delivery, _failure_finding()))
+    return True
+
+
+def _failure_finding() -> EngineFinding:
+    return EngineFinding(
+        None, None, "afkeur", "T00", None, None,
+        "De aanlevering kon door een storing niet worden verwerkt; neem contact op met de "
+        "servicedesk.",
+    )  # fmt: skip
 
 
 def report_of(delivery: Delivery) -> dict[str, Any]:

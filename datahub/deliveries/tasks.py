@@ -22,7 +22,7 @@ def enqueue_processing(delivery_id: int) -> None:
 
 
 @task()
-def notify_submitter(delivery_id: int) -> bool:
+def notify_submitter(delivery_id: int) -> int:
     from datahub.deliveries.notifications import send_processed_email
 
     return send_processed_email(delivery_id)

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,24 +73,33 @@ def find(institution: Institution, user: Any, session_id: str) -> UploadSession 
 
 
 def append(session: UploadSession, offset: int, data: bytes) -> int:
-    """Add the chunk at ``offset``; returns the number of bytes received so far."""
-    if offset != session.received:
-        raise UploadError(_("Expected the chunk at byte %(n)s.") % {"n": session.received})
+    """Add the chunk at ``offset``; returns the number of bytes received so far.
+
+    The session row is locked while the chunk is written, and each block is written at its own
+    place in the file, so a chunk sent twice (a retry, a double click, a second tab) can neither
+    be counted twice nor leave stray bytes behind.
+    """
     end = offset + len(data)
     if not data or end > session.size:
         raise UploadError(_("The chunk does not fit the announced file size."))
     if end < session.size and len(data) % files.CHUNK:
         raise UploadError(_("A chunk must be a whole number of megabytes."))
-    with _part_path(session).open("ab") as part:
-        for block in _encrypted_blocks(session, offset, data, final_at=session.size):
-            part.write(block)
-    updated = (
-        UploadSession.objects.for_institution(session.institution)
-        .filter(pk=session.pk, received=offset)
-        .update(received=F("received") + len(data))
-    )
-    if not updated:  # a concurrent request wrote the same chunk: ours must not count twice
-        raise UploadError(_("Expected the chunk at byte %(n)s.") % {"n": session.received})
+    with transaction.atomic():
+        locked = (
+            UploadSession.objects.for_institution(session.institution)
+            .select_for_update()
+            .get(pk=session.pk)
+        )
+        if offset != locked.received:
+            session.received = locked.received
+            raise UploadError(_("Expected the chunk at byte %(n)s.") % {"n": locked.received})
+        with _part_path(session).open("r+b") as part:
+            part.seek(len(files.MAGIC) + 8 + (offset // files.CHUNK) * (files.CHUNK + files.TAG))
+            for block in _encrypted_blocks(session, offset, data, final_at=session.size):
+                part.write(block)
+            part.truncate()
+        locked.received = end
+        locked.save(update_fields=["received"])
     session.received = end
     return end
 
@@ -115,8 +124,11 @@ def finish(session: UploadSession) -> StoredFile:
     path = _part_path(session)
     today = timezone.localdate()
     name = f"deliveries/{today:%Y/%m}/{uuid.uuid4().hex}.enc"
-    with path.open("rb") as encrypted:
-        digest = _plaintext_digest(encrypted)
+    try:
+        with path.open("rb") as encrypted:
+            digest = _plaintext_digest(encrypted)
+    except files.FileIntegrityError:
+        raise UploadError(_("The upload is damaged; please deliver the file again.")) from None
     with path.open("rb") as encrypted:
         stored_name = default_storage.save(name, File(encrypted))
     path.unlink(missing_ok=True)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
+
 from datahub.dictionaries.models import Registry
 from datahub.forwarding import authorisations
 from datahub.forwarding.models import Authorisation
 from datahub.institutions.models import Institution, Membership, Processor, Role
 
+SINCE = dt.date(2019, 1, 1)
 REGISTRATIONS = [("iknl", "MMY"), ("mrdm", "Cataract"), ("mrdm", "MMY")]
 #: (institution, processor, registry) authorised in the demo; IKNL for MMY of 44444444 is not.
 AUTHORISED = [
@@ -34,12 +37,16 @@ def load_forwarding(operator: Any) -> None:
             processor=processors[code], registry=registries.get(stream)
         )
         if stream in registries and not exists.exists():
-            authorisations.authorise(
+            authorisation = authorisations.authorise(
                 actor=_local_admin(institution),
                 institution=institution,
                 registry=registries[stream],
                 processor=processors[code],
-                valid_from=dt.date(2020, 1, 1),
+                valid_from=SINCE,
+            )
+            # The demo's deliveries lie years back; so must the authorisations that cover them.
+            Authorisation.objects.for_institution(institution).filter(pk=authorisation.pk).update(
+                created_at=timezone.make_aware(dt.datetime.combine(SINCE, dt.time()))
             )
 
 

@@ -168,12 +168,27 @@ def package_stem(delivery: Delivery) -> str:
     return delivery.file_name.rsplit(".", 1)[0]
 
 
+def pseudonymised_fields(dictionary: Any) -> set[str]:
+    """The fields replaced by a per-processor pseudonym.
+
+    Every field marked identifying, and every text key field (e.g. an operation number the
+    hospital issues): left as delivered, such a key would let two processors link their data
+    and lead back into the hospital's own records. Date and code key fields stay as they are.
+    """
+    keys = set(dictionary.general.key_fields)
+    return {
+        f.name
+        for f in dictionary.fields
+        if f.identifying or (f.name in keys and f.datatype == "tekst")
+    }
+
+
 def _store_files(
     delivery: Delivery, pseudonymise: Pseudonymiser
 ) -> tuple[StoredFile, StoredFile, int]:
     dictionary = delivery.dictionary_version.dictionary
     names = list(dictionary.field_names)
-    identifying = {f.name for f in dictionary.fields if f.identifying}
+    identifying = pseudonymised_fields(dictionary)
     stem = package_stem(delivery)
     with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as tmp:
         csv_path, parquet_path = Path(tmp) / "package.csv", Path(tmp) / "package.parquet"
@@ -264,7 +279,7 @@ def _manifest(
         "delivered_at": delivery.submitted_at.isoformat(),
         "processor": processor_code,
         "record_count": count,
-        "pseudonymised_fields": [f.name for f in dictionary.fields if f.identifying],
+        "pseudonymised_fields": sorted(pseudonymised_fields(dictionary)),
         "files": {
             "csv": _file_entry(csv_file),
             "parquet": _file_entry(parquet_file),

@@ -72,7 +72,13 @@ def send_reminders(today: dt.date | None = None) -> int:
     """Send every reminder due today that was not sent before; the number of e-mails sent."""
     today = today or timezone.localdate()
     institutions = Institution.objects.filter(participations__isnull=False).distinct()
-    return sum(send_for_institution(institution, today) for institution in institutions)
+    sent = 0
+    for institution in institutions:
+        try:
+            sent += send_for_institution(institution, today)
+        except Exception:  # noqa: S112  (logged; one bad address must not stop the others)
+            continue  # released in send_for_institution: the next run tries again
+    return sent
 
 
 def send_for_institution(institution: Institution, today: dt.date) -> int:

@@ -116,6 +116,8 @@ def test_the_period_is_required_where_the_sub_delivery_is_not_totaal(operator, i
     assert "periode" in _check(meta, institution).problems["period"][0].lower()
     meta.period = "2020X9"
     assert "2020X9" in _check(meta, institution).problems["period"][0]
+    meta.period = "2099K1"
+    assert "nog niet begonnen" in _check(meta, institution).problems["period"][0]
     meta.period = "2020h1"
     result = _check(meta, institution)
     assert result.ok and result.metadata.period == "2020H1"

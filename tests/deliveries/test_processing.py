@@ -77,3 +77,67 @@ def test_the_email_is_in_the_submitters_language(
     with django_capture_on_commit_callbacks(execute=True):
         _delivery(institution, submitter)
     assert "Processed with errors" in mail.outbox[0].subject
+
+
+def test_an_xml_file_of_another_registry_gets_t08_and_is_rejected(
+    cataract, institution, submitter, django_capture_on_commit_callbacks
+):
+    data = b"<?xml version='1.0'?><MMYIKNL><record><PatientCode>1</PatientCode></record></MMYIKNL>"
+    meta = metadata(file_name="11111111_0_CAT_1.4_1_20261128_PROD.xml")
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = intake.submit(
+            meta,
+            [data],
+            size=len(data),
+            institution=institution,
+            channel="Webportaal",
+            actor=submitter,
+        )
+    delivery.refresh_from_db()
+    assert delivery.status == Status.REJECTED
+    finding = delivery.findings.get()
+    assert (finding.code, finding.value) == ("T08", "MMYIKNL")
+    assert "CAT" in finding.message
+
+
+def test_a_file_that_kills_its_worker_again_and_again_is_rejected_not_retried_for_ever(
+    cataract, institution, submitter
+):
+    delivery = _delivery(institution, submitter)
+    silent = timezone.now() - dt.timedelta(hours=1)
+    Delivery.objects.unscoped().filter(pk=delivery.pk).update(
+        status=Status.PROCESSING,
+        claim_token="dead",
+        heartbeat_at=silent,
+        attempts=processing.MAX_ATTEMPTS,
+    )
+    assert processing._claim(delivery.pk, "another") is False
+    assert processing.recover() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == Status.REJECTED
+    assert delivery.findings.get().code == "T00"
+    assert processing.needing_processing() == []
+
+
+def test_a_nul_character_in_a_value_does_not_stop_the_result_from_being_stored(
+    cataract, institution, submitter, django_capture_on_commit_callbacks
+):
+    data = cat_csv(3, **{"2": {"Geslacht": "\x00"}})
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = _delivery(institution, submitter, data)
+    delivery.refresh_from_db()
+    assert delivery.is_finished
+    assert "\x00" not in "".join(str(v) for v in delivery.findings.values_list("value", flat=True))
+
+
+def test_the_contact_address_is_told_too_and_a_deactivated_submitter_is_not(
+    cataract, institution, submitter, django_capture_on_commit_callbacks
+):
+    from datahub.institutions.models import Membership
+
+    institution.contact_email = "registraties@a.example"
+    institution.save()
+    Membership.objects.for_institution(institution).filter(user=submitter).update(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        _delivery(institution, submitter)
+    assert [m.to for m in mail.outbox] == [["registraties@a.example"]]

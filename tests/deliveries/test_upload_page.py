@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -168,3 +169,36 @@ def test_bad_input_gets_a_message_and_stores_nothing(cataract, submitter, settin
 
 def test_a_clinician_cannot_deliver_files(cataract, clinician):
     assert logged_in(clinician).get(reverse("portal:upload")).status_code == 403
+
+
+def test_a_chunk_sent_twice_is_neither_counted_twice_nor_corrupts_the_file(
+    cataract, submitter, institution, monkeypatch
+):
+    from datahub.deliveries import files, uploads
+
+    monkeypatch.setattr(files, "CHUNK", 64)
+    data = cat_csv(5)
+    session = uploads.start(institution=institution, user=submitter, file_name=NAME, size=len(data))
+    uploads.append(session, 0, data[:128])
+    stale = UploadSession.objects.unscoped().get(pk=session.pk)
+    stale.received = 0  # a second request that read the session before the first one wrote
+    with pytest.raises(uploads.UploadError):
+        uploads.append(stale, 0, data[:128])
+    offset = 128
+    while offset < len(data):
+        offset = uploads.append(session, offset, data[offset : offset + 128])
+    stored = uploads.finish(session)
+    with files.open_plaintext(stored) as plain:
+        assert plain.read() == data
+
+
+def test_without_javascript_the_form_posts_the_file_and_its_name_in_one_request(
+    cataract, submitter, django_capture_on_commit_callbacks
+):
+    fields = dict(FIELDS, file_name="")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in(submitter).post(
+            reverse("portal:upload"), dict(fields, file=SimpleUploadedFile(NAME, cat_csv(2)))
+        )
+    assert SUCCESS in response.content.decode()
+    assert Delivery.objects.unscoped().get().file_name == NAME

@@ -225,7 +225,10 @@ def test_an_xml_delivery_is_forwarded_like_a_csv_one(
     frame = _csv_of(package)
     assert frame.height == 2
     assert not {"PAT0001", "PAT0002"} & set(frame["PatientCode"].to_list())
-    assert frame["OperatieID"].to_list() == ["11000001", "11000002"]
+    assert frame["Operatiedatum"].to_list() == [rows[0]["Operatiedatum"], rows[1]["Operatiedatum"]]
+    # The hospital's operation number is a text key: pseudonymised too, so processors cannot
+    # link their data through it.
+    assert not {"11000001", "11000002"} & set(frame["OperatieID"].to_list())
 
 
 def test_a_lost_forwarding_task_is_recovered_with_the_authorisations_of_that_moment(
@@ -258,3 +261,9 @@ def test_a_lost_forwarding_task_is_recovered_with_the_authorisations_of_that_mom
     assert [p.processor for p in Package.objects.for_institution(institution)] == [processor]
     assert recover_forwarding_task.call() == 0
     assert Package.objects.for_institution(institution).get().delivery == delivery
+
+
+def test_text_key_fields_are_pseudonymised_like_the_patient_code(cataract):
+    from datahub.forwarding.packaging import pseudonymised_fields
+
+    assert pseudonymised_fields(cataract.dictionary) == {"OperatieID", "PatientCode"}

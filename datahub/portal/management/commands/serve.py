@@ -40,10 +40,23 @@ class Command(BaseCommand):
                 threads=options["threads"],
                 max_request_body_size=getattr(settings, "MAX_REQUEST_BYTES", 2**31),
                 ident="datahub",
+                **proxy_options(),
             )
         finally:
             if supervisor:
                 supervisor.stop()
+
+
+def proxy_options() -> dict[str, Any]:
+    """waitress options to take the client address from the trusted reverse proxy's headers."""
+    if not settings.BEHIND_PROXY:
+        return {}
+    return {
+        "trusted_proxy": settings.TRUSTED_PROXY,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        "clear_untrusted_proxy_headers": True,
+    }
 
 
 class WorkerSupervisor:
