@@ -114,6 +114,8 @@ class Delivery(models.Model):
     )
     error_count = models.PositiveIntegerField(_("errors"), null=True, blank=True)
     warning_count = models.PositiveIntegerField(_("warnings"), null=True, blank=True)
+    #: When its processing was last queued: recovery re-queues only what waited too long.
+    queued_at = models.DateTimeField(null=True, blank=True)
     #: Set while a worker holds the delivery; a stale heartbeat means the worker died.
     claim_token = models.CharField(max_length=32, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

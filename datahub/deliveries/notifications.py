@@ -7,13 +7,14 @@ through the API has no person, so its contact address is told.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from datahub.deliveries.models import Delivery
 from datahub.institutions.models import Membership
@@ -42,6 +43,16 @@ def recipients_of(delivery: Delivery) -> list[Recipient]:
     return list(found.values())
 
 
+#: A notice that could not go out within this time is no longer news (and the demo's deliveries,
+#: processed "years ago", send none).
+NOTICE_HOURS = 24
+
+
+def _stale(delivery: Delivery) -> bool:
+    processed = delivery.processed_at
+    return processed is None or processed < timezone.now() - dt.timedelta(hours=NOTICE_HOURS)
+
+
 def send_processed_email(delivery_id: int) -> int:
     """Tell the submitter and the contact address how the delivery was processed."""
     delivery = (
@@ -49,7 +60,7 @@ def send_processed_email(delivery_id: int) -> int:
         .select_related("submitted_by", "institution", "sub_delivery__registry")
         .get(pk=delivery_id)
     )
-    if not delivery.is_finished:
+    if not delivery.is_finished or _stale(delivery):
         return 0
     link = settings.BASE_URL + reverse("portal:delivery", args=[delivery.pk]) + "?tab=verslag"
     recipients = recipients_of(delivery)

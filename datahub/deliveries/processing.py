@@ -265,7 +265,11 @@ def _run_hooks(delivery_id: int) -> None:
 def needing_processing() -> list[int]:
     """Deliveries waiting too long (their task was lost) or whose worker went silent."""
     stale = _stale_before()
-    waiting = Q(status=Status.RECEIVED, submitted_at__lt=stale)
+    # Waiting: queued (or, before the first queuing, submitted) longer ago than a worker may
+    # be silent, so a backlog is not queued again every minute.
+    waiting = Q(status=Status.RECEIVED) & (
+        Q(queued_at__lt=stale) | Q(queued_at__isnull=True, submitted_at__lt=stale)
+    )
     silent = Q(status=Status.PROCESSING, heartbeat_at__lt=stale)
     return list(
         Delivery.objects.unscoped().filter(waiting | silent).values_list("pk", flat=True)[:500]

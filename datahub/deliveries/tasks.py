@@ -18,6 +18,11 @@ def recover_deliveries() -> int:
 
 
 def enqueue_processing(delivery_id: int) -> None:
+    from django.utils import timezone
+
+    from datahub.deliveries.models import Delivery
+
+    Delivery.objects.unscoped().filter(pk=delivery_id).update(queued_at=timezone.now())
     process_delivery.enqueue(delivery_id)
 
 

@@ -141,3 +141,28 @@ def test_the_contact_address_is_told_too_and_a_deactivated_submitter_is_not(
     with django_capture_on_commit_callbacks(execute=True):
         _delivery(institution, submitter)
     assert [m.to for m in mail.outbox] == [["registraties@a.example"]]
+
+
+def test_a_notice_for_a_delivery_processed_long_ago_is_not_sent(cataract, institution, submitter):
+    from datahub.deliveries.notifications import send_processed_email
+
+    delivery = _delivery(institution, submitter)
+    processing.process(delivery.pk)
+    assert send_processed_email(delivery.pk) == 1
+    Delivery.objects.unscoped().filter(pk=delivery.pk).update(
+        processed_at=timezone.now() - dt.timedelta(days=3)
+    )
+    assert send_processed_email(delivery.pk) == 0
+
+
+def test_a_delivery_queued_recently_is_not_queued_again_by_recovery(
+    cataract, institution, submitter
+):
+    delivery = _delivery(institution, submitter)
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    Delivery.objects.unscoped().filter(pk=delivery.pk).update(
+        status=Status.RECEIVED, submitted_at=long_ago, queued_at=timezone.now()
+    )
+    assert processing.needing_processing() == []
+    Delivery.objects.unscoped().filter(pk=delivery.pk).update(queued_at=long_ago)
+    assert processing.needing_processing() == [delivery.pk]
