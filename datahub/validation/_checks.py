@@ -46,6 +46,8 @@ _RULE_RANK = 10
 _FILE_RANK = 1_000_000
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 ERROR_LEVELS = ("fout", "afkeur")
+_SMALL_TABLE = 8
+_FIRED = "__fired:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,7 @@ class BatchChecker:
         self._state_fields = tuple(dict.fromkeys(self.report_fields + self.key_fields))
         self._typed_fields = self._fields_needing_values()
         self._checks = self._build_checks(period, period_label)
+        self._outputs = [self._output(c) for c in self._checks]
         self._states: list[pl.DataFrame] = []
         self._error_records: list[pl.Series] = []
 
@@ -189,23 +192,32 @@ class BatchChecker:
         return make
 
     def _in_table(self, spec: FieldSpec) -> pl.Expr:
+        """True where the value is one of the table's codes (only used together with ``ok``).
+
+        A decimal is compared by its parsed value (``__p:``, the same cast). A small table is
+        checked with a few equality comparisons, cheaper than a hash lookup per value.
+        """
         codes = self.dictionary.table(spec.reference_table or "").codes
-        text = pl.col(T + spec.name)
         if spec.datatype == "decimaal":
             numbers = [n for n in (_number(c) for c in codes) if n is not None]
-            return text.cast(pl.Float64, strict=False).is_in(numbers).fill_null(False)
-        return text.is_in([c.strip() for c in codes]).fill_null(False)
+            return pl.col(P + spec.name).is_in(numbers).fill_null(False)
+        text = pl.col(T + spec.name)
+        wanted = list(dict.fromkeys(c.strip() for c in codes))
+        if 0 < len(wanted) <= _SMALL_TABLE:
+            return pl.any_horizontal([text == c for c in wanted]).fill_null(False)
+        return text.is_in(wanted).fill_null(False)
 
     def _format_mask(self, spec: FieldSpec) -> tuple[pl.Expr, str] | None:
+        """The ``006`` mask (only used together with ``ok``) and the format shown."""
         text = pl.col(T + spec.name)
         if spec.format:
             mask = ~text.str.contains(types.full_match(spec.format))
             if spec.datatype == "decimaal" and spec.decimals is not None:
-                mask = mask | ~types.decimals_ok(text, spec.decimals)
+                mask = mask | _too_many_decimals(text, spec.decimals)
             return mask, spec.format
         if spec.datatype == "decimaal" and spec.decimals is not None:
             shown = f"{spec.decimals} " + ("decimals" if self.lang == "en" else "decimalen")
-            return ~types.decimals_ok(text, spec.decimals), shown
+            return _too_many_decimals(text, spec.decimals), shown
         return None
 
     def _limit_mask(self, spec: FieldSpec) -> pl.Expr | None:
@@ -309,29 +321,32 @@ class BatchChecker:
         the findings themselves are then built from those rows only.
         """
         frame = self.trimmed(batch)
-        self._remember(frame)
+        self._states.append(self._state(frame))
         masks = [c.mask.fill_null(False) for c in self._checks]
         if not masks:
             return empty_findings(self.report_fields)
         rows = self.prepared(frame.lazy()).filter(pl.any_horizontal(masks)).collect()
-        fired = rows.select([m.alias(str(i)) for i, m in enumerate(masks)])
+        fired = rows.select([m.alias(f"{_FIRED}{i}") for i, m in enumerate(masks)])
+        hits = fired.select(pl.all().any()).row(0) if rows.height else (False,) * len(masks)
+        marked = pl.concat([rows, fired], how="horizontal").lazy()
         parts = [
-            self._extract(rows.filter(fired[str(i)]), check)
-            for i, check in enumerate(self._checks)
-            if fired[str(i)].any()
+            marked.filter(pl.col(f"{_FIRED}{i}")).select(self._outputs[i])
+            for i, hit in enumerate(hits)
+            if hit
         ]
-        findings = pl.concat(parts) if parts else empty_findings(self.report_fields)
+        findings = pl.concat(parts).collect() if parts else empty_findings(self.report_fields)
         errors = findings.filter(pl.col("level").is_in(ERROR_LEVELS))["record"]
         if errors.len():
             self._error_records.append(errors.unique())
         return findings
 
-    def _extract(self, rows: pl.DataFrame, check: _Check) -> pl.DataFrame:
+    def _output(self, check: _Check) -> list[pl.Expr]:
+        """The findings columns of a check, computed over the rows where it fired."""
         value = pl.lit(None, dtype=pl.String)
         if check.field in self.names:
             raw = pl.col(check.field).cast(pl.String)
             value = pl.when(raw == "").then(None).otherwise(raw)  # nothing delivered
-        return rows.select(
+        return [
             pl.col(REC).cast(pl.Int64).alias("record"),
             pl.col(LINE).cast(pl.Int64).alias("line"),
             pl.lit(check.level).alias("level"),
@@ -341,14 +356,15 @@ class BatchChecker:
             check.message.cast(pl.String).alias("message"),
             pl.lit(check.rank, dtype=pl.Int64).alias("rank"),
             *self._key_columns(),
-        )
+        ]
 
     def _key_columns(self) -> list[pl.Expr]:
         return [_compact(_or_null(pl.col(T + k))).alias(KEY_PREFIX + k) for k in self.report_fields]
 
     # -- whole-file checks (005, 008) ----------------------------------------------------
 
-    def _remember(self, frame: pl.DataFrame) -> None:
+    def _state(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Per record: numbers, hashes of the record and its key, key and report values."""
         trimmed = frame.select([T + n for n in self.names])
         columns = [
             frame[REC].cast(pl.UInt32),
@@ -371,13 +387,13 @@ class BatchChecker:
             values = [pl.col(T + n).fill_null("") for n in self._state_fields]
             packed = pl.concat_str([*values, pl.lit("")], separator=_PACK)
             state = state.with_columns(frame.select(packed.alias(PACKED)))
-        self._states.append(state)
+        return state
 
     def finish(self) -> pl.DataFrame:
         """Findings of ``005`` and ``008`` over every batch seen."""
         if not self._states:
             return empty_findings(self.report_fields)
-        state = pl.concat(self._states)
+        state = pl.concat(self._states, rechunk=False)
         self._states = []
         return self._file_checks(state)
 
@@ -405,8 +421,7 @@ class BatchChecker:
         return self._file_findings(rows, "005", pl.lit(check_template("005", self.lang)), 0)
 
     def _conflicts(self, state: pl.DataFrame) -> pl.DataFrame:
-        complete = state.filter(pl.col("kok"))
-        rows = _repeated(complete, "k1")
+        rows = _repeated(state, "k1", where="kok")
         rows = rows.filter(pl.struct("h1", "h2").n_unique().over("k1", "k2") > 1)
         rows = self._unpacked(rows)
         key_text = pl.concat_str([pl.col(k).fill_null("") for k in self.key_fields], separator=", ")
@@ -437,15 +452,23 @@ class BatchChecker:
         return pl.concat(self._error_records).unique().sort()
 
 
-def _repeated(state: pl.DataFrame, column: str) -> pl.DataFrame:
-    """The rows whose ``column`` value occurs more than once (sort-based, little memory)."""
+def _repeated(state: pl.DataFrame, column: str, where: str | None = None) -> pl.DataFrame:
+    """The rows (where ``where`` is true) whose ``column`` value occurs more than once among
+    them, in their order (sort-based, little memory: only the few rows found are copied)."""
     values = state[column]
+    index = None
+    if where is not None:
+        index = state[where].arg_true()
+        values = values.gather(index)
     order = values.arg_sort()
     ordered = values.gather(order)
     repeated = (ordered == ordered.shift(1)).fill_null(False) | (
         ordered == ordered.shift(-1)
     ).fill_null(False)
-    return state[order.filter(repeated).sort()]
+    picked = order.filter(repeated)
+    if index is not None:
+        picked = index.gather(picked)
+    return state[picked.sort()]
 
 
 def _compact(text: pl.Expr) -> pl.Expr:
@@ -465,6 +488,14 @@ def _spaced(column: pl.Expr) -> pl.Expr:
 
 def _parsed(spec: FieldSpec) -> pl.Expr:
     return types.typed_value(pl.col(T + spec.name), spec.datatype)
+
+
+def _too_many_decimals(text: pl.Expr, decimals: int) -> pl.Expr:
+    """For a valid decimal (canonical form, see ``ok``): more than ``decimals`` digits after
+    the point. The same as ``~types.decimals_ok`` there, with an unanchored search."""
+    if decimals <= 0:
+        return text.str.contains(".", literal=True)
+    return text.str.contains(r"\.[0-9]{" + str(decimals + 1) + "}")
 
 
 def _number(text: str) -> float | None:

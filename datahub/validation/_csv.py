@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -131,7 +131,7 @@ class CsvReader:
             self.progress(self.bytes_read, self.total_size)
         return block
 
-    def batches(self) -> Iterator[pl.DataFrame]:
+    def batches(self) -> Generator[pl.DataFrame, None, None]:
         """Yield DataFrames of well-formed records (only when the header is right)."""
         rest = self._header()
         if rest is None:
@@ -305,21 +305,16 @@ class CsvReader:
         return (~inside).arg_true().cast(pl.Int64)
 
     def _multiline_ok(self, lines: pl.Series, mask: pl.Series, record: pl.Series) -> bool:
-        """Records spanning several lines (rare), checked by the careful tokenizer."""
+        """Records spanning several lines (rare): joined and matched like a balanced line."""
         special = mask.arg_true()
         if special.len() == 0:
             return True
-        texts = lines.gather(special).to_list()
-        owners = record.gather(special).to_list()
-        joined: dict[int, list[str]] = {}
-        for owner, text in zip(owners, texts, strict=True):
-            joined.setdefault(owner, []).append(text)
-        for parts in joined.values():
-            text = "\n".join(parts)
-            fields, error, end = _fields(text, 0)
-            if error is not None or end < len(text) or len(fields) != len(self.columns):
-                return False
-        return True
+        joined = (
+            pl.DataFrame({"record": record.gather(special), "text": lines.gather(special)})
+            .group_by("record", maintain_order=True)
+            .agg(pl.col("text").str.join("\n"))
+        )
+        return _balanced_ok(joined["text"], len(self.columns) - 1)
 
     def _numbered(self, frame: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
         height = frame.height
@@ -383,12 +378,15 @@ class CsvReader:
         return bad
 
 
-_FIELD = r'(?:"(?:[^"]|"")*"|[^,"]*)'
+# A field as the careful tokenizer reads it: quoted (any character but a lone quote, so a
+# newline too), or plain (no separator, quote or newline).
+_FIELD = r'(?:"(?:[^"]|"")*"|[^,"\n]*)'
 _LINE_RE = f"^{_FIELD}(?:,{_FIELD})*$"
 
 
 def _balanced_ok(lines: pl.Series, expected: int) -> bool:
-    """Lines with quotes that open and close on the line: well quoted, right field count."""
+    """Records (a line, or lines joined with newlines) that the careful tokenizer reads as
+    exactly one well-quoted record with ``expected`` separators."""
     if not lines.str.contains(_LINE_RE).all():
         return False
     outside = lines.str.replace_all(r'"(?:[^"]|"")*"', "")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,17 +73,14 @@ def validate_file(
         if _is_xml(name, stream):
             reader = XmlReader(stream, dictionary, run.sink, total_size=size, progress=progress)
         else:
-            options = {"chunk_size": chunk_size} if chunk_size else {}
-            reader = CsvReader(
-                stream,
-                dictionary.field_names,
-                run.sink,
-                total_size=size,
-                progress=progress,
-                **options,
-            )
+            reader = CsvReader(stream, dictionary.field_names, run.sink, total_size=size)
+            if chunk_size:
+                reader.chunk_size = chunk_size
         with suppress(TooManyProblems):
-            _consume(run, reader.batches())
+            if isinstance(reader, CsvReader):
+                _consume(run, _read_ahead(reader, progress))
+            else:
+                _consume(run, reader.batches())
         run.total = reader.records
     display = Path(name).name if name else None
     return _report(dictionary, run, display)
@@ -178,6 +177,80 @@ def _consume(run: _Run, batches: Iterable[pl.DataFrame]) -> None:
     for batch in batches:
         run.frames.append(run.checker.check(batch))
         run.seen += batch.height
+
+
+_END = object()
+
+
+def _read_ahead(reader: CsvReader, progress: Progress | None) -> Iterator[pl.DataFrame]:
+    """The reader's batches, the next one read (parsed, shape-checked) in a worker thread
+    while the caller checks the current one: polars releases the GIL, so reading and
+    checking overlap on a machine with more than one core.
+
+    The reader and its sink are only touched by the worker until it has ended; ``progress``
+    is called in the caller's thread (it may use a database connection): after each batch,
+    and every 0.1 s while waiting for one.
+    Exceptions of the reader (``TooManyProblems``) are raised here.
+    """
+    latest: list[tuple[int, int | None]] = []  # the last progress of the worker
+
+    def note(read: int, total: int | None) -> None:
+        latest[:] = [(read, total)]
+
+    reader.progress = note
+    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        batches: Generator[pl.DataFrame, None, None] = reader.batches()
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+            put(_END)
+        except BaseException as error:  # handed to the caller's thread
+            put(error)
+        finally:
+            batches.close()
+
+    worker = threading.Thread(target=work, name="datahub-csv-reader", daemon=True)
+    worker.start()
+    reported: tuple[int, int | None] | None = None
+
+    def report() -> None:
+        nonlocal reported
+        current = latest[-1] if latest else None
+        if progress is not None and current is not None and current != reported:
+            reported = current
+            progress(*current)
+
+    try:
+        while True:
+            try:
+                item = handoff.get(timeout=0.1)
+            except queue.Empty:  # the worker is still reading: pass on its progress
+                report()
+                continue
+            report()
+            if item is _END:
+                worker.join()
+                report()
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _record_batches(

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
+from json.encoder import encode_basestring as _encode_string
 from typing import Any
 
 VERWERKT = "Verwerkt"
@@ -118,6 +119,9 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The report in the spec's JSON shape."""
+        return self._summary() | {"findings": [f.to_dict() for f in self.findings]}
+
+    def _summary(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "dictionary": {"code": self.code, "version": self.version},
@@ -129,12 +133,22 @@ class Report:
             },
             "errors": self.errors,
             "warnings": self.warnings,
-            "findings": [f.to_dict() for f in self.findings],
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """The report as JSON text."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        """The report as JSON text.
+
+        The same text as ``json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)``;
+        with an indent, the findings are written by :func:`_findings_json` (the standard
+        library falls back to its pure-Python encoder for indented output, slow for many
+        findings).
+        """
+        if indent is None or not self.findings:
+            return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        head = json.dumps(self._summary(), ensure_ascii=False, indent=indent)
+        step = " " * indent
+        body = _findings_json(self.findings, step)
+        return f'{head[:-2]},\n{step}"findings": [\n{body}\n{step}]\n}}'
 
     def to_csv(self) -> bytes:
         """The report as CSV (UTF-8 with BOM), formula injection neutralised."""
@@ -163,6 +177,46 @@ class Report:
             ]
             writer.writerow([safe_cell(cell) for cell in row])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _json_value(value: object) -> str:
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return _encode_string(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _findings_json(findings: tuple[Finding, ...], step: str) -> str:
+    """The findings list's items as ``json.dumps`` writes them at depth 2 with ``indent``."""
+    item, field, key = step * 2, step * 3, step * 4
+    close = "\n" + item + "}"
+    names = ("record", "line", "level", "code", "field", "value", "message")
+    labels = [f"{field}{_encode_string(n)}: " for n in names]
+    keys_label = f"{field}{_encode_string('keys')}: "
+    parts: list[str] = []
+    for finding in findings:
+        values = (
+            finding.record,
+            finding.line,
+            finding.level,
+            finding.code,
+            finding.field,
+            finding.value,
+            finding.message,
+        )
+        lines = [label + _json_value(v) for label, v in zip(labels, values, strict=True)]
+        if finding.keys:
+            entries = ",\n".join(
+                f"{key}{_encode_string(k)}: {_json_value(v)}" for k, v in finding.keys.items()
+            )
+            lines.append(f"{keys_label}{{\n{entries}\n{field}}}")
+        else:
+            lines.append(keys_label + "{}")
+        parts.append(item + "{\n" + ",\n".join(lines) + close)
+    return ",\n".join(parts)
 
 
 def safe_cell(value: object) -> str:
