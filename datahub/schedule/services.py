@@ -191,6 +191,32 @@ def _latest_accepted(institution: Institution) -> dict[tuple[int, str], dt.date]
     return {(r["sub_delivery_id"], r["period"]): timezone.localdate(r["last"]) for r in rows}
 
 
+def latest_for(
+    latest: Mapping[tuple[int, str], dt.date], sub_delivery_id: int, period: str
+) -> dt.date | None:
+    """The latest accepted delivery of a period, or of shorter periods that together cover it.
+
+    The frequency is a minimum (spec §9): four accepted quarters count as the year's delivery,
+    on the day the last of them came in.
+    """
+    exact = latest.get((sub_delivery_id, period))
+    span = bounds(period)
+    if exact is not None or span is None:
+        return exact
+    pieces = sorted(
+        (piece, day)
+        for (sub, other), day in latest.items()
+        if sub == sub_delivery_id and (piece := bounds(other)) is not None
+        and span[0] <= piece[0] and piece[1] <= span[1] and piece != span
+    )  # fmt: skip
+    reached = span[0]
+    for (first, last), _day in pieces:
+        if first > reached:
+            return None  # a gap: part of the period was not delivered
+        reached = max(reached, last + dt.timedelta(days=1))
+    return max(day for _piece, day in pieces) if pieces and reached > span[1] else None
+
+
 def delivered_on(entry: Deadline, latest: dt.date | None) -> dt.date | None:
     """The date the expected delivery was delivered, given the latest accepted delivery."""
     if latest is None:
@@ -231,7 +257,7 @@ def expected_deliveries(institution: Institution, until: dt.date) -> list[Expect
             p.sub_delivery,
             entry.period,
             entry.deadline,
-            delivered_on(entry, latest.get((p.sub_delivery_id, entry.period))),
+            delivered_on(entry, latest_for(latest, p.sub_delivery_id, entry.period)),
         )
         for p in participations
         for entry in plans.get(p.sub_delivery_id, [])

@@ -79,3 +79,18 @@ def test_periods_of_every_frequency():
         "2021K1",
     ]
     assert list(periods_between("jaar", D(2020, 11, 5), D(2021, 1, 1))) == ["2020", "2021"]
+
+
+def test_shorter_periods_that_cover_an_expected_period_count_as_its_delivery():
+    from datahub.schedule.services import latest_for
+
+    quarters = {(1, f"2020K{n}"): D(2021, 1, n) for n in range(1, 5)}
+    assert latest_for(quarters, 1, "2020") == D(2021, 1, 4)
+    assert latest_for(quarters, 1, "2020H2") == D(2021, 1, 4)
+    assert latest_for(quarters, 2, "2020") is None  # another sub-delivery's quarters
+    gap = {key: day for key, day in quarters.items() if key[1] != "2020K3"}
+    assert latest_for(gap, 1, "2020") is None
+    months = {(1, f"2020M{n:02d}"): D(2020, 7, 1) for n in range(1, 7)}
+    assert latest_for({**months, (1, "2020K1"): D(2020, 5, 1)}, 1, "2020H1") == D(2020, 7, 1)
+    assert latest_for({(1, "2020"): D(2021, 2, 1)}, 1, "2020") == D(2021, 2, 1)
+    assert latest_for({(1, "2020"): D(2021, 2, 1)}, 1, "2020H1") is None
