@@ -8,7 +8,6 @@ through the API has no person, so its contact address is told.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -17,30 +16,20 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from datahub.deliveries.models import Delivery
+from datahub.institutions.contacts import Recipient, with_contact_address
 from datahub.institutions.models import Membership
 
 
-@dataclass(frozen=True)
-class Recipient:
-    email: str
-    language: str
-
-
 def recipients_of(delivery: Delivery) -> list[Recipient]:
-    found: dict[str, Recipient] = {}
     person = delivery.submitted_by
-    if person is not None and person.is_active:
-        member = (
-            Membership.objects.for_institution(delivery.institution)
-            .filter(user=person, is_active=True)
-            .exists()
-        )
-        if member:
-            found[person.email.lower()] = Recipient(person.email, person.language)
-    contact = delivery.institution.contact_email
-    if contact and contact.lower() not in found:
-        found[contact.lower()] = Recipient(contact, settings.LANGUAGE_CODE)
-    return list(found.values())
+    member = (
+        person is not None
+        and person.is_active
+        and Membership.objects.for_institution(delivery.institution)
+        .filter(user=person, is_active=True)
+        .exists()
+    )
+    return with_contact_address(delivery.institution, [person] if member else [])
 
 
 #: A notice that could not go out within this time is no longer news (and the demo's deliveries,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from datahub.deliveries.models import Delivery, Finding
-from datahub.validation import safe_cell
+from datahub.validation import csv_header, safe_cell
 
 LEVEL_LABELS = {"afkeur": "Afkeur", "fout": "Record fout", "waarschuwing": "Waarschuwing"}
 
@@ -44,17 +44,7 @@ def csv_rows(delivery: Delivery) -> Iterator[bytes]:
         return text.encode("utf-8")
 
     buffer.write("\ufeff")
-    writer.writerow(
-        [
-            "Recordnummer",
-            *fields,
-            "Fout / waarschuwing",
-            "Foutcode",
-            "Veld",
-            "Waarde",
-            "Omschrijving",
-        ]
-    )
+    writer.writerow(csv_header(fields))
     yield flush()
     values = findings_of(delivery).values_list(
         "record", "keys", "level", "code", "field", "value", "message"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -21,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from datahub.institutions.contacts import Recipient, with_contact_address
 from datahub.institutions.models import Institution, Membership, Role
 from datahub.schedule import services
 from datahub.schedule.models import ReminderKind, SentReminder
@@ -28,12 +28,6 @@ from datahub.schedule.services import Expected
 
 logger = logging.getLogger(__name__)
 DEFAULT_REMINDER_DAYS = 14
-
-
-@dataclass(frozen=True)
-class Recipient:
-    email: str
-    language: str
 
 
 def reminder_days() -> int:
@@ -61,11 +55,7 @@ def recipients_of(institution: Institution) -> list[Recipient]:
         .filter(role=Role.LOCAL_ADMIN, is_active=True, user__is_active=True)
         .select_related("user")
     )
-    found = {m.user.email.lower(): Recipient(m.user.email, m.user.language) for m in admins}
-    contact = institution.contact_email
-    if contact and contact.lower() not in found:
-        found[contact.lower()] = Recipient(contact, settings.LANGUAGE_CODE)
-    return list(found.values())
+    return with_contact_address(institution, (m.user for m in admins))
 
 
 def send_reminders(today: dt.date | None = None) -> int:

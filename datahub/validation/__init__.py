@@ -35,6 +35,7 @@ from ._report import (
     VERWERKT,
     Finding,
     Report,
+    csv_header,
     safe_cell,
 )
 from ._rules import RuleError, compile_rule
@@ -73,6 +74,7 @@ __all__ = [
     "RuleError",
     "ScheduleEntry",
     "compile_rule",
+    "csv_header",
     "generate_xsd",
     "iter_valid_records",
     "load_dictionary",

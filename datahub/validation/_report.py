@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from json.encoder import encode_basestring as _encode_string
@@ -154,17 +154,7 @@ class Report:
         """The report as CSV (UTF-8 with BOM), formula injection neutralised."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(
-            [
-                "Recordnummer",
-                *self.report_fields,
-                "Fout / waarschuwing",
-                "Foutcode",
-                "Veld",
-                "Waarde",
-                "Omschrijving",
-            ]
-        )
+        writer.writerow(csv_header(self.report_fields))
         for finding in self.findings:
             row = [
                 finding.record,
@@ -177,6 +167,25 @@ class Report:
             ]
             writer.writerow([safe_cell(cell) for cell in row])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def csv_header(report_fields: Sequence[str]) -> list[str]:
+    """The columns of the report's CSV form (spec: report format).
+
+    Example::
+
+        >>> csv_header(["OperatieID"])[:3]
+        ['Recordnummer', 'OperatieID', 'Fout / waarschuwing']
+    """
+    return [
+        "Recordnummer",
+        *report_fields,
+        "Fout / waarschuwing",
+        "Foutcode",
+        "Veld",
+        "Waarde",
+        "Omschrijving",
+    ]
 
 
 def _json_value(value: object) -> str:
