@@ -1,58 +1,60 @@
 """Content checks of one batch of records, column-wise with polars.
 
-A batch is a DataFrame with one text column per field (raw delivered values) plus ``__rec``
-(record number) and ``__line`` (physical line, or null). The checker turns it into a findings
-frame and keeps a compact per-record state (hashes) so that duplicates (``005``) and key
-conflicts (``008``) are found across the whole file at the end.
+A batch is a DataFrame with one column per field plus ``__rec`` and ``__line`` (see
+``_frames``). Coded fields (codes, numbers, dates; see ``_codes``) arrive as categoricals and
+their per-value checks are evaluated once per distinct value; the other fields and the rules
+are checked record by record. Only the records where some check fires are then checked in
+full, as text, to build their findings; the checker also keeps a compact state per record for
+the whole-file checks (``005``, ``008``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import reduce
 
 import polars as pl
 
 from . import _types as types
+from ._codes import BAD, CODED_DATATYPES, CodedField, run_id
 from ._dictionary import DataDictionary, FieldSpec, Rule
+from ._file_checks import FileChecks
+from ._frames import (
+    KEY_PREFIX,
+    LINE,
+    OK,
+    REC,
+    E,
+    P,
+    T,
+    V,
+    compact,
+    empty_findings,
+    or_null,
+    template_expr,
+)
 from ._messages import check_level, check_template, datatype_name
 from ._rules import compile_rule, rule_fields
 
-REC = "__rec"
-LINE = "__line"
-T = "__t:"  # trimmed text, null when empty
-V = "__v:"  # typed value, null when empty or invalid
-OK = "__ok:"  # non-empty and of the right datatype
-E = "__e:"  # empty after trimming
-P = "__p:"  # parsed value (typed fields), before the canonical-form check
 _TYPED = ("geheel getal", "decimaal", "datum", "datumtijd")
-KEY_PREFIX = "k:"
-PACKED = "__packed"
-_PACK = "\x1f\x1e"
-FINDING_SCHEMA = {
-    "record": pl.Int64,
-    "line": pl.Int64,
-    "level": pl.String,
-    "code": pl.String,
-    "field": pl.String,
-    "value": pl.String,
-    "message": pl.String,
-    "rank": pl.Int64,
-}
 _RANK = {"002": 0, "004": 1, "001_RefTab": 2, "006": 3, "007": 4, "015_X_Y_EQ": 5, "009": 6}
 _RULE_RANK = 10
-_FILE_RANK = 1_000_000
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 ERROR_LEVELS = ("fout", "afkeur")
 _SMALL_TABLE = 8
+_FEW_CODES = 64  # more failing values: look each record up instead of is_in
 _FIRED = "__fired:"
+
+__all__ = ["KEY_PREFIX", "LINE", "REC", "BatchChecker", "empty_findings", "template_expr"]
 
 
 @dataclass(frozen=True, slots=True)
 class _Check:
-    """A boolean mask over the batch and how to report the rows where it is true."""
+    """A boolean mask over the batch and how to report the rows where it is true.
+
+    ``per_value``: the mask depends on the value of ``field`` alone (not on other fields).
+    """
 
     code: str
     level: str
@@ -60,41 +62,7 @@ class _Check:
     rank: int
     mask: pl.Expr
     message: pl.Expr
-
-
-def template_expr(template: str, static: dict[str, str], columns: dict[str, str]) -> pl.Expr:
-    """A message expression: ``{name}`` replaced by ``static`` text or a column's value.
-
-    Example::
-
-        >>> df = pl.DataFrame({"x": ["7"]})
-        >>> df.select(template_expr("{veld} is {w}", {"veld": "A"}, {"w": "x"})).item()
-        'A is 7'
-    """
-    parts: list[pl.Expr] = []
-    literal: list[str] = []
-    position = 0
-    for match in _PLACEHOLDER.finditer(template):
-        literal.append(template[position : match.start()])
-        name = match.group(1)
-        if name in static:
-            literal.append(static[name])
-        elif name in columns:
-            parts.append(pl.lit("".join(literal)))
-            literal = []
-            parts.append(pl.col(columns[name]).fill_null(""))
-        else:
-            literal.append(match.group(0))
-        position = match.end()
-    literal.append(template[position:])
-    parts.append(pl.lit("".join(literal)))
-    return pl.concat_str(parts) if len(parts) > 1 else parts[0]
-
-
-def empty_findings(key_fields: tuple[str, ...]) -> pl.DataFrame:
-    """A findings frame without rows."""
-    schema = dict(FINDING_SCHEMA) | {KEY_PREFIX + k: pl.String for k in key_fields}
-    return pl.DataFrame(schema=schema)
+    per_value: bool = True
 
 
 class BatchChecker:
@@ -124,21 +92,41 @@ class BatchChecker:
         self.names = dictionary.field_names
         self.report_fields = tuple(f for f in dictionary.general.report_fields if f in self.names)
         self.key_fields = tuple(f for f in dictionary.general.key_fields if f in self.names)
-        self._state_fields = tuple(dict.fromkeys(self.report_fields + self.key_fields))
+        self._rule_fields = {
+            name
+            for rule in dictionary.rules
+            for name in rule_fields(rule.expression, list(self.names))
+        }
         self._typed_fields = self._fields_needing_values()
         self._checks = self._build_checks(period, period_label)
         self._outputs = [self._output(c) for c in self._checks]
-        self._states: list[pl.DataFrame] = []
+        self._masks = [c.mask.fill_null(False) for c in self._checks]
+        run = run_id()
+        self.coded = {
+            s.name: CodedField(s.name, run, self._value_table(s), trimmed=T + s.name)
+            for s in dictionary.fields
+            if s.datatype in CODED_DATATYPES
+        }
+        self._text_specs = tuple(s for s in dictionary.fields if s.name not in self.coded)
+        self._record_masks = [
+            self._masks[i]
+            for i, c in enumerate(self._checks)
+            if not (c.per_value and c.field in self.coded)
+        ]
+        self._file = FileChecks(self.names, self.key_fields, self.report_fields, self.coded, lang)
         self._error_records: list[pl.Series] = []
+
+    @property
+    def schema(self) -> dict[str, pl.DataType]:
+        """The dtype each field is best read as (categorical for coded fields)."""
+        return {n: self.coded[n].dtype if n in self.coded else pl.String() for n in self.names}
 
     def _fields_needing_values(self) -> set[str]:
         """Fields whose typed values are used (rules, limits, the period field)."""
         names = set(self.names)
         needed = {f.name for f in self.dictionary.fields if f.minimum or f.maximum}
         needed |= {self.dictionary.general.period_field or ""} & names
-        for rule in self.dictionary.rules:
-            needed |= set(rule_fields(rule.expression, list(self.names)))
-        return needed
+        return needed | self._rule_fields
 
     # -- building the checks -------------------------------------------------------------
 
@@ -261,21 +249,29 @@ class BatchChecker:
         message = template_expr(rule.message, {}, columns)
         position = self.names.index(rule.field) if rule.field in self.names else len(self.names)
         rank = position * 100 + _RULE_RANK + index
-        return _Check(rule.code, rule.level, rule.field, rank, ~expression, message)
+        return _Check(
+            rule.code, rule.level, rule.field, rank, ~expression, message, per_value=False
+        )
 
-    # -- running the checks --------------------------------------------------------------
+    # -- derived columns -----------------------------------------------------------------
 
-    def trimmed(self, batch: pl.DataFrame) -> pl.DataFrame:
-        """Add trimmed text columns (``__t:``) and empty flags (``__e:``).
+    def trimmed(
+        self, batch: pl.DataFrame, specs: Iterable[FieldSpec] | None = None
+    ) -> pl.DataFrame:
+        """Add trimmed text columns (``__t:``) and empty flags (``__e:``) for ``specs``
+        (default: every field).
 
         Trimming (surrounding spaces) costs a copy, so it is only done for columns that have
         a value starting or ending with a space; other columns are aliased without copying.
         """
-        specs = self.dictionary.fields
-        spaced = [_spaced(pl.col(s.name)).alias(s.name) for s in specs]
-        flags = dict.fromkeys(self.names, False)
+        specs = tuple(self.dictionary.fields if specs is None else specs)
+        if not specs:
+            return batch
+        flags = dict.fromkeys((s.name for s in specs), False)
         if batch.height:
-            flags |= batch.select(spaced).row(0, named=True)
+            flags |= batch.select(_spaced(pl.col(s.name)).alias(s.name) for s in specs).row(
+                0, named=True
+            )
         frame = batch.with_columns(
             (pl.col(s.name).str.strip_chars(" ") if flags[s.name] else pl.col(s.name)).alias(
                 T + s.name
@@ -286,9 +282,11 @@ class BatchChecker:
             (pl.col(T + s.name) == "").fill_null(True).alias(E + s.name) for s in specs
         )
 
-    def prepared(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+    def prepared(
+        self, frame: pl.LazyFrame, specs: Iterable[FieldSpec] | None = None
+    ) -> pl.LazyFrame:
         """Add parsed (``__p:``), valid (``__ok:``) and typed (``__v:``) columns (lazily)."""
-        specs = self.dictionary.fields
+        specs = tuple(self.dictionary.fields if specs is None else specs)
         frame = frame.with_columns(
             _parsed(s).alias(P + s.name) for s in specs if s.datatype in _TYPED
         )
@@ -302,10 +300,6 @@ class BatchChecker:
             if s.name in self._typed_fields
         )
 
-    def prepare(self, batch: pl.DataFrame) -> pl.DataFrame:
-        """Every derived column over the whole batch (see :meth:`trimmed`, :meth:`prepared`)."""
-        return self.prepared(self.trimmed(batch).lazy()).collect()
-
     def _ok(self, spec: FieldSpec) -> pl.Expr:
         ok = ~pl.col(E + spec.name)
         if spec.datatype in _TYPED:
@@ -314,24 +308,103 @@ class BatchChecker:
             ok = ok & canonical & pl.col(P + spec.name).is_not_null()
         return ok.fill_null(False)
 
+    def _value_table(self, spec: FieldSpec) -> Callable[[pl.DataFrame], pl.DataFrame]:
+        """For a coded field: its values' derived columns and which checks fire for them."""
+        fired = {
+            f"{_FIRED}{i}": self._masks[i]
+            for i, c in enumerate(self._checks)
+            if c.per_value and c.field == spec.name
+        }
+        bad = pl.any_horizontal(pl.col(list(fired))) if fired else pl.lit(False)
+        keep = [T + spec.name, E + spec.name, *fired, BAD]
+        if spec.name in self._typed_fields:
+            keep.append(V + spec.name)
+
+        def derive(values: pl.DataFrame) -> pl.DataFrame:
+            frame = self.prepared(self.trimmed(values, [spec]).lazy(), [spec])
+            frame = frame.with_columns(**fired).with_columns(bad.alias(BAD))
+            return frame.select(spec.name, *keep).collect()
+
+        return derive
+
+    # -- running the checks --------------------------------------------------------------
+
     def check(self, batch: pl.DataFrame) -> pl.DataFrame:
         """Findings of every per-record check in ``batch``; remembers state for 005/008.
 
-        All masks are evaluated once over the batch to find the (few) rows with a finding;
-        the findings themselves are then built from those rows only.
+        The records where some check fires are found first: coded fields by the codes of
+        their values that fail, the other fields and the rules record by record. Only those
+        records are then checked in full, with the checks that can fire there, to build
+        their findings.
         """
-        frame = self.trimmed(batch)
-        self._states.append(self._state(frame))
-        masks = [c.mask.fill_null(False) for c in self._checks]
-        if not masks:
+        batch = self._encoded(batch)
+        codes = {n: batch[n].to_physical() for n in self.coded}
+        for name, field in self.coded.items():
+            field.learn(codes[name])
+        frame = self.trimmed(batch, self._text_specs)
+        self._file.add(frame, codes)
+        flagged = self._flagged(frame, codes)
+        if flagged is None or not flagged.any():
             return empty_findings(self.report_fields)
+        rows = batch.filter(flagged)
+        possible = self._possible({n: c.filter(flagged) for n, c in codes.items()})
+        rows = rows.with_columns(pl.col(n).cast(pl.String) for n in self.coded)
+        return self._findings(rows, possible)
+
+    def _encoded(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """Coded fields as their categoricals; no nulls (a missing value is empty text)."""
+        columns = []
+        for name in self.names:
+            column = batch[name]
+            if name in self.coded:
+                column = self.coded[name].encode(column)
+            if column.null_count():
+                column = column.fill_null("")
+            columns.append(column)
+        return batch.with_columns(columns)
+
+    def _flagged(self, frame: pl.DataFrame, codes: dict[str, pl.Series]) -> pl.Series | None:
+        """True for the records where at least one check fires (None: nowhere)."""
+        masks = []
+        for name, field in self.coded.items():
+            bad = field.bad_codes()
+            if bad.len() > _FEW_CODES:
+                masks.append(field.column(BAD, codes[name]))
+            elif bad.len():
+                masks.append(codes[name].is_in(bad.to_list()))
+        if self._record_masks:
+            values = [
+                pl.lit(self.coded[n].table[V + n]).gather(pl.lit(codes[n])).alias(V + n)
+                for n in self.coded
+                if n in self._rule_fields
+            ]
+            lazy = self.prepared(frame.lazy().with_columns(values), self._text_specs)
+            masks.append(lazy.select(pl.any_horizontal(self._record_masks)).collect().to_series())
+        return reduce(lambda a, b: a | b, masks) if masks else None
+
+    def _possible(self, codes: dict[str, pl.Series]) -> list[int]:
+        """The checks that can fire in the records with ``codes``: a per-value check of a
+        coded field only where one of the values fails it."""
+        fired: dict[int, bool] = {}
+        for name, field in self.coded.items():
+            table = field.table.select(pl.col(f"^{_FIRED}.*$").gather(pl.lit(codes[name])).any())
+            if table.width:
+                fired |= {
+                    int(k.removeprefix(_FIRED)): v for k, v in table.row(0, named=True).items()
+                }
+        return [i for i in range(len(self._checks)) if fired.get(i, True)]
+
+    def _findings(self, rows: pl.DataFrame, checks: list[int]) -> pl.DataFrame:
+        """The findings of ``rows`` (text) for the ``checks`` (their indexes)."""
+        masks = [self._masks[i] for i in checks]
+        frame = self.trimmed(rows)
         rows = self.prepared(frame.lazy()).filter(pl.any_horizontal(masks)).collect()
-        fired = rows.select([m.alias(f"{_FIRED}{i}") for i, m in enumerate(masks)])
+        fired = rows.select([m.alias(f"{_FIRED}{i}") for i, m in zip(checks, masks, strict=True)])
         hits = fired.select(pl.all().any()).row(0) if rows.height else (False,) * len(masks)
         marked = pl.concat([rows, fired], how="horizontal").lazy()
         parts = [
             marked.filter(pl.col(f"{_FIRED}{i}")).select(self._outputs[i])
-            for i, hit in enumerate(hits)
+            for i, hit in zip(checks, hits, strict=True)
             if hit
         ]
         findings = pl.concat(parts).collect() if parts else empty_findings(self.report_fields)
@@ -352,132 +425,27 @@ class BatchChecker:
             pl.lit(check.level).alias("level"),
             pl.lit(check.code).alias("code"),
             pl.lit(check.field, dtype=pl.String).alias("field"),
-            _compact(value.cast(pl.String)).alias("value"),
+            compact(value.cast(pl.String)).alias("value"),
             check.message.cast(pl.String).alias("message"),
             pl.lit(check.rank, dtype=pl.Int64).alias("rank"),
-            *self._key_columns(),
+            *[compact(or_null(pl.col(T + k))).alias(KEY_PREFIX + k) for k in self.report_fields],
         ]
 
-    def _key_columns(self) -> list[pl.Expr]:
-        return [_compact(_or_null(pl.col(T + k))).alias(KEY_PREFIX + k) for k in self.report_fields]
-
-    # -- whole-file checks (005, 008) ----------------------------------------------------
-
-    def _state(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """Per record: numbers, hashes of the record and its key, key and report values."""
-        trimmed = frame.select([T + n for n in self.names])
-        columns = [
-            frame[REC].cast(pl.UInt32),
-            frame[LINE].cast(pl.UInt32),
-            trimmed.hash_rows(seed=11).alias("h1"),
-            trimmed.hash_rows(seed=97).alias("h2"),
-        ]
-        if self.key_fields:
-            keys = frame.select([T + k for k in self.key_fields])
-            complete = ~pl.any_horizontal([pl.col(E + k) for k in self.key_fields])
-            columns += [
-                keys.hash_rows(seed=5).alias("k1"),
-                keys.hash_rows(seed=71).alias("k2"),
-                frame.select(complete).to_series().alias("kok"),
-            ]
-        # The key and report values are copied into one compact string per record: a column
-        # of the batch itself would keep the whole batch's text buffers alive.
-        state = pl.DataFrame(columns)
-        if self._state_fields:
-            values = [pl.col(T + n).fill_null("") for n in self._state_fields]
-            packed = pl.concat_str([*values, pl.lit("")], separator=_PACK)
-            state = state.with_columns(frame.select(packed.alias(PACKED)))
-        return state
+    # -- the end of the file -------------------------------------------------------------
 
     def finish(self) -> pl.DataFrame:
         """Findings of ``005`` and ``008`` over every batch seen."""
-        if not self._states:
-            return empty_findings(self.report_fields)
-        state = pl.concat(self._states, rechunk=False)
-        self._states = []
-        return self._file_checks(state)
-
-    def _unpacked(self, rows: pl.DataFrame) -> pl.DataFrame:
-        if not self._state_fields:
-            return rows
-        parts = pl.col(PACKED).str.split(_PACK)
-        return rows.with_columns(
-            [_or_null(parts.list.get(i)).alias(n) for i, n in enumerate(self._state_fields)]
-        )
-
-    def _file_checks(self, state: pl.DataFrame) -> pl.DataFrame:
-        parts = [self._duplicates(state)]
-        if self.key_fields:
-            parts.append(self._conflicts(state))
-        findings = pl.concat(parts)
+        findings = self._file.findings()
         errors = findings["record"]
         if errors.len():
             self._error_records.append(errors.unique())
         return findings
-
-    def _duplicates(self, state: pl.DataFrame) -> pl.DataFrame:
-        rows = _repeated(state, "h1")
-        rows = self._unpacked(rows.filter(pl.len().over("h1", "h2") > 1))
-        return self._file_findings(rows, "005", pl.lit(check_template("005", self.lang)), 0)
-
-    def _conflicts(self, state: pl.DataFrame) -> pl.DataFrame:
-        rows = _repeated(state, "k1", where="kok")
-        rows = rows.filter(pl.struct("h1", "h2").n_unique().over("k1", "k2") > 1)
-        rows = self._unpacked(rows)
-        key_text = pl.concat_str([pl.col(k).fill_null("") for k in self.key_fields], separator=", ")
-        template = check_template("008", self.lang)
-        message = template_expr(template, {}, {"sleutel": "__sleutel"})
-        rows = rows.with_columns(key_text.alias("__sleutel"))
-        return self._file_findings(rows, "008", message, 1)
-
-    def _file_findings(
-        self, rows: pl.DataFrame, code: str, message: pl.Expr, rank: int
-    ) -> pl.DataFrame:
-        return rows.select(
-            pl.col(REC).cast(pl.Int64).alias("record"),
-            pl.col(LINE).cast(pl.Int64).alias("line"),
-            pl.lit(check_level(code)).alias("level"),
-            pl.lit(code).alias("code"),
-            pl.lit(None, dtype=pl.String).alias("field"),
-            pl.lit(None, dtype=pl.String).alias("value"),
-            message.cast(pl.String).alias("message"),
-            pl.lit(_FILE_RANK + rank, dtype=pl.Int64).alias("rank"),
-            *[pl.col(k).alias(KEY_PREFIX + k) for k in self.report_fields],
-        )
 
     def error_records(self) -> pl.Series:
         """Record numbers with at least one record error (sorted, unique)."""
         if not self._error_records:
             return pl.Series("record", [], dtype=pl.Int64)
         return pl.concat(self._error_records).unique().sort()
-
-
-def _repeated(state: pl.DataFrame, column: str, where: str | None = None) -> pl.DataFrame:
-    """The rows (where ``where`` is true) whose ``column`` value occurs more than once among
-    them, in their order (sort-based, little memory: only the few rows found are copied)."""
-    values = state[column]
-    index = None
-    if where is not None:
-        index = state[where].arg_true()
-        values = values.gather(index)
-    order = values.arg_sort()
-    ordered = values.gather(order)
-    repeated = (ordered == ordered.shift(1)).fill_null(False) | (
-        ordered == ordered.shift(-1)
-    ).fill_null(False)
-    picked = order.filter(repeated)
-    if index is not None:
-        picked = index.gather(picked)
-    return state[picked.sort()]
-
-
-def _compact(text: pl.Expr) -> pl.Expr:
-    """A copy of the strings, so that a few findings do not keep a whole batch's text alive."""
-    return pl.concat_str([text, pl.lit("")])
-
-
-def _or_null(text: pl.Expr) -> pl.Expr:
-    return pl.when(text == "").then(None).otherwise(text)
 
 
 def _spaced(column: pl.Expr) -> pl.Expr:

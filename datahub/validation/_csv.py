@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import polars as pl
 
-from ._checks import LINE, REC
+from ._frames import LINE, REC
 from ._technical import TechnicalSink
 
 BLOCK_SIZE = 4 * 1024 * 1024
@@ -110,9 +110,11 @@ class CsvReader:
         chunk_size: int = CHUNK_SIZE,
         total_size: int | None = None,
         progress: Progress | None = None,
+        schema: Mapping[str, pl.DataType] | None = None,
     ) -> None:
         self.stream = stream
         self.field_names = field_names
+        self.schema = dict(schema or {})  # dtypes of fields not read as text (categoricals)
         self.sink = sink
         self.chunk_size = chunk_size
         self.total_size = total_size
@@ -250,18 +252,17 @@ class CsvReader:
         """Parse a chunk with polars; None unless every record provably has the right shape.
 
         The proof: the chunk's physical lines (read separately, a cheap single column) are
-        grouped into records by quote parity. A line without quotes is a whole record whose
-        separators are its length minus its values' lengths; a line with balanced quotes is
-        counted after removing its quoted parts; records spanning lines (rare) are counted
-        exactly in Python. Every record must have the header's number of separators, no line
-        may be empty, and polars must find as many records.
+        grouped into records by quote parity. A record without quotes must have the header's
+        number of separators; one with quotes (rare) must also match the careful tokenizer's
+        grammar. No line may be empty or hold a CR that ends no line, and polars must find
+        as many records.
         """
+        schema = {c: self.schema.get(c, pl.String()) for c in self.columns}
         try:
             frame = pl.read_csv(
                 chunk,
                 has_header=False,
-                new_columns=self.columns,
-                infer_schema=False,
+                schema=schema,
                 empty_string_is_null=False,
                 truncate_ragged_lines=False,
                 raise_if_empty=False,
@@ -269,7 +270,7 @@ class CsvReader:
             if frame.width != len(self.columns):
                 return None
             lines = pl.read_lines(chunk)["line"]
-            starts = self._record_starts(lines, frame)
+            starts = self._record_starts(lines, frame, quoted=b'"' in chunk, cr=b"\r" in chunk)
         except _POLARS_ERRORS:
             return None
         if starts is None:
@@ -277,35 +278,47 @@ class CsvReader:
         newlines = lines.len() - (0 if chunk.endswith(b"\n") else 1)
         return self._numbered(frame, starts + line), newlines
 
-    def _record_starts(self, lines: pl.Series, frame: pl.DataFrame) -> pl.Series | None:
-        """Index of the first physical line of each record, or None if one is malformed."""
-        lengths = lines.str.len_bytes().cast(pl.Int64)
-        if lines.len() == 0 or (lengths == 0).any():
+    def _record_starts(
+        self, lines: pl.Series, frame: pl.DataFrame, *, quoted: bool = True, cr: bool = True
+    ) -> pl.Series | None:
+        """Index of the first physical line of each record, or None if one is malformed.
+
+        A line without quotes is a whole record whose separators are its length minus its
+        values' lengths; records with quotes (rare) must match the careful tokenizer's grammar.
+        ``quoted`` and ``cr``: whether the chunk has a quote or a CR at all.
+        """
+        height = frame.height
+        if lines.len() == 0:
             return None
-        if lines.str.contains("\r", literal=True).any():  # a CR that ends no line
+        shape = lines.to_frame("l").select(
+            length=pl.col("l").str.len_bytes().cast(pl.Int64),
+            quotes=pl.col("l").str.count_matches('"', literal=True) if quoted else pl.lit(0),
+            cr=pl.col("l").str.contains("\r", literal=True).any() if cr else pl.lit(False),
+        )
+        lengths, quotes = shape["length"], shape["quotes"]
+        if shape["cr"][0] or (lengths == 0).any():
             return None
-        quotes = lines.str.count_matches('"', literal=True)
-        inside = (quotes.cum_sum() - quotes) % 2 == 1
-        record = (~inside).cum_sum().cast(pl.Int64) - 1
-        if record[-1] + 1 != frame.height:
-            return None
-        expected = len(self.columns) - 1
+        single = lines.len() == height  # every record one line (no newline inside quotes)
+        if single:
+            inside = pl.repeat(False, height, eager=True)
+            record = pl.int_range(0, height, dtype=pl.Int64, eager=True)
+        else:
+            inside = (quotes.cum_sum() - quotes) % 2 == 1
+            record = (~inside).cum_sum().cast(pl.Int64) - 1
+            if record[-1] + 1 != height:
+                return None
         plain = (quotes == 0) & ~inside
-        values = frame.select(
-            pl.sum_horizontal([pl.col(c).str.len_bytes() for c in self.columns]).cast(pl.Int64)
-        ).to_series()
-        separators = (lengths - values.gather(record)).filter(plain)
-        if not (separators == expected).all():
+        values = frame.select(pl.sum_horizontal(_len_bytes(frame)).cast(pl.Int64)).to_series()
+        separators = (lengths - (values if single else values.gather(record))).filter(plain)
+        if not (separators == len(self.columns) - 1).all():
             return None
-        balanced = ~plain & ~inside & (quotes % 2 == 0)
-        if balanced.any() and not _balanced_ok(lines.filter(balanced), expected):
+        if not self._multiline_ok(lines, ~plain, record):
             return None
-        if not self._multiline_ok(lines, ~plain & ~balanced, record):
-            return None
-        return (~inside).arg_true().cast(pl.Int64)
+        return record if single else (~inside).arg_true().cast(pl.Int64)
 
     def _multiline_ok(self, lines: pl.Series, mask: pl.Series, record: pl.Series) -> bool:
-        """Records spanning several lines (rare): joined and matched like a balanced line."""
+        """Records with quotes, on one line or spanning several (rare): their lines joined
+        and matched against the careful tokenizer's grammar."""
         special = mask.arg_true()
         if special.len() == 0:
             return True
@@ -356,6 +369,7 @@ class CsvReader:
             return None
         data = {name: [row[i] for row in rows] for i, name in enumerate(self.columns)}
         frame = pl.DataFrame(data, schema=dict.fromkeys(self.columns, pl.String))
+        frame = frame.with_columns(pl.col(c).cast(d) for c, d in self.schema.items() if c in data)
         return frame.with_columns(
             pl.Series(REC, numbers, dtype=pl.Int64), pl.Series(LINE, starts, dtype=pl.Int64)
         )
@@ -382,6 +396,18 @@ class CsvReader:
 # newline too), or plain (no separator, quote or newline).
 _FIELD = r'(?:"(?:[^"]|"")*"|[^,"\n]*)'
 _LINE_RE = f"^{_FIELD}(?:,{_FIELD})*$"
+
+
+def _len_bytes(frame: pl.DataFrame) -> list[pl.Expr]:
+    """The length in bytes of each value (text or categorical; 0 for a null)."""
+    return [
+        (
+            pl.col(c).cat.len_bytes()
+            if isinstance(t, pl.Categorical)
+            else pl.col(c).str.len_bytes()
+        ).fill_null(0)
+        for c, t in frame.schema.items()
+    ]
 
 
 def _balanced_ok(lines: pl.Series, expected: int) -> bool:

@@ -73,7 +73,13 @@ def validate_file(
         if _is_xml(name, stream):
             reader = XmlReader(stream, dictionary, run.sink, total_size=size, progress=progress)
         else:
-            reader = CsvReader(stream, dictionary.field_names, run.sink, total_size=size)
+            reader = CsvReader(
+                stream,
+                dictionary.field_names,
+                run.sink,
+                total_size=size,
+                schema=run.checker.schema,
+            )
             if chunk_size:
                 reader.chunk_size = chunk_size
         with suppress(TooManyProblems):

@@ -8,8 +8,8 @@ from typing import Any, BinaryIO
 import polars as pl
 from lxml import etree
 
-from ._checks import LINE, REC
 from ._dictionary import DataDictionary
+from ._frames import LINE, REC
 from ._technical import TechnicalSink
 from ._xsd import RECORD, record_schema, root_name
 

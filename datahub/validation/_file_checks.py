@@ -1,0 +1,145 @@
+"""The whole-file checks: duplicate records (``005``) and key conflicts (``008``).
+
+Batches pass by once, so each record leaves a compact state: its number and line, two 64-bit
+hashes of its trimmed values and of its key, and the key and report values needed to report
+it (codes, or the text columns themselves: a slice of a batch's column keeps only that
+column's buffers alive). At the end, sorting the hashes finds the records that occur more than once.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ._codes import CodedField
+from ._frames import (
+    FILE_RANK,
+    KEY_PREFIX,
+    LINE,
+    REC,
+    E,
+    T,
+    empty_findings,
+    or_null,
+    template_expr,
+)
+from ._messages import check_level, check_template
+
+_CODE = "__c:"  # the code of a coded field's value, in the state
+_TEXT = "__s:"  # the trimmed text of a field that is not coded, in the state
+
+
+class FileChecks:
+    """Collects the state of every batch and reports ``005`` and ``008`` at the end.
+
+    ``add`` takes a batch with trimmed text (``__t:``) and empty flags (``__e:``) for the
+    fields that are not coded, and the codes of the coded fields.
+    """
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        key_fields: tuple[str, ...],
+        report_fields: tuple[str, ...],
+        coded: dict[str, CodedField],
+        lang: str,
+    ) -> None:
+        self.names = names
+        self.key_fields = key_fields
+        self.report_fields = report_fields
+        self.coded = coded
+        self.lang = lang
+        fields = tuple(dict.fromkeys(report_fields + key_fields))
+        self._coded_fields = tuple(n for n in fields if n in coded)
+        self._text_fields = tuple(n for n in fields if n not in coded)
+        self._states: list[pl.DataFrame] = []
+
+    def add(self, frame: pl.DataFrame, codes: dict[str, pl.Series]) -> None:
+        """Remember the state of the records of ``frame``."""
+        hashed = pl.DataFrame(
+            [
+                self.coded[n].ids(codes[n]).alias(n) if n in self.coded else frame[T + n].alias(n)
+                for n in self.names
+            ]
+        )
+        columns = [
+            frame[REC].cast(pl.UInt32),
+            frame[LINE].cast(pl.UInt32),
+            hashed.hash_rows(seed=11).alias("h1"),
+            hashed.hash_rows(seed=97).alias("h2"),
+        ]
+        if self.key_fields:
+            keys = hashed.select(self.key_fields)
+            empty = [
+                self.coded[n].column(E + n, codes[n]) if n in self.coded else frame[E + n]
+                for n in self.key_fields
+            ]
+            complete = ~pl.DataFrame(empty).select(pl.any_horizontal(pl.all())).to_series()
+            columns += [
+                keys.hash_rows(seed=5).alias("k1"),
+                keys.hash_rows(seed=71).alias("k2"),
+                complete.alias("kok"),
+            ]
+        columns += [codes[n].alias(_CODE + n) for n in self._coded_fields]
+        columns += [frame[T + n].alias(_TEXT + n) for n in self._text_fields]
+        self._states.append(pl.DataFrame(columns))
+
+    def findings(self) -> pl.DataFrame:
+        """Findings of ``005`` and ``008`` over every batch seen."""
+        if not self._states:
+            return empty_findings(self.report_fields)
+        state = pl.concat(self._states, rechunk=False)
+        self._states = []
+        parts = [self._duplicates(state)]
+        if self.key_fields:
+            parts.append(self._conflicts(state))
+        return pl.concat(parts)
+
+    def _values(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """The key and report values of the records found (null when empty)."""
+        values = [
+            or_null(pl.lit(self.coded[n].column(T + n, rows[_CODE + n]))).alias(n)
+            for n in self._coded_fields
+        ]
+        values += [or_null(pl.col(_TEXT + n)).alias(n) for n in self._text_fields]
+        return rows.with_columns(values)
+
+    def _duplicates(self, state: pl.DataFrame) -> pl.DataFrame:
+        rows = _repeated(state, "h1")
+        rows = self._values(rows.filter(pl.len().over("h1", "h2") > 1))
+        return self._findings(rows, "005", pl.lit(check_template("005", self.lang)), 0)
+
+    def _conflicts(self, state: pl.DataFrame) -> pl.DataFrame:
+        rows = _repeated(state, "k1", where="kok")
+        rows = rows.filter(pl.struct("h1", "h2").n_unique().over("k1", "k2") > 1)
+        rows = self._values(rows)
+        key_text = pl.concat_str([pl.col(k).fill_null("") for k in self.key_fields], separator=", ")
+        template = check_template("008", self.lang)
+        message = template_expr(template, {}, {"sleutel": "__sleutel"})
+        rows = rows.with_columns(key_text.alias("__sleutel"))
+        return self._findings(rows, "008", message, 1)
+
+    def _findings(self, rows: pl.DataFrame, code: str, message: pl.Expr, rank: int) -> pl.DataFrame:
+        return rows.select(
+            pl.col(REC).cast(pl.Int64).alias("record"),
+            pl.col(LINE).cast(pl.Int64).alias("line"),
+            pl.lit(check_level(code)).alias("level"),
+            pl.lit(code).alias("code"),
+            pl.lit(None, dtype=pl.String).alias("field"),
+            pl.lit(None, dtype=pl.String).alias("value"),
+            message.cast(pl.String).alias("message"),
+            pl.lit(FILE_RANK + rank, dtype=pl.Int64).alias("rank"),
+            *[pl.col(k).alias(KEY_PREFIX + k) for k in self.report_fields],
+        )
+
+
+def _repeated(state: pl.DataFrame, column: str, where: str | None = None) -> pl.DataFrame:
+    """The rows (where ``where`` is true) whose ``column`` value occurs more than once among
+    them, in their order (sort-based, little memory: only the few rows found are copied)."""
+    values = state[column]
+    candidates = values if where is None else values.filter(state[where])
+    ordered = candidates.sort()
+    repeated = ordered.filter(ordered == ordered.shift(1)).unique()
+    hit = values.is_in(repeated.implode())
+    if where is not None:
+        hit = hit & state[where]
+    return state.filter(hit)
