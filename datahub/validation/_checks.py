@@ -13,12 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import reduce
 
 import polars as pl
 
 from . import _types as types
-from ._codes import BAD, CODED_DATATYPES, CodedField, run_id
+from ._codes import BAD, CODED_DATATYPES, ID, CodedField, learn, run_id
 from ._dictionary import DataDictionary, FieldSpec, Rule
 from ._file_checks import FileChecks
 from ._frames import (
@@ -308,7 +307,7 @@ class BatchChecker:
             ok = ok & canonical & pl.col(P + spec.name).is_not_null()
         return ok.fill_null(False)
 
-    def _value_table(self, spec: FieldSpec) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    def _value_table(self, spec: FieldSpec) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
         """For a coded field: its values' derived columns and which checks fire for them."""
         fired = {
             f"{_FIRED}{i}": self._masks[i]
@@ -320,10 +319,10 @@ class BatchChecker:
         if spec.name in self._typed_fields:
             keep.append(V + spec.name)
 
-        def derive(values: pl.DataFrame) -> pl.DataFrame:
-            frame = self.prepared(self.trimmed(values, [spec]).lazy(), [spec])
+        def derive(values: pl.LazyFrame) -> pl.LazyFrame:
+            frame = self.prepared(_trimmed(values, [spec]), [spec])
             frame = frame.with_columns(**fired).with_columns(bad.alias(BAD))
-            return frame.select(spec.name, *keep).collect()
+            return frame.select(spec.name, ID, *keep)
 
         return derive
 
@@ -335,12 +334,14 @@ class BatchChecker:
         The records where some check fires are found first: coded fields by the codes of
         their values that fail, the other fields and the rules record by record. Only those
         records are then checked in full, with the checks that can fire there, to build
-        their findings.
+        their findings. (Few, larger polars queries: while a reader thread parses the next
+        chunk, every query waits for the shared thread pool.)
         """
         batch = self._encoded(batch)
         codes = {n: batch[n].to_physical() for n in self.coded}
-        for name, field in self.coded.items():
-            field.learn(codes[name])
+        if self.coded:
+            tops = batch.select(pl.col(n).to_physical().max() for n in self.coded).row(0)
+            learn(zip(self.coded.values(), tops, strict=True))
         frame = self.trimmed(batch, self._text_specs)
         self._file.add(frame, codes)
         flagged = self._flagged(frame, codes)
@@ -348,20 +349,19 @@ class BatchChecker:
             return empty_findings(self.report_fields)
         rows = batch.filter(flagged)
         possible = self._possible({n: c.filter(flagged) for n, c in codes.items()})
-        rows = rows.with_columns(pl.col(n).cast(pl.String) for n in self.coded)
         return self._findings(rows, possible)
 
     def _encoded(self, batch: pl.DataFrame) -> pl.DataFrame:
         """Coded fields as their categoricals; no nulls (a missing value is empty text)."""
-        columns = []
+        changed = []
         for name in self.names:
             column = batch[name]
-            if name in self.coded:
+            if name in self.coded and column.dtype != self.coded[name].dtype:
                 column = self.coded[name].encode(column)
-            if column.null_count():
-                column = column.fill_null("")
-            columns.append(column)
-        return batch.with_columns(columns)
+            elif not column.null_count():
+                continue
+            changed.append(column.fill_null("") if column.null_count() else column)
+        return batch.with_columns(changed) if changed else batch
 
     def _flagged(self, frame: pl.DataFrame, codes: dict[str, pl.Series]) -> pl.Series | None:
         """True for the records where at least one check fires (None: nowhere)."""
@@ -369,44 +369,44 @@ class BatchChecker:
         for name, field in self.coded.items():
             bad = field.bad_codes()
             if bad.len() > _FEW_CODES:
-                masks.append(field.column(BAD, codes[name]))
+                masks.append(pl.lit(field.table[BAD]).gather(pl.lit(codes[name])))
             elif bad.len():
-                masks.append(codes[name].is_in(bad.to_list()))
+                masks.append(pl.lit(codes[name]).is_in(bad.to_list()))
+        lazy = frame.lazy()
         if self._record_masks:
             values = [
                 pl.lit(self.coded[n].table[V + n]).gather(pl.lit(codes[n])).alias(V + n)
                 for n in self.coded
                 if n in self._rule_fields
             ]
-            lazy = self.prepared(frame.lazy().with_columns(values), self._text_specs)
-            masks.append(lazy.select(pl.any_horizontal(self._record_masks)).collect().to_series())
-        return reduce(lambda a, b: a | b, masks) if masks else None
+            lazy = self.prepared(lazy.with_columns(values), self._text_specs)
+            masks.extend(self._record_masks)
+        if not masks:
+            return None
+        return lazy.select(pl.any_horizontal(masks)).collect().to_series()
 
     def _possible(self, codes: dict[str, pl.Series]) -> list[int]:
         """The checks that can fire in the records with ``codes``: a per-value check of a
         coded field only where one of the values fails it."""
-        fired: dict[int, bool] = {}
-        for name, field in self.coded.items():
-            table = field.table.select(pl.col(f"^{_FIRED}.*$").gather(pl.lit(codes[name])).any())
-            if table.width:
-                fired |= {
-                    int(k.removeprefix(_FIRED)): v for k, v in table.row(0, named=True).items()
-                }
-        return [i for i in range(len(self._checks)) if fired.get(i, True)]
+        fired = [
+            pl.lit(field.table[column]).gather(pl.lit(codes[name])).any().alias(column)
+            for name, field in self.coded.items()
+            for column in field.table.columns
+            if column.startswith(_FIRED)
+        ]
+        seen = pl.select(fired).row(0, named=True) if fired else {}
+        return [i for i in range(len(self._checks)) if seen.get(f"{_FIRED}{i}", True)]
 
     def _findings(self, rows: pl.DataFrame, checks: list[int]) -> pl.DataFrame:
-        """The findings of ``rows`` (text) for the ``checks`` (their indexes)."""
+        """The findings of ``rows`` for the ``checks`` (their indexes), in one query."""
         masks = [self._masks[i] for i in checks]
-        frame = self.trimmed(rows)
-        rows = self.prepared(frame.lazy()).filter(pl.any_horizontal(masks)).collect()
-        fired = rows.select([m.alias(f"{_FIRED}{i}") for i, m in zip(checks, masks, strict=True)])
-        hits = fired.select(pl.all().any()).row(0) if rows.height else (False,) * len(masks)
-        marked = pl.concat([rows, fired], how="horizontal").lazy()
-        parts = [
-            marked.filter(pl.col(f"{_FIRED}{i}")).select(self._outputs[i])
-            for i, hit in zip(checks, hits, strict=True)
-            if hit
-        ]
+        text = rows.lazy().with_columns(pl.col(n).cast(pl.String) for n in self.coded)
+        marked = (
+            self.prepared(_trimmed(text, self.dictionary.fields))
+            .filter(pl.any_horizontal(masks))
+            .with_columns(m.alias(f"{_FIRED}{i}") for i, m in zip(checks, masks, strict=True))
+        )
+        parts = [marked.filter(pl.col(f"{_FIRED}{i}")).select(self._outputs[i]) for i in checks]
         findings = pl.concat(parts).collect() if parts else empty_findings(self.report_fields)
         errors = findings.filter(pl.col("level").is_in(ERROR_LEVELS))["record"]
         if errors.len():
@@ -446,6 +446,16 @@ class BatchChecker:
         if not self._error_records:
             return pl.Series("record", [], dtype=pl.Int64)
         return pl.concat(self._error_records).unique().sort()
+
+
+def _trimmed(frame: pl.LazyFrame, specs: Iterable[FieldSpec]) -> pl.LazyFrame:
+    """Trimmed text (``__t:``) and empty flags (``__e:``) of ``specs``, lazily (every value
+    trimmed: for a few rows or values, cheaper than finding the columns that need it)."""
+    specs = tuple(specs)
+    frame = frame.with_columns(pl.col(s.name).str.strip_chars(" ").alias(T + s.name) for s in specs)
+    return frame.with_columns(
+        (pl.col(T + s.name) == "").fill_null(True).alias(E + s.name) for s in specs
+    )
 
 
 def _spaced(column: pl.Expr) -> pl.Expr:

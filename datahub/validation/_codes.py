@@ -12,7 +12,7 @@ over integers instead of a regex or a parse over strings.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import polars as pl
 
@@ -22,7 +22,7 @@ BAD = "__bad"  # in a value table: some per-value check fires for this value
 ID = "__id"  # in a value table: the code of the value's trimmed text (equal text, equal id)
 _NAMESPACE = "datahub.validation"
 
-Derive = Callable[[pl.DataFrame], pl.DataFrame]
+Derive = Callable[[pl.LazyFrame], pl.LazyFrame]
 
 
 def run_id() -> str:
@@ -33,15 +33,15 @@ def run_id() -> str:
 class CodedField:
     """The categorical mapping of one field in one run, with a table of its distinct values.
 
-    ``derive`` turns a one-column frame of values (named after the field) into a frame with
-    the derived columns of each value (trimmed text, empty flag, typed value) and ``BAD``.
+    ``derive`` extends a frame of values (a column named after the field) with the derived
+    columns of each value (trimmed text, empty flag, typed value) and ``BAD``.
 
     Example::
 
         >>> field = CodedField("A", run_id(), lambda f: f.with_columns(
         ...     pl.col("A").alias("t"), (pl.col("A") == "x").alias(BAD)))
         >>> codes = field.encode(pl.Series("A", ["y", "x", "y", " y"])).to_physical()
-        >>> field.learn(codes)
+        >>> field.learn(codes.max())
         >>> field.table["t"].to_list(), field.bad_codes().to_list(), field.table[ID].to_list()
         (['y', 'x', ' y'], [1], [0, 1, 2])
     """
@@ -68,22 +68,28 @@ class CodedField:
             return column
         return column.cast(pl.String).cast(self.dtype)
 
-    def learn(self, codes: pl.Series) -> None:
-        """Extend the table to every code up to the largest of ``codes``.
+    def learn(self, top: int | None) -> None:
+        """Extend the table to every code up to ``top`` (the largest code of a batch)."""
+        learn([(self, top)])
+
+    def learning(self, top: int | None) -> pl.LazyFrame | None:
+        """The query deriving the columns of the codes up to ``top`` that the table lacks.
 
         The codes up to the largest one in a batch that has been read completely all have
         their text: a reader working on the next batch only reserves larger codes.
         """
-        top = codes.max()
-        if not isinstance(top, int) or top < self.known:
-            return
+        if top is None or top < self.known:
+            return None
         new = pl.int_range(self.known, top + 1, dtype=pl.UInt32, eager=True)
         texts = new.cat.to(self.dtype).cast(pl.String).alias(self.name)
         if texts.null_count():
             raise RuntimeError(f"codes of {self.name!r} without a value")
-        derived = self._derive(texts.to_frame())
+        return self._derive(pl.LazyFrame([texts, new.alias(ID)]))
+
+    def extend(self, derived: pl.DataFrame) -> None:
+        """Append the result of :meth:`learning` to the table."""
+        texts, new = derived[self.name], derived[ID]
         trimmed = derived[self._trimmed].fill_null("")
-        ids = new.alias(ID)
         spaced = trimmed != texts
         if spaced.any():  # the id of a value with spaces is the code of its trimmed text
             self.spaced = True
@@ -93,7 +99,8 @@ class CodedField:
                 .otherwise(pl.lit(new))
                 .alias(ID)
             ).to_series()
-        derived = derived.drop(self.name).with_columns(ids)
+            derived = derived.with_columns(ids)
+        derived = derived.drop(self.name)
         self.table = pl.concat([self.table, derived]) if self.known else derived
 
     def bad_codes(self) -> pl.Series:
@@ -109,3 +116,12 @@ class CodedField:
     def ids(self, codes: pl.Series) -> pl.Series:
         """Per record, the id of its trimmed value: equal trimmed text, equal id."""
         return self.column(ID, codes) if self.spaced else codes
+
+
+def learn(fields: Iterable[tuple[CodedField, int | None]]) -> None:
+    """Extend the tables of several fields, their queries run together (in parallel)."""
+    pending = [(f, q) for f, top in fields if (q := f.learning(top)) is not None]
+    if pending:
+        results = pl.collect_all([query for _, query in pending])
+        for (field, _), derived in zip(pending, results, strict=True):
+            field.extend(derived)
