@@ -98,7 +98,7 @@ class BatchChecker:
         }
         self._typed_fields = self._fields_needing_values()
         self._checks = self._build_checks(period, period_label)
-        self._outputs = [self._output(c) for c in self._checks]
+        self._outputs: dict[int, list[pl.Expr]] = {}  # built when a check first fires
         self._masks = [c.mask.fill_null(False) for c in self._checks]
         run = run_id()
         self.coded = {
@@ -398,23 +398,34 @@ class BatchChecker:
         return [i for i in range(len(self._checks)) if seen.get(f"{_FIRED}{i}", True)]
 
     def _findings(self, rows: pl.DataFrame, checks: list[int]) -> pl.DataFrame:
-        """The findings of ``rows`` for the ``checks`` (their indexes), in one query."""
+        """The findings of ``rows`` for the ``checks`` (their indexes): which checks fire
+        where in one query, their findings in a second (only for the checks that fired)."""
         masks = [self._masks[i] for i in checks]
-        text = rows.lazy().with_columns(pl.col(n).cast(pl.String) for n in self.coded)
+        text = rows.with_columns(pl.col(n).cast(pl.String) for n in self.coded).lazy()
         marked = (
             self.prepared(_trimmed(text, self.dictionary.fields))
             .filter(pl.any_horizontal(masks))
             .with_columns(m.alias(f"{_FIRED}{i}") for i, m in zip(checks, masks, strict=True))
+            .collect()
         )
-        parts = [marked.filter(pl.col(f"{_FIRED}{i}")).select(self._outputs[i]) for i in checks]
+        hits = marked.select(pl.col(f"{_FIRED}{i}").any() for i in checks).row(0)
+        fired = [i for i, hit in zip(checks, hits, strict=True) if hit]
+        parts = [
+            marked.lazy().filter(pl.col(f"{_FIRED}{i}")).select(self._output(i)) for i in fired
+        ]
         findings = pl.concat(parts).collect() if parts else empty_findings(self.report_fields)
         errors = findings.filter(pl.col("level").is_in(ERROR_LEVELS))["record"]
         if errors.len():
             self._error_records.append(errors.unique())
         return findings
 
-    def _output(self, check: _Check) -> list[pl.Expr]:
+    def _output(self, index: int) -> list[pl.Expr]:
         """The findings columns of a check, computed over the rows where it fired."""
+        if index not in self._outputs:
+            self._outputs[index] = self._output_columns(self._checks[index])
+        return self._outputs[index]
+
+    def _output_columns(self, check: _Check) -> list[pl.Expr]:
         value = pl.lit(None, dtype=pl.String)
         if check.field in self.names:
             raw = pl.col(check.field).cast(pl.String)
