@@ -28,7 +28,10 @@ SPLIT_MIN = 64 * 1024
 BOM = b"\xef\xbb\xbf"
 _QUOTED = re.compile(r'"([^"]*(?:""[^"]*)*)"')
 _PLAIN = re.compile(r'[^,"\n]*')
-_POLARS_ERRORS = (pl.exceptions.PolarsError, ValueError, OverflowError)
+_POLARS_ERRORS = (pl.exceptions.PolarsError, ValueError, OverflowError, OSError)
+# polars decompresses input that starts like gzip, zlib or zstd: such a chunk (garbage, or a
+# record that happens to start with "x^") goes to the careful tokenizer.
+_COMPRESSED = (b"\x1f\x8b", b"x\x01", b"x^", b"x\x9c", b"x\xda", b"(\xb5/\xfd")
 
 Progress = Callable[[int, int | None], None]
 
@@ -257,6 +260,8 @@ class CsvReader:
         grammar. No line may be empty or hold a CR that ends no line, and polars must find
         as many records.
         """
+        if chunk.startswith(_COMPRESSED):
+            return None
         schema = {c: self.schema.get(c, pl.String()) for c in self.columns}
         try:
             frame = pl.read_csv(

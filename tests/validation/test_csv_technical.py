@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from datahub.validation import DataDictionary, _csv, validate_file
@@ -156,6 +158,29 @@ def test_binary_garbage_gives_technical_findings(cat: DataDictionary) -> None:
     report = validate_text(cat, garbage)
     assert report.status == "Afgekeurd"
     assert {f.code for f in report.findings} <= {"T01", "T02", "T03", "T04", "T07", "T99"}
+
+
+def test_a_compressed_body_is_not_unpacked(cat: DataDictionary) -> None:
+    header = ",".join(cat.field_names).encode() + b"\r\n"
+    packed = gzip.compress(("\r\n".join(body(cat, [cat_row(1), cat_row(2)])) + "\r\n").encode())
+    report = validate_text(cat, header + packed)
+    assert report.status == "Afgekeurd"
+    assert "T01" in {code for code, _ in technical(report)}
+    for start in (b"\x1f\x8b\x00\x01", b"(\xb5/\xfd\x00", b"x\x9c\x01"):
+        report = validate_text(cat, header + start)
+        assert report.status == "Afgekeurd" and technical(report)
+
+
+@pytest.mark.parametrize("chunk", [64, 16 * 1024 * 1024])
+def test_a_record_starting_like_a_compressed_stream_is_read(hip: DataDictionary, chunk) -> None:
+    rows = [hip_row(1), hip_row(2, Opmerking="x"), hip_row(3)]
+    lines = [",".join(hip.field_names), *body(hip, rows)]
+    lines[1] = "x^" + lines[1]  # the first chunk starts like zlib; PatientID is too long
+    report = validate_text(hip, ("\n".join(lines) + "\n").encode(), chunk_size=chunk)
+    assert not technical(report)
+    assert [(f.record, f.field, f.value) for f in report.findings if f.code == "007"] == [
+        (1, "PatientID", "x^P00001")
+    ]
 
 
 def test_technical_findings_are_capped(hip: DataDictionary, monkeypatch) -> None:
