@@ -109,3 +109,9 @@ def test_a_runs_categories_are_freed_with_its_checker() -> None:
     del checker, field
     gc.collect()
     assert pl.Categories(name, namespace=_NAMESPACE).to_series().len() == 0
+
+
+def test_many_distinct_failing_values_are_all_found() -> None:
+    rows = [cat_row(i, Geslacht=f"x{i}" if i % 2 else "2") for i in range(1, 301)]
+    report = validate_file(CAT, cat_file(rows), file_name="x.csv", chunk_size=4000)
+    assert found(report, "001_RefTab") == [(i, "Geslacht") for i in range(1, 301, 2)]
