@@ -211,6 +211,14 @@ PSEUDONYM_SECRETS = dict(
     for item in _pseudonym_secrets.replace("\n", ",").split(",")
     if "=" in item
 )
+# A short secret could be found by trying every guess against known patient codes.
+_short = sorted(code for code, secret in PSEUDONYM_SECRETS.items() if len(secret.encode()) < 32)
+if _short:
+    raise ImproperlyConfigured(
+        "DATAHUB_PSEUDONYM_SECRETS: the secret of "
+        + ", ".join(_short)
+        + " is shorter than 32 bytes (use e.g. `openssl rand -base64 32`)"
+    )
 PACKAGE_RETENTION_DAYS = env_int("DATAHUB_PACKAGE_RETENTION_DAYS", 30, minimum=1)
 
 # Reminders: this many days before a deadline, and up to this many days after a missed one.

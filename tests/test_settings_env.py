@@ -91,3 +91,14 @@ def test_production_starts_with_its_keys_and_debug_may_use_the_defaults(tmp_path
     keys = {"DATAHUB_SECRET_KEY": "k" * 50, "DATAHUB_FILE_KEY": FILE_KEY, **SMTP}
     assert _start({"DATAHUB_VAR_DIR": str(tmp_path), **keys}).returncode == 0
     assert _start({"DATAHUB_VAR_DIR": str(tmp_path), "DATAHUB_DEBUG": "true"}).returncode == 0
+
+
+def test_short_pseudonym_secrets_are_refused(tmp_path):
+    base = {"DATAHUB_VAR_DIR": str(tmp_path), "DATAHUB_DEBUG": "true"}
+    short = {**base, "DATAHUB_PSEUDONYM_SECRETS": "IKNL=" + "s" * 40 + ",PROMS=kort"}
+    result = _start(short)
+    assert result.returncode != 0
+    assert "PROMS is shorter than 32 bytes" in result.stderr
+    assert "IKNL" not in result.stderr.splitlines()[-1]
+    long = {**base, "DATAHUB_PSEUDONYM_SECRETS": "IKNL=" + "s" * 40 + ",PROMS=" + "p" * 32}
+    assert _start(long).returncode == 0
