@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import os
 import queue
@@ -277,10 +278,21 @@ def _record_batches(
 
 
 def _records_frame(columns: dict[str, list[str | None]], numbers: list[int]) -> pl.DataFrame:
-    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+    schema = dict.fromkeys(columns, pl.String)
+    try:
+        frame = pl.DataFrame(columns, schema=schema)
+    except UnicodeEncodeError:  # text that is not UTF-8: a lone surrogate becomes U+FFFD
+        clean = {n: [_unicode(v) for v in values] for n, values in columns.items()}
+        frame = pl.DataFrame(clean, schema=schema)
     return frame.with_columns(
         pl.Series(REC, numbers, dtype=pl.Int64), pl.lit(None, dtype=pl.Int64).alias(LINE)
     )
+
+
+def _unicode(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _report(dictionary: DataDictionary, run: _Run, file_name: str | None) -> Report:
@@ -293,7 +305,7 @@ def _report(dictionary: DataDictionary, run: _Run, file_name: str | None) -> Rep
     technical = sorted(run.sink.findings, key=lambda f: (f.line is None, f.line or 0))
     frame = pl.concat(content) if content else empty_findings(checker.report_fields)
     frame = frame.sort(["record", "rank"], maintain_order=True)
-    findings = tuple(technical) + tuple(_findings(frame, checker.report_fields))
+    findings = tuple(technical) + _findings(frame, checker.report_fields)
     error_records = frozenset(checker.error_records().to_list())
     levels = [f.level for f in findings]
     errors = sum(1 for level in levels if level in ("fout", "afkeur"))
@@ -324,21 +336,33 @@ def _report(dictionary: DataDictionary, run: _Run, file_name: str | None) -> Rep
     )
 
 
-def _findings(frame: pl.DataFrame, report_fields: tuple[str, ...]) -> Iterator[Finding]:
-    columns = [frame[c].to_list() for c in ("record", "line", "level", "code", "field")]
-    values, messages = frame["value"].to_list(), frame["message"].to_list()
-    keys = [frame[KEY_PREFIX + k].to_list() for k in report_fields]
-    for index, (record, line, level, code, field) in enumerate(zip(*columns, strict=True)):
-        yield Finding(
-            record=record,
-            line=line,
-            level=level,
-            code=code,
-            field=field,
-            value=values[index],
-            message=messages[index],
-            keys={name: keys[i][index] for i, name in enumerate(report_fields)},
+def _findings(frame: pl.DataFrame, report_fields: tuple[str, ...]) -> tuple[Finding, ...]:
+    """The findings of a findings frame, as report rows.
+
+    The garbage collector is paused meanwhile: building hundreds of thousands of objects
+    that all stay alive would otherwise make it scan them again and again.
+    """
+    names = ("record", "line", "level", "code", "field", "value", "message")
+    rows = zip(*(frame[c].to_list() for c in names), strict=True)
+    keys = zip(*(frame[KEY_PREFIX + k].to_list() for k in report_fields), strict=True)
+    with _gc_paused():
+        if not report_fields:
+            return tuple(Finding(r, ln, lv, c, f, v, m) for r, ln, lv, c, f, v, m in rows)
+        return tuple(
+            Finding(r, ln, lv, c, f, v, m, dict(zip(report_fields, key, strict=True)))
+            for (r, ln, lv, c, f, v, m), key in zip(rows, keys, strict=True)
         )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager

@@ -11,6 +11,8 @@ from dataclasses import field as dataclass_field
 from json.encoder import encode_basestring as _encode_string
 from typing import Any
 
+import orjson
+
 VERWERKT = "Verwerkt"
 MET_WAARSCHUWINGEN = "Verwerkt met waarschuwingen"
 MET_FOUTEN = "Verwerkt met fouten"
@@ -138,11 +140,17 @@ class Report:
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON text.
 
-        The same text as ``json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)``;
-        with an indent, the findings are written by :func:`_findings_json` (the standard
-        library falls back to its pure-Python encoder for indented output, slow for many
-        findings).
+        The same text as ``json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)``.
+        The standard library falls back to its pure-Python encoder for indented output, slow
+        for many findings: the usual indent of 2 is written by orjson (about ten times
+        faster), other indents by :func:`_findings_json`.
         """
+        if indent == 2:
+            document = self._summary() | {"findings": self.findings}
+            try:
+                return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
+            except orjson.JSONEncodeError:  # text that is not UTF-8 (a lone surrogate)
+                pass
         if indent is None or not self.findings:
             return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
         head = json.dumps(self._summary(), ensure_ascii=False, indent=indent)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 
-from datahub.validation import DataDictionary, iter_valid_records, validate_file
+import pytest
+
+from datahub.validation import DataDictionary, iter_valid_records, validate_file, validate_records
 
 from .helpers import cat_row, csv_bytes, hip_row, validate_rows
 
@@ -167,3 +170,26 @@ def test_progress_is_reported(hip: DataDictionary) -> None:
     data = csv_bytes(hip.field_names, [hip_row(i) for i in range(1, 50)])
     validate_file(hip, data, file_name="x.csv", progress=lambda d, t: seen.append((d, t)))
     assert seen and seen[-1] == (len(data), len(data))
+
+
+@pytest.mark.parametrize("indent", [None, 0, 2, 4])
+def test_the_json_text_is_what_the_standard_library_writes(
+    cat: DataDictionary, indent: int | None
+) -> None:
+    tricky = "".join(chr(i) for i in range(32)) + '\x7f"\\ é\u2028😀'
+    rows = [cat_row(1, Opmerking=tricky + "x" * 200), cat_row(2, ODS=tricky), cat_row(3)]
+    report = validate_file(cat, csv_bytes(cat.field_names, rows), file_name="ü.csv")
+    assert len(report.findings) >= 2
+    expected = json.dumps(report.to_dict(), ensure_ascii=False, indent=indent)
+    assert report.to_json(indent=indent) == expected
+    lone = replace(report, findings=(replace(report.findings[0], value="\ud800"),))
+    expected = json.dumps(lone.to_dict(), ensure_ascii=False, indent=indent)
+    assert lone.to_json(indent=indent) == expected
+
+
+def test_a_lone_surrogate_from_another_channel_is_shown_as_a_replacement_character(
+    cat: DataDictionary,
+) -> None:
+    report = validate_records(cat, [dict(cat_row(1), ODS="O\ud800")])
+    assert [(f.code, f.value) for f in report.findings] == [("001_RefTab", "O\ufffd")]
+    assert json.loads(report.to_json())["findings"][0]["value"] == "O\ufffd"
