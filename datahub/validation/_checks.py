@@ -45,8 +45,6 @@ _SMALL_TABLE = 8
 _FEW_CODES = 64  # more failing values: look each record up instead of is_in
 _FIRED = "__fired:"
 
-__all__ = ["KEY_PREFIX", "LINE", "REC", "BatchChecker", "empty_findings", "template_expr"]
-
 
 @dataclass(frozen=True, slots=True)
 class _Check:
@@ -254,32 +252,18 @@ class BatchChecker:
 
     # -- derived columns -----------------------------------------------------------------
 
-    def trimmed(
-        self, batch: pl.DataFrame, specs: Iterable[FieldSpec] | None = None
-    ) -> pl.DataFrame:
-        """Add trimmed text columns (``__t:``) and empty flags (``__e:``) for ``specs``
-        (default: every field).
+    def trimmed(self, batch: pl.DataFrame, specs: Iterable[FieldSpec]) -> pl.DataFrame:
+        """Add trimmed text columns (``__t:``) and empty flags (``__e:``) for ``specs``.
 
-        Trimming (surrounding spaces) costs a copy, so it is only done for columns that have
-        a value starting or ending with a space; other columns are aliased without copying.
+        Trimming (surrounding spaces) costs a copy of a whole column, so it is only done for
+        columns that have a value starting or ending with a space; the others are aliased.
         """
-        specs = tuple(self.dictionary.fields if specs is None else specs)
-        if not specs:
-            return batch
-        flags = dict.fromkeys((s.name for s in specs), False)
-        if batch.height:
-            flags |= batch.select(_spaced(pl.col(s.name)).alias(s.name) for s in specs).row(
-                0, named=True
-            )
-        frame = batch.with_columns(
-            (pl.col(s.name).str.strip_chars(" ") if flags[s.name] else pl.col(s.name)).alias(
-                T + s.name
-            )
-            for s in specs
-        )
-        return frame.with_columns(
-            (pl.col(T + s.name) == "").fill_null(True).alias(E + s.name) for s in specs
-        )
+        specs = tuple(specs)
+        if not specs or not batch.height:
+            return _trimmed(batch.lazy(), specs).collect()
+        flags = batch.select(_spaced(pl.col(s.name)).alias(s.name) for s in specs).row(0)
+        spaced = {s.name for s, flag in zip(specs, flags, strict=True) if flag}
+        return _trimmed(batch.lazy(), specs, spaced).collect()
 
     def prepared(
         self, frame: pl.LazyFrame, specs: Iterable[FieldSpec] | None = None
@@ -369,13 +353,13 @@ class BatchChecker:
         for name, field in self.coded.items():
             bad = field.bad_codes()
             if bad.len() > _FEW_CODES:
-                masks.append(pl.lit(field.table[BAD]).gather(pl.lit(codes[name])))
+                masks.append(field.lookup(BAD, codes[name]))
             elif bad.len():
                 masks.append(pl.lit(codes[name]).is_in(bad.to_list()))
         lazy = frame.lazy()
         if self._record_masks:
             values = [
-                pl.lit(self.coded[n].table[V + n]).gather(pl.lit(codes[n])).alias(V + n)
+                self.coded[n].lookup(V + n, codes[n]).alias(V + n)
                 for n in self.coded
                 if n in self._rule_fields
             ]
@@ -389,7 +373,7 @@ class BatchChecker:
         """The checks that can fire in the records with ``codes``: a per-value check of a
         coded field only where one of the values fails it."""
         fired = [
-            pl.lit(field.table[column]).gather(pl.lit(codes[name])).any().alias(column)
+            field.lookup(column, codes[name]).any().alias(column)
             for name, field in self.coded.items()
             for column in field.table.columns
             if column.startswith(_FIRED)
@@ -459,11 +443,21 @@ class BatchChecker:
         return pl.concat(self._error_records).unique().sort()
 
 
-def _trimmed(frame: pl.LazyFrame, specs: Iterable[FieldSpec]) -> pl.LazyFrame:
-    """Trimmed text (``__t:``) and empty flags (``__e:``) of ``specs``, lazily (every value
-    trimmed: for a few rows or values, cheaper than finding the columns that need it)."""
+def _trimmed(
+    frame: pl.LazyFrame, specs: Iterable[FieldSpec], spaced: set[str] | None = None
+) -> pl.LazyFrame:
+    """Trimmed text (``__t:``) and empty flags (``__e:``) of ``specs``, lazily; only the
+    ``spaced`` columns are trimmed (default: all, cheaper for a few rows or values than
+    finding the columns that need it)."""
     specs = tuple(specs)
-    frame = frame.with_columns(pl.col(s.name).str.strip_chars(" ").alias(T + s.name) for s in specs)
+    frame = frame.with_columns(
+        (
+            pl.col(s.name).str.strip_chars(" ")
+            if spaced is None or s.name in spaced
+            else pl.col(s.name)
+        ).alias(T + s.name)
+        for s in specs
+    )
     return frame.with_columns(
         (pl.col(T + s.name) == "").fill_null(True).alias(E + s.name) for s in specs
     )

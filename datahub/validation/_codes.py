@@ -41,7 +41,7 @@ class CodedField:
         >>> field = CodedField("A", run_id(), lambda f: f.with_columns(
         ...     pl.col("A").alias("t"), (pl.col("A") == "x").alias(BAD)))
         >>> codes = field.encode(pl.Series("A", ["y", "x", "y", " y"])).to_physical()
-        >>> field.learn(codes.max())
+        >>> learn([(field, codes.max())])
         >>> field.table["t"].to_list(), field.bad_codes().to_list(), field.table[ID].to_list()
         (['y', 'x', ' y'], [1], [0, 1, 2])
     """
@@ -67,10 +67,6 @@ class CodedField:
         if column.dtype == self.dtype:
             return column
         return column.cast(pl.String).cast(self.dtype)
-
-    def learn(self, top: int | None) -> None:
-        """Extend the table to every code up to ``top`` (the largest code of a batch)."""
-        learn([(self, top)])
 
     def learning(self, top: int | None) -> pl.LazyFrame | None:
         """The query deriving the columns of the codes up to ``top`` that the table lacks.
@@ -112,6 +108,10 @@ class CodedField:
     def column(self, name: str, codes: pl.Series) -> pl.Series:
         """The table's column ``name`` for each of ``codes`` (null for a null code)."""
         return self.table[name].gather(codes)
+
+    def lookup(self, name: str, codes: pl.Series) -> pl.Expr:
+        """:meth:`column` as an expression, to be evaluated in a larger query."""
+        return pl.lit(self.table[name]).gather(pl.lit(codes))
 
     def ids(self, codes: pl.Series) -> pl.Series:
         """Per record, the id of its trimmed value: equal trimmed text, equal id."""

@@ -284,7 +284,7 @@ class CsvReader:
         return self._numbered(frame, starts + line), newlines
 
     def _record_starts(
-        self, lines: pl.Series, frame: pl.DataFrame, *, quoted: bool = True, cr: bool = True
+        self, lines: pl.Series, frame: pl.DataFrame, *, quoted: bool, cr: bool
     ) -> pl.Series | None:
         """Index of the first physical line of each record, or None if one is malformed.
 

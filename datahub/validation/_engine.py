@@ -16,9 +16,10 @@ from typing import BinaryIO
 
 import polars as pl
 
-from ._checks import KEY_PREFIX, LINE, REC, BatchChecker, empty_findings
+from ._checks import BatchChecker
 from ._csv import CsvReader
 from ._dictionary import DataDictionary
+from ._frames import KEY_PREFIX, LINE, REC, empty_findings
 from ._messages import LANGS
 from ._period import parse_period
 from ._report import Finding, Report, decide_status

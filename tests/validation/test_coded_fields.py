@@ -10,7 +10,7 @@ import pytest
 
 from datahub.validation import DataDictionary, load_dictionary, validate_file, validate_records
 from datahub.validation._checks import BatchChecker
-from datahub.validation._codes import _NAMESPACE, CodedField, run_id
+from datahub.validation._codes import _NAMESPACE, CodedField, learn, run_id
 
 from .helpers import FIXTURES, cat_row, csv_bytes, found
 
@@ -93,7 +93,7 @@ def test_a_value_table_is_learned_once_per_value() -> None:
 
     field = CodedField("A", run_id(), derive)
     for batch in (["y", "x", "y"], ["x", "y"], ["z", " y", "x"]):
-        field.learn(field.encode(pl.Series("A", batch)).to_physical().max())
+        learn([(field, field.encode(pl.Series("A", batch)).to_physical().max())])
     assert calls == [["y", "x"], ["z", " y"]]
     assert field.bad_codes().to_list() == [1]
     ids = field.ids(field.encode(pl.Series("A", ["y", " y", "z"])).to_physical())
