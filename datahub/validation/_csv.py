@@ -88,6 +88,10 @@ def _fields(text: str, position: int) -> tuple[list[str], str | None, int]:
         elif quoted and text.startswith("\r\n", position):
             fields.append(value)
             return fields, None, position + 2
+        elif quoted and position == size - 1 and text[position] == "\r":
+            # the last line, without its LF: its CR ends the record (as after a plain field)
+            fields.append(value)
+            return fields, None, size
         else:
             return fields, "quoting", position
 

@@ -34,6 +34,20 @@ def test_a_last_line_without_newline_is_a_record(cat: DataDictionary) -> None:
     assert validate_text(cat, data).total == 2
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_last_line_ending_in_a_cr_alone_is_a_record(
+    hip: DataDictionary, monkeypatch, fast
+) -> None:
+    if not fast:  # the careful tokenizer reads the same
+        monkeypatch.setattr(_csv.CsvReader, "_fast", lambda self, chunk, line: None)
+    rows = [hip_row(1), hip_row(2, Opmerking="a,b"), hip_row(3, Opmerking="c")]
+    data = csv_bytes(hip.field_names, rows, newline="\r\n").removesuffix(b"\n")
+    assert data.endswith(b"c\r")
+    for ending in (data, data.replace(b"c\r", b'"c"\r')):
+        report = validate_text(hip, ending)
+        assert report.findings == () and report.total == 3
+
+
 def test_quoted_fields_with_commas_newlines_and_quotes_are_values(hip: DataDictionary) -> None:
     rows = [hip_row(1, Opmerking='a,"b"'), hip_row(2, Opmerking="x\r\ny"), hip_row(3)]
     data = csv_bytes(hip.field_names, rows)
