@@ -89,13 +89,8 @@ class CodedField:
         spaced = trimmed != texts
         if spaced.any():  # the id of a value with spaces is the code of its trimmed text
             self.spaced = True
-            ids = pl.select(
-                pl.when(pl.lit(spaced))
-                .then(pl.lit(trimmed.cast(self.dtype).to_physical()))
-                .otherwise(pl.lit(new))
-                .alias(ID)
-            ).to_series()
-            derived = derived.with_columns(ids)
+            ids = trimmed.cast(self.dtype).to_physical().zip_with(spaced, new)
+            derived = derived.with_columns(ids.alias(ID))
         derived = derived.drop(self.name)
         self.table = pl.concat([self.table, derived]) if self.known else derived
 
