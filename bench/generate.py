@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python bench/generate.py --records 1000000 --error-rate 0.01 out.csv
+    .venv/bin/python bench/generate.py --records 100000 out.xml    # the same records as XML
 
 Deterministic for a given ``--seed``. Every kind of finding is injected in equal shares
 (see ``KINDS``); the counts are printed as JSON so that a test or benchmark can check them.
@@ -17,6 +18,7 @@ import random
 import sys
 from collections import Counter
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 FIELDS = (
     "OperatieID", "PatientCode", "Geboortejaar", "Geslacht", "Operatiedatum", "ODS",
@@ -110,14 +112,25 @@ def _inject(kind: str, row: list[str], rng: random.Random, previous: list[str] |
         row[index["VaCCPO"]] = row[index["VaCCPO"]] or "0.8"
 
 
+def _xml_record(row: list[str]) -> str:
+    """A record in the XML layout; empty fields are left out."""
+    fields = "".join(f"<{n}>{escape(v)}</{n}>" for n, v in zip(FIELDS, row, strict=True) if v)
+    return f"  <record>{fields}</record>"
+
+
 def generate(path: Path, records: int, *, error_rate: float = 0.01, seed: int = 42) -> Counter[str]:
-    """Write ``records`` Cataract records to ``path``; return the injected kinds' counts."""
+    """Write ``records`` Cataract records to ``path`` (XML if its name ends in ``.xml``, the
+    same records for the same seed); return the injected kinds' counts."""
     rng = random.Random(seed)
     kinds = list(KINDS)
     injected: Counter[str] = Counter()
     previous: list[str] | None = None
+    xml = path.suffix.lower() == ".xml"
     with path.open("w", encoding="utf-8", newline="") as out:
-        out.write(",".join(FIELDS) + "\r\n")
+        if xml:
+            out.write('<?xml version="1.0" encoding="UTF-8"?>\r\n<CAT versie="1.4">\r\n')
+        else:
+            out.write(",".join(FIELDS) + "\r\n")
         lines: list[str] = []
         for number in range(1, records + 1):
             row = _record(rng, number)
@@ -125,13 +138,15 @@ def generate(path: Path, records: int, *, error_rate: float = 0.01, seed: int = 
                 kind = kinds[rng.randrange(len(kinds))]
                 _inject(kind, row, rng, previous)
                 injected[kind] += 1
-            lines.append(",".join(_quote(v) for v in row))
+            lines.append(_xml_record(row) if xml else ",".join(_quote(v) for v in row))
             previous = row
             if len(lines) >= 50_000:
                 out.write("\r\n".join(lines) + "\r\n")
                 lines = []
         if lines:
             out.write("\r\n".join(lines) + "\r\n")
+        if xml:
+            out.write("</CAT>\r\n")
     return injected
 
 
