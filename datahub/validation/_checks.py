@@ -246,9 +246,20 @@ class BatchChecker:
         message = template_expr(rule.message, {}, columns)
         position = self.names.index(rule.field) if rule.field in self.names else len(self.names)
         rank = position * 100 + _RULE_RANK + index
-        return _Check(
-            rule.code, rule.level, rule.field, rank, ~expression, message, per_value=False
-        )
+        mask = ~expression & ~self._reported(rule_fields(rule.expression, list(self.names)))
+        return _Check(rule.code, rule.level, rule.field, rank, mask, message, per_value=False)
+
+    def _reported(self, names: Iterable[str]) -> pl.Expr:
+        """True where one of the fields ``names`` already has its finding (``004``, or
+        ``002`` when required): a rule that uses such a value does not fire."""
+        reported = [pl.lit(False)]
+        for name in names:
+            spec = self.dictionary.field(name)
+            if spec.required:  # empty or invalid: no typed value (V is null)
+                reported.append(pl.col(V + name).is_null())
+            elif spec.datatype in _TYPED:  # invalid: not empty, yet no typed value
+                reported.append(pl.col(V + name).is_null() & ~pl.col(E + name))
+        return pl.any_horizontal(reported)
 
     # -- derived columns -----------------------------------------------------------------
 
@@ -359,9 +370,10 @@ class BatchChecker:
         lazy = frame.lazy()
         if self._record_masks:
             values = [
-                self.coded[n].lookup(V + n, codes[n]).alias(V + n)
+                self.coded[n].lookup(column, codes[n]).alias(column)
                 for n in self.coded
                 if n in self._rule_fields
+                for column in (V + n, E + n)
             ]
             lazy = self.prepared(lazy.with_columns(values), self._text_specs)
             masks.extend(self._record_masks)

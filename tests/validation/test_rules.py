@@ -7,7 +7,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from datahub.validation import DataDictionary, RuleError, compile_rule
+from datahub.validation import DataDictionary, RuleError, compile_rule, validate_records
+from datahub.validation._dictionary import FieldSpec, GeneralSpecs, Rule
 
 from .helpers import cat_row, hip_row, validate_rows
 
@@ -76,6 +77,44 @@ def test_a_rule_fires_only_when_false_never_when_null(cat: DataDictionary) -> No
     # 011_COND: ControleDatum IS NULL OR VaCCPO IS NOT NULL
     report = validate_rows(cat, [cat_row(1, VaCCPO=""), cat_row(2, ControleDatum="", VaCCPO="")])
     assert [(f.record, f.code) for f in report.findings] == [(1, "011_COND")]
+
+
+def test_a_rule_does_not_fire_on_a_value_that_already_has_its_finding(cat: DataDictionary) -> None:
+    # A value failing its datatype gets 004 only, an empty required value 002 only: a rule
+    # using it does not fire (an empty optional value still counts as NULL).
+    # 011_COND: ControleDatum IS NULL OR VaCCPO IS NOT NULL (VaCCPO: optional decimal)
+    rows = [cat_row(1, VaCCPO="0,8"), cat_row(2, VaCCPO=""), cat_row(3, VaCCPO=" 0.8 ")]
+    report = validate_rows(cat, rows)
+    assert [(f.record, f.code) for f in report.findings] == [(1, "004"), (2, "011_COND")]
+    made_up = DataDictionary(
+        GeneralSpecs(code="X1", version="1"),
+        (
+            FieldSpec(1, "A", datatype="geheel getal", required=True),
+            FieldSpec(2, "B"),
+            FieldSpec(3, "C", datatype="code", required=True),
+            FieldSpec(4, "D", datatype="datum"),
+        ),
+        rules=(
+            Rule("R1", "A", "B IS NULL OR A IS NOT NULL", "fout", "A ontbreekt"),
+            Rule(
+                "R2", "C", "C IS NOT NULL AND COALESCE(D, '2020-01-01') > '2019-01-01'", "fout", "x"
+            ),
+        ),
+    )
+    rows = [
+        {"A": "", "B": "x", "C": "k", "D": ""},  # 002 on A only
+        {"A": "1.5", "B": "x", "C": "k", "D": ""},  # 004 on A only
+        {"A": "1", "B": "x", "C": "", "D": "2018-13-01"},  # 002 on C, 004 on D
+        {"A": "1", "B": "x", "C": "k", "D": "2018-01-01"},  # R2 fires
+    ]
+    for report in (validate_rows(made_up, rows), validate_records(made_up, rows)):
+        assert [(f.record, f.code, f.field) for f in report.findings] == [
+            (1, "002", "A"),
+            (2, "004", "A"),
+            (3, "002", "C"),
+            (3, "004", "D"),
+            (4, "R2", "C"),
+        ]
 
 
 def test_rule_messages_substitute_the_value_and_other_fields(cat: DataDictionary) -> None:
