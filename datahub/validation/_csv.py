@@ -130,6 +130,7 @@ class CsvReader:
         self.bytes_read = 0
         self.columns: list[str] = list(field_names)
         self.header_ok = False
+        self.header_line = 1
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -146,7 +147,7 @@ class CsvReader:
         if rest is None:
             return
         buffer = rest
-        line, offset = 2, self.bytes_read - len(rest)
+        line, offset = self.header_line + 1, self.bytes_read - len(rest)
         target, eof = self.chunk_size, False
         while True:
             if not eof and len(buffer) < target:
@@ -208,25 +209,31 @@ class CsvReader:
             if not block:
                 break
             data += block
-        data = data.removeprefix(BOM)
-        if not data.strip():
+        skipped = len(BOM) if data.startswith(BOM) else 0
+        if not data[skipped:].strip():
             self.sink.add("T02", "missing_header", line=1)
             return None
+        # Empty lines before the header: each one is reported, the header is the next line.
+        while (blank := _blank_line(data, skipped)) is not None:
+            self.sink.add("T03", "empty", line=self.header_line)
+            self.header_line += 1
+            skipped = blank
+        data, line = data[skipped:], self.header_line
         newline = data.find(b"\n")
         if newline == -1 and len(data) >= MAX_HEADER:
-            self.sink.add("T04", "too_long", line=1, max=MAX_HEADER)
+            self.sink.add("T04", "too_long", line=line, max=MAX_HEADER)
             return None
         raw, rest = (data, b"") if newline == -1 else (data[: newline + 1], data[newline + 1 :])
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            self.sink.add("T01", "encoding", line=1, offset=error.start)
+            self.sink.add("T01", "encoding", line=line, offset=skipped + error.start)
             text = raw.decode("utf-8", errors="replace")
-            self._check_header(next(tokenize(text, 1)).fields, broken=True)
+            self._check_header(next(tokenize(text, line)).fields, broken=True)
             return rest
-        record = next(tokenize(text, 1))
+        record = next(tokenize(text, line))
         if record.error:
-            self.sink.add("T04", "quoting", line=1)
+            self.sink.add("T04", "quoting", line=line)
         self._check_header(record.fields, broken=record.error is not None)
         return rest
 
@@ -234,7 +241,7 @@ class CsvReader:
         self.columns = [f"column_{i + 1}" for i in range(len(names))]
         problems = header_problems(names, self.field_names)
         for key, values in problems:
-            self.sink.add("T02", key, line=1, **values)
+            self.sink.add("T02", key, line=self.header_line, **values)
         if not problems and not broken:
             self.columns = list(names)
             self.header_ok = True
@@ -463,6 +470,15 @@ def _closest(name: str, candidates: list[str]) -> str | None:
             return candidate
     matches = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
     return matches[0] if matches else None
+
+
+def _blank_line(data: bytes, start: int) -> int | None:
+    """If an empty line (LF or CRLF) starts at ``start``: where the next line starts."""
+    if data.startswith(b"\n", start):
+        return start + 1
+    if data.startswith(b"\r\n", start):
+        return start + 2
+    return None
 
 
 def _cut(buffer: bytes) -> int | None:

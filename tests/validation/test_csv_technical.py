@@ -73,6 +73,26 @@ def test_t01_invalid_utf8_with_line_and_byte_offset(cat: DataDictionary) -> None
     assert report.status == "Afgekeurd" and report.total == 3 and report.not_processed == 3
 
 
+def test_t01_in_the_header_counts_the_bom_in_its_byte_offset(cat: DataDictionary) -> None:
+    header = ",".join(cat.field_names).replace("ODS", "\xd6DS").encode("latin-1")
+    data = b"\xef\xbb\xbf" + header + b"\n" + "\n".join(body(cat, [cat_row(1)])).encode() + b"\n"
+    report = validate_text(cat, data)
+    offset = data.index(b"\xd6")
+    assert report.findings[0].message == f"Regel 1 is geen geldige UTF-8 (byte {offset})"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_t03_empty_lines_before_the_header_are_reported_once_each(
+    cat: DataDictionary, newline: str
+) -> None:
+    lines = ["", "", ",".join(cat.field_names), *body(cat, [cat_row(1), cat_row(2, ODS="X")])]
+    report = validate_text(cat, b"\xef\xbb\xbf" + (newline.join(lines) + newline).encode())
+    # not a wrong header and a T04 for every line: the header is the first line with text
+    assert technical(report) == [("T03", 1), ("T03", 2)]
+    assert [(f.code, f.record, f.line) for f in report.findings[2:]] == [("001_RefTab", 2, 5)]
+    assert report.total == 2 and report.status == "Afgekeurd"
+
+
 def test_t02_names_each_missing_unknown_duplicated_and_misspelt_column(cat) -> None:
     names = list(cat.field_names)
     names[0] = "operatieid"
