@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
@@ -19,6 +20,8 @@ AFGEKEURD = "Afgekeurd"
 STATUSES = (VERWERKT, MET_WAARSCHUWINGEN, MET_FOUTEN, AFGEKEURD)
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A signed number (a refraction of -0.25) is a number to a spreadsheet, not a formula.
+_SIGNED_NUMBER = re.compile(r"[+-](?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,17 +190,17 @@ def csv_header(report_fields: Sequence[str]) -> list[str]:
 
 
 def safe_cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula.
+    """A CSV cell that a spreadsheet will not run as a formula; signed numbers stay as they are.
 
     Example::
 
-        >>> safe_cell("=HYPERLINK(1)"), safe_cell(None), safe_cell(12)
-        ("'=HYPERLINK(1)", '', '12')
+        >>> safe_cell("=HYPERLINK(1)"), safe_cell(None), safe_cell(12), safe_cell("-0.25")
+        ("'=HYPERLINK(1)", '', '12', '-0.25')
     """
     if value is None:
         return ""
     text = str(value)
-    if text.startswith(_FORMULA_START):
+    if text.startswith(_FORMULA_START) and not _SIGNED_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

@@ -99,7 +99,11 @@ def test_the_json_report_has_exactly_the_specs_shape(cat: DataDictionary) -> Non
 
 
 def test_the_csv_report_has_a_bom_the_columns_and_neutralised_formulas(cat) -> None:
-    rows = [cat_row(1, PatientCode="=HYPERLINK(1)", ODS="@SUM(1)"), cat_row(2, ODS="-1+1")]
+    rows = [
+        cat_row(1, PatientCode="=HYPERLINK(1)", ODS="@SUM(1)"),
+        cat_row(2, ODS="-1+1"),
+        cat_row(3, SEPO="-10.5", Streefrefractie="+6"),
+    ]
     report = validate_rows(cat, rows)
     data = report.to_csv()
     assert data.startswith(b"\xef\xbb\xbf")
@@ -119,8 +123,10 @@ def test_the_csv_report_has_a_bom_the_columns_and_neutralised_formulas(cat) -> N
     assert table[1][:4] == ["1", "11000001", "2020-11-01", "'=HYPERLINK(1)"]
     assert table[1][4] == "'@SUM(1)" and table[1][8] == "'@SUM(1)"
     assert table[2][8] == "'-1+1"
+    # a delivered negative number is shown as delivered: it is no formula
+    assert [(row[7], row[8]) for row in table[3:]] == [("Streefrefractie", "+6"), ("SEPO", "-10.5")]
     assert len(table) == 1 + len(report.findings)
-    for cell in (c for row in table[1:] for c in row):
+    for cell in (c for row in table[1:3] for c in row):
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
