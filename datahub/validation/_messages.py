@@ -58,6 +58,11 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
             "Regel {line} is geen geldige UTF-8 (byte {offset})",
             "Line {line} is not valid UTF-8 (byte {offset})",
         ),
+        "line": ("Regel {line} is geen geldige UTF-8", "Line {line} is not valid UTF-8"),
+        "declared": (
+            "Het bestand is gecodeerd als {codering}; alleen UTF-8 is toegestaan",
+            "The file is encoded as {codering}; only UTF-8 is allowed",
+        ),
     },
     "T02": {
         "missing_header": (

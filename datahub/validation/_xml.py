@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
@@ -15,6 +16,16 @@ from ._xsd import RECORD, record_schema, root_name
 
 BATCH_RECORDS = 50_000
 Progress = Callable[[int, int | None], None]
+_HEAD = 1024  # enough for the XML declaration
+_WIDE = (  # byte-order marks of other encodings (UTF-32 first: it starts like UTF-16)
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xfe\xff", "UTF-16"),
+    (b"\xff\xfe", "UTF-16"),
+)
+_DECLARED = re.compile(rb"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']{1,40})["']""")
+_UTF8 = ("utf-8", "utf8", "us-ascii", "ascii")  # ASCII is UTF-8
+_SPACE = " \t\r\n"  # XML's whitespace
 
 
 class _CountingStream:
@@ -31,6 +42,23 @@ class _CountingStream:
         self.done += len(block)
         if self.progress is not None:
             self.progress(self.done, self.total)
+        return block
+
+
+class _Prefixed:
+    """A stream whose first bytes were already read (to look at the XML declaration)."""
+
+    def __init__(self, head: bytes, stream: _CountingStream) -> None:
+        self.head = head
+        self.stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.head:
+            return self.stream.read(size)
+        if size < 0:
+            block, self.head = self.head + self.stream.read(), b""
+        else:
+            block, self.head = self.head[:size], self.head[size:]
         return block
 
 
@@ -68,9 +96,14 @@ class XmlReader:
         self._root_checked = False
 
     def batches(self) -> Iterator[pl.DataFrame]:
-        """Yield DataFrames of records whose structure is valid."""
+        """Yield DataFrames of records whose structure is valid (none if not UTF-8)."""
+        head = self.stream.read(_HEAD)
+        encoding = _other_encoding(head)
+        if encoding is not None:
+            self.sink.add("T01", "declared", line=1, codering=encoding)
+            return
         context = etree.iterparse(
-            self.stream,
+            _Prefixed(head, self.stream),
             events=("end",),
             tag=RECORD,
             resolve_entities=False,
@@ -91,7 +124,10 @@ class XmlReader:
                     columns = {name: [] for name in columns}
             self._finish(context)
         except etree.XMLSyntaxError as error:
-            self.sink.add("T06", "xml", line=error.lineno or 1, reden=_reason(error))
+            if error.code == etree.ErrorTypes.ERR_INVALID_ENCODING:
+                self.sink.add("T01", "line", line=error.lineno or 1)
+            else:
+                self.sink.add("T06", "xml", line=error.lineno or 1, reden=_reason(error))
         except _Refused:
             return
         if columns[REC]:
@@ -117,6 +153,16 @@ class XmlReader:
             if attribute != "versie":
                 reason = f"onbekend attribuut {attribute}"
                 self.sink.add("T06", "xml", line=root.sourceline, reden=reason)
+        version, delivered = self.dictionary.general.version, root.get("versie")
+        if version and delivered is not None and delivered.strip() != version:
+            values = {"kenmerk": "Versie", "bestand": delivered[:40], "verwacht": version}
+            self.sink.add("T08", "mismatch", line=root.sourceline, **values)
+        self._text_outside_records(root.text, root.sourceline)
+
+    def _text_outside_records(self, text: str | None, line: int | None) -> None:
+        """``T06`` for text (not whitespace) between the records: the XSD allows none."""
+        if text and text.strip(_SPACE):
+            self.sink.add("T06", "xml", line=line or 1, reden="tekst buiten een record")
 
     def _record(self, element: etree._Element, columns: dict[str, list[Any]]) -> bool:
         parent = element.getparent()
@@ -147,6 +193,7 @@ class XmlReader:
             if first.tag != RECORD and isinstance(first.tag, str):
                 reason = f"onbekend element {first.tag}"
                 self.sink.add("T06", "xml", line=first.sourceline, reden=reason)
+            self._text_outside_records(first.tail, first.sourceline)
             del parent[0]
 
     def _finish(self, context: etree.iterparse) -> None:
@@ -160,6 +207,7 @@ class XmlReader:
             if isinstance(child.tag, str) and child.tag != RECORD:
                 reason = f"onbekend element {child.tag}"
                 self.sink.add("T06", "xml", line=child.sourceline, reden=reason)
+            self._text_outside_records(child.tail, child.sourceline)
 
     def _frame(self, columns: dict[str, list[Any]]) -> pl.DataFrame:
         schema = dict.fromkeys(self.names, pl.String) | {REC: pl.Int64, LINE: pl.Int64}
@@ -168,6 +216,20 @@ class XmlReader:
 
 class _Refused(Exception):
     """The document is refused as a whole (DTD)."""
+
+
+def _other_encoding(head: bytes) -> str | None:
+    """The encoding of a file that is not UTF-8, from its byte-order mark or declaration."""
+    for mark, name in _WIDE:
+        if head.startswith(mark):
+            return name
+    if b"\x00" in head[:4] and head.lstrip(b"\x00")[:1] == b"<":  # UTF-16/32 without a mark
+        return "UTF-16"
+    declared = _DECLARED.match(head.removeprefix(b"\xef\xbb\xbf"))
+    if declared is None:
+        return None
+    name = declared.group(1).decode("ascii", "replace")
+    return None if name.strip().lower() in _UTF8 else name
 
 
 def _reason(error: etree.XMLSyntaxError) -> str:

@@ -153,3 +153,57 @@ def test_a_missing_required_element_is_a_record_error_like_an_empty_csv_value(hi
     assert [(f.record, f.code, f.field, f.line) for f in report.findings] == [
         (2, "002", "Gewicht", 13)
     ]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            b'<?xml version="1.0" encoding="ISO-8859-1"?><HEUP><record/></HEUP>',
+            "Het bestand is gecodeerd als ISO-8859-1; alleen UTF-8 is toegestaan",
+        ),
+        (
+            '<?xml version="1.0" encoding="UTF-16"?><HEUP><record/></HEUP>'.encode("utf-16"),
+            "Het bestand is gecodeerd als UTF-16; alleen UTF-8 is toegestaan",
+        ),
+        (
+            "<HEUP><record/></HEUP>".encode("utf-16-le"),
+            "Het bestand is gecodeerd als UTF-16; alleen UTF-8 is toegestaan",
+        ),
+        (b"<HEUP>\n<record><PatientID>caf\xe9</PatientID></record></HEUP>", None),
+    ],
+)
+def test_t01_an_xml_file_that_is_not_utf8(hip: DataDictionary, data: bytes, message) -> None:
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [(f.code, f.line) for f in report.findings] == [("T01", 2 if message is None else 1)]
+    assert report.findings[0].message == (message or "Regel 2 is geen geldige UTF-8")
+    assert report.status == "Afgekeurd"
+
+
+def test_an_xml_file_declared_as_utf8_or_ascii_is_read(hip: DataDictionary) -> None:
+    for declared in ("utf-8", "UTF8", "US-ASCII"):
+        data = xml_bytes(hip, [hip_row(1)]).replace(b'"UTF-8"', f'"{declared}"'.encode())
+        assert validate_file(hip, data, file_name="x.xml").status == "Verwerkt", declared
+
+
+def test_t08_the_version_in_the_file_is_not_the_dictionary_version(hip: DataDictionary) -> None:
+    data = xml_bytes(hip, [hip_row(1)]).replace(b'versie="3"', b'versie="2"')
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [(f.code, f.message) for f in report.findings] == [
+        ("T08", "Versie in het bestand (2) komt niet overeen met de aanlevering (3)")
+    ]
+    assert report.status == "Afgekeurd"
+    without = xml_bytes(hip, [hip_row(1)]).replace(b' versie="3"', b"")
+    assert validate_file(hip, without, file_name="x.xml").status == "Verwerkt"
+
+
+def test_t06_text_between_the_records(hip: DataDictionary) -> None:
+    data = xml_bytes(hip, [hip_row(1), hip_row(2)])
+    data = data.replace(b"  <record>", b"x<record>", 1)  # after the root's start tag
+    data = data.replace(b"</record>\n</HEUP>", b"</record>tail\n</HEUP>")  # after a record
+    report = validate_file(hip, data, file_name="x.xml")
+    # the line of the element the text follows: the root's, the second record's
+    assert [(f.code, f.line, f.message) for f in report.findings] == [
+        ("T06", 2, "XML-fout op regel 2: tekst buiten een record"),
+        ("T06", 13, "XML-fout op regel 13: tekst buiten een record"),
+    ]
