@@ -82,7 +82,7 @@ _ARITHMETIC: dict[type[exp.Expression], Callable[[pl.Expr, pl.Expr], pl.Expr]] =
     exp.Sub: lambda a, b: a - b,
     exp.Mul: lambda a, b: a * b,
     exp.Div: lambda a, b: a / b,
-    exp.Mod: lambda a, b: a % b,
+    exp.Mod: lambda a, b: (a.abs() % b.abs()) * a.sign(),  # SQL: the sign of the dividend
 }
 _DATE_PARTS: dict[type[exp.Expression], Callable[[pl.Expr], pl.Expr]] = {
     exp.Year: lambda e: e.dt.year().cast(pl.Int64),

@@ -53,6 +53,18 @@ def test_expressions_follow_sql_three_valued_logic(expression: str, expected: li
     assert evaluate(expression) == expected
 
 
+def test_the_remainder_has_the_sign_of_the_dividend_as_in_sql() -> None:
+    frame = pl.DataFrame({"A": [-7, 7, -7, 6], "B": [-7.5, 7.5, 1.0, 2.0]})
+    types = {"A": "geheel getal", "B": "decimaal"}
+    result = frame.select(
+        a=compile_rule("A % 3 = -1", types),
+        b=compile_rule("A % -3 = 1", types),
+        c=compile_rule("B % 3 = -1.5", types),
+    )
+    assert result.rows() == [(True, False, True), (False, True, False), (True, False, False),
+                             (False, False, False)]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "expression",
     [
