@@ -10,7 +10,7 @@ from datahub.api import tokens
 from datahub.api.models import ApiToken
 from datahub.institutions.models import Institution
 
-DEMO_TOKEN = "dh_demo11111111-not-a-secret-only-for-the-demo"  # noqa: S105  (public)
+DEMO_TOKEN = "dh_demo44444444-not-a-secret-only-for-the-demo"  # noqa: S105  (public)
 DEMO_TOKEN_NAME = "Demo"  # noqa: S105
 
 
