@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from datahub.accounts.invitations import send_invitation
 from datahub.audit.models import Action
 from datahub.audit.services import record
-from datahub.institutions.models import Institution, Membership, Role
+from datahub.institutions.models import Institution, Membership, ProcessorMembership, Role
 
 
 class PeopleError(Exception):
@@ -75,6 +75,13 @@ def add_person(
         created_account = False
         if not user.is_active:
             raise PeopleError(_("This account has been disabled; ask the hub operator."))
+        if belongs_to_processor_or_hub(user):
+            raise PeopleError(
+                _(
+                    "This account belongs to a processor or the hub; "
+                    "it cannot get a role at an institution."
+                )
+            )
     if Membership.objects.for_institution(institution).filter(user=user).exists():
         raise PeopleError(_("This person already has a role at this institution."))
     membership = Membership.objects.create(user=user, institution=institution, role=role)
@@ -137,6 +144,17 @@ def set_active(
         detail={"email": membership.user.email, "active": active},
     )
     return membership
+
+
+def belongs_to_processor_or_hub(user: Any) -> bool:
+    """Accounts of processors and of the hub never get a role at an institution.
+
+    Their work is recorded for their own organisation; a role at an institution would put it in
+    that institution's sight (its people's account events are in its audit log).
+    """
+    if user.is_hub_operator or user.is_staff or user.is_superuser:
+        return True
+    return ProcessorMembership.objects.filter(user=user).exists()
 
 
 def _check_role(role: str) -> None:

@@ -1,14 +1,17 @@
-"""The local administrator reads his institution's audit log; reading it is logged too."""
+"""The local administrator reads his institution's audit log; reading it is logged too.
+
+What it shows is decided by ``institutions.audit_log.events_of``.
+"""
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from datahub.audit.models import Action, AuditEvent
+from datahub.audit.models import Action
 from datahub.audit.services import record
+from datahub.institutions.audit_log import events_of
 from datahub.portal.access import local_admin_required
 from datahub.portal.forms import AuditFilterForm
 from datahub.portal.http import InstitutionRequest
@@ -20,11 +23,7 @@ PAGE_SIZE = 50
 def audit_log(request: InstitutionRequest) -> HttpResponse:
     institution = request.institution
     form = AuditFilterForm(request.GET or None)
-    # The institution's own events, and account events (logins) of its people.
-    events = AuditEvent.objects.filter(
-        Q(institution=institution)
-        | Q(institution__isnull=True, actor__memberships__institution=institution)
-    ).distinct()
+    events = events_of(institution)
     if form.is_valid() and form.cleaned_data["action"]:
         events = events.filter(action=form.cleaned_data["action"])
     # Logged before reading, so that this viewing is part of what is shown.
