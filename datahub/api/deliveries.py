@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -19,7 +19,8 @@ from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
 from datahub.api.auth import TokenAuth, token_of
 from datahub.api.errors import Problems, refused
@@ -37,6 +38,13 @@ CHANNEL = Channel.API
 router = Router(auth=TokenAuth(), tags=["Aanleveringen"])
 
 
+def _bounded(number: int | None) -> int | None:
+    """A sequence number the database can hold (a 32-bit integer on PostgreSQL)."""
+    if number is not None and number > intake.MAX_SEQUENCE:
+        raise PydanticCustomError("sequence_number_too_high", intake.sequence_too_high())
+    return number
+
+
 class DeliveryFields(Schema):
     """The fields of the upload page. A field left out is taken from the file name."""
 
@@ -51,8 +59,11 @@ class DeliveryFields(Schema):
     version: str | None = Field(None, description="Data dictionary version, e.g. 1.4.")
     is_test: bool | None = Field(None, description="true for a test delivery.")
     creation_date: dt.date | None = Field(None, description="Date the file was made.")
-    sequence_number: int | None = Field(
-        None, description="Higher than every earlier one of this unit and sub-delivery."
+    sequence_number: Annotated[int | None, AfterValidator(_bounded)] = Field(
+        None,
+        description="Higher than every earlier one of this unit and sub-delivery; "
+        f"at most {intake.MAX_SEQUENCE}.",
+        json_schema_extra={"maximum": intake.MAX_SEQUENCE},
     )
     period: str = Field(
         "", description="2020, 2020H1, 2020K1 or 2020M01; not needed for a TOTAAL sub-delivery."
@@ -126,6 +137,7 @@ class ReportOut(Schema):
     "/aanleveringen",
     response={202: DeliveryOut, 400: Problems, 413: Problems, 422: Problems},
     summary="Deliver a file",
+    url_name="upload",  # errors.UPLOAD_VIEW: its invalid input is a refused delivery
 )
 def upload(
     request: HttpRequest, file: File[UploadedFile], fields: Form[DeliveryFields]

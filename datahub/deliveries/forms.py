@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from datahub.deliveries.intake import Metadata
+from datahub.deliveries.intake import MAX_SEQUENCE, Metadata
 
 YES_NO = [("nee", _("no")), ("ja", _("yes"))]
 
@@ -29,7 +29,17 @@ HELP = {
 
 class DeliveryForm(forms.Form):
     # Filled by the page script from the chosen file; without JavaScript the upload's own name.
-    file_name = forms.CharField(widget=forms.HiddenInput, max_length=255, required=False)
+    file_name = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=255,
+        required=False,
+        error_messages={
+            "max_length": _("The file name may be at most %(limit_value)d characters long."),
+            "null_characters_not_allowed": _(
+                "The file name contains characters that are not allowed."
+            ),
+        },
+    )
     institution_code = forms.CharField(label=_("Institution code"), max_length=8)
     unit = forms.IntegerField(label=_("Institution unit"), min_value=0)
     code = forms.CharField(label=_("Registry"), max_length=12)
@@ -40,7 +50,12 @@ class DeliveryForm(forms.Form):
         input_formats=["%Y-%m-%d", "%d-%m-%Y"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    sequence_number = forms.IntegerField(label=_("Sequence number of the file"), min_value=1)
+    sequence_number = forms.IntegerField(
+        label=_("Sequence number of the file"),
+        min_value=1,
+        max_value=MAX_SEQUENCE,
+        error_messages={"max_value": _("The sequence number can be at most %(limit_value)s.")},
+    )
     period = forms.CharField(label=_("Period"), max_length=10, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

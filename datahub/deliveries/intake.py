@@ -38,6 +38,8 @@ FIELDS = (
     "period",
 )
 EXTENSIONS = ("csv", "xml")
+#: The highest sequence number: the column is a 32-bit integer on PostgreSQL.
+MAX_SEQUENCE = 2_147_483_647
 
 
 @dataclass
@@ -231,10 +233,18 @@ def _check_creation_date(result: CheckResult, today: dt.date) -> None:
         result.add("creation_date", _("The creation date lies in the future."))
 
 
+def sequence_too_high() -> str:
+    """The message for a sequence number above ``MAX_SEQUENCE`` (also the forms' and API's)."""
+    return _("The sequence number can be at most %(limit_value)s.") % {"limit_value": MAX_SEQUENCE}
+
+
 def _check_sequence(result: CheckResult, institution: Institution) -> None:
     number = result.metadata.sequence_number
     if number is None or number < 1:
         result.add("sequence_number", _("Fill in a sequence number of 1 or more."))
+        return
+    if number > MAX_SEQUENCE:
+        result.add("sequence_number", sequence_too_high())
         return
     if result.unit is None or result.sub_delivery is None:
         return
@@ -344,20 +354,28 @@ def _register(
     request: HttpRequest | None,
 ) -> Delivery:
     try:
-        delivery = _create(result, institution, channel, actor, stored)
-    except DeliveryRefused:
-        files.delete(stored)
+        with transaction.atomic():
+            delivery = _create(result, institution, channel, actor, stored)
+            record(
+                Action.CREATE,
+                actor=actor,
+                institution=institution,
+                obj=delivery,
+                request=request,
+                description=f"delivery {delivery.file_name} ({channel})",
+                detail={"size": stored.size, "sha256": stored.sha256},
+            )
+    except BaseException:
+        # Refused or failed, whatever the reason: nothing of the delivery may be left behind.
+        _discard(stored)
         raise
-    record(
-        Action.CREATE,
-        actor=actor,
-        institution=institution,
-        obj=delivery,
-        request=request,
-        description=f"delivery {delivery.file_name} ({channel})",
-        detail={"size": stored.size, "sha256": stored.sha256},
-    )
     return delivery
+
+
+def _discard(stored: StoredFile) -> None:
+    """Delete a stored file that no delivery took: its encrypted bytes and its row."""
+    files.delete(stored)
+    StoredFile.objects.filter(pk=stored.pk).delete()
 
 
 def _create(

@@ -8,12 +8,16 @@ ever reaches its own packages, and refusals say why.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from datahub.forwarding import fetching, tokens
 from datahub.forwarding.errors import (
@@ -59,6 +63,26 @@ class Message(Schema):
     detail: str
 
 
+def _in_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """The moment in UTC (a naive one is in the hub's time zone); refused if it has no UTC date.
+
+    Without this, 0001-01-01 or 9999-12-31T23:59:59-14:00 would crash the query (a 500).
+    """
+    if moment is None:
+        return None
+    try:
+        aware = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+        return aware.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise PydanticCustomError(
+            "datetime_out_of_range",
+            _("This date and time lie outside the range the Datahub can handle."),
+        ) from None
+
+
+Moment = Annotated[dt.datetime | None, AfterValidator(_in_utc)]
+
+
 def _processor(request: HttpRequest) -> Processor:
     token: ProcessorToken = request.auth  # type: ignore[attr-defined]
     return token.processor
@@ -96,7 +120,7 @@ def _package(request: HttpRequest, package_id: int) -> Package:
 
 @router.get("/packages", response=list[PackageOut], summary="Available packages")
 def list_packages(
-    request: HttpRequest, registry: str | None = None, since: dt.datetime | None = None
+    request: HttpRequest, registry: str | None = None, since: Moment = None
 ) -> list[dict[str, Any]]:
     """Packages you may fetch, oldest first; filter on registry (stream) and made available
     after ``since``."""

@@ -28,7 +28,9 @@ def _context(
 ) -> dict[str, object]:
     """Each field with its own problems, so the page shows the result per field."""
     rows = [(form[name], problems.get(name, [])) for name in form.fields if name != "file_name"]
-    return {"form": form, "rows": rows, "general": problems.get("", []), "checked": checked}
+    # The file name is a hidden field: its own errors are shown with those of the file.
+    general = [*problems.get("", []), *form["file_name"].errors]
+    return {"form": form, "rows": rows, "general": general, "checked": checked}
 
 
 def _prefill(request: InstitutionRequest, metadata: Metadata) -> Metadata:
@@ -77,13 +79,15 @@ def upload_check(request: InstitutionRequest) -> HttpResponse:
 def upload_start(request: InstitutionRequest) -> HttpResponse:
     try:
         body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict):
+            raise TypeError("the body is not a JSON object")
         session = uploads.start(
             institution=request.institution,
             user=request.user,
             file_name=str(body.get("file_name", "")),
             size=int(body.get("size", 0)),
         )
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return JsonResponse({"error": "bad request"}, status=400)
     except uploads.UploadError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
@@ -98,8 +102,12 @@ def upload_chunk(request: InstitutionRequest, session_id: str) -> HttpResponse:
         return JsonResponse({"error": "not found"}, status=404)
     if request.method == "POST":
         try:
-            uploads.append(session, int(request.headers.get("X-Offset", "-1")), request.body)
-        except (ValueError, uploads.UploadError) as exc:
+            offset = int(request.headers.get("X-Offset", "-1"))
+        except ValueError:
+            return JsonResponse({"error": _bad_offset(), "received": session.received}, status=400)
+        try:
+            uploads.append(session, offset, request.body)
+        except uploads.UploadError as exc:
             return JsonResponse({"error": str(exc), "received": session.received}, status=409)
     return JsonResponse({"received": session.received, "size": session.size})
 
@@ -152,8 +160,9 @@ def _submit_in_one_request(request: InstitutionRequest) -> HttpResponse:
             )
         except intake.DeliveryRefused as refused:
             problems = refused.problems
+    status = 400 if problems or form.errors else 200
     context = _context(form, problems, bool(problems)) | {"delivery": delivery}
-    return render(request, "deliveries/upload.html", context, status=400 if problems else 200)
+    return render(request, "deliveries/upload.html", context, status=status)
 
 
 def _fields_with_problems(
@@ -166,3 +175,9 @@ def _missing_file() -> str:
     from django.utils.translation import gettext
 
     return gettext("Choose a file first.")
+
+
+def _bad_offset() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("The chunk's X-Offset header is not a number of bytes.")

@@ -1,0 +1,75 @@
+"""POST /api/aanleveringen: a sequence number the database cannot hold is a 422 naming the field;
+a failure after the file was stored leaves nothing behind; other calls' bad input is no refusal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from datahub.deliveries.models import Delivery, StoredFile
+from tests.api.conftest import NAME, UPLOAD_URL, bearer, upload
+from tests.api.test_upload_endpoint import FIELDS
+from tests.deliveries.conftest import cat_csv
+
+REFUSED = "De aanlevering is geweigerd; er is niets opgeslagen."
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999", "2147483648"])
+def test_a_sequence_number_too_large_to_store_is_a_422_on_that_field(api_cataract, token, number):
+    response = upload(token, **(FIELDS | {"sequence_number": number}))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"] == REFUSED
+    assert body["problems"] == {
+        "sequence_number": ["Het volgnummer mag hoogstens 2147483647 zijn."]
+    }
+    assert not Delivery.objects.unscoped().exists()
+    assert not StoredFile.objects.exists()
+
+
+def test_the_highest_storable_sequence_number_is_accepted(api_cataract, token):
+    response = upload(token, name="export.csv", **(FIELDS | {"sequence_number": "2147483647"}))
+    assert response.status_code == 202, response.content
+    assert response.json()["sequence_number"] == 2147483647
+
+
+def test_a_failure_after_the_file_was_stored_leaves_nothing_behind(
+    api_cataract, token, monkeypatch
+):
+    from datahub.deliveries import files, intake
+
+    names: list[str] = []
+    original = files.store
+
+    def noting(*args: Any, **kwargs: Any) -> Any:
+        stored = original(*args, **kwargs)
+        names.append(stored.storage_name)
+        return stored
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(files, "store", noting)
+    monkeypatch.setattr(intake.Delivery.objects, "create", broken)
+    body = {"file": SimpleUploadedFile(NAME, cat_csv(3)), **FIELDS}
+    response = Client(raise_request_exception=False).post(UPLOAD_URL, body, **bearer(token))
+    assert response.status_code == 500
+    assert len(names) == 1
+    assert not default_storage.exists(names[0])
+    assert not Delivery.objects.unscoped().exists()
+    assert not StoredFile.objects.exists()
+
+
+def test_a_bad_parameter_of_another_call_is_named_and_not_called_a_refused_delivery(
+    api_cataract, token
+):
+    response = Client().get("/api/aanleveringen/abc", **bearer(token))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"] == "De parameters van het verzoek zijn ongeldig: delivery_id."
+    assert list(body["problems"]) == ["delivery_id"]

@@ -1,0 +1,186 @@
+"""Bestanden aanleveren: input the database cannot hold, and odd requests, get a message, not a
+500, and a refused delivery leaves nothing behind, whatever went wrong after the file was stored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from datahub.deliveries.models import Channel, Delivery, StoredFile
+from tests.conftest import logged_in
+from tests.deliveries.conftest import cat_csv
+from tests.deliveries.test_upload_page import FIELDS, NAME
+
+HUGE = "99999999999999999999"
+TOO_HIGH = "Het volgnummer mag hoogstens 2147483647 zijn."
+
+
+@pytest.fixture
+def stored_names(monkeypatch) -> list[str]:
+    """The storage names of every file the intake stores during the test."""
+    from datahub.deliveries import files, uploads
+
+    names: list[str] = []
+
+    def noting(original: Any) -> Any:
+        def store(*args: Any, **kwargs: Any) -> Any:
+            stored = original(*args, **kwargs)
+            names.append(stored.storage_name)
+            return stored
+
+        return store
+
+    monkeypatch.setattr(files, "store", noting(files.store))
+    monkeypatch.setattr(uploads, "finish", noting(uploads.finish))
+    return names
+
+
+def _left_behind(names: list[str]) -> list[str]:
+    return [name for name in names if default_storage.exists(name)]
+
+
+def _chunked(client, data: bytes) -> str:
+    start = client.post(
+        reverse("portal:upload_start"),
+        json.dumps({"file_name": NAME, "size": len(data)}),
+        content_type="application/json",
+    ).json()
+    url = reverse("portal:upload_chunk", args=[start["id"]])
+    response = client.post(url, data, content_type="application/octet-stream", HTTP_X_OFFSET="0")
+    assert response.json()["received"] == len(data)
+    return start["id"]
+
+
+@pytest.mark.parametrize("number", [HUGE, "2147483648"])
+def test_a_sequence_number_too_large_to_store_is_a_form_error(
+    cataract, submitter, stored_names, number
+):
+    client = logged_in(submitter)
+    fields = dict(FIELDS, file_name="", sequence_number=number)
+    response = client.post(
+        reverse("portal:upload"), dict(fields, file=SimpleUploadedFile("x.csv", cat_csv(1)))
+    )
+    assert response.status_code == 400
+    assert TOO_HIGH in response.content.decode()
+    check = client.post(reverse("portal:upload_check"), fields)
+    assert TOO_HIGH in check.content.decode()
+    upload_id = _chunked(client, cat_csv(1))
+    submitted = client.post(reverse("portal:upload_submit"), dict(fields, upload_id=upload_id))
+    assert submitted.status_code == 400
+    assert TOO_HIGH in submitted.content.decode()
+    assert not Delivery.objects.unscoped().exists()
+    assert not StoredFile.objects.exists()
+    assert stored_names == []
+
+
+def test_the_highest_storable_sequence_number_is_accepted(cataract, submitter):
+    fields = dict(FIELDS, file_name="", sequence_number="2147483647")
+    response = logged_in(submitter).post(
+        reverse("portal:upload"), dict(fields, file=SimpleUploadedFile("x.csv", cat_csv(1)))
+    )
+    assert response.status_code == 200, response.content.decode()
+    assert Delivery.objects.unscoped().get().sequence_number == 2147483647
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["one request", "in chunks"])
+def test_a_failure_after_the_file_was_stored_leaves_nothing_behind(
+    cataract, submitter, monkeypatch, stored_names, chunked
+):
+    from datahub.deliveries import intake
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(intake, "_take_sequence", broken)
+    client = logged_in(submitter)
+    client.raise_request_exception = False
+    if chunked:
+        upload_id = _chunked(client, cat_csv(2))
+        response = client.post(reverse("portal:upload_submit"), dict(FIELDS, upload_id=upload_id))
+    else:
+        response = client.post(
+            reverse("portal:upload"), dict(FIELDS, file=SimpleUploadedFile(NAME, cat_csv(2)))
+        )
+    assert response.status_code == 500
+    assert not Delivery.objects.unscoped().exists()
+    assert not StoredFile.objects.exists()
+    assert len(stored_names) == 1
+    assert _left_behind(stored_names) == []
+
+
+def test_a_failure_of_the_audit_record_leaves_no_delivery_and_no_file(
+    cataract, submitter, monkeypatch, stored_names
+):
+    from datahub.deliveries import intake
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the audit log is full")
+
+    monkeypatch.setattr(intake, "record", broken)
+    client = logged_in(submitter)
+    client.raise_request_exception = False
+    response = client.post(
+        reverse("portal:upload"), dict(FIELDS, file=SimpleUploadedFile(NAME, cat_csv(2)))
+    )
+    assert response.status_code == 500
+    assert not Delivery.objects.unscoped().exists()
+    assert not StoredFile.objects.exists()
+    assert len(stored_names) == 1
+    assert _left_behind(stored_names) == []
+
+
+@pytest.mark.parametrize("file_name", ["a" * 252 + ".csv", "bad\x00name.csv"], ids=["long", "NUL"])
+def test_a_file_name_the_form_refuses_is_shown(cataract, submitter, file_name):
+    client = logged_in(submitter)
+    data = dict(FIELDS, file_name=file_name, file=SimpleUploadedFile("x.csv", cat_csv(1)))
+    response = client.post(reverse("portal:upload"), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "De bestandsnaam" in page
+    assert not Delivery.objects.unscoped().exists()
+    check = client.post(reverse("portal:upload_check"), dict(FIELDS, file_name=file_name))
+    assert "De bestandsnaam" in check.content.decode()
+
+
+@pytest.mark.parametrize("body", ["[1,2]", '"x"', "3", "null", '{"size": 1e400}', "{"])
+def test_starting_an_upload_with_a_body_that_is_no_object_is_a_bad_request(
+    cataract, submitter, body
+):
+    response = logged_in(submitter).post(
+        reverse("portal:upload_start"), body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "bad request"}
+
+
+def test_a_chunk_with_an_offset_that_is_no_number_is_a_bad_request(cataract, submitter):
+    client = logged_in(submitter)
+    start = client.post(
+        reverse("portal:upload_start"),
+        json.dumps({"file_name": NAME, "size": 10}),
+        content_type="application/json",
+    ).json()
+    url = reverse("portal:upload_chunk", args=[start["id"]])
+    response = client.post(
+        url, b"0123456789", content_type="application/octet-stream", HTTP_X_OFFSET="abc"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "De header X-Offset van het deel is geen aantal bytes."
+    assert "int()" not in body["error"]
+    assert body["received"] == 0
+
+
+def test_the_intake_itself_refuses_a_sequence_number_too_large_to_store(cataract, institution):
+    from datahub.deliveries import intake
+    from tests.deliveries.conftest import TODAY, metadata
+
+    meta = metadata(file_name="export.csv", sequence_number=intake.MAX_SEQUENCE + 1)
+    result = intake.check(meta, institution, Channel.PORTAL, today=TODAY)
+    assert result.problems == {"sequence_number": [TOO_HIGH]}
