@@ -113,7 +113,22 @@ def metadata_from_name(file_name: str) -> Metadata:
         metadata.is_test = parts.test
         metadata.creation_date = parts.created
         metadata.sequence_number = parts.sequence
+    else:
+        metadata.is_test = says_test(file_name)
     return metadata
+
+
+def says_test(file_name: str) -> bool:
+    """Whether the name ends in ``_TEST`` before its extension (in any case): such a file is a
+    test delivery, whatever else its name says, and is never forwarded (spec §3).
+
+    Example::
+
+        >>> says_test("export_2026H1_test.csv"), says_test("11111111_0_CAT_1.4_1_20261129_PROD.csv")
+        (True, False)
+    """
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
+    return stem.upper().endswith("_TEST")
 
 
 def check(
@@ -147,6 +162,8 @@ def _check_file_name(result: CheckResult) -> None:
     parts, problems = parse_file_name(name)
     if parts is not None and not problems:
         _check_name_matches_fields(result, parts)
+    elif says_test(name) and not result.metadata.is_test:
+        result.add("is_test", _("The file name ends in _TEST: this is a test delivery."))
 
 
 def _check_name_matches_fields(result: CheckResult, parts: Any) -> None:
@@ -162,7 +179,8 @@ def _check_name_matches_fields(result: CheckResult, parts: Any) -> None:
     }
     for name, (in_name, chosen) in pairs.items():
         if in_name != chosen:
-            result.add(name, _("The file name says %(value)s.") % {"value": in_name})
+            shown = ("TEST" if in_name else "PROD") if name == "is_test" else in_name
+            result.add(name, _("The file name says %(value)s.") % {"value": shown})
 
 
 def _check_institution(result: CheckResult, institution: Institution) -> None:

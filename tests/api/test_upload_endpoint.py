@@ -186,3 +186,14 @@ def test_a_file_over_the_memory_limit_streams_through_a_temporary_file_into_stor
     assert response.status_code == 202, response.content
     stored = StoredFile.objects.get()
     assert (stored.size, stored.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+
+
+def test_a_file_named_test_is_a_test_delivery_when_the_fields_leave_it_out(api_cataract, token):
+    fields = {k: v for k, v in FIELDS.items() if k != "is_test"}
+    response = upload(token, name="export_2026_TEST.csv", **fields)
+    assert response.status_code == 202, response.content
+    assert response.json()["is_test"] is True
+    assert Delivery.objects.unscoped().get().is_test
+    refused = upload(token, name="export_2026_TEST.csv", **dict(fields, is_test="false"))
+    assert refused.status_code == 400
+    assert "is_test" in refused.json()["problems"]

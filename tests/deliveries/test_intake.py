@@ -193,6 +193,28 @@ def test_a_test_delivery_is_marked_as_test(cataract, institution, submitter):
     assert _submit(meta, institution, submitter, cat_csv(1)).is_test
 
 
+@pytest.mark.parametrize("name", ["export_2026_TEST.csv", "11111111_0_CAT_1.4_x_20261128_test.csv"])
+def test_a_name_ending_in_test_is_a_test_delivery_even_outside_the_convention(
+    cataract, institution, submitter, name
+):
+    # spec §3: a file whose name ends in _TEST is checked fully but never forwarded
+    meta = intake.metadata_from_name(name)
+    assert meta.is_test
+    meta = metadata(file_name=name, is_test=True)
+    delivery = _submit(meta, institution, submitter, cat_csv(1))
+    assert delivery.is_test and delivery.file_name.endswith("_TEST.csv")
+    result = _check(metadata(file_name=name, is_test=False), institution)
+    assert result.problems["is_test"] == [
+        "De bestandsnaam eindigt op _TEST: dit is een testaanlevering."
+    ]
+
+
+def test_a_conventional_name_that_contradicts_test_says_test(cataract, institution):
+    name = "11111111_0_CAT_1.4_1_20261128_TEST.csv"
+    result = _check(metadata(file_name=name, is_test=False), institution)
+    assert result.problems["is_test"] == ["Volgens de bestandsnaam is dit TEST."]
+
+
 def test_a_name_outside_the_convention_gets_the_built_name(cataract, institution, submitter):
     delivery = _submit(metadata(file_name="export.csv"), institution, submitter, cat_csv(1))
     assert delivery.file_name == "11111111_0_CAT_1.4_1_20261128_PROD.csv"
