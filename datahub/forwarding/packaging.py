@@ -292,25 +292,27 @@ def _file_entry(stored: StoredFile) -> dict[str, Any]:
 
 
 def _supersede(package: Package, delivery: Delivery) -> None:
-    """For ``TOTAAL``, the newest delivery's package replaces the earlier ones."""
-    if delivery.period != TOTAL_PERIOD:
-        return
-    same_stream = (
+    """The package of a period's newest delivery replaces the earlier ones of the same
+    institution, unit, sub-delivery and period: a redelivery replaces what it corrects (and
+    every ``TOTAAL`` delivery is the whole dataset). Newest by delivery time, then by id."""
+    same_period = (
         Package.objects.for_processor(package.processor_id)
         .filter(
             institution=delivery.institution,
             delivery__unit=delivery.unit_id,
             delivery__sub_delivery=delivery.sub_delivery_id,
-            delivery__period=TOTAL_PERIOD,
+            delivery__period=delivery.period,
             superseded_by__isnull=True,
         )
         .exclude(pk=package.pk)
     )
-    newer = same_stream.filter(delivery_id__gt=delivery.pk).order_by("-delivery_id").first()
+    at, pk = delivery.submitted_at, delivery.pk
+    later = Q(delivery__submitted_at__gt=at) | Q(delivery__submitted_at=at, delivery_id__gt=pk)
+    newer = same_period.filter(later).order_by("-delivery__submitted_at", "-delivery_id").first()
     if newer is not None:  # built out of order: ours is already out of date
         _mark_superseded(Package.objects.for_processor(package.processor_id), [package.pk], newer)
         return
-    older = list(same_stream.filter(delivery_id__lt=delivery.pk).values_list("pk", flat=True))
+    older = list(same_period.exclude(later).values_list("pk", flat=True))
     _mark_superseded(Package.objects.for_processor(package.processor_id), older, package)
 
 

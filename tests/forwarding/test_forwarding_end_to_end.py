@@ -6,13 +6,17 @@ import datetime as dt
 import io
 
 import polars as pl
+import time_machine
 from django.utils import timezone
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.deliveries import files
 from datahub.deliveries.models import Delivery, Status
+from datahub.dictionaries import services
 from datahub.forwarding import authorisations
 from datahub.forwarding.models import Authorisation, Package
+from datahub.validation import load_dictionary, write_workbook
+from tests.deliveries.conftest import FIXTURES
 from tests.forwarding.conftest import authorise, deliver, patient_rows
 
 
@@ -165,6 +169,47 @@ def test_a_new_totaal_package_supersedes_the_previous_one(
     new = Package.objects.for_institution(institution).get(delivery=second)
     assert old.superseded_by == new and old.expires_at is not None
     assert new.superseded_by is None
+
+
+def test_a_redelivery_for_a_period_supersedes_its_package_and_no_other(
+    authorised, institution, submitter, operator, django_capture_on_commit_callbacks
+):
+    quarterly = load_dictionary(FIXTURES / "CAT_1.4.xlsx").with_general(
+        version="9.1", frequency="kwartaal", deadline_days=31, valid_from=dt.date(2020, 1, 1)
+    )
+    buffer = io.BytesIO()
+    write_workbook(quarterly, buffer)
+    services.import_workbook(buffer.getvalue(), "CAT_9.1.xlsx")
+
+    def deliver_for(period: str, sequence: int) -> Delivery:
+        name = f"11111111_0_CAT_9.1_{sequence}_20261128_PROD.csv"
+        meta = {"file_name": name, "version": "9.1", "period": period}
+        capture = django_capture_on_commit_callbacks
+        return deliver(institution, submitter, patient_rows(2), sequence, capture, **meta)
+
+    first, other, again = (
+        deliver_for("2026K1", 1),
+        deliver_for("2026K2", 2),
+        deliver_for("2026K1", 3),
+    )
+    packages = {p.delivery_id: p for p in Package.objects.for_institution(institution)}
+    assert packages[first.pk].superseded_by == packages[again.pk]
+    assert packages[other.pk].superseded_by is None and packages[again.pk].superseded_by is None
+
+
+def test_the_newest_delivery_by_time_keeps_its_package(
+    authorised, institution, submitter, django_capture_on_commit_callbacks
+):
+    # A delivery registered later with an earlier delivery time (an import, the demo) is older.
+    now, capture = timezone.now(), django_capture_on_commit_callbacks
+    with time_machine.travel(now + dt.timedelta(hours=2), tick=False):
+        newest = deliver(institution, submitter, patient_rows(2), 1, capture)
+    with time_machine.travel(now + dt.timedelta(hours=1), tick=False):
+        older = deliver(institution, submitter, patient_rows(3), 2, capture)
+    assert older.pk > newest.pk and older.submitted_at < newest.submitted_at
+    packages = {p.delivery_id: p for p in Package.objects.for_institution(institution)}
+    assert packages[older.pk].superseded_by == packages[newest.pk]
+    assert packages[newest.pk].superseded_by is None
 
 
 def test_other_institutions_deliveries_are_not_forwarded_under_a_authorisation(
