@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
+from django.utils import timezone
 
 from datahub.deliveries.models import Delivery
 from datahub.dictionaries.models import DictionaryVersion, Participation, Registry, RegistryMethod
 from datahub.forwarding.models import Authorisation, Package
+from datahub.forwarding.packaging import is_forwardable
 from datahub.institutions.models import Institution
 
 
@@ -84,7 +87,44 @@ def production_deliveries(institution: Institution) -> QuerySet[Delivery]:
     return (
         Delivery.objects.for_institution(institution)
         .filter(is_test=False)
-        .select_related("sub_delivery__registry")
+        .select_related("sub_delivery__registry", "file")
         .prefetch_related(Prefetch("packages", queryset=packages.order_by("processor__name")))
         .order_by("-submitted_at", "-id")
     )
+
+
+def awaiting_forwarding(institution: Institution, deliveries: Iterable[Delivery]) -> set[int]:
+    """Of ``deliveries`` (from :func:`production_deliveries`): those without a package although
+    a processor was authorised when they finished. Their forwarding has yet to run (the
+    background worker is busy or down, or the hub lacks a processor's pseudonym secret).
+
+    The same rule as ``packaging.forward_delivery``, evaluated for a page of deliveries with
+    one query.
+    """
+    waiting = [
+        d
+        for d in deliveries
+        if is_forwardable(d) and d.processed_at is not None and not d.packages.all()
+    ]
+    if not waiting:
+        return set()
+    in_force = list(
+        Authorisation.objects.for_institution(institution)
+        .filter(revoked_at__isnull=True)
+        .filter(
+            processor__registrations__registry_id=F("registry_id"),
+            processor__registrations__withdrawn_at__isnull=True,
+        )
+        .values_list("registry_id", "created_at", "valid_from")
+    )
+    return {
+        d.pk
+        for d in waiting
+        if d.processed_at is not None
+        and any(
+            registry == d.sub_delivery.registry_id
+            and created <= d.processed_at
+            and valid_from <= timezone.localdate(d.processed_at)
+            for registry, created, valid_from in in_force
+        )
+    }

@@ -49,6 +49,19 @@ def test_deliveries_not_forwarded_say_why(
     assert "rejected" in page
 
 
+def test_a_delivery_an_authorised_processor_has_not_got_yet_says_so(
+    authorised, institution, submitter, settings, django_capture_on_commit_callbacks
+):
+    settings.PSEUDONYM_SECRETS = {}  # the forwarding cannot run (as while the worker is down)
+    deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
+    assert not Package.objects.for_institution(institution).exists()
+    client = logged_in(submitter)
+    client.post(reverse("set_language"), {"language": "en", "next": URL})
+    page = client.get(URL).content.decode()
+    assert "Not forwarded yet: the data are being prepared for the authorised processors." in page
+    assert "no processor was authorised" not in page
+
+
 def test_test_deliveries_are_not_listed(
     authorised, institution, submitter, django_capture_on_commit_callbacks
 ):

@@ -37,6 +37,7 @@ def forwarding(request: InstitutionRequest) -> HttpResponse:
     context = {
         "registries": overview.registry_rows(institution, timezone.localdate()),
         "page": page,
+        "waiting": overview.awaiting_forwarding(institution, page.object_list),
     }
     return render(request, "forwarding/overview.html", context)
 
