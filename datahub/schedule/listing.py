@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from datahub.deliveries.models import Delivery
@@ -29,14 +29,20 @@ class DeliveryFilter:
 def deliveries_of(institution: Institution, chosen: DeliveryFilter) -> QuerySet[Delivery]:
     """The institution's deliveries matching ``chosen``, newest first.
 
-    "Most recent" keeps per sub-delivery and period the latest production delivery and the
-    latest test delivery (a test never replaces a production delivery), and is applied before
-    the other filters: "rejected, most recent only" shows the periods whose latest is rejected.
+    "Most recent" keeps per sub-delivery and period the latest production delivery, and the
+    latest test delivery only when it is newer than that (a test never hides the production
+    delivery; a test older than the latest production delivery is superseded). It is applied
+    before the other filters: "rejected, most recent only" shows the periods whose latest is
+    rejected.
     """
     own = Delivery.objects.for_institution(institution)
     rows = own
     if chosen.most_recent:
-        rows = rows.exclude(newer_than_outer(own, same_test=True))
+        production = own.filter(is_test=False)
+        rows = rows.exclude(
+            (Q(is_test=False) & newer_than_outer(production))
+            | (Q(is_test=True) & newer_than_outer(own))
+        )
     if chosen.registry:
         rows = rows.filter(sub_delivery__registry_id=chosen.registry)
     if chosen.code:

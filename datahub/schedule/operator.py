@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from django.db.models import Max, QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from datahub.deliveries.models import Delivery
@@ -60,25 +60,34 @@ def period_status(
         if services.covers(p, entry)
     ]
     period_rows = Delivery.objects.unscoped().filter(sub_delivery=sub_delivery, period=entry.period)
-    accepted = {
-        row["institution_id"]: timezone.localdate(row["last"])
-        for row in services.accepted_deliveries(period_rows)
-        .order_by()
-        .values("institution_id")
-        .annotate(last=Max("submitted_at"))
-    }
+    first = _first_accepted(period_rows, entry)
     latest = _latest_production(period_rows)
     rows = [
         _status(
-            p.institution,
-            services.delivered_on(entry, accepted.get(p.institution_id)),
-            latest.get(p.institution_id),
-            entry,
-            today,
+            p.institution, first.get(p.institution_id), latest.get(p.institution_id), entry, today
         )
         for p in participations
     ]
     return sorted(rows, key=lambda r: (r.state is not State.LATE, r.institution.name))
+
+
+def _first_accepted(period_rows: QuerySet[Delivery], entry: Deadline) -> dict[int, dt.date]:
+    """Institution → local date of its first accepted delivery that counts for ``entry``.
+
+    The first one, not the latest: a redelivery after the deadline does not make an on-time
+    delivery late. For a dated period every delivery of the period counts; for ``TOTAAL`` only
+    those after the previous ``TOTAAL`` deadline (``entry.opens_after``). One query.
+    """
+    accepted = services.accepted_deliveries(period_rows)
+    if entry.period == services.TOTAAL and entry.opens_after is not None:
+        accepted = accepted.filter(submitted_at__gte=_start_of_day_after(entry.opens_after))
+    rows = accepted.order_by().values("institution_id").annotate(first=Min("submitted_at"))
+    return {row["institution_id"]: timezone.localdate(row["first"]) for row in rows}
+
+
+def _start_of_day_after(day: dt.date) -> dt.datetime:
+    """Midnight after ``day`` in the hub's time zone (deadlines are local dates)."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 
 def _latest_production(period_rows: QuerySet[Delivery]) -> dict[int, Delivery]:

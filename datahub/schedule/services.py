@@ -108,10 +108,18 @@ def schedule_from(versions: Iterable[VersionSpec], until: dt.date) -> list[Deadl
         for entry in _version_entries(spec, until):
             key = (entry.period, entry.deadline) if entry.period == TOTAAL else entry.period
             entries[key] = entry
-    return _link_totaal(sorted(entries.values(), key=lambda d: (d.deadline, d.period)))
+    # Cut at ``until`` only after the later versions replaced the earlier ones: a deadline moved
+    # beyond ``until`` must not leave the earlier deadline standing.
+    kept = [entry for entry in entries.values() if entry.deadline <= until]
+    return _link_totaal(sorted(kept, key=lambda d: (d.deadline, d.period)))
 
 
 def _version_entries(spec: VersionSpec, until: dt.date) -> list[Deadline]:
+    """A version's entries for every period that starts by ``until``, whatever their deadline.
+
+    Deadlines after ``until`` are kept here so that they still replace an earlier version's
+    deadline for the same period; ``schedule_from`` drops them afterwards.
+    """
     explicit = [Deadline(period, deadline) for period, deadline in spec.explicit]
     named = {entry.period for entry in explicit}
     rule: list[Deadline] = []
@@ -121,9 +129,9 @@ def _version_entries(spec: VersionSpec, until: dt.date) -> list[Deadline]:
             span = bounds(period)
             assert span is not None
             deadline = span[1] + dt.timedelta(days=spec.deadline_days)
-            if period not in named and deadline <= until:
+            if period not in named:
                 rule.append(Deadline(period, deadline))
-    return rule + [entry for entry in explicit if entry.deadline <= until]
+    return rule + explicit
 
 
 def _link_totaal(entries: list[Deadline]) -> list[Deadline]:
@@ -289,15 +297,13 @@ def future(expected: Sequence[Expected], today: dt.date) -> list[Expected]:
 # --- deliveries with findings ---------------------------------------------------------------
 
 
-def newer_than_outer(deliveries: QuerySet[Delivery], *, same_test: bool = False) -> Q:
+def newer_than_outer(deliveries: QuerySet[Delivery]) -> Q:
     """A newer row of ``deliveries`` for the outer row's period exists (ties broken by id)."""
     newer = deliveries.filter(
         institution_id=OuterRef("institution_id"),
         sub_delivery_id=OuterRef("sub_delivery_id"),
         period=OuterRef("period"),
     )
-    if same_test:
-        newer = newer.filter(is_test=OuterRef("is_test"))
     newer = newer.filter(
         Q(submitted_at__gt=OuterRef("submitted_at"))
         | Q(submitted_at=OuterRef("submitted_at"), pk__gt=OuterRef("pk"))

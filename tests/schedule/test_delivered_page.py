@@ -119,3 +119,21 @@ def test_the_number_of_queries_does_not_grow_with_the_deliveries(
     assert len(many) == len(few)
     with django_assert_max_num_queries(12):
         client.get(URL + "?page=2")
+
+
+def test_most_recent_hides_a_test_delivery_older_than_the_latest_production_delivery(
+    submitter, institution
+):
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-40), is_test=True)
+    old_test = deliver(
+        institution, "MMYIKNL", "2026K1", on=days(-30), is_test=True, status=Status.REJECTED
+    )
+    production = deliver(institution, "MMYIKNL", "2026K1", on=days(-20))
+    assert old_test.pk not in shown(submitter, "?recent=on")
+    assert shown(submitter, "?recent=on") == [production.pk]
+    newer_test = deliver(institution, "MMYIKNL", "2026K1", on=days(-10), is_test=True)
+    assert shown(submitter, "?recent=on") == [newer_test.pk, production.pk]
+    only_tests = deliver(institution, "CAT", "TOTAAL", on=days(-2), is_test=True)
+    deliver(institution, "CAT", "TOTAAL", on=days(-3), is_test=True)
+    assert shown(submitter, "?recent=on") == [only_tests.pk, newer_test.pk, production.pk]
+    assert shown(submitter, "?recent=on&status=afgekeurd") == []  # the old test is superseded

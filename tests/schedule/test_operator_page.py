@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from datahub.audit.models import Action, AuditEvent
@@ -57,3 +61,60 @@ def test_nobody_else_may_open_it_and_the_attempt_is_logged(request, persona):
     user = request.getfixturevalue(persona)
     assert logged_in(user).get(URL).status_code == 403
     assert AuditEvent.objects.filter(actor=user, action=Action.DENIED).exists()
+
+
+def rows_of(response) -> dict[str, tuple[str, object]]:
+    return {
+        r.institution.agb_code: (r.state.value, r.delivered_on) for r in response.context["rows"]
+    }
+
+
+def test_a_redelivery_after_the_deadline_keeps_an_on_time_delivery_on_time(
+    operator, institution, other_institution
+):
+    deliver(institution, "MMYIKNL", "2026K1", on=dt.date(2026, 4, 20))  # deadline 1 May
+    deliver(institution, "MMYIKNL", "2026K1", on=dt.date(2026, 5, 10))  # a correction
+    deliver(other_institution, "MMYIKNL", "2026K1", on=dt.date(2026, 4, 20), status="afgekeurd")
+    deliver(other_institution, "MMYIKNL", "2026K1", on=dt.date(2026, 5, 10))
+    response = logged_in(operator).get(URL + "?deelaanlevering=MMYIKNL&deadline=2026K1|2026-05-01")
+    assert rows_of(response) == {
+        "11111111": ("delivered", dt.date(2026, 4, 20)),
+        "44444444": ("delivered_late", dt.date(2026, 5, 10)),  # the rejected one does not count
+    }
+    page = response.content.decode()
+    assert "20-04-2026" in page and "10-05-2026" in page  # accepted, and the latest delivery
+
+
+def test_a_totaal_deadline_is_met_by_the_first_delivery_after_the_previous_deadline(
+    operator, institution, other_institution
+):
+    deliver(institution, "CAT", "TOTAAL", on=dt.date(2026, 4, 1))  # for 10 April: on time
+    deliver(institution, "CAT", "TOTAAL", on=dt.date(2026, 6, 1))  # for 15 July: on time
+    deliver(other_institution, "CAT", "TOTAAL", on=dt.date(2026, 4, 1))  # only for 10 April
+    april = logged_in(operator).get(URL + "?deelaanlevering=CAT&deadline=TOTAAL|2026-04-10")
+    assert rows_of(april) == {
+        "11111111": ("delivered", dt.date(2026, 4, 1)),
+        "44444444": ("delivered", dt.date(2026, 4, 1)),
+    }
+    july = logged_in(operator).get(URL + f"?deelaanlevering=CAT&deadline=TOTAAL|{days(30)}")
+    assert rows_of(july) == {
+        "11111111": ("delivered", dt.date(2026, 6, 1)),
+        "44444444": ("open", None),
+    }
+
+
+def test_the_status_needs_the_same_queries_whatever_the_history(
+    operator, institution, other_institution
+):
+    client = logged_in(operator)
+    query = URL + "?deelaanlevering=MMYIKNL&deadline=2026K1|2026-05-01"
+    client.get(query)
+    with CaptureQueriesContext(connection) as few:
+        client.get(query)
+    for n in range(20):
+        for inst in (institution, other_institution):
+            deliver(inst, "MMYIKNL", "2026K1", on=days(-n * 5), is_test=bool(n % 3 == 0))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(query)
+    assert len(many) == len(few)
+    assert set(states(response).values()) == {"delivered"}

@@ -94,3 +94,13 @@ def test_shorter_periods_that_cover_an_expected_period_count_as_its_delivery():
     assert latest_for({**months, (1, "2020K1"): D(2020, 5, 1)}, 1, "2020H1") == D(2020, 7, 1)
     assert latest_for({(1, "2020"): D(2021, 2, 1)}, 1, "2020") == D(2021, 2, 1)
     assert latest_for({(1, "2020"): D(2021, 2, 1)}, 1, "2020H1") is None
+
+
+def test_a_later_version_replaces_a_deadline_also_when_it_moves_beyond_the_limit():
+    old = VersionSpec(D(2025, 1, 1), None, "halfjaar", 31, (("2026H1", D(2026, 8, 1)),))
+    new = VersionSpec(D(2026, 1, 1), None, "halfjaar", 200, ())
+    assert schedule_from([old, new], D(2026, 9, 1)) == [
+        Deadline("2025H1", D(2025, 7, 31)),
+        Deadline("2025H2", D(2026, 1, 31)),
+    ]  # 2026H1 is now due on 16 January 2027: not on its old deadline of 1 August
+    assert Deadline("2026H1", D(2027, 1, 16)) in schedule_from([old, new], D(2027, 1, 16))
