@@ -64,3 +64,57 @@ def test_the_portal_pages_are_accessible(axe_page, portal_url, portal_env):
         if violations:
             found[path] = violations
     assert found == {}
+
+
+def test_the_page_with_a_message_is_accessible(axe_page, portal_url, portal_env):
+    # Right after login the page shows "U bent nu ingelogd als …" in the status region.
+    log_in(axe_page, portal_url, portal_env, "aanleveraar@zuiderzee.example")
+    assert axe_page.locator("[role=status] li.message").count() == 1
+    assert _violations(axe_page) == []
+
+
+# For the focused element: the colours of its focus ring (outline and box-shadow) and the colour
+# behind it (the first ancestor with a background), and the best contrast of a ring colour there.
+FOCUS_RING = """() => {
+  const el = document.activeElement;
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).slice(0, 4).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const contrast = (a, b) => {
+    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  let node = el.parentElement, behind = [255, 255, 255];
+  while (node) {
+    const c = rgb(getComputedStyle(node).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0)) { behind = c.slice(0, 3); break; }
+    node = node.parentElement;
+  }
+  const style = getComputedStyle(el);
+  const rings = [];
+  if (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) {
+    rings.push(rgb(style.outlineColor).slice(0, 3));
+  }
+  for (const shadow of (style.boxShadow === 'none' ? [] : style.boxShadow.split(/,(?![^(]*\\))/))) {
+    if (parseFloat(shadow.trim().split(') ')[1].split(' ')[3] || '0') >= 2) {
+      rings.push(rgb(shadow).slice(0, 3));
+    }
+  }
+  const best = Math.max(0, ...rings.map((ring) => contrast(ring, behind)));
+  return {element: el.outerHTML.slice(0, 80), best: Math.round(best * 10) / 10};
+}"""
+
+
+def test_the_focus_ring_contrasts_three_to_one_wherever_it_appears(page, portal_url, portal_env):
+    log_in(page, portal_url, portal_env, "beheerder@zuiderzee.example")
+    page.goto(portal_url + "/overzicht/")
+    seen = []
+    for _ in range(25):  # the header, the menu and the first controls of the page
+        page.keyboard.press("Tab")
+        ring = page.evaluate(FOCUS_RING)
+        seen.append(ring)
+    weak = [ring for ring in seen if ring["best"] < 3]
+    assert weak == [], weak
+    assert any("main-nav" in ring["element"] or "aria-current" in ring["element"] for ring in seen)
