@@ -11,8 +11,6 @@ from django.db.models import QuerySet
 from datahub.deliveries.models import Delivery, Finding
 from datahub.validation import csv_header, safe_cell
 
-LEVEL_LABELS = {"afkeur": "Afkeur", "fout": "Record fout", "waarschuwing": "Waarschuwing"}
-
 
 def findings_of(delivery: Delivery, *, code: str = "", level: str = "") -> QuerySet[Finding]:
     findings = delivery.findings.all()

@@ -73,6 +73,23 @@ def test_verslag_filters_by_code_and_level(delivery, submitter):
     assert "001_RefTab</td>" not in page
 
 
+def test_the_level_filter_speaks_the_readers_language(delivery, submitter):
+    client = logged_in(submitter)
+    url = reverse("portal:delivery", args=[delivery.pk])
+    assert (
+        '<option value="fout">Record fout</option>'
+        in client.get(url, {"tab": "verslag"}).content.decode()
+    )
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    page = client.get(url, {"tab": "verslag"}).content.decode()
+    for key, label in (
+        ("afkeur", "Rejection"),
+        ("fout", "Record error"),
+        ("waarschuwing", "Warning"),
+    ):
+        assert f'<option value="{key}">{label}</option>' in page
+
+
 def test_export_is_csv_with_bom_and_neutralised_formulas_and_is_logged(delivery, submitter):
     response = logged_in(submitter).get(reverse("portal:delivery_export", args=[delivery.pk]))
     body = b"".join(response.streaming_content)

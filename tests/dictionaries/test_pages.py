@@ -46,6 +46,32 @@ def test_the_detail_page_shows_fields_rules_tables_examples_and_schedule(submitt
         assert expected in text, expected
 
 
+def test_the_dictionarys_values_are_shown_in_the_readers_language(submitter, cataract):
+    client = logged_in(submitter)
+    url = reverse("portal:dictionary", args=["CAT", "1.4"])
+    dutch = client.get(url).content.decode()
+    for expected in (
+        "<dd>totaal</dd>",
+        "<td>geheel getal</td>",
+        "<td>Waarschuwing</td>",
+        "Webportaal",
+    ):
+        assert expected in dutch, expected
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    english = client.get(url).content.decode()
+    for expected in (
+        "<dd>complete dataset</dd>",
+        "<td>integer</td>",
+        "<td>Warning</td>",
+        "Web portal",
+    ):
+        assert expected in english, expected
+    for dutch_word in ("geheel getal", ">waarschuwing<", "Webportaal", "decimaal ("):
+        assert dutch_word not in english, dutch_word
+    listing = client.get(reverse("portal:dictionaries")).content.decode()
+    assert "<td>complete dataset</td>" in listing
+
+
 def test_an_unknown_version_is_not_found(submitter, cataract):
     client = logged_in(submitter)
     assert client.get(reverse("portal:dictionary", args=["CAT", "9.9"])).status_code == 404

@@ -10,6 +10,7 @@ from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.deliveries import reports
 from datahub.deliveries.models import Delivery
+from datahub.dictionaries import labels
 from datahub.portal.access import deny, member_required
 from datahub.portal.http import InstitutionRequest
 
@@ -55,7 +56,7 @@ def _report_context(request: InstitutionRequest, delivery: Delivery) -> dict[str
         "codes": reports.codes_of(delivery),
         "code": code,
         "level": level,
-        "levels": reports.LEVEL_LABELS,
+        "levels": labels.LEVELS,
     }
 
 

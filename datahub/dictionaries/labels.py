@@ -1,0 +1,33 @@
+"""A data dictionary's values (Dutch in the workbook) in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.utils.translation import gettext_lazy as _
+
+from datahub.dictionaries.models import Method
+
+FREQUENCIES = {
+    "maand": _("monthly"),
+    "kwartaal": _("quarterly"),
+    "halfjaar": _("half-yearly"),
+    "jaar": _("yearly"),
+    "totaal": _("complete dataset"),
+}
+DATATYPES = {
+    "tekst": _("text"),
+    "geheel getal": _("integer"),
+    "decimaal": _("decimal number"),
+    "datum": _("date"),
+    "datumtijd": _("date and time"),
+    "code": _("code"),
+}
+#: The levels of findings, as the report shows them.
+LEVELS = {"afkeur": _("Rejection"), "fout": _("Record error"), "waarschuwing": _("Warning")}
+METHODS = dict(Method.choices)
+
+
+def label(labels: Mapping[str, object], value: str) -> str:
+    """``value``'s label (the value itself when it has none)."""
+    return str(labels.get(value, value))
