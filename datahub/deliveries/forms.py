@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from datahub.deliveries.intake import MAX_SEQUENCE, Metadata
 
@@ -43,7 +44,8 @@ class DeliveryForm(forms.Form):
     institution_code = forms.CharField(label=_("Institution code"), max_length=8)
     unit = forms.IntegerField(label=_("Institution unit"), min_value=0)
     code = forms.CharField(label=_("Registry"), max_length=12)
-    version = forms.CharField(label=_("Version"), max_length=20)
+    # "Versienummer" as in the manual; "Version" elsewhere (a dictionary's version) is "Versie".
+    version = forms.CharField(label=pgettext_lazy("delivery field", "Version"), max_length=20)
     is_test = forms.ChoiceField(label=_("Is this a test delivery?"), choices=YES_NO)
     creation_date = forms.DateField(
         label=_("Creation date"),

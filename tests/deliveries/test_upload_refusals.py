@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -135,11 +136,14 @@ def test_a_file_name_the_form_refuses_is_shown(cataract, submitter, file_name):
 def test_starting_an_upload_with_a_body_that_is_no_object_is_a_bad_request(
     cataract, submitter, body
 ):
-    response = logged_in(submitter).post(
-        reverse("portal:upload_start"), body, content_type="application/json"
-    )
+    client = logged_in(submitter)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(reverse("portal:upload_start"), body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"error": "bad request"}
+    # A message for the person, in his language (it is shown on the page as it is).
+    assert response.json() == {
+        "error": "The upload could not be started. Reload the page and choose the file again."
+    }
 
 
 def test_a_chunk_with_an_offset_that_is_no_number_is_a_bad_request(cataract, submitter):

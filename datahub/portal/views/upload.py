@@ -26,8 +26,25 @@ CHANNEL = Channel.PORTAL
 def _context(
     form: DeliveryForm, problems: dict[str, list[str]], checked: bool
 ) -> dict[str, object]:
-    """Each field with its own problems, so the page shows the result per field."""
-    rows = [(form[name], problems.get(name, [])) for name in form.fields if name != "file_name"]
+    """Each field with its own problems, so the page shows the result per field.
+
+    ``checked``: every check of ``intake.check`` ran on these values, so a field without a problem
+    may be marked correct. Each input is described by its help text and, when it has one, its
+    error list (ids the template gives them).
+    """
+    rows = []
+    for name in form.fields:
+        if name == "file_name":
+            continue
+        field = form[name]
+        field_problems = [*field.errors, *problems.get(name, [])]
+        described_by = [f"{field.auto_id}_helptext"] if field.help_text else []
+        attrs = form.fields[name].widget.attrs
+        if field_problems:
+            described_by.append(f"{field.auto_id}_error")
+            attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = " ".join(described_by)
+        rows.append((field, field_problems))
     # The file name is a hidden field: its own errors are shown with those of the file.
     general = [*problems.get("", []), *form["file_name"].errors]
     return {"form": form, "rows": rows, "general": general, "checked": checked}
@@ -68,9 +85,10 @@ def upload_fields(request: InstitutionRequest) -> HttpResponse:
 def upload_check(request: InstitutionRequest) -> HttpResponse:
     """Controleren: every check, shown per field (htmx)."""
     form = DeliveryForm(request.POST)
-    problems: dict[str, list[str]] = {}
-    if form.is_valid():
-        problems = intake.check(form.metadata(), request.institution, CHANNEL).problems
+    if not form.is_valid():
+        # The checks need every field: nothing was checked, so nothing is marked correct.
+        return render(request, "deliveries/_fields.html", _context(form, {}, False))
+    problems = intake.check(form.metadata(), request.institution, CHANNEL).problems
     return render(request, "deliveries/_fields.html", _context(form, problems, True))
 
 
@@ -88,7 +106,7 @@ def upload_start(request: InstitutionRequest) -> HttpResponse:
             size=int(body.get("size", 0)),
         )
     except (ValueError, TypeError, OverflowError):
-        return JsonResponse({"error": "bad request"}, status=400)
+        return JsonResponse({"error": _not_started()}, status=400)
     except uploads.UploadError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     return JsonResponse({"id": str(session.pk), "chunk_bytes": uploads.CHUNK_BYTES, "received": 0})
@@ -99,7 +117,7 @@ def upload_chunk(request: InstitutionRequest, session_id: str) -> HttpResponse:
     """GET: how much arrived (to resume). POST: the chunk at ``X-Offset``."""
     session = uploads.find(request.institution, request.user, session_id)
     if session is None:
-        return JsonResponse({"error": "not found"}, status=404)
+        return JsonResponse({"error": _not_found()}, status=404)
     if request.method == "POST":
         try:
             offset = int(request.headers.get("X-Offset", "-1"))
@@ -161,20 +179,56 @@ def _submit_in_one_request(request: InstitutionRequest) -> HttpResponse:
         except intake.DeliveryRefused as refused:
             problems = refused.problems
     status = 400 if problems or form.errors else 200
-    context = _context(form, problems, bool(problems)) | {"delivery": delivery}
+    checked = False
+    if problems and form.is_valid():
+        problems, checked = _with_every_check(request, form, problems), True
+    context = _context(form, problems, checked) | {"delivery": delivery}
     return render(request, "deliveries/upload.html", context, status=status)
 
 
 def _fields_with_problems(
     request: InstitutionRequest, form: DeliveryForm, problems: dict[str, list[str]]
 ) -> HttpResponse:
-    return render(request, "deliveries/_fields.html", _context(form, problems, True), status=400)
+    checked = form.is_valid()
+    if checked:
+        problems = _with_every_check(request, form, problems)
+    return render(request, "deliveries/_fields.html", _context(form, problems, checked), status=400)
+
+
+def _with_every_check(
+    request: InstitutionRequest, form: DeliveryForm, problems: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """A refusal's problems with those of every check, so each field shows its own result.
+
+    A refusal may come before the checks ran (an empty file, no file): a field is only marked
+    correct when it was checked.
+    """
+    metadata = form.metadata()
+    upload_file = request.FILES.get("file")
+    if not metadata.file_name and upload_file is not None:
+        metadata.file_name = upload_file.name or ""
+    merged = {name: list(messages) for name, messages in problems.items()}
+    for name, messages in intake.check(metadata, request.institution, CHANNEL).problems.items():
+        merged.setdefault(name, []).extend(m for m in messages if m not in merged[name])
+    return merged
 
 
 def _missing_file() -> str:
     from django.utils.translation import gettext
 
     return gettext("Choose a file first.")
+
+
+def _not_started() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("The upload could not be started. Reload the page and choose the file again.")
+
+
+def _not_found() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("This upload was not found (it may have expired). Choose the file again.")
 
 
 def _bad_offset() -> str:

@@ -1,0 +1,159 @@
+"""Bestanden aanleveren in a real browser, for someone who cannot see the page: what goes wrong is
+shown and announced, a delivery is announced and gets the focus, and cannot be sent twice."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in
+from tests.deliveries.conftest import cat_csv
+
+pytestmark = pytest.mark.browser
+
+# Unit 1 ("Locatie Zuid"), with numbers higher than any used before, so these deliveries never
+# collide with those of other tests (a sequence number is per institution, unit and sub-delivery).
+SEQUENCE = itertools.count(int(time.time()))
+
+
+def _name() -> str:
+    return f"11111111_1_CAT_1.4_{next(SEQUENCE)}_20261128_PROD.csv"
+
+
+@pytest.fixture(scope="module")
+def signed_in(browser, portal_url, portal_env) -> dict:
+    """The session of the submitter, logged in once for the module."""
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, portal_url, portal_env, "aanleveraar@noorderlicht.example")
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture
+def upload_page(browser, portal_url, signed_in) -> Iterator:
+    context = browser.new_context(locale="nl-NL", storage_state=signed_in)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def _open(page, portal_url: str):
+    page.goto(portal_url + "/aanleveren/")
+    # The live regions, as they were before anything happened: what arrives later must arrive
+    # in these very elements to be announced.
+    return (
+        page.evaluate_handle("document.getElementById('upload-message')"),
+        page.evaluate_handle("document.getElementById('upload-status')"),
+    )
+
+
+def _choose(page, name: str, data: bytes) -> None:
+    page.set_input_files("#file-input", {"name": name, "mimeType": "text/csv", "buffer": data})
+    sequence = name.split("_")[4]
+    page.wait_for_function(
+        "n => document.querySelector('#id_sequence_number').value === n", arg=sequence
+    )
+
+
+def test_an_upload_error_is_shown_and_announced(upload_page, portal_url):
+    page = upload_page
+    alert, _status = _open(page, portal_url)
+    assert alert.evaluate("el => el.getAttribute('role')") == "alert"
+    assert alert.evaluate("el => el.textContent") == ""
+    _choose(page, _name(), b"")
+    page.get_by_role("button", name="Aanleveren").click()
+    message = page.locator("#upload-message")
+    expect(message).to_have_text("Het bestand is leeg.")
+    expect(message).to_be_visible()
+    assert alert.evaluate("el => el.isConnected && el.textContent") == "Het bestand is leeg."
+    # The buttons are still there, and the focus is on one of them, not lost.
+    assert page.evaluate("document.activeElement.id") == "submit-button"
+
+
+def test_a_delivery_is_announced_gets_the_focus_and_cannot_be_sent_twice(upload_page, portal_url):
+    page = upload_page
+    _alert, status = _open(page, portal_url)
+    starts: list[str] = []
+    page.on(
+        "request",
+        lambda r: starts.append(r.url) if r.url.endswith("/aanleveren/upload/") else None,
+    )
+    _choose(page, _name(), cat_csv(2))
+    page.get_by_role("button", name="Aanleveren").click()
+    success = page.get_by_text("Het bestand is succesvol aangeleverd.")
+    success.wait_for()
+    assert len(starts) == 1
+    # The buttons are gone, really.
+    expect(page.locator(".actions")).to_be_hidden()
+    expect(page.locator("#submit-button")).to_be_hidden()
+    expect(page.locator("#check-button")).to_be_hidden()
+    # Announced: the message is in the status region that was in the page from the start.
+    assert status.evaluate("el => el.isConnected && el.getAttribute('role')") == "status"
+    assert "succesvol aangeleverd" in status.evaluate("el => el.textContent")
+    # The focus is on the message, not lost on the page.
+    assert page.evaluate("document.activeElement.id") == "upload-success"
+    # Submitting the form again (Enter, a script) delivers nothing and the message stays.
+    page.evaluate("document.getElementById('upload-form').requestSubmit()")
+    page.wait_for_timeout(1500)
+    assert len(starts) == 1
+    expect(success).to_be_visible()
+    assert page.get_by_text("Dit veld is verplicht.").count() == 0
+
+
+def test_controleren_describes_each_field_with_its_error_and_announces_it(upload_page, portal_url):
+    page = upload_page
+    alert, status = _open(page, portal_url)
+    _choose(page, _name(), cat_csv(1))
+    page.fill("#id_unit", "9")
+    page.get_by_role("button", name="Controleren").click()
+    page.wait_for_selector(".field-row--error")
+    unit = page.locator("#id_unit")
+    expect(unit).to_have_accessible_description(re.compile("geen onderdeel 9"))
+    expect(unit).to_have_attribute("aria-invalid", "true")
+    # Announced: the problem arrives in the alert region that was there from the start.
+    assert "geen onderdeel 9" in alert.evaluate("el => el.isConnected && el.textContent")
+    # A field without a problem is described by its help text only.
+    expect(page.locator("#id_version")).to_have_accessible_description(
+        re.compile("data dictionary")
+    )
+    # Corrected and checked again: every field is correct, and that is announced too.
+    page.fill("#id_unit", "1")
+    page.get_by_role("button", name="Controleren").click()
+    page.wait_for_function("() => document.querySelectorAll('.check-ok').length === 8")
+    assert alert.evaluate("el => el.textContent") == ""
+    form_says = page.get_attribute("#upload-form", "data-message-correct")
+    assert status.evaluate("el => el.textContent") == form_says
+
+
+def test_a_lost_connection_is_reported_in_the_pages_language(upload_page, portal_url):
+    page = upload_page
+    page.clock.install()  # the retries wait 1 + 2 + 3 + 4 + 5 seconds: let the test skip that
+    _open(page, portal_url)
+
+    def chunk(route) -> None:
+        if route.request.method == "POST":
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/aanleveren/upload/[0-9a-f-]+/$"), chunk)
+    _choose(page, _name(), cat_csv(1))
+    page.get_by_role("button", name="Aanleveren").click()
+    message = page.locator("#upload-message")
+    deadline = time.monotonic() + 30
+    while not message.text_content() and time.monotonic() < deadline:
+        page.clock.run_for(1_000)
+        page.wait_for_timeout(100)
+    translated = page.get_attribute("#upload-form", "data-message-network")
+    assert translated and "network" not in translated
+    expect(message).to_have_text(translated)
+    expect(message).to_be_visible()
