@@ -14,8 +14,11 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "validate":
-        from datahub.validation.cli import main as validate_main
-
+        try:
+            from datahub.validation.cli import main as validate_main
+        except KeyboardInterrupt:  # Ctrl-C while loading
+            print("datahub validate: afgebroken (interrupted)", file=sys.stderr)
+            return 130
         return validate_main(args[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "datahub.settings")
     from django.core.management import execute_from_command_line

@@ -182,7 +182,15 @@ def load_stored_dictionary(
                 )
             ]
         ) from None
-    check_dictionary(dictionary, problems)
+    try:
+        check_dictionary(dictionary, problems)
+    except DictionaryError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # a value of a wrong type
+        raise _refuse(
+            f"geen geldige opgeslagen data dictionary ({error})",
+            f"not a valid stored data dictionary ({error})",
+        ) from None
     problems.raise_if_any()
     return dictionary
 

@@ -7,8 +7,8 @@ rejected, 2 the command could not run (bad arguments, unreadable dictionary, mis
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -44,6 +44,33 @@ _LABELS = {
         "columns": ("Record", "Line", "Level", "Code", "Field", "Value", "Message"),
     },
 }
+
+
+# The command's own messages (the report's language follows --lang too).
+_MESSAGES = {
+    "period": (
+        "onbekende periode {period!r} (bijv. 2020, 2020H1, 2020K3, 2020M07, TOTAAL)",
+        "unknown period {period!r} (e.g. 2020, 2020H1, 2020K3, 2020M07, TOTAAL)",
+    ),
+    "no_dictionary": ("data dictionary niet gevonden: {path}", "data dictionary not found: {path}"),
+    "bad_dictionary": (
+        "data dictionary {path} kan niet worden gebruikt:",
+        "data dictionary {path} cannot be used:",
+    ),
+    "no_file": ("bestand niet gevonden: {path}", "file not found: {path}"),
+    "unreadable": (
+        "bestand kan niet worden gelezen: {path} ({reason})",
+        "file cannot be read: {path} ({reason})",
+    ),
+    "interrupted": ("afgebroken", "interrupted"),
+}
+INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
+
+
+def message(key: str, lang: str, **values: object) -> str:
+    """One of the command's own messages in ``lang``."""
+    nl, en = _MESSAGES[key]
+    return (en if lang == "en" else nl).format(**values)
 
 
 class _UsageError(Exception):
@@ -88,45 +115,52 @@ def main(argv: list[str]) -> int:
         return 2
     except SystemExit as exit_:  # --help
         return int(exit_.code or 0)
-    return _run(args)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # Ctrl-C: a message, not a traceback
+        return _fail(message("interrupted", args.lang), INTERRUPTED)
 
 
 def _run(args: argparse.Namespace) -> int:
+    lang = args.lang
     if args.period is not None:
         try:
             parse_period(args.period)
         except ValueError:
-            return _fail(
-                f"onbekende periode {args.period!r} (bijv. 2020, 2020H1, 2020K3, 2020M07, TOTAAL)"
-            )
+            return _fail(message("period", lang, period=args.period))
     dictionary_path = Path(args.dictionary)
     if not dictionary_path.is_file():
-        return _fail(f"data dictionary niet gevonden: {dictionary_path}")
+        return _fail(message("no_dictionary", lang, path=dictionary_path))
     try:
         if dictionary_path.suffix.lower() == ".json":
             dictionary = load_stored_dictionary(dictionary_path)
         else:
             dictionary = load_dictionary(dictionary_path)
     except DictionaryError as error:
-        return _fail(
-            f"data dictionary {dictionary_path} kan niet worden gebruikt:\n" + error.text(args.lang)
-        )
+        heading = message("bad_dictionary", lang, path=dictionary_path)
+        return _fail(heading + "\n" + error.text(lang))
     path = Path(args.file)
     if not path.is_file():
-        return _fail(f"bestand niet gevonden: {path}")
+        return _fail(message("no_file", lang, path=path))
+    progress = _progress(path)
     try:
-        report = validate_file(
-            dictionary, path, period=args.period, lang=args.lang, progress=_progress(path)
-        )
+        report = validate_file(dictionary, path, period=args.period, lang=lang, progress=progress)
     except OSError as error:
-        return _fail(f"bestand kan niet worden gelezen: {path} ({error.strerror})")
-    _write(report, args.format, args.lang)
-    return 1 if report.rejected or report.errors else 0
+        return _fail(message("unreadable", lang, path=path, reason=error.strerror))
+    finally:
+        if progress is not None:
+            progress.finish()
+    code = 1 if report.rejected or report.errors else 0
+    try:
+        _write(report, args.format, lang)
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code
 
 
-def _fail(message: str) -> int:
-    print(f"datahub validate: {message}", file=sys.stderr)
-    return 2
+def _fail(text: str, code: int = 2) -> int:
+    print(f"datahub validate: {text}", file=sys.stderr)
+    return code
 
 
 def _write(report: Report, fmt: str, lang: str) -> None:
@@ -187,21 +221,30 @@ def _short(value: str | None, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _progress(path: Path) -> Callable[[int, int | None], None] | None:
-    if not sys.stderr.isatty() or path.stat().st_size < PROGRESS_MIN_BYTES:
-        return None
-    state = {"shown": -1}
+class _ProgressBar:
+    """A progress bar on stderr; ``finish`` ends its line, also when checking stopped early."""
 
-    def show(done: int, total: int | None) -> None:
+    def __init__(self) -> None:
+        self.shown = -1
+
+    def __call__(self, done: int, total: int | None) -> None:
         if not total:
             return
         percent = min(100, done * 100 // total)
-        if percent == state["shown"]:
+        if percent == self.shown:
             return
-        state["shown"] = percent
+        self.shown = percent
         bar = "#" * (percent // 4)
-        end = "\n" if percent == 100 else ""
-        sys.stderr.write(f"\r[{bar:<25}] {percent:3d}%{end}")
+        sys.stderr.write(f"\r[{bar:<25}] {percent:3d}%")
         sys.stderr.flush()
 
-    return show
+    def finish(self) -> None:
+        if self.shown >= 0:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _progress(path: Path) -> _ProgressBar | None:
+    if not sys.stderr.isatty() or path.stat().st_size < PROGRESS_MIN_BYTES:
+        return None
+    return _ProgressBar()

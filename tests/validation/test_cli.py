@@ -135,6 +135,77 @@ def test_an_unusable_dictionary_exits_2_naming_its_problems(capsys, tmp_path, fi
     assert code == 2 and "geen Excel-werkmap" in err
 
 
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda d: d["general"].update(code=None),
+        lambda d: d["general"].update(rejection_percentage="x"),
+        lambda d: d["fields"][0].update(name=None),
+        lambda d: d["rules"][0].update(expression=5),
+    ],
+    ids=["code null", "percentage text", "field name null", "expression number"],
+)
+def test_a_spoilt_stored_dictionary_exits_2_without_a_traceback(
+    capsys, tmp_path, files, cat, spoil
+) -> None:
+    data = cat.to_dict()
+    spoil(data)
+    stored = tmp_path / "cat.json"
+    stored.write_text(json.dumps(data))
+    code, out, err = run(capsys, "--dictionary", str(stored), str(files["clean"]))
+    assert code == 2 and out == ""
+    assert "kan niet worden gebruikt" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dictionary", "missing.xlsx", "x.csv"], "data dictionary not found"),
+        (["--dictionary", CAT, "missing.csv"], "file not found"),
+        (["--dictionary", CAT, "--period", "2020Q1", "x.csv"], "unknown period"),
+    ],
+)
+def test_the_commands_own_messages_follow_lang(capsys, args, message) -> None:
+    code, _, err = run(capsys, "--lang", "en", *args)
+    assert code == 2 and message in err
+
+
+def test_ctrl_c_stops_with_a_message_not_a_traceback(capsys, files, monkeypatch) -> None:
+    from datahub.validation import cli
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "validate_file", interrupted)
+    code, out, err = run(capsys, "--dictionary", CAT, str(files["clean"]))
+    assert (code, out, err) == (130, "", "datahub validate: afgebroken\n")
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path: Path, cat) -> None:
+    rows = [cat_row(i, ODS="X") for i in range(1, 3000)]
+    data = tmp_path / "many.csv"
+    data.write_bytes(csv_bytes(cat.field_names, rows))
+    command = [sys.executable, "-m", "datahub.cli", "validate", "--dictionary", CAT, str(data)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # as `| head -1` does
+    assert process.wait(timeout=60) == 1
+    assert b"Traceback" not in process.stderr.read()
+
+
+def test_the_progress_bar_ends_its_line_when_checking_stops_early(capsys, monkeypatch) -> None:
+    from datahub.validation import cli
+
+    bar = cli._ProgressBar()
+    bar(10, 100)
+    bar.finish()  # T99 stopped the reading at 10 %: the summary must not land on the bar's line
+    assert capsys.readouterr().err == "\r[##                       ]  10%\n"
+    silent = cli._ProgressBar()
+    silent.finish()
+    assert capsys.readouterr().err == ""
+
+
 def test_help_exits_0(capsys) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "--dictionary" in out
