@@ -13,8 +13,9 @@ import json
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
 from ninja.errors import HttpError
@@ -135,7 +136,7 @@ class ReportOut(Schema):
 
 @router.post(
     "/aanleveringen",
-    response={202: DeliveryOut, 400: Problems, 413: Problems, 422: Problems},
+    response={202: DeliveryOut, 400: Problems, 401: Problems, 413: Problems, 422: Problems},
     summary="Deliver a file",
     url_name="upload",  # errors.UPLOAD_VIEW: its invalid input is a refused delivery
 )
@@ -181,13 +182,15 @@ def _metadata(file: UploadedFile, fields: DeliveryFields) -> Metadata:
 
 
 def _too_large() -> dict[str, list[str]]:
-    from django.utils.translation import gettext as _
-
     mb = settings.MAX_UPLOAD_BYTES // 2**20
     return {"": [_("The file is larger than the maximum of %(mb)s MB.") % {"mb": mb}]}
 
 
-@router.get("/aanleveringen/{delivery_id}", response=DeliveryOut, summary="A delivery's status")
+@router.get(
+    "/aanleveringen/{delivery_id}",
+    response={200: DeliveryOut, 401: Problems, 404: Problems, 422: Problems},
+    summary="A delivery's status",
+)
 def status(request: HttpRequest, delivery_id: int) -> DeliveryOut:
     """Status and counts; poll it (every few seconds) until ``finished`` is true."""
     delivery = _own(request, delivery_id)
@@ -197,7 +200,7 @@ def status(request: HttpRequest, delivery_id: int) -> DeliveryOut:
 
 @router.get(
     "/aanleveringen/{delivery_id}/verslag",
-    response={200: ReportOut, 409: Problems},
+    response={200: ReportOut, 401: Problems, 404: Problems, 409: Problems, 422: Problems},
     summary="The processing report (JSON)",
 )
 def report(request: HttpRequest, delivery_id: int) -> HttpResponse:
@@ -210,7 +213,7 @@ def report(request: HttpRequest, delivery_id: int) -> HttpResponse:
 
 @router.get(
     "/aanleveringen/{delivery_id}/verslag.csv",
-    response={200: str, 409: Problems},
+    response={200: None, 401: Problems, 404: Problems, 409: Problems, 422: Problems},
     summary="The processing report (CSV)",
     openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
@@ -244,15 +247,13 @@ def _own(request: HttpRequest, delivery_id: int) -> Delivery:
             description=f"delivery {delivery_id} is not of this institution (API)",
             detail={"path": request.path},
         )
-        raise Http404
+        raise HttpError(404, _("There is no delivery with this id for your institution."))
     return delivery
 
 
 def _finished(request: HttpRequest, delivery_id: int) -> Delivery:
     delivery = _own(request, delivery_id)
     if not delivery.is_finished:
-        from django.utils.translation import gettext as _
-
         raise HttpError(409, _("The delivery has not been processed yet; poll its status."))
     return delivery
 

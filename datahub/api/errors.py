@@ -2,22 +2,28 @@
 
 ``{"detail": "...", "problems": {"unit": ["..."], "file": ["..."]}}`` — the key ``file`` holds
 problems of the file itself (name, type, size, content). Invalid input of the upload is a refused
-delivery; invalid input of any other call names the parameters that are wrong.
+delivery; invalid input of any other call names the parameters that are wrong. Every message is
+in the hub's language: pydantic's English is replaced by the hub's own words per error type.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
-from ninja.errors import ValidationError
+from ninja.errors import AuthenticationError, ValidationError
 from pydantic import Field
+from pydantic_core.core_schema import ErrorType
+
+from datahub.api import tokens
 
 FILE_KEY = "file"
 #: The view of the upload (``datahub.api.deliveries.upload``), whose invalid input is a refusal.
 UPLOAD_VIEW = "api:upload"
+#: pydantic's own error types; any other type is ours (``PydanticCustomError``), already worded.
+PYDANTIC_TYPES = frozenset(get_args(ErrorType))
 
 
 class Problems(Schema):
@@ -40,17 +46,77 @@ def invalid(problems: dict[str, list[str]]) -> Problems:
     return Problems(detail=detail, problems=per_field)
 
 
+def unauthorised(request: HttpRequest) -> Problems:
+    """The body of a call without a usable token (401)."""
+    if request.headers.get("Authorization", "").split(" ")[0].lower() == "bearer":
+        return Problems(detail=tokens.refused_message())
+    return Problems(detail=_("This call needs an API token: send Authorization: Bearer <token>."))
+
+
 def install(api: NinjaAPI) -> None:
-    """Invalid input (a missing file, a date that is no date) as problems per field too."""
+    """Invalid input (a missing file, a date that is no date) as problems per field too, and a
+    refused token as a message in the hub's language (with ``WWW-Authenticate: Bearer``)."""
 
     def invalid_input(request: HttpRequest, exc: Any) -> HttpResponse:
         problems: dict[str, list[str]] = {}
         for error in exc.errors:
-            problems.setdefault(_field_of(error), []).append(str(error.get("msg", "")))
+            problems.setdefault(_field_of(error), []).append(message_of(error))
         body = refused(problems) if _is_upload(request) else invalid(problems)
         return api.create_response(request, body.model_dump(), status=422)
 
+    def no_token(request: HttpRequest, exc: Any) -> HttpResponse:
+        body = unauthorised(request).model_dump(exclude={"problems"})
+        response = api.create_response(request, body, status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="Datahub"'
+        return response
+
     api.add_exception_handler(ValidationError, invalid_input)
+    api.add_exception_handler(AuthenticationError, no_token)
+
+
+def message_of(error: dict[str, Any]) -> str:
+    """The hub's words for one of pydantic's errors; our own errors keep their (translated) text."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind not in PYDANTIC_TYPES:
+        return str(error.get("msg", ""))
+    if kind == "missing":
+        if _field_of(error) == FILE_KEY:
+            return _("No file was sent: send it in the multipart part “file”.")
+        return _("This is required.")
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return _("This is not a whole number.")
+    if kind == "int_parsing_size":
+        return _("This number is too large.")
+    if kind in ("float_type", "float_parsing", "decimal_type", "decimal_parsing"):
+        return _("This is not a number.")
+    if kind.startswith("date_") and kind not in ("date_past", "date_future"):
+        return _("This is not a date; give it as yyyy-mm-dd, e.g. 2026-11-28.")
+    if kind.startswith("datetime_") and kind not in ("datetime_past", "datetime_future"):
+        return _(
+            "This is not a date or a date and time; give it as yyyy-mm-dd or "
+            "yyyy-mm-ddThh:mm:ss with a time zone, e.g. 2026-11-28T09:30:00+01:00."
+        )
+    if kind in ("bool_type", "bool_parsing"):
+        return _("Fill in true or false.")
+    if kind in ("string_type", "string_unicode"):
+        return _("This is not a text.")
+    if kind == "string_too_long" and "max_length" in ctx:
+        return _("This can be at most %(count)s characters long.") % {"count": ctx["max_length"]}
+    if kind == "string_too_short" and "min_length" in ctx:
+        return _("This must be at least %(count)s characters long.") % {"count": ctx["min_length"]}
+    if kind == "greater_than" and "gt" in ctx:
+        return _("This must be more than %(limit)s.") % {"limit": ctx["gt"]}
+    if kind == "greater_than_equal" and "ge" in ctx:
+        return _("This must be %(limit)s or more.") % {"limit": ctx["ge"]}
+    if kind == "less_than" and "lt" in ctx:
+        return _("This must be less than %(limit)s.") % {"limit": ctx["lt"]}
+    if kind == "less_than_equal" and "le" in ctx:
+        return _("This can be at most %(limit)s.") % {"limit": ctx["le"]}
+    if kind in ("literal_error", "enum") and "expected" in ctx:
+        choices = str(ctx["expected"]).replace(" or ", ", ")
+        return _("Choose one of: %(choices)s.") % {"choices": choices}
+    return _("This value could not be read.")
 
 
 def _is_upload(request: HttpRequest) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -41,9 +42,17 @@ def _post(headers: dict[str, str]) -> int:
 )
 def test_reading_without_a_valid_token_is_401(delivery_id, suffix, header):
     headers = {"HTTP_AUTHORIZATION": header} if header else {}
-    response = Client().get(f"/api/aanleveringen/{delivery_id}{suffix}", **headers)
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(f"/api/aanleveringen/{delivery_id}{suffix}", **headers)
     assert response.status_code == 401
-    assert response.json() == {"detail": "Unauthorized"}
+    detail = (
+        "The API token is unknown or has been revoked."
+        if header and header.startswith("Bearer")
+        else "This call needs an API token: send Authorization: Bearer <token>."
+    )
+    assert response.json() == {"detail": detail}
+    assert response["WWW-Authenticate"] == 'Bearer realm="Datahub"'
 
 
 def test_uploading_without_a_valid_token_is_401_and_stores_nothing(api_cataract, revoked):

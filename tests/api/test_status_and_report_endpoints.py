@@ -88,3 +88,18 @@ def test_a_delivery_through_the_portal_is_also_readable_with_the_token(delivery_
     """Status and report belong to the institution, not to the channel."""
     Delivery.objects.unscoped().filter(pk=delivery_id).update(channel="Webportaal")
     assert get(token, f"/api/aanleveringen/{delivery_id}/verslag").status_code == 200
+
+
+def test_a_nul_in_a_value_is_the_one_difference_from_datahub_validate(
+    api_cataract, token, django_capture_on_commit_callbacks
+):
+    """PostgreSQL cannot store NUL: the hub stores U+2400 "␀" where the CLI keeps "\\x00"."""
+    data = cat_csv(2, **{"1": {"Geslacht": "7\x00"}})
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery_id = upload(token, data).json()["id"]
+    body = get(token, f"/api/aanleveringen/{delivery_id}/verslag").json()
+    cli = validate_file(api_cataract.dictionary, data, file_name=NAME).to_dict()
+    assert cli["findings"][0]["value"] == "7\x00"
+    assert body["findings"][0]["value"] == "7\u2400"
+    assert body["findings"][0]["message"].count("\u2400") == 1
+    assert body == json.loads(json.dumps(cli).replace("\\u0000", "\\u2400"))
