@@ -17,3 +17,51 @@ def test_behind_a_proxy_only_its_forwarded_for_is_believed(settings):
     assert options["trusted_proxy"] == "10.0.0.5"
     assert options["trusted_proxy_headers"] == {"x-forwarded-for", "x-forwarded-proto"}
     assert options["clear_untrusted_proxy_headers"] is True
+
+
+def test_sigterm_stops_the_server_and_its_embedded_worker(tmp_path):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    env = dict(os.environ, DATAHUB_VAR_DIR=str(tmp_path), DATAHUB_DEBUG="true")
+    env.pop("DATABASE_URL", None)
+    root = Path(__file__).resolve().parents[1]
+    command = [sys.executable, "-m", "datahub.cli"]
+    subprocess.run([*command, "migrate", "--no-input"], cwd=root, env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    server = subprocess.Popen([*command, "serve", "--port", str(port)], cwd=root, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+    def workers() -> list[int]:  # the server's child processes, from /proc
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == str(server.pid):
+                children.append(int(stat.parent.name))
+        return children
+
+    deadline = time.monotonic() + 60
+    while not workers() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (worker,) = workers()
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=30) == 0
+    deadline = time.monotonic() + 15
+    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = (
+        Path(f"/proc/{worker}").exists()
+        and "Z" not in Path(f"/proc/{worker}/stat").read_text().split()[2]
+    )
+    assert not alive, "the embedded worker outlived its server"

@@ -384,8 +384,10 @@ def _register(
                 detail={"size": stored.size, "sha256": stored.sha256},
             )
     except BaseException:
-        # Refused or failed, whatever the reason: nothing of the delivery may be left behind.
-        _discard(stored)
+        # Refused or failed, whatever the reason: nothing of the delivery may be left behind;
+        # but a delivery that was registered after all keeps its file.
+        if not Delivery.objects.unscoped().filter(file=stored).exists():
+            _discard(stored)
         raise
     return delivery
 
@@ -421,7 +423,9 @@ def _create(
                 file=stored,
                 submitted_by=actor if getattr(actor, "pk", None) else None,
             )
-            transaction.on_commit(lambda: enqueue_processing(delivery.pk))
+            # Robust: should queuing fail (a locked database), the delivery stays registered
+            # with its file, and recovery queues it (``processing.needing_processing``).
+            transaction.on_commit(lambda: enqueue_processing(delivery.pk), robust=True)
     except IntegrityError:
         raise _sequence_taken() from None
     return delivery

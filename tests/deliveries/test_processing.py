@@ -166,3 +166,28 @@ def test_a_delivery_queued_recently_is_not_queued_again_by_recovery(
     assert processing.needing_processing() == []
     Delivery.objects.unscoped().filter(pk=delivery.pk).update(queued_at=long_ago)
     assert processing.needing_processing() == [delivery.pk]
+
+
+def test_a_delivery_whose_queuing_failed_keeps_its_file_and_is_recovered(
+    cataract, institution, submitter, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import OperationalError
+
+    from datahub.deliveries import tasks
+
+    def locked(delivery_id: int) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(tasks, "enqueue_processing", locked)
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = _delivery(institution, submitter)  # committed: the upload succeeded
+    delivery.refresh_from_db()
+    assert delivery.status == Status.RECEIVED and delivery.queued_at is None
+    assert delivery.file is not None and delivery.file.deleted_at is None
+    monkeypatch.undo()
+    Delivery.objects.unscoped().filter(pk=delivery.pk).update(
+        submitted_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    assert processing.recover() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == Status.ERRORS and delivery.attempts == 1

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
@@ -28,6 +29,9 @@ class Command(BaseCommand):
 
         from datahub.wsgi import application
 
+        # A service manager stops the server with SIGTERM: end like Ctrl+C, so that the embedded
+        # worker is stopped too instead of living on without its server.
+        signal.signal(signal.SIGTERM, _stop)
         supervisor = None if options["no_worker"] else WorkerSupervisor()
         if supervisor:
             supervisor.start()
@@ -45,6 +49,10 @@ class Command(BaseCommand):
         finally:
             if supervisor:
                 supervisor.stop()
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def proxy_options() -> dict[str, Any]:
