@@ -2,14 +2,21 @@
 
 Reports, counts, findings and packages' manifests stay: only the bytes of files are deleted.
 A package expires at acknowledgement plus ``PACKAGE_RETENTION_DAYS`` (or that long after a newer
-``TOTAAL`` package replaced it), and at once when its authorisation was revoked.
+package replaced it), and at once when its authorisation was revoked.
+
+What a killed worker leaves behind goes too, a day later: encrypted files that no delivery or
+package took, and the temporary files (pseudonymised records in plain text while a package is
+being written) under ``FILE_UPLOAD_TEMP_DIR``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,17 +26,64 @@ from datahub.deliveries import files
 from datahub.deliveries.models import Delivery, StoredFile
 from datahub.forwarding.models import Package
 
+LEFTOVER_AGE = dt.timedelta(days=1)  # far longer than any upload or package takes to write
+
 
 @dataclass(frozen=True)
 class PurgeResult:
     raw_files: int
     packages: int
+    leftovers: int = 0
 
 
 def purge(now: dt.datetime | None = None) -> PurgeResult:
     """Delete what has passed its retention; safe to run any number of times, anywhere."""
     now = now or timezone.now()
-    return PurgeResult(raw_files=purge_raw_files(now), packages=purge_packages(now))
+    return PurgeResult(
+        raw_files=purge_raw_files(now),
+        packages=purge_packages(now),
+        leftovers=purge_orphaned_files(now) + purge_temporary_files(now),
+    )
+
+
+def purge_orphaned_files(now: dt.datetime) -> int:
+    """Encrypted files that no delivery or package took (their worker died while writing)."""
+    taken = (
+        Q(pk__in=Delivery.objects.unscoped().filter(file__isnull=False).values("file"))
+        | Q(pk__in=Package.objects.unscoped().filter(csv_file__isnull=False).values("csv_file"))
+        | Q(
+            pk__in=Package.objects.unscoped()
+            .filter(parquet_file__isnull=False)
+            .values("parquet_file")
+        )
+    )
+    orphans = StoredFile.objects.filter(deleted_at__isnull=True, created_at__lt=now - LEFTOVER_AGE)
+    count = 0
+    for stored in orphans.exclude(taken).iterator():
+        files.delete(stored)
+        count += 1
+    return count
+
+
+def purge_temporary_files(now: dt.datetime) -> int:
+    """Temporary files and folders older than a day under ``FILE_UPLOAD_TEMP_DIR``."""
+    folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    if not folder.is_dir():
+        return 0
+    cutoff = (now - LEFTOVER_AGE).timestamp()
+    count = 0
+    for entry in folder.iterdir():
+        try:
+            if entry.lstat().st_mtime >= cutoff:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except OSError:  # gone already (another purge), or in use: the next run tries again
+            continue
+        count += 1
+    return count
 
 
 def purge_raw_files(now: dt.datetime) -> int:

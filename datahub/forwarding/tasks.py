@@ -23,7 +23,11 @@ def recover_forwarding_task() -> int:
 @task()
 def purge_task() -> dict[str, int]:
     result = retention.purge()
-    return {"raw_files": result.raw_files, "packages": result.packages}
+    return {
+        "raw_files": result.raw_files,
+        "packages": result.packages,
+        "leftovers": result.leftovers,
+    }
 
 
 def queue_forwarding(delivery: Delivery) -> None:

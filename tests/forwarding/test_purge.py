@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from io import StringIO
 
 import pytest
@@ -79,3 +80,27 @@ def test_the_periodic_job_exists():
     from datahub import periodic
 
     assert periodic._task("datahub.forwarding.tasks.purge_task") is not None
+
+
+def test_what_a_killed_worker_left_behind_goes_a_day_later(package, settings, tmp_path):
+    # A package's plain-text working folder and an encrypted file no delivery or package took.
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    working = tmp_path / "tmpabc"
+    working.mkdir()
+    (working / "package.csv").write_text("pseudonymised records")
+    orphan = files.store([b"records nobody took"], "x.csv")
+    current = tmp_path / "tmpnew"
+    current.mkdir()
+    assert purge().leftovers == 0  # a fresh folder or file may still be in use
+    two_days_ago = timezone.now() - dt.timedelta(days=2)
+    os.utime(working, (two_days_ago.timestamp(),) * 2)
+    StoredFile.objects.filter(pk__in=[orphan.pk, package.csv_file_id]).update(
+        created_at=two_days_ago
+    )
+    assert purge().leftovers == 2
+    assert not working.exists() and current.exists()
+    orphan.refresh_from_db()
+    assert orphan.deleted_at is not None and not default_storage.exists(orphan.storage_name)
+    for taken in (package.csv_file, package.parquet_file, package.delivery.file):
+        taken.refresh_from_db()
+        assert taken.deleted_at is None

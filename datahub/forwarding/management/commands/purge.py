@@ -13,5 +13,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = purge()
         self.stdout.write(
-            f"{result.raw_files} delivered file(s) and {result.packages} package(s) deleted."
+            f"{result.raw_files} delivered file(s), {result.packages} package(s) and "
+            f"{result.leftovers} leftover file(s) deleted."
         )
