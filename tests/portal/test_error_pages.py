@@ -91,3 +91,15 @@ def test_the_server_error_page_needs_no_database_or_context_processors():
     response = server_error(RequestFactory().get("/"))
     assert response.status_code == 500
     assert "Er ging iets mis" in response.content.decode()
+
+
+@override_settings(DEBUG=False)
+def test_a_refused_form_token_is_a_portal_page_in_dutch(submitter):
+    client = logged_in(submitter)
+    client.handler.enforce_csrf_checks = True
+    response = client.post(reverse("set_language"), {"language": "en"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert '<html lang="nl">' in page and '<main id="content"' in page
+    assert "<h1>Het formulier is verlopen</h1>" in page
+    assert "CSRF verification failed" not in page
