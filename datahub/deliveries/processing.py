@@ -161,6 +161,9 @@ def _xml_root_name(head: bytes) -> str | None:
 
 
 def _finish(delivery: Delivery, token: str, report: Report) -> bool:
+    """Store the findings, then the status and counts, only while we still hold the claim."""
+    if not _store_findings(delivery.pk, token, report):
+        return False  # another worker took over after our heartbeat went stale
     with transaction.atomic():
         held = (
             Delivery.objects.unscoped()
@@ -169,9 +172,7 @@ def _finish(delivery: Delivery, token: str, report: Report) -> bool:
             .exists()
         )
         if not held:
-            return False  # another worker took over after our heartbeat went stale
-        Finding.objects.filter(delivery_id=delivery.pk).delete()
-        _insert_findings(delivery.pk, report)
+            return False
         Delivery.objects.unscoped().filter(pk=delivery.pk).update(
             status=ENGINE_STATUS[report.status],
             records_total=report.total,
@@ -187,6 +188,41 @@ def _finish(delivery: Delivery, token: str, report: Report) -> bool:
         )
         transaction.on_commit(lambda: _run_hooks(delivery.pk))
     return True
+
+
+def _store_findings(delivery_id: int, token: str, report: Report) -> bool:
+    """Write the findings in batches, each in a short transaction that first renews our claim
+    (and our heartbeat); False as soon as another worker holds the delivery.
+
+    Short transactions, because SQLite locks the whole database while one writes: a report of
+    millions of findings in one transaction kept every page waiting. The first batch removes
+    what an earlier, killed attempt left; a worker that lost its claim cannot add anything
+    after that, and the delivery shows no findings until its status says it is finished.
+    """
+    batches = _batches(_finding_rows(delivery_id, report))
+    first = True
+    while True:
+        batch = next(batches, None)
+        if batch is None and not first:
+            return True
+        with transaction.atomic():
+            if not _renew_claim(delivery_id, token):
+                return False
+            if first:
+                Finding.objects.filter(delivery_id=delivery_id).delete()
+                first = False
+            if batch is None:
+                return True
+            _insert_findings(batch)
+
+
+def _renew_claim(delivery_id: int, token: str) -> bool:
+    renewed = (
+        Delivery.objects.unscoped()
+        .filter(pk=delivery_id, claim_token=token, status=Status.PROCESSING)
+        .update(heartbeat_at=timezone.now())
+    )
+    return bool(renewed)
 
 
 _FINDING_COLUMNS = (
@@ -209,12 +245,11 @@ def _finding_rows(delivery_id: int, report: Report) -> Iterator[tuple[Any, ...]]
         )  # fmt: skip
 
 
-def _insert_findings(delivery_id: int, report: Report) -> None:
-    """Write every finding at the speed of the database, not of the ORM (100k+ rows happen).
+def _insert_findings(rows: list[tuple[Any, ...]]) -> None:
+    """Write findings at the speed of the database, not of the ORM (100k+ rows happen).
 
     PostgreSQL takes them with COPY, SQLite with one prepared statement executed many times.
     """
-    rows = _finding_rows(delivery_id, report)
     table = Finding._meta.db_table
     columns = ", ".join(_FINDING_COLUMNS)
     with connection.cursor() as cursor:
@@ -225,8 +260,7 @@ def _insert_findings(delivery_id: int, report: Report) -> None:
             return
         marks = ", ".join(["%s"] * len(_FINDING_COLUMNS))
         statement = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
-        for batch in _batches(rows):
-            cursor.executemany(statement, batch)
+        cursor.executemany(statement, rows)
 
 
 def _batches(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:

@@ -13,6 +13,10 @@ from datahub.validation import csv_header, safe_cell
 
 
 def findings_of(delivery: Delivery, *, code: str = "", level: str = "") -> QuerySet[Finding]:
+    """The report's findings, in order; none until the delivery is finished (while it is
+    processed, its findings are being written)."""
+    if not delivery.is_finished:
+        return delivery.findings.none()
     findings = delivery.findings.all()
     if code:
         findings = findings.filter(code=code)
@@ -22,7 +26,7 @@ def findings_of(delivery: Delivery, *, code: str = "", level: str = "") -> Query
 
 
 def codes_of(delivery: Delivery) -> list[str]:
-    return sorted(set(delivery.findings.values_list("code", flat=True).distinct()))
+    return sorted(set(findings_of(delivery).values_list("code", flat=True).distinct()))
 
 
 def report_fields(delivery: Delivery) -> tuple[str, ...]:

@@ -191,3 +191,46 @@ def test_a_delivery_whose_queuing_failed_keeps_its_file_and_is_recovered(
     assert processing.recover() == 1
     delivery.refresh_from_db()
     assert delivery.status == Status.ERRORS and delivery.attempts == 1
+
+
+def test_findings_are_stored_in_short_transactions_under_the_claim(
+    cataract, institution, submitter, monkeypatch
+):
+    # Batches of 2 findings; the claim is lost after the first batch (a worker took over).
+    monkeypatch.setattr(processing, "FINDING_BATCH", 2)
+    data = cat_csv(6, **{str(i): {"Geslacht": "7"} for i in range(1, 6)})
+    delivery = _delivery(institution, submitter, data)
+    Delivery.objects.unscoped().filter(pk=delivery.pk).update(status=Status.RECEIVED)
+    assert processing._claim(delivery.pk, "first")
+    report = processing._validate(Delivery.objects.unscoped().get(pk=delivery.pk), "first")
+    assert len(report.findings) == 5
+    insert = processing._insert_findings
+
+    def insert_then_lose_the_claim(rows):
+        insert(rows)
+        Delivery.objects.unscoped().filter(pk=delivery.pk).update(claim_token="second")
+
+    monkeypatch.setattr(processing, "_insert_findings", insert_then_lose_the_claim)
+    assert processing._finish(delivery, "first", report) is False
+    assert delivery.findings.count() == 2  # the first batch, committed; not shown (see below)
+    monkeypatch.setattr(processing, "_insert_findings", insert)
+    assert processing._finish(delivery, "second", report) is True
+    positions = list(delivery.findings.order_by("position").values_list("position", flat=True))
+    assert positions == [1, 2, 3, 4, 5]  # the leftovers replaced, nothing twice
+    delivery.refresh_from_db()
+    assert delivery.is_finished and delivery.heartbeat_at is None
+
+
+def test_a_delivery_being_processed_shows_no_findings_yet(cataract, institution, submitter):
+    from django.urls import reverse
+
+    from tests.conftest import logged_in
+
+    delivery = _delivery(institution, submitter)
+    assert processing.process(delivery.pk) and delivery.findings.exists()
+    Delivery.objects.unscoped().filter(pk=delivery.pk).update(status=Status.PROCESSING)
+    client = logged_in(submitter)
+    page = client.get(reverse("portal:delivery", args=[delivery.pk]), {"tab": "verslag"})
+    assert "Geslacht bevat waarde 7" not in page.content.decode()
+    export = client.get(reverse("portal:delivery_export", args=[delivery.pk]))
+    assert len(b"".join(export.streaming_content).decode("utf-8-sig").splitlines()) == 1
