@@ -166,6 +166,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Accounts are made by administrators, never by signing up, and a person sets his password
+# through the link mailed to him: that proves the address. allauth's default (no second factor
+# while an address is unverified) kept every invited person out, in a redirect loop.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_ISSUER = env_str("DATAHUB_TOTP_ISSUER", "Datahub")
 MFA_ADAPTER = "datahub.accounts.adapter.MFAAdapter"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -163,9 +164,12 @@ def _check_role(role: str) -> None:
 
 
 def _require_other_local_admin(membership: Membership) -> None:
+    """Another local administrator who can log in: an active role, an enabled account and a
+    password of his own (not an invitation still waiting)."""
     others = (
         Membership.objects.for_institution(membership.institution)
-        .filter(role=Role.LOCAL_ADMIN, is_active=True)
+        .filter(role=Role.LOCAL_ADMIN, is_active=True, user__is_active=True)
+        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
         .exclude(pk=membership.pk)
     )
     if not others.exists():

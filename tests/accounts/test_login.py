@@ -148,3 +148,38 @@ def test_a_person_with_no_role_anywhere_is_told_so(db):
     assert "lokaal beheerder" in response.content.decode().lower() or "beheerder" in (
         response.content.decode().lower()
     )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_invited_person_sets_a_password_enrols_and_gets_in(
+    institution, local_admin, django_capture_on_commit_callbacks
+):
+    import re
+
+    from django.core import mail
+
+    from datahub.institutions.models import Role
+    from tests.conftest import logged_in
+
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in(local_admin).post(
+            reverse("portal:person_add"),
+            {"email": "invited@a.example", "full_name": "Nieuw", "role": Role.SUBMITTER},
+        )
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mail.outbox[-1].body)
+    assert link is not None
+    invitee = Client()
+    form = invitee.get(link.group(1))
+    password = "Een-heel-sterk-wachtwoord-2026"
+    done = invitee.post(form["Location"], {"password1": password, "password2": password})
+    assert done.status_code == 302
+    client = Client()
+    assert _password_step(client, "invited@a.example", password).status_code == 302
+    # straight to the enrolment form, not round in circles between /2fa/ and /2fa/totp/activate/
+    response = client.get(reverse("portal:home"))
+    assert response.url == reverse("mfa_activate_totp")
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+    secret = client.session["mfa.totp.secret"]
+    enrolled = client.post(reverse("mfa_activate_totp"), {"code": code_for_secret(secret, NOW)})
+    assert enrolled.status_code == 302
+    assert client.get(reverse("portal:overview")).status_code == 200

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.institutions.models import Membership, Role
-from tests.conftest import logged_in
+from tests.conftest import logged_in, make_member
 
 
 def test_the_people_page_lists_only_the_own_institution(local_admin, submitter, outsider):
@@ -95,6 +95,36 @@ def test_the_last_local_administrator_cannot_demote_or_deactivate_himself(local_
     assert "niet deactiveren" in response.content.decode()
     membership.refresh_from_db()
     assert membership.is_active and membership.role == Role.LOCAL_ADMIN
+
+
+def test_an_administrator_who_cannot_log_in_does_not_count_as_the_other_one(
+    local_admin, institution, django_capture_on_commit_callbacks
+):
+    client = logged_in(local_admin)
+    with django_capture_on_commit_callbacks(execute=True):  # invited, no password of his own yet
+        client.post(
+            reverse("portal:person_add"),
+            {"full_name": "Nog niet", "email": "pending@a.example", "role": Role.LOCAL_ADMIN},
+        )
+    disabled = make_member("disabled@a.example", institution, Role.LOCAL_ADMIN, is_active=False)
+    assert not disabled.is_active
+    membership = Membership.objects.unscoped().get(user=local_admin)
+    url = reverse("portal:person_edit", args=[membership.pk])
+    response = client.post(url, {"action": "role", "role": Role.SUBMITTER})
+    assert "minimaal één lokaal beheerder" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.role == Role.LOCAL_ADMIN
+    make_member("able@a.example", institution, Role.LOCAL_ADMIN)  # one who can log in
+    client.post(url, {"action": "role", "role": Role.SUBMITTER})
+    membership.refresh_from_db()
+    assert membership.role == Role.SUBMITTER
+
+
+def test_switching_to_an_institution_that_is_no_number_changes_nothing(submitter):
+    client = logged_in(submitter)
+    for chosen in ("abc", "1" * 40, ""):
+        response = client.post(reverse("portal:switch_institution"), {"institution": chosen})
+        assert response.status_code == 302
 
 
 def test_a_submitter_cannot_post_changes_to_people(submitter, local_admin):
