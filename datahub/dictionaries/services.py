@@ -101,11 +101,17 @@ def _store(
             f"Code {general.code} hoort al bij aanleverstroom {sub_delivery.registry.stream}.",
             f"Code {general.code} already belongs to stream {sub_delivery.registry.stream}.",
         )
+    if general.valid_from is None:  # the engine can check files without it; the hub cannot
+        raise _refused(
+            "Aanleverspecificaties algemeen: Geldig vanaf ontbreekt; de hub moet weten vanaf "
+            "wanneer deze versie mag worden aangeleverd.",
+            "General specifications: Geldig vanaf is missing; the hub must know from when this "
+            "version may be delivered.",
+        )
     if DictionaryVersion.objects.filter(
         sub_delivery=sub_delivery, version=general.version
     ).exists():
         raise _already_there(dictionary)
-    assert general.valid_from is not None  # the reader refuses a workbook without it
     return DictionaryVersion.objects.create(
         sub_delivery=sub_delivery,
         version=general.version,

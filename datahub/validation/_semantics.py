@@ -26,6 +26,7 @@ SCHEDULE = "Aanleverschema"
 FORMATS = ("csv", "xml")
 METHODS = ("Webportaal", "API", "FHIR", "Invoerportaal")
 _CODE_RE = re.compile(r"[A-Z0-9]{2,12}")
+_VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.-]{0,19}")
 _XML_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 _Add = Callable[..., None]
@@ -82,6 +83,14 @@ def _check_general(d: DataDictionary, problems: Problems, rows: Rows) -> None:
         )
     if not g.version:
         add("Versie", "ontbreekt", "is missing")
+    elif not _VERSION_RE.fullmatch(g.version):
+        add(
+            "Versie",
+            f"{g.version!r} is geen versienummer (cijfers, letters, punten en streepjes; "
+            "het staat in bestandsnamen en adressen, dus geen _, / of spaties)",
+            f"{g.version!r} is not a version number (digits, letters, dots and hyphens; it is "
+            "part of file names and addresses, so no _, / or spaces)",
+        )
     if g.frequency and g.frequency not in FREQUENCIES:
         add(
             "Aanleverfrequentie",

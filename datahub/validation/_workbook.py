@@ -38,6 +38,10 @@ from ._semantics import (
 )
 
 MAX_WORKBOOK = 20 * 1024 * 1024
+MAX_UNPACKED = 400 * 1024 * 1024  # all parts of the workbook together, unpacked
+MAX_CELLS = 10_000_000  # per sheet, rows x columns of its used area (read as a dense table)
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,7})"')
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 COLUMNS: dict[str, tuple[str, ...]] = {
     GENERAL: ("Kenmerk", "Waarde"),
@@ -238,6 +242,7 @@ def _open_workbook(data: bytes) -> CalamineWorkbook:
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _refuse("dit is geen Excel-werkmap (.xlsx)", "this is not an Excel workbook (.xlsx)")
+    _check_size(data)
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:
@@ -245,6 +250,63 @@ def _open_workbook(data: bytes) -> CalamineWorkbook:
             f"de werkmap kan niet worden gelezen ({error})",
             f"the workbook cannot be read ({error})",
         ) from None
+
+
+def _check_size(data: bytes) -> None:
+    """Refuse a workbook that unpacks to too much, or whose sheet spans too many cells.
+
+    The reader holds a sheet as a dense table from its first to its last cell: one cell far away
+    (``XFD1048576``) in an 11 KB file would ask for hundreds of gigabytes. So each sheet's cell
+    references are scanned first, streaming, without building anything.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            if sum(part.file_size for part in parts) > MAX_UNPACKED:
+                raise _refuse(
+                    f"de werkmap is uitgepakt te groot (meer dan {MAX_UNPACKED // 2**20} MB)",
+                    f"the workbook is too big unpacked (more than {MAX_UNPACKED // 2**20} MB)",
+                )
+            for part in parts:
+                if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                    with archive.open(part) as stream:
+                        rows, columns = _used_area(stream)
+                    if rows * columns > MAX_CELLS:
+                        raise _refuse(
+                            f"een tabblad beslaat te veel cellen ({rows} rijen x {columns} "
+                            f"kolommen; hoogstens {MAX_CELLS:,} cellen)".replace(",", "."),
+                            f"a sheet spans too many cells ({rows} rows x {columns} columns; "
+                            f"at most {MAX_CELLS:,} cells)",
+                        )
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as error:
+        if isinstance(error, DictionaryError):
+            raise
+        raise _refuse(
+            f"de werkmap kan niet worden gelezen ({error})",
+            f"the workbook cannot be read ({error})",
+        ) from None
+
+
+def _used_area(stream: IO[bytes]) -> tuple[int, int]:
+    """The highest row and column a sheet's XML refers to."""
+    rows = columns = 0
+    tail = b""
+    while block := stream.read(1 << 20):
+        text = tail + block
+        for match in _CELL_REF.finditer(text):
+            columns = max(columns, _column_number(match.group(1)))
+            rows = max(rows, int(match.group(2)))
+        for match in _ROW_REF.finditer(text):
+            rows = max(rows, int(match.group(1)))
+        tail = text[-256:]  # a reference cut by the block's end is found in the next round
+    return rows, columns
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 def _sheets(
@@ -292,6 +354,10 @@ def _table(name: str, cells: list[list[Cell]], problems: Problems, warnings: lis
         if column is None:
             if title:
                 warnings.append(f"{name}: onbekende kolom {title!r} genegeerd")
+        elif column in mapping.values():  # which one would count? refuse rather than guess
+            problems.add(
+                name, header_row, column, "kolom komt meer dan eens voor", "column occurs twice"
+            )
         else:
             mapping[index] = column
     for column in REQUIRED_COLUMNS[name]:

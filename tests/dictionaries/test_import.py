@@ -155,3 +155,15 @@ def test_the_cli_imports_and_refuses_with_every_problem(db, tmp_path):
         call_command("import_dictionary", str(bad))
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_dictionary", str(tmp_path / "missing.xlsx"))
+
+
+def test_a_version_without_geldig_vanaf_is_refused_with_a_message(db):
+    def drop_valid_from(rows: list[list[object]]) -> None:
+        rows[:] = [row for row in rows if row[0] != "Geldig vanaf"]
+
+    messages = _refusal(knee_workbook("3.0", Aanleverspecificaties_algemeen=drop_valid_from))
+    assert messages == [
+        "Aanleverspecificaties algemeen: Geldig vanaf ontbreekt; de hub moet weten vanaf wanneer "
+        "deze versie mag worden aangeleverd."
+    ]
+    assert not DictionaryVersion.objects.exists()

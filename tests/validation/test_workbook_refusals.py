@@ -166,3 +166,56 @@ def test_a_too_big_workbook_is_refused(monkeypatch: pytest.MonkeyPatch, hip_path
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DictionaryError, match="kan niet worden gelezen"):
         load_dictionary(tmp_path / "nope.xlsx")
+
+
+def _with_far_cell(source: Path, reference: str) -> bytes:
+    """The workbook with one more cell, far away, in its first sheet."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(buffer, "w") as copy:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                row = int("".join(c for c in reference if c.isdigit()))
+                far = f'<row r="{row}"><c r="{reference}" t="inlineStr"><is><t>x</t></is></c></row>'
+                data = data.replace(b"</sheetData>", far.encode() + b"</sheetData>")
+            copy.writestr(item, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("reference", ["XFD1048576", "GR200000"])
+def test_a_sheet_spanning_too_many_cells_is_refused_before_it_is_read(
+    hip_path: Path, reference: str
+) -> None:
+    # One far cell in an 11 KB file made the reader ask for 512 GB and abort the process.
+    with pytest.raises(DictionaryError, match="te veel cellen"):
+        load_dictionary(_with_far_cell(hip_path, reference))
+
+
+def test_a_workbook_unpacking_to_too_much_is_refused(
+    monkeypatch: pytest.MonkeyPatch, hip_path: Path
+) -> None:
+    monkeypatch.setattr(_workbook, "MAX_UNPACKED", 10_000)
+    with pytest.raises(DictionaryError, match="uitgepakt te groot"):
+        load_dictionary(hip_path)
+
+
+def test_a_column_given_twice_is_refused(tmp_path: Path) -> None:
+    sheets = hip_sheets()
+    column = sheets[FIELDS][0].index("Verplicht")
+    for row in sheets[FIELDS]:
+        row.append(row[column] if row is sheets[FIELDS][0] else "nee")
+    problems = refused(tmp_path, sheets)
+    assert located(problems) == [(FIELDS, 1, "Verplicht")]
+    assert problems[0].nl == "kolom komt meer dan eens voor"
+
+
+@pytest.mark.parametrize("version", ["1/5", "1_5", "1 5", "_1"])
+def test_a_version_that_cannot_be_in_a_file_name_or_address_is_refused(
+    tmp_path: Path, version: str
+) -> None:
+    sheets = hip_sheets()
+    row = next(r for r in sheets[GENERAL] if r[0] == "Versie")
+    row[1] = version
+    problems = refused(tmp_path, sheets)
+    assert [p.column for p in problems] == ["Waarde"]
+    assert "geen versienummer" in problems[0].nl
