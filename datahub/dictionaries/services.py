@@ -155,8 +155,9 @@ def find_version(code: str, version: str) -> DictionaryVersion | None:
 
 
 def current_version(sub_delivery: SubDelivery, day: dt.date) -> DictionaryVersion | None:
-    """The version valid on ``day`` (the latest one starting on or before it)."""
-    return sub_delivery.versions.valid_on(day).order_by("-valid_from").first()
+    """The version in force on ``day``: of those valid on it, the latest to start (the later
+    import on a tie) — the same choice as the schedule (``datahub.schedule.services``)."""
+    return sub_delivery.versions.valid_on(day).order_by("-valid_from", "-pk").first()
 
 
 # --- participation -------------------------------------------------------------------------

@@ -3,8 +3,12 @@
 A sub-delivery's schedule follows from its dictionary versions: the frequency rule (every
 period of the frequency within the version's validity, deadline = last day of the period +
 ``Deadline dagen na periode``) and the explicit ``Aanleverschema``, whose entries replace the
-rule's deadline for the same period and add periods the rule does not make. A later version
-replaces an earlier one's deadline for the same period. ``TOTAAL`` entries are one per deadline.
+rule's deadline for the same period and add periods the rule does not make. A version governs
+only its own validity, one version at a time (the one ``current_version`` gives for the day): a
+dated period belongs to the version in force on its first day, and a later version may still move
+its deadline when that deadline falls due while the later version is in force; a ``TOTAAL``
+deadline belongs to the version in force on that day (see ``schedule_from``). ``TOTAAL`` entries
+are one per deadline.
 
 What counts as *the* delivery of an expected delivery (an "accepted" delivery):
 
@@ -97,28 +101,64 @@ def upload_url(code: str, period: str) -> str:
 def schedule_from(versions: Iterable[VersionSpec], until: dt.date) -> list[Deadline]:
     """The schedule that versions (oldest first) make, with deadlines up to ``until``.
 
+    Each day has at most one version *in force*: of the versions whose validity (``Geldig
+    vanaf`` up to ``Geldig tot``, or open-ended) contains the day, the one with the latest
+    ``Geldig vanaf`` (the later one on a tie) — so an open-ended version stops where the next one
+    takes over, and resumes if that one ends. A version's entries (rule and ``Aanleverschema``)
+    apply only where it governs:
+
+    * a dated period belongs to the version in force on its first day (before the first version
+      or in a gap between versions: the next one to come into force); only that version makes or
+      drops the period;
+    * a later version may move the deadline of a period it does not own when that deadline falls
+      due while the later version is in force (the period is delivered under it);
+    * a ``TOTAAL`` deadline belongs to the version in force on that day (same fall-back).
+
     Example::
 
         >>> spec = VersionSpec(dt.date(2020, 1, 1), None, "kwartaal", 31, ())
         >>> [d.period for d in schedule_from([spec], dt.date(2020, 12, 31))]
         ['2020K1', '2020K2', '2020K3']
     """
+    specs = list(versions)
     entries: dict[object, Deadline] = {}
-    for spec in versions:
+    for index, spec in enumerate(specs):
         for entry in _version_entries(spec, until):
-            key = (entry.period, entry.deadline) if entry.period == TOTAAL else entry.period
-            entries[key] = entry
+            span = bounds(entry.period) if entry.period != TOTAAL else None
+            if span is None:  # TOTAAL: one entry per deadline, of the version in force then
+                if _governing(specs, entry.deadline) == index:
+                    entries[(entry.period, entry.deadline)] = entry
+                continue
+            current = entries.get(entry.period)
+            if _governing(specs, span[0]) == index or (
+                current is not None and _governing(specs, current.deadline) == index
+            ):
+                entries[entry.period] = entry
     # Cut at ``until`` only after the later versions replaced the earlier ones: a deadline moved
     # beyond ``until`` must not leave the earlier deadline standing.
     kept = [entry for entry in entries.values() if entry.deadline <= until]
     return _link_totaal(sorted(kept, key=lambda d: (d.deadline, d.period)))
 
 
+def _governing(specs: Sequence[VersionSpec], day: dt.date) -> int | None:
+    """The index of the version in force on ``day``, else of the next to come into force."""
+    in_force = [
+        index
+        for index, spec in enumerate(specs)
+        if spec.valid_from <= day and (spec.valid_to is None or day <= spec.valid_to)
+    ]
+    if in_force:
+        return max(in_force, key=lambda index: (specs[index].valid_from, index))
+    later = [spec.valid_from for spec in specs if spec.valid_from > day]
+    return _governing(specs, min(later)) if later else None
+
+
 def _version_entries(spec: VersionSpec, until: dt.date) -> list[Deadline]:
     """A version's entries for every period that starts by ``until``, whatever their deadline.
 
     Deadlines after ``until`` are kept here so that they still replace an earlier version's
-    deadline for the same period; ``schedule_from`` drops them afterwards.
+    deadline for the same period; ``schedule_from`` drops them afterwards, and the entries for
+    periods or deadlines the version does not govern.
     """
     explicit = [Deadline(period, deadline) for period, deadline in spec.explicit]
     named = {entry.period for entry in explicit}
