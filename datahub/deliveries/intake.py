@@ -321,19 +321,22 @@ def submit(
     actor: Any,
     request: HttpRequest | None = None,
 ) -> Delivery:
-    """Check again, store the file encrypted, create the delivery and queue its processing."""
+    """Check again, store the file encrypted, create the delivery and queue its processing.
+
+    A refusal names every problem: those of the file's size and those of every check.
+    """
+    result = check(metadata, institution, channel)
+    size_problem = None
     if size <= 0:
-        raise DeliveryRefused({"": [_("The file is empty.")]})
-    if size > settings.MAX_UPLOAD_BYTES:
-        raise DeliveryRefused(
-            {
-                "": [
-                    _("The file is larger than the maximum of %(mb)s MB.")
-                    % {"mb": settings.MAX_UPLOAD_BYTES // 2**20}
-                ]
-            }
-        )
-    result = _checked(metadata, institution, channel)
+        size_problem = _("The file is empty.")
+    elif size > settings.MAX_UPLOAD_BYTES:
+        mb = settings.MAX_UPLOAD_BYTES // 2**20
+        size_problem = _("The file is larger than the maximum of %(mb)s MB.") % {"mb": mb}
+    if size_problem is not None:
+        general = [size_problem, *result.problems.pop("", [])]
+        result.problems = {"": general, **result.problems}
+    if not result.ok:
+        raise DeliveryRefused(result.problems)
     stored = files.store(chunks, metadata.file_name)
     return _register(result, institution, channel, actor, stored, request)
 

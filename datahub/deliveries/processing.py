@@ -200,20 +200,17 @@ def _store_findings(delivery_id: int, token: str, report: Report) -> bool:
     after that, and the delivery shows no findings until its status says it is finished.
     """
     batches = _batches(_finding_rows(delivery_id, report))
-    first = True
-    while True:
-        batch = next(batches, None)
-        if batch is None and not first:
-            return True
+    with transaction.atomic():
+        if not _renew_claim(delivery_id, token):
+            return False
+        Finding.objects.filter(delivery_id=delivery_id).delete()
+        _insert_findings(next(batches, []))
+    for batch in batches:
         with transaction.atomic():
             if not _renew_claim(delivery_id, token):
                 return False
-            if first:
-                Finding.objects.filter(delivery_id=delivery_id).delete()
-                first = False
-            if batch is None:
-                return True
             _insert_findings(batch)
+    return True
 
 
 def _renew_claim(delivery_id: int, token: str) -> bool:

@@ -167,16 +167,26 @@ def active_authorisations(
 ) -> QuerySet[Authorisation]:
     """Authorisations in force at ``moment`` (and not revoked since), for a processor that is
     still registered for the registry."""
+    authorisations = Authorisation.objects.for_institution(institution)
     return (
-        Authorisation.objects.for_institution(institution)
-        .filter(registry_id=registry_id, revoked_at__isnull=True, created_at__lte=moment)
-        .filter(valid_from__lte=timezone.localdate(moment))
-        .filter(
-            processor__registrations__registry_id=registry_id,
-            processor__registrations__withdrawn_at__isnull=True,
-        )
+        in_force(authorisations, registry_id, moment, timezone.localdate(moment))
         .select_related("processor")
         .order_by("processor__code")
+    )
+
+
+def in_force(
+    authorisations: QuerySet[Authorisation], registry: Any, moment: Any, day: Any
+) -> QuerySet[Authorisation]:
+    """Of ``authorisations``, those in force for ``registry`` at ``moment`` (on the local
+    ``day``): made by then, valid from that day, not revoked, for a processor still registered.
+    The arguments may be values or outer references, so that one query can ask it for many
+    deliveries (``overview.awaiting_forwarding``)."""
+    return authorisations.filter(
+        registry_id=registry, revoked_at__isnull=True, created_at__lte=moment, valid_from__lte=day
+    ).filter(
+        processor__registrations__registry_id=registry,
+        processor__registrations__withdrawn_at__isnull=True,
     )
 
 

@@ -7,11 +7,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from datahub.deliveries.models import Delivery
 from datahub.dictionaries.models import DictionaryVersion, Participation, Registry, RegistryMethod
+from datahub.forwarding import authorisations
 from datahub.forwarding.models import Authorisation, Package
 from datahub.forwarding.packaging import is_forwardable
 from datahub.institutions.models import Institution
@@ -98,33 +100,25 @@ def awaiting_forwarding(institution: Institution, deliveries: Iterable[Delivery]
     a processor was authorised when they finished. Their forwarding has yet to run (the
     background worker is busy or down, or the hub lacks a processor's pseudonym secret).
 
-    The same rule as ``packaging.forward_delivery``, evaluated for a page of deliveries with
-    one query.
+    The rule of ``packaging.forward_delivery`` (``authorisations.in_force``), for a page of
+    deliveries in one query.
     """
     waiting = [
-        d
+        d.pk
         for d in deliveries
         if is_forwardable(d) and d.processed_at is not None and not d.packages.all()
     ]
     if not waiting:
         return set()
-    in_force = list(
-        Authorisation.objects.for_institution(institution)
-        .filter(revoked_at__isnull=True)
-        .filter(
-            processor__registrations__registry_id=F("registry_id"),
-            processor__registrations__withdrawn_at__isnull=True,
-        )
-        .values_list("registry_id", "created_at", "valid_from")
+    authorised = authorisations.in_force(
+        Authorisation.objects.for_institution(institution),
+        OuterRef("sub_delivery__registry_id"),
+        OuterRef("processed_at"),
+        OuterRef("finished_on"),
     )
-    return {
-        d.pk
-        for d in waiting
-        if d.processed_at is not None
-        and any(
-            registry == d.sub_delivery.registry_id
-            and created <= d.processed_at
-            and valid_from <= timezone.localdate(d.processed_at)
-            for registry, created, valid_from in in_force
-        )
-    }
+    found = (
+        Delivery.objects.for_institution(institution)
+        .filter(pk__in=waiting)
+        .annotate(finished_on=TruncDate("processed_at", tzinfo=timezone.get_current_timezone()))
+    )
+    return set(found.filter(Exists(authorised)).values_list("pk", flat=True))

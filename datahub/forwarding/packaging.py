@@ -36,7 +36,6 @@ from datahub.validation import Report, iter_valid_records
 logger = logging.getLogger(__name__)
 
 BATCH = 50_000
-TOTAL_PERIOD = "TOTAAL"
 
 
 def retention_days() -> int:

@@ -21,7 +21,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from datahub.audit.models import Action, AuditEvent
-from datahub.institutions.models import Institution, Membership, ProcessorMembership
+from datahub.institutions.models import Institution, Membership
+from datahub.institutions.services import processor_or_hub_accounts
 
 #: Events of a person's account rather than of an organisation (recorded without institution).
 ACCOUNT_ACTIONS = frozenset(
@@ -45,10 +46,7 @@ def events_of(institution: Institution) -> QuerySet[AuditEvent]:
             action__in=sorted(ACCOUNT_ACTIONS),
         )
         & _while_member(institution)
-        & ~Q(actor__is_hub_operator=True)
-        & ~Q(actor__is_staff=True)
-        & ~Q(actor__is_superuser=True)
-        & ~Exists(ProcessorMembership.objects.filter(user=OuterRef("actor")))
+        & ~processor_or_hub_accounts("actor__")
     )
     return AuditEvent.objects.filter(Q(institution=institution) | account_events)
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -153,9 +154,19 @@ def belongs_to_processor_or_hub(user: Any) -> bool:
     Their work is recorded for their own organisation; a role at an institution would put it in
     that institution's sight (its people's account events are in its audit log).
     """
-    if user.is_hub_operator or user.is_staff or user.is_superuser:
-        return True
-    return ProcessorMembership.objects.filter(user=user).exists()
+    return get_user_model().objects.filter(processor_or_hub_accounts(), pk=user.pk).exists()
+
+
+def processor_or_hub_accounts(path: str = "") -> Q:
+    """The accounts of processors and of the hub, as a condition on the user at ``path``
+    (``""`` for a user query, ``"actor__"`` for audit events)."""
+    user = OuterRef(path.removesuffix("__") if path else "pk")
+    return (
+        Q(**{f"{path}is_hub_operator": True})
+        | Q(**{f"{path}is_staff": True})
+        | Q(**{f"{path}is_superuser": True})
+        | Q(Exists(ProcessorMembership.objects.filter(user=user)))
+    )
 
 
 def _check_role(role: str) -> None:

@@ -6,11 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from datahub.deliveries.models import Delivery
 from datahub.institutions.models import Institution
-from datahub.schedule.services import newer_than_outer
+from datahub.schedule.services import newer_than_outer, start_of_day, start_of_day_after
 
 
 @dataclass(frozen=True)
@@ -51,27 +50,10 @@ def deliveries_of(institution: Institution, chosen: DeliveryFilter) -> QuerySet[
         rows = rows.filter(channel=chosen.channel)
     if chosen.status:
         rows = rows.filter(status=chosen.status)
-    since = _start_of(chosen.since) if chosen.since else None
+    since = start_of_day(chosen.since) if chosen.since else None
     if since is not None:
         rows = rows.filter(submitted_at__gte=since)
-    after = _day_after(chosen.until) if chosen.until else None
+    after = start_of_day_after(chosen.until) if chosen.until else None
     if after is not None:
         rows = rows.filter(submitted_at__lt=after)
     return rows.select_related("sub_delivery__registry").order_by("-submitted_at", "-pk")
-
-
-def _day_after(day: dt.date) -> dt.datetime | None:
-    """The start of the day after ``day``; None after the last day of the calendar."""
-    return None if day >= dt.date.max else _start_of(day + dt.timedelta(days=1))
-
-
-def _start_of(day: dt.date) -> dt.datetime | None:
-    """Midnight at the start of ``day`` in the hub's time zone (dates are local dates), in UTC.
-
-    None when that moment has no UTC date (the first day of the calendar, east of Greenwich): no
-    delivery lies before it, so such a bound filters nothing out.
-    """
-    try:
-        return timezone.make_aware(dt.datetime.combine(day, dt.time.min)).astimezone(dt.UTC)
-    except OverflowError:
-        return None

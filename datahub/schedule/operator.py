@@ -79,15 +79,11 @@ def _first_accepted(period_rows: QuerySet[Delivery], entry: Deadline) -> dict[in
     those after the previous ``TOTAAL`` deadline (``entry.opens_after``). One query.
     """
     accepted = services.accepted_deliveries(period_rows)
-    if entry.period == services.TOTAAL and entry.opens_after is not None:
-        accepted = accepted.filter(submitted_at__gte=_start_of_day_after(entry.opens_after))
+    opens = services.start_of_day_after(entry.opens_after) if entry.opens_after else None
+    if entry.period == services.TOTAAL and opens is not None:
+        accepted = accepted.filter(submitted_at__gte=opens)
     rows = accepted.order_by().values("institution_id").annotate(first=Min("submitted_at"))
     return {row["institution_id"]: timezone.localdate(row["first"]) for row in rows}
-
-
-def _start_of_day_after(day: dt.date) -> dt.datetime:
-    """Midnight after ``day`` in the hub's time zone (deadlines are local dates)."""
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 
 def _latest_production(period_rows: QuerySet[Delivery]) -> dict[int, Delivery]:

@@ -334,6 +334,23 @@ def future(expected: Sequence[Expected], today: dt.date) -> list[Expected]:
     return [e for e in expected if e.deadline >= today]
 
 
+def start_of_day(day: dt.date) -> dt.datetime | None:
+    """Midnight at the start of ``day`` in the hub's time zone (dates are local dates), in UTC.
+
+    None when that moment has no UTC date (the first day of the calendar, east of Greenwich): no
+    delivery lies before it, so such a bound filters nothing out.
+    """
+    try:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min)).astimezone(dt.UTC)
+    except OverflowError:
+        return None
+
+
+def start_of_day_after(day: dt.date) -> dt.datetime | None:
+    """The start of the day after ``day``; None after the last day of the calendar."""
+    return None if day >= dt.date.max else start_of_day(day + dt.timedelta(days=1))
+
+
 # --- deliveries with findings ---------------------------------------------------------------
 
 

@@ -278,9 +278,9 @@ def _check_size(data: bytes) -> None:
                             f"a sheet spans too many cells ({rows} rows x {columns} columns; "
                             f"at most {MAX_CELLS:,} cells)",
                         )
+    except DictionaryError:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as error:
-        if isinstance(error, DictionaryError):
-            raise
         raise _refuse(
             f"de werkmap kan niet worden gelezen ({error})",
             f"the workbook cannot be read ({error})",

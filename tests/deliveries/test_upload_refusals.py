@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from datahub.deliveries.models import Channel, Delivery, StoredFile
 from tests.conftest import logged_in
@@ -169,5 +170,6 @@ def test_the_intake_itself_refuses_a_sequence_number_too_large_to_store(cataract
     from tests.deliveries.conftest import TODAY, metadata
 
     meta = metadata(file_name="export.csv", sequence_number=intake.MAX_SEQUENCE + 1)
-    result = intake.check(meta, institution, Channel.PORTAL, today=TODAY)
+    with translation.override("nl"):  # outside a request: not whatever language a test left
+        result = intake.check(meta, institution, Channel.PORTAL, today=TODAY)
     assert result.problems == {"sequence_number": [TOO_HIGH]}

@@ -160,7 +160,7 @@ def _submit_in_one_request(request: InstitutionRequest) -> HttpResponse:
     problems: dict[str, list[str]] = {}
     delivery: Delivery | None = None
     if upload_file is None:
-        problems = {"": [_missing_file()]}
+        problems = _without_file(request, form)
     elif form.is_valid():
         metadata = form.metadata()
         # The name as the person gave it (Django strips paths from the upload's own name, and a
@@ -179,9 +179,8 @@ def _submit_in_one_request(request: InstitutionRequest) -> HttpResponse:
         except intake.DeliveryRefused as refused:
             problems = refused.problems
     status = 400 if problems or form.errors else 200
-    checked = False
-    if problems and form.is_valid():
-        problems, checked = _with_every_check(request, form, problems), True
+    # A refusal names the problems of every check (intake.submit), so what has none is correct.
+    checked = bool(problems) and form.is_valid()
     context = _context(form, problems, checked) | {"delivery": delivery}
     return render(request, "deliveries/upload.html", context, status=status)
 
@@ -189,28 +188,19 @@ def _submit_in_one_request(request: InstitutionRequest) -> HttpResponse:
 def _fields_with_problems(
     request: InstitutionRequest, form: DeliveryForm, problems: dict[str, list[str]]
 ) -> HttpResponse:
-    checked = form.is_valid()
-    if checked:
-        problems = _with_every_check(request, form, problems)
-    return render(request, "deliveries/_fields.html", _context(form, problems, checked), status=400)
+    # A refusal names the problems of every check (intake.submit_upload checks first).
+    context = _context(form, problems, form.is_valid())
+    return render(request, "deliveries/_fields.html", context, status=400)
 
 
-def _with_every_check(
-    request: InstitutionRequest, form: DeliveryForm, problems: dict[str, list[str]]
-) -> dict[str, list[str]]:
-    """A refusal's problems with those of every check, so each field shows its own result.
-
-    A refusal may come before the checks ran (an empty file, no file): a field is only marked
-    correct when it was checked.
-    """
-    metadata = form.metadata()
-    upload_file = request.FILES.get("file")
-    if not metadata.file_name and upload_file is not None:
-        metadata.file_name = upload_file.name or ""
-    merged = {name: list(messages) for name, messages in problems.items()}
-    for name, messages in intake.check(metadata, request.institution, CHANNEL).problems.items():
-        merged.setdefault(name, []).extend(m for m in messages if m not in merged[name])
-    return merged
+def _without_file(request: InstitutionRequest, form: DeliveryForm) -> dict[str, list[str]]:
+    """No file was sent: that problem, and those of every check of the fields (if readable)."""
+    problems = {"": [_missing_file()]}
+    if form.is_valid():
+        found = intake.check(form.metadata(), request.institution, CHANNEL).problems
+        for name, messages in found.items():
+            problems.setdefault(name, []).extend(m for m in messages if m not in problems[name])
+    return problems
 
 
 def _missing_file() -> str:
