@@ -10,7 +10,10 @@ empty line, wrong field count, broken quote and invalid UTF-8 sequence with its 
 from __future__ import annotations
 
 import difflib
+import mmap
+import os
 import re
+import stat
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -131,11 +134,16 @@ class CsvReader:
         self.columns: list[str] = list(field_names)
         self.header_ok = False
         self.header_line = 1
+        self._map, self._position = _mapped(stream)
 
     # -- reading ---------------------------------------------------------------------------
 
     def _read(self, size: int) -> bytes:
-        block = self.stream.read(size)
+        if self._map is not None:
+            block = self._map[self._position : self._position + size]
+            self._position += len(block)
+        else:
+            block = self.stream.read(size)
         self.bytes_read += len(block)
         if self.progress is not None:
             self.progress(self.bytes_read, self.total_size)
@@ -143,6 +151,14 @@ class CsvReader:
 
     def batches(self) -> Generator[pl.DataFrame, None, None]:
         """Yield DataFrames of well-formed records (only when the header is right)."""
+        try:
+            yield from self._batches()
+        finally:
+            if self._map is not None:
+                self._map.close()
+                self._map = None
+
+    def _batches(self) -> Generator[pl.DataFrame, None, None]:
         rest = self._header()
         if rest is None:
             return
@@ -151,9 +167,7 @@ class CsvReader:
         target, eof = self.chunk_size, False
         while True:
             if not eof and len(buffer) < target:
-                block = self._read(max(BLOCK_SIZE, target - len(buffer)))
-                eof = not block
-                buffer = buffer + block if buffer else block
+                buffer, eof = self._refill(buffer, target)
                 continue
             if not buffer:
                 return
@@ -180,6 +194,18 @@ class CsvReader:
             offset += len(chunk)
             if frame is not None and frame.height and self.header_ok:
                 yield frame.select([*self.field_names, REC, LINE])
+
+    def _refill(self, buffer: bytes, target: int) -> tuple[bytes, bool]:
+        """``buffer`` extended towards ``target`` bytes, and whether the input has ended.
+
+        A mapped file is sliced again from the buffer's start (one copy instead of two)."""
+        if self._map is not None and buffer:
+            self._position -= len(buffer)
+            self.bytes_read -= len(buffer)
+            block = self._read(max(target, len(buffer) + BLOCK_SIZE))
+            return block, len(block) == len(buffer)
+        block = self._read(max(BLOCK_SIZE, target - len(buffer)))
+        return (buffer + block if buffer else block), not block
 
     def _first_line(self, buffer: bytes, line: int) -> int | None:
         """For a buffer without a record boundary: its first line, or None (too long)."""
@@ -472,6 +498,20 @@ def _closest(name: str, candidates: list[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def _mapped(stream: BinaryIO) -> tuple[mmap.mmap | None, int]:
+    """A read-only map of a regular file and the stream's position in it (slicing a map
+    copies less than reading), or None for other streams. As for polars' own reading of a
+    path, the file must not shrink while it is read."""
+    try:
+        number = stream.fileno()
+        if not stat.S_ISREG(os.fstat(number).st_mode) or not stream.seekable():
+            return None, 0
+        position = stream.tell()
+        return mmap.mmap(number, 0, access=mmap.ACCESS_READ), position
+    except (OSError, ValueError, AttributeError):  # no file, or an empty one
+        return None, 0
+
+
 def _blank_line(data: bytes, start: int) -> int | None:
     """If an empty line (LF or CRLF) starts at ``start``: where the next line starts."""
     if data.startswith(b"\n", start):
@@ -488,7 +528,7 @@ def _cut(buffer: bytes) -> int | None:
         return None
     if buffer.find(b'"', 0, end) == -1:
         return end + 1
-    quotes = buffer.count(b'"', 0, end)
+    quotes = _quotes(buffer, end)
     for _ in range(10_000):
         if quotes % 2 == 0:
             return end + 1
@@ -498,6 +538,18 @@ def _cut(buffer: bytes) -> int | None:
         quotes -= buffer.count(b'"', previous, end)
         end = previous
     return None
+
+
+def _quotes(buffer: bytes, end: int, most: int = 100_000) -> int:
+    """The number of quotes in ``buffer[:end]``: found one by one while they are few (a
+    search skips the text between them), counted byte by byte when there are many."""
+    found, position = 0, 0
+    while found < most:
+        position = buffer.find(b'"', position, end) + 1
+        if not position:
+            return found
+        found += 1
+    return found + buffer.count(b'"', position, end)
 
 
 def _split(chunk: bytes) -> int | None:

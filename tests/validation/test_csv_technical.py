@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import io
+from pathlib import Path
 
 import pytest
 
@@ -155,15 +157,44 @@ def test_t04_an_unterminated_quote_is_found_and_reading_resumes(hip: DataDiction
     assert [(f.code, f.line) for f in report.findings[1:]] == [("001_RefTab", 5), ("H04", 5)]
 
 
+class _Pipe(io.RawIOBase):
+    """A stream that can only be read (as a decrypted upload): no seek, no file number."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def,override]
+        block = self._data.read(min(len(buffer), 7000))
+        buffer[: len(block)] = block
+        return len(block)
+
+
+def as_source(data: bytes, kind: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The same content as bytes, as a file on disk (read through a map), or as a pipe."""
+    if kind == "file":
+        path = tmp_path / "x.csv"
+        path.write_bytes(data)
+        return path
+    return _Pipe(data) if kind == "pipe" else data
+
+
+SOURCES = ["bytes", "file", "pipe"]
+
+
+@pytest.mark.parametrize("kind", SOURCES)
 def test_t04_a_huge_single_line_is_refused_without_reading_it_whole(
-    hip: DataDictionary, monkeypatch: pytest.MonkeyPatch
+    hip: DataDictionary, monkeypatch: pytest.MonkeyPatch, kind: str, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(_csv, "MAX_RECORD", 64 * 1024)
     monkeypatch.setattr(_csv, "BLOCK_SIZE", 16 * 1024)
     header = ",".join(hip.field_names).encode() + b"\n"
     rows = body(hip, [hip_row(1), hip_row(2)])
     data = header + rows[0].encode() + b"\n" + b"x" * 1_000_000 + b"\n" + rows[1].encode() + b"\n"
-    report = validate_file(hip, data, file_name="x.csv", chunk_size=32 * 1024)
+    source = as_source(data, kind, tmp_path)
+    report = validate_file(hip, source, file_name="x.csv", chunk_size=32 * 1024)
     assert technical(report) == [("T04", 3)]
     assert "te lang" in report.findings[0].message
     assert report.total == 3
@@ -230,8 +261,11 @@ def test_content_checks_still_run_on_the_good_lines_of_a_broken_file(cat) -> Non
     assert [(f.code, f.line) for f in report.findings] == [("T04", 3), ("001_RefTab", 2)]
 
 
+@pytest.mark.parametrize("kind", SOURCES)
 @pytest.mark.parametrize("chunk", [256, 1000, 4096])
-def test_small_chunks_give_the_same_report(hip: DataDictionary, chunk: int) -> None:
+def test_small_chunks_give_the_same_report(
+    hip: DataDictionary, chunk: int, kind: str, tmp_path: Path
+) -> None:
     rows = [hip_row(i, Opmerking="a,\nb" if i % 7 == 0 else "") for i in range(1, 300)]
     rows[50]["Gewicht"] = "x"
     rows[120] = rows[3]
@@ -239,7 +273,8 @@ def test_small_chunks_give_the_same_report(hip: DataDictionary, chunk: int) -> N
     lines.insert(200, "kapot")
     data = ("\r\n".join(lines) + "\r\n").encode()
     whole = validate_file(hip, data, file_name="x.csv")
-    chunked = validate_file(hip, data, file_name="x.csv", chunk_size=chunk)
+    source = as_source(data, kind, tmp_path)
+    chunked = validate_file(hip, source, file_name="x.csv", chunk_size=chunk)
     assert chunked.to_dict() == whole.to_dict()
     assert [(f.code, f.record) for f in whole.findings] == [
         ("T04", None),
@@ -247,3 +282,21 @@ def test_small_chunks_give_the_same_report(hip: DataDictionary, chunk: int) -> N
         ("004", 51),
         ("005", 121),
     ]
+
+
+@pytest.mark.parametrize("most", [1, 3, 100_000])
+def test_quotes_are_counted_alike_one_by_one_or_in_bulk(monkeypatch, most: int) -> None:
+    buffer = b'a,"b,""c""",d\n"e\nf",g\n' * 5
+    assert _csv._quotes(buffer, len(buffer), most) == buffer.count(b'"') == 40
+    assert _csv._quotes(buffer, 10, most) == buffer[:10].count(b'"') == 5
+    assert _csv._quotes(b"no quotes\n", 10, most) == 0
+
+
+def test_the_file_map_is_released_after_reading(cat: DataDictionary, tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(csv_bytes(cat.field_names, [cat_row(1)]))
+    with path.open("rb") as stream:
+        reader = _csv.CsvReader(stream, cat.field_names, _csv.TechnicalSink())
+        assert reader._map is not None
+        assert [b.height for b in reader.batches()] == [1]
+        assert reader._map is None
