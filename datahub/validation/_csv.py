@@ -135,6 +135,7 @@ class CsvReader:
         self.header_ok = False
         self.header_line = 1
         self._map, self._position = _mapped(stream)
+        self._released = 0  # the map's pages before this offset are released
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -142,6 +143,7 @@ class CsvReader:
         if self._map is not None:
             block = self._map[self._position : self._position + size]
             self._position += len(block)
+            self._release()
         else:
             block = self.stream.read(size)
         self.bytes_read += len(block)
@@ -194,6 +196,15 @@ class CsvReader:
             offset += len(chunk)
             if frame is not None and frame.height and self.header_ok:
                 yield frame.select([*self.field_names, REC, LINE])
+
+    def _release(self) -> None:
+        """Drop the map's pages before the current position from this process (they stay
+        in the page cache): the process's memory does not grow with the file."""
+        assert self._map is not None
+        done = self._position - self._position % mmap.PAGESIZE - mmap.PAGESIZE
+        if done > self._released:
+            self._map.madvise(mmap.MADV_DONTNEED, self._released, done - self._released)
+            self._released = done
 
     def _refill(self, buffer: bytes, target: int) -> tuple[bytes, bool]:
         """``buffer`` extended towards ``target`` bytes, and whether the input has ended.
