@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from datahub.deliveries import files
+from datahub.deliveries import files, reports
 from datahub.deliveries.models import ENGINE_STATUS, Delivery, Finding, Status
 from datahub.validation import Finding as EngineFinding
 from datahub.validation import Report, technical_message, validate_file
@@ -346,11 +346,7 @@ def _reject_if_exhausted(delivery_id: int) -> bool:
 
 
 def _failure_finding() -> EngineFinding:
-    return EngineFinding(
-        None, None, "afkeur", "T00", None, None,
-        "De aanlevering kon door een storing niet worden verwerkt; neem contact op met de "
-        "servicedesk.",
-    )  # fmt: skip
+    return EngineFinding(None, None, "afkeur", "T00", None, None, reports.FAILURE_MESSAGE[0])
 
 
 def report_of(delivery: Delivery) -> dict[str, Any]:

@@ -9,7 +9,13 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from datahub.deliveries.models import Delivery, Finding
-from datahub.validation import csv_header, safe_cell
+from datahub.validation import csv_header, safe_cell, translate_message
+
+#: The message of ``T00`` (the hub could not process a delivery), stored in Dutch, and in English.
+FAILURE_MESSAGE = (
+    "De aanlevering kon door een storing niet worden verwerkt; neem contact op met de servicedesk.",
+    "The delivery could not be processed because of a fault; please contact the service desk.",
+)
 
 
 def findings_of(delivery: Delivery, *, code: str = "", level: str = "") -> QuerySet[Finding]:
@@ -23,6 +29,13 @@ def findings_of(delivery: Delivery, *, code: str = "", level: str = "") -> Query
     if level:
         findings = findings.filter(level=level)
     return findings.order_by("position")
+
+
+def message_in(finding: Finding, lang: str) -> str:
+    """A finding's stored (Dutch) message as the reader of ``lang`` should see it."""
+    if finding.code == "T00" and finding.message == FAILURE_MESSAGE[0]:
+        return FAILURE_MESSAGE[1] if lang == "en" else finding.message
+    return translate_message(finding.code, finding.message, lang)
 
 
 def codes_of(delivery: Delivery) -> list[str]:

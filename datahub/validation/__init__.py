@@ -25,7 +25,7 @@ from ._dictionary import (
 )
 from ._engine import iter_valid_records, validate_file, validate_records
 from ._filename import FileName, FileNameProblem, parse_file_name
-from ._messages import CHECKS, TECHNICAL, technical_message
+from ._messages import CHECKS, TECHNICAL, technical_message, translate_message
 from ._period import parse_period
 from ._report import (
     AFGEKEURD,
@@ -84,6 +84,7 @@ __all__ = [
     "safe_cell",
     "technical_finding",
     "technical_message",
+    "translate_message",
     "validate_file",
     "validate_records",
     "write_workbook",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
 
 # code -> (level, nl template, en template). Templates use str.format names.
@@ -171,3 +173,77 @@ def datatype_name(datatype: str, lang: str) -> str:
     """The readable name of a datatype in ``lang``."""
     nl, en = DATATYPE_NAMES.get(datatype, (datatype, datatype))
     return en if lang == "en" else nl
+
+
+# Dutch words that stored messages carry as values, with their English translation.
+_VALUE_WORDS: dict[str, dict[str, str]] = {
+    "datatype": dict(DATATYPE_NAMES.values()),
+    "kenmerk": {"Registratie": "Registry", "Versie": "Version"},
+}
+_DECIMALS = re.compile(r"(\d+) decimalen")
+# The engine's own Dutch reasons of an XML error (T06); lxml's reasons are English already.
+_REASONS = (
+    (re.compile(r"tekst buiten een record"), "text outside a record"),
+    (re.compile(r"record staat op de verkeerde plaats"), "record in the wrong place"),
+    (re.compile(r"onbekend attribuut (.*)", re.DOTALL), r"unknown attribute \1"),
+    (
+        re.compile(r"root element (.*) \(verwacht (.*)\)", re.DOTALL),
+        r"root element \1 (expected \2)",
+    ),
+)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def translate_message(code: str, message: str, lang: str) -> str:
+    """A stored (Dutch) message of a built-in check or technical finding in ``lang``.
+
+    Reports are stored as text, in Dutch; this reads the values back out of the Dutch template
+    and puts them into the English one. Messages of a dictionary's own rules (written by the
+    registry, in Dutch only) and text that matches no template are returned unchanged.
+
+    Example::
+
+        >>> translate_message("004", "Gewicht bevat waarde 8,5, dit is geen geldige "
+        ...                   "decimaal getal", "en")
+        'Gewicht contains value 8,5, which is not a valid decimal number'
+        >>> translate_message("010_COND", "IOLType is verplicht", "en")
+        'IOLType is verplicht'
+    """
+    if lang != "en":
+        return message
+    for pattern, english in _templates(code):
+        match = pattern.fullmatch(message)
+        if match is not None:
+            values = {k: _translated_value(k, v) for k, v in match.groupdict().items()}
+            return english.format(**values)
+    return message
+
+
+@cache
+def _templates(code: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """For ``code``: each Dutch template as a pattern capturing its values, and the English
+    template."""
+    pairs = [CHECKS[code][1:]] if code in CHECKS else list(TECHNICAL.get(code, {}).values())
+    return tuple((_pattern(nl), en) for nl, en in pairs)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts, position = [], 0
+    for match in _PLACEHOLDER.finditer(template):
+        parts.append(re.escape(template[position : match.start()]))
+        parts.append(f"(?P<{match.group(1)}>.*?)")
+        position = match.end()
+    parts.append(re.escape(template[position:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _translated_value(name: str, value: str) -> str:
+    if name in _VALUE_WORDS:
+        return _VALUE_WORDS[name].get(value, value)
+    if name == "formaat":
+        return _DECIMALS.sub(r"\1 decimals", value) if _DECIMALS.fullmatch(value) else value
+    if name == "reden":
+        for pattern, english in _REASONS:
+            if pattern.fullmatch(value):
+                return pattern.sub(english, value)
+    return value

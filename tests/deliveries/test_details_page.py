@@ -133,3 +133,17 @@ def test_the_report_pages_quickly_with_many_findings(
             reverse("portal:delivery", args=[delivery.pk]), {"tab": "verslag", "page": 20}
         )
     assert page.status_code == 200
+
+
+def test_the_report_speaks_the_readers_language(delivery, submitter):
+    client = logged_in(submitter)
+    url = reverse("portal:delivery", args=[delivery.pk])
+    dutch = client.get(url, {"tab": "verslag"}).content.decode()
+    assert "Geslacht bevat waarde 7, deze komt niet voor in de referentielijst" in dutch
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(url, {"tab": "verslag"}).content.decode()
+    assert "Geslacht contains value 7, which is not in the reference list" in english
+    assert "Operatiedatum contains value 2020-02-30, which is not a valid date" in english
+    assert "referentielijst" not in english and "geen geldige" not in english
+    # the stored report (and so its CSV export and the API) stays as the hub wrote it
+    assert delivery.findings.filter(message__contains="referentielijst").exists()

@@ -7,7 +7,7 @@ import datetime as dt
 from django.core import mail
 from django.utils import timezone
 
-from datahub.deliveries import intake, processing
+from datahub.deliveries import intake, processing, reports
 from datahub.deliveries.models import Delivery, Status
 from tests.deliveries.conftest import cat_csv, metadata
 
@@ -115,7 +115,10 @@ def test_a_file_that_kills_its_worker_again_and_again_is_rejected_not_retried_fo
     assert processing.recover() == 1
     delivery.refresh_from_db()
     assert delivery.status == Status.REJECTED
-    assert delivery.findings.get().code == "T00"
+    finding = delivery.findings.get()
+    assert finding.code == "T00"
+    assert reports.message_in(finding, "nl").startswith("De aanlevering kon door een storing")
+    assert reports.message_in(finding, "en").startswith("The delivery could not be processed")
     assert processing.needing_processing() == []
 
 

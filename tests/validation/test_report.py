@@ -5,11 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import replace
 
 import pytest
 
-from datahub.validation import DataDictionary, iter_valid_records, validate_file, validate_records
+from datahub.validation import (
+    CHECKS,
+    TECHNICAL,
+    DataDictionary,
+    iter_valid_records,
+    translate_message,
+    validate_file,
+    validate_records,
+)
 
 from .helpers import cat_row, csv_bytes, hip_row, validate_rows
 
@@ -199,3 +208,60 @@ def test_a_lone_surrogate_from_another_channel_is_shown_as_a_replacement_charact
     report = validate_records(cat, [dict(cat_row(1), ODS="O\ud800")])
     assert [(f.code, f.value) for f in report.findings] == [("001_RefTab", "O\ufffd")]
     assert json.loads(report.to_json())["findings"][0]["value"] == "O\ufffd"
+
+
+@pytest.mark.parametrize(
+    ("code", "dutch", "english"),
+    [
+        (
+            "006",
+            "X bevat waarde 1.234, deze voldoet niet aan het formaat 2 decimalen",
+            "X contains value 1.234, which does not match the format 2 decimals",
+        ),
+        (
+            "015_X_Y_EQ",
+            "VaCCPO bevat een waarde buiten de afgesproken limiet [0, 3].",
+            "VaCCPO contains a value outside the agreed limit [0, 3].",
+        ),
+        (
+            "001_RefTab",  # the value itself holds the template's words
+            "ODS bevat waarde a, deze komt niet voor in de referentielijst, x",
+            "ODS bevat waarde a, deze komt niet voor in de referentielijst, x",
+        ),
+        (
+            "001_RefTab",
+            "ODS bevat waarde a, deze komt niet voor, x, deze komt niet voor in de referentielijst",
+            "ODS contains value a, deze komt niet voor, x, which is not in the reference list",
+        ),
+        ("T04", "Regel 3: aanhalingsteken wordt niet gesloten", "Line 3: a quote is never closed"),
+        (
+            "T08",
+            "Versie in het bestand (1.3) komt niet overeen met de aanlevering (1.4)",
+            "Version in the file (1.3) does not match the delivery (1.4)",
+        ),
+        (
+            "T06",
+            "XML-fout op regel 4: onbekend attribuut x",
+            "XML error on line 4: unknown attribute x",
+        ),
+        (
+            "005",
+            "Rij komt meerdere malen voor in het bestand.",
+            "Row occurs more than once in the file.",
+        ),
+        ("010_COND", "IOLType is verplicht bij techniek 1", "IOLType is verplicht bij techniek 1"),
+    ],
+)
+def test_stored_dutch_messages_are_shown_in_english(code, dutch, english) -> None:
+    assert translate_message(code, dutch, "en") == english
+    assert translate_message(code, dutch, "nl") == dutch
+
+
+def test_every_template_translates_back_from_its_own_dutch() -> None:
+    for code, (_, dutch, english) in CHECKS.items():
+        values = {name: f"<{name}>" for name in re.findall(r"\{(\w+)\}", dutch)}
+        assert translate_message(code, dutch.format(**values), "en") == english.format(**values)
+    for code, keys in TECHNICAL.items():
+        for dutch, english in keys.values():
+            values = {name: f"<{name}>" for name in re.findall(r"\{(\w+)\}", dutch)}
+            assert translate_message(code, dutch.format(**values), "en") == english.format(**values)

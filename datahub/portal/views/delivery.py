@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import translation
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
@@ -48,7 +49,8 @@ def _report_context(request: InstitutionRequest, delivery: Delivery) -> dict[str
     findings = reports.findings_of(delivery, code=code, level=level)
     page = Paginator(findings, PAGE_SIZE).get_page(request.GET.get("page"))
     fields = reports.report_fields(delivery)
-    rows = [(f, [f.keys.get(name) for name in fields]) for f in page]
+    lang = translation.get_language() or "nl"
+    rows = [(f, [f.keys.get(name) for name in fields], reports.message_in(f, lang)) for f in page]
     return {
         "page": page,
         "rows": rows,
