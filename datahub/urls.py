@@ -1,8 +1,21 @@
-from django.urls import include, path
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import include, path, re_path
 
 from datahub.portal.views.language import set_language
 
+
+def not_offered(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    """allauth pages the hub does not offer. Nobody signs up: a local administrator or the hub
+    adds people. Nobody changes his own login address: roles are given to an address, so a
+    person who could take on another's address would get the roles given to it."""
+    raise Http404
+
+
 urlpatterns = [
+    path("accounts/signup/", not_offered),
+    path("accounts/email/", not_offered),
+    path("accounts/confirm-email/", not_offered),
+    re_path(r"^accounts/confirm-email/(?P<key>[-:\w]+)/$", not_offered),
     path("accounts/", include("allauth.urls")),
     path("api/", include("datahub.api.urls")),
     path("taal/", set_language, name="set_language"),

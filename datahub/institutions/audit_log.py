@@ -93,7 +93,7 @@ def _switches(institution: Institution) -> dict[int, list[tuple[dt.datetime, boo
         .values_list("object_id", "timestamp", "detail")
     )
     for object_id, timestamp, detail in rows:
-        if object_id.isdigit() and isinstance(detail, dict):
+        if object_id.isascii() and object_id.isdigit() and isinstance(detail, dict):
             switches.setdefault(int(object_id), []).append((timestamp, bool(detail["active"])))
     return switches
 

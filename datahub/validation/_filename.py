@@ -91,14 +91,18 @@ def parse_file_name(name: str) -> tuple[FileName | None, list[FileNameProblem]]:
                 "instellingscode is geen 8 cijfers",
                 "institution code is not 8 digits",
             ),
-            (parts["unit"].isdigit(), "onderdeel is geen getal", "unit is not a number"),
+            (re.fullmatch(r"[0-9]+", parts["unit"]), "onderdeel is geen getal", "unit is not a number"),
             (re.fullmatch(r"[A-Z0-9]{2,12}", parts["code"]), "code is ongeldig", "code is invalid"),
             (
                 re.fullmatch(r"[0-9]+(\.[0-9]+)*", parts["version"]),
                 "versie is ongeldig",
                 "version is invalid",
             ),
-            (parts["sequence"].isdigit(), "volgnummer is geen getal", "sequence is not a number"),
+            (
+                re.fullmatch(r"[0-9]+", parts["sequence"]),
+                "volgnummer is geen getal",
+                "sequence is not a number",
+            ),
             (
                 _date(parts["created"]) is not None,
                 "aanmaakdatum is geen geldige datum",

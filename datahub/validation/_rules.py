@@ -221,7 +221,7 @@ class _Compiler:
         text = str(node.this)
         if node.is_string:
             return Typed(pl.lit(text, dtype=pl.String), "str", text)
-        if text.lstrip("-").isdigit():
+        if text.lstrip("-").isascii() and text.lstrip("-").isdigit():
             return Typed(pl.lit(int(text), dtype=pl.Int64), "int", text)
         try:
             return Typed(pl.lit(float(text), dtype=pl.Float64), "float", text)
@@ -335,7 +335,8 @@ def _literal_value(typed: Typed, kind: str) -> object:
         if kind == "str":
             return text
         if kind == "int":
-            return int(text) if text.lstrip("-").isdigit() else float(text)
+            digits = text.lstrip("-")
+            return int(text) if digits.isascii() and digits.isdigit() else float(text)
         if kind == "float":
             return float(text)
         if kind == "date":

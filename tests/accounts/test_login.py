@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from datahub.accounts.totp import code_for_secret
 from datahub.audit.models import Action, AuditEvent
-from tests.conftest import PASSWORD, TOTP_SECRET, make_member, make_user
+from tests.conftest import PASSWORD, TOTP_SECRET, logged_in, make_member, make_user
 
 NOW = 1_796_000_000  # a fixed moment, so the TOTP code cannot roll over mid-test
 
@@ -183,3 +183,20 @@ def test_an_invited_person_sets_a_password_enrols_and_gets_in(
     enrolled = client.post(reverse("mfa_activate_totp"), {"code": code_for_secret(secret, NOW)})
     assert enrolled.status_code == 302
     assert client.get(reverse("portal:overview")).status_code == 200
+
+
+def test_nobody_changes_his_own_login_address_or_signs_up(submitter):
+    """Roles are given to an address: a person who could take on another's address (allauth's
+    e-mail page, without proof) would get the roles another institution gives to it."""
+    client = logged_in(submitter)
+    email = submitter.email
+    for action in ("action_add", "action_primary"):
+        response = client.post("/accounts/email/", {action: "", "email": "newdoc@b.example"})
+        assert response.status_code == 404
+    assert client.get("/accounts/email/").status_code == 404
+    submitter.refresh_from_db()
+    assert submitter.email == email
+    assert not submitter.emailaddress_set.filter(email="newdoc@b.example").exists()
+    for url in ("/accounts/signup/", "/accounts/confirm-email/", "/accounts/confirm-email/k-1:x/"):
+        assert Client().get(url).status_code == 404, url
+        assert client.get(url).status_code == 404, url

@@ -73,6 +73,8 @@ def test_a_name_outside_the_convention_needs_the_fields_and_gets_the_built_name(
     api_cataract, token
 ):
     assert upload(token, name="export.csv").status_code == 400
+    # digits that are not 0-9 (a superscript three) make the name unconventional, not a 500
+    assert upload(token, name="11111111_0_CAT_1.4_\u00b3_20261128_PROD.csv").status_code == 400
     response = upload(token, name="export.csv", **FIELDS)
     assert response.status_code == 202, response.content
     assert response.json()["file_name"] == NAME

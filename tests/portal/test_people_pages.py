@@ -122,7 +122,7 @@ def test_an_administrator_who_cannot_log_in_does_not_count_as_the_other_one(
 
 def test_switching_to_an_institution_that_is_no_number_changes_nothing(submitter):
     client = logged_in(submitter)
-    for chosen in ("abc", "1" * 40, ""):
+    for chosen in ("abc", "1" * 40, "", "\u00b2", "1\u0661"):
         response = client.post(reverse("portal:switch_institution"), {"institution": chosen})
         assert response.status_code == 302
 

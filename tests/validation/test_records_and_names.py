@@ -57,6 +57,9 @@ def test_a_conventional_file_name_is_split_into_its_parts() -> None:
         ("11111111_0_CAT_1.4_1_20201214_ACC.csv", "PROD of TEST"),
         ("11111111_0_CAT_1.4_1_20201214_PROD.xlsx", ".csv of .xml"),
         ("11111111_x_CAT_1.4_1_20201214_PROD.csv", "onderdeel"),
+        ("11111111_\u00b2_CAT_1.4_1_20201214_PROD.csv", "onderdeel"),  # superscript two
+        ("11111111_0_CAT_1.4_\u00b3_20201214_PROD.csv", "volgnummer"),
+        ("11111111_0_CAT_1.4_\u0661_20201214_PROD.csv", "volgnummer"),  # Arabic-Indic one
         ("11111111_0_cat_1.4_1_20201214_PROD.csv", "code"),
     ],
 )

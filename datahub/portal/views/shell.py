@@ -49,7 +49,7 @@ def entry(request: PortalRequest) -> HttpResponse:
 def switch_institution(request: PortalRequest) -> HttpResponse:
     """Work for another of one's own institutions; an id not among them is ignored."""
     chosen = request.POST.get("institution", "")
-    if chosen.isdigit() and len(chosen) < 12:
+    if chosen.isascii() and chosen.isdigit() and len(chosen) < 12:
         own = request.user.memberships.filter(is_active=True, institution_id=int(chosen))
         if own.exists():
             request.session[SESSION_KEY] = int(chosen)
