@@ -91,7 +91,11 @@ def parse_file_name(name: str) -> tuple[FileName | None, list[FileNameProblem]]:
                 "instellingscode is geen 8 cijfers",
                 "institution code is not 8 digits",
             ),
-            (re.fullmatch(r"[0-9]+", parts["unit"]), "onderdeel is geen getal", "unit is not a number"),
+            (
+                re.fullmatch(r"[0-9]+", parts["unit"]),
+                "onderdeel is geen getal",
+                "unit is not a number",
+            ),
             (re.fullmatch(r"[A-Z0-9]{2,12}", parts["code"]), "code is ongeldig", "code is invalid"),
             (
                 re.fullmatch(r"[0-9]+(\.[0-9]+)*", parts["version"]),
