@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from datahub.api import tokens
 from datahub.api.models import ApiToken
-from datahub.audit.models import Action
-from datahub.audit.services import client_address, record
+from datahub.audit.services import record_refused_token
 
 
 class TokenAuth(HttpBearer):
@@ -32,22 +30,13 @@ class TokenAuth(HttpBearer):
         return found
 
 
-#: Refused tokens are logged at most once per address per this many seconds: anyone can send
-#: requests with made-up tokens, and the append-only log must not be theirs to fill.
-REFUSAL_LOG_SECONDS = 60
-
-
 def _log_refusal(request: HttpRequest, raw: str, found: ApiToken | None) -> None:
-    if not cache.add(f"api-refusal:{client_address(request)}", 1, REFUSAL_LOG_SECONDS):
-        return
     what = "revoked" if found is not None else "unknown"
-    record(
-        Action.DENIED,
+    record_refused_token(
+        request,
+        f"{what} API token {raw.strip()[: tokens.PREFIX_LENGTH]!r}",
         actor=tokens.TokenActor(found) if found is not None else None,
         institution=found.institution if found is not None else None,
-        request=request,
-        description=f"{what} API token {raw.strip()[: tokens.PREFIX_LENGTH]!r}",
-        detail={"path": request.path},
     )
 
 

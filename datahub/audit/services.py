@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db import models
 from django.http import HttpRequest
 
@@ -59,3 +60,24 @@ def _actor_label(actor: Any) -> str:
     if actor is None:
         return ""
     return str(getattr(actor, "email", "") or actor)[:254]
+
+
+#: Refused tokens are logged at most once per address per this many seconds: anyone can send
+#: requests with made-up tokens, and the append-only log must not be theirs to fill.
+REFUSAL_LOG_SECONDS = 60
+
+
+def record_refused_token(request: HttpRequest, description: str, **who: Any) -> None:
+    """Log a call refused for its token (unknown or revoked), at most once per address per
+    :data:`REFUSAL_LOG_SECONDS`; ``who``: the ``actor``, ``institution`` or ``processor`` of
+    a revoked token."""
+    if not cache.add(f"api-refusal:{client_address(request)}", 1, REFUSAL_LOG_SECONDS):
+        return
+    who.setdefault("institution", None)
+    record(
+        Action.DENIED,
+        request=request,
+        description=description,
+        detail={"path": request.path},
+        **who,
+    )

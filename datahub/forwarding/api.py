@@ -34,7 +34,7 @@ CHUNK = 64 * 1024
 
 class ProcessorTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ProcessorToken | None:
-        return tokens.authenticate(token)
+        return tokens.authenticate(token, request)
 
 
 router = Router(auth=ProcessorTokenAuth(), tags=["Verwerker"])

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from datahub.audit.models import Action
-from datahub.audit.services import record
+from datahub.audit.services import record, record_refused_token
 from datahub.forwarding.errors import ForwardingError
 from datahub.forwarding.models import ProcessorToken
 from datahub.institutions.models import Processor
@@ -81,15 +81,19 @@ def tokens_of(processor: Processor) -> QuerySet[ProcessorToken]:
     return ProcessorToken.objects.filter(processor=processor)
 
 
-def authenticate(plain: str) -> ProcessorToken | None:
-    """The live token for ``plain``, or None; notes when it was last used."""
-    if not plain.startswith(PREFIX) or len(plain) > 200:
+def authenticate(plain: str, request: HttpRequest | None = None) -> ProcessorToken | None:
+    """The live token for ``plain``, or None; notes when it was last used. A refused token
+    (unknown or revoked) is written to the audit log when ``request`` is given."""
+    token: ProcessorToken | None = None
+    if plain.startswith(PREFIX) and len(plain) <= 200:
+        found = ProcessorToken.objects.select_related("processor").filter(digest=_digest(plain))
+        token = found.first()
+    if token is None or token.revoked_at is not None:
+        if request is not None:
+            what = "revoked" if token is not None else "unknown"
+            shown = token.prefix if token is not None else plain.strip()[: len(PREFIX) + 7]
+            processor = token.processor if token is not None else None
+            record_refused_token(request, f"{what} API token {shown!r}", processor=processor)
         return None
-    token = (
-        ProcessorToken.objects.select_related("processor")
-        .filter(digest=_digest(plain), revoked_at__isnull=True)
-        .first()
-    )
-    if token is not None:
-        ProcessorToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    ProcessorToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token

@@ -141,6 +141,19 @@ def test_a_revoked_token_is_refused(package, processor):
     token, plain = tokens.create_token(actor=None, processor=processor, name="old")
     tokens.revoke_token(actor=None, processor=processor, token_id=token.pk)
     assert Client(**bearer(plain)).get(f"{API}/packages").status_code == 401
+    # the refusal is logged, for the processor, with the token's prefix only (never its secret)
+    event = AuditEvent.objects.get(action=Action.DENIED)
+    assert event.processor == processor and event.institution is None
+    assert event.description == f"revoked API token {token.prefix!r}"
+    assert plain not in str(event.detail) + event.description
+
+
+def test_calls_with_unknown_tokens_are_logged_once_a_minute_per_address(package):
+    for _ in range(3):
+        assert Client(**bearer("dhp_made-up-secret")).get(f"{API}/packages").status_code == 401
+    event = AuditEvent.objects.get(action=Action.DENIED)
+    assert event.processor is None and event.description == "unknown API token 'dhp_made-up'"
+    assert event.detail == {"path": f"{API}/packages"}
 
 
 def test_a_superseded_package_is_gone_with_a_pointer_to_the_new_one(
