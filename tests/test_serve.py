@@ -65,3 +65,19 @@ def test_sigterm_stops_the_server_and_its_embedded_worker(tmp_path):
         and "Z" not in Path(f"/proc/{worker}/stat").read_text().split()[2]
     )
     assert not alive, "the embedded worker outlived its server"
+
+
+def test_a_chunk_of_a_resumable_upload_is_held_in_memory_not_spooled_to_disk(monkeypatch):
+    import waitress
+    from django.core.management import call_command
+
+    from datahub.deliveries.uploads import CHUNK_BYTES
+
+    from datahub.portal.management.commands import serve
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **options: seen.update(options))
+    monkeypatch.setattr(serve.signal, "signal", lambda *args: None)  # keep pytest's handler
+    call_command("serve", "--no-worker", "--port", "0")
+    assert seen["inbuf_overflow"] > CHUNK_BYTES
+    assert seen["max_request_body_size"] > CHUNK_BYTES

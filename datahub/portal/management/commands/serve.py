@@ -27,6 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         import waitress
 
+        from datahub.deliveries.uploads import CHUNK_BYTES
         from datahub.wsgi import application
 
         # A service manager stops the server with SIGTERM: end like Ctrl+C, so that the embedded
@@ -43,6 +44,9 @@ class Command(BaseCommand):
                 port=options["port"],
                 threads=options["threads"],
                 max_request_body_size=getattr(settings, "MAX_REQUEST_BYTES", 2**31),
+                # A chunk of a resumable upload stays in memory until it is encrypted (waitress
+                # would write a body over 512 KiB to a temporary file, in plain text).
+                inbuf_overflow=CHUNK_BYTES + 1024 * 1024,
                 ident="datahub",
                 **proxy_options(),
             )
