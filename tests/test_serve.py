@@ -72,7 +72,6 @@ def test_a_chunk_of_a_resumable_upload_is_held_in_memory_not_spooled_to_disk(mon
     from django.core.management import call_command
 
     from datahub.deliveries.uploads import CHUNK_BYTES
-
     from datahub.portal.management.commands import serve
 
     seen: dict[str, object] = {}
