@@ -102,3 +102,15 @@ def test_short_pseudonym_secrets_are_refused(tmp_path):
     assert "IKNL" not in result.stderr.splitlines()[-1]
     long = {**base, "DATAHUB_PSEUDONYM_SECRETS": "IKNL=" + "s" * 40 + ",PROMS=" + "p" * 32}
     assert _start(long).returncode == 0
+
+
+def test_every_setting_read_from_the_environment_is_listed_in_env_example():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    source = "\n".join(p.read_text() for p in (root / "datahub").rglob("*.py"))
+    read = set(re.findall(r'env_\w+\(\s*"(DATAHUB_\w+)"', source))
+    listed = set(re.findall(r"DATAHUB_\w+", (root / ".env.example").read_text()))
+    assert len(read) > 20
+    assert read - listed == set()
