@@ -113,6 +113,11 @@ def test_the_password_reset_speaks_formal_dutch_and_describes_the_reset_mail(sub
     body = mail.outbox[-1].body
     assert "U ontvangt deze e-mail omdat u of iemand anders een nieuw wachtwoord" in body
     assert not INFORMAL.search(body)
+    # signed by the Datahub, not by the host name the request came in on
+    assert mail.outbox[-1].subject == "Datahub: Nieuw wachtwoord"
+    assert body.startswith("Geachte heer, mevrouw,")
+    assert body.rstrip().endswith("Met vriendelijke groet,\nDatahub voor kwaliteitsregistraties")
+    assert body.count("testserver") == 1  # only in the link
     link = re.search(r"http://testserver(\S+)", body)
     assert link
     response = client.get(link.group(1), follow=True)

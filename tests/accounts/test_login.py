@@ -79,6 +79,8 @@ def test_a_disabled_account_cannot_log_in(submitter):
     if response.status_code == 302:
         assert response.url != reverse("mfa_authenticate")
     assert client.get(reverse("portal:overview")).status_code == 302
+    page = client.get(reverse("account_inactive")).content.decode()
+    assert "Dit account is geblokkeerd; neem contact op met de Servicedesk." in page
 
 
 def test_login_is_blocked_after_repeated_failures_even_with_the_right_password(submitter):

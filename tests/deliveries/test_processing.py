@@ -65,7 +65,7 @@ def test_the_submitter_gets_an_email_when_processing_ends(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [submitter.email]
-    assert "Verwerkt met fouten" in message.subject
+    assert message.subject == f"Datahub: {delivery.file_name}: Verwerkt met fouten"
     assert f"/aanleveringen/{delivery.pk}/" in message.body
 
 
