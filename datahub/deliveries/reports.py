@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from datahub.deliveries.models import Delivery, Finding
+from datahub.deliveries.models import Delivery, Finding, Status
 from datahub.validation import csv_header, safe_cell, translate_message
 
 #: The message of ``T00`` (the hub could not process a delivery), stored in Dutch, and in English.
@@ -36,6 +36,17 @@ def message_in(finding: Finding, lang: str) -> str:
     if finding.code == "T00" and finding.message == FAILURE_MESSAGE[0]:
         return FAILURE_MESSAGE[1] if lang == "en" else finding.message
     return translate_message(finding.code, finding.message, lang)
+
+
+def rejected_for_share(delivery: Delivery) -> str | None:
+    """The rejection percentage (``"50%"``) when the delivery was rejected because more than
+    that share of its records had a record error, not for a file-level finding; else None."""
+    if delivery.status != Status.REJECTED or not delivery.is_finished:
+        return None
+    percentage = delivery.dictionary_version.dictionary.general.rejection_percentage
+    if percentage is None or findings_of(delivery).filter(level="afkeur").exists():
+        return None
+    return f"{percentage:g}%"
 
 
 def codes_of(delivery: Delivery) -> list[str]:

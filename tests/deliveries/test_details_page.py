@@ -147,3 +147,38 @@ def test_the_report_speaks_the_readers_language(delivery, submitter):
     assert "referentielijst" not in english and "geen geldige" not in english
     # the stored report (and so its CSV export and the API) stays as the hub wrote it
     assert delivery.findings.filter(message__contains="referentielijst").exists()
+
+
+def test_a_delivery_rejected_for_its_share_of_errors_says_so(
+    cataract, institution, submitter, django_capture_on_commit_callbacks
+):
+    data = cat_csv(4, **{str(i): {"Geslacht": "7"} for i in range(1, 5)})
+    with django_capture_on_commit_callbacks(execute=True):
+        rejected = intake.submit(
+            metadata(), [data], size=len(data), institution=institution,
+            channel="Webportaal", actor=submitter,
+        )  # fmt: skip
+    client = logged_in(submitter)
+    page = client.get(reverse("portal:delivery", args=[rejected.pk])).content.decode()
+    assert "Afgekeurd" in page
+    assert "Meer dan 50% van de records bevat een recordfout; daarom is de hele" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("portal:delivery", args=[rejected.pk]), {"tab": "verslag"})
+    assert "More than 50% of the records have a record error" in page.content.decode()
+
+
+def test_no_share_notice_for_a_file_level_rejection_or_a_processed_delivery(
+    delivery, cataract, institution, submitter, django_capture_on_commit_callbacks
+):
+    data = cat_csv(2).replace(b"OperatieID", b"OperatieIDX", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        broken = intake.submit(
+            metadata(2), [data], size=len(data), institution=institution,
+            channel="Webportaal", actor=submitter,
+        )  # fmt: skip
+    client = logged_in(submitter)
+    for shown in (broken, delivery):
+        shown.refresh_from_db()
+        page = client.get(reverse("portal:delivery", args=[shown.pk])).content.decode()
+        assert "recordfout; daarom" not in page
+    assert broken.status == "afgekeurd"

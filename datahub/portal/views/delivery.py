@@ -36,7 +36,11 @@ def own_delivery(request: InstitutionRequest, delivery_id: int) -> Delivery:
 def delivery_detail(request: InstitutionRequest, delivery_id: int) -> HttpResponse:
     delivery = own_delivery(request, delivery_id)
     tab = "verslag" if request.GET.get("tab") == "verslag" else "voortgang"
-    context: dict[str, object] = {"delivery": delivery, "tab": tab}
+    context: dict[str, object] = {
+        "delivery": delivery,
+        "tab": tab,
+        "rejected_for_share": reports.rejected_for_share(delivery),
+    }
     if tab == "verslag":
         context |= _report_context(request, delivery)
         record(Action.VIEW, request=request, obj=delivery, description="processing report")
