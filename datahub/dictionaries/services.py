@@ -258,6 +258,12 @@ def method_of(institution: Institution, registry: Registry) -> str | None:
     return row.method if row else None
 
 
+def methods_of(institution: Institution) -> dict[int, str]:
+    """The institution's delivery method per registry (id), in one query."""
+    rows = RegistryMethod.objects.for_institution(institution).values_list("registry_id", "method")
+    return dict(rows)
+
+
 def participations_of(institution: Institution) -> Any:
     return Participation.objects.for_institution(institution).select_related(
         "sub_delivery__registry"

@@ -115,6 +115,7 @@ def test_the_focus_ring_contrasts_three_to_one_wherever_it_appears(page, portal_
         page.keyboard.press("Tab")
         ring = page.evaluate(FOCUS_RING)
         seen.append(ring)
-    weak = [ring for ring in seen if ring["best"] < 3]
+    # past the page's last control the focus returns to the document itself (no ring)
+    weak = [ring for ring in seen if ring["best"] < 3 and not ring["element"].startswith("<body")]
     assert weak == [], weak
     assert any("main-nav" in ring["element"] or "aria-current" in ring["element"] for ring in seen)

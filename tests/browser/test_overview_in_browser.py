@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_overzicht_aangeleverd_filters_and_the_prefilled_upload(page, portal_url, portal_env):
-    log_in(page, portal_url, portal_env, "aanleveraar@zuiderzee.example")
+    log_in(page, portal_url, portal_env, "aanleveraar@noorderlicht.example")  # all by upload
     page.wait_for_url("**/overzicht/")
     for title in (
         "Missende aanleveringen",
@@ -30,7 +30,7 @@ def test_overzicht_aangeleverd_filters_and_the_prefilled_upload(page, portal_url
     code = first.locator("td").nth(1).inner_text()
     first.locator("a", has_text="Aanleveren").click()
     page.wait_for_url(re.compile(r".*/aanleveren/\?code=.*"))
-    assert page.locator("#id_institution_code").input_value() == "44444444"
+    assert page.locator("#id_institution_code").input_value() == "11111111"
     assert page.locator("#id_code").input_value()
     assert code  # the row named a sub-delivery
 

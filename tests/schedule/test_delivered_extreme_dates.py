@@ -29,7 +29,7 @@ def test_the_first_and_last_days_of_the_calendar_filter_nothing_out(
 ):
     response = logged_in(submitter).get(URL + query)
     assert response.status_code == 200
-    assert [d.pk for d, _deadline, _upload in response.context["rows"]] == two_deliveries
+    assert [d.pk for d, _deadline in response.context["rows"]] == two_deliveries
 
 
 def test_the_ends_of_the_calendar_still_exclude_what_lies_outside(submitter, two_deliveries):

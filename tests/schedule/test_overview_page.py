@@ -209,3 +209,25 @@ def test_the_number_of_queries_does_not_grow_with_the_deliveries(
     assert count_queries(client, url) == few
     with django_assert_max_num_queries(12):
         client.get(url)
+
+
+def test_a_registry_delivered_through_the_api_offers_no_upload_but_says_how(
+    submitter, institution, operator
+):
+    from datahub.dictionaries import services as dictionaries
+    from datahub.dictionaries.models import Method, Registry
+
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-2), status=Status.REJECTED)
+    registry = Registry.objects.get(sub_deliveries__code="MMYIKNL")
+    dictionaries.set_method(
+        actor=operator, institution=institution, registry=registry, method=Method.API
+    )
+    client = logged_in(submitter)
+    pages = ("portal:overview", "portal:delivered", "portal:expected")
+    for url in map(reverse, pages):
+        page = client.get(url).content.decode()
+        assert not [link for link in upload_links(page) if "MMYIKNL" in link], url
+        assert "via API" in page, url
+    page = client.get(reverse("portal:overview")).content.decode()
+    assert any("code=CAT" in link for link in upload_links(page))  # still through the portal
+    assert '<th scope="col">Details</th>' in page and '<th scope="col">Upload</th>' in page

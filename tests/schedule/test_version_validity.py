@@ -86,7 +86,7 @@ def test_a_delivery_under_the_earlier_version_keeps_its_deadline(submitter, inst
     delivery = deliver(institution, "MMYIKNL", "2025H2", on=D(2026, 1, 20))
     import_23()
     response = logged_in(submitter).get(reverse("portal:delivered"))
-    deadlines = {d.pk: deadline for d, deadline, _upload in response.context["rows"]}
+    deadlines = {d.pk: deadline for d, deadline in response.context["rows"]}
     assert deadlines[delivery.pk] == D(2026, 2, 1)  # not 2.3's 1 August 2027
 
 

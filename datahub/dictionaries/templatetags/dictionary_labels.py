@@ -1,6 +1,6 @@
 """Template filters for a data dictionary's values in the reader's language:
 ``{{ general.frequency|frequency_label }}``, ``datatype_label``, ``level_label``,
-``method_label`` (see ``dictionaries.labels``)."""
+``method_label`` (see ``dictionaries.labels``); ``{{ methods|method_for:registry_id }}``."""
 
 from __future__ import annotations
 
@@ -29,3 +29,9 @@ def level_label(value: str) -> str:
 @register.filter
 def method_label(value: str) -> str:
     return labels.label(labels.METHODS, value)
+
+
+@register.filter
+def method_for(methods: dict[int, str], registry_id: int) -> str:
+    """The delivery method of a registry in a ``methods_of`` mapping ("" when none is set)."""
+    return methods.get(registry_id, "") if isinstance(methods, dict) else ""

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from datahub.deliveries.models import Delivery
 from datahub.dictionaries.models import Participation, SubDelivery
+from datahub.dictionaries.services import methods_of
 from datahub.institutions.models import Institution
 from datahub.portal.access import member_required, operator_required
 from datahub.portal.http import InstitutionRequest, PortalRequest
@@ -51,7 +52,8 @@ def overview(request: InstitutionRequest) -> HttpResponse:
         _preview("komend", upcoming, len(upcoming)),
         _preview("afgekeurd", list(findings[:PREVIEW]), findings.count()),
     ]
-    return render(request, "schedule/overview.html", {"tables": tables})
+    context = {"tables": tables, "methods": methods_of(request.institution)}
+    return render(request, "schedule/overview.html", context)
 
 
 def _preview(name: str, rows: Sequence[Any], total: int) -> dict[str, Any]:
@@ -75,7 +77,13 @@ def overview_table(request: InstitutionRequest, table: str) -> HttpResponse:
         expected = _expected(request.institution, today + dt.timedelta(days=services.UPCOMING_DAYS))
         rows = (services.missing if table == "missend" else services.upcoming)(expected, today)
     page = Paginator(rows, FULL_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"name": table, "title": TABLES[table], "page": page, "total": page.paginator.count}
+    context = {
+        "name": table,
+        "title": TABLES[table],
+        "page": page,
+        "total": page.paginator.count,
+        "methods": methods_of(request.institution),
+    }
     return render(request, "schedule/overview_table.html", context)
 
 
@@ -95,16 +103,18 @@ def delivered(request: InstitutionRequest) -> HttpResponse:
     return render(
         request,
         "schedule/delivered.html",
-        {"form": form, "page": page, "rows": _with_deadlines(list(page.object_list))},
+        {
+            "form": form,
+            "page": page,
+            "rows": _with_deadlines(list(page.object_list)),
+            "methods": methods_of(request.institution),
+        },
     )
 
 
-def _with_deadlines(deliveries: list[Delivery]) -> list[tuple[Delivery, dt.date | None, str]]:
+def _with_deadlines(deliveries: list[Delivery]) -> list[tuple[Delivery, dt.date | None]]:
     plans = services.schedules({d.sub_delivery_id for d in deliveries}, _far_future())
-    return [
-        (d, services.deadline_of(d, plans), services.upload_url(d.sub_delivery.code, d.period))
-        for d in deliveries
-    ]
+    return [(d, services.deadline_of(d, plans)) for d in deliveries]
 
 
 def _far_future() -> dt.date:
@@ -119,7 +129,8 @@ def expected(request: InstitutionRequest) -> HttpResponse:
     rows = services.future(_expected(institution, services.horizon(today)), today)
     form = ExpectedFilterForm(request.GET, _sub_deliveries(institution))
     page = Paginator(form.apply(rows), FULL_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "schedule/expected.html", {"form": form, "page": page})
+    context = {"form": form, "page": page, "methods": methods_of(institution)}
+    return render(request, "schedule/expected.html", context)
 
 
 @operator_required
