@@ -9,11 +9,10 @@ not found (404) and the attempt is logged.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
@@ -30,9 +29,8 @@ from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.deliveries import intake, reports
 from datahub.deliveries.intake import Metadata
-from datahub.deliveries.models import Channel, Delivery
+from datahub.deliveries.models import ENGINE_STATUS_LABEL, Channel, Delivery
 from datahub.deliveries.models import Status as DeliveryStatus
-from datahub.deliveries.processing import ENGINE_STATUS_LABEL, report_of
 
 CHANNEL = Channel.API
 
@@ -203,12 +201,14 @@ def status(request: HttpRequest, delivery_id: int) -> DeliveryOut:
     response={200: ReportOut, 401: Problems, 404: Problems, 409: Problems, 422: Problems},
     summary="The processing report (JSON)",
 )
-def report(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    """The report in the validation engine's JSON format, once the delivery is processed."""
+def report(request: HttpRequest, delivery_id: int) -> StreamingHttpResponse:
+    """The report in the validation engine's JSON format, once the delivery is processed
+    (streamed: a report with a million findings starts at once, in little memory)."""
     delivery = _finished(request, delivery_id)
     _audit(request, Action.VIEW, delivery, "processing report JSON (API)")
-    body = json.dumps(report_of(delivery), ensure_ascii=False)
-    return HttpResponse(body, content_type="application/json; charset=utf-8")
+    return StreamingHttpResponse(
+        reports.json_chunks(delivery), content_type="application/json; charset=utf-8"
+    )
 
 
 @router.get(

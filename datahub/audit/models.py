@@ -87,7 +87,11 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-timestamp", "-id"]
-        indexes = [models.Index(fields=["institution", "-timestamp"])]
+        indexes = [
+            models.Index(fields=["institution", "-timestamp"]),
+            # the membership switches that scope a local administrator's log
+            models.Index(fields=["institution", "object_type", "action"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"

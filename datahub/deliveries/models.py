@@ -33,6 +33,9 @@ ENGINE_STATUS = {
     "Afgekeurd": Status.REJECTED,
 }
 FINISHED = frozenset(ENGINE_STATUS.values())
+#: Our status → the engine's status text (the reports' ``status``).
+ENGINE_STATUS_LABEL = {ours: engine for engine, ours in ENGINE_STATUS.items()}
+ENGINE_STATUS_LABEL.update({Status.RECEIVED: "Aangeleverd", Status.PROCESSING: "In verwerking"})
 #: Finished with findings: shown under "Afgekeurde en foutieve aanleveringen".
 WITH_FINDINGS = frozenset({Status.WARNINGS, Status.ERRORS, Status.REJECTED})
 

@@ -347,26 +347,3 @@ def _reject_if_exhausted(delivery_id: int) -> bool:
 
 def _failure_finding() -> EngineFinding:
     return EngineFinding(None, None, "afkeur", "T00", None, None, reports.FAILURE_MESSAGE[0])
-
-
-def report_of(delivery: Delivery) -> dict[str, Any]:
-    """The stored result in the engine's JSON shape (identical to `datahub validate`)."""
-    version = delivery.dictionary_version
-    findings = delivery.findings.order_by("position")
-    return {
-        "file": delivery.file_name,
-        "dictionary": {"code": delivery.sub_delivery.code, "version": version.version},
-        "status": ENGINE_STATUS_LABEL.get(Status(delivery.status), delivery.status),
-        "records": {
-            "total": delivery.records_total,
-            "processed": delivery.records_processed,
-            "not_processed": delivery.records_not_processed,
-        },
-        "errors": delivery.error_count,
-        "warnings": delivery.warning_count,
-        "findings": [f.as_report_dict() for f in findings.iterator(chunk_size=2000)],
-    }
-
-
-ENGINE_STATUS_LABEL = {ours: engine for engine, ours in ENGINE_STATUS.items()}
-ENGINE_STATUS_LABEL.update({Status.RECEIVED: "Aangeleverd", Status.PROCESSING: "In verwerking"})

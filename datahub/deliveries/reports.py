@@ -6,9 +6,10 @@ import csv
 import io
 from collections.abc import Iterator
 
+import orjson
 from django.db.models import QuerySet
 
-from datahub.deliveries.models import Delivery, Finding, Status
+from datahub.deliveries.models import ENGINE_STATUS_LABEL, Delivery, Finding, Status
 from datahub.validation import csv_header, safe_cell, translate_message
 
 #: The message of ``T00`` (the hub could not process a delivery), stored in Dutch, and in English.
@@ -50,7 +51,9 @@ def rejected_for_share(delivery: Delivery) -> str | None:
 
 
 def codes_of(delivery: Delivery) -> list[str]:
-    return sorted(set(findings_of(delivery).values_list("code", flat=True).distinct()))
+    """The codes in the report (without the ordering, DISTINCT would return every row)."""
+    codes = findings_of(delivery).order_by().values_list("code", flat=True).distinct()
+    return sorted(codes)
 
 
 def report_fields(delivery: Delivery) -> tuple[str, ...]:
@@ -81,3 +84,38 @@ def csv_rows(delivery: Delivery) -> Iterator[bytes]:
         if position % 1000 == 0:
             yield flush()
     yield flush()
+
+
+def json_chunks(delivery: Delivery) -> Iterator[bytes]:
+    """The report in the engine's JSON format (the same fields as ``datahub validate``),
+    streamed: the counts, then the findings a thousand at a time, never all in memory."""
+    head = {
+        "file": delivery.file_name,
+        "dictionary": {
+            "code": delivery.sub_delivery.code,
+            "version": delivery.dictionary_version.version,
+        },
+        "status": ENGINE_STATUS_LABEL.get(Status(delivery.status), delivery.status),
+        "records": {
+            "total": delivery.records_total,
+            "processed": delivery.records_processed,
+            "not_processed": delivery.records_not_processed,
+        },
+        "errors": delivery.error_count,
+        "warnings": delivery.warning_count,
+    }
+    yield orjson.dumps(head)[:-1] + b',"findings":['
+    names = ("record", "line", "level", "code", "field", "value", "message", "keys")
+    rows = findings_of(delivery).values_list(*names)
+    batch: list[bytes] = []
+    separator = b""
+    for row in rows.iterator(chunk_size=2000):
+        finding = dict(zip(names, row, strict=True))
+        finding["field"] = finding["field"] or None
+        batch.append(orjson.dumps(finding))
+        if len(batch) == 1000:
+            yield separator + b",".join(batch)
+            separator, batch = b",", []
+    if batch:
+        yield separator + b",".join(batch)
+    yield b"]}"

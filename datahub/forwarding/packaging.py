@@ -26,8 +26,7 @@ from django.utils import timezone
 from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.deliveries import files
-from datahub.deliveries.models import Delivery, Status, StoredFile
-from datahub.deliveries.processing import ENGINE_STATUS_LABEL
+from datahub.deliveries.models import ENGINE_STATUS_LABEL, Delivery, Status, StoredFile
 from datahub.forwarding import authorisations
 from datahub.forwarding.models import Authorisation, Package
 from datahub.forwarding.pseudonyms import MissingSecret, Pseudonymiser, secret_for

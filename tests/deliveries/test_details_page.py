@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from django.urls import reverse
 
 from datahub.audit.models import Action, AuditEvent
-from datahub.deliveries import intake
+from datahub.deliveries import intake, reports
 from tests.conftest import logged_in
 from tests.deliveries.conftest import cat_csv, metadata
 
@@ -133,6 +134,14 @@ def test_the_report_pages_quickly_with_many_findings(
             reverse("portal:delivery", args=[delivery.pk]), {"tab": "verslag", "page": 20}
         )
     assert page.status_code == 200
+    assert page.context["codes"] == ["001_RefTab", "002", "004"]
+    # the JSON report streams them in batches, in order, as one valid document
+    chunks = list(reports.json_chunks(delivery))
+    assert len(chunks) > 4
+    report = json.loads(b"".join(chunks))
+    assert len(report["findings"]) == delivery.findings.count() > 3000
+    assert [f["record"] for f in report["findings"][-3000:]] == list(range(3000))
+    assert report["findings"][-1]["field"] == "ODS" and report["findings"][-1]["keys"] == {}
 
 
 def test_the_report_speaks_the_readers_language(delivery, submitter):
