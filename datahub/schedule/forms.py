@@ -55,7 +55,7 @@ class DeliveredFilterForm(_RegistryFilterForm):
     van = forms.DateField(label=_("Delivered from"), required=False, widget=DATE)
     tot = forms.DateField(label=_("Delivered until"), required=False, widget=DATE)
     recent = forms.BooleanField(
-        label=_("Show only the most recent delivery (deliveries)"), required=False
+        label=_("Show only the most recent delivery per period"), required=False
     )
 
     def chosen(self) -> DeliveryFilter:

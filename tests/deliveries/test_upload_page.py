@@ -202,3 +202,12 @@ def test_without_javascript_the_form_posts_the_file_and_its_name_in_one_request(
         )
     assert SUCCESS in response.content.decode()
     assert Delivery.objects.unscoped().get().file_name == NAME
+
+
+def test_a_totaal_sub_delivery_asks_no_period(cataract, submitter):
+    client = logged_in(submitter)
+    text = client.post(reverse("portal:upload_fields"), {"file_name": NAME}).content.decode()
+    assert 'name="period" id="id_period" value="TOTAAL" readonly' in text
+    assert "altijd de volledige dataset (TOTAAL)" in text
+    checked = client.post(reverse("portal:upload_check"), dict(FIELDS, period="2026K1"))
+    assert 'value="TOTAAL" readonly' in checked.content.decode()

@@ -17,6 +17,7 @@ from datahub.deliveries import intake, uploads
 from datahub.deliveries.forms import DeliveryForm
 from datahub.deliveries.intake import Metadata
 from datahub.deliveries.models import Channel, Delivery
+from datahub.dictionaries.services import find_version
 from datahub.portal.access import member_required
 from datahub.portal.http import InstitutionRequest
 
@@ -47,7 +48,16 @@ def _context(
         rows.append((field, field_problems))
     # The file name is a hidden field: its own errors are shown with those of the file.
     general = [*problems.get("", []), *form["file_name"].errors]
-    return {"form": form, "rows": rows, "general": general, "checked": checked}
+    context = {"form": form, "rows": rows, "general": general, "checked": checked}
+    return context | {"totaal": _is_totaal(form)}
+
+
+def _is_totaal(form: DeliveryForm) -> bool:
+    """Whether the chosen sub-delivery and version is delivered as the complete dataset
+    (``TOTAAL``): then the period is not asked."""
+    code, version = (str(form[name].value() or "").strip() for name in ("code", "version"))
+    found = find_version(code, version) if code and version else None
+    return found is not None and found.frequency == "totaal"
 
 
 def _prefill(request: InstitutionRequest, metadata: Metadata) -> Metadata:
