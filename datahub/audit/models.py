@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, NoReturn
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -95,6 +97,15 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+
+    @property
+    def object_label(self) -> str:
+        """The object's kind in the reader's language and its id (``Aanlevering 86``)."""
+        try:
+            model = apps.get_model(self.object_type)
+        except (LookupError, ValueError):
+            return f"{self.object_type} {self.object_id}".strip()
+        return f"{capfirst(model._meta.verbose_name)} {self.object_id}".strip()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

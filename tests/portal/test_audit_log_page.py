@@ -46,3 +46,17 @@ def test_the_log_is_paged(local_admin, institution):
     assert "Pagina 1 van 2" in first
     second = client.get(reverse("portal:audit_log"), {"page": 2}).content.decode()
     assert "e0<" in second
+
+
+def test_the_object_is_named_in_the_readers_language(local_admin, institution, submitter):
+    from datahub.institutions.models import Membership
+
+    membership = Membership.objects.for_institution(institution).get(user=submitter)
+    record(Action.CHANGE, actor=local_admin, institution=institution, obj=membership)
+    client = logged_in(local_admin)
+    page = client.get(reverse("portal:audit_log")).content.decode()
+    assert f"Lidmaatschap {membership.pk}" in page
+    assert "institutions.Membership" not in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("portal:audit_log")).content.decode()
+    assert f"Membership {membership.pk}" in page
