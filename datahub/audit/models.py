@@ -98,6 +98,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("The audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("The audit log is append-only")
+
     @property
     def object_label(self) -> str:
         """The object's kind in the reader's language and its id (``Aanlevering 86``)."""
@@ -106,11 +114,3 @@ class AuditEvent(models.Model):
         except (LookupError, ValueError):
             return f"{self.object_type} {self.object_id}".strip()
         return f"{capfirst(model._meta.verbose_name)} {self.object_id}".strip()
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("The audit log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("The audit log is append-only")
