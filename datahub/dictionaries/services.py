@@ -86,10 +86,72 @@ def import_workbook(
     return version
 
 
+#: The years a version's dates and deadlines may lie in (a typo such as 0202 is refused).
+YEARS = (1900, 9998)
+#: What the engine can do without, but the hub cannot: (kenmerk, what it is for in nl, en).
+_HUB_NEEDS = (
+    (
+        "Aanleverstroom",
+        "stream",
+        "de aanleverstroom groepeert de deelaanleveringen",
+        "the stream groups the sub-deliveries",
+    ),
+    ("Naam", "name", "de naam van de registratie", "the registry's name"),
+    (
+        "Deelaanlevering",
+        "sub_delivery",
+        "de naam van de deelaanlevering",
+        "the sub-delivery's name",
+    ),
+    (
+        "Aanleverfrequentie",
+        "frequency",
+        "zonder frequentie wordt nooit een aanlevering verwacht",
+        "without a frequency no delivery is ever expected",
+    ),
+    (  # the engine can check files without it; the hub cannot
+        "Geldig vanaf",
+        "valid_from",
+        "de hub moet weten vanaf wanneer deze versie mag worden aangeleverd",
+        "the hub must know from when this version may be delivered",
+    ),
+)
+
+
+def _hub_problems(dictionary: DataDictionary) -> list[DictionaryProblem]:
+    """What the hub needs of a workbook beyond what the engine checks."""
+    general = dictionary.general
+    problems = [
+        DictionaryProblem(
+            None, None, None,
+            f"Aanleverspecificaties algemeen: {kenmerk} ontbreekt; {nl}.",
+            f"General specifications: {kenmerk} is missing; {en}.",
+        )
+        for kenmerk, attribute, nl, en in _HUB_NEEDS
+        if not str(getattr(general, attribute) or "").strip()
+    ]  # fmt: skip
+    dates = [("Geldig vanaf", general.valid_from), ("Geldig tot", general.valid_to)]
+    dates += [(f"Aanleverschema {e.period}", e.deadline) for e in dictionary.schedule]
+    for label, day in dates:
+        if day is not None and not YEARS[0] <= day.year <= YEARS[1]:
+            problems.append(
+                DictionaryProblem(
+                    None, None, None,
+                    f"{label}: {day.isoformat()} ligt niet tussen {YEARS[0]} en {YEARS[1]}.",
+                    f"{label}: {day.isoformat()} does not lie between {YEARS[0]} and {YEARS[1]}.",
+                )
+            )  # fmt: skip
+    return problems
+
+
 def _store(
     dictionary: DataDictionary, data: bytes, file_name: str, actor: Any
 ) -> DictionaryVersion:
     general = dictionary.general
+    problems = _hub_problems(dictionary)
+    if problems:
+        raise ImportRefused(problems)
+    assert general.valid_from is not None  # one of the hub's needs
     registry, _created = Registry.objects.get_or_create(
         stream=general.stream, defaults={"name": general.name}
     )
@@ -100,13 +162,6 @@ def _store(
         raise _refused(
             f"Code {general.code} hoort al bij aanleverstroom {sub_delivery.registry.stream}.",
             f"Code {general.code} already belongs to stream {sub_delivery.registry.stream}.",
-        )
-    if general.valid_from is None:  # the engine can check files without it; the hub cannot
-        raise _refused(
-            "Aanleverspecificaties algemeen: Geldig vanaf ontbreekt; de hub moet weten vanaf "
-            "wanneer deze versie mag worden aangeleverd.",
-            "General specifications: Geldig vanaf is missing; the hub must know from when this "
-            "version may be delivered.",
         )
     if DictionaryVersion.objects.filter(
         sub_delivery=sub_delivery, version=general.version

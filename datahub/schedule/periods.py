@@ -24,12 +24,12 @@ def period_code(frequency: str, year: int, first_month: int) -> str:
     """
     number = (first_month - 1) // MONTHS[frequency] + 1
     if frequency == "maand":
-        return f"{year}M{number:02d}"
+        return f"{year:04d}M{number:02d}"
     if frequency == "kwartaal":
-        return f"{year}K{number}"
+        return f"{year:04d}K{number}"
     if frequency == "halfjaar":
-        return f"{year}H{number}"
-    return f"{year}"
+        return f"{year:04d}H{number}"
+    return f"{year:04d}"
 
 
 def periods_between(frequency: str, start: dt.date, end: dt.date) -> Iterator[str]:

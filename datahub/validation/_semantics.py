@@ -23,6 +23,7 @@ RULES = "Validaties"
 TABLES = "Referentietabellen"
 EXAMPLES = "Voorbeeld bestandsinhoud"
 SCHEDULE = "Aanleverschema"
+MAX_DEADLINE_DAYS = 3650  # ten years after a period ends
 FORMATS = ("csv", "xml")
 METHODS = ("Webportaal", "API", "FHIR", "Invoerportaal")
 _CODE_RE = re.compile(r"[A-Z0-9]{2,12}")
@@ -128,6 +129,12 @@ def _check_general(d: DataDictionary, problems: Problems, rows: Rows) -> None:
         add("Afkeurpercentage", "moet tussen 0 en 100 liggen", "must lie between 0 and 100")
     if g.deadline_days is not None and g.deadline_days < 0:
         add("Deadline dagen na periode", "mag niet negatief zijn", "may not be negative")
+    elif g.deadline_days is not None and g.deadline_days > MAX_DEADLINE_DAYS:
+        add(
+            "Deadline dagen na periode",
+            f"mag niet meer dan {MAX_DEADLINE_DAYS} zijn",
+            f"may not be more than {MAX_DEADLINE_DAYS}",
+        )
     if g.valid_from and g.valid_to and g.valid_to < g.valid_from:
         add("Geldig tot", "ligt voor Geldig vanaf", "lies before Geldig vanaf")
     if not d.fields:

@@ -167,3 +167,34 @@ def test_a_version_without_geldig_vanaf_is_refused_with_a_message(db):
         "deze versie mag worden aangeleverd."
     ]
     assert not DictionaryVersion.objects.exists()
+
+
+def _general(name: str, value: object):
+    def edit(rows: list[list[object]]) -> None:
+        for row in rows:
+            if row[0] == name:
+                row[1] = value
+
+    return {"Aanleverspecificaties_algemeen": edit}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("Aanleverstroom", "", "Aanleverspecificaties algemeen: Aanleverstroom ontbreekt"),
+        ("Naam", " ", "Aanleverspecificaties algemeen: Naam ontbreekt"),
+        ("Deelaanlevering", "", "Aanleverspecificaties algemeen: Deelaanlevering ontbreekt"),
+        ("Aanleverfrequentie", "", "Aanleverfrequentie ontbreekt; zonder frequentie wordt nooit"),
+        ("Geldig vanaf", "0999-01-01", "Geldig vanaf: 0999-01-01 ligt niet tussen 1900 en 9998"),
+        ("Geldig tot", "9999-12-31", "Geldig tot: 9999-12-31 ligt niet tussen 1900 en 9998"),
+        ("Deadline dagen na periode", 3_000_000, "mag niet meer dan 3650 zijn"),
+    ],
+)
+def test_what_the_hub_needs_of_a_workbook_is_refused_when_missing_or_absurd(
+    db, name, value, message
+):
+    """A stream-less workbook merged unrelated registries into one (a processor of one would
+    get the other's data); absurd dates and deadlines made the schedule pages a 500."""
+    messages = _refusal(knee_workbook("3.0", **_general(name, value)))
+    assert any(message in m for m in messages), messages
+    assert not DictionaryVersion.objects.exists() and not Registry.objects.exists()
