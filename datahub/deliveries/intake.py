@@ -210,7 +210,9 @@ def _check_sub_delivery(
     participation = (
         Participation.objects.for_institution(institution).filter(sub_delivery=sub_delivery).first()
     )
-    if participation is None or not participation.is_active_on(today):
+    if participation is None or not (
+        participation.is_active_on(today) or _took_part_in(participation, result.metadata.period)
+    ):
         result.add("code", _("Your institution does not take part in %(code)s.") % {"code": code})
         return
     method = method_of(institution, sub_delivery.registry)
@@ -220,6 +222,16 @@ def _check_sub_delivery(
             _("Your institution delivers %(stream)s through %(method)s, not through %(channel)s.")
             % {"stream": sub_delivery.registry.stream, "method": method or "—", "channel": channel},
         )
+
+
+def _took_part_in(participation: Participation, period: str) -> bool:
+    """Whether the institution took part during a dated ``period`` (the schedule expects its
+    delivery, also after the participation ended)."""
+    try:
+        span = parse_period(period)
+    except ValueError:
+        return False
+    return span is not None and participation.overlaps(*span)
 
 
 def _check_version(result: CheckResult, today: dt.date) -> None:

@@ -173,3 +173,7 @@ class Participation(models.Model):
 
     def is_active_on(self, day: dt.date) -> bool:
         return self.since <= day and (self.until is None or day <= self.until)
+
+    def overlaps(self, first: dt.date, last: dt.date) -> bool:
+        """Whether the institution took part on some day of ``first``..``last``."""
+        return self.since <= last and (self.until is None or self.until >= first)

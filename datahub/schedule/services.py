@@ -282,9 +282,7 @@ def covers(participation: Participation, entry: Deadline) -> bool:
     """
     span = bounds(entry.period)
     first, last = span if span else (entry.deadline, entry.deadline)
-    return participation.since <= last and (
-        participation.until is None or participation.until >= first
-    )
+    return participation.overlaps(first, last)
 
 
 # --- expected deliveries of one institution -------------------------------------------------

@@ -231,3 +231,29 @@ def test_a_registry_delivered_through_the_api_offers_no_upload_but_says_how(
     page = client.get(reverse("portal:overview")).content.decode()
     assert any("code=CAT" in link for link in upload_links(page))  # still through the portal
     assert '<th scope="col">Details</th>' in page and '<th scope="col">Upload</th>' in page
+
+
+def test_an_ended_participation_still_delivers_the_periods_it_covered(
+    submitter, institution, operator
+):
+    """The schedule expects 2026K1 of a participation that ended in March; the upload must
+    then accept it (it refused every delivery once the participation had ended)."""
+    import datetime as dt
+
+    from datahub.deliveries import intake
+    from datahub.dictionaries import services as dictionaries
+    from datahub.dictionaries.models import SubDelivery
+
+    sub_delivery = SubDelivery.objects.get(code="MMYIKNL")
+    dictionaries.set_participation(
+        actor=operator, institution=institution, sub_delivery=sub_delivery,
+        since=dt.date(2025, 10, 1), until=dt.date(2026, 3, 31),
+    )  # fmt: skip
+    missing = [(row.sub_delivery.code, row.period) for row in tables(submitter)["missend"]["rows"]]
+    assert ("MMYIKNL", "2026K1") in missing
+    metadata = intake.metadata_from_name("11111111_0_MMYIKNL_9.1_1_20260610_PROD.csv")
+    for period, takes_part in (("2026K1", True), ("2025K4", True), ("2026K2", False)):
+        metadata.period = period
+        problems = intake.check(metadata, institution, "Webportaal").problems
+        refused = "Uw zorginstelling neemt niet deel aan MMYIKNL." in problems.get("code", [])
+        assert refused is not takes_part, (period, problems)
