@@ -179,13 +179,16 @@ def in_force(
     authorisations: QuerySet[Authorisation], registry: Any, moment: Any, day: Any
 ) -> QuerySet[Authorisation]:
     """Of ``authorisations``, those in force for ``registry`` at ``moment`` (on the local
-    ``day``): made by then, valid from that day, not revoked, for a processor still registered.
-    The arguments may be values or outer references, so that one query can ask it for many
-    deliveries (``overview.awaiting_forwarding``)."""
+    ``day``): made by then, valid from that day, not revoked, for a processor registered by
+    then and still (one registration: a processor withdrawn at that moment and registered again
+    later does not get what was delivered in between). The arguments may be values or outer
+    references, so that one query can ask it for many deliveries
+    (``overview.awaiting_forwarding``)."""
     return authorisations.filter(
         registry_id=registry, revoked_at__isnull=True, created_at__lte=moment, valid_from__lte=day
     ).filter(
         processor__registrations__registry_id=registry,
+        processor__registrations__registered_at__lte=moment,
         processor__registrations__withdrawn_at__isnull=True,
     )
 

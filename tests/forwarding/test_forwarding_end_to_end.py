@@ -312,3 +312,24 @@ def test_text_key_fields_are_pseudonymised_like_the_patient_code(cataract):
     from datahub.forwarding.packaging import pseudonymised_fields
 
     assert pseudonymised_fields(cataract.dictionary) == {"OperatieID", "PatientCode"}
+
+
+def test_a_processor_registered_again_gets_nothing_delivered_while_it_was_withdrawn(
+    authorised, institution, submitter, operator, processor, django_capture_on_commit_callbacks
+):
+    import time_machine
+    from django.utils import timezone
+
+    from datahub.forwarding import packaging
+
+    registration = authorisations.registrations().get(processor=processor)
+    authorisations.withdraw_registration(actor=operator, registration=registration)
+    deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
+    authorisations.register_processor(
+        actor=operator, processor=processor, registry=registration.registry
+    )
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=20)):
+        assert packaging.recover() == 0  # the delivery finished while it was withdrawn
+    assert not Package.objects.for_institution(institution).exists()
+    deliver(institution, submitter, patient_rows(3), 2, capture=django_capture_on_commit_callbacks)
+    assert Package.objects.for_institution(institution).count() == 1  # from now on, again
