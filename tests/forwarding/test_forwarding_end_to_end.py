@@ -299,6 +299,7 @@ def test_a_lost_forwarding_task_is_recovered_with_the_authorisations_of_that_mom
     Authorisation.objects.for_institution(institution).filter(pk=authorised.pk).update(
         created_at=an_hour_ago
     )
+    authorisations.registrations().filter(processor=processor).update(registered_at=an_hour_ago)
     Delivery.objects.for_institution(institution).update(
         processed_at=an_hour_ago + dt.timedelta(minutes=20)
     )
