@@ -112,12 +112,29 @@ def _field_type(schema: etree._Element, dictionary: DataDictionary, spec: FieldS
     _restriction(_sub(union, "simpleType"), dictionary, spec)
 
 
+def xsd_pattern(pattern: str) -> str:
+    r"""A ``Formaat`` (a regular expression the engine matches against the whole value) as an
+    XSD pattern: XSD patterns always match the whole value and know no anchors, so a leading
+    ``^`` and a trailing ``$`` (which XSD would read as characters) are dropped.
+
+    Example::
+
+        >>> xsd_pattern("^K[0-9]+$"), xsd_pattern("[^a-z]+"), xsd_pattern(r"[0-9]+\$")
+        ('K[0-9]+', '[^a-z]+', '[0-9]+\\$')
+    """
+    if pattern.startswith("^"):
+        pattern = pattern[1:]
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1]
+    return pattern
+
+
 def _restriction(parent: etree._Element, dictionary: DataDictionary, spec: FieldSpec) -> None:
     restriction = _sub(parent, "restriction", base=_BASE.get(spec.datatype, "xs:string"))
     if spec.datatype in _PATTERN:
         _sub(restriction, "pattern", value=_PATTERN[spec.datatype])
     if spec.format:
-        _sub(restriction, "pattern", value=spec.format)
+        _sub(restriction, "pattern", value=xsd_pattern(spec.format))
     if spec.length and spec.datatype in ("tekst", "code"):
         _sub(restriction, "maxLength", value=str(spec.length))
     if spec.decimals is not None and spec.datatype == "decimaal":

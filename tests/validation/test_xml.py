@@ -207,3 +207,20 @@ def test_t06_text_between_the_records(hip: DataDictionary) -> None:
         ("T06", 2, "XML-fout op regel 2: tekst buiten een record"),
         ("T06", 13, "XML-fout op regel 13: tekst buiten een record"),
     ]
+
+
+def test_a_format_with_anchors_means_the_same_in_the_published_xsd(hip: DataDictionary) -> None:
+    """XSD patterns know no anchors: '^P[0-9]{5}$' would make '^' and '$' characters, and
+    the published schema would refuse every file the hub itself accepts."""
+    from dataclasses import replace
+
+    fields = tuple(
+        replace(f, format="^P[0-9]{5}$") if f.name == "PatientID" else f for f in hip.fields
+    )
+    anchored = replace(hip, fields=fields)
+    xsd = schema(anchored)
+    for value, ok in (("P00001", True), ("Q00001", False), ("^P00001$", False)):
+        data = xml_bytes(anchored, [hip_row(1, PatientID=value)])
+        assert xsd.validate(etree.fromstring(data)) is ok, value
+        report = validate_file(anchored, data, file_name="x.xml")
+        assert (not any(f.code == "006" for f in report.findings)) is ok, value
