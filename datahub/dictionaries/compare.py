@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from datahub.validation import DataDictionary, FieldSpec, Rule
+from datahub.validation import DataDictionary, FieldSpec, GeneralSpecs, Rule, workbook_names
 
 # Field attributes compared between versions, in the order the comparison page shows them.
 _FIELD_ATTRIBUTES = [f.name for f in fields(FieldSpec) if f.name not in ("order", "fhirpath")]
+# General specs compared (the code is the same, the version and its validity differ anyway).
+_GENERAL_ATTRIBUTES = [
+    f.name
+    for f in fields(GeneralSpecs)
+    if f.name not in ("code", "version", "valid_from", "valid_to", "fhir_resource")
+]
+_GENERAL_NAMES, _FIELD_NAMES = workbook_names()
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,7 @@ class CodeChange:
 
 @dataclass
 class Comparison:
+    general_changes: list[tuple[str, object, object]] = field(default_factory=list)
     added_fields: list[FieldSpec] = field(default_factory=list)
     removed_fields: list[FieldSpec] = field(default_factory=list)
     changed_fields: list[FieldChange] = field(default_factory=list)
@@ -36,6 +44,7 @@ class Comparison:
     def is_empty(self) -> bool:
         return not any(
             (
+                self.general_changes,
                 self.added_fields,
                 self.removed_fields,
                 self.changed_fields,
@@ -47,16 +56,19 @@ class Comparison:
 
 
 def compare(old: DataDictionary, new: DataDictionary) -> Comparison:
-    """Fields added/removed/changed, reference codes added/removed, rules added/removed."""
+    """General specs changed, fields added/removed/changed, reference codes added/removed,
+    rules added/removed (a rule whose level or message changed is removed and added); each
+    property by its name in the workbook."""
     old_fields = {f.name: f for f in old.fields}
     new_fields = {f.name: f for f in new.fields}
     result = Comparison(
+        general_changes=_changes(old.general, new.general, _GENERAL_ATTRIBUTES, _GENERAL_NAMES),
         added_fields=[f for name, f in new_fields.items() if name not in old_fields],
         removed_fields=[f for name, f in old_fields.items() if name not in new_fields],
     )
     for name, new_field in new_fields.items():
         if name in old_fields:
-            changes = _field_changes(old_fields[name], new_field)
+            changes = _changes(old_fields[name], new_field, _FIELD_ATTRIBUTES, _FIELD_NAMES)
             if changes:
                 result.changed_fields.append(FieldChange(name, changes))
     result.code_changes = _code_changes(old, new)
@@ -67,12 +79,18 @@ def compare(old: DataDictionary, new: DataDictionary) -> Comparison:
     return result
 
 
-def _field_changes(old: FieldSpec, new: FieldSpec) -> list[tuple[str, object, object]]:
+def _changes(
+    old: object, new: object, attributes: list[str], names: dict[str, str]
+) -> list[tuple[str, object, object]]:
     return [
-        (attribute, getattr(old, attribute), getattr(new, attribute))
-        for attribute in _FIELD_ATTRIBUTES
+        (names[attribute], _shown(getattr(old, attribute)), _shown(getattr(new, attribute)))
+        for attribute in attributes
         if getattr(old, attribute) != getattr(new, attribute)
     ]
+
+
+def _shown(value: object) -> object:
+    return ", ".join(value) if isinstance(value, tuple) else value
 
 
 def _codes(dictionary: DataDictionary) -> dict[str, set[str]]:
@@ -92,4 +110,4 @@ def _code_changes(old: DataDictionary, new: DataDictionary) -> list[CodeChange]:
 
 
 def _rule_key(rule: Rule) -> str:
-    return f"{rule.code} · {rule.field}: {rule.expression}"
+    return f"{rule.code} · {rule.field}: {rule.expression} ({rule.level}) — {rule.message}"

@@ -45,6 +45,7 @@ from ._workbook import (
     DictionaryProblem,
     load_dictionary,
     load_stored_dictionary,
+    workbook_names,
     write_workbook,
 )
 from ._xsd import generate_xsd
@@ -87,5 +88,6 @@ __all__ = [
     "translate_message",
     "validate_file",
     "validate_records",
+    "workbook_names",
     "write_workbook",
 ]

@@ -9,7 +9,7 @@ import os
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -755,6 +755,18 @@ def _general_rows(g: GeneralSpecs) -> list[list[Any]]:
         ["Afkeurpercentage", g.rejection_percentage],
         ["FHIR resource", g.fhir_resource],
     ]
+
+
+def workbook_names() -> tuple[dict[str, str], dict[str, str]]:
+    """The workbook's own (Dutch) names of the general specs and of a field's attributes, by
+    attribute name: ``({"frequency": "Aanleverfrequentie", ...}, {"datatype": "Datatype", ...})``.
+    """
+    general = {
+        f.name: row[0]
+        for f, row in zip(fields(GeneralSpecs), _general_rows(GeneralSpecs()), strict=True)
+    }
+    field = dict(zip((f.name for f in fields(FieldSpec)), COLUMNS[FIELDS], strict=True))
+    return general, field
 
 
 def _field_row(f: FieldSpec) -> list[Any]:

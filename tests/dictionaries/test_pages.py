@@ -147,8 +147,39 @@ def test_two_versions_are_compared(submitter, db):
         .content.decode()
     )
     assert "Roker" in page
-    assert "minimum" in page
+    assert "<td>Minimum</td>" in page  # named as in the workbook
     assert "+B" in page
+
+
+def test_a_comparison_shows_changed_general_specs_and_rules(submitter, db):
+    """Versions whose rule level and message, frequency and deadline differed were called the
+    same: the comparison knew only a rule's expression, and no general specs."""
+    services.import_workbook(knee_workbook("3.0"), "k.xlsx")
+
+    def general(rows):
+        for row in rows:
+            if row[0] == "Aanleverfrequentie":
+                row[1] = "kwartaal"
+            if row[0] == "Deadline dagen na periode":
+                row[1] = 60
+
+    def rules(rows):
+        rows[1][3] = "afkeur"
+        rows[1][4] = "Nieuwe omschrijving"
+
+    services.import_workbook(
+        knee_workbook("3.1", Aanleverspecificaties_algemeen=general, Validaties=rules),
+        "k.xlsx",
+    )
+    page = (
+        logged_in(submitter)
+        .get(reverse("portal:dictionary_compare", args=["KNIE"]), {"van": "3.0", "naar": "3.1"})
+        .content.decode()
+    )
+    assert "dezelfde" not in page
+    assert "<td>Aanleverfrequentie</td>" in page and "kwartaal" in page
+    assert "<td>Deadline dagen na periode</td>" in page
+    assert "(afkeur) — Nieuwe omschrijving" in page
 
 
 def test_the_operator_imports_a_workbook_through_the_page(operator):
