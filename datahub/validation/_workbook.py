@@ -759,7 +759,13 @@ def _general_rows(g: GeneralSpecs) -> list[list[Any]]:
 
 def workbook_names() -> tuple[dict[str, str], dict[str, str]]:
     """The workbook's own (Dutch) names of the general specs and of a field's attributes, by
-    attribute name: ``({"frequency": "Aanleverfrequentie", ...}, {"datatype": "Datatype", ...})``.
+    attribute name.
+
+    Example::
+
+        >>> general, field = workbook_names()
+        >>> general["frequency"], field["reference_table"]
+        ('Aanleverfrequentie', 'Referentietabel')
     """
     general = {
         f.name: row[0]
