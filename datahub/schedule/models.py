@@ -17,7 +17,8 @@ class SentReminder(models.Model):
     """One reminder about one expected delivery of one institution.
 
     The unique constraint is the claim: a worker inserts the row before it sends, so two workers
-    never send the same reminder; the row is removed again when sending fails.
+    never send the same reminder; the row is removed again when no e-mail of it went out, and
+    holds the addresses that were served when only some did.
     """
 
     institution = models.ForeignKey(

@@ -72,24 +72,54 @@ def send_reminders(today: dt.date | None = None) -> int:
 
 
 def send_for_institution(institution: Institution, today: dt.date) -> int:
+    """Send the institution's due reminders to each recipient; the number of e-mails sent.
+
+    The reminders are claimed all at once (a failing claim leaves none claimed, so the next
+    run tries them all again). A recipient whose e-mail fails is logged; when every e-mail
+    failed the claims are released for the next run, and when some went out they stay, with
+    the addresses that were served, so that nobody gets the same reminder twice.
+    """
     recipients = recipients_of(institution)
     if not recipients:
         return 0  # nobody to tell: not recorded, so a contact added later is still reminded
     due = reminders_for(institution, today)
-    claimed = {
-        kind: [e for e in items if _claim(institution, e, kind, recipients)]
-        for kind, items in due.items()
-    }
+    with transaction.atomic():
+        claimed = {
+            kind: [e for e in items if _claim(institution, e, kind, recipients)]
+            for kind, items in due.items()
+        }
     if not any(claimed.values()):
         return 0
-    try:
-        for recipient in recipients:
+    served = []
+    for recipient in recipients:
+        try:
             _send(recipient, institution, claimed[ReminderKind.DUE], claimed[ReminderKind.MISSED])
-    except Exception:
-        logger.exception("reminders for %s could not be sent", institution.agb_code)
+        except Exception:
+            logger.exception(
+                "reminder for %s could not be sent to %s", institution.agb_code, recipient.email
+            )
+        else:
+            served.append(recipient.email)
+    if not served:
         _release(institution, claimed)
-        raise
-    return len(recipients)
+        raise RemindersNotSent(institution.agb_code)
+    if len(served) < len(recipients):
+        _record_served(institution, claimed, served)
+    return len(served)
+
+
+class RemindersNotSent(Exception):
+    """No e-mail of an institution's reminders went out (released for the next run)."""
+
+
+def _record_served(
+    institution: Institution, claimed: dict[ReminderKind, list[Expected]], served: list[str]
+) -> None:
+    for kind, items in claimed.items():
+        for e in items:
+            SentReminder.objects.for_institution(institution).filter(
+                sub_delivery=e.sub_delivery, period=e.period, deadline=e.deadline, kind=kind
+            ).update(recipients=served)
 
 
 def _claim(

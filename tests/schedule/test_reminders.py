@@ -122,3 +122,45 @@ def test_the_command_and_the_task_send_them(capsys):
     call_command("send_reminders")  # `datahub send-reminders` runs this very command
     assert "0 reminder e-mail(s) sent." in capsys.readouterr().out
     assert send_reminders_task.call() == 0
+
+
+def test_a_failing_claim_leaves_no_reminder_claimed_and_the_next_run_sends_them_all(
+    contact, monkeypatch
+):
+    from django.db import OperationalError
+
+    real = SentReminder.objects.create
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs["period"])
+        if len(calls) == 2:
+            raise OperationalError("database is locked")
+        return real(**kwargs)
+
+    monkeypatch.setattr(SentReminder.objects, "create", flaky)
+    assert send_reminders(TODAY) == 0
+    assert not SentReminder.objects.unscoped().exists()  # none lost as "sent"
+    monkeypatch.undo()
+    assert send_reminders(TODAY) == 1
+    assert len(mail.outbox) == 1 and len(sent(ReminderKind.DUE)) >= 2
+
+
+def test_when_one_address_refuses_the_others_are_not_mailed_twice(
+    contact, local_admin, monkeypatch
+):
+    from datahub.schedule import reminders
+
+    real = reminders.send_mail
+
+    def refusing(subject, body, sender, to):
+        if to == ["registraties@a.example"]:
+            raise OSError("550 mailbox unavailable")
+        return real(subject, body, sender, to)
+
+    monkeypatch.setattr(reminders, "send_mail", refusing)
+    assert send_reminders(TODAY) == 1
+    assert send_reminders(TODAY) == 0  # the next run does not mail the administrator again
+    assert [m.to for m in mail.outbox] == [[local_admin.email]]
+    for row in SentReminder.objects.unscoped():
+        assert row.recipients == [local_admin.email]  # who was served
