@@ -202,3 +202,15 @@ def test_nobody_changes_his_own_login_address_or_signs_up(submitter):
     for url in ("/accounts/signup/", "/accounts/confirm-email/", "/accounts/confirm-email/k-1:x/"):
         assert Client().get(url).status_code == 404, url
         assert client.get(url).status_code == 404, url
+
+
+def test_login_errors_belong_to_their_fields(submitter):
+    client = Client()
+    page = client.post(reverse("account_login"), {"login": "", "password": ""}).content.decode()
+    assert 'id="id_login_error"' in page
+    assert 'aria-invalid="true" aria-describedby="id_login_error"' in page
+    assert 'aria-describedby="id_password_error"' in page and "autofocus" in page
+    _password_step(client, submitter.email)
+    page = client.post(reverse("mfa_authenticate"), {"code": "000000"}).content.decode()
+    assert 'aria-invalid="true" aria-describedby="id_code_error"' in page
+    assert 'id="id_code_error"' in page

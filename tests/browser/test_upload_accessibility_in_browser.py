@@ -157,3 +157,16 @@ def test_a_lost_connection_is_reported_in_the_pages_language(upload_page, portal
     assert translated and "network" not in translated
     expect(message).to_have_text(translated)
     expect(message).to_be_visible()
+
+
+def test_aanleveren_without_a_file_announces_why_and_focuses_what_to_fix(upload_page, portal_url):
+    page = upload_page
+    _open(page, portal_url)
+    page.get_by_role("button", name="Aanleveren").focus()
+    page.keyboard.press("Enter")  # no file chosen: the form is posted whole
+    expect(page.locator("#upload-message")).to_contain_text("Kies eerst een bestand")
+    assert page.title().startswith("Fout: ")
+    focused = page.evaluate(
+        "[document.activeElement.id, document.activeElement.getAttribute('aria-invalid')]"
+    )
+    assert focused == ["file-input", None] or focused[1] == "true", focused  # a field to fix

@@ -53,6 +53,18 @@ def test_the_progress_table_polls_only_while_processing(delivery, submitter):
     assert 'hx-trigger="every 2s"' in client.get(url).content.decode()
 
 
+def test_the_end_of_processing_is_announced_in_a_region_that_stays_in_the_page(delivery, submitter):
+    client = logged_in(submitter)
+    page = client.get(reverse("portal:delivery", args=[delivery.pk])).content.decode()
+    assert '<div id="progress-status" role="status" class="visually-hidden"></div>' in page
+    polled = client.get(reverse("portal:delivery_progress", args=[delivery.pk])).content.decode()
+    assert '<div id="progress-status" hx-swap-oob="innerHTML">' in polled
+    assert "De verwerking is klaar: Verwerkt met fouten" in polled
+    type(delivery).objects.unscoped().filter(pk=delivery.pk).update(status="in_verwerking")
+    polled = client.get(reverse("portal:delivery_progress", args=[delivery.pk])).content.decode()
+    assert "progress-status" not in polled  # nothing to announce while it runs
+
+
 def test_verslag_lists_every_finding_with_the_report_fields_and_is_logged(delivery, submitter):
     page = (
         logged_in(submitter)

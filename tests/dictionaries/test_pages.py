@@ -301,3 +301,14 @@ def test_the_stored_workbook_is_kept_as_imported(cataract):
     original = (FIXTURES / "CAT_1.4.xlsx").read_bytes()
     assert bytes(cataract.workbook) == original
     assert io.BytesIO(bytes(cataract.workbook)).read(2) == b"PK"
+
+
+def test_every_label_of_the_participation_page_names_its_own_field(operator, cataract):
+    import re
+
+    page = logged_in(operator).get(reverse("portal:participation")).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for target in re.findall(r'<label for="([^"]+)"', page):
+        assert f'id="{target}"' in page, target
+    assert 'for="participation_institution"' in page and 'for="method_institution"' in page

@@ -70,7 +70,8 @@ def _report_context(request: InstitutionRequest, delivery: Delivery) -> dict[str
 def delivery_progress(request: InstitutionRequest, delivery_id: int) -> HttpResponse:
     """The Voortgang table alone, polled by the page while the delivery is processed."""
     delivery = own_delivery(request, delivery_id)
-    return render(request, "deliveries/_progress.html", {"delivery": delivery})
+    context = {"delivery": delivery, "polled": True}
+    return render(request, "deliveries/_progress.html", context)
 
 
 @member_required()

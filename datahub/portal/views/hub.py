@@ -46,10 +46,14 @@ def dictionary_import(request: PortalRequest) -> HttpResponse:
 
 @operator_required
 def participation(request: PortalRequest) -> HttpResponse:
+    # Two forms with an "institution" field: each its own ids, so each label finds its field.
     participation_form = ParticipationForm(
-        request.POST if request.POST.get("form") == "participation" else None
+        request.POST if request.POST.get("form") == "participation" else None,
+        auto_id="participation_%s",
     )
-    method_form = MethodForm(request.POST if request.POST.get("form") == "method" else None)
+    method_form = MethodForm(
+        request.POST if request.POST.get("form") == "method" else None, auto_id="method_%s"
+    )
     if request.method == "POST" and _save(request, participation_form, method_form):
         messages.success(request, _("The change has been saved."))
         return redirect("portal:participation")

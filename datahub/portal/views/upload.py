@@ -49,7 +49,8 @@ def _context(
     # The file name is a hidden field: its own errors are shown with those of the file.
     general = [*problems.get("", []), *form["file_name"].errors]
     context = {"form": form, "rows": rows, "general": general, "checked": checked}
-    return context | {"totaal": _is_totaal(form)}
+    has_problems = bool(general) or any(problems for _field, problems in rows)
+    return context | {"totaal": _is_totaal(form), "has_problems": has_problems}
 
 
 def _is_totaal(form: DeliveryForm) -> bool:

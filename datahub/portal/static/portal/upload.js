@@ -278,4 +278,13 @@
       }
     }
   });
+
+  /* The page came back from the server with problems (the form was posted whole, e.g. without a
+     file): announce them and put the focus on the first field to fix, or on the file. */
+  const returned = fields();
+  if (returned && returned.querySelector("#fields-problems, .field-row--error")) {
+    announceFields();
+    const first = returned.querySelector("[aria-invalid=true]");
+    (first || input).focus();
+  }
 })();
