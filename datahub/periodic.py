@@ -24,6 +24,7 @@ class Job:
 JOBS = [
     Job("datahub.deliveries.tasks.recover_deliveries", 60),
     Job("datahub.deliveries.tasks.discard_stale_uploads", 3600),
+    Job("datahub.deliveries.tasks.recover_notifications", 600),
     Job("datahub.schedule.tasks.send_reminders_task", 3600),
     Job("datahub.forwarding.tasks.purge_task", 6 * 3600),
     Job("datahub.forwarding.tasks.recover_forwarding_task", 600),

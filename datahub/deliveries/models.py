@@ -127,6 +127,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     processing_started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    #: When the e-mail about the result was sent (or found needless); recovery sends the rest.
+    notified_at = models.DateTimeField(null=True, blank=True)
     error_records = models.JSONField(default=list, blank=True)
 
     objects = InstitutionScopedManager["Delivery"]()

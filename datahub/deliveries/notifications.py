@@ -43,7 +43,11 @@ def _stale(delivery: Delivery) -> bool:
 
 
 def send_processed_email(delivery_id: int) -> int:
-    """Tell the submitter and the contact address how the delivery was processed."""
+    """Tell the submitter and the contact address how the delivery was processed.
+
+    The delivery is claimed first (``notified_at``), so two workers never both send it; when
+    sending fails the claim is released for recovery (``recover``) to try again.
+    """
     delivery = (
         Delivery.objects.unscoped()
         .select_related("submitted_by", "institution", "sub_delivery__registry")
@@ -51,15 +55,52 @@ def send_processed_email(delivery_id: int) -> int:
     )
     if not delivery.is_finished or _stale(delivery):
         return 0
+    unsent = Delivery.objects.unscoped().filter(pk=delivery.pk, notified_at__isnull=True)
+    if not unsent.update(notified_at=timezone.now()):
+        return 0  # told already
     link = settings.BASE_URL + reverse("portal:delivery", args=[delivery.pk]) + "?tab=verslag"
     recipients = recipients_of(delivery)
-    for recipient in recipients:
-        context = {"delivery": delivery, "link": link}
-        with translation.override(recipient.language or settings.LANGUAGE_CODE):
-            subject = render_to_string("deliveries/email/processed_subject.txt", context).strip()
-            body = render_to_string("deliveries/email/processed.txt", context)
-        send_mail(subject, body, None, [recipient.email])
+    try:
+        for recipient in recipients:
+            context = {"delivery": delivery, "link": link}
+            with translation.override(recipient.language or settings.LANGUAGE_CODE):
+                subject = render_to_string(
+                    "deliveries/email/processed_subject.txt", context
+                ).strip()
+                body = render_to_string("deliveries/email/processed.txt", context)
+            send_mail(subject, body, None, [recipient.email])
+    except Exception:
+        Delivery.objects.unscoped().filter(pk=delivery.pk).update(notified_at=None)
+        raise
     return len(recipients)
+
+
+#: A finished delivery's e-mail task gets this long before recovery queues it again.
+GRACE_MINUTES = 15
+
+
+def unnotified(now: dt.datetime) -> list[int]:
+    """Finished deliveries whose e-mail was lost (its task failed to queue, or its worker died)
+    while it is still news."""
+    return list(
+        Delivery.objects.unscoped()
+        .filter(
+            notified_at__isnull=True,
+            processed_at__gte=now - dt.timedelta(hours=NOTICE_HOURS),
+            processed_at__lt=now - dt.timedelta(minutes=GRACE_MINUTES),
+        )
+        .values_list("pk", flat=True)
+    )
+
+
+def recover() -> int:
+    """Queue the e-mail of every delivery ``unnotified`` now; the number queued."""
+    from datahub.deliveries.tasks import notify_submitter
+
+    missing = unnotified(timezone.now())
+    for delivery_id in missing:
+        notify_submitter.enqueue(delivery_id)
+    return len(missing)
 
 
 def queue_processed_email(delivery: Delivery) -> None:

@@ -34,6 +34,13 @@ def notify_submitter(delivery_id: int) -> int:
 
 
 @task()
+def recover_notifications() -> int:
+    from datahub.deliveries.notifications import recover
+
+    return recover()
+
+
+@task()
 def discard_stale_uploads() -> int:
     from datahub.deliveries.uploads import discard_stale
 

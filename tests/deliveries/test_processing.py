@@ -237,3 +237,53 @@ def test_a_delivery_being_processed_shows_no_findings_yet(cataract, institution,
     assert "Geslacht bevat waarde 7" not in page.content.decode()
     export = client.get(reverse("portal:delivery_export", args=[delivery.pk]))
     assert len(b"".join(export.streaming_content).decode("utf-8-sig").splitlines()) == 1
+
+
+def test_a_lost_processed_email_is_sent_by_recovery_once(
+    cataract, institution, submitter, django_capture_on_commit_callbacks, monkeypatch
+):
+    """When queuing the e-mail failed (the database was locked, or the worker died between the
+    commit and the queuing), nothing sent it: recovery now does, once."""
+    import time_machine
+    from django.db import OperationalError
+
+    from datahub.deliveries import notifications
+
+    def locked(delivery):  # queuing the e-mail task fails
+        raise OperationalError("database is locked")
+
+    hooks = [
+        locked if hook is notifications.queue_processed_email else hook
+        for hook in processing.finished_hooks
+    ]
+    assert locked in hooks
+    monkeypatch.setattr(processing, "finished_hooks", hooks)
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = _delivery(institution, submitter)
+    monkeypatch.undo()
+    assert mail.outbox == []
+    assert notifications.recover() == 0  # its own task may still be on its way
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=20)):
+        assert notifications.unnotified(timezone.now()) == [delivery.pk]
+        assert notifications.recover() == 1  # the test backend runs the task at once
+        assert len(mail.outbox) == 1 and "Verwerkt met fouten" in mail.outbox[0].subject
+        assert notifications.recover() == 0
+    assert notifications.send_processed_email(delivery.pk) == 0  # told already
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_processed_email_is_released_for_recovery(
+    cataract, institution, submitter, django_capture_on_commit_callbacks, monkeypatch
+):
+    from datahub.deliveries import notifications
+
+    def down(*args, **kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(notifications, "send_mail", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = _delivery(institution, submitter)
+    delivery.refresh_from_db()
+    assert delivery.notified_at is None  # the next recovery tries again
+    monkeypatch.undo()
+    assert notifications.send_processed_email(delivery.pk) == 1
