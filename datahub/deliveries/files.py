@@ -16,7 +16,7 @@ import struct
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO, cast
+from typing import IO, BinaryIO, cast
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -127,19 +127,38 @@ def store(
             size += len(piece)
             yield piece
 
-    name = f"deliveries/{today:%Y/%m}/{uuid.uuid4().hex}.enc"
     with tempfile.TemporaryFile() as encrypted:
         for block in encrypt_chunks(counted(), file_key()):
             encrypted.write(block)
         encrypted.seek(0)
-        stored_name = default_storage.save(name, File(encrypted))
-    return StoredFile.objects.create(
-        storage_name=stored_name,
-        original_name=original_name[:255],
-        size=size,
-        sha256=digest.hexdigest(),
-        retain_until=today + dt.timedelta(days=settings.RAW_FILE_RETENTION_DAYS),
-    )
+        return save_encrypted(
+            encrypted, original_name, size=size, sha256=digest.hexdigest(), today=today
+        )
+
+
+def storage_name_for(today: dt.date) -> str:
+    """A new name in storage for a delivered file (one folder per month)."""
+    return f"deliveries/{today:%Y/%m}/{uuid.uuid4().hex}.enc"
+
+
+def save_encrypted(
+    encrypted: IO[bytes], original_name: str, *, size: int, sha256: str, today: dt.date
+) -> StoredFile:
+    """Put an encrypted file into storage and record it; when the record cannot be written
+    (a locked database), the bytes are removed again, so no patient data is left unaccounted
+    for (and ``retention.purge_unrecorded_files`` sweeps what a killed process left)."""
+    stored_name = default_storage.save(storage_name_for(today), File(encrypted))
+    try:
+        return StoredFile.objects.create(
+            storage_name=stored_name,
+            original_name=original_name[:255],
+            size=size,
+            sha256=sha256,
+            retain_until=today + dt.timedelta(days=settings.RAW_FILE_RETENTION_DAYS),
+        )
+    except BaseException:
+        default_storage.delete(stored_name)
+        raise
 
 
 def open_plaintext(stored: StoredFile) -> io.BufferedReader:

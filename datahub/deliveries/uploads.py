@@ -18,8 +18,6 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -122,24 +120,22 @@ def finish(session: UploadSession) -> StoredFile:
     if not session.complete:
         raise UploadError(_("The upload is not complete yet."))
     path = _part_path(session)
-    today = timezone.localdate()
-    name = f"deliveries/{today:%Y/%m}/{uuid.uuid4().hex}.enc"
     try:
         with path.open("rb") as encrypted:
             digest = _plaintext_digest(encrypted)
     except files.FileIntegrityError:
         raise UploadError(_("The upload is damaged; please deliver the file again.")) from None
     with path.open("rb") as encrypted:
-        stored_name = default_storage.save(name, File(encrypted))
+        stored = files.save_encrypted(
+            encrypted,
+            session.file_name,
+            size=session.size,
+            sha256=digest,
+            today=timezone.localdate(),
+        )
     path.unlink(missing_ok=True)
     UploadSession.objects.for_institution(session.institution).filter(pk=session.pk).delete()
-    return StoredFile.objects.create(
-        storage_name=stored_name,
-        original_name=session.file_name,
-        size=session.size,
-        sha256=digest,
-        retain_until=today + dt.timedelta(days=settings.RAW_FILE_RETENTION_DAYS),
-    )
+    return stored
 
 
 def _plaintext_digest(encrypted: Any) -> str:

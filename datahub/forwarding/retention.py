@@ -5,8 +5,9 @@ A package expires at acknowledgement plus ``PACKAGE_RETENTION_DAYS`` (or that lo
 package replaced it), and at once when its authorisation was revoked.
 
 What a killed worker leaves behind goes too, a day later: encrypted files that no delivery or
-package took, and the temporary files (pseudonymised records in plain text while a package is
-being written) under ``FILE_UPLOAD_TEMP_DIR``.
+package took, encrypted bytes in storage without a record (the process died between writing
+them and recording them), and the temporary files (pseudonymised records in plain text while a
+package is being written) under ``FILE_UPLOAD_TEMP_DIR``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone
 
@@ -42,7 +44,9 @@ def purge(now: dt.datetime | None = None) -> PurgeResult:
     return PurgeResult(
         raw_files=purge_raw_files(now),
         packages=purge_packages(now),
-        leftovers=purge_orphaned_files(now) + purge_temporary_files(now),
+        leftovers=purge_orphaned_files(now)
+        + purge_unrecorded_files(now)
+        + purge_temporary_files(now),
     )
 
 
@@ -62,6 +66,31 @@ def purge_orphaned_files(now: dt.datetime) -> int:
     for stored in orphans.exclude(taken).iterator():
         files.delete(stored)
         count += 1
+    return count
+
+
+def purge_unrecorded_files(now: dt.datetime) -> int:
+    """Encrypted files in storage without a ``StoredFile`` row, older than a day, in the
+    folders of this month and the last (``files.storage_name_for``): a purge runs several times
+    a day, so a leftover is found while its folder is among them."""
+    today = timezone.localdate(now)
+    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    count = 0
+    for day in (today, last_month):
+        folder = files.storage_name_for(day).rsplit("/", 1)[0]
+        try:
+            _dirs, names = default_storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        paths = [f"{folder}/{name}" for name in names if name.endswith(".enc")]
+        recorded = set(
+            StoredFile.objects.filter(storage_name__in=paths).values_list("storage_name", flat=True)
+        )
+        for path in paths:
+            if path in recorded or default_storage.get_modified_time(path) >= now - LEFTOVER_AGE:
+                continue
+            default_storage.delete(path)
+            count += 1
     return count
 
 

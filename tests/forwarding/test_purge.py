@@ -104,3 +104,30 @@ def test_what_a_killed_worker_left_behind_goes_a_day_later(package, settings, tm
     for taken in (package.csv_file, package.parquet_file, package.delivery.file):
         taken.refresh_from_db()
         assert taken.deleted_at is None
+
+
+def test_bytes_stored_without_a_record_are_removed(package, monkeypatch):
+    """The bytes are written before their row: a failing insert removes them again, and what a
+    killed process left without a row goes a day later."""
+    from django.db import OperationalError
+
+    folder = files.storage_name_for(timezone.localdate()).rsplit("/", 1)[0]
+    before = set(default_storage.listdir(folder)[1])
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(StoredFile.objects, "create", locked)
+    with pytest.raises(OperationalError):
+        files.store([b"patient records"], "x.csv")
+    monkeypatch.undo()
+    assert set(default_storage.listdir(folder)[1]) == before  # nothing left behind
+
+    left = default_storage.save(files.storage_name_for(timezone.localdate()), StringIO("x"))
+    recorded = package.delivery.file.storage_name
+    assert purge().leftovers == 0  # it may still be on its way to its record
+    two_days_ago = (timezone.now() - dt.timedelta(days=2)).timestamp()
+    for name in (left, recorded):
+        os.utime(default_storage.path(name), (two_days_ago, two_days_ago))
+    assert purge().leftovers == 1
+    assert not default_storage.exists(left) and default_storage.exists(recorded)
