@@ -247,7 +247,7 @@ def _open_workbook(data: bytes) -> CalamineWorkbook:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:
         raise _refuse(
-            f"de werkmap kan niet worden gelezen ({error})",
+            f"de werkmap kan niet worden gelezen (technische melding: {error})",
             f"the workbook cannot be read ({error})",
         ) from None
 
@@ -282,7 +282,7 @@ def _check_size(data: bytes) -> None:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as error:
         raise _refuse(
-            f"de werkmap kan niet worden gelezen ({error})",
+            f"de werkmap kan niet worden gelezen (technische melding: {error})",
             f"the workbook cannot be read ({error})",
         ) from None
 
@@ -327,7 +327,7 @@ def _sheets(
                 spec_name,
                 None,
                 None,
-                f"tabblad kan niet worden gelezen ({error})",
+                f"tabblad kan niet worden gelezen (technische melding: {error})",
                 f"sheet cannot be read ({error})",
             )
             continue
