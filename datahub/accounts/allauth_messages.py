@@ -56,6 +56,8 @@ ALLAUTH_MESSAGES = (
         "Forgotten your password? Enter your email address below, and we'll send you an email allowing you to reset it."
     ),
     gettext_noop("Reset My Password"),
+    gettext_noop("Password Reset"),
+    gettext_noop("Activate Authenticator App"),
     gettext_noop("Please contact us if you have any trouble resetting your password."),
     gettext_noop(
         "We have sent you an email. If you have not received it please check your spam folder. Otherwise contact us if you do not receive it in a few minutes."

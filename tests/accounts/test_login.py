@@ -214,3 +214,15 @@ def test_login_errors_belong_to_their_fields(submitter):
     page = client.post(reverse("mfa_authenticate"), {"code": "000000"}).content.decode()
     assert 'aria-invalid="true" aria-describedby="id_code_error"' in page
     assert 'id="id_code_error"' in page
+
+
+def test_the_english_account_pages_use_the_portals_words(submitter):
+    client = logged_in(submitter)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("account_logout")).content.decode()
+    assert "Log out" in page and "Sign Out" not in page and "sign out" not in page
+    anonymous = Client()
+    anonymous.post(reverse("set_language"), {"language": "en", "next": "/"})
+    text = anonymous.get(reverse("account_reset_password")).content.decode()
+    assert "Reset my password" in text or "Reset password" in text
+    assert "Reset My Password" not in text
