@@ -31,9 +31,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Regenerate and compile the translations after changing user-visible strings.
+## Regenerate and compile the translations after changing user-visible strings. The English
+## catalogue holds only hand-made overrides of django-allauth's texts: it is compiled, not regenerated.
 messages: $(STAMP)
-	cd datahub && ../$(BIN)/django-admin makemessages -l nl -l en --no-obsolete --no-location
+	cd datahub && ../$(BIN)/django-admin makemessages -l nl --no-obsolete --no-location
 	cd datahub && ../$(BIN)/django-admin compilemessages
 
 clean:
