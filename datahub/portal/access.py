@@ -6,10 +6,13 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from datahub.accounts.models import User
 from datahub.audit.models import Action
@@ -25,8 +28,15 @@ def deny(request: HttpRequest, reason: str) -> PermissionDenied:
     return PermissionDenied(reason)
 
 
-def member_required(roles: Iterable[str] = DELIVERY_ROLES) -> Callable[[View], View]:
-    """The current institution's member with one of ``roles``; sets ``request.institution``."""
+def member_required(
+    roles: Iterable[str] = DELIVERY_ROLES, *, posts_name_institution: bool = False
+) -> Callable[[View], View]:
+    """The current institution's member with one of ``roles``; sets ``request.institution``.
+
+    ``posts_name_institution``: every form posted to the view names the institution its page
+    was drawn for (``portal/_institution_field.html``); a post for another one (the person
+    switched institution in another tab since) is refused, and the page drawn again.
+    """
     allowed = frozenset(roles)
 
     def decorator(view: View) -> View:
@@ -36,6 +46,16 @@ def member_required(roles: Iterable[str] = DELIVERY_ROLES) -> Callable[[View], V
             membership = getattr(request, "membership", None)
             if membership is None or membership.role not in allowed:
                 raise deny(request, "not a member with the required role")
+            if posts_name_institution and not _for_current_institution(request):
+                messages.error(
+                    request,
+                    _(
+                        "You switched to another institution in the meantime: nothing was "
+                        "changed. Check the page below, for %(institution)s, and try again."
+                    )
+                    % {"institution": membership.institution},
+                )
+                return redirect(request.path)
             return view(request, *args, **kwargs)
 
         return cast(View, wrapped)
@@ -43,7 +63,16 @@ def member_required(roles: Iterable[str] = DELIVERY_ROLES) -> Callable[[View], V
     return decorator
 
 
-local_admin_required = member_required({Role.LOCAL_ADMIN})
+def _for_current_institution(request: HttpRequest) -> bool:
+    """A post names the current institution (a post without the field does not come from a
+    page of the portal, so not from a page drawn for another institution; CSRF keeps out
+    others' posts)."""
+    posted = request.POST.get("instelling") if request.method == "POST" else None
+    institution = getattr(request, "institution", None)
+    return posted is None or (institution is not None and posted == str(institution.pk))
+
+
+local_admin_required = member_required({Role.LOCAL_ADMIN}, posts_name_institution=True)
 clinician_required = member_required({Role.CLINICIAN})
 
 

@@ -143,3 +143,43 @@ def test_an_unknown_role_is_a_form_error(local_admin):
     )
     assert response.status_code == 200
     assert not get_user_model().objects.filter(email="x@a.example").exists()
+
+
+def test_a_form_drawn_for_one_institution_does_not_act_on_another_after_a_switch(
+    local_admin, institution, other_institution
+):
+    """Two tabs: the people page of A is open, the other tab switches to B; the form of A,
+    posted now, must not add the person to B."""
+    Membership.objects.create(
+        user=local_admin, institution=other_institution, role=Role.LOCAL_ADMIN
+    )
+    client = logged_in(local_admin)
+    page = client.get(reverse("portal:person_add")).content.decode()
+    assert f'name="instelling" value="{institution.pk}"' in page
+    client.post(reverse("portal:switch_institution"), {"institution": other_institution.pk})
+    response = client.post(
+        reverse("portal:person_add"),
+        {
+            "instelling": institution.pk,
+            "email": "nieuw@b.example",
+            "full_name": "Nieuw",
+            "role": Role.SUBMITTER,
+        },
+        follow=True,
+    )
+    assert "U bent intussen naar een andere zorginstelling overgestapt" in response.content.decode()
+    assert not Membership.objects.unscoped().filter(user__email="nieuw@b.example").exists()
+    response = client.post(
+        reverse("portal:person_add"),
+        {
+            "instelling": other_institution.pk,
+            "email": "nieuw@b.example",
+            "full_name": "Nieuw",
+            "role": Role.SUBMITTER,
+        },
+    )
+    assert (
+        Membership.objects.for_institution(other_institution)
+        .filter(user__email="nieuw@b.example")
+        .exists()
+    )
