@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -71,24 +71,31 @@ def add_person(
     email = email.strip().lower()
     user = user_model.objects.filter(email__iexact=email).first()
     if user is None:
-        user = user_model.objects.create_user(email=email, full_name=full_name.strip())
+        try:
+            with transaction.atomic():
+                user = user_model.objects.create_user(email=email, full_name=full_name.strip())
+        except IntegrityError:  # another administrator added the address just now
+            raise PeopleError(_("This person already has a role at this institution.")) from None
         created_account = True
     else:
         created_account = False
-        if not user.is_active:
-            raise PeopleError(_("This account has been disabled; ask the hub operator."))
-        if belongs_to_processor_or_hub(user):
+        _require_usable(user)
+    existing = Membership.objects.for_institution(institution).filter(user=user).first()
+    if existing is not None:
+        if not existing.is_active:
             raise PeopleError(
-                _(
-                    "This account belongs to a processor or the hub; "
-                    "it cannot get a role at an institution."
-                )
+                _("This person has a deactivated role at this institution: reactivate it.")
             )
-    if Membership.objects.for_institution(institution).filter(user=user).exists():
         raise PeopleError(_("This person already has a role at this institution."))
-    membership = Membership.objects.create(user=user, institution=institution, role=role)
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(user=user, institution=institution, role=role)
+    except IntegrityError:
+        raise PeopleError(_("This person already has a role at this institution.")) from None
     if created_account:
-        transaction.on_commit(lambda: send_invitation(user, institution, actor))
+        # robust: a mail server that refuses must not undo (or hide) the role just given;
+        # the person can still choose a password with "Wachtwoord vergeten?"
+        transaction.on_commit(lambda: send_invitation(user, institution, actor), robust=True)
     record(
         Action.CREATE,
         actor=actor,
@@ -108,9 +115,13 @@ def change_role(
     institution = membership.institution
     require_local_admin(actor, institution)
     _check_role(role)
-    if membership.user_id == actor.pk and role != Role.LOCAL_ADMIN:
-        _require_other_local_admin(membership)
+    _lock_local_admins(institution)
+    membership.refresh_from_db()
     old = membership.role
+    if old == role:
+        return membership  # nothing changes: nothing to log
+    if old == Role.LOCAL_ADMIN and membership.is_active and role != Role.LOCAL_ADMIN:
+        _require_other_local_admin(membership)
     membership.role = role
     membership.save(update_fields=["role"])
     record(
@@ -134,6 +145,14 @@ def set_active(
     require_local_admin(actor, institution)
     if not active and membership.user_id == actor.pk:
         raise PeopleError(_("You cannot deactivate yourself."))
+    _lock_local_admins(institution)
+    membership.refresh_from_db()
+    if membership.is_active == active:
+        return membership  # nothing changes: nothing to log
+    if active:
+        _require_usable(membership.user)  # as when the role was given
+    elif membership.role == Role.LOCAL_ADMIN:
+        _require_other_local_admin(membership)
     membership.is_active = active
     membership.save(update_fields=["is_active"])
     record(
@@ -166,6 +185,30 @@ def processor_or_hub_accounts(path: str = "") -> Q:
         | Q(**{f"{path}is_staff": True})
         | Q(**{f"{path}is_superuser": True})
         | Q(Exists(ProcessorMembership.objects.filter(user=user)))
+    )
+
+
+def _require_usable(user: Any) -> None:
+    """An account that may have a role at an institution."""
+    if not user.is_active:
+        raise PeopleError(_("This account has been disabled; ask the hub operator."))
+    if belongs_to_processor_or_hub(user):
+        raise PeopleError(
+            _(
+                "This account belongs to a processor or the hub; "
+                "it cannot get a role at an institution."
+            )
+        )
+
+
+def _lock_local_admins(institution: Institution) -> None:
+    """Two administrators changing roles at once: the second waits for the first, and then
+    sees whether a local administrator is left (``_require_other_local_admin``)."""
+    list(
+        Membership.objects.for_institution(institution)
+        .filter(role=Role.LOCAL_ADMIN)
+        .select_for_update()
+        .values_list("pk", flat=True)
     )
 
 

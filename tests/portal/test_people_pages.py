@@ -183,3 +183,78 @@ def test_a_form_drawn_for_one_institution_does_not_act_on_another_after_a_switch
         .filter(user__email="nieuw@b.example")
         .exists()
     )
+
+
+def test_an_administrator_who_gives_up_the_role_goes_to_the_start_page(local_admin, institution):
+    from tests.conftest import PASSWORD
+
+    other = make_member("tweede@a.example", institution, Role.LOCAL_ADMIN)
+    other.set_password(PASSWORD)
+    other.save()
+    membership = Membership.objects.for_institution(institution).get(user=local_admin)
+    client = logged_in(local_admin)
+    response = client.post(
+        reverse("portal:person_edit", args=[membership.pk]), {"role": Role.SUBMITTER}
+    )
+    assert response.url == reverse("portal:home")
+    assert not AuditEvent.objects.filter(action=Action.DENIED).exists()
+
+
+def test_no_change_logs_nothing_and_demoting_the_last_other_admin_is_refused(
+    local_admin, submitter, institution
+):
+    from tests.conftest import PASSWORD
+
+    client = logged_in(local_admin)
+    mine = Membership.objects.for_institution(institution).get(user=submitter)
+    before = AuditEvent.objects.filter(action=Action.CHANGE).count()
+    client.post(reverse("portal:person_edit", args=[mine.pk]), {"role": mine.role})
+    client.post(reverse("portal:person_edit", args=[mine.pk]), {"action": "activate"})
+    assert AuditEvent.objects.filter(action=Action.CHANGE).count() == before
+    # another administrator may not demote or deactivate the last one who can log in
+    other = make_member("tweede@a.example", institution, Role.LOCAL_ADMIN)
+    other.set_password(PASSWORD)
+    other.save()
+    admin = Membership.objects.for_institution(institution).get(user=local_admin)
+    second = logged_in(other)
+    second.post(reverse("portal:person_edit", args=[admin.pk]), {"action": "deactivate"})
+    page = second.post(
+        reverse(
+            "portal:person_edit",
+            args=[Membership.objects.for_institution(institution).get(user=other).pk],
+        ),
+        {"role": Role.SUBMITTER},
+    ).content.decode()
+    assert "minimaal één lokaal beheerder" in page
+    assert Membership.objects.for_institution(institution).get(user=other).role == Role.LOCAL_ADMIN
+
+
+def test_a_deactivated_person_is_pointed_to_reactivation_not_told_he_has_a_role(
+    local_admin, submitter, institution
+):
+    mine = Membership.objects.for_institution(institution).get(user=submitter)
+    client = logged_in(local_admin)
+    client.post(reverse("portal:person_edit", args=[mine.pk]), {"action": "deactivate"})
+    page = client.post(
+        reverse("portal:person_add"),
+        {"email": submitter.email, "full_name": "X", "role": Role.SUBMITTER},
+    ).content.decode()
+    assert "gedeactiveerde rol" in page
+
+
+def test_reactivating_a_person_whose_account_is_now_a_processors_is_refused(
+    local_admin, submitter, institution, db
+):
+    from datahub.institutions.models import Processor, ProcessorMembership
+
+    mine = Membership.objects.for_institution(institution).get(user=submitter)
+    client = logged_in(local_admin)
+    client.post(reverse("portal:person_edit", args=[mine.pk]), {"action": "deactivate"})
+    processor = Processor.objects.create(code="iknl", name="IKNL")
+    ProcessorMembership.objects.create(user=submitter, processor=processor)
+    page = client.post(
+        reverse("portal:person_edit", args=[mine.pk]), {"action": "activate"}
+    ).content.decode()
+    assert "verwerker of bij de hub" in page
+    mine.refresh_from_db()
+    assert not mine.is_active

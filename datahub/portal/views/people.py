@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from datahub.institutions import services
-from datahub.institutions.models import Membership
+from datahub.institutions.models import Membership, Role
 from datahub.portal.access import deny, local_admin_required
 from datahub.portal.forms import AddPersonForm, ChangePersonForm
 from datahub.portal.http import InstitutionRequest
@@ -47,6 +47,9 @@ def person_edit(request: InstitutionRequest, membership_id: int) -> HttpResponse
     form = ChangePersonForm(request.POST or None, initial={"role": membership.role})
     if request.method == "POST" and _apply_change(request, membership, form):
         messages.success(request, _("The change has been saved."))
+        membership.refresh_from_db()
+        if membership.user_id == request.user.pk and membership.role != Role.LOCAL_ADMIN:
+            return redirect("portal:home")  # no longer a local administrator here
         return redirect("portal:people")
     return render(request, "portal/people/edit.html", {"form": form, "membership": membership})
 
