@@ -35,6 +35,7 @@ def _log_refusal(request: HttpRequest, raw: str, found: ApiToken | None) -> None
     record_refused_token(
         request,
         f"{what} API token {raw.strip()[: tokens.PREFIX_LENGTH]!r}",
+        token=f"institution-{found.pk}" if found is not None else None,
         actor=tokens.TokenActor(found) if found is not None else None,
         institution=found.institution if found is not None else None,
     )

@@ -67,11 +67,15 @@ def _actor_label(actor: Any) -> str:
 REFUSAL_LOG_SECONDS = 60
 
 
-def record_refused_token(request: HttpRequest, description: str, **who: Any) -> None:
-    """Log a call refused for its token (unknown or revoked), at most once per address per
-    :data:`REFUSAL_LOG_SECONDS`; ``who``: the ``actor``, ``institution`` or ``processor`` of
-    a revoked token."""
-    if not cache.add(f"api-refusal:{client_address(request)}", 1, REFUSAL_LOG_SECONDS):
+def record_refused_token(
+    request: HttpRequest, description: str, *, token: str | None = None, **who: Any
+) -> None:
+    """Log a call refused for its token, at most once per :data:`REFUSAL_LOG_SECONDS` per
+    address for unknown tokens, and per ``token`` (an id, for a revoked one: its use must not
+    hide behind another's refusal from the same address, such as a shared proxy); ``who``: the
+    ``actor``, ``institution`` or ``processor`` of a revoked token."""
+    key = f"api-refusal:token:{token}" if token else f"api-refusal:{client_address(request)}"
+    if not cache.add(key, 1, REFUSAL_LOG_SECONDS):
         return
     who.setdefault("institution", None)
     record(

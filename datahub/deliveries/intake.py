@@ -7,6 +7,7 @@ reported per field with a message for the user, and nothing is stored unless all
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,7 +156,9 @@ def _check_file_name(result: CheckResult) -> None:
     if name != name.replace("\\", "/").rsplit("/", 1)[-1] or name in (".", ".."):
         result.add("", _("The file name may not contain a path."))
         return
-    if any(ord(ch) < 32 for ch in name) or len(name) > 255:
+    # control and format characters (DEL, U+0085, a right-to-left override that makes a name
+    # read as another) have no place in a name shown to people and processors
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name) or len(name) > 255:
         result.add("", _("The file name contains characters that are not allowed."))
     if result.metadata.extension not in EXTENSIONS:
         result.add("", _("The file must be a .csv or .xml file."))

@@ -93,7 +93,12 @@ def authenticate(plain: str, request: HttpRequest | None = None) -> ProcessorTok
             what = "revoked" if token is not None else "unknown"
             shown = token.prefix if token is not None else plain.strip()[: len(PREFIX) + 7]
             processor = token.processor if token is not None else None
-            record_refused_token(request, f"{what} API token {shown!r}", processor=processor)
+            record_refused_token(
+                request,
+                f"{what} API token {shown!r}",
+                token=f"processor-{token.pk}" if token is not None else None,
+                processor=processor,
+            )
         return None
     ProcessorToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token

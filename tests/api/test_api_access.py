@@ -111,3 +111,15 @@ def test_the_api_works_with_a_session_cookie_absent_and_csrf_is_not_required(api
     client = Client(enforce_csrf_checks=True)
     body = {"file": SimpleUploadedFile("11111111_0_CAT_1.4_3_20261128_PROD.csv", cat_csv(1))}
     assert client.post(UPLOAD_URL, body, **bearer(token)).status_code == 202
+
+
+def test_a_revoked_token_is_logged_even_after_made_up_ones_from_the_same_address(
+    delivery_id, revoked, institution
+):
+    """Behind a proxy every client has one address: the per-address limit on logging made-up
+    tokens must not hide the use of a revoked one."""
+    assert get("dh_typo12345", f"/api/aanleveringen/{delivery_id}").status_code == 401
+    assert get(revoked, f"/api/aanleveringen/{delivery_id}").status_code == 401
+    assert get(revoked, f"/api/aanleveringen/{delivery_id}").status_code == 401
+    events = AuditEvent.objects.filter(action=Action.DENIED)
+    assert [e.institution for e in events.order_by("id")] == [None, institution]

@@ -89,6 +89,9 @@ BAD = [
     ("a creation date in the future", {"creation_date": "2099-01-01"}, "creation_date"),
     ("a path in the file name", {"file_name": "../../x.csv"}, "file"),
     ("a path in a conventional name", {"file_name": f"a/{NAME}"}, "file"),
+    ("a DEL in the name", {"file_name": "exp\x7fort.csv"}, "file"),
+    ("a next-line character", {"file_name": "exp\x85ort.csv"}, "file"),
+    ("a right-to-left override", {"file_name": "exp\u202eort.csv"}, "file"),
 ]
 
 
