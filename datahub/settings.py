@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "datahub.accounts.middleware.RequireSecondFactorMiddleware",
     "datahub.institutions.middleware.CurrentInstitutionMiddleware",
+    "datahub.api.middleware.JsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "datahub.urls"

@@ -126,3 +126,19 @@ def test_an_upload_with_an_unknown_token_is_a_401_in_the_hubs_words(api_cataract
     response = _post(Client(), "dh_unknownunknownunknown", FIELDS)
     assert response.status_code == 401
     assert response.json() == {"detail": REFUSED_TOKEN_NL}
+
+
+def test_what_django_refuses_before_the_api_is_reached_is_json_in_dutch_too(token):
+    response = get(token, "/api/bestaat-niet/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Deze API-aanroep bestaat niet; zie /api/docs."}
+    response = get(token, UPLOAD_URL)  # the upload takes POST only
+    assert response.status_code == 405
+    assert "POST" in response["Allow"] and "wel: POST" in response.json()["detail"]
+    response = Client().post(
+        UPLOAD_URL, b"--x\r\n", content_type="multipart/form-data", **bearer(token)
+    )  # no boundary: the body cannot be read
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"]
+    assert Client().get("/api/docs").status_code == 200  # the docs page stays HTML

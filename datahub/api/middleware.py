@@ -1,0 +1,49 @@
+"""Every refusal under /api/ is JSON with a Dutch ``detail``, also those Django gives before the
+API's own handlers are reached (an unknown path, a method the call does not take, a body that
+cannot be read)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
+
+_KEPT_HEADERS = ("Allow", "WWW-Authenticate")
+
+
+class JsonErrorsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if not _needs_json(request, response):
+            return response
+        answer = JsonResponse({"detail": _detail(response)}, status=response.status_code)
+        for header in _KEPT_HEADERS:
+            if header in response:
+                answer[header] = response[header]
+        return answer
+
+
+def _needs_json(request: HttpRequest, response: HttpResponseBase) -> bool:
+    path = request.path
+    return (
+        path.startswith("/api/")
+        and not path.startswith("/api/docs")
+        and 400 <= response.status_code < 500
+        and isinstance(response, HttpResponse)
+        and not response.get("Content-Type", "").startswith("application/json")
+    )
+
+
+def _detail(response: HttpResponseBase) -> str:
+    if response.status_code == 404:
+        return _("This API call does not exist; see /api/docs.")
+    if response.status_code == 405:
+        return _("This API call does not take the method used; it takes: %(allowed)s.") % {
+            "allowed": response.get("Allow", "—")
+        }
+    return _("The request could not be read (a broken or too large body?).")
