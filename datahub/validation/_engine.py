@@ -71,6 +71,11 @@ def validate_file(
     name = file_name or (str(source) if isinstance(source, str | os.PathLike) else None)
     run = _new_run(dictionary, lang, bounds, label)
     with _open(source) as (stream, size):
+        contradiction = _content_contradiction(name, _head(stream), lang)
+        if contradiction is not None:  # the whole file is something else: nothing to read
+            extension, content = contradiction
+            run.sink.add("T05", "extension", extensie=extension, inhoud=content)
+            return _report(dictionary, run, Path(name).name if name else None)
         reader: CsvReader | XmlReader
         if _is_xml(name, stream):
             reader = XmlReader(stream, dictionary, run.sink, total_size=size, progress=progress)
@@ -299,7 +304,7 @@ def _unicode(value: str | None) -> str | None:
 def _report(dictionary: DataDictionary, run: _Run, file_name: str | None) -> Report:
     checker = run.checker
     content = [*run.frames, checker.finish()]
-    unreadable = {"T01", "T04", "T06", "T07", "T99"}
+    unreadable = {"T01", "T04", "T05", "T06", "T07", "T99"}
     if run.total == 0 and not any(f.code in unreadable for f in run.sink.findings):
         run.sink.limit += 1
         run.sink.add("T07", "empty")
@@ -386,6 +391,61 @@ def _stream_size(stream: BinaryIO) -> int | None:
         return size - position
     except (OSError, AttributeError, ValueError):
         return None
+
+
+# The start of files that are no CSV or XML at all, and what they are (Dutch, English).
+_SIGNATURES = (
+    (b"PK\x03\x04", ("een Excel-werkmap of zip-bestand", "an Excel workbook or zip file")),
+    (b"\xd0\xcf\x11\xe0", ("een oud Excel- of Office-bestand", "an old Excel or Office file")),
+    (b"%PDF", ("een PDF-bestand", "a PDF file")),
+    (b"\x89PNG", ("een afbeelding", "an image")),
+    (b"\xff\xd8\xff", ("een afbeelding", "an image")),
+)
+_XML_START = b"<?xml"
+_OTHER_ENCODINGS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16/32 byte-order marks
+
+
+def _head(stream: BinaryIO) -> bytes | None:
+    """The first bytes of the stream without consuming them (None if it cannot tell)."""
+    peek = getattr(stream, "peek", None)
+    if peek is not None:
+        return bytes(peek(64)[:64])
+    if stream.seekable():
+        head = stream.read(64)
+        stream.seek(-len(head), os.SEEK_CUR)
+        return head
+    return None
+
+
+def _content_contradiction(
+    name: str | None, head: bytes | None, lang: str
+) -> tuple[str, str] | None:
+    r"""``T05``: the file's content is not what its extension says (a workbook named .csv, CSV
+    named .xml): the extension and what the content is, for one clear finding instead of a
+    technical error on every line. Text in another encoding is left to the readers (``T01``).
+
+    Example::
+
+        >>> _content_contradiction("x.csv", b"PK\x03\x04...", "nl")
+        ('csv', 'een Excel-werkmap of zip-bestand')
+        >>> _content_contradiction("x.xml", b"A,B\n1,2\n", "en")
+        ('xml', 'not XML')
+    """
+    suffix = Path(name).suffix.lower().lstrip(".") if name else ""
+    if head is None or suffix not in ("csv", "xml"):
+        return None
+    english = lang == "en"
+    for signature, (nl, en) in _SIGNATURES:
+        if head.startswith(signature):
+            return suffix, en if english else nl
+    if head.startswith(_OTHER_ENCODINGS) or b"\x00" in head[:4]:
+        return None
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if suffix == "xml" and text and not text.startswith(b"<"):
+        return suffix, "not XML" if english else "geen XML"
+    if suffix == "csv" and text.startswith(_XML_START):
+        return suffix, "XML"
+    return None
 
 
 def _is_xml(name: str | None, stream: BinaryIO) -> bool:

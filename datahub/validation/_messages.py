@@ -179,6 +179,13 @@ def datatype_name(datatype: str, lang: str) -> str:
 _VALUE_WORDS: dict[str, dict[str, str]] = {
     "datatype": dict(DATATYPE_NAMES.values()),
     "kenmerk": {"Registratie": "Registry", "Versie": "Version"},
+    "inhoud": {
+        "een Excel-werkmap of zip-bestand": "an Excel workbook or zip file",
+        "een oud Excel- of Office-bestand": "an old Excel or Office file",
+        "een PDF-bestand": "a PDF file",
+        "een afbeelding": "an image",
+        "geen XML": "not XML",
+    },
 }
 _DECIMALS = re.compile(r"(\d+) decimalen")
 # The engine's own Dutch reasons of an XML error (T06); lxml's reasons are English already.

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from datahub.deliveries import intake, processing, reports
 from datahub.deliveries.models import Delivery, Status
-from tests.deliveries.conftest import cat_csv, metadata
+from tests.deliveries.conftest import FIXTURES, cat_csv, metadata
 
 
 def _delivery(institution, submitter, data=None):
@@ -287,3 +287,16 @@ def test_a_failed_processed_email_is_released_for_recovery(
     assert delivery.notified_at is None  # the next recovery tries again
     monkeypatch.undo()
     assert notifications.send_processed_email(delivery.pk) == 1
+
+
+def test_a_workbook_delivered_as_csv_is_rejected_with_one_clear_finding(
+    cataract, institution, submitter, django_capture_on_commit_callbacks
+):
+    workbook = (FIXTURES / "CAT_1.4.xlsx").read_bytes()
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = _delivery(institution, submitter, data=workbook)
+    delivery.refresh_from_db()
+    assert delivery.status == Status.REJECTED
+    finding = delivery.findings.get()
+    assert finding.code == "T05"
+    assert "past niet bij de inhoud (een Excel-werkmap of zip-bestand)" in finding.message

@@ -300,3 +300,38 @@ def test_the_file_map_is_released_after_reading(cat: DataDictionary, tmp_path: P
         assert reader._map is not None
         assert [b.height for b in reader.batches()] == [1]
         assert reader._map is None
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "content"),
+    [
+        (
+            "x.csv",
+            b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 100,
+            "een Excel-werkmap of zip-bestand",
+        ),
+        (
+            "x.csv",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100,
+            "een oud Excel- of Office-bestand",
+        ),
+        ("x.csv", b"%PDF-1.7\n", "een PDF-bestand"),
+        ("x.csv", b'\xef\xbb\xbf<?xml version="1.0"?><CAT/>', "XML"),
+        ("x.xml", b"OperatieID,PatientCode\n1,2\n", "geen XML"),
+    ],
+)
+def test_content_that_is_not_what_the_extension_says_is_one_clear_t05(
+    cat: DataDictionary, name: str, data: bytes, content: str
+) -> None:
+    report = validate_file(cat, data, file_name=name)
+    assert report.status == "Afgekeurd"
+    assert [f.code for f in report.findings] == ["T05"]
+    extension = name.rsplit(".", 1)[1]
+    assert report.findings[0].message == (
+        f"De extensie .{extension} past niet bij de inhoud ({content})"
+    )
+    english = validate_file(cat, data, file_name=name, lang="en").findings[0].message
+    assert english.startswith(f"The extension .{extension} does not match the content (")
+    from datahub.validation import translate_message
+
+    assert translate_message("T05", report.findings[0].message, "en") == english
