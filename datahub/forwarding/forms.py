@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -20,6 +21,10 @@ class RegistrationChoiceField(forms.ModelChoiceField[ProcessorRegistration]):
         return f"{obj.registry.stream} – {obj.processor.name}"
 
 
+#: How far ahead an authorisation may start.
+MAX_DAYS_AHEAD = 5 * 366
+
+
 class AuthoriseForm(forms.Form):
     registration = RegistrationChoiceField(
         label=_("Registry and processor"), queryset=ProcessorRegistration.objects.none()
@@ -34,6 +39,23 @@ class AuthoriseForm(forms.Form):
         field = self.fields["registration"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = authorisations.choosable(institution)
+
+    def clean_valid_from(self) -> dt.date:
+        """From today on: forwarding follows the authorisations in force when a delivery
+        finished, so a date in the past would show earlier deliveries as if they had gone to
+        the processor."""
+        day: dt.date = self.cleaned_data["valid_from"]
+        today = timezone.localdate()
+        if day < today:
+            raise forms.ValidationError(
+                _(
+                    "The start date cannot lie in the past: an authorisation applies to "
+                    "deliveries processed from the moment it is given."
+                )
+            )
+        if day > today + dt.timedelta(days=MAX_DAYS_AHEAD):
+            raise forms.ValidationError(_("The start date lies too far in the future."))
+        return day
 
 
 class RegisterProcessorForm(forms.Form):

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import override
 
 from datahub.audit.models import Action, AuditEvent
@@ -26,13 +27,14 @@ def _registration(processor) -> ProcessorRegistration:
 def test_a_local_administrator_authorises_a_registered_processor(
     registered, institution, local_admin, processor
 ):
+    start = timezone.localdate() + dt.timedelta(days=2)
     response = logged_in(local_admin).post(
-        URL, {"registration": _registration(processor).pk, "valid_from": "2026-12-01"}
+        URL, {"registration": _registration(processor).pk, "valid_from": start.isoformat()}
     )
     assert response.status_code == 302
     authorisation = Authorisation.objects.for_institution(institution).get()
     assert authorisation.processor == processor
-    assert authorisation.valid_from == dt.date(2026, 12, 1)
+    assert authorisation.valid_from == start
     event = AuditEvent.objects.get(
         action=Action.CREATE,
         object_type="forwarding.Authorisation",
@@ -150,3 +152,20 @@ def test_people_without_the_local_administrator_role_are_refused(request, author
     assert client.post(revoke).status_code == 403
     authorised.refresh_from_db()
     assert authorised.revoked_at is None
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [(-1, "kan niet in het verleden liggen"), (5 * 366 + 1, "te ver in de toekomst")],
+)
+def test_a_start_date_in_the_past_or_far_ahead_is_refused(
+    registered, institution, local_admin, processor, days, message
+):
+    """A start in the past showed earlier deliveries as authorised while none went there."""
+    start = timezone.localdate() + dt.timedelta(days=days)
+    response = logged_in(local_admin).post(
+        URL, {"registration": _registration(processor).pk, "valid_from": start.isoformat()}
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Authorisation.objects.for_institution(institution).exists()
