@@ -135,6 +135,12 @@ def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
     manifest = _manifest(delivery, processor.code, count, csv_file, parquet_file)
     try:
         with transaction.atomic():
+            # Packages of one processor, institution and registry are built one at a time:
+            # two same-period deliveries forwarded at once would otherwise each miss the
+            # other's uncommitted package, and both stay current (PostgreSQL; SQLite
+            # serialises writes anyway).
+            lock = Authorisation.objects.for_institution(delivery.institution)
+            list(lock.select_for_update().filter(pk=authorisation.pk).values_list("pk"))
             package = Package.objects.create(
                 delivery=delivery,
                 institution=delivery.institution,

@@ -213,9 +213,11 @@ class CsvReader:
         if self._map is not None and buffer:
             self._position -= len(buffer)
             self.bytes_read -= len(buffer)
-            block = self._read(max(target, len(buffer) + BLOCK_SIZE))
+            block = self._read(target)
             return block, len(block) == len(buffer)
-        block = self._read(max(BLOCK_SIZE, target - len(buffer)))
+        # Never beyond ``target``: a buffer that grew past MAX_RECORD could take in whole a line
+        # longer than MAX_RECORD, which must be refused (T04).
+        block = self._read(target - len(buffer) if buffer else max(BLOCK_SIZE, target))
         return (buffer + block if buffer else block), not block
 
     def _first_line(self, buffer: bytes, line: int) -> int | None:
