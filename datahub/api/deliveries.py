@@ -9,6 +9,7 @@ not found (404) and the attempt is logged.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -134,7 +135,14 @@ class ReportOut(Schema):
 
 @router.post(
     "/aanleveringen",
-    response={202: DeliveryOut, 400: Problems, 401: Problems, 413: Problems, 422: Problems},
+    response={
+        200: DeliveryOut,
+        202: DeliveryOut,
+        400: Problems,
+        401: Problems,
+        413: Problems,
+        422: Problems,
+    },
     summary="Deliver a file",
     url_name="upload",  # errors.UPLOAD_VIEW: its invalid input is a refused delivery
 )
@@ -161,9 +169,39 @@ def upload(
             request=request,
         )
     except intake.DeliveryRefused as exc:
+        earlier = _same_delivery(token.institution, _metadata(file, fields), file, exc.problems)
+        if earlier is not None:  # a retry of an upload that did land (its answer was lost)
+            return Reply(200, _out(_own(request, earlier.pk)))
         return Reply(400, refused(exc.problems))
     # Read again: processing may already have started (or, with an immediate backend, ended).
     return Reply(202, _out(_own(request, delivery.pk)))
+
+
+def _same_delivery(
+    institution: Any, metadata: Metadata, file: UploadedFile, problems: dict[str, list[str]]
+) -> Delivery | None:
+    """For an upload refused only for its sequence number: the delivery already accepted with
+    that number, for the same sub-delivery and unit, of exactly the same file (SHA-256)."""
+    if (
+        set(problems) != {"sequence_number"}
+        or not metadata.sequence_number
+        or metadata.unit is None
+    ):
+        return None
+    digest = hashlib.sha256()
+    for piece in file.chunks():
+        digest.update(piece)
+    return (
+        Delivery.objects.for_institution(institution)
+        .filter(
+            sub_delivery__code=metadata.code,
+            unit__number=metadata.unit,
+            sequence_number=metadata.sequence_number,
+            file_name=metadata.file_name,
+            file__sha256=digest.hexdigest(),
+        )
+        .first()
+    )
 
 
 def _metadata(file: UploadedFile, fields: DeliveryFields) -> Metadata:

@@ -109,12 +109,26 @@ def test_each_bad_input_is_a_400_with_the_problem_per_field_and_nothing_stored(
 
 def test_a_reused_or_lower_sequence_number_is_refused(api_cataract, token):
     assert upload(token, **FIELDS).status_code == 202
+    other_file = cat_csv(4)
     for number in ("3", "2"):
         name = f"11111111_0_CAT_1.4_{number}_20261128_PROD.csv"
-        response = upload(token, name=name, **(FIELDS | {"sequence_number": number}))
+        response = upload(token, other_file, name=name, **(FIELDS | {"sequence_number": number}))
         assert response.status_code == 400
         assert "3" in response.json()["problems"]["sequence_number"][0]
     assert Delivery.objects.unscoped().count() == 1
+
+
+def test_a_retry_of_an_upload_that_landed_answers_with_that_delivery(api_cataract, token):
+    """The answer of the first attempt was lost (a timeout): sending the same file with the
+    same fields again tells where it is instead of refusing its sequence number."""
+    first = upload(token, **FIELDS)
+    assert first.status_code == 202
+    again = upload(token, **FIELDS)
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert Delivery.objects.unscoped().count() == 1
+    changed = upload(token, cat_csv(4), **FIELDS)  # another file with that number: refused
+    assert changed.status_code == 400
 
 
 def test_a_version_not_valid_on_the_day_is_refused(api_cataract, token):
