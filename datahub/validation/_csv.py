@@ -243,7 +243,9 @@ class CsvReader:
 
     def _header(self) -> bytes | None:
         data = self._read(min(BLOCK_SIZE, MAX_HEADER))
-        while b"\n" not in data and len(data) < MAX_HEADER:
+        # up to the end of the header line, past any empty lines before it (a stream may give
+        # little at a time)
+        while b"\n" not in data.removeprefix(BOM).lstrip(b"\r\n") and len(data) < MAX_HEADER:
             block = self._read(BLOCK_SIZE)
             if not block:
                 break

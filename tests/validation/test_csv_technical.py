@@ -339,3 +339,17 @@ def test_content_that_is_not_what_the_extension_says_is_one_clear_t05(
     from datahub.validation import translate_message
 
     assert translate_message("T05", report.findings[0].message, "en") == english
+
+
+def test_a_stream_giving_little_at_a_time_reads_a_header_after_empty_lines(cat) -> None:
+    data = b"\r\n\n" + csv_bytes(cat.field_names, [cat_row(1)])
+    whole = validate_file(cat, data, file_name="x.csv").to_dict()
+
+    class Trickle(_Pipe):
+        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def,override]
+            block = self._data.read(min(len(buffer), 3))
+            buffer[: len(block)] = block
+            return len(block)
+
+    assert [f["code"] for f in whole["findings"]] == ["T03", "T03"]
+    assert validate_file(cat, Trickle(data), file_name="x.csv").to_dict() == whole
