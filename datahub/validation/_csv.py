@@ -544,15 +544,16 @@ def _cut(buffer: bytes) -> int | None:
     if buffer.find(b'"', 0, end) == -1:
         return end + 1
     quotes = _quotes(buffer, end)
-    for _ in range(10_000):
-        if quotes % 2 == 0:
-            return end + 1
+    # Back line by line to the last newline outside quotes: at most the buffer's lines (a
+    # quoted value of many lines across the cut must stay whole; a quote that is never closed
+    # costs one walk back, after which its line is read alone).
+    while quotes % 2:
         previous = buffer.rfind(b"\n", 0, end)
         if previous == -1:
             return None
         quotes -= buffer.count(b'"', previous, end)
         end = previous
-    return None
+    return end + 1
 
 
 def _quotes(buffer: bytes, end: int, most: int = 100_000) -> int:

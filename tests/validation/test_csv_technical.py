@@ -353,3 +353,11 @@ def test_a_stream_giving_little_at_a_time_reads_a_header_after_empty_lines(cat) 
 
     assert [f["code"] for f in whole["findings"]] == ["T03", "T03"]
     assert validate_file(cat, Trickle(data), file_name="x.csv").to_dict() == whole
+
+
+def test_the_cut_finds_the_record_boundary_before_a_long_quoted_value() -> None:
+    """The cut looked back at most 10,000 lines: a quoted value of more lines across the end
+    of a 16 MiB buffer made it give up, and the record was then read line by line, in pieces."""
+    before = b"1,a\n" * 100
+    buffer = before + b'2,"' + b"r\n" * 30_000  # the value goes on past the buffer's end
+    assert _csv._cut(buffer) == len(before)
