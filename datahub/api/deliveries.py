@@ -158,9 +158,10 @@ def upload(
     token = token_of(request)
     if (file.size or 0) > settings.MAX_UPLOAD_BYTES:
         return Reply(413, refused(_too_large()))
+    metadata = _metadata(file, fields)
     try:
         delivery = intake.submit(
-            _metadata(file, fields),
+            metadata,
             file.chunks(),
             size=file.size or 0,
             institution=token.institution,
@@ -169,7 +170,7 @@ def upload(
             request=request,
         )
     except intake.DeliveryRefused as exc:
-        earlier = _same_delivery(token.institution, _metadata(file, fields), file, exc.problems)
+        earlier = _same_delivery(token.institution, metadata, file, exc.problems)
         if earlier is not None:  # a retry of an upload that did land (its answer was lost)
             return Reply(200, _out(_own(request, earlier.pk)))
         return Reply(400, refused(exc.problems))

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -101,25 +102,15 @@ def send_for_institution(institution: Institution, today: dt.date) -> int:
         else:
             served.append(recipient.email)
     if not served:
-        _release(institution, claimed)
+        _claims(institution, claimed).delete()
         raise RemindersNotSent(institution.agb_code)
     if len(served) < len(recipients):
-        _record_served(institution, claimed, served)
+        _claims(institution, claimed).update(recipients=served)
     return len(served)
 
 
 class RemindersNotSent(Exception):
     """No e-mail of an institution's reminders went out (released for the next run)."""
-
-
-def _record_served(
-    institution: Institution, claimed: dict[ReminderKind, list[Expected]], served: list[str]
-) -> None:
-    for kind, items in claimed.items():
-        for e in items:
-            SentReminder.objects.for_institution(institution).filter(
-                sub_delivery=e.sub_delivery, period=e.period, deadline=e.deadline, kind=kind
-            ).update(recipients=served)
 
 
 def _claim(
@@ -140,12 +131,16 @@ def _claim(
     return True
 
 
-def _release(institution: Institution, claimed: dict[ReminderKind, list[Expected]]) -> None:
+def _claims(
+    institution: Institution, claimed: dict[ReminderKind, list[Expected]]
+) -> QuerySet[SentReminder]:
+    """The rows that claimed these reminders (released when no e-mail went out, or given the
+    addresses served when only some did)."""
+    rows = Q(pk__in=[])
     for kind, items in claimed.items():
         for e in items:
-            SentReminder.objects.for_institution(institution).filter(
-                sub_delivery=e.sub_delivery, period=e.period, deadline=e.deadline, kind=kind
-            ).delete()
+            rows |= Q(sub_delivery=e.sub_delivery, period=e.period, deadline=e.deadline, kind=kind)
+    return SentReminder.objects.for_institution(institution).filter(rows)
 
 
 def _send(

@@ -70,14 +70,16 @@ def validate_file(
     label, bounds = _period(period)
     name = file_name or (str(source) if isinstance(source, str | os.PathLike) else None)
     run = _new_run(dictionary, lang, bounds, label)
+    display = Path(name).name if name else None
     with _open(source) as (stream, size):
-        contradiction = _content_contradiction(name, _head(stream), lang)
+        head = _head(stream)
+        contradiction = _content_contradiction(name, head, lang)
         if contradiction is not None:  # the whole file is something else: nothing to read
             extension, content = contradiction
             run.sink.add("T05", "extension", extensie=extension, inhoud=content)
-            return _report(dictionary, run, Path(name).name if name else None)
+            return _report(dictionary, run, display)
         reader: CsvReader | XmlReader
-        if _is_xml(name, stream):
+        if _is_xml(name, head):
             reader = XmlReader(stream, dictionary, run.sink, total_size=size, progress=progress)
         else:
             reader = CsvReader(
@@ -95,7 +97,6 @@ def validate_file(
             else:
                 _consume(run, reader.batches())
         run.total = reader.records
-    display = Path(name).name if name else None
     return _report(dictionary, run, display)
 
 
@@ -152,7 +153,7 @@ def iter_valid_records(
     sink = TechnicalSink()
     name = file_name or (str(source) if isinstance(source, str | os.PathLike) else None)
     with _open(source) as (stream, _):
-        if _is_xml(name, stream):
+        if _is_xml(name, _head(stream)):
             batches = XmlReader(stream, dictionary, sink).batches()
         else:
             batches = CsvReader(stream, dictionary.field_names, sink).batches()
@@ -440,7 +441,7 @@ def _content_contradiction(
             return suffix, en if english else nl
     if head.startswith(_OTHER_ENCODINGS) or b"\x00" in head[:4]:
         return None
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    text = _text_start(head)
     if suffix == "xml" and text and not text.startswith(b"<"):
         return suffix, "not XML" if english else "geen XML"
     if suffix == "csv" and text.startswith(_XML_START):
@@ -448,17 +449,15 @@ def _content_contradiction(
     return None
 
 
-def _is_xml(name: str | None, stream: BinaryIO) -> bool:
+def _is_xml(name: str | None, head: bytes | None) -> bool:
+    """By the extension (``.xml`` or ``.csv``); without one, content starting with ``<``."""
     if name:
         suffix = Path(name).suffix.lower()
         if suffix in (".xml", ".csv"):
             return suffix == ".xml"
-    peek = getattr(stream, "peek", None)
-    if peek is not None:
-        head = peek(64)[:64]
-    elif stream.seekable():
-        head = stream.read(64)
-        stream.seek(-len(head), os.SEEK_CUR)
-    else:
-        return False
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    return head is not None and _text_start(head).startswith(b"<")
+
+
+def _text_start(head: bytes) -> bytes:
+    """The start of a file past a UTF-8 byte-order mark and white space."""
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")

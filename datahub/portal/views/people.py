@@ -47,7 +47,6 @@ def person_edit(request: InstitutionRequest, membership_id: int) -> HttpResponse
     form = ChangePersonForm(request.POST or None, initial={"role": membership.role})
     if request.method == "POST" and _apply_change(request, membership, form):
         messages.success(request, _("The change has been saved."))
-        membership.refresh_from_db()
         if membership.user_id == request.user.pk and membership.role != Role.LOCAL_ADMIN:
             return redirect("portal:home")  # no longer a local administrator here
         return redirect("portal:people")
