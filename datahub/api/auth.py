@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja.security import HttpBearer
 
 from datahub.api import tokens
@@ -31,10 +32,12 @@ class TokenAuth(HttpBearer):
 
 
 def _log_refusal(request: HttpRequest, raw: str, found: ApiToken | None) -> None:
-    what = "revoked" if found is not None else "unknown"
     record_refused_token(
         request,
-        f"{what} API token {raw.strip()[: tokens.PREFIX_LENGTH]!r}",
+        gettext_noop("revoked API token {prefix}")
+        if found is not None
+        else gettext_noop("unknown API token {prefix}"),
+        values={"prefix": repr(raw.strip()[: tokens.PREFIX_LENGTH])},
         token=f"institution-{found.pk}" if found is not None else None,
         actor=tokens.TokenActor(found) if found is not None else None,
         institution=found.institution if found is not None else None,

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import File, Form, Router, Schema
 from ninja import Status as Reply
 from ninja.errors import HttpError
@@ -231,7 +232,7 @@ def _too_large() -> dict[str, list[str]]:
 def status(request: HttpRequest, delivery_id: int) -> DeliveryOut:
     """Status and counts; poll it (every few seconds) until ``finished`` is true."""
     delivery = _own(request, delivery_id)
-    _audit(request, Action.VIEW, delivery, "delivery status (API)")
+    _audit(request, Action.VIEW, delivery, gettext_noop("delivery status (API)"))
     return _out(delivery)
 
 
@@ -244,7 +245,7 @@ def report(request: HttpRequest, delivery_id: int) -> StreamingHttpResponse:
     """The report in the validation engine's JSON format, once the delivery is processed
     (streamed: a report with a million findings starts at once, in little memory)."""
     delivery = _finished(request, delivery_id)
-    _audit(request, Action.VIEW, delivery, "processing report JSON (API)")
+    _audit(request, Action.VIEW, delivery, gettext_noop("processing report JSON (API)"))
     return StreamingHttpResponse(
         reports.json_chunks(delivery), content_type="application/json; charset=utf-8"
     )
@@ -259,7 +260,7 @@ def report(request: HttpRequest, delivery_id: int) -> StreamingHttpResponse:
 def report_csv(request: HttpRequest, delivery_id: int) -> StreamingHttpResponse:
     """The report as CSV: UTF-8 with BOM, formulas neutralised, as the Details page exports."""
     delivery = _finished(request, delivery_id)
-    _audit(request, Action.EXPORT, delivery, "processing report CSV (API)")
+    _audit(request, Action.EXPORT, delivery, gettext_noop("processing report CSV (API)"))
     response = StreamingHttpResponse(
         reports.csv_rows(delivery), content_type="text/csv; charset=utf-8"
     )
@@ -283,7 +284,8 @@ def _own(request: HttpRequest, delivery_id: int) -> Delivery:
             actor=TokenActor(token),
             institution=token.institution,
             request=request,
-            description=f"delivery {delivery_id} is not of this institution (API)",
+            description=gettext_noop("delivery {id} is not of this institution (API)"),
+            values={"id": delivery_id},
             detail={"path": request.path},
         )
         raise HttpError(404, _("There is no delivery with this id for your institution."))

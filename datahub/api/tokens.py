@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from datahub.api.models import ApiToken
 from datahub.audit.models import Action
@@ -88,7 +89,8 @@ def issue(
         institution=institution,
         obj=token,
         request=request,
-        description=f"API token {token.prefix} ({token.name})",
+        description=gettext_noop("API token {prefix} ({name})"),
+        values={"prefix": token.prefix, "name": token.name},
     )
     return token, raw
 
@@ -107,7 +109,8 @@ def revoke(*, actor: Any, token: ApiToken, request: HttpRequest | None = None) -
         institution=token.institution,
         obj=token,
         request=request,
-        description=f"API token {token.prefix} ({token.name}) revoked",
+        description=gettext_noop("API token {prefix} ({name}) revoked"),
+        values={"prefix": token.prefix, "name": token.name},
     )
 
 

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -79,7 +80,12 @@ class AuditEvent(models.Model):
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object"), max_length=64, blank=True)
+    # In English, as written; ``message`` and ``values`` let the log show it in the reader's
+    # language (see ``text``). Nullable: adding them must not rebuild the table on SQLite,
+    # which would drop its append-only triggers.
     description = models.CharField(_("description"), max_length=300, blank=True)
+    message = models.CharField(_("message"), max_length=300, null=True, blank=True)  # noqa: DJ001
+    values = models.JSONField(_("values"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
 
@@ -105,6 +111,22 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("The audit log is append-only")
+
+    @property
+    def text(self) -> str:
+        """The description in the reader's language: the message translated, with its values
+        (a value that was a translatable text is translated too); a description without a
+        message is translated as a whole (or shown as it is)."""
+        if not self.message:
+            return gettext(self.description) if self.description else ""
+        values = {
+            key: gettext(value["t"]) if isinstance(value, dict) and "t" in value else value
+            for key, value in (self.values or {}).items()
+        }
+        try:
+            return gettext(self.message).format_map(values)
+        except (KeyError, IndexError, ValueError, AttributeError):  # a broken translation
+            return self.description
 
     @property
     def object_label(self) -> str:

@@ -17,11 +17,18 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.deliveries import files, uploads
-from datahub.deliveries.models import Delivery, SequenceCounter, StoredFile, UploadSession
+from datahub.deliveries.models import (
+    Channel,
+    Delivery,
+    SequenceCounter,
+    StoredFile,
+    UploadSession,
+)
 from datahub.dictionaries.models import DictionaryVersion, Participation, SubDelivery
 from datahub.dictionaries.services import method_of
 from datahub.institutions.models import Institution, Unit
@@ -381,6 +388,11 @@ def _checked(metadata: Metadata, institution: Institution, channel: str) -> Chec
     return result
 
 
+def _channel_label(channel: str) -> Any:
+    """The channel's name, translatable in the audit log."""
+    return Channel(channel).label if channel in Channel.values else channel
+
+
 def _register(
     result: CheckResult,
     institution: Institution,
@@ -398,7 +410,8 @@ def _register(
                 institution=institution,
                 obj=delivery,
                 request=request,
-                description=f"delivery {delivery.file_name} ({channel})",
+                description=gettext_noop("delivery {file} ({channel})"),
+                values={"file": delivery.file_name, "channel": _channel_label(channel)},
                 detail={"size": stored.size, "sha256": stored.sha256},
             )
     except BaseException:

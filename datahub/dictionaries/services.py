@@ -13,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
@@ -81,7 +82,8 @@ def import_workbook(
         institution=None,
         obj=version,
         request=request,
-        description=f"data dictionary {version}",
+        description=gettext_noop("data dictionary {version}"),
+        values={"version": str(version)},
     )
     return version
 
@@ -252,7 +254,8 @@ def set_participation(
         institution=institution,
         obj=participation,
         request=request,
-        description=f"participation {sub_delivery.code} {since}–{until or ''}",
+        description=gettext_noop("participation {code} {since}–{until}"),
+        values={"code": sub_delivery.code, "since": since, "until": until or ""},
         detail={"sub_delivery": sub_delivery.code, "since": str(since), "until": str(until or "")},
     )
     return participation
@@ -293,7 +296,8 @@ def set_method(
         institution=institution,
         obj=current,
         request=request,
-        description=f"delivery method {registry.stream}: {old or '-'} -> {method}",
+        description=gettext_noop("delivery method {stream}: {old} → {method}"),
+        values={"stream": registry.stream, "old": old or "-", "method": method},
         detail={"registry": registry.stream, "from": old, "to": method},
     )
     return current

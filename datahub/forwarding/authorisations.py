@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
@@ -50,7 +51,8 @@ def register_processor(
         processor=processor,
         obj=registration,
         request=request,
-        description=f"processor {processor.code} registered for {registry.stream}",
+        description=gettext_noop("processor {processor} registered for {stream}"),
+        values={"processor": processor.code, "stream": registry.stream},
     )
     return registration
 
@@ -71,8 +73,8 @@ def withdraw_registration(
         processor=registration.processor,
         obj=registration,
         request=request,
-        description=f"registration of {registration.processor.code} for "
-        f"{registration.registry.stream} withdrawn",
+        description=gettext_noop("registration of {processor} for {stream} withdrawn"),
+        values={"processor": registration.processor.code, "stream": registration.registry.stream},
     )
 
 
@@ -127,7 +129,8 @@ def authorise(
         processor=processor,
         obj=authorisation,
         request=request,
-        description=f"authorised {processor.code} for {registry.stream} from {valid_from}",
+        description=gettext_noop("authorised {processor} for {stream} from {since}"),
+        values={"processor": processor.code, "stream": registry.stream, "since": valid_from},
     )
     return authorisation
 
@@ -148,8 +151,11 @@ def revoke(*, actor: Any, authorisation: Authorisation, request: HttpRequest | N
         processor=authorisation.processor,
         obj=authorisation,
         request=request,
-        description=f"authorisation of {authorisation.processor.code} for "
-        f"{authorisation.registry.stream} revoked",
+        description=gettext_noop("authorisation of {processor} for {stream} revoked"),
+        values={
+            "processor": authorisation.processor.code,
+            "stream": authorisation.registry.stream,
+        },
     )
 
 

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
@@ -59,11 +60,14 @@ def package_for(processor: Processor, package_id: int, request: HttpRequest | No
         .first()
     )
     if package is None:
-        _refused(request, processor, f"package {package_id} is not of this processor")
+        _refused(
+            request, processor, gettext_noop("package {id} is not of this processor"), id=package_id
+        )
         raise PackageNotFound(_("There is no package %(id)s for you.") % {"id": package_id})
     refusal = _why_withdrawn(package)
     if refusal is not None:
-        _refused(request, processor, f"package {package_id}: {refusal}", package)
+        why, values = _withdrawn_audit(package)
+        _refused(request, processor, why, package, id=package_id, **values)
         raise refusal
     return package
 
@@ -80,6 +84,17 @@ def _why_withdrawn(package: Package) -> PackageWithdrawn | None:
             _("This package was replaced by package %(id)s.") % {"id": package.superseded_by_id}
         )
     return None
+
+
+def _withdrawn_audit(package: Package) -> tuple[str, dict[str, Any]]:
+    """Why a package may no longer be fetched, for the audit log (as ``_why_withdrawn``)."""
+    if package.authorisation.revoked_at is not None:
+        return gettext_noop("package {id}: the authorisation was revoked"), {}
+    if package.expired_at is not None:
+        return gettext_noop("package {id}: expired, its files deleted"), {}
+    return gettext_noop("package {id}: replaced by package {new}"), {
+        "new": package.superseded_by_id
+    }
 
 
 def open_download(package: Package, fmt: str, request: HttpRequest | None) -> io.BufferedReader:
@@ -99,7 +114,8 @@ def open_download(package: Package, fmt: str, request: HttpRequest | None) -> io
         processor=package.processor,
         obj=package,
         request=request,
-        description=f"package {package.pk} downloaded as {fmt}",
+        description=gettext_noop("package {id} downloaded as {format}"),
+        values={"id": package.pk, "format": fmt},
         detail={"delivery": package.delivery_id, "format": fmt, "token": _token(request)},
     )
     return stream
@@ -120,7 +136,8 @@ def acknowledge(package: Package, request: HttpRequest | None) -> Package:
             processor=package.processor,
             obj=package,
             request=request,
-            description=f"receipt of package {package.pk} acknowledged",
+            description=gettext_noop("receipt of package {id} acknowledged"),
+            values={"id": package.pk},
             detail={"delivery": package.delivery_id, "token": _token(request)},
         )
         package.refresh_from_db()
@@ -128,7 +145,11 @@ def acknowledge(package: Package, request: HttpRequest | None) -> Package:
 
 
 def _refused(
-    request: HttpRequest | None, processor: Processor, reason: str, package: Any = None
+    request: HttpRequest | None,
+    processor: Processor,
+    reason: str,
+    package: Any = None,
+    **values: Any,
 ) -> None:
     record(
         Action.DENIED,
@@ -136,7 +157,8 @@ def _refused(
         processor=processor,
         obj=package,
         request=request,
-        description=reason[:300],
+        description=reason,
+        values=values,
         detail={"path": request.path, "token": _token(request)} if request is not None else {},
     )
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
@@ -162,7 +163,8 @@ def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
         institution=delivery.institution,
         processor=processor,
         obj=package,
-        description=f"package of delivery {delivery.pk} for {processor.code}: {count} records",
+        description=gettext_noop("package of delivery {delivery} for {processor}: {count} records"),
+        values={"delivery": delivery.pk, "processor": processor.code, "count": count},
         detail={"delivery": delivery.pk, "records": count},
     )
     return package

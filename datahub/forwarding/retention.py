@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
@@ -131,7 +132,10 @@ def purge_raw_files(now: dt.datetime) -> int:
                 Action.DELETE,
                 institution=owner.institution,
                 obj=owner,
-                description=f"delivered file of delivery {owner.pk} deleted after retention",
+                description=gettext_noop(
+                    "delivered file of delivery {delivery} deleted after retention"
+                ),
+                values={"delivery": owner.pk},
             )
     return count
 
@@ -156,7 +160,8 @@ def purge_packages(now: dt.datetime) -> int:
             institution=package.institution,
             processor=package.processor,
             obj=package,
-            description=f"files of package {package.pk} deleted (expired)",
+            description=gettext_noop("files of package {id} deleted (expired)"),
+            values={"id": package.pk},
         )
         count += 1
     return count

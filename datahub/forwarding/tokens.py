@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record, record_refused_token
@@ -50,7 +51,8 @@ def create_token(
         processor=processor,
         obj=token,
         request=request,
-        description=f"API token {token.prefix}… created",
+        description=gettext_noop("API token {prefix}… created"),
+        values={"prefix": token.prefix},
     )
     return token, plain
 
@@ -72,7 +74,8 @@ def revoke_token(
         processor=processor,
         obj=token,
         request=request,
-        description=f"API token {token.prefix}… revoked",
+        description=gettext_noop("API token {prefix}… revoked"),
+        values={"prefix": token.prefix},
     )
     return token
 
@@ -90,12 +93,14 @@ def authenticate(plain: str, request: HttpRequest | None = None) -> ProcessorTok
         token = found.first()
     if token is None or token.revoked_at is not None:
         if request is not None:
-            what = "revoked" if token is not None else "unknown"
             shown = token.prefix if token is not None else plain.strip()[: len(PREFIX) + 7]
             processor = token.processor if token is not None else None
             record_refused_token(
                 request,
-                f"{what} API token {shown!r}",
+                gettext_noop("revoked API token {prefix}")
+                if token is not None
+                else gettext_noop("unknown API token {prefix}"),
+                values={"prefix": repr(shown)},
                 token=f"processor-{token.pk}" if token is not None else None,
                 processor=processor,
             )

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from datahub.accounts.invitations import send_invitation
 from datahub.audit.models import Action
@@ -101,7 +102,8 @@ def add_person(
         actor=actor,
         institution=institution,
         obj=membership,
-        description=f"{email}: {role}",
+        description=gettext_noop("{email}: {role}"),
+        values={"email": email, "role": Role(role).label},
         request=request,
         detail={"email": email, "role": role, "new_account": created_account},
     )
@@ -129,7 +131,8 @@ def change_role(
         actor=actor,
         institution=institution,
         obj=membership,
-        description=f"{membership.user.email}: {old} -> {role}",
+        description=gettext_noop("{email}: {old} → {role}"),
+        values={"email": membership.user.email, "old": Role(old).label, "role": Role(role).label},
         request=request,
         detail={"email": membership.user.email, "from": old, "to": role},
     )
@@ -160,7 +163,10 @@ def set_active(
         actor=actor,
         institution=institution,
         obj=membership,
-        description=f"{membership.user.email}: {'activated' if active else 'deactivated'}",
+        description=(
+            gettext_noop("{email}: activated") if active else gettext_noop("{email}: deactivated")
+        ),
+        values={"email": membership.user.email},
         request=request,
         detail={"email": membership.user.email, "active": active},
     )

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from datahub.accounts.models import User
 from datahub.audit.models import Action
@@ -22,10 +23,19 @@ from datahub.institutions.models import DELIVERY_ROLES, ProcessorMembership, Rol
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
-def deny(request: HttpRequest, reason: str) -> PermissionDenied:
-    """Log a refused attempt and return the exception to raise."""
-    record(Action.DENIED, request=request, description=reason[:300], detail={"path": request.path})
-    return PermissionDenied(reason)
+def deny(request: HttpRequest, reason: str, **values: Any) -> PermissionDenied:
+    """Log a refused attempt and return the exception to raise.
+
+    ``reason``: English, marked with ``gettext_noop``; with ``values`` a template (see
+    ``audit.services.record``)."""
+    event = record(
+        Action.DENIED,
+        request=request,
+        description=reason,
+        values=values,
+        detail={"path": request.path},
+    )
+    return PermissionDenied(event.description)
 
 
 def member_required(
@@ -45,7 +55,7 @@ def member_required(
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             membership = getattr(request, "membership", None)
             if membership is None or membership.role not in allowed:
-                raise deny(request, "not a member with the required role")
+                raise deny(request, gettext_noop("not a member with the required role"))
             if posts_name_institution and not _for_current_institution(request):
                 messages.error(
                     request,
@@ -81,7 +91,7 @@ def operator_required(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not getattr(request.user, "is_hub_operator", False):
-            raise deny(request, "not a hub operator")
+            raise deny(request, gettext_noop("not a hub operator"))
         return view(request, *args, **kwargs)
 
     return cast(View, wrapped)
@@ -99,7 +109,7 @@ def processor_required(view: View) -> View:
             .first()
         )
         if membership is None:
-            raise deny(request, "not a member of a processor")
+            raise deny(request, gettext_noop("not a member of a processor"))
         request.processor = membership.processor  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
@@ -119,7 +129,7 @@ def any_role_required(view: View) -> View:
             or ProcessorMembership.objects.filter(user=user, is_active=True).exists()
         )
         if not has_role:
-            raise deny(request, "no role")
+            raise deny(request, gettext_noop("no role"))
         return view(request, *args, **kwargs)
 
     return cast(View, wrapped)

@@ -60,3 +60,60 @@ def test_the_object_is_named_in_the_readers_language(local_admin, institution, s
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("portal:audit_log")).content.decode()
     assert f"Membership {membership.pk}" in page
+
+
+def test_descriptions_are_shown_in_the_readers_language(local_admin, submitter):
+    """A role change is stored in English with its template; each reader sees it in his
+    language, the role names too."""
+    from datahub.institutions.models import Membership, Role
+
+    membership = Membership.objects.unscoped().get(user=submitter)
+    client = logged_in(local_admin)
+    client.post(
+        reverse("portal:person_edit", args=[membership.pk]),
+        {"action": "role", "role": Role.LOCAL_ADMIN},
+    )
+    event = AuditEvent.objects.get(action=Action.CHANGE)
+    assert event.description == f"{submitter.email}: Submitter → Local administrator"
+    assert event.message == "{email}: {old} → {role}"
+    page = client.get(reverse("portal:audit_log")).content.decode()
+    assert f"{submitter.email}: Aanleveraar → Lokaal beheerder" in page
+    assert "logboek" in page  # this viewing itself, in Dutch
+    assert "Submitter" not in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("portal:audit_log")).content.decode()
+    assert f"{submitter.email}: Submitter → Local administrator" in page
+    assert "Aanleveraar" not in page
+
+
+def test_a_refusal_is_logged_with_its_values_and_shown_translated(local_admin, institution):
+    client = logged_in(local_admin)
+    assert client.get(reverse("portal:delivery", args=[999_999])).status_code == 404
+    event = AuditEvent.objects.get(action=Action.DENIED)
+    assert event.description == "delivery 999999 is not of this institution"
+    assert event.values == {"id": 999_999}
+    page = client.get(reverse("portal:audit_log")).content.decode()
+    assert "aanlevering 999999 is niet van deze instelling" in page
+
+
+def test_a_description_whose_translation_does_not_fit_its_values_is_shown_as_stored(
+    local_admin, institution
+):
+    """Rows written before a template changed keep being readable."""
+    event = record(
+        Action.CHANGE,
+        actor=local_admin,
+        institution=institution,
+        description="delivery {id} is not of this institution",
+        values={"other": 1},
+    )
+    assert event.message is None  # the template did not fit: only the text is kept
+    AuditEvent.objects.create(
+        action=Action.CHANGE,
+        institution=institution,
+        description="stored text",
+        message="delivery {id} is not of this institution",
+        values={"other": 1},
+    )
+    page = logged_in(local_admin).get(reverse("portal:audit_log")).content.decode()
+    assert "stored text" in page

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
@@ -27,6 +28,11 @@ def audit_log(request: InstitutionRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["action"]:
         events = events.filter(action=form.cleaned_data["action"])
     # Logged before reading, so that this viewing is part of what is shown.
-    record(Action.VIEW, request=request, description="audit log", detail=dict(request.GET.items()))
+    record(
+        Action.VIEW,
+        request=request,
+        description=gettext_noop("audit log"),
+        detail=dict(request.GET.items()),
+    )
     page = Paginator(events.select_related("actor"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/audit_log.html", {"page": page, "form": form})

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
@@ -27,7 +28,7 @@ def own_delivery(request: InstitutionRequest, delivery_id: int) -> Delivery:
         .first()
     )
     if delivery is None:
-        deny(request, f"delivery {delivery_id} is not of this institution")
+        deny(request, gettext_noop("delivery {id} is not of this institution"), id=delivery_id)
         raise Http404
     return delivery
 
@@ -43,7 +44,12 @@ def delivery_detail(request: InstitutionRequest, delivery_id: int) -> HttpRespon
     }
     if tab == "verslag":
         context |= _report_context(request, delivery)
-        record(Action.VIEW, request=request, obj=delivery, description="processing report")
+        record(
+            Action.VIEW,
+            request=request,
+            obj=delivery,
+            description=gettext_noop("processing report"),
+        )
     return render(request, "deliveries/detail.html", context)
 
 
@@ -77,7 +83,12 @@ def delivery_progress(request: InstitutionRequest, delivery_id: int) -> HttpResp
 @member_required()
 def delivery_export(request: InstitutionRequest, delivery_id: int) -> StreamingHttpResponse:
     delivery = own_delivery(request, delivery_id)
-    record(Action.EXPORT, request=request, obj=delivery, description="processing report CSV")
+    record(
+        Action.EXPORT,
+        request=request,
+        obj=delivery,
+        description=gettext_noop("processing report CSV"),
+    )
     response = StreamingHttpResponse(
         reports.csv_rows(delivery), content_type="text/csv; charset=utf-8"
     )

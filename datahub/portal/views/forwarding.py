@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from datahub.forwarding import authorisations, overview, tokens
@@ -70,7 +71,11 @@ def authorisation_list(request: InstitutionRequest) -> HttpResponse:
 def authorisation_revoke(request: InstitutionRequest, authorisation_id: int) -> HttpResponse:
     authorisation = authorisations.authorisation_of(request.institution, authorisation_id)
     if authorisation is None:
-        deny(request, f"authorisation {authorisation_id} is not of this institution")
+        deny(
+            request,
+            gettext_noop("authorisation {id} is not of this institution"),
+            id=authorisation_id,
+        )
         raise Http404
     try:
         authorisations.revoke(actor=request.user, authorisation=authorisation, request=request)
@@ -136,7 +141,7 @@ def processor_token_revoke(request: ProcessorRequest, token_id: int) -> HttpResp
         )
     except ForwardingError as exc:
         if not tokens.tokens_of(request.processor).filter(pk=token_id).exists():
-            deny(request, f"token {token_id} is not of this processor")
+            deny(request, gettext_noop("token {id} is not of this processor"), id=token_id)
             raise Http404 from None
         messages.error(request, str(exc))
     else:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from datahub.institutions import services
 from datahub.institutions.models import Membership, Role
@@ -84,6 +85,6 @@ def _own_membership(request: InstitutionRequest, membership_id: int) -> Membersh
     membership = services.membership_of(request.institution, membership_id)
     if membership is None:
         # Another institution's id (or none at all): not found, and the attempt is logged.
-        deny(request, f"membership {membership_id} is not of this institution")
+        deny(request, gettext_noop("membership {id} is not of this institution"), id=membership_id)
         raise Http404
     return membership

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from datahub.api import tokens
 from datahub.api.forms import TokenForm
@@ -50,7 +51,7 @@ def _show_once(request: InstitutionRequest, token: ApiToken, secret: str) -> Htt
 def api_token_revoke(request: InstitutionRequest, token_id: int) -> HttpResponse:
     token = tokens.token_of(request.institution, token_id)
     if token is None:
-        deny(request, f"API token {token_id} is not of this institution")
+        deny(request, gettext_noop("API token {id} is not of this institution"), id=token_id)
         raise Http404
     if request.method == "POST":
         try:
