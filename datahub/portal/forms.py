@@ -33,6 +33,15 @@ class DictionaryUploadForm(forms.Form):
     )
 
 
+class InstitutionFilterForm(forms.Form):
+    institution = forms.ModelChoiceField(
+        label=_("Institution"),
+        queryset=Institution.objects.order_by("agb_code"),
+        required=False,
+        empty_label=_("All institutions"),
+    )
+
+
 class ParticipationForm(forms.Form):
     institution = forms.ModelChoiceField(
         label=_("Institution"), queryset=Institution.objects.order_by("agb_code")

@@ -312,3 +312,33 @@ def test_every_label_of_the_participation_page_names_its_own_field(operator, cat
     for target in re.findall(r'<label for="([^"]+)"', page):
         assert f'id="{target}"' in page, target
     assert 'for="participation_institution"' in page and 'for="method_institution"' in page
+
+
+def test_the_participation_page_shows_one_institution_or_the_first_rows_of_all(
+    operator, institution, other_institution, cataract, monkeypatch
+):
+    from datahub.portal.views import hub
+
+    monkeypatch.setattr(hub, "SHOWN", 1)
+    sub = cataract.sub_delivery
+    client = logged_in(operator)
+    for who, year in ((institution, "2020"), (other_institution, "2021")):
+        response = client.post(
+            reverse("portal:participation"),
+            {"form": "participation", "institution": who.pk, "sub_delivery": sub.pk,
+             "since": f"{year}-01-01"},
+        )  # fmt: skip
+        # back at the page of the institution just changed
+        assert response.url == f"{reverse('portal:participation')}?institution={who.pk}"
+    everything = client.get(reverse("portal:participation")).content.decode()
+    assert "De eerste 1 van 2 regels" in everything
+    ours = client.get(reverse("portal:participation"), {"institution": institution.pk})
+    text = ours.content.decode()
+    assert "01-01-2020" in text and "01-01-2021" not in text
+    assert "De eerste" not in text
+    # the forms that change start at the institution shown
+    assert f'<option value="{institution.pk}" selected' in text
+    theirs = client.get(reverse("portal:participation"), {"institution": other_institution.pk})
+    assert "01-01-2021" in theirs.content.decode()
+    unknown = client.get(reverse("portal:participation"), {"institution": "x"})
+    assert unknown.status_code == 200 and "De eerste 1 van 2 regels" in unknown.content.decode()
