@@ -321,7 +321,7 @@ def _sheets(
             continue
         try:
             sheet = workbook.get_sheet_by_name(actual)
-            cells = sheet.to_python(skip_empty_area=False)
+            cells = _unmerged(sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges)
         except Exception as error:
             problems.add(
                 spec_name,
@@ -336,6 +336,28 @@ def _sheets(
         if name not in found:
             problems.add(name, None, None, "tabblad ontbreekt", "sheet is missing")
     return found
+
+
+def _unmerged(
+    cells: list[list[Cell]], ranges: list[tuple[tuple[int, int], tuple[int, int]]] | None
+) -> list[list[Cell]]:
+    """``cells`` with each cell merged down a column holding the value of the range's top
+    cell, as the workbook shows it (a table's name merged over its codes). Cells merged
+    across columns stay empty: a header merged over two columns is one column.
+
+    Example::
+
+        >>> _unmerged([["T", "1"], ["", "2"], ["", "3"]], [((0, 0), (1, 0))])
+        [['T', '1'], ['T', '2'], ['', '3']]
+    """
+    for (top, left), (bottom, _right) in ranges or ():
+        if top >= len(cells) or left >= len(cells[top]):
+            continue
+        value = cells[top][left]
+        for row in cells[top + 1 : bottom + 1]:
+            if left < len(row):
+                row[left] = value
+    return cells
 
 
 def _table(name: str, cells: list[list[Cell]], problems: Problems, warnings: list[str]) -> _Sheet:

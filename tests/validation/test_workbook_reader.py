@@ -79,3 +79,22 @@ def test_a_workbook_can_be_read_from_bytes_and_streams(hip_path: Path, hip) -> N
     assert load_dictionary(hip_path.read_bytes()) == hip
     with hip_path.open("rb") as stream:
         assert load_dictionary(stream) == hip
+
+
+def test_a_cell_merged_down_a_column_counts_for_every_row_it_covers(tmp_path: Path) -> None:
+    """A table's name merged over its codes, as a registry may lay out its workbook; a
+    header merged over two columns stays one column."""
+    from openpyxl import load_workbook
+
+    sheets = hip_sheets()
+    for row in sheets["Referentietabellen"][2:4]:  # ZIJDE only on its first row
+        row[0] = None
+    sheets["Referentietabellen"][0].append(None)
+    path = write_sheets(tmp_path / "x.xlsx", sheets)
+    workbook = load_workbook(path)
+    workbook["Referentietabellen"].merge_cells("A2:A4")
+    workbook["Referentietabellen"].merge_cells("C1:D1")
+    workbook.save(path)
+    dictionary = load_dictionary(path)
+    assert dictionary.table("ZIJDE").codes == ("L", "R", "B")
+    assert dictionary.table("DOSIS").codes == ("0.5", "1.0", "2")
