@@ -7,11 +7,13 @@ from outside Django.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar, NoReturn
 
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +49,16 @@ class Action(models.TextChoices):
     DELETE = "delete", _("Deleted")
     FORWARD = "forward", _("Forwarded")
     DENIED = "denied", _("Access refused")
+
+
+def _shown(value: Any) -> Any:
+    """A stored value of a description, for the reader: a translatable text (``{"t": ...}``)
+    translated, a date (``{"d": ...}``) in his date format."""
+    if isinstance(value, dict) and "t" in value:
+        return gettext(value["t"])
+    if isinstance(value, dict) and "d" in value:
+        return formats.date_format(dt.date.fromisoformat(value["d"]), "SHORT_DATE_FORMAT")
+    return value
 
 
 class AuditEvent(models.Model):
@@ -119,13 +131,10 @@ class AuditEvent(models.Model):
         message is translated as a whole (or shown as it is)."""
         if not self.message:
             return gettext(self.description) if self.description else ""
-        values = {
-            key: gettext(value["t"]) if isinstance(value, dict) and "t" in value else value
-            for key, value in (self.values or {}).items()
-        }
         try:
+            values = {key: _shown(value) for key, value in (self.values or {}).items()}
             return gettext(self.message).format_map(values)
-        except (KeyError, IndexError, ValueError, AttributeError):  # a broken translation
+        except (KeyError, IndexError, ValueError, AttributeError, TypeError):  # broken
             return self.description
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,7 +76,7 @@ def _described(
     with translation.override(None):  # lazy texts give their English original
         template = str(template)
         if not values:
-            return template, None, None
+            return template[:300], None, None
         stored = {
             key: {"t": str(value)} if isinstance(value, Promise) else _plain(value)
             for key, value in values.items()
@@ -88,7 +89,10 @@ def _described(
 
 
 def _plain(value: Any) -> Any:
-    """A value as JSON keeps it: numbers and text as they are, anything else as text."""
+    """A value as JSON keeps it: numbers and text as they are, a date marked (shown in the
+    reader's date format), anything else as text."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return {"d": value.isoformat()}
     return value if isinstance(value, int | float | str) or value is None else str(value)
 
 

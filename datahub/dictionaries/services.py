@@ -297,7 +297,11 @@ def set_method(
         obj=current,
         request=request,
         description=gettext_noop("delivery method {stream}: {old} → {method}"),
-        values={"stream": registry.stream, "old": old or "-", "method": method},
+        values={
+            "stream": registry.stream,
+            "old": Method(old).label if old else "-",
+            "method": Method(method).label,
+        },
         detail={"registry": registry.stream, "from": old, "to": method},
     )
     return current

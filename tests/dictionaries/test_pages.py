@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -337,8 +338,31 @@ def test_the_participation_page_shows_one_institution_or_the_first_rows_of_all(
     assert "01-01-2020" in text and "01-01-2021" not in text
     assert "De eerste" not in text
     # the forms that change start at the institution shown
-    assert f'<option value="{institution.pk}" selected' in text
+    for form in ("participation", "method"):
+        select = re.search(f'<select name="institution"[^>]*id="{form}_institution".*?</select>',
+                           text, re.S).group(0)  # fmt: skip
+        assert f'<option value="{institution.pk}" selected' in select
     theirs = client.get(reverse("portal:participation"), {"institution": other_institution.pk})
     assert "01-01-2021" in theirs.content.decode()
     unknown = client.get(reverse("portal:participation"), {"institution": "x"})
     assert unknown.status_code == 200 and "De eerste 1 van 2 regels" in unknown.content.decode()
+
+
+def test_dates_and_method_names_in_descriptions_follow_the_reader(operator, institution, cataract):
+    import datetime as dt
+
+    from datahub.dictionaries import services
+
+    sub = cataract.sub_delivery
+    services.set_participation(
+        actor=operator, institution=institution, sub_delivery=sub, since=dt.date(2020, 1, 31)
+    )
+    services.set_method(
+        actor=operator, institution=institution, registry=sub.registry, method="Webportaal"
+    )
+    texts = {e.message: e.description for e in AuditEvent.objects.exclude(message=None)}
+    assert texts["participation {code} {since}–{until}"] == "participation CAT 2020-01-31–"
+    assert texts["delivery method {stream}: {old} → {method}"].endswith(": - → Web portal")
+    dutch = {e.text for e in AuditEvent.objects.exclude(message=None)}
+    assert "deelname CAT 31-01-2020–" in dutch
+    assert "aanlevermethode Cataract: - → Webportaal" in dutch

@@ -93,7 +93,7 @@ def test_a_refusal_is_logged_with_its_values_and_shown_translated(local_admin, i
     assert event.description == "delivery 999999 is not of this institution"
     assert event.values == {"id": 999_999}
     page = client.get(reverse("portal:audit_log")).content.decode()
-    assert "aanlevering 999999 is niet van deze instelling" in page
+    assert "aanlevering 999999 is niet van deze zorginstelling" in page
 
 
 def test_a_description_whose_translation_does_not_fit_its_values_is_shown_as_stored(
@@ -117,3 +117,8 @@ def test_a_description_whose_translation_does_not_fit_its_values_is_shown_as_sto
     )
     page = logged_in(local_admin).get(reverse("portal:audit_log")).content.decode()
     assert "stored text" in page
+
+
+def test_a_long_description_is_cut_to_the_column(institution):
+    event = record(Action.CHANGE, institution=institution, description="x" * 400)
+    assert len(event.description) == 300
