@@ -11,6 +11,13 @@ os.environ.setdefault("DATAHUB_SECRET_KEY", "tests-only-secret-key-with-enough-l
 os.environ.setdefault("DATAHUB_FILE_KEY", "dGVzdHMtb25seS1maWxlLWtleS0zMi1ieXRlcyEhISE=")
 os.environ.setdefault("DATAHUB_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("DATAHUB_VAR_DIR", tempfile.mkdtemp(prefix="datahub-tests-"))
+# xdist workers inherit the directory chosen above by the controlling process: each gets its
+# own below it, or one worker's retention purge (time moved a year ahead) deletes the files
+# another worker's test is still reading (which its own test database does not record).
+if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    _own = os.path.join(os.environ["DATAHUB_VAR_DIR"], _worker)
+    os.makedirs(_own, exist_ok=True)
+    os.environ["DATAHUB_VAR_DIR"] = _own
 
 from datahub.settings import *  # noqa: F403
 
