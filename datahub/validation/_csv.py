@@ -452,7 +452,6 @@ class CsvReader:
 # A field as the careful tokenizer reads it: quoted (any character but a lone quote, so a
 # newline too), or plain (no separator, quote or newline).
 _FIELD = r'(?:"(?:[^"]|"")*"|[^,"\n]*)'
-_LINE_RE = f"^{_FIELD}(?:,{_FIELD})*$"
 
 
 def _len_bytes(frame: pl.DataFrame) -> list[pl.Expr]:
@@ -469,11 +468,10 @@ def _len_bytes(frame: pl.DataFrame) -> list[pl.Expr]:
 
 def _balanced_ok(lines: pl.Series, expected: int) -> bool:
     """Records (a line, or lines joined with newlines) that the careful tokenizer reads as
-    exactly one well-quoted record with ``expected`` separators."""
-    if not lines.str.contains(_LINE_RE).all():
-        return False
-    outside = lines.str.replace_all(r'"(?:[^"]|"")*"', "")
-    return bool((outside.str.count_matches(",", literal=True) == expected).all())
+    exactly one well-quoted record with ``expected`` separators: ``expected + 1`` fields (a
+    record splits into fields one way only: a field is quoted exactly when it starts with a
+    quote, and a plain one holds no separator)."""
+    return bool(lines.str.contains(f"^{_FIELD}(?:,{_FIELD}){{{expected}}}$").all())
 
 
 def header_problems(
