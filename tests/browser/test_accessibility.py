@@ -66,6 +66,35 @@ def test_the_portal_pages_are_accessible(axe_page, portal_url, portal_env):
     assert found == {}
 
 
+@pytest.mark.parametrize(
+    ("person", "paths"),
+    [
+        (
+            "beheer@datahub.example",
+            [
+                "/hub/",
+                "/hub/data-dictionaries/importeren/",
+                "/hub/deelname/",
+                "/hub/aanleverstatus/",
+                "/hub/verwerkers/",
+            ],
+        ),
+        ("verwerker@iknl.example", ["/verwerker/"]),
+    ],
+)
+def test_the_hubs_and_the_processors_pages_are_accessible(
+    axe_page, portal_url, portal_env, person, paths
+):
+    log_in(axe_page, portal_url, portal_env, person)
+    found = {}
+    for path in paths:
+        axe_page.goto(portal_url + path)
+        violations = _violations(axe_page)
+        if violations:
+            found[path] = violations
+    assert found == {}
+
+
 def test_the_page_with_a_message_is_accessible(axe_page, portal_url, portal_env):
     # Right after login the page shows "U bent nu ingelogd als …" in the status region.
     log_in(axe_page, portal_url, portal_env, "aanleveraar@zuiderzee.example")
