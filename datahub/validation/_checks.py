@@ -35,7 +35,7 @@ from ._frames import (
     template_expr,
 )
 from ._messages import check_level, check_template, datatype_name
-from ._rules import compile_rule, rule_fields
+from ._rules import PerValue, compile_rule, rule_fields
 
 _TYPED = ("geheel getal", "decimaal", "datum", "datumtijd")
 _RANK = {"002": 0, "004": 1, "001_RefTab": 2, "006": 3, "007": 4, "015_X_Y_EQ": 5, "009": 6}
@@ -44,6 +44,7 @@ ERROR_LEVELS = ("fout", "afkeur")
 _SMALL_TABLE = 8
 _FEW_CODES = 64  # more failing values: look each record up instead of is_in
 _FIRED = "__fired:"
+_PER_VALUE = "__r:"  # in a value table: a part of a rule, computed per value
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,8 @@ class _Check:
     """A boolean mask over the batch and how to report the rows where it is true.
 
     ``per_value``: the mask depends on the value of ``field`` alone (not on other fields).
+    ``record_mask``: the same mask as the record-by-record pass computes it, parts of it
+    taken from value tables (default: ``mask``).
     """
 
     code: str
@@ -60,6 +63,7 @@ class _Check:
     mask: pl.Expr
     message: pl.Expr
     per_value: bool = True
+    record_mask: pl.Expr | None = None
 
 
 class BatchChecker:
@@ -95,6 +99,7 @@ class BatchChecker:
             for name in rule_fields(rule.expression, list(self.names))
         }
         self._typed_fields = self._fields_needing_values()
+        self._per_value_columns: dict[str, dict[str, pl.Expr]] = {}  # see _per_value
         self._checks = self._build_checks(period, period_label)
         self._outputs: dict[int, list[pl.Expr]] = {}  # built when a check first fires
         self._masks = [c.mask.fill_null(False) for c in self._checks]
@@ -106,7 +111,7 @@ class BatchChecker:
         }
         self._text_specs = tuple(s for s in dictionary.fields if s.name not in self.coded)
         self._record_masks = [
-            self._masks[i]
+            self._masks[i] if c.record_mask is None else c.record_mask.fill_null(False)
             for i, c in enumerate(self._checks)
             if not (c.per_value and c.field in self.coded)
         ]
@@ -246,20 +251,52 @@ class BatchChecker:
         message = template_expr(rule.message, {}, columns)
         position = self.names.index(rule.field) if rule.field in self.names else len(self.names)
         rank = position * 100 + _RULE_RANK + index
-        mask = ~expression & ~self._reported(rule_fields(rule.expression, list(self.names)))
-        return _Check(rule.code, rule.level, rule.field, rank, mask, message, per_value=False)
+        names = rule_fields(rule.expression, list(self.names))
+        mask = ~expression & ~self._reported(names)
+        hoisted = compile_rule(rule.expression, types_by_name, lambda n: V + n, self._per_value)
+        record_mask = ~hoisted & ~self._reported(names, self._per_value)
+        return _Check(
+            rule.code,
+            rule.level,
+            rule.field,
+            rank,
+            mask,
+            message,
+            per_value=False,
+            record_mask=record_mask,
+        )
 
-    def _reported(self, names: Iterable[str]) -> pl.Expr:
+    def _reported(self, names: Iterable[str], per_value: PerValue | None = None) -> pl.Expr:
         """True where one of the fields ``names`` already has its finding (``004``, or
-        ``002`` when required): a rule that uses such a value does not fire."""
+        ``002`` when required): a rule that uses such a value does not fire. ``per_value``
+        may replace the part of each field (see :func:`compile_rule`)."""
         reported = [pl.lit(False)]
         for name in names:
             spec = self.dictionary.field(name)
             if spec.required:  # empty or invalid: no typed value (V is null)
-                reported.append(pl.col(V + name).is_null())
+                part = pl.col(V + name).is_null()
             elif spec.datatype in _TYPED:  # invalid: not empty, yet no typed value
-                reported.append(pl.col(V + name).is_null() & ~pl.col(E + name))
+                part = pl.col(V + name).is_null() & ~pl.col(E + name)
+            else:
+                continue
+            replaced = None if per_value is None else per_value(name, part)
+            reported.append(part if replaced is None else replaced)
         return pl.any_horizontal(reported)
+
+    def _per_value(self, name: str, expression: pl.Expr) -> pl.Expr | None:
+        """For the record-by-record pass: a part of a rule that uses only the value of
+        ``name``, a code field, as a column of its value table (computed once per distinct
+        value, reached by gather). Gathering a code's text per record costs about four
+        gathers of a flag; other fields' values are gathered cheaply (or not coded)."""
+        if self.dictionary.field(name).datatype != "code":
+            return None
+        columns = self._per_value_columns.setdefault(name, {})
+        for column, known in columns.items():
+            if known.meta.eq(expression):
+                return pl.col(column)
+        column = f"{_PER_VALUE}{name}:{len(columns)}"
+        columns[column] = expression
+        return pl.col(column)
 
     # -- derived columns -----------------------------------------------------------------
 
@@ -310,13 +347,14 @@ class BatchChecker:
             if c.per_value and c.field == spec.name
         }
         bad = pl.any_horizontal(pl.col(list(fired))) if fired else pl.lit(False)
-        keep = [T + spec.name, E + spec.name, *fired, BAD]
+        rule_parts = self._per_value_columns.get(spec.name, {})
+        keep = [T + spec.name, E + spec.name, *fired, BAD, *rule_parts]
         if spec.name in self._typed_fields:
             keep.append(V + spec.name)
 
         def derive(values: pl.LazyFrame) -> pl.LazyFrame:
             frame = self.prepared(_trimmed(values, [spec]), [spec])
-            frame = frame.with_columns(**fired).with_columns(bad.alias(BAD))
+            frame = frame.with_columns(**fired, **rule_parts).with_columns(bad.alias(BAD))
             return frame.select(spec.name, ID, *keep)
 
         return derive
@@ -365,15 +403,18 @@ class BatchChecker:
             bad = field.bad_codes()
             if bad.len() > _FEW_CODES:
                 masks.append(field.lookup(BAD, codes[name]))
-            elif bad.len():
+            elif bad.len() > _SMALL_TABLE:
                 masks.append(pl.lit(codes[name]).is_in(bad.to_list()))
+            elif bad.len():  # a few comparisons, cheaper than a hash lookup per record
+                column = pl.lit(codes[name])
+                masks.extend(column == code for code in bad.to_list())
         lazy = frame.lazy()
         if self._record_masks:
-            values = [
+            values = [  # only those the masks use are gathered
                 self.coded[n].lookup(column, codes[n]).alias(column)
                 for n in self.coded
                 if n in self._rule_fields
-                for column in (V + n, E + n)
+                for column in (V + n, E + n, *self._per_value_columns.get(n, ()))
             ]
             lazy = self.prepared(lazy.with_columns(values), self._text_specs)
             masks.extend(self._record_masks)

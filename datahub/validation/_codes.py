@@ -105,8 +105,18 @@ class CodedField:
         return self.table[name].gather(codes)
 
     def lookup(self, name: str, codes: pl.Series) -> pl.Expr:
-        """:meth:`column` as an expression, to be evaluated in a larger query."""
-        return pl.lit(self.table[name]).gather(pl.lit(codes))
+        """:meth:`column` as an expression, to be evaluated in a larger query.
+
+        A numeric or temporal column with nulls is gathered without them, and its nulls are
+        set after by a gather of where the values are null: the same column, about twice as
+        fast (polars' gather of values that may be null checks them one by one; text gains
+        nothing).
+        """
+        column = self.table[name]
+        if not column.null_count() or not (column.dtype.is_numeric() or column.dtype.is_temporal()):
+            return pl.lit(column).gather(pl.lit(codes))
+        valid = pl.lit(column.is_not_null()).gather(pl.lit(codes))
+        return pl.when(valid).then(pl.lit(column.fill_null(strategy="zero")).gather(pl.lit(codes)))
 
     def ids(self, codes: pl.Series) -> pl.Series:
         """Per record, the id of its trimmed value: equal trimmed text, equal id."""

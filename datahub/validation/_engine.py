@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,7 +23,7 @@ from ._dictionary import DataDictionary
 from ._frames import KEY_PREFIX, LINE, REC, empty_findings
 from ._messages import LANGS
 from ._period import parse_period
-from ._report import Finding, Report, decide_status
+from ._report import Finding, Report, decide_status, findings_from_columns
 from ._technical import TechnicalSink, TooManyProblems
 from ._xml import XmlReader
 
@@ -350,15 +351,13 @@ def _findings(frame: pl.DataFrame, report_fields: tuple[str, ...]) -> tuple[Find
     that all stay alive would otherwise make it scan them again and again.
     """
     names = ("record", "line", "level", "code", "field", "value", "message")
-    rows = zip(*(frame[c].to_list() for c in names), strict=True)
-    keys = zip(*(frame[KEY_PREFIX + k].to_list() for k in report_fields), strict=True)
+    columns = [frame[c].to_list() for c in names]
     with _gc_paused():
-        if not report_fields:
-            return tuple(Finding(r, ln, lv, c, f, v, m) for r, ln, lv, c, f, v, m in rows)
-        return tuple(
-            Finding(r, ln, lv, c, f, v, m, dict(zip(report_fields, key, strict=True)))
-            for (r, ln, lv, c, f, v, m), key in zip(rows, keys, strict=True)
-        )
+        keys: list[dict[str, str | None]] | None = None
+        if report_fields:
+            values = zip(*(frame[KEY_PREFIX + k].to_list() for k in report_fields), strict=True)
+            keys = list(map(dict, map(zip, repeat(report_fields), values)))
+        return tuple(findings_from_columns(columns, keys))
 
 
 @contextmanager

@@ -6,9 +6,11 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from dataclasses import field as dataclass_field
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -63,6 +65,39 @@ class Finding:
             "message": self.message,
             "keys": dict(self.keys),
         }
+
+
+# Per field of Finding, in order: the setter of its slot (bypasses the frozen __setattr__).
+_SLOT_SETTERS: tuple[Callable[[Finding, Any], None], ...] = tuple(
+    getattr(Finding, f.name).__set__ for f in fields(Finding)
+)
+
+
+def findings_from_columns(
+    columns: Sequence[Sequence[Any]], keys: Sequence[Mapping[str, str | None]] | None = None
+) -> list[Finding]:
+    """Findings from their values column by column (``record`` to ``message``, in field
+    order), with ``keys`` (default: an empty dict each).
+
+    The same objects as calling :class:`Finding` row by row, several times faster: each is
+    made empty and its slots are filled column by column, in loops that run in C (the frozen
+    dataclass's ``__init__`` sets field after field through ``object.__setattr__``).
+
+    Example::
+
+        >>> made = findings_from_columns([[1], [2], ["fout"], ["002"], ["A"], [None], ["leeg"]])
+        >>> made == [Finding(1, 2, "fout", "002", "A", None, "leeg")]
+        True
+    """
+    count = len(columns[0])
+    made = list(map(Finding.__new__, repeat(Finding, count)))
+    if keys is None:
+        keys = [{} for _ in range(count)]
+    for setter, column in zip(_SLOT_SETTERS, [*columns, keys], strict=True):
+        if len(column) != count:
+            raise ValueError("columns of different lengths")
+        deque(map(setter, made, column), maxlen=0)
+    return made
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,9 @@ class Typed:
 
 
 ColumnName = Callable[[str], str]
+# Given a field and a sub-expression that uses no other field: an expression of the same
+# values to use instead (e.g. a column computed once per distinct value), or None.
+PerValue = Callable[[str, pl.Expr], pl.Expr | None]
 
 _COMPARISONS: dict[type[exp.Expression], Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
     exp.EQ: lambda a, b: a == b,
@@ -111,12 +114,16 @@ def parse_rule(expression: str) -> exp.Expression:
 
 
 def compile_rule(
-    expression: str, field_types: Mapping[str, str], column: ColumnName = str
+    expression: str,
+    field_types: Mapping[str, str],
+    column: ColumnName = str,
+    per_value: PerValue | None = None,
 ) -> pl.Expr:
     """Compile ``expression`` to a boolean polars expression.
 
     ``field_types`` maps field names to dictionary datatypes; ``column`` maps a field name to
-    the column holding its typed values.
+    the column holding its typed values. ``per_value`` is offered each largest
+    sub-expression that uses a single field (more than the bare field), to replace it.
 
     Example::
 
@@ -124,7 +131,7 @@ def compile_rule(
         >>> pl.DataFrame({"A": [1, 3, None]}).select(e).to_series().to_list()
         [False, True, None]
     """
-    compiler = _Compiler({k: SQL_TYPES[v] for k, v in field_types.items()}, column)
+    compiler = _Compiler({k: SQL_TYPES[v] for k, v in field_types.items()}, column, per_value)
     result = compiler.compile(parse_rule(expression))
     if result.type not in ("bool", "null"):
         raise RuleError(
@@ -158,11 +165,23 @@ def _first_line(error: Exception) -> str:
 
 
 class _Compiler:
-    def __init__(self, types: Mapping[str, str], column: ColumnName) -> None:
+    def __init__(
+        self, types: Mapping[str, str], column: ColumnName, per_value: PerValue | None = None
+    ) -> None:
         self.types = dict(types)
         self.column = column
+        self.per_value = per_value
 
     def compile(self, node: exp.Expression) -> Typed:
+        if self.per_value is not None and not isinstance(node, exp.Column | exp.Paren):
+            names = {_resolve(c.name, list(self.types)) for c in node.find_all(exp.Column)}
+            if len(names) == 1 and None not in names:
+                typed = _Compiler(self.types, self.column).compile(node)
+                replaced = self.per_value(str(names.pop()), typed.expr)
+                return typed if replaced is None else Typed(replaced, typed.type)
+        return self._node(node)
+
+    def _node(self, node: exp.Expression) -> Typed:
         if isinstance(node, exp.Paren):
             return self.compile(node.this)
         if isinstance(node, exp.Column):

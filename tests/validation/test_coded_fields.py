@@ -10,7 +10,7 @@ import pytest
 
 from datahub.validation import DataDictionary, load_dictionary, validate_file, validate_records
 from datahub.validation._checks import BatchChecker
-from datahub.validation._codes import _NAMESPACE, CodedField, learn, run_id
+from datahub.validation._codes import _NAMESPACE, BAD, CodedField, learn, run_id
 
 from .helpers import FIXTURES, cat_row, csv_bytes, found
 
@@ -115,3 +115,25 @@ def test_many_distinct_failing_values_are_all_found() -> None:
     rows = [cat_row(i, Geslacht=f"x{i}" if i % 2 else "2") for i in range(1, 301)]
     report = validate_file(CAT, cat_file(rows), file_name="x.csv", chunk_size=4000)
     assert found(report, "001_RefTab") == [(i, "Geslacht") for i in range(1, 301, 2)]
+
+
+def test_a_lookup_is_the_tables_column_for_each_code() -> None:
+    def derive(values: pl.LazyFrame) -> pl.LazyFrame:
+        text = pl.col("A").str.strip_chars()
+        return values.with_columns(
+            text.alias("t"),
+            text.str.to_date(strict=False).alias("date"),
+            text.cast(pl.Float64, strict=False).alias("number"),
+            text.cast(pl.Int64, strict=False).alias("whole"),
+            text.alias("text"),
+            (text == "").alias(BAD),
+        )
+
+    field = CodedField("A", run_id(), derive)
+    values = pl.Series("A", ["2020-01-02", "", "7", "x", "2020-01-02", "7", "", "x"])
+    codes = field.encode(values).to_physical()
+    learn([(field, codes.max())])
+    for name in ("date", "number", "whole", "text", BAD):
+        looked_up = pl.select(field.lookup(name, codes)).to_series()
+        assert looked_up.equals(field.column(name, codes), check_names=False), name
+        assert looked_up.dtype == field.table[name].dtype

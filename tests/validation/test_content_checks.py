@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from datahub.validation import DataDictionary
+from datahub.validation._file_checks import FileChecks
+from datahub.validation._frames import LINE, REC
 
 from .helpers import cat_row, codes, found, hip_row, validate_rows
 
@@ -168,6 +171,54 @@ def test_008_uses_every_key_field(hip: DataDictionary) -> None:
 def test_identical_records_are_005_not_008(cat: DataDictionary) -> None:
     report = validate_rows(cat, [cat_row(1), cat_row(1)])
     assert codes(report) == ["005", "005"]
+
+
+def test_005_and_008_compare_whole_hashes_where_their_low_bits_agree() -> None:
+    # Candidates are found by the hashes' low 32 bits; whole hashes decide.
+    checks = FileChecks(("A",), ("A",), (), {}, "nl")
+    high = 1 << 32
+    checks._states = [
+        pl.DataFrame(
+            {
+                REC: [1, 2, 3, 4],
+                LINE: [2, 3, 4, 5],
+                "h1": [1, 1 + high, 5, 5],
+                "h2": [7, 7, 7, 7],
+                "k1": [9, 9 + high, 9, 3],
+                "k2": [1, 1, 1, 1],
+                "kok": [True, True, True, True],
+                "__s:A": ["a", "b", "c", "d"],
+            },
+            schema_overrides={REC: pl.UInt32, LINE: pl.UInt32}
+            | dict.fromkeys(["h1", "h2", "k1", "k2"], pl.UInt64),
+        )
+    ]
+    findings = checks.findings()
+    assert list(zip(findings["record"], findings["code"], strict=True)) == [
+        (3, "005"),
+        (4, "005"),
+        (1, "008"),
+        (3, "008"),
+    ]
+
+
+def test_records_whose_codes_trade_places_are_not_copies(cat: DataDictionary) -> None:
+    # Codes are hashed two fields at a time, exactly: (1, 2) and (2, 1) stay apart.
+    rows = [
+        cat_row(1, EersteTweedeOog="1", Comorbiditeit="0"),
+        cat_row(2, EersteTweedeOog="2", Comorbiditeit="2"),
+        cat_row(3, EersteTweedeOog="1", Comorbiditeit="2"),
+        cat_row(3, EersteTweedeOog="2", Comorbiditeit="0"),
+        cat_row(3, EersteTweedeOog="2", Comorbiditeit="0"),
+    ]
+    report = validate_rows(cat, rows)
+    assert [(f.record, f.code) for f in report.findings] == [
+        (3, "008"),
+        (4, "005"),
+        (4, "008"),
+        (5, "005"),
+        (5, "008"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,9 @@ import csv
 import io
 import json
 import re
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 
+import orjson
 import pytest
 
 from datahub.validation import (
@@ -19,6 +20,7 @@ from datahub.validation import (
     validate_file,
     validate_records,
 )
+from datahub.validation._report import Finding, findings_from_columns
 
 from .helpers import cat_row, csv_bytes, hip_row, validate_rows
 
@@ -265,3 +267,27 @@ def test_every_template_translates_back_from_its_own_dutch() -> None:
         for dutch, english in keys.values():
             values = {name: f"<{name}>" for name in re.findall(r"\{(\w+)\}", dutch)}
             assert translate_message(code, dutch.format(**values), "en") == english.format(**values)
+
+
+def test_findings_built_column_by_column_equal_findings_made_one_by_one() -> None:
+    columns = [
+        [1, None],
+        [2, 7],
+        ["fout", "afkeur"],
+        ["002", "T01"],
+        ["A", None],
+        [None, "ü"],
+        ["leeg", "kapot"],
+    ]
+    keys = [{"A": "1"}, {"A": None}]
+    made = findings_from_columns(columns, keys)
+    rows = zip(*columns, strict=True)
+    one_by_one = [Finding(*row, keys=k) for row, k in zip(rows, keys, strict=True)]
+    assert made == one_by_one
+    assert [hash(f) for f in made] == [hash(f) for f in one_by_one]
+    assert orjson.dumps(made) == orjson.dumps(one_by_one)
+    assert [f.keys for f in findings_from_columns(columns)] == [{}, {}]
+    with pytest.raises(FrozenInstanceError):
+        made[0].code = "004"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="lengths"):
+        findings_from_columns([[1], *columns[1:]])

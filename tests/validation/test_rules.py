@@ -7,10 +7,16 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from datahub.validation import DataDictionary, RuleError, compile_rule, validate_records
+from datahub.validation import (
+    DataDictionary,
+    RuleError,
+    compile_rule,
+    validate_file,
+    validate_records,
+)
 from datahub.validation._dictionary import FieldSpec, GeneralSpecs, Rule
 
-from .helpers import cat_row, hip_row, validate_rows
+from .helpers import cat_row, csv_bytes, hip_row, validate_rows
 
 TYPES = {"A": "geheel getal", "B": "decimaal", "D": "datum", "E": "datum", "T": "tekst"}
 FRAME = pl.DataFrame(
@@ -51,6 +57,22 @@ def evaluate(expression: str) -> list[bool | None]:
 )
 def test_expressions_follow_sql_three_valued_logic(expression: str, expected: list) -> None:
     assert evaluate(expression) == expected
+
+
+def test_per_value_is_offered_the_largest_parts_that_use_one_field() -> None:
+    offered: list[tuple[str, pl.Expr]] = []
+
+    def per_value(name: str, expression: pl.Expr) -> pl.Expr | None:
+        if name == "D":
+            return None  # kept as it is
+        offered.append((name, expression))
+        return pl.col(f"part{len(offered) - 1}")
+
+    expression = "(A > 2 AND A < 9) OR LOWER(T) = 'xy' OR T IS NULL OR D > E OR YEAR(D) = 1"
+    compiled = compile_rule(expression, TYPES, per_value=per_value)
+    assert [name for name, _ in offered] == ["A", "T", "T"]
+    parts = FRAME.with_columns(e.alias(f"part{i}") for i, (_, e) in enumerate(offered))
+    assert parts.select(compiled).to_series().to_list() == evaluate(expression)
 
 
 def test_the_remainder_has_the_sign_of_the_dividend_as_in_sql() -> None:
@@ -127,6 +149,36 @@ def test_a_rule_does_not_fire_on_a_value_that_already_has_its_finding(cat: DataD
             (3, "004", "D"),
             (4, "R2", "C"),
         ]
+
+
+def test_rules_on_code_fields_use_their_trimmed_values_in_every_batch() -> None:
+    # A rule's parts over a code field alone are computed once per distinct value.
+    made_up = DataDictionary(
+        GeneralSpecs(code="X1", version="1"),
+        (
+            FieldSpec(1, "K", datatype="code", required=True),
+            FieldSpec(2, "L", datatype="code"),
+            FieldSpec(3, "A", datatype="geheel getal"),
+        ),
+        rules=(
+            Rule("R1", "L", "K = 'a' OR L IS NOT NULL", "fout", "x"),
+            Rule("R2", "A", "UPPER(K) = 'B' OR LENGTH(L) > 1 OR A > 1", "fout", "x"),
+        ),
+    )
+    rows = [
+        {"K": " a ", "L": "z", "A": "1"},  # R1 holds; R2 fires
+        {"K": "b", "L": "", "A": ""},  # R1 fires; R2 holds
+        {"K": "", "L": "", "A": "5"},  # 002 on K only
+        {"K": "c", "L": " xy", "A": "0"},  # R1, R2 hold
+        {"K": "c", "L": "y ", "A": "0"},  # R2 fires
+    ]
+    expected = [(1, "R2"), (2, "R1"), (3, "002"), (5, "R2")]
+    for report in (validate_rows(made_up, rows), validate_records(made_up, rows)):
+        assert [(f.record, f.code) for f in report.findings] == expected
+    data = csv_bytes(made_up.field_names, rows * 40)  # many batches, values seen before
+    report = validate_file(made_up, data, file_name="x.csv", chunk_size=64)
+    own = [((f.record - 1) % 5 + 1, f.code) for f in report.findings if f.code != "005"]
+    assert own == expected * 40
 
 
 def test_rule_messages_substitute_the_value_and_other_fields(cat: DataDictionary) -> None:
