@@ -40,6 +40,17 @@ def _violations(page) -> list[str]:
     ]
 
 
+def _violations_of(page, portal_url: str, paths: list[str]) -> dict[str, list[str]]:
+    """The serious violations of each page of ``paths`` that has some."""
+    found = {}
+    for path in paths:
+        page.goto(portal_url + path)
+        violations = _violations(page)
+        if violations:
+            found[path] = violations
+    return found
+
+
 @pytest.fixture
 def axe_page(browser):
     # axe is injected as an inline script, which the portal's strict CSP rightly refuses.
@@ -57,13 +68,7 @@ def test_the_login_page_is_accessible(axe_page, portal_url):
 
 def test_the_portal_pages_are_accessible(axe_page, portal_url, portal_env):
     log_in(axe_page, portal_url, portal_env, "beheerder@zuiderzee.example")
-    found = {}
-    for path in PAGES:
-        axe_page.goto(portal_url + path)
-        violations = _violations(axe_page)
-        if violations:
-            found[path] = violations
-    assert found == {}
+    assert _violations_of(axe_page, portal_url, PAGES) == {}
 
 
 @pytest.mark.parametrize(
@@ -86,13 +91,7 @@ def test_the_hubs_and_the_processors_pages_are_accessible(
     axe_page, portal_url, portal_env, person, paths
 ):
     log_in(axe_page, portal_url, portal_env, person)
-    found = {}
-    for path in paths:
-        axe_page.goto(portal_url + path)
-        violations = _violations(axe_page)
-        if violations:
-            found[path] = violations
-    assert found == {}
+    assert _violations_of(axe_page, portal_url, paths) == {}
 
 
 def test_the_page_with_a_message_is_accessible(axe_page, portal_url, portal_env):
