@@ -166,6 +166,8 @@ def technical_message(code: str, key: str, lang: str, **values: Any) -> str:
         'Line 7 is empty'
     """
     nl, en = TECHNICAL[code][key]
+    if lang == "en" and isinstance(values.get("reden"), str):  # the engine's own reasons
+        values["reden"] = _translated_value("reden", values["reden"])
     return (en if lang == "en" else nl).format(**values)
 
 
@@ -193,6 +195,15 @@ _REASONS = (
     (re.compile(r"tekst buiten een record"), "text outside a record"),
     (re.compile(r"record staat op de verkeerde plaats"), "record in the wrong place"),
     (re.compile(r"onbekend attribuut (.*)", re.DOTALL), r"unknown attribute \1"),
+    (re.compile(r"onbekend element (.*)", re.DOTALL), r"unknown element \1"),
+    (
+        re.compile(
+            r"geen record in (\d+) MiB: heten de elementen anders, of is een record "
+            r"te groot\?",
+            re.DOTALL,
+        ),
+        r"no record in \1 MiB: are the elements named otherwise, or is a record too large?",
+    ),
     (
         re.compile(r"root element (.*) \(verwacht (.*)\)", re.DOTALL),
         r"root element \1 (expected \2)",

@@ -26,18 +26,27 @@ _WIDE = (  # byte-order marks of other encodings (UTF-32 first: it starts like U
 _DECLARED = re.compile(rb"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']{1,40})["']""")
 _UTF8 = ("utf-8", "utf8", "us-ascii", "ascii")  # ASCII is UTF-8
 _SPACE = " \t\r\n"  # XML's whitespace
+# XSD types that collapse whitespace: the published schema accepts "\n1945\n" for them.
+_COLLAPSED = ("geheel getal", "decimaal", "datum", "datumtijd")
+_XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+MAX_GAP = 16 * 1024 * 1024  # input read without a record ending: the XML's T04 (as CSV's)
 
 
 class _CountingStream:
-    """A read-only wrapper that reports progress."""
+    """A read-only wrapper that reports progress, and stops the parse (:class:`_Runaway`)
+    when more than :data:`MAX_GAP` bytes pass without a record ending (``mark``): elements
+    that are not records (another name or namespace) would otherwise all stay in memory."""
 
     def __init__(self, stream: BinaryIO, total: int | None, progress: Progress | None) -> None:
         self.stream = stream
         self.total = total
         self.progress = progress
         self.done = 0
+        self.mark = 0  # ``done`` when the last record ended
 
     def read(self, size: int = -1) -> bytes:
+        if self.done - self.mark > MAX_GAP:
+            raise _Runaway
         block = self.stream.read(size)
         self.done += len(block)
         if self.progress is not None:
@@ -94,6 +103,8 @@ class XmlReader:
         self.schema = record_schema(dictionary)
         self.records = 0
         self._root_checked = False
+        self._collapsed = {f.name for f in dictionary.fields if f.datatype in _COLLAPSED}
+        self._last_line = 1  # where the last record started
 
     def batches(self) -> Iterator[pl.DataFrame]:
         """Yield DataFrames of records whose structure is valid (none if not UTF-8)."""
@@ -102,6 +113,7 @@ class XmlReader:
         if encoding is not None:
             self.sink.add("T01", "declared", line=1, codering=encoding)
             return
+        etree.clear_error_log()  # the log is the thread's: only this parse's errors in it
         context = etree.iterparse(
             _Prefixed(head, self.stream),
             events=("end",),
@@ -113,10 +125,12 @@ class XmlReader:
             dtd_validation=False,
             remove_comments=True,
             remove_pis=True,
+            encoding="utf-8",  # whatever a declaration past the head says (T01 if not)
         )
         columns: dict[str, list[Any]] = {name: [] for name in (*self.names, REC, LINE)}
         try:
             for _, element in context:
+                self.stream.mark = self.stream.done
                 if not self._root_ok(element) or not self._record(element, columns):
                     continue
                 if len(columns[REC]) >= self.batch_records:
@@ -124,10 +138,14 @@ class XmlReader:
                     columns = {name: [] for name in columns}
             self._finish(context)
         except etree.XMLSyntaxError as error:
+            line, reason = _first_error(error)
             if error.code == etree.ErrorTypes.ERR_INVALID_ENCODING:
-                self.sink.add("T01", "line", line=error.lineno or 1)
+                self.sink.add("T01", "line", line=line)
             else:
-                self.sink.add("T06", "xml", line=error.lineno or 1, reden=_reason(error))
+                self.sink.add("T06", "xml", line=line, reden=reason)
+        except _Runaway:
+            reason = f"geen record in {MAX_GAP // 2**20} MiB: heten de elementen anders, of is "
+            self.sink.add("T06", "xml", line=self._last_line, reden=reason + "een record te groot?")
         except _Refused:
             return
         if columns[REC]:
@@ -150,19 +168,27 @@ class XmlReader:
             reason = f"root element {root.tag} (verwacht {expected})"
             self.sink.add("T06", "xml", line=root.sourceline, reden=reason)
         for attribute in root.attrib:
-            if attribute != "versie":
+            if attribute != "versie" and not attribute.startswith(_XSI):
                 reason = f"onbekend attribuut {attribute}"
                 self.sink.add("T06", "xml", line=root.sourceline, reden=reason)
         version, delivered = self.dictionary.general.version, root.get("versie")
         if version and delivered is not None and delivered.strip() != version:
             values = {"kenmerk": "Versie", "bestand": delivered[:40], "verwacht": version}
             self.sink.add("T08", "mismatch", line=root.sourceline, **values)
-        self._text_outside_records(root.text, root.sourceline)
+        following = root[0].sourceline if len(root) else None
+        self._text_outside_records(root.text, root.sourceline, following)
 
-    def _text_outside_records(self, text: str | None, line: int | None) -> None:
-        """``T06`` for text (not whitespace) between the records: the XSD allows none."""
-        if text and text.strip(_SPACE):
-            self.sink.add("T06", "xml", line=line or 1, reden="tekst buiten een record")
+    def _text_outside_records(
+        self, text: str | None, line: int | None, following: int | None = None
+    ) -> None:
+        """``T06`` for text (not whitespace) between the records: the XSD allows none. Its
+        line is counted back from the element that ``following`` it starts on, if any (else
+        the line of the element it follows)."""
+        if not text or not text.strip(_SPACE):
+            return
+        if following is not None:
+            line = following - text.lstrip(_SPACE).count("\n")
+        self.sink.add("T06", "xml", line=line or 1, reden="tekst buiten een record")
 
     def _record(self, element: etree._Element, columns: dict[str, list[Any]]) -> bool:
         parent = element.getparent()
@@ -178,22 +204,29 @@ class XmlReader:
         if valid:
             values = {child.tag: child.text for child in element}
             for name in self.names:
-                columns[name].append(values.get(name))
+                value = values.get(name)
+                if value is not None and name in self._collapsed:
+                    value = value.strip(_SPACE)
+                columns[name].append(value)
             columns[REC].append(self.records)
             columns[LINE].append(line)
+        self._last_line = line or self._last_line
         self._release(element, parent)
         return valid
 
     def _release(self, element: etree._Element, parent: etree._Element | None) -> None:
+        """Free a record read, and what came before it among the root's children (reported
+        if it is not a record). A record elsewhere (inside a record) is only cleared: its
+        surroundings are reported as a whole."""
         element.clear(keep_tail=True)
-        if parent is None:
+        if parent is None or parent.getparent() is not None:
             return
         while element.getprevious() is not None:
             first = parent[0]
             if first.tag != RECORD and isinstance(first.tag, str):
                 reason = f"onbekend element {first.tag}"
                 self.sink.add("T06", "xml", line=first.sourceline, reden=reason)
-            self._text_outside_records(first.tail, first.sourceline)
+            self._text_outside_records(first.tail, first.sourceline, parent[1].sourceline)
             del parent[0]
 
     def _finish(self, context: etree.iterparse) -> None:
@@ -218,6 +251,10 @@ class _Refused(Exception):
     """The document is refused as a whole (DTD)."""
 
 
+class _Runaway(Exception):
+    """More than :data:`MAX_GAP` bytes without a record ending."""
+
+
 def _other_encoding(head: bytes) -> str | None:
     """The encoding of a file that is not UTF-8, from its byte-order mark or declaration."""
     for mark, name in _WIDE:
@@ -232,6 +269,12 @@ def _other_encoding(head: bytes) -> str | None:
     return None if name.strip().lower() in _UTF8 else name
 
 
-def _reason(error: etree.XMLSyntaxError) -> str:
-    message = str(error.msg or error).split(", line ")[0]
-    return message[:300]
+def _first_error(error: etree.XMLSyntaxError) -> tuple[int, str]:
+    """The line and reason of the parse's first error: with entities left unresolved, the
+    exception itself names a later consequence (an undefined ``&nbsp;`` as "Start tag
+    expected" on line 1)."""
+    for entry in error.error_log:
+        parsing = entry.domain == etree.ErrorDomains.PARSER
+        if parsing and entry.level >= etree.ErrorLevels.ERROR and entry.message:
+            return entry.line or error.lineno or 1, entry.message.strip()[:300]
+    return error.lineno or 1, str(error.msg or error).split(", line ")[0][:300]

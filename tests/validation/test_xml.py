@@ -202,9 +202,10 @@ def test_t06_text_between_the_records(hip: DataDictionary) -> None:
     data = data.replace(b"  <record>", b"x<record>", 1)  # after the root's start tag
     data = data.replace(b"</record>\n</HEUP>", b"</record>tail\n</HEUP>")  # after a record
     report = validate_file(hip, data, file_name="x.xml")
-    # the line of the element the text follows: the root's, the second record's
+    # the line the text is on where an element follows it, else the line of the element it
+    # follows (the second record's)
     assert [(f.code, f.line, f.message) for f in report.findings] == [
-        ("T06", 2, "XML-fout op regel 2: tekst buiten een record"),
+        ("T06", 3, "XML-fout op regel 3: tekst buiten een record"),
         ("T06", 13, "XML-fout op regel 13: tekst buiten een record"),
     ]
 
@@ -224,3 +225,89 @@ def test_a_format_with_anchors_means_the_same_in_the_published_xsd(hip: DataDict
         assert xsd.validate(etree.fromstring(data)) is ok, value
         report = validate_file(anchored, data, file_name="x.xml")
         assert (not any(f.code == "006" for f in report.findings)) is ok, value
+
+
+def test_elements_that_are_no_records_stop_the_read_instead_of_filling_memory(
+    hip: DataDictionary, monkeypatch
+) -> None:
+    """Records in a namespace (or named <Record>) are never freed as records: past a gap
+    without a record (16 MiB; 4 KiB here) the read stops with one clear finding."""
+    import io
+
+    from datahub.validation import _xml
+
+    monkeypatch.setattr(_xml, "MAX_GAP", 4096)
+    data = xml_bytes(hip, [hip_row(n) for n in range(1, 400)])
+    data = data.replace(b'<HEUP versie="3">', b'<HEUP versie="3" xmlns="urn:heup">')
+    stream = io.BytesIO(data)
+    report = validate_file(hip, stream, file_name="x.xml", lang="en")
+    assert [(f.code, f.line) for f in report.findings] == [("T06", 1)]
+    assert "no record in 0 MiB: are the elements named otherwise" in report.findings[0].message
+    assert stream.tell() < len(data) // 2  # stopped early
+    # a record after a gap is fine as long as the gap is smaller
+    assert validate_file(hip, xml_bytes(hip, [hip_row(1)]), file_name="x.xml").status == (
+        "Verwerkt"
+    )
+
+
+def test_an_encoding_declared_past_the_first_kilobyte_is_not_honoured(
+    hip: DataDictionary,
+) -> None:
+    head = b'<?xml version="1.0"' + b" " * 1100 + b'encoding="ISO-8859-1"?>\n'
+    body = xml_bytes(hip, [hip_row(1, Opmerking="caf\xe9")]).split(b"\n", 1)[1]
+    data = head + body.replace("café".encode(), b"caf\xe9")
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [f.code for f in report.findings] == ["T01"]
+    assert report.status == "Afgekeurd"
+
+
+def test_an_undefined_entity_is_named_with_its_line(hip: DataDictionary) -> None:
+    data = xml_bytes(hip, [hip_row(1, Opmerking="x")]).replace(b">x<", b">&nbsp;x<")
+    report = validate_file(hip, data, file_name="x.xml")
+    line = data[: data.index(b"&nbsp;")].count(b"\n") + 1
+    assert [(f.code, f.line) for f in report.findings] == [("T06", line)]
+    assert "nbsp" in report.findings[0].message
+
+
+def test_the_engines_own_xml_reasons_are_english_in_an_english_report(
+    hip: DataDictionary,
+) -> None:
+    data = xml_bytes(hip, [hip_row(1)]).replace(b"<record>", b"<record><Kleur/>", 1)
+    data = data.replace(b'versie="3"', b'versie="3" kleur="rood"')
+    report = validate_file(hip, data, file_name="x.xml", lang="en")
+    messages = [f.message for f in report.findings]
+    assert messages[0] == "XML error on line 2: unknown attribute kleur"
+    assert all("onbekend" not in m for m in messages), messages
+
+
+def test_what_the_published_xsd_accepts_is_accepted(hip: DataDictionary) -> None:
+    """A schema location on the root, and a typed value between newlines (XSD's integer,
+    decimal and date types collapse white space)."""
+    data = xml_bytes(hip, [hip_row(1)]).replace(
+        b'versie="3"',
+        b'versie="3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        b'xsi:noNamespaceSchemaLocation="HEUP.xsd"',
+    )
+    data = data.replace(b"<Pijnscore>3</Pijnscore>", b"<Pijnscore>\n      3\n    </Pijnscore>")
+    schema = etree.XMLSchema(etree.fromstring(generate_xsd(hip)))
+    assert schema.validate(etree.fromstring(data)), schema.error_log
+    report = validate_file(hip, data, file_name="x.xml")
+    assert report.status == "Verwerkt", report.findings
+
+
+def test_text_between_records_is_reported_on_its_own_line(hip: DataDictionary) -> None:
+    data = xml_bytes(hip, [hip_row(1), hip_row(2), hip_row(3)])
+    first_end = data.index(b"</record>") + len(b"</record>")
+    data = data[:first_end] + b"\n\n  stray\n" + data[first_end:]
+    report = validate_file(hip, data, file_name="x.xml")
+    line = data[: data.index(b"stray")].count(b"\n") + 1
+    assert [(f.code, f.line) for f in report.findings] == [("T06", line)]
+
+
+def test_a_record_inside_a_record_is_reported_once_not_its_fields(hip: DataDictionary) -> None:
+    data = xml_bytes(hip, [hip_row(1), hip_row(2)])
+    data = data.replace(b"</record>", b"<record><PatientID>P9</PatientID></record></record>", 1)
+    report = validate_file(hip, data, file_name="x.xml")
+    assert report.status == "Afgekeurd"
+    assert not [f for f in report.findings if "onbekend element" in f.message], report.findings
+    assert any("verkeerde plaats" in f.message for f in report.findings)
