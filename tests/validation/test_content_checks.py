@@ -153,6 +153,19 @@ def test_007_a_value_longer_than_its_length(hip: DataDictionary) -> None:
     assert validate_rows(hip, [hip_row(1, Opmerking="x" * 20)]).findings == ()
 
 
+def test_a_huge_value_is_shown_clipped_in_its_findings(hip: DataDictionary) -> None:
+    """A few megabytes in a field must not make a report of many copies of them: the value
+    and the message show its first 1,000 characters."""
+    huge = "y" * 3_000_000
+    report = validate_rows(hip, [hip_row(1, Opmerking=huge), hip_row(2, Opmerking="x" * 999)])
+    first, second = report.findings
+    assert (first.code, first.record) == ("007", 1)
+    assert first.value == "y" * 999 + "…"
+    assert len(first.message) < 1100 and ("y" * 999 + "…") in first.message
+    assert second.value == "x" * 999  # not clipped: within the limit
+    assert len(report.to_json()) < 10_000
+
+
 def test_008_every_record_sharing_a_key_with_different_content(cat: DataDictionary) -> None:
     rows = [cat_row(1), cat_row(2), cat_row(1, ODS="OS"), cat_row(3), cat_row(1, Geslacht="1")]
     report = validate_rows(cat, rows)
