@@ -258,3 +258,17 @@ def test_reactivating_a_person_whose_account_is_now_a_processors_is_refused(
     assert "verwerker of bij de hub" in page
     mine.refresh_from_db()
     assert not mine.is_active
+
+
+def test_a_refused_deactivation_keeps_the_role_shown_and_adds_no_stray_error(local_admin):
+    membership = Membership.objects.unscoped().get(user=local_admin)
+    response = logged_in(local_admin).post(
+        reverse("portal:person_edit", args=[membership.pk]), {"action": "deactivate"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "U kunt uzelf niet deactiveren." in page
+    assert "Dit veld is verplicht." not in page
+    assert f'<option value="{Role.LOCAL_ADMIN}" selected>' in page
+    membership.refresh_from_db()
+    assert membership.is_active and membership.role == Role.LOCAL_ADMIN

@@ -45,39 +45,57 @@ def person_add(request: InstitutionRequest) -> HttpResponse:
 @local_admin_required
 def person_edit(request: InstitutionRequest, membership_id: int) -> HttpResponse:
     membership = _own_membership(request, membership_id)
-    form = ChangePersonForm(request.POST or None, initial={"role": membership.role})
-    if request.method == "POST" and _apply_change(request, membership, form):
-        messages.success(request, _("The change has been saved."))
-        if membership.user_id == request.user.pk and membership.role != Role.LOCAL_ADMIN:
-            return redirect("portal:home")  # no longer a local administrator here
-        return redirect("portal:people")
-    return render(request, "portal/people/edit.html", {"form": form, "membership": membership})
+    # Only a role change binds the role form: a refused (de)activation must not show the
+    # form as posted without a role ("required", the first role selected).
+    access = request.POST.get("action") in {"deactivate", "activate"}
+    posted_role = request.method == "POST" and not access
+    form = ChangePersonForm(
+        request.POST if posted_role else None, initial={"role": membership.role}
+    )
+    refused = None
+    if request.method == "POST":
+        try:
+            changed = _apply_change(request, membership, form)
+        except services.PeopleError as exc:
+            refused = str(exc)
+            if posted_role:
+                form.add_error(None, refused)
+        else:
+            if changed:
+                messages.success(request, _("The change has been saved."))
+                if membership.user_id == request.user.pk and membership.role != Role.LOCAL_ADMIN:
+                    return redirect("portal:home")  # no longer a local administrator here
+                return redirect("portal:people")
+    context = {
+        "form": form,
+        "membership": membership,
+        "access_error": None if posted_role else refused,
+    }
+    return render(request, "portal/people/edit.html", context)
 
 
 def _apply_change(
     request: InstitutionRequest, membership: Membership, form: ChangePersonForm
 ) -> bool:
-    """Carry out the posted change; False (with the reason on the form) when refused."""
+    """Carry out the posted change; False when the form is not valid. A refusal raises
+    ``PeopleError``."""
     action = request.POST.get("action")
-    try:
-        if action in {"deactivate", "activate"}:
-            services.set_active(
-                actor=request.user,
-                membership=membership,
-                active=action == "activate",
-                request=request,
-            )
-            return True
-        if form.is_valid():
-            services.change_role(
-                actor=request.user,
-                membership=membership,
-                role=form.cleaned_data["role"],
-                request=request,
-            )
-            return True
-    except services.PeopleError as exc:
-        form.add_error(None, str(exc))
+    if action in {"deactivate", "activate"}:
+        services.set_active(
+            actor=request.user,
+            membership=membership,
+            active=action == "activate",
+            request=request,
+        )
+        return True
+    if form.is_bound and form.is_valid():
+        services.change_role(
+            actor=request.user,
+            membership=membership,
+            role=form.cleaned_data["role"],
+            request=request,
+        )
+        return True
     return False
 
 
