@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from datahub.dictionaries.models import Registry
 from datahub.forwarding import authorisations
-from datahub.forwarding.models import Authorisation
+from datahub.forwarding.models import Authorisation, ProcessorRegistration
 from datahub.institutions.models import Institution, Membership, Processor, Role
 
 SINCE = dt.date(2019, 1, 1)
@@ -26,11 +26,14 @@ def load_forwarding(operator: Any) -> None:
     processors = {p.code: p for p in Processor.objects.all()}
     registries = {r.stream: r for r in Registry.objects.all()}
     registered = {(r.processor.code, r.registry.stream) for r in authorisations.registrations()}
+    since = timezone.make_aware(dt.datetime.combine(SINCE, dt.time()))
     for code, stream in REGISTRATIONS:
         if (code, stream) not in registered and stream in registries:
-            authorisations.register_processor(
+            registration = authorisations.register_processor(
                 actor=operator, processor=processors[code], registry=registries[stream]
             )
+            # Forwarding follows the registration too: it must cover the demo's years.
+            ProcessorRegistration.objects.filter(pk=registration.pk).update(registered_at=since)
     for agb, code, stream in AUTHORISED:
         institution = Institution.objects.get(agb_code=agb)
         exists = Authorisation.objects.for_institution(institution).filter(
@@ -46,7 +49,7 @@ def load_forwarding(operator: Any) -> None:
             )
             # The demo's deliveries lie years back; so must the authorisations that cover them.
             Authorisation.objects.for_institution(institution).filter(pk=authorisation.pk).update(
-                created_at=timezone.make_aware(dt.datetime.combine(SINCE, dt.time()))
+                created_at=since
             )
 
 

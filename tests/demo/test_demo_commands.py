@@ -54,3 +54,26 @@ def test_demo_commands_are_refused_outside_demo_and_debug_mode(db, settings, com
     settings.DEBUG = False
     with pytest.raises(CommandError, match="demo mode"):
         _run(*command)
+
+
+def test_the_demos_past_deliveries_were_forwarded_to_the_authorised_processors(
+    db, settings, django_capture_on_commit_callbacks
+):
+    """Authorisations and registrations lie years back, as the deliveries do: the
+    Afnameoverzicht must not say that nobody was authorised next to authorisations from 2019."""
+    from datahub.deliveries.models import Delivery
+    from datahub.forwarding.models import Package
+
+    settings.DEMO = True
+    with django_capture_on_commit_callbacks(execute=True):
+        _run("demo")
+    institution = Institution.objects.get(agb_code="11111111")
+    forwarded = Delivery.objects.for_institution(institution).filter(
+        is_test=False,
+        status__in=["verwerkt", "verwerkt_met_fouten", "verwerkt_met_waarschuwingen"],
+        sub_delivery__registry__stream="MMY",
+        submitted_at__year__lt=2025,
+    )
+    assert forwarded.exists()
+    packages = Package.objects.for_institution(institution).filter(delivery__in=forwarded)
+    assert packages.filter(processor__code="iknl").count() == forwarded.count()
