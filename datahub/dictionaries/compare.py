@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, fields
 
 from datahub.validation import DataDictionary, FieldSpec, GeneralSpecs, Rule, workbook_names
 
 # Field attributes compared between versions, in the order the comparison page shows them.
 _FIELD_ATTRIBUTES = [f.name for f in fields(FieldSpec) if f.name not in ("order", "fhirpath")]
-# General specs compared (the code is the same, the version and its validity differ anyway).
+# General specs compared (the code is the same and the version differs anyway); the validity
+# too: which version applies when is what a reader of two versions wants to know first.
 _GENERAL_ATTRIBUTES = [
-    f.name
-    for f in fields(GeneralSpecs)
-    if f.name not in ("code", "version", "valid_from", "valid_to", "fhir_resource")
+    f.name for f in fields(GeneralSpecs) if f.name not in ("code", "version", "fhir_resource")
 ]
 _GENERAL_NAMES, _FIELD_NAMES = workbook_names()
 
@@ -90,6 +90,9 @@ def _changes(
 
 
 def _shown(value: object) -> object:
+    """A property's value as the page shows it (dates as the portal writes them)."""
+    if isinstance(value, dt.date):
+        return f"{value:%d-%m-%Y}"
     return ", ".join(value) if isinstance(value, tuple) else value
 
 

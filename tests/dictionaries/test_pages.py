@@ -133,12 +133,18 @@ def test_two_versions_are_compared(submitter, db):
         rows[0].append("Roker")
         rows[1].append("0")
 
+    def general(rows):
+        for row in rows:
+            if row[0] == "Geldig vanaf":
+                row[1] = "2025-01-01"
+
     services.import_workbook(
         knee_workbook(
             "3.1",
             Bestandsinhoud=change,
             Referentietabellen=codes,
             Voorbeeld_bestandsinhoud=examples,
+            Aanleverspecificaties_algemeen=general,
         ),
         "k.xlsx",
     )
@@ -148,6 +154,9 @@ def test_two_versions_are_compared(submitter, db):
         .content.decode()
     )
     assert "Roker" in page
+    # which version applies when: the validity is compared too, in the portal's date format
+    assert '<td>Geldig vanaf</td><td class="mono">01-01-2024</td>' in page
+    assert "01-01-2025" in page
     assert "<td>Minimum</td>" in page  # named as in the workbook
     assert "+B" in page
 
