@@ -27,7 +27,9 @@ MAX_DAYS_AHEAD = 5 * 366
 
 class AuthoriseForm(forms.Form):
     registration = RegistrationChoiceField(
-        label=_("Registry and processor"), queryset=ProcessorRegistration.objects.none()
+        label=_("Registry and processor"),
+        queryset=ProcessorRegistration.objects.none(),
+        empty_label=_("Choose…"),
     )
     valid_from = forms.DateField(
         label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -59,8 +61,12 @@ class AuthoriseForm(forms.Form):
 
 
 class RegisterProcessorForm(forms.Form):
-    processor = forms.ModelChoiceField(label=_("Processor"), queryset=Processor.objects.all())
-    registry = forms.ModelChoiceField(label=_("Registry"), queryset=Registry.objects.all())
+    processor = forms.ModelChoiceField(
+        label=_("Processor"), queryset=Processor.objects.all(), empty_label=_("Choose…")
+    )
+    registry = forms.ModelChoiceField(
+        label=_("Registry"), queryset=Registry.objects.all(), empty_label=_("Choose…")
+    )
 
 
 class TokenForm(forms.Form):

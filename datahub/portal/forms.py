@@ -44,11 +44,14 @@ class InstitutionFilterForm(forms.Form):
 
 class ParticipationForm(forms.Form):
     institution = forms.ModelChoiceField(
-        label=_("Institution"), queryset=Institution.objects.order_by("agb_code")
+        label=_("Institution"),
+        queryset=Institution.objects.order_by("agb_code"),
+        empty_label=_("Choose…"),
     )
     sub_delivery = forms.ModelChoiceField(
         label=_("Sub-delivery"),
         queryset=SubDelivery.objects.select_related("registry").order_by("code"),
+        empty_label=_("Choose…"),
     )
     since = forms.DateField(label=_("Since"), widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(
@@ -58,7 +61,11 @@ class ParticipationForm(forms.Form):
 
 class MethodForm(forms.Form):
     institution = forms.ModelChoiceField(
-        label=_("Institution"), queryset=Institution.objects.order_by("agb_code")
+        label=_("Institution"),
+        queryset=Institution.objects.order_by("agb_code"),
+        empty_label=_("Choose…"),
     )
-    registry = forms.ModelChoiceField(label=_("Registry"), queryset=Registry.objects.all())
+    registry = forms.ModelChoiceField(
+        label=_("Registry"), queryset=Registry.objects.all(), empty_label=_("Choose…")
+    )
     method = forms.ChoiceField(label=_("Delivery method"), choices=Method.choices)

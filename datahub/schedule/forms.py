@@ -96,6 +96,7 @@ class PeriodStatusForm(forms.Form):
         queryset=SubDelivery.objects.select_related("registry").order_by("code"),
         to_field_name="code",
         required=False,
+        empty_label=_("Choose…"),
     )
     deadline = forms.ChoiceField(label=_("Period and deadline"), required=False)
 

@@ -40,6 +40,17 @@ def test_a_refusal_is_a_portal_page_in_the_users_language(
 
 
 @override_settings(DEBUG=False)
+def test_a_refused_hub_operator_is_sent_to_hub_management_not_to_a_local_administrator(
+    operator,
+):
+    response = logged_in(operator).get(reverse("portal:overview"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "lokaal beheerder" not in page
+    assert f'<a href="{reverse("portal:operator_home")}">Naar Beheer hub</a>' in page
+
+
+@override_settings(DEBUG=False)
 @pytest.mark.parametrize(
     ("language", "heading", "back"),
     [

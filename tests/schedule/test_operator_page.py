@@ -44,6 +44,9 @@ def test_a_late_delivery_and_an_open_period_are_told_apart(operator, institution
 def test_without_a_chosen_deadline_the_last_passed_one_is_shown(operator):
     response = logged_in(operator).get(URL + "?deelaanlevering=MMYIKNL")
     assert response.context["entry"].period == "2026K1"
+    # and the list of deadlines says so, instead of "—"
+    key = response.context["entry"].key
+    assert f'<option value="{key}" selected>' in response.content.decode()
 
 
 def test_a_totaal_deadline_counts_deliveries_after_the_previous_deadline(operator, institution):
