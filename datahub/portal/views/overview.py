@@ -145,8 +145,9 @@ def delivery_status(request: PortalRequest) -> HttpResponse:
     if chosen is None and entries:
         chosen = operator.current_entry(entries, timezone.localdate())
     if chosen is not None and request.GET.get("deadline") != chosen.key:
-        form.data = form.data.copy()  # the list shows the deadline the table is about
-        form.data["deadline"] = chosen.key
+        data = request.GET.copy()  # the list shows the deadline the table is about
+        data["deadline"] = chosen.key
+        form.data = data
     rows = operator.period_status(sub_delivery, chosen) if sub_delivery and chosen else []
     context = {"form": form, "sub_delivery": sub_delivery, "entry": chosen, "rows": rows}
     return render(request, "schedule/delivery_status.html", context)
