@@ -147,3 +147,33 @@ def test_the_focus_ring_contrasts_three_to_one_wherever_it_appears(page, portal_
     weak = [ring for ring in seen if ring["best"] < 3 and not ring["element"].startswith("<body")]
     assert weak == [], weak
     assert any("main-nav" in ring["element"] or "aria-current" in ring["element"] for ring in seen)
+
+
+NARROW = {
+    "beheerder@zuiderzee.example": PAGES,
+    "beheer@datahub.example": [
+        "/hub/",
+        "/hub/data-dictionaries/importeren/",
+        "/hub/deelname/",
+        "/hub/aanleverstatus/?deelaanlevering=CAT",
+        "/hub/verwerkers/",
+    ],
+    "verwerker@iknl.example": ["/verwerker/"],
+}
+
+
+@pytest.mark.parametrize("person", sorted(NARROW))
+def test_no_page_scrolls_sideways_on_a_narrow_phone(browser, portal_url, portal_env, person):
+    """WCAG 1.4.10 (reflow): at 320 CSS pixels wide nothing needs scrolling sideways."""
+    context = browser.new_context(locale="nl-NL", viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, portal_url, portal_env, person)
+    wide = {}
+    for path in NARROW[person]:
+        page.goto(portal_url + path)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 320:
+            wide[path] = width
+    context.close()
+    assert wide == {}
