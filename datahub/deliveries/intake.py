@@ -126,6 +126,11 @@ def metadata_from_name(file_name: str) -> Metadata:
     return metadata
 
 
+def follows_convention(file_name: str) -> bool:
+    """Whether the name follows the file name convention (so that it fills the fields)."""
+    return parse_file_name(file_name)[0] is not None
+
+
 def says_test(file_name: str) -> bool:
     """Whether the name ends in ``_TEST`` before its extension (in any case): such a file is a
     test delivery, whatever else its name says, and is never forwarded (spec §3).

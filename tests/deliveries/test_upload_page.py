@@ -46,6 +46,14 @@ def test_choosing_a_file_fills_the_fields_from_its_name(cataract, submitter):
         assert value in text
 
 
+def test_a_name_off_the_convention_says_why_the_fields_stay_empty(cataract, submitter):
+    client = logged_in(submitter)
+    off = client.post(reverse("portal:upload_fields"), {"file_name": "cataract_export.csv"})
+    assert "volgt de afspraak hierboven niet" in off.content.decode()
+    named = client.post(reverse("portal:upload_fields"), {"file_name": NAME})
+    assert "volgt de afspraak hierboven niet" not in named.content.decode()
+
+
 def test_controleren_shows_the_result_per_field(cataract, submitter):
     client = logged_in(submitter)
     ok = client.post(reverse("portal:upload_check"), FIELDS).content.decode()

@@ -86,9 +86,13 @@ def upload(request: InstitutionRequest) -> HttpResponse:
 @require_POST
 def upload_fields(request: InstitutionRequest) -> HttpResponse:
     """The fields, filled from the chosen file's name (htmx)."""
-    metadata = _prefill(request, intake.metadata_from_name(request.POST.get("file_name", "")))
+    file_name = request.POST.get("file_name", "")
+    metadata = _prefill(request, intake.metadata_from_name(file_name))
     form = DeliveryForm(initial=DeliveryForm.initial_from(metadata))
-    return render(request, "deliveries/_fields.html", _context(form, {}, False))
+    context = _context(form, {}, False)
+    # A name off the convention fills nothing: say so, rather than leave empty fields unexplained.
+    context["unnamed"] = bool(file_name) and not intake.follows_convention(file_name)
+    return render(request, "deliveries/_fields.html", context)
 
 
 @member_required()
