@@ -23,6 +23,12 @@ DATATYPES = {
     "datumtijd": _("date and time"),
     "code": _("code"),
 }
+#: How a value of a datatype is written when the dictionary gives no ``Formaat`` of its own.
+WRITTEN_AS = {
+    "datum": _("YYYY-MM-DD"),
+    "datumtijd": _("YYYY-MM-DDThh:mm:ss"),
+    "decimaal": _("decimal point: 1.5"),
+}
 #: The levels of findings, as the report shows them.
 LEVELS = {"afkeur": _("Rejection"), "fout": _("Record error"), "waarschuwing": _("Warning")}
 METHODS = dict(Method.choices)

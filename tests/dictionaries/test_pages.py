@@ -56,6 +56,7 @@ def test_the_dictionarys_values_are_shown_in_the_readers_language(submitter, cat
         "<td>geheel getal</td>",
         "<td>Waarschuwing</td>",
         "Webportaal",
+        '<td class="mono">JJJJ-MM-DD</td>',  # how a date is written, without a Formaat
     ):
         assert expected in dutch, expected
     client.post(reverse("set_language"), {"language": "en", "next": url})
@@ -65,6 +66,7 @@ def test_the_dictionarys_values_are_shown_in_the_readers_language(submitter, cat
         "<td>integer</td>",
         "<td>Warning</td>",
         "Web portal",
+        '<td class="mono">YYYY-MM-DD</td>',
     ):
         assert expected in english, expected
     for dutch_word in ("geheel getal", ">waarschuwing<", "Webportaal", "decimaal ("):

@@ -1,5 +1,5 @@
 """Template filters for a data dictionary's values in the reader's language:
-``{{ general.frequency|frequency_label }}``, ``datatype_label``, ``level_label``,
+``{{ general.frequency|frequency_label }}``, ``datatype_label``, ``written_as``, ``level_label``,
 ``method_label`` (see ``dictionaries.labels``); ``{{ methods|method_for:registry_id }}``."""
 
 from __future__ import annotations
@@ -19,6 +19,12 @@ def frequency_label(value: str) -> str:
 @register.filter
 def datatype_label(value: str) -> str:
     return labels.label(labels.DATATYPES, value)
+
+
+@register.filter
+def written_as(value: str) -> str:
+    """How a value of the datatype ``value`` is written ("" when any text will do)."""
+    return str(labels.WRITTEN_AS.get(value, ""))
 
 
 @register.filter
