@@ -99,7 +99,8 @@ def _load_institution(institution: Institution, operator: Any) -> int:
             for e in reversed(plans.get(sub_delivery.pk, []))
             if e.deadline < today and schedule.covers(participation, e)
         ]
-        for index, entry in enumerate(passed[:HISTORY]):
+        # oldest first: sequence numbers rise with the dates, as a hospital's would
+        for index, entry in reversed(list(enumerate(passed[:HISTORY]))):
             for kind, on, is_test in _steps(plan.get(index, "ok"), entry):
                 _deliver(institution, sub_delivery, entry, kind, on, is_test, actor)
                 created += 1

@@ -77,3 +77,19 @@ def test_the_demos_past_deliveries_were_forwarded_to_the_authorised_processors(
     assert forwarded.exists()
     packages = Package.objects.for_institution(institution).filter(delivery__in=forwarded)
     assert packages.filter(processor__code="iknl").count() == forwarded.count()
+
+
+def test_the_demos_sequence_numbers_rise_with_the_delivery_dates(db, settings):
+    from datahub.deliveries.models import Delivery
+
+    settings.DEMO = True
+    _run("demo")
+    for institution in Institution.objects.all():
+        deliveries = Delivery.objects.for_institution(institution).order_by("submitted_at", "pk")
+        by_sub_delivery: dict[int, list[int]] = {}
+        for delivery in deliveries:
+            by_sub_delivery.setdefault(delivery.sub_delivery_id, []).append(
+                delivery.sequence_number
+            )
+        for numbers in by_sub_delivery.values():
+            assert numbers == sorted(numbers), numbers
