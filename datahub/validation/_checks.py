@@ -29,6 +29,7 @@ from ._frames import (
     P,
     T,
     V,
+    clipped,
     compact,
     empty_findings,
     or_null,
@@ -44,7 +45,6 @@ ERROR_LEVELS = ("fout", "afkeur")
 _SMALL_TABLE = 8
 _FEW_CODES = 64  # more failing values: look each record up instead of is_in
 _FIRED = "__fired:"
-MAX_SHOWN = 1000  # characters of a delivered value that a finding shows
 _PER_VALUE = "__r:"  # in a value table: a part of a rule, computed per value
 
 
@@ -449,7 +449,7 @@ class BatchChecker:
         hits = marked.select(pl.col(f"{_FIRED}{i}").any() for i in checks).row(0)
         fired = [i for i, hit in zip(checks, hits, strict=True) if hit]
         marked = marked.with_columns(
-            _clipped(pl.col(c)) for n in self.names for c in (n, T + n)
+            clipped(pl.col(c)) for n in self.names for c in (n, T + n)
         )  # what findings show of a value
         parts = [
             marked.lazy().filter(pl.col(f"{_FIRED}{i}")).select(self._output(i)) for i in fired
@@ -517,17 +517,6 @@ def _trimmed(
     )
     return frame.with_columns(
         (pl.col(T + s.name) == "").fill_null(True).alias(E + s.name) for s in specs
-    )
-
-
-def _clipped(text: pl.Expr) -> pl.Expr:
-    """A value as a finding shows it (its ``value`` and in its message): at most
-    :data:`MAX_SHOWN` characters, the rest as "…". A file of a few huge values must not make
-    a report (and its memory) of many copies of them."""
-    return (
-        pl.when(text.str.len_chars() > MAX_SHOWN)
-        .then(text.str.slice(0, MAX_SHOWN - 1) + "…")
-        .otherwise(text)
     )
 
 

@@ -20,6 +20,7 @@ from ._frames import (
     REC,
     E,
     T,
+    clipped,
     empty_findings,
     or_null,
     template_expr,
@@ -100,10 +101,10 @@ class FileChecks:
     def _values(self, rows: pl.DataFrame) -> pl.DataFrame:
         """The key and report values of the records found (null when empty)."""
         values = [
-            or_null(pl.lit(self.coded[n].column(T + n, rows[_CODE + n]))).alias(n)
+            or_null(clipped(pl.lit(self.coded[n].column(T + n, rows[_CODE + n])))).alias(n)
             for n in self._coded_fields
         ]
-        values += [or_null(pl.col(_TEXT + n)).alias(n) for n in self._text_fields]
+        values += [or_null(clipped(pl.col(_TEXT + n))).alias(n) for n in self._text_fields]
         return rows.with_columns(values)
 
     def _duplicates(self, state: pl.DataFrame) -> pl.DataFrame:

@@ -21,6 +21,7 @@ E = "__e:"  # empty after trimming
 P = "__p:"  # parsed value (typed fields), before the canonical-form check
 KEY_PREFIX = "k:"
 FILE_RANK = 1_000_000  # whole-file findings sort after a record's own findings
+MAX_SHOWN = 1000  # characters of a delivered value that a finding shows
 FINDING_SCHEMA = {
     "record": pl.Int64,
     "line": pl.Int64,
@@ -77,3 +78,20 @@ def or_null(text: pl.Expr) -> pl.Expr:
 def compact(text: pl.Expr) -> pl.Expr:
     """A copy of the strings, so that a few findings do not keep a whole batch's text alive."""
     return pl.concat_str([text, pl.lit("")])
+
+
+def clipped(text: pl.Expr) -> pl.Expr:
+    """A value as a finding shows it (its ``value``, its keys and in its message): at most
+    :data:`MAX_SHOWN` characters, the rest as "…". A file of a few huge values must not make
+    a report (and its memory) of many copies of them.
+
+    Example::
+
+        >>> pl.select(clipped(pl.lit("x" * 1001)).str.len_chars()).item()
+        1000
+    """
+    return (
+        pl.when(text.str.len_chars() > MAX_SHOWN)
+        .then(text.str.slice(0, MAX_SHOWN - 1) + "…")
+        .otherwise(text)
+    )

@@ -198,11 +198,19 @@ _REASONS = (
     (re.compile(r"onbekend element (.*)", re.DOTALL), r"unknown element \1"),
     (
         re.compile(
-            r"geen record in (\d+) MiB: heten de elementen anders, of is een record "
-            r"te groot\?",
-            re.DOTALL,
+            r"na het record op deze regel volgt (\d+) MiB zonder een volgend record: heten de "
+            r"elementen anders, of is een record te groot\?"
         ),
-        r"no record in \1 MiB: are the elements named otherwise, or is a record too large?",
+        r"\1 MiB without a record follow the record on this line: are the elements named "
+        r"otherwise, or is a record too large?",
+    ),
+    (
+        re.compile(
+            r"geen record in de eerste (\d+) MiB: heten de elementen anders, of is een record "
+            r"te groot\?"
+        ),
+        r"no record in the first \1 MiB: are the elements named otherwise, or is a record "
+        r"too large?",
     ),
     (
         re.compile(r"root element (.*) \(verwacht (.*)\)", re.DOTALL),

@@ -144,12 +144,21 @@ class XmlReader:
             else:
                 self.sink.add("T06", "xml", line=line, reden=reason)
         except _Runaway:
-            reason = f"geen record in {MAX_GAP // 2**20} MiB: heten de elementen anders, of is "
-            self.sink.add("T06", "xml", line=self._last_line, reden=reason + "een record te groot?")
+            self.sink.add("T06", "xml", line=self._last_line, reden=self._runaway_reason())
         except _Refused:
             return
         if columns[REC]:
             yield self._frame(columns)
+
+    def _runaway_reason(self) -> str:
+        """Why the read stopped (:class:`_Runaway`), told from the line of the last record
+        read (the finding's line), or from the start when there was none."""
+        size = f"{MAX_GAP // 2**20} MiB"
+        if self.records:
+            start = f"na het record op deze regel volgt {size} zonder een volgend record"
+        else:
+            start = f"geen record in de eerste {size}"
+        return start + ": heten de elementen anders, of is een record te groot?"
 
     def _root_ok(self, element: etree._Element) -> bool:
         if self._root_checked:
@@ -186,8 +195,9 @@ class XmlReader:
         the line of the element it follows)."""
         if not text or not text.strip(_SPACE):
             return
-        if following is not None:
-            line = following - text.lstrip(_SPACE).count("\n")
+        if following is not None:  # not before the element it follows (comments were removed,
+            # and a character reference &#10; is no line of its own: the count may be off)
+            line = max(following - text.lstrip(_SPACE).count("\n"), line or 1)
         self.sink.add("T06", "xml", line=line or 1, reden="tekst buiten een record")
 
     def _record(self, element: etree._Element, columns: dict[str, list[Any]]) -> bool:

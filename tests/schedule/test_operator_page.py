@@ -28,6 +28,7 @@ def test_the_operator_sees_who_delivered_and_who_is_late(operator, institution, 
     response = logged_in(operator).get(URL + "?deelaanlevering=MMYIKNL&deadline=2026K1|2026-05-01")
     assert response.status_code == 200
     assert states(response) == {"44444444": "late", "11111111": "delivered"}
+    assert 'aria-invalid="true"' not in response.content.decode()  # a valid choice
     assert response.context["rows"][0].institution.agb_code == "44444444"  # late first
     page = response.content.decode()
     assert "Ziekenhuis A" in page and "Ziekenhuis B" in page

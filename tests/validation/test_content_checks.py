@@ -166,6 +166,16 @@ def test_a_huge_value_is_shown_clipped_in_its_findings(hip: DataDictionary) -> N
     assert len(report.to_json()) < 10_000
 
 
+def test_a_huge_key_is_shown_clipped_in_the_whole_file_findings(cat: DataDictionary) -> None:
+    key = "9" * 5000
+    report = validate_rows(cat, [cat_row(1, OperatieID=key), cat_row(2, OperatieID=key, ODS="OS")])
+    conflicts = [f for f in report.findings if f.code == "008"]
+    assert len(conflicts) == 2
+    for finding in conflicts:
+        assert finding.keys["OperatieID"] == "9" * 999 + "…"
+        assert len(finding.message) < 1200
+
+
 def test_008_every_record_sharing_a_key_with_different_content(cat: DataDictionary) -> None:
     rows = [cat_row(1), cat_row(2), cat_row(1, ODS="OS"), cat_row(3), cat_row(1, Geslacht="1")]
     report = validate_rows(cat, rows)

@@ -242,7 +242,9 @@ def test_elements_that_are_no_records_stop_the_read_instead_of_filling_memory(
     stream = io.BytesIO(data)
     report = validate_file(hip, stream, file_name="x.xml", lang="en")
     assert [(f.code, f.line) for f in report.findings] == [("T06", 1)]
-    assert "no record in 0 MiB: are the elements named otherwise" in report.findings[0].message
+    assert "no record in the first 0 MiB: are the elements named otherwise" in (
+        report.findings[0].message
+    )
     assert stream.tell() < len(data) // 2  # stopped early
     # a record after a gap is fine as long as the gap is smaller
     assert validate_file(hip, xml_bytes(hip, [hip_row(1)]), file_name="x.xml").status == (
@@ -311,3 +313,38 @@ def test_a_record_inside_a_record_is_reported_once_not_its_fields(hip: DataDicti
     assert report.status == "Afgekeurd"
     assert not [f for f in report.findings if "onbekend element" in f.message], report.findings
     assert any("verkeerde plaats" in f.message for f in report.findings)
+
+
+def test_a_record_too_large_is_reported_after_the_last_record_read(
+    hip: DataDictionary, monkeypatch
+) -> None:
+    from datahub.validation import _xml
+
+    monkeypatch.setattr(_xml, "MAX_GAP", 65536)  # lxml reads 32 KiB at a time
+    rows = [hip_row(n) for n in range(1, 6)]
+    rows[3]["Opmerking"] = "y" * 200_000  # record 4: more than the gap allows
+    data = xml_bytes(hip, rows)
+    report = validate_file(hip, data, file_name="x.xml")
+    third = data.split(b"<record>")[3]  # the record before the large one
+    line = data[: data.index(third)].count(b"\n") + 1
+    assert [(f.code, f.line) for f in report.findings] == [("T06", line)]
+    assert "na het record op deze regel volgt 0 MiB zonder een volgend record" in (
+        report.findings[0].message
+    )
+    assert report.total == 3
+
+
+def test_text_between_records_is_never_placed_before_the_record_it_follows(
+    hip: DataDictionary,
+) -> None:
+    """Comments are removed and &#10; is no line: counting back may not go past the record."""
+    data = xml_bytes(hip, [hip_row(1), hip_row(2)])
+    first_end = data.index(b"</record>") + len(b"</record>")
+    data = (
+        data[:first_end]
+        + b"\n stray&#10;&#10;&#10;&#10;&#10;&#10;&#10;&#10;&#10;&#10;"
+        + (data[first_end:])
+    )
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [f.code for f in report.findings] == ["T06"]
+    assert report.findings[0].line >= 3  # the first record starts on line 3

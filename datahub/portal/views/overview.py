@@ -144,10 +144,11 @@ def delivery_status(request: PortalRequest) -> HttpResponse:
     chosen = next((e for e in entries if e.key == request.GET.get("deadline")), None)
     if chosen is None and entries:
         chosen = operator.current_entry(entries, timezone.localdate())
-    if chosen is not None and request.GET.get("deadline") != chosen.key:
+    if chosen is not None:
         data = request.GET.copy()  # the list shows the deadline the table is about
         data["deadline"] = chosen.key
         form.data = data
+    form.full_clean()  # again, now that the deadlines are the choices
     rows = operator.period_status(sub_delivery, chosen) if sub_delivery and chosen else []
     context = {"form": form, "sub_delivery": sub_delivery, "entry": chosen, "rows": rows}
     return render(request, "schedule/delivery_status.html", context)
