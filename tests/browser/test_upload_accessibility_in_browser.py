@@ -109,6 +109,29 @@ def test_a_delivery_is_announced_gets_the_focus_and_cannot_be_sent_twice(upload_
     assert page.get_by_text("Dit veld is verplicht.").count() == 0
 
 
+def test_a_refused_field_stops_aanleveren_before_the_file_is_uploaded(upload_page, portal_url):
+    page = upload_page
+    alert, _status = _open(page, portal_url)
+    starts: list[str] = []
+    page.on(
+        "request",
+        lambda r: starts.append(r.url) if r.url.endswith("/aanleveren/upload/") else None,
+    )
+    _choose(page, _name(), cat_csv(2))
+    page.fill("#id_unit", "9")
+    page.get_by_role("button", name="Aanleveren").click()
+    page.wait_for_selector(".field-row--error")
+    assert "geen onderdeel 9" in alert.evaluate("el => el.isConnected && el.textContent")
+    page.wait_for_timeout(500)
+    assert starts == []  # nothing uploaded for a delivery that cannot be made
+    expect(page.locator("#progress")).to_be_hidden()
+    # corrected, it is delivered
+    page.fill("#id_unit", "1")
+    page.get_by_role("button", name="Aanleveren").click()
+    page.get_by_text("Het bestand is succesvol aangeleverd.").wait_for()
+    assert len(starts) == 1
+
+
 def test_controleren_describes_each_field_with_its_error_and_announces_it(upload_page, portal_url):
     page = upload_page
     alert, status = _open(page, portal_url)

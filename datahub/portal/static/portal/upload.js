@@ -216,6 +216,29 @@
     return session.id;
   }
 
+  /* Controleren before the upload: true when every field passes; otherwise the fields show their
+     problems, as after Controleren, and nothing is uploaded (a refused field must not wait for a
+     large file to arrive, nor leave a progress bar at 100 % for a file that was not delivered). */
+  async function fieldsPass() {
+    const data = new FormData(form);
+    data.delete("file");
+    data.set("file_name", file.name);
+    let response;
+    try {
+      response = await fetch(form.dataset.checkUrl, {
+        method: "POST", body: data, headers: { "X-CSRFToken": csrf },
+      });
+    } catch (e) {
+      throw Problem(form.dataset.messageNetwork);
+    }
+    if (!response.ok) throw Problem(form.dataset.messageFailed);
+    const html = await response.text();
+    if (!/field-row--error|id="fields-problems"/.test(html)) return true;
+    swap(html);
+    announceFields();
+    return false;
+  }
+
   /* Delivered: the message takes the place of the fields, in the status region, and gets the
      focus (the buttons that had it are gone); nothing can be submitted a second time. */
   function showDelivered(html) {
@@ -246,6 +269,7 @@
     button.disabled = true;
     clearMessages();
     try {
+      if (!(await fieldsPass())) return;
       const id = await uploadFile();
       const data = new FormData(form);
       data.delete("file");
