@@ -10,7 +10,7 @@ import orjson
 from django.db.models import QuerySet
 
 from datahub.deliveries.models import ENGINE_STATUS_LABEL, Delivery, Finding, Status
-from datahub.validation import csv_header, safe_cell, translate_message
+from datahub.validation import csv_header, csv_row, translate_message
 
 #: The message of ``T00`` (the hub could not process a delivery), stored in Dutch, and in English.
 FAILURE_MESSAGE = (
@@ -78,9 +78,8 @@ def csv_rows(delivery: Delivery) -> Iterator[bytes]:
     values = findings_of(delivery).values_list(
         "record", "keys", "level", "code", "field", "value", "message"
     )
-    for position, (record, keys, *rest) in enumerate(values.iterator(chunk_size=5000), start=1):
-        row = [record, *(keys.get(name) for name in fields), *rest]
-        writer.writerow([safe_cell(cell) for cell in row])
+    for position, finding in enumerate(values.iterator(chunk_size=5000), start=1):
+        writer.writerow(csv_row(finding, fields))
         if position % 1000 == 0:
             yield flush()
     yield flush()

@@ -36,6 +36,7 @@ from ._report import (
     Finding,
     Report,
     csv_header,
+    csv_row,
     safe_cell,
 )
 from ._rules import RuleError, compile_rule
@@ -76,6 +77,7 @@ __all__ = [
     "ScheduleEntry",
     "compile_rule",
     "csv_header",
+    "csv_row",
     "generate_xsd",
     "iter_valid_records",
     "load_dictionary",

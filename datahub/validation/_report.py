@@ -191,17 +191,9 @@ class Report:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(csv_header(self.report_fields))
-        for finding in self.findings:
-            row = [
-                finding.record,
-                *(finding.keys.get(name) for name in self.report_fields),
-                finding.level,
-                finding.code,
-                finding.field,
-                finding.value,
-                finding.message,
-            ]
-            writer.writerow([safe_cell(cell) for cell in row])
+        for f in self.findings:
+            row = (f.record, f.keys, f.level, f.code, f.field, f.value, f.message)
+            writer.writerow(csv_row(row, self.report_fields))
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -222,6 +214,24 @@ def csv_header(report_fields: Sequence[str]) -> list[str]:
         "Waarde",
         "Omschrijving",
     ]
+
+
+#: The level of a finding as the report's CSV names it, in the manual's words.
+CSV_LEVELS = {"fout": "Record fout", "waarschuwing": "Waarschuwing", "afkeur": "Afkeur"}
+
+
+def csv_row(finding: Sequence[Any], report_fields: Sequence[str]) -> list[str]:
+    """The CSV cells of a finding given as ``(record, keys, level, code, field, value,
+    message)``: the level in the manual's words, formulas neutralised.
+
+    Example::
+
+        >>> csv_row((3, {"ID": "=1"}, "fout", "002", "A", None, "leeg"), ["ID"])
+        ['3', "'=1", 'Record fout', '002', 'A', '', 'leeg']
+    """
+    record, keys, level, *rest = finding
+    row = [record, *(keys.get(name) for name in report_fields), CSV_LEVELS.get(level, level), *rest]
+    return [safe_cell(cell) for cell in row]
 
 
 def safe_cell(value: object) -> str:

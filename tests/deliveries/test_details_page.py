@@ -112,6 +112,9 @@ def test_export_is_csv_with_bom_and_neutralised_formulas_and_is_logged(delivery,
     assert rows[0][-5:] == ["Fout / waarschuwing", "Foutcode", "Veld", "Waarde", "Omschrijving"]
     assert len(rows) == 1 + delivery.findings.count()
     assert not any(cell.startswith(("=", "+", "@")) for row in rows[1:] for cell in row)
+    # the level in the manual's words ("Record fout"), not the JSON's key ("fout")
+    levels = {row[-5] for row in rows[1:]}
+    assert levels and levels <= {"Record fout", "Waarschuwing", "Afkeur"}, levels
     assert AuditEvent.objects.filter(action=Action.EXPORT, object_id=str(delivery.pk)).exists()
 
 

@@ -88,7 +88,9 @@ def test_the_json_output_is_the_reports_json(capsys, files, cat) -> None:
 def test_the_csv_output_is_the_reports_csv(capsysbinary, files, cat) -> None:
     code = main(["--dictionary", CAT, "--format", "csv", str(files["errors"])])
     assert code == 1
-    assert capsysbinary.readouterr().out == validate_file(cat, files["errors"]).to_csv()
+    out = capsysbinary.readouterr().out
+    assert out == validate_file(cat, files["errors"]).to_csv()
+    assert ",Record fout,001_RefTab," in out.decode("utf-8-sig")  # the manual's words
 
 
 def test_english_output(capsys, files) -> None:
