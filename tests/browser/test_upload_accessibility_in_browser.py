@@ -64,6 +64,16 @@ def _choose(page, name: str, data: bytes) -> None:
     )
 
 
+def _upload_starts(page) -> list[str]:
+    """The requests that start an upload, as the page makes them."""
+    starts: list[str] = []
+    page.on(
+        "request",
+        lambda r: starts.append(r.url) if r.url.endswith("/aanleveren/upload/") else None,
+    )
+    return starts
+
+
 def test_an_upload_error_is_shown_and_announced(upload_page, portal_url):
     page = upload_page
     alert, _status = _open(page, portal_url)
@@ -82,11 +92,7 @@ def test_an_upload_error_is_shown_and_announced(upload_page, portal_url):
 def test_a_delivery_is_announced_gets_the_focus_and_cannot_be_sent_twice(upload_page, portal_url):
     page = upload_page
     _alert, status = _open(page, portal_url)
-    starts: list[str] = []
-    page.on(
-        "request",
-        lambda r: starts.append(r.url) if r.url.endswith("/aanleveren/upload/") else None,
-    )
+    starts = _upload_starts(page)
     _choose(page, _name(), cat_csv(2))
     page.get_by_role("button", name="Aanleveren").click()
     success = page.get_by_text("Het bestand is succesvol aangeleverd.")
@@ -112,11 +118,7 @@ def test_a_delivery_is_announced_gets_the_focus_and_cannot_be_sent_twice(upload_
 def test_a_refused_field_stops_aanleveren_before_the_file_is_uploaded(upload_page, portal_url):
     page = upload_page
     alert, _status = _open(page, portal_url)
-    starts: list[str] = []
-    page.on(
-        "request",
-        lambda r: starts.append(r.url) if r.url.endswith("/aanleveren/upload/") else None,
-    )
+    starts = _upload_starts(page)
     _choose(page, _name(), cat_csv(2))
     page.fill("#id_unit", "9")
     page.get_by_role("button", name="Aanleveren").click()

@@ -216,21 +216,24 @@
     return session.id;
   }
 
+  /* The form's fields (not the file: that goes in chunks) with ``extra``, posted to ``url``. */
+  async function postFields(url, extra) {
+    const data = new FormData(form);
+    data.delete("file");
+    data.set("file_name", file.name);
+    Object.keys(extra).forEach(function (name) { data.set(name, extra[name]); });
+    try {
+      return await fetch(url, { method: "POST", body: data, headers: { "X-CSRFToken": csrf } });
+    } catch (e) {
+      throw Problem(form.dataset.messageNetwork);
+    }
+  }
+
   /* Controleren before the upload: true when every field passes; otherwise the fields show their
      problems, as after Controleren, and nothing is uploaded (a refused field must not wait for a
      large file to arrive, nor leave a progress bar at 100 % for a file that was not delivered). */
   async function fieldsPass() {
-    const data = new FormData(form);
-    data.delete("file");
-    data.set("file_name", file.name);
-    let response;
-    try {
-      response = await fetch(form.dataset.checkUrl, {
-        method: "POST", body: data, headers: { "X-CSRFToken": csrf },
-      });
-    } catch (e) {
-      throw Problem(form.dataset.messageNetwork);
-    }
+    const response = await postFields(form.dataset.checkUrl, {});
     if (!response.ok) throw Problem(form.dataset.messageFailed);
     const html = await response.text();
     if (!/field-row--error|id="fields-problems"/.test(html)) return true;
@@ -271,18 +274,7 @@
     try {
       if (!(await fieldsPass())) return;
       const id = await uploadFile();
-      const data = new FormData(form);
-      data.delete("file");
-      data.set("file_name", file.name);
-      data.set("upload_id", id);
-      let response;
-      try {
-        response = await fetch(form.dataset.submitUrl, {
-          method: "POST", body: data, headers: { "X-CSRFToken": csrf },
-        });
-      } catch (e) {
-        throw Problem(form.dataset.messageNetwork);
-      }
+      const response = await postFields(form.dataset.submitUrl, { upload_id: id });
       if (response.ok) {
         showDelivered(await response.text());
       } else if (response.status === 400) {
