@@ -64,37 +64,42 @@ def package_for(processor: Processor, package_id: int, request: HttpRequest | No
             request, processor, gettext_noop("package {id} is not of this processor"), id=package_id
         )
         raise PackageNotFound(_("There is no package %(id)s for you.") % {"id": package_id})
-    refusal = _why_withdrawn(package)
-    if refusal is not None:
-        why, values = _withdrawn_audit(package)
+    withdrawn = _why_withdrawn(package)
+    if withdrawn is not None:
+        refusal, why, values = withdrawn
         _refused(request, processor, why, package, id=package_id, **values)
         raise refusal
     return package
 
 
-def _why_withdrawn(package: Package) -> PackageWithdrawn | None:
+def _why_withdrawn(
+    package: Package,
+) -> tuple[PackageWithdrawn, str, dict[str, Any]] | None:
+    """Why a package may no longer be fetched: the refusal for the processor, and the audit
+    log's description (a template) and its values; None while it may."""
     if package.authorisation.revoked_at is not None:
-        return AuthorisationRevoked(
-            _("The institution has revoked your authorisation for this registry.")
+        return (
+            AuthorisationRevoked(
+                _("The institution has revoked your authorisation for this registry.")
+            ),
+            gettext_noop("package {id}: the authorisation was revoked"),
+            {},
         )
     if package.expired_at is not None:
-        return PackageWithdrawn(_("This package has expired and its files were deleted."))
+        return (
+            PackageWithdrawn(_("This package has expired and its files were deleted.")),
+            gettext_noop("package {id}: expired, its files deleted"),
+            {},
+        )
     if package.superseded_by_id is not None:
-        return PackageWithdrawn(
-            _("This package was replaced by package %(id)s.") % {"id": package.superseded_by_id}
+        return (
+            PackageWithdrawn(
+                _("This package was replaced by package %(id)s.") % {"id": package.superseded_by_id}
+            ),
+            gettext_noop("package {id}: replaced by package {new}"),
+            {"new": package.superseded_by_id},
         )
     return None
-
-
-def _withdrawn_audit(package: Package) -> tuple[str, dict[str, Any]]:
-    """Why a package may no longer be fetched, for the audit log (as ``_why_withdrawn``)."""
-    if package.authorisation.revoked_at is not None:
-        return gettext_noop("package {id}: the authorisation was revoked"), {}
-    if package.expired_at is not None:
-        return gettext_noop("package {id}: expired, its files deleted"), {}
-    return gettext_noop("package {id}: replaced by package {new}"), {
-        "new": package.superseded_by_id
-    }
 
 
 def open_download(package: Package, fmt: str, request: HttpRequest | None) -> io.BufferedReader:

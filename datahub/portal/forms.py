@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -33,21 +35,20 @@ class DictionaryUploadForm(forms.Form):
     )
 
 
-class InstitutionFilterForm(forms.Form):
-    institution = forms.ModelChoiceField(
-        label=_("Institution"),
-        queryset=Institution.objects.order_by("agb_code"),
-        required=False,
-        empty_label=_("All institutions"),
+def _institution_field(**options: Any) -> forms.ModelChoiceField[Institution]:
+    """A choice of institution, by AGB code (``empty_label`` "Choose…" unless given)."""
+    options.setdefault("empty_label", _("Choose…"))
+    return forms.ModelChoiceField(
+        label=_("Institution"), queryset=Institution.objects.order_by("agb_code"), **options
     )
+
+
+class InstitutionFilterForm(forms.Form):
+    institution = _institution_field(required=False, empty_label=_("All institutions"))
 
 
 class ParticipationForm(forms.Form):
-    institution = forms.ModelChoiceField(
-        label=_("Institution"),
-        queryset=Institution.objects.order_by("agb_code"),
-        empty_label=_("Choose…"),
-    )
+    institution = _institution_field()
     sub_delivery = forms.ModelChoiceField(
         label=_("Sub-delivery"),
         queryset=SubDelivery.objects.select_related("registry").order_by("code"),
@@ -60,11 +61,7 @@ class ParticipationForm(forms.Form):
 
 
 class MethodForm(forms.Form):
-    institution = forms.ModelChoiceField(
-        label=_("Institution"),
-        queryset=Institution.objects.order_by("agb_code"),
-        empty_label=_("Choose…"),
-    )
+    institution = _institution_field()
     registry = forms.ModelChoiceField(
         label=_("Registry"), queryset=Registry.objects.all(), empty_label=_("Choose…")
     )

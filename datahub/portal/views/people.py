@@ -14,6 +14,9 @@ from datahub.portal.access import deny, local_admin_required
 from datahub.portal.forms import AddPersonForm, ChangePersonForm
 from datahub.portal.http import InstitutionRequest
 
+#: The posted actions that change a person's access rather than his role.
+_ACCESS = frozenset({"deactivate", "activate"})
+
 
 @local_admin_required
 def people(request: InstitutionRequest) -> HttpResponse:
@@ -47,15 +50,15 @@ def person_edit(request: InstitutionRequest, membership_id: int) -> HttpResponse
     membership = _own_membership(request, membership_id)
     # Only a role change binds the role form: a refused (de)activation must not show the
     # form as posted without a role ("required", the first role selected).
-    access = request.POST.get("action") in {"deactivate", "activate"}
-    posted_role = request.method == "POST" and not access
+    action = request.POST.get("action")
+    posted_role = request.method == "POST" and action not in _ACCESS
     form = ChangePersonForm(
         request.POST if posted_role else None, initial={"role": membership.role}
     )
     refused = None
     if request.method == "POST":
         try:
-            changed = _apply_change(request, membership, form)
+            changed = _apply_change(request, membership, form, action)
         except services.PeopleError as exc:
             refused = str(exc)
             if posted_role:
@@ -75,12 +78,14 @@ def person_edit(request: InstitutionRequest, membership_id: int) -> HttpResponse
 
 
 def _apply_change(
-    request: InstitutionRequest, membership: Membership, form: ChangePersonForm
+    request: InstitutionRequest,
+    membership: Membership,
+    form: ChangePersonForm,
+    action: str | None,
 ) -> bool:
-    """Carry out the posted change; False when the form is not valid. A refusal raises
-    ``PeopleError``."""
-    action = request.POST.get("action")
-    if action in {"deactivate", "activate"}:
+    """Carry out the posted change (``action``: one of :data:`_ACCESS`, else the role form's);
+    False when the form is not valid. A refusal raises ``PeopleError``."""
+    if action in _ACCESS:
         services.set_active(
             actor=request.user,
             membership=membership,
@@ -88,7 +93,7 @@ def _apply_change(
             request=request,
         )
         return True
-    if form.is_bound and form.is_valid():
+    if form.is_valid():
         services.change_role(
             actor=request.user,
             membership=membership,
