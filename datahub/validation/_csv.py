@@ -306,11 +306,13 @@ class CsvReader:
     def _fast(self, chunk: bytes, line: int) -> tuple[pl.DataFrame, int] | None:
         """Parse a chunk with polars; None unless every record provably has the right shape.
 
-        The proof: the chunk's physical lines (read separately, a cheap single column) are
-        grouped into records by quote parity. A record without quotes must have the header's
-        number of separators; one with quotes (rare) must also match the careful tokenizer's
-        grammar. No line may be empty or hold a CR that ends no line, and polars must find
-        as many records.
+        The proof: polars refuses a record with too many fields. The chunk's physical lines
+        (read separately, a cheap single column) are grouped into records by quote parity;
+        the records with a quote (rare) must match the careful tokenizer's grammar, each with
+        the header's number of fields. For the others, one line each, the bytes of the lines
+        less the bytes of their values are their separators: as many as the header's in all
+        means as many in each, since none has more. No line may be empty or hold a CR that
+        ends no line, and polars must find as many records.
         """
         if chunk.startswith(_COMPRESSED):
             return None
@@ -321,13 +323,13 @@ class CsvReader:
                 has_header=False,
                 schema=schema,
                 empty_string_is_null=False,
-                truncate_ragged_lines=False,
+                truncate_ragged_lines=False,  # too many fields: an error
                 raise_if_empty=False,
             )
             if frame.width != len(self.columns):
                 return None
             lines = pl.read_lines(chunk)["line"]
-            starts = self._record_starts(lines, frame, quoted=b'"' in chunk, cr=b"\r" in chunk)
+            starts = self._record_starts(lines, frame, special=b'"' in chunk or b"\r" in chunk)
         except _POLARS_ERRORS:
             return None
         if starts is None:
@@ -336,55 +338,42 @@ class CsvReader:
         return self._numbered(frame, starts + line), newlines
 
     def _record_starts(
-        self, lines: pl.Series, frame: pl.DataFrame, *, quoted: bool, cr: bool
+        self, lines: pl.Series, frame: pl.DataFrame, *, special: bool
     ) -> pl.Series | None:
         """Index of the first physical line of each record, or None if one is malformed.
 
-        A line without quotes is a whole record whose separators are its length minus its
-        values' lengths; records with quotes (rare) must match the careful tokenizer's grammar.
-        ``quoted`` and ``cr``: whether the chunk has a quote or a CR at all.
+        ``special``: whether the chunk has a quote or a CR at all. Only the lines with one
+        are looked at one by one (a CR that ends a line is not part of it).
         """
-        height = frame.height
-        if lines.len() == 0:
+        count, height, separators = lines.len(), frame.height, len(self.columns) - 1
+        lengths = lines.str.len_bytes()
+        if count == 0 or lengths.min() == 0:
             return None
-        shape = lines.to_frame("l").select(
-            length=pl.col("l").str.len_bytes().cast(pl.Int64),
-            quotes=pl.col("l").str.count_matches('"', literal=True) if quoted else pl.lit(0),
-            cr=pl.col("l").str.contains("\r", literal=True).any() if cr else pl.lit(False),
-        )
-        lengths, quotes = shape["length"], shape["quotes"]
-        if shape["cr"][0] or (lengths == 0).any():
-            return None
-        single = lines.len() == height  # every record one line (no newline inside quotes)
-        if single:
-            inside = pl.repeat(False, height, eager=True)
-            record = pl.int_range(0, height, dtype=pl.Int64, eager=True)
-        else:
-            inside = (quotes.cum_sum() - quotes) % 2 == 1
-            record = (~inside).cum_sum().cast(pl.Int64) - 1
-            if record[-1] + 1 != height:
+        quoted = pl.repeat(False, count, eager=True)
+        rows = starts = pl.int_range(0, height, dtype=pl.Int64, eager=True)
+        if special:
+            marked = lines.str.contains('["\r]').arg_true()
+            texts = lines.gather(marked)
+            if texts.str.contains("\r", literal=True).any():
                 return None
-        plain = (quotes == 0) & ~inside
-        values = frame.select(pl.sum_horizontal(_len_bytes(frame)).cast(pl.Int64)).to_series()
-        separators = (lengths - (values if single else values.gather(record))).filter(plain)
-        if not (separators == len(self.columns) - 1).all():
+            quotes = pl.repeat(0, count, dtype=pl.UInt32, eager=True)
+            quotes.scatter(marked, texts.str.count_matches('"', literal=True))
+            inside = (quotes.cum_sum() - quotes) % 2 == 1  # a line within a quoted value
+            quoted = (quotes > 0) | inside
+            record = (~inside).cum_sum().cast(pl.Int64) - 1
+            rows = record.filter(quoted).unique(maintain_order=True)
+            if inside.any():
+                starts = (~inside).arg_true().cast(pl.Int64)
+            if rows.len() and not _records_ok(lines.filter(quoted), separators):
+                return None
+        if starts.len() != height:
             return None
-        if not self._multiline_ok(lines, ~plain, record):
+        # the lines of the records without quotes, less their values: their separators
+        plain_lines = lengths.sum() - lengths.filter(quoted).sum()
+        plain_values = _value_bytes(frame) - _value_bytes(frame[rows])
+        if plain_lines - plain_values != separators * (height - rows.len()):
             return None
-        return record if single else (~inside).arg_true().cast(pl.Int64)
-
-    def _multiline_ok(self, lines: pl.Series, mask: pl.Series, record: pl.Series) -> bool:
-        """Records with quotes, on one line or spanning several (rare): their lines joined
-        and matched against the careful tokenizer's grammar."""
-        special = mask.arg_true()
-        if special.len() == 0:
-            return True
-        joined = (
-            pl.DataFrame({"record": record.gather(special), "text": lines.gather(special)})
-            .group_by("record", maintain_order=True)
-            .agg(pl.col("text").str.join("\n"))
-        )
-        return _balanced_ok(joined["text"], len(self.columns) - 1)
+        return starts
 
     def _numbered(self, frame: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
         height = frame.height
@@ -454,24 +443,27 @@ class CsvReader:
 _FIELD = r'(?:"(?:[^"]|"")*"|[^,"\n]*)'
 
 
-def _len_bytes(frame: pl.DataFrame) -> list[pl.Expr]:
-    """The length in bytes of each value (text or categorical; 0 for a null)."""
-    return [
-        (
-            pl.col(c).cat.len_bytes()
-            if isinstance(t, pl.Categorical)
-            else pl.col(c).str.len_bytes()
-        ).fill_null(0)
+def _value_bytes(frame: pl.DataFrame) -> int:
+    """The bytes of all values of ``frame`` (text or categorical; 0 for a null)."""
+    if not frame.height:
+        return 0
+    sizes = [
+        pl.col(c).cat.len_bytes() if isinstance(t, pl.Categorical) else pl.col(c).str.len_bytes()
         for c, t in frame.schema.items()
     ]
+    return int(frame.select(pl.sum_horizontal(s.sum() for s in sizes)).item())
 
 
-def _balanced_ok(lines: pl.Series, expected: int) -> bool:
-    """Records (a line, or lines joined with newlines) that the careful tokenizer reads as
-    exactly one well-quoted record with ``expected`` separators: ``expected + 1`` fields (a
-    record splits into fields one way only: a field is quoted exactly when it starts with a
-    quote, and a plain one holds no separator)."""
-    return bool(lines.str.contains(f"^{_FIELD}(?:,{_FIELD}){{{expected}}}$").all())
+def _records_ok(lines: pl.Series, separators: int) -> bool:
+    """Whether ``lines`` are records that the careful tokenizer reads as well quoted, each
+    with ``separators`` separators (a record may span several lines).
+
+    The lines are matched as one text: a record splits into fields one way only (a field is
+    quoted exactly when it starts with a quote, and a plain one holds no separator), so a
+    newline ends a record exactly when an even number of quotes precedes it."""
+    record = f"{_FIELD}(?:,{_FIELD}){{{separators}}}"
+    text = lines.str.join("\n")
+    return bool(text.str.contains(f"^{record}(?:\\n{record})*$").item())
 
 
 def header_problems(
