@@ -369,7 +369,7 @@ class CsvReader:
         if starts.len() != height:
             return None
         # the lines of the records without quotes, less their values: their separators
-        plain_lines = lengths.sum() - lengths.filter(quoted).sum()
+        plain_lines = int(lengths.sum()) - int(lengths.filter(quoted).sum())
         plain_values = _value_bytes(frame) - _value_bytes(frame[rows])
         if plain_lines - plain_values != separators * (height - rows.len()):
             return None
