@@ -9,6 +9,7 @@ column's buffers alive). At the end, sorting the hashes finds the records that o
 from __future__ import annotations
 
 from collections.abc import Container, Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
@@ -93,10 +94,14 @@ class FileChecks:
             return empty_findings(self.report_fields)
         state = pl.concat(self._states, rechunk=False)
         self._states = []
-        parts = [self._duplicates(state)]
-        if self.key_fields:
-            parts.append(self._conflicts(state))
-        return pl.concat(parts)
+        if not self.key_fields:
+            return self._duplicates(state)
+        # Both sort every record's hash in one thread: side by side they take half the time
+        # (nothing else runs at the end of the file).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            conflicts = pool.submit(self._conflicts, state)
+            duplicates = self._duplicates(state)
+            return pl.concat([duplicates, conflicts.result()])
 
     def _values(self, rows: pl.DataFrame) -> pl.DataFrame:
         """The key and report values of the records found (null when empty)."""
