@@ -11,6 +11,7 @@ the whole-file checks (``005``, ``008``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -101,6 +102,7 @@ class BatchChecker:
         }
         self._typed_fields = self._fields_needing_values()
         self._per_value_columns: dict[str, dict[str, pl.Expr]] = {}  # see _per_value
+        self._prepared: dict[tuple[FieldSpec, ...], list[list[pl.Expr]]] = {}
         self._checks = self._build_checks(period, period_label)
         self._outputs: dict[int, list[pl.Expr]] = {}  # built when a check first fires
         self._masks = [c.mask.fill_null(False) for c in self._checks]
@@ -118,6 +120,7 @@ class BatchChecker:
         ]
         self._file = FileChecks(self.names, self.key_fields, self.report_fields, self.coded, lang)
         self._error_records: list[pl.Series] = []
+        self._clipped = [clipped(pl.col(c)) for n in self.names for c in (n, T + n)]
 
     @property
     def schema(self) -> dict[str, pl.DataType]:
@@ -319,18 +322,30 @@ class BatchChecker:
     ) -> pl.LazyFrame:
         """Add parsed (``__p:``), valid (``__ok:``) and typed (``__v:``) columns (lazily)."""
         specs = tuple(self.dictionary.fields if specs is None else specs)
-        frame = frame.with_columns(
-            _parsed(s).alias(P + s.name) for s in specs if s.datatype in _TYPED
-        )
-        frame = frame.with_columns(self._ok(s).alias(OK + s.name) for s in specs)
-        return frame.with_columns(
-            pl.when(pl.col(OK + s.name))
-            .then(pl.col(P + s.name) if s.datatype in _TYPED else pl.col(T + s.name))
-            .otherwise(None)
-            .alias(V + s.name)
-            for s in specs
-            if s.name in self._typed_fields
-        )
+        for columns in self._prepared_columns(specs):
+            frame = frame.with_columns(columns)
+        return frame
+
+    def _prepared_columns(self, specs: tuple[FieldSpec, ...]) -> list[list[pl.Expr]]:
+        """The columns :meth:`prepared` adds, in three steps (built once per set of fields:
+        building them costs more than a query over a few rows)."""
+        cached = self._prepared.get(specs)
+        if cached is not None:
+            return cached
+        steps = [
+            [_parsed(s).alias(P + s.name) for s in specs if s.datatype in _TYPED],
+            [self._ok(s).alias(OK + s.name) for s in specs],
+            [
+                pl.when(pl.col(OK + s.name))
+                .then(pl.col(P + s.name) if s.datatype in _TYPED else pl.col(T + s.name))
+                .otherwise(None)
+                .alias(V + s.name)
+                for s in specs
+                if s.name in self._typed_fields
+            ],
+        ]
+        self._prepared[specs] = steps
+        return steps
 
     def _ok(self, spec: FieldSpec) -> pl.Expr:
         ok = ~pl.col(E + spec.name)
@@ -448,9 +463,7 @@ class BatchChecker:
         )
         hits = marked.select(pl.col(f"{_FIRED}{i}").any() for i in checks).row(0)
         fired = [i for i, hit in zip(checks, hits, strict=True) if hit]
-        marked = marked.with_columns(
-            clipped(pl.col(c)) for n in self.names for c in (n, T + n)
-        )  # what findings show of a value
+        marked = marked.with_columns(self._clipped)  # what findings show of a value
         parts = [
             marked.lazy().filter(pl.col(f"{_FIRED}{i}")).select(self._output(i)) for i in fired
         ]
@@ -506,18 +519,24 @@ def _trimmed(
     """Trimmed text (``__t:``) and empty flags (``__e:``) of ``specs``, lazily; only the
     ``spaced`` columns are trimmed (default: all, cheaper for a few rows or values than
     finding the columns that need it)."""
-    specs = tuple(specs)
-    frame = frame.with_columns(
+    trimmed, empty = _trimmed_columns(tuple(specs), None if spaced is None else frozenset(spaced))
+    return frame.with_columns(trimmed).with_columns(empty)
+
+
+@functools.lru_cache(maxsize=256)
+def _trimmed_columns(
+    specs: tuple[FieldSpec, ...], spaced: frozenset[str] | None
+) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    trimmed = [
         (
             pl.col(s.name).str.strip_chars(" ")
             if spaced is None or s.name in spaced
             else pl.col(s.name)
         ).alias(T + s.name)
         for s in specs
-    )
-    return frame.with_columns(
-        (pl.col(T + s.name) == "").fill_null(True).alias(E + s.name) for s in specs
-    )
+    ]
+    empty = [(pl.col(T + s.name) == "").fill_null(True).alias(E + s.name) for s in specs]
+    return trimmed, empty
 
 
 def _spaced(column: pl.Expr) -> pl.Expr:
