@@ -158,6 +158,12 @@ def set_active(
         _require_other_local_admin(membership)
     membership.is_active = active
     membership.save(update_fields=["is_active"])
+    user = membership.user
+    if not user.has_usable_password():  # invited, and never chose a password
+        if active:  # a new link: the person may have lost or never had the first
+            transaction.on_commit(lambda: send_invitation(user, institution, actor), robust=True)
+        elif not Membership.objects.unscoped().filter(user=user, is_active=True).exists():
+            _void_invitation(user)
     record(
         Action.CHANGE,
         actor=actor,
@@ -171,6 +177,14 @@ def set_active(
         detail={"email": membership.user.email, "active": active},
     )
     return membership
+
+
+def _void_invitation(user: Any) -> None:
+    """The link of an invitation no longer sets a password: it is signed with the (unusable)
+    password, which is replaced. A person whose last role is deactivated must not be able
+    to get in with the mail he got before."""
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
 
 
 def belongs_to_processor_or_hub(user: Any) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from datahub.audit.models import Action, AuditEvent
@@ -272,3 +275,67 @@ def test_a_refused_deactivation_keeps_the_role_shown_and_adds_no_stray_error(loc
     assert f'<option value="{Role.LOCAL_ADMIN}" selected>' in page
     membership.refresh_from_db()
     assert membership.is_active and membership.role == Role.LOCAL_ADMIN
+
+
+def _invite(client, email: str, callbacks) -> str:
+    """Invite ``email`` as a submitter; the path of the link in the mail."""
+    with callbacks(execute=True):
+        client.post(
+            reverse("portal:person_add"),
+            {"full_name": "Uitgenodigd", "email": email, "role": Role.SUBMITTER},
+        )
+    return _last_link()
+
+
+def _last_link() -> str:
+    found = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mail.outbox[-1].body)
+    assert found is not None
+    return found.group(1)
+
+
+def _choose_password(link: str) -> bool:
+    """Follow an invitation link and choose a password; whether that worked."""
+    invitee = Client()
+    form = invitee.get(link)
+    if form.status_code != 302:
+        return False
+    password = "Een-heel-sterk-wachtwoord-2026"
+    done = invitee.post(form["Location"], {"password1": password, "password2": password})
+    return done.status_code == 302
+
+
+def test_an_invitation_stops_working_when_the_role_is_deactivated(
+    local_admin, institution, django_capture_on_commit_callbacks
+):
+    client = logged_in(local_admin)
+    link = _invite(client, "later@a.example", django_capture_on_commit_callbacks)
+    membership = Membership.objects.for_institution(institution).get(user__email="later@a.example")
+    url = reverse("portal:person_edit", args=[membership.pk])
+    assert "nog geen wachtwoord gekozen (uitgenodigd)" in client.get(url).content.decode()
+    client.post(url, {"action": "deactivate"})
+    assert not _choose_password(link)
+    assert "opnieuw activeren stuurt een nieuwe uitnodiging" in client.get(url).content.decode()
+    person = get_user_model().objects.get(email="later@a.example")
+    assert not person.has_usable_password()
+    # reactivated: a new invitation, whose link works (the old one still does not)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "activate"})
+    fresh = _last_link()
+    assert fresh != link and mail.outbox[-1].to == ["later@a.example"]
+    assert not _choose_password(link)
+    assert _choose_password(fresh)
+    person.refresh_from_db()
+    assert person.has_usable_password()
+
+
+def test_an_invitation_still_works_while_another_institution_gives_a_role(
+    local_admin, institution, other_institution, django_capture_on_commit_callbacks
+):
+    link = _invite(logged_in(local_admin), "both@a.example", django_capture_on_commit_callbacks)
+    person = get_user_model().objects.get(email="both@a.example")
+    Membership.objects.create(user=person, institution=other_institution, role=Role.SUBMITTER)
+    membership = Membership.objects.for_institution(institution).get(user=person)
+    logged_in(local_admin).post(
+        reverse("portal:person_edit", args=[membership.pk]), {"action": "deactivate"}
+    )
+    assert _choose_password(link)
