@@ -173,7 +173,10 @@ class CsvReader:
                 continue
             if not buffer:
                 return
-            cut = _cut(buffer)
+            # a chunk of about ``target`` bytes, even when more has been read (the header's
+            # block, or a stream that gave more)
+            cut = _cut(buffer, target) if len(buffer) > target else None
+            cut = cut or _cut(buffer)
             if cut is None and len(buffer) >= MAX_RECORD:
                 cut = self._first_line(buffer, line)
                 if cut is None:
@@ -526,9 +529,10 @@ def _blank_line(data: bytes, start: int) -> int | None:
     return None
 
 
-def _cut(buffer: bytes) -> int | None:
-    """Index just past the last newline outside quotes, or None."""
-    end = buffer.rfind(b"\n")
+def _cut(buffer: bytes, size: int | None = None) -> int | None:
+    """Index just past the last newline outside quotes (in the first ``size`` bytes), or
+    None."""
+    end = buffer.rfind(b"\n", 0, size)
     if end == -1:
         return None
     if buffer.find(b'"', 0, end) == -1:

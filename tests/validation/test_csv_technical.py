@@ -6,9 +6,11 @@ import gzip
 import io
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from datahub.validation import DataDictionary, _csv, validate_file
+from datahub.validation._checks import BatchChecker
 
 from .helpers import cat_row, csv_bytes, hip_row, quote
 
@@ -268,7 +270,7 @@ def test_content_checks_still_run_on_the_good_lines_of_a_broken_file(cat) -> Non
 @pytest.mark.parametrize("kind", SOURCES)
 @pytest.mark.parametrize("chunk", [256, 1000, 4096])
 def test_small_chunks_give_the_same_report(
-    hip: DataDictionary, chunk: int, kind: str, tmp_path: Path
+    hip: DataDictionary, chunk: int, kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = [hip_row(i, Opmerking="a,\nb" if i % 7 == 0 else "") for i in range(1, 300)]
     rows[50]["Gewicht"] = "x"
@@ -278,8 +280,17 @@ def test_small_chunks_give_the_same_report(
     data = ("\r\n".join(lines) + "\r\n").encode()
     whole = validate_file(hip, data, file_name="x.csv")
     source = as_source(data, kind, tmp_path)
+    batches: list[int] = []
+    check = BatchChecker.check
+
+    def counted(self: BatchChecker, batch: pl.DataFrame) -> pl.DataFrame:
+        batches.append(batch.height)
+        return check(self, batch)
+
+    monkeypatch.setattr(BatchChecker, "check", counted)
     chunked = validate_file(hip, source, file_name="x.csv", chunk_size=chunk)
     assert chunked.to_dict() == whole.to_dict()
+    assert len(batches) >= len(data) // chunk // 2  # the file was read in chunks of about that size
     assert [(f.code, f.record) for f in whole.findings] == [
         ("T04", None),
         ("005", 4),
