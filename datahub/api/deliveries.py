@@ -13,6 +13,7 @@ import hashlib
 from typing import Annotated, Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -183,7 +184,9 @@ def _same_delivery(
     institution: Any, metadata: Metadata, file: UploadedFile, problems: dict[str, list[str]]
 ) -> Delivery | None:
     """For an upload refused only for its sequence number: the delivery already accepted with
-    that number, for the same sub-delivery and unit, of exactly the same file (SHA-256)."""
+    that number, of exactly the same file (SHA-256) with the same fields (sub-delivery,
+    version, unit, environment, creation date, period: the period is not in the file name, so
+    the same file for another period is no retry)."""
     if (
         set(problems) != {"sequence_number"}
         or not metadata.sequence_number
@@ -193,13 +196,18 @@ def _same_delivery(
     digest = hashlib.sha256()
     for piece in file.chunks():
         digest.update(piece)
+    period = metadata.period.strip().upper()
     return (
         Delivery.objects.for_institution(institution)
         .filter(
+            Q(period=period) | Q(period="TOTAAL", dictionary_version__frequency="totaal"),
             sub_delivery__code=metadata.code,
+            dictionary_version__version=metadata.version,
             unit__number=metadata.unit,
+            is_test=metadata.is_test,
+            creation_date=metadata.creation_date,
             sequence_number=metadata.sequence_number,
-            file_name=metadata.file_name,
+            file_name=intake.display_name(metadata),
             file__sha256=digest.hexdigest(),
         )
         .first()

@@ -455,7 +455,7 @@ def _create(
                 period=m.period,
                 sequence_number=m.sequence_number,
                 creation_date=m.creation_date,
-                file_name=_display_name(m),
+                file_name=display_name(m),
                 file=stored,
                 submitted_by=actor if getattr(actor, "pk", None) else None,
             )
@@ -467,7 +467,9 @@ def _create(
     return delivery
 
 
-def _display_name(m: Metadata) -> str:
+def display_name(m: Metadata) -> str:
+    """The name a delivery is stored under: its own if it follows the convention, else the
+    name its fields make."""
     parts, problems = parse_file_name(m.file_name)
     return m.file_name if parts is not None and not problems else m.built_name()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from datahub.audit.models import Action, AuditEvent
@@ -10,7 +12,7 @@ from datahub.dictionaries import services
 from datahub.dictionaries.models import Method, Participation
 from datahub.validation import validate_file
 from tests.api.conftest import NAME, upload
-from tests.deliveries.conftest import cat_csv
+from tests.deliveries.conftest import FIXTURES, cat_csv
 
 FIELDS = {
     "institution_code": "11111111",
@@ -129,6 +131,50 @@ def test_a_retry_of_an_upload_that_landed_answers_with_that_delivery(api_catarac
     assert Delivery.objects.unscoped().count() == 1
     changed = upload(token, cat_csv(4), **FIELDS)  # another file with that number: refused
     assert changed.status_code == 400
+
+
+def test_a_retry_of_a_file_named_off_the_convention_answers_with_that_delivery(
+    api_cataract, token
+):
+    first = upload(token, name="export.csv", **FIELDS)
+    assert first.status_code == 202
+    again = upload(token, name="export.csv", **FIELDS)
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+
+
+@pytest.fixture
+def api_myeloma(operator, institution):
+    """MMY IKNL 2.1, a registry delivered per period, through the API."""
+    version = services.import_workbook((FIXTURES / "MMYIKNL_2.1.xlsx").read_bytes(), "m.xlsx")
+    services.set_participation(
+        actor=operator,
+        institution=institution,
+        sub_delivery=version.sub_delivery,
+        since=dt.date(2019, 1, 1),
+    )
+    services.set_method(
+        actor=operator,
+        institution=institution,
+        registry=version.sub_delivery.registry,
+        method=Method.API,
+    )
+    return version
+
+
+def test_the_same_file_for_another_period_is_no_retry(api_myeloma, token):
+    """The period is not in the file name: the same file sent again for another quarter must
+    not be answered with the delivery of the first quarter, as if it had been accepted."""
+    name = "11111111_0_MMYIKNL_2.1_1_20261128_PROD.csv"
+    first = upload(token, b"a;b\r\n1;2\r\n", name=name, period="2026K2")
+    assert first.status_code == 202
+    assert first.json()["period"] == "2026K2"
+    again = upload(token, b"a;b\r\n1;2\r\n", name=name, period="2026k2")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    other = upload(token, b"a;b\r\n1;2\r\n", name=name, period="2026K3")
+    assert other.status_code == 400
+    assert other.json()["problems"]["sequence_number"]
+    assert Delivery.objects.unscoped().count() == 1
 
 
 def test_a_version_not_valid_on_the_day_is_refused(api_cataract, token):
