@@ -191,6 +191,7 @@ def _same_delivery(
         set(problems) != {"sequence_number"}
         or not metadata.sequence_number
         or metadata.unit is None
+        or metadata.creation_date is None
     ):
         return None
     digest = hashlib.sha256()

@@ -133,9 +133,7 @@ def test_a_retry_of_an_upload_that_landed_answers_with_that_delivery(api_catarac
     assert changed.status_code == 400
 
 
-def test_a_retry_of_a_file_named_off_the_convention_answers_with_that_delivery(
-    api_cataract, token
-):
+def test_a_retry_of_a_file_named_off_the_convention_answers_with_that_delivery(api_cataract, token):
     first = upload(token, name="export.csv", **FIELDS)
     assert first.status_code == 202
     again = upload(token, name="export.csv", **FIELDS)
