@@ -47,18 +47,30 @@ def _bounded(number: int | None) -> int | None:
     return number
 
 
+def _no_nul(text: str | None) -> str | None:
+    """No field holds a NUL character (PostgreSQL refuses it in a query)."""
+    if text is not None and "\x00" in text:
+        raise PydanticCustomError(
+            "nul", _("This field holds a character that is not allowed (NUL).")
+        )
+    return text
+
+
+Text = Annotated[str | None, AfterValidator(_no_nul)]
+
+
 class DeliveryFields(Schema):
     """The fields of the upload page. A field left out is taken from the file name."""
 
-    file_name: str | None = Field(
+    file_name: Text = Field(
         None,
         description="The delivery's file name; defaults to the name of the uploaded file part "
         "(from which Django strips any path, so send it here to have it checked as given).",
     )
-    institution_code: str | None = Field(None, description="AGB code of the institution.")
+    institution_code: Text = Field(None, description="AGB code of the institution.")
     unit: int | None = Field(None, description="Number of the institution unit (0, 1, ...).")
-    code: str | None = Field(None, description="Code of the sub-delivery, e.g. CAT.")
-    version: str | None = Field(None, description="Data dictionary version, e.g. 1.4.")
+    code: Text = Field(None, description="Code of the sub-delivery, e.g. CAT.")
+    version: Text = Field(None, description="Data dictionary version, e.g. 1.4.")
     is_test: bool | None = Field(None, description="true for a test delivery.")
     creation_date: dt.date | None = Field(None, description="Date the file was made.")
     sequence_number: Annotated[int | None, AfterValidator(_bounded)] = Field(
@@ -67,7 +79,7 @@ class DeliveryFields(Schema):
         f"at most {intake.MAX_SEQUENCE}.",
         json_schema_extra={"maximum": intake.MAX_SEQUENCE},
     )
-    period: str = Field(
+    period: Annotated[str, AfterValidator(_no_nul)] = Field(
         "", description="2020, 2020H1, 2020K1 or 2020M01; not needed for a TOTAAL sub-delivery."
     )
 

@@ -42,6 +42,8 @@ def _part_path(session: UploadSession) -> Path:
 
 
 def start(*, institution: Institution, user: Any, file_name: str, size: int) -> UploadSession:
+    if "\x00" in file_name:
+        raise UploadError(_("The file name holds a character that is not allowed (NUL)."))
     if size <= 0:
         raise UploadError(_("The file is empty."))
     if size > settings.MAX_UPLOAD_BYTES:

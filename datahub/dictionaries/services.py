@@ -204,6 +204,8 @@ def export_xsd(version: DictionaryVersion) -> bytes:
 
 
 def find_version(code: str, version: str) -> DictionaryVersion | None:
+    if "\x00" in code or "\x00" in version:  # no code holds one (PostgreSQL refuses it)
+        return None
     return (
         DictionaryVersion.objects.select_related("sub_delivery__registry")
         .filter(sub_delivery__code=code, version=version)

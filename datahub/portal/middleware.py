@@ -1,13 +1,16 @@
-"""Response headers that every page carries."""
+"""Middleware of every request: the headers every page carries, the language, and the refusal
+of a NUL character in the address."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 # No inline scripts or styles anywhere in the portal; everything comes from our own static files.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -53,3 +56,29 @@ class LanguageMiddleware(LocaleMiddleware):
             code = settings.LANGUAGE_CODE
         translation.activate(code)
         request.LANGUAGE_CODE = code
+
+
+class RejectNulMiddleware:
+    """A NUL character in the address or its query is refused with a 400 before any view reads
+    it: no field may hold one, and PostgreSQL refuses it in a query (a 500 otherwise). Under
+    /api/ the answer is JSON, as every refusal there."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            message = _("The address holds a character that is not allowed (NUL).")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return render(request, "400.html", {"message": message}, status=400)
+        return self.get_response(request)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path:
+        return True
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )

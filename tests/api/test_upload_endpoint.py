@@ -260,3 +260,11 @@ def test_a_file_named_test_is_a_test_delivery_when_the_fields_leave_it_out(api_c
     refused = upload(token, name="export_2026_TEST.csv", **dict(fields, is_test="false"))
     assert refused.status_code == 400
     assert "is_test" in refused.json()["problems"]
+
+
+@pytest.mark.parametrize("field", ["code", "version", "period", "file_name"])
+def test_a_nul_character_in_a_field_is_refused_for_that_field(api_cataract, token, field):
+    response = upload(token, **(FIELDS | {field: "CAT\x00"}))
+    assert response.status_code == 422  # as every field that cannot be read
+    assert "NUL" in response.json()["problems"][field][0]
+    assert _nothing_stored()

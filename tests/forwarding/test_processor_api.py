@@ -179,3 +179,9 @@ def test_each_processor_sees_only_its_own_packages_in_the_list(
     deliver(institution, submitter, patient_rows(2), 2, capture=django_capture_on_commit_callbacks)
     mine = Client(**bearer(token_of(other_processor))).get(f"{API}/packages").json()
     assert [p["id"] for p in mine] == [Package.objects.for_processor(other_processor).get().pk]
+
+
+def test_a_nul_character_in_the_query_is_refused_in_json(api, package):
+    response = api.get(f"{API}/packages", {"registry": "Cat\x00"})
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
