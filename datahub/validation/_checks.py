@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -120,6 +121,7 @@ class BatchChecker:
         ]
         self._file = FileChecks(self.names, self.key_fields, self.report_fields, self.coded, lang)
         self._error_records: list[pl.Series] = []
+        self._learning = threading.Lock()
         self._clipped = [clipped(pl.col(c)) for n in self.names for c in (n, T + n)]
 
     @property
@@ -390,7 +392,8 @@ class BatchChecker:
         codes = {n: batch[n].to_physical() for n in self.coded}
         if self.coded:
             tops = batch.select(pl.col(n).to_physical().max() for n in self.coded).row(0)
-            learn(zip(self.coded.values(), tops, strict=True))
+            with self._learning:  # the tables only grow; the rest of a check only reads them
+                learn(zip(self.coded.values(), tops, strict=True))
         frame = self.trimmed(batch, self._text_specs)
         self._file.add(frame, codes)
         flagged = self._flagged(frame, codes)

@@ -94,7 +94,7 @@ def validate_file(
                 reader.chunk_size = chunk_size
         with suppress(TooManyProblems):
             if isinstance(reader, CsvReader):
-                _consume(run, _read_ahead(reader, progress))
+                _consume(run, _read_ahead(reader, progress, run.checker.check))
             else:
                 _consume(run, reader.batches())
         run.total = reader.records
@@ -188,19 +188,37 @@ def _new_run(
     return _Run(checker=checker, sink=TechnicalSink(lang), frames=[])
 
 
-def _consume(run: _Run, batches: Iterable[pl.DataFrame]) -> None:
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A batch already checked (by the reader's thread): its findings and its height."""
+
+    findings: pl.DataFrame
+    height: int
+
+
+def _consume(run: _Run, batches: Iterable[pl.DataFrame | _Checked]) -> None:
     for batch in batches:
-        run.frames.append(run.checker.check(batch))
-        run.seen += batch.height
+        if isinstance(batch, _Checked):
+            run.frames.append(batch.findings)
+            run.seen += batch.height
+        else:
+            run.frames.append(run.checker.check(batch))
+            run.seen += batch.height
 
 
 _END = object()
 
 
-def _read_ahead(reader: CsvReader, progress: Progress | None) -> Iterator[pl.DataFrame]:
+def _read_ahead(
+    reader: CsvReader, progress: Progress | None, check: Callable[[pl.DataFrame], pl.DataFrame]
+) -> Iterator[pl.DataFrame | _Checked]:
     """The reader's batches, the next one read (parsed, shape-checked) in a worker thread
     while the caller checks the current one: polars releases the GIL, so reading and
     checking overlap on a machine with more than one core.
+
+    When the file has been read, a batch still waiting for the caller is checked by the
+    worker (with ``check``, beside the caller's check of the batch before it) and handed over
+    as :class:`_Checked`: otherwise the caller would check the last two batches alone.
 
     The reader and its sink are only touched by the worker until it has ended; ``progress``
     is called in the caller's thread (it may use a database connection): after each batch,
@@ -230,6 +248,12 @@ def _read_ahead(reader: CsvReader, progress: Progress | None) -> Iterator[pl.Dat
         try:
             for batch in batches:
                 if not put(batch):
+                    return
+            with suppress(queue.Empty):
+                waiting = handoff.get_nowait()
+                if isinstance(waiting, pl.DataFrame):
+                    waiting = _Checked(check(waiting), waiting.height)
+                if not put(waiting):
                     return
             put(_END)
         except BaseException as error:  # handed to the caller's thread

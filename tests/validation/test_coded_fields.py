@@ -4,6 +4,8 @@ the same as checking every record, across batches, with spaces and with missing 
 from __future__ import annotations
 
 import gc
+import threading
+import time
 
 import polars as pl
 import pytest
@@ -81,6 +83,33 @@ def test_the_report_is_the_same_in_every_batch_size() -> None:
         assert validate_file(CAT, data, file_name="x.csv", chunk_size=chunk).to_dict() == whole
     codes = {f["code"] for f in whole["findings"]}
     assert {"001_RefTab", "006", "015_X_Y_EQ", "005", "008", "010_COND", "020_TERMIJN"} <= codes
+
+
+def test_the_reader_thread_checks_the_batch_still_waiting_at_the_end(monkeypatch) -> None:
+    """When the caller is behind, the worker that read the file checks the waiting batch,
+    beside the caller's check (both learn values): the report is the same."""
+    rows = [cat_row(i) for i in range(1, 120)]
+    rows[100]["ODS"] = "OX"  # values first seen in the last batches
+    rows[110].update(Geboortejaar=" 1931", Operatiedatum="2020-02-30", Streefrefractie="-0.255")
+    rows[115] = dict(rows[2])
+    data = cat_file(rows)
+    whole = validate_file(CAT, data, file_name="x.csv").to_dict()
+    checked_in: list[str] = []
+    check = BatchChecker.check
+
+    def slow(self: BatchChecker, batch: pl.DataFrame) -> pl.DataFrame:
+        checked_in.append(threading.current_thread().name)
+        if threading.current_thread() is threading.main_thread():
+            time.sleep(0.02)  # the caller is behind: batches wait for it
+        return check(self, batch)
+
+    monkeypatch.setattr(BatchChecker, "check", slow)
+    chunked = validate_file(CAT, data, file_name="x.csv", chunk_size=1500).to_dict()
+    assert chunked == whole
+    assert checked_in.count("datahub-csv-reader") == 1
+    assert checked_in.count("MainThread") == len(checked_in) - 1 > 3
+    codes = {f["code"] for f in whole["findings"]}
+    assert {"001_RefTab", "004", "005", "006"} <= codes
 
 
 def test_a_value_table_is_learned_once_per_value() -> None:
