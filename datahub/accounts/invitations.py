@@ -1,4 +1,5 @@
-"""The e-mail a new person gets: a link to choose his password (allauth's reset-password link)."""
+"""The e-mails of a role given: a new person gets a link to choose his password (allauth's
+reset-password link); a person who has an account is told of the role."""
 
 from __future__ import annotations
 
@@ -31,4 +32,21 @@ def send_invitation(user: Any, institution: Any, invited_by: Any) -> None:
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
         body = render_to_string("accounts/email/invitation.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+def send_role_notice(user: Any, institution: Any, given_by: Any, role_label: Any) -> None:
+    """Tell ``user``, who has an account, in his own language of a role at ``institution``:
+    a role he did not ask for would otherwise go unnoticed (and put his logins in that
+    institution's audit log)."""
+    context = {
+        "user": user,
+        "institution": institution,
+        "given_by": given_by,
+        "login_url": settings.BASE_URL + reverse("account_login"),
+    }
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        context["role"] = str(role_label)
+        subject = render_to_string("accounts/email/role_given_subject.txt", context).strip()
+        body = render_to_string("accounts/email/role_given.txt", context)
     send_mail(subject, body, None, [user.email])

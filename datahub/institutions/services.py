@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from datahub.accounts.invitations import send_invitation
+from datahub.accounts.invitations import send_invitation, send_role_notice
 from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.institutions.models import Institution, Membership, ProcessorMembership, Role
@@ -93,10 +93,15 @@ def add_person(
             membership = Membership.objects.create(user=user, institution=institution, role=role)
     except IntegrityError:
         raise PeopleError(_("This person already has a role at this institution.")) from None
+    # robust: a mail server that refuses must not undo (or hide) the role just given; the
+    # person can still choose a password with "Wachtwoord vergeten?"
     if created_account:
-        # robust: a mail server that refuses must not undo (or hide) the role just given;
-        # the person can still choose a password with "Wachtwoord vergeten?"
         transaction.on_commit(lambda: send_invitation(user, institution, actor), robust=True)
+    else:
+        label = Role(role).label
+        transaction.on_commit(
+            lambda: send_role_notice(user, institution, actor, label), robust=True
+        )
     record(
         Action.CREATE,
         actor=actor,

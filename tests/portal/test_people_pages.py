@@ -339,3 +339,21 @@ def test_an_invitation_still_works_while_another_institution_gives_a_role(
         reverse("portal:person_edit", args=[membership.pk]), {"action": "deactivate"}
     )
     assert _choose_password(link)
+
+
+def test_a_person_who_has_an_account_is_told_of_the_role_given(
+    local_admin, outsider, institution, django_capture_on_commit_callbacks
+):
+    outsider.language = "en"
+    outsider.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in(local_admin).post(
+            reverse("portal:person_add"),
+            {"full_name": "Charlie", "email": outsider.email, "role": Role.LOCAL_ADMIN},
+        )
+    [notice] = mail.outbox
+    assert notice.to == [outsider.email]
+    assert notice.subject == f"A role at {institution.name} in the Datahub"
+    assert f"the role Local administrator at {institution.name}" in notice.body
+    assert "/accounts/password/reset/key/" not in notice.body  # his password stays his own
+    assert "audit log shows your logins" in notice.body
