@@ -198,12 +198,9 @@ class _Checked:
 
 def _consume(run: _Run, batches: Iterable[pl.DataFrame | _Checked]) -> None:
     for batch in batches:
-        if isinstance(batch, _Checked):
-            run.frames.append(batch.findings)
-            run.seen += batch.height
-        else:
-            run.frames.append(run.checker.check(batch))
-            run.seen += batch.height
+        checked = batch.findings if isinstance(batch, _Checked) else run.checker.check(batch)
+        run.frames.append(checked)
+        run.seen += batch.height
 
 
 _END = object()
