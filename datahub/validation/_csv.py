@@ -352,8 +352,9 @@ class CsvReader:
         lengths = lines.str.len_bytes()
         if count == 0 or lengths.min() == 0:
             return None
-        quoted = pl.repeat(False, count, eager=True)
-        rows = starts = pl.int_range(0, height, dtype=pl.Int64, eager=True)
+        quoted = pl.repeat(False, count, eager=True)  # the lines of records with quotes
+        rows = pl.Series([], dtype=pl.Int64)  # those records
+        starts = pl.int_range(0, count, dtype=pl.Int64, eager=True)  # every line a record
         if special:
             marked = lines.str.contains('["\r]').arg_true()
             texts = lines.gather(marked)

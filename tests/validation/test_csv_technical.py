@@ -372,3 +372,25 @@ def test_the_cut_finds_the_record_boundary_before_a_long_quoted_value() -> None:
     before = b"1,a\n" * 100
     buffer = before + b'2,"' + b"r\n" * 30_000  # the value goes on past the buffer's end
     assert _csv._cut(buffer) == len(before)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("remark", ["", "a, b", 'a "b"\nc'])
+def test_well_formed_chunks_take_the_fast_path(
+    cat: DataDictionary, monkeypatch: pytest.MonkeyPatch, newline: str, remark: str
+) -> None:
+    """Files with LF or CRLF, with or without quoted values (also over several lines), are
+    proven well-formed without the careful tokenizer."""
+    careful: list[int] = []
+    tokenizer = _csv.CsvReader._careful
+
+    def counted(self: _csv.CsvReader, chunk: bytes, line: int, offset: int) -> pl.DataFrame | None:
+        careful.append(line)
+        return tokenizer(self, chunk, line, offset)
+
+    monkeypatch.setattr(_csv.CsvReader, "_careful", counted)
+    rows = [cat_row(i, Opmerking=remark if i % 3 == 0 else "") for i in range(1, 40)]
+    data = csv_bytes(cat.field_names, rows, newline=newline)
+    report = validate_file(cat, data, file_name="x.csv")
+    assert report.total == 39 and not [f for f in report.findings if f.code.startswith("T")]
+    assert careful == []
