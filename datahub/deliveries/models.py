@@ -243,6 +243,7 @@ class UploadSession(models.Model):
     received = models.BigIntegerField(default=0)
     nonce_prefix = models.BinaryField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)  # the last chunk received
 
     objects = InstitutionScopedManager["UploadSession"]()
 

@@ -99,7 +99,7 @@ def append(session: UploadSession, offset: int, data: bytes) -> int:
                 part.write(block)
             part.truncate()
         locked.received = end
-        locked.save(update_fields=["received"])
+        locked.save(update_fields=["received", "updated_at"])
     session.received = end
     return end
 
@@ -150,9 +150,10 @@ def _plaintext_digest(encrypted: Any) -> str:
 
 
 def discard_stale(now: dt.datetime | None = None) -> int:
-    """Delete sessions (and their parts) older than a day: abandoned uploads."""
+    """Delete sessions (and their parts) that received nothing for a day: abandoned uploads
+    (an upload still receiving chunks stays, however long ago it started)."""
     cutoff = (now or timezone.now()) - dt.timedelta(hours=SESSION_HOURS)
-    stale = UploadSession.objects.unscoped().filter(created_at__lt=cutoff)
+    stale = UploadSession.objects.unscoped().filter(updated_at__lt=cutoff)
     count = 0
     for session in stale:
         _part_path(session).unlink(missing_ok=True)

@@ -219,3 +219,37 @@ def test_a_totaal_sub_delivery_asks_no_period(cataract, submitter):
     assert "altijd de volledige dataset (TOTAAL)" in text
     checked = client.post(reverse("portal:upload_check"), dict(FIELDS, period="2026K1"))
     assert 'value="TOTAAL" readonly' in checked.content.decode()
+
+
+def test_an_upload_is_discarded_a_day_after_its_last_chunk_not_after_its_start(
+    institution, submitter
+):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from datahub.deliveries import files, uploads
+    from datahub.deliveries.tasks import discard_stale_uploads
+
+    data = b"x" * (3 * files.CHUNK)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        active = uploads.start(
+            institution=institution, user=submitter, file_name="a.csv", size=len(data)
+        )
+        uploads.append(active, 0, data[: files.CHUNK])
+        abandoned = uploads.start(
+            institution=institution, user=submitter, file_name="b.csv", size=len(data)
+        )
+    with time_machine.travel(start + dt.timedelta(hours=23, minutes=50), tick=False):
+        uploads.append(active, files.CHUNK, data[files.CHUNK : 2 * files.CHUNK])
+    with time_machine.travel(start + dt.timedelta(hours=24, minutes=10), tick=False):
+        discard_stale_uploads.call()
+        assert uploads.find(institution, submitter, str(abandoned.pk)) is None
+        assert not uploads._part_path(abandoned).exists()
+        found = uploads.find(institution, submitter, str(active.pk))
+        assert found is not None  # still receiving: not abandoned
+        uploads.append(found, 2 * files.CHUNK, data[2 * files.CHUNK :])
+        assert found.complete
+        assert uploads.finish(found).size == len(data)
