@@ -141,7 +141,8 @@ def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
             # other's uncommitted package, and both stay current (PostgreSQL; SQLite
             # serialises writes anyway).
             lock = Authorisation.objects.for_institution(delivery.institution)
-            list(lock.select_for_update().filter(pk=authorisation.pk).values_list("pk"))
+            lock = lock.select_for_update(of=("self",)).filter(pk=authorisation.pk)
+            list(lock.values_list("pk"))  # (only its row: not the processor and registry)
             package = Package.objects.create(
                 delivery=delivery,
                 institution=delivery.institution,

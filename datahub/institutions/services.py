@@ -232,7 +232,7 @@ def _lock_local_admins(institution: Institution) -> None:
     list(
         Membership.objects.for_institution(institution)
         .filter(role=Role.LOCAL_ADMIN)
-        .select_for_update()
+        .select_for_update(of=("self",))  # the roles, not their people's accounts
         .values_list("pk", flat=True)
     )
 
