@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from datahub.audit.models import Action, AuditEvent
@@ -12,7 +10,7 @@ from datahub.dictionaries import services
 from datahub.dictionaries.models import Method, Participation
 from datahub.validation import validate_file
 from tests.api.conftest import NAME, upload
-from tests.deliveries.conftest import FIXTURES, cat_csv
+from tests.deliveries.conftest import cat_csv, take_part
 
 FIELDS = {
     "institution_code": "11111111",
@@ -144,20 +142,7 @@ def test_a_retry_of_a_file_named_off_the_convention_answers_with_that_delivery(a
 @pytest.fixture
 def api_myeloma(operator, institution):
     """MMY IKNL 2.1, a registry delivered per period, through the API."""
-    version = services.import_workbook((FIXTURES / "MMYIKNL_2.1.xlsx").read_bytes(), "m.xlsx")
-    services.set_participation(
-        actor=operator,
-        institution=institution,
-        sub_delivery=version.sub_delivery,
-        since=dt.date(2019, 1, 1),
-    )
-    services.set_method(
-        actor=operator,
-        institution=institution,
-        registry=version.sub_delivery.registry,
-        method=Method.API,
-    )
-    return version
+    return take_part(operator, [institution], "MMYIKNL_2.1.xlsx", Method.API)
 
 
 def test_the_same_file_for_another_period_is_no_retry(api_myeloma, token):

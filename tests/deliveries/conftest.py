@@ -16,23 +16,25 @@ FIXTURES = Path(__file__).resolve().parents[2] / "datahub" / "fixtures" / "dicti
 TODAY = dt.date(2026, 11, 29)
 
 
-@pytest.fixture
-def cataract(operator, institution, other_institution) -> DictionaryVersion:
-    version = services.import_workbook((FIXTURES / "CAT_1.4.xlsx").read_bytes(), "CAT_1.4.xlsx")
-    for inst in (institution, other_institution):
+def take_part(
+    operator, institutions, workbook: str, method: str = Method.PORTAL, since=dt.date(2020, 1, 1)
+) -> DictionaryVersion:
+    """Import ``workbook`` and let ``institutions`` take part in its sub-delivery through
+    ``method``."""
+    version = services.import_workbook((FIXTURES / workbook).read_bytes(), workbook)
+    for inst in institutions:
         services.set_participation(
-            actor=operator,
-            institution=inst,
-            sub_delivery=version.sub_delivery,
-            since=dt.date(2020, 1, 1),
+            actor=operator, institution=inst, sub_delivery=version.sub_delivery, since=since
         )
         services.set_method(
-            actor=operator,
-            institution=inst,
-            registry=version.sub_delivery.registry,
-            method=Method.PORTAL,
+            actor=operator, institution=inst, registry=version.sub_delivery.registry, method=method
         )
     return version
+
+
+@pytest.fixture
+def cataract(operator, institution, other_institution) -> DictionaryVersion:
+    return take_part(operator, (institution, other_institution), "CAT_1.4.xlsx")
 
 
 def cat_csv(rows: int = 3, **changes: dict[str, str]) -> bytes:

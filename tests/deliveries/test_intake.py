@@ -11,7 +11,7 @@ from datahub.deliveries import files, intake
 from datahub.deliveries.models import Delivery, Status, StoredFile
 from datahub.dictionaries.models import RegistryMethod
 from datahub.validation import load_dictionary, validate_file
-from tests.deliveries.conftest import FIXTURES, cat_csv, metadata
+from tests.deliveries.conftest import FIXTURES, cat_csv, metadata, take_part
 
 
 def _check(meta, institution, channel="Webportaal"):
@@ -94,22 +94,7 @@ def test_a_version_not_valid_today_is_refused(cataract, institution):
 
 
 def test_the_period_is_required_where_the_sub_delivery_is_not_totaal(operator, institution):
-    from datahub.dictionaries import services
-    from datahub.dictionaries.models import Method
-
-    version = services.import_workbook((FIXTURES / "MMYIKNL_2.1.xlsx").read_bytes(), "m.xlsx")
-    services.set_participation(
-        actor=operator,
-        institution=institution,
-        sub_delivery=version.sub_delivery,
-        since=dt.date(2019, 1, 1),
-    )
-    services.set_method(
-        actor=operator,
-        institution=institution,
-        registry=version.sub_delivery.registry,
-        method=Method.PORTAL,
-    )
+    take_part(operator, [institution], "MMYIKNL_2.1.xlsx")
     meta = metadata(
         code="MMYIKNL", version="2.1", file_name="11111111_0_MMYIKNL_2.1_1_20261128_PROD.csv"
     )
