@@ -21,6 +21,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from datahub.dictionaries.models import Method
+from datahub.dictionaries.services import methods_of
 from datahub.institutions.contacts import Recipient, with_contact_address
 from datahub.institutions.models import Institution, Membership, Role
 from datahub.schedule import services
@@ -92,9 +94,14 @@ def send_for_institution(institution: Institution, today: dt.date) -> int:
     if not any(claimed.values()):
         return 0
     served = []
+    methods = methods_of(institution)
+    due_items, missed_items = (
+        [_item(e, methods) for e in claimed[kind]]
+        for kind in (ReminderKind.DUE, ReminderKind.MISSED)
+    )
     for recipient in recipients:
         try:
-            _send(recipient, institution, claimed[ReminderKind.DUE], claimed[ReminderKind.MISSED])
+            _send(recipient, institution, due_items, missed_items)
         except Exception:
             logger.exception(
                 "reminder for %s could not be sent to %s", institution.agb_code, recipient.email
@@ -143,16 +150,26 @@ def _claims(
     return SentReminder.objects.for_institution(institution).filter(rows)
 
 
+def _item(e: Expected, methods: dict[int, str]) -> tuple[Expected, str | None, str | None]:
+    """A reminder's line: the expected delivery, the upload page's address when the
+    institution delivers this registry through the portal, else how it delivers (as the
+    portal's Aanleveren button)."""
+    method = methods.get(e.sub_delivery.registry_id)
+    if method == Method.PORTAL:
+        return e, settings.BASE_URL + e.upload_url, None
+    return e, None, method
+
+
 def _send(
     recipient: Recipient,
     institution: Institution,
-    due: list[Expected],
-    missed: list[Expected],
+    due: list[tuple[Expected, str | None, str | None]],
+    missed: list[tuple[Expected, str | None, str | None]],
 ) -> None:
     context = {
         "institution": institution,
-        "due": [(e, settings.BASE_URL + e.upload_url) for e in due],
-        "missed": [(e, settings.BASE_URL + e.upload_url) for e in missed],
+        "due": due,
+        "missed": missed,
         "overview": settings.BASE_URL + reverse("portal:overview"),
     }
     with translation.override(recipient.language or settings.LANGUAGE_CODE):

@@ -8,6 +8,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from datahub.dictionaries import services as dictionaries
+from datahub.dictionaries.models import Method, Registry
 from datahub.institutions.models import Institution
 from datahub.schedule.models import ReminderKind, SentReminder
 from datahub.schedule.reminders import send_reminders
@@ -39,6 +41,22 @@ def test_deadlines_within_the_reminder_days_and_recently_missed_ones_are_reminde
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
     assert "2026K2" in body and "/aanleveren/?code=MMYIKNL&periode=2026K2" in body
+
+
+@pytest.mark.usefixtures("contact")
+def test_a_registry_delivered_through_the_api_is_reminded_without_the_upload_page(
+    settings, institution, operator
+):
+    """As the portal's Aanleveren button: the upload page refuses such a registry's files."""
+    registry = Registry.objects.get(sub_deliveries__code="MMYIKNL")
+    dictionaries.set_method(
+        actor=operator, institution=institution, registry=registry, method=Method.API
+    )
+    settings.REMINDER_DAYS = 14
+    send_reminders(TODAY)
+    body = mail.outbox[0].body
+    assert "2026K2" in body and "via API" in body
+    assert "/aanleveren/" not in body
 
 
 @pytest.mark.usefixtures("contact")
