@@ -8,6 +8,7 @@ through the API has no person, so its contact address is told.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -18,6 +19,8 @@ from django.utils import timezone, translation
 from datahub.deliveries.models import Delivery
 from datahub.institutions.contacts import Recipient, with_contact_address
 from datahub.institutions.models import Membership
+
+logger = logging.getLogger(__name__)
 
 
 def recipients_of(delivery: Delivery) -> list[Recipient]:
@@ -45,8 +48,10 @@ def _stale(delivery: Delivery) -> bool:
 def send_processed_email(delivery_id: int) -> int:
     """Tell the submitter and the contact address how the delivery was processed.
 
-    The delivery is claimed first (``notified_at``), so two workers never both send it; when
-    sending fails the claim is released for recovery (``recover``) to try again.
+    The delivery is claimed first (``notified_at``), so two workers never both send it. Every
+    recipient is tried; when no e-mail went out the claim is released for recovery
+    (``recover``) to try again, and when some did it stays (a failed address is logged), so
+    that nobody gets the same e-mail twice (as the reminders).
     """
     delivery = (
         Delivery.objects.unscoped()
@@ -60,19 +65,32 @@ def send_processed_email(delivery_id: int) -> int:
         return 0  # told already
     link = settings.BASE_URL + reverse("portal:delivery", args=[delivery.pk]) + "?tab=verslag"
     recipients = recipients_of(delivery)
-    try:
-        for recipient in recipients:
-            context = {"delivery": delivery, "link": link}
-            with translation.override(recipient.language or settings.LANGUAGE_CODE):
-                subject = render_to_string(
-                    "deliveries/email/processed_subject.txt", context
-                ).strip()
-                body = render_to_string("deliveries/email/processed.txt", context)
-            send_mail(subject, body, None, [recipient.email])
-    except Exception:
+    served = 0
+    for recipient in recipients:
+        try:
+            _send(delivery, recipient, link)
+        except Exception:
+            logger.exception(
+                "e-mail of delivery %s could not be sent to %s", delivery.pk, recipient.email
+            )
+        else:
+            served += 1
+    if recipients and not served:  # released for recovery to try again
         Delivery.objects.unscoped().filter(pk=delivery.pk).update(notified_at=None)
-        raise
-    return len(recipients)
+        raise ProcessedEmailNotSent(delivery.pk)
+    return served
+
+
+class ProcessedEmailNotSent(Exception):
+    """No e-mail of a processed delivery went out (released for recovery)."""
+
+
+def _send(delivery: Delivery, recipient: Recipient, link: str) -> None:
+    context = {"delivery": delivery, "link": link}
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("deliveries/email/processed_subject.txt", context).strip()
+        body = render_to_string("deliveries/email/processed.txt", context)
+    send_mail(subject, body, None, [recipient.email])
 
 
 #: A finished delivery's e-mail task gets this long before recovery queues it again.

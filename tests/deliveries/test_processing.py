@@ -289,6 +289,38 @@ def test_a_failed_processed_email_is_released_for_recovery(
     assert notifications.send_processed_email(delivery.pk) == 1
 
 
+def test_a_processed_email_that_reached_someone_is_not_sent_again(
+    cataract, institution, submitter, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The contact address refuses (the first to be tried or not): the submitter has his
+    e-mail, and recovery does not send it to him a second time."""
+    import datetime as dt
+
+    import time_machine
+    from django.core import mail
+    from django.utils import timezone
+
+    from datahub.deliveries import notifications
+
+    institution.contact_email = "registraties@a.example"
+    institution.save()
+    real = notifications.send_mail
+
+    def contact_refuses(subject, body, sender, to, **kwargs):
+        if to == ["registraties@a.example"]:
+            raise OSError("mailbox unavailable")
+        return real(subject, body, sender, to, **kwargs)
+
+    monkeypatch.setattr(notifications, "send_mail", contact_refuses)
+    with django_capture_on_commit_callbacks(execute=True):
+        _delivery(institution, submitter)
+    monkeypatch.undo()
+    assert [m.to for m in mail.outbox] == [[submitter.email]]
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=20)):
+        assert notifications.recover() == 0
+    assert [m.to for m in mail.outbox] == [[submitter.email]]
+
+
 def test_a_workbook_delivered_as_csv_is_rejected_with_one_clear_finding(
     cataract, institution, submitter, django_capture_on_commit_callbacks
 ):
