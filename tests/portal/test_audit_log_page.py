@@ -46,6 +46,18 @@ def test_the_log_is_paged(local_admin, institution):
     assert "Pagina 1 van 2" in first
     second = client.get(reverse("portal:audit_log"), {"page": 2}).content.decode()
     assert "e0<" in second
+    assert '<a href="?page=1"><span class="visually-hidden">Pagina </span>1</a>' in second
+
+
+def test_page_numbers_show_both_ends_and_the_pages_around_the_current_one():
+    from django.core.paginator import Paginator
+
+    from datahub.portal.templatetags.pages import page_numbers
+
+    pages = Paginator(range(200), 10)
+    assert page_numbers(pages.page(10)) == [1, "…", 8, 9, 10, 11, 12, "…", 20]
+    assert page_numbers(pages.page(1)) == [1, 2, 3, "…", 20]
+    assert page_numbers(Paginator(range(30), 10).page(2)) == [1, 2, 3]
 
 
 def test_the_object_is_named_in_the_readers_language(local_admin, institution, submitter):
