@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -26,7 +27,7 @@ from datahub.forwarding.errors import (
     PackageNotFound,
     PackageWithdrawn,
 )
-from datahub.forwarding.models import Package
+from datahub.forwarding.models import Package, ProcessorToken
 from datahub.forwarding.packaging import retention_days
 from datahub.institutions.models import Processor
 
@@ -115,6 +116,7 @@ def open_download(package: Package, fmt: str, request: HttpRequest | None) -> io
     ).update(fetched_at=timezone.now())
     record(
         Action.DOWNLOAD,
+        actor=_actor(request),
         institution=package.institution,
         processor=package.processor,
         obj=package,
@@ -137,6 +139,7 @@ def acknowledge(package: Package, request: HttpRequest | None) -> Package:
         ).update(acknowledged_at=now, expires_at=now + dt.timedelta(days=retention_days()))
         record(
             Action.CHANGE,
+            actor=_actor(request),
             institution=package.institution,
             processor=package.processor,
             obj=package,
@@ -158,6 +161,7 @@ def _refused(
 ) -> None:
     record(
         Action.DENIED,
+        actor=_actor(request),
         institution=getattr(package, "institution", None),
         processor=processor,
         obj=package,
@@ -166,6 +170,24 @@ def _refused(
         values=values,
         detail={"path": request.path, "token": _token(request)} if request is not None else {},
     )
+
+
+@dataclass(frozen=True)
+class ProcessorTokenActor:
+    """Who acted, for the audit log, when a processor's system called with a token: the
+    institution's log names the processor, not an empty person."""
+
+    token: ProcessorToken
+    pk: None = None
+
+    def __str__(self) -> str:
+        return f"{self.token.processor.name}: API token {self.token.prefix} ({self.token.name})"
+
+
+def _actor(request: HttpRequest | None) -> ProcessorTokenActor | None:
+    """The token that made the call; None for a page (the person logged in is the actor)."""
+    token = getattr(request, "auth", None)
+    return ProcessorTokenActor(token) if isinstance(token, ProcessorToken) else None
 
 
 def _token(request: HttpRequest | None) -> str:

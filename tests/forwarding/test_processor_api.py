@@ -185,3 +185,19 @@ def test_a_nul_character_in_the_query_is_refused_in_json(api, package):
     response = api.get(f"{API}/packages", {"registry": "Cat\x00"})
     assert response.status_code == 400
     assert "NUL" in response.json()["detail"]
+
+
+def test_the_institutions_log_names_the_processor_that_downloaded(
+    api, package, processor, local_admin
+):
+    from django.urls import reverse
+
+    from tests.conftest import logged_in
+
+    api.get(f"{API}/packages/{package.pk}/download")
+    api.post(f"{API}/packages/{package.pk}/acknowledge")
+    for event in AuditEvent.objects.filter(action__in=[Action.DOWNLOAD, Action.CHANGE]):
+        assert event.actor_label.startswith(f"{processor.name}: API token ")
+    page = logged_in(local_admin).get(reverse("portal:audit_log"), {"action": "download"})
+    row = page.content.decode().split("<tbody>")[1].split("</tr>")[0]
+    assert f"{processor.name}: API token" in row
