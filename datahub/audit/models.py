@@ -107,6 +107,9 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-timestamp", "-id"]
+        # Django's own base manager would delete without the append-only check (SQLite has no
+        # trigger against a DELETE the ORM sends)
+        base_manager_name = "objects"
         indexes = [
             models.Index(fields=["institution", "-timestamp"]),
             # the membership switches that scope a local administrator's log

@@ -22,6 +22,14 @@ def test_a_stored_event_cannot_be_changed_or_deleted_through_the_orm(submitter):
         AuditEvent.objects.all().delete()
 
 
+def test_the_base_manager_cannot_delete_events(submitter):
+    """Django deletes related rows through a model's base manager: it must check too."""
+    event = record(Action.LOGIN, actor=submitter, institution=None)
+    with pytest.raises((AppendOnlyError, DatabaseError)), transaction.atomic():
+        AuditEvent._base_manager.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
 def test_the_database_refuses_an_update_in_sql(submitter):
     event = record(Action.LOGIN, actor=submitter, institution=None)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:

@@ -73,7 +73,14 @@ def test_verslag_lists_every_finding_with_the_report_fields_and_is_logged(delive
     )
     for text in ("OperatieID", "PatientCode", "001_RefTab", "004", "Record fout", "11000001"):
         assert text in page, text
-    assert AuditEvent.objects.filter(action=Action.VIEW, object_id=str(delivery.pk)).exists()
+    event = AuditEvent.objects.get(action=Action.VIEW, object_id=str(delivery.pk))
+    # which findings were shown: their records, and how they were chosen
+    assert event.detail == {"page": 1, "code": "", "level": "", "records": [1, 2, 3]}
+    logged_in(submitter).get(
+        reverse("portal:delivery", args=[delivery.pk]), {"tab": "verslag", "code": "004"}
+    )
+    latest = AuditEvent.objects.filter(action=Action.VIEW).order_by("-id").first()
+    assert latest.detail == {"page": 1, "code": "004", "level": "", "records": [2, 3]}
 
 
 def test_verslag_filters_by_code_and_level(delivery, submitter):

@@ -136,6 +136,9 @@ def test_someone_elses_upload_session_is_not_found(cataract, submitter, outsider
     )
     assert response.status_code == 400
     assert UploadSession.objects.unscoped().get().received == 0
+    denied = AuditEvent.objects.filter(action=Action.DENIED, actor=outsider)
+    assert denied.count() == 2  # as any other id that is not one's own
+    assert all(start["id"] in e.text for e in denied)
 
 
 def test_bad_input_gets_a_message_and_stores_nothing(cataract, submitter, settings):

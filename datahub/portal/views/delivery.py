@@ -43,17 +43,23 @@ def delivery_detail(request: InstitutionRequest, delivery_id: int) -> HttpRespon
         "rejected_for_share": reports.rejected_for_share(delivery),
     }
     if tab == "verslag":
-        context |= _report_context(request, delivery)
+        report, shown = _report_context(request, delivery)
+        context |= report
         record(
             Action.VIEW,
             request=request,
             obj=delivery,
             description=gettext_noop("processing report"),
+            detail=shown,
         )
     return render(request, "deliveries/detail.html", context)
 
 
-def _report_context(request: InstitutionRequest, delivery: Delivery) -> dict[str, object]:
+def _report_context(
+    request: InstitutionRequest, delivery: Delivery
+) -> tuple[dict[str, object], dict[str, object]]:
+    """The report tab's context, and for the audit log which findings it shows: their
+    records, and how they were chosen."""
     code = request.GET.get("code", "")
     level = request.GET.get("niveau", "")
     findings = reports.findings_of(delivery, code=code, level=level)
@@ -61,7 +67,7 @@ def _report_context(request: InstitutionRequest, delivery: Delivery) -> dict[str
     fields = reports.report_fields(delivery)
     lang = translation.get_language() or "nl"
     rows = [(f, [f.keys.get(name) for name in fields], reports.message_in(f, lang)) for f in page]
-    return {
+    context: dict[str, object] = {
         "page": page,
         "rows": rows,
         "report_fields": fields,
@@ -70,6 +76,8 @@ def _report_context(request: InstitutionRequest, delivery: Delivery) -> dict[str
         "level": level,
         "levels": labels.LEVELS,
     }
+    records = sorted({f.record for f in page if f.record is not None})
+    return context, {"page": page.number, "code": code, "level": level, "records": records}
 
 
 @member_required()

@@ -11,6 +11,7 @@ import json
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from datahub.deliveries import intake, uploads
@@ -18,7 +19,7 @@ from datahub.deliveries.forms import DeliveryForm
 from datahub.deliveries.intake import Metadata
 from datahub.deliveries.models import Channel, Delivery
 from datahub.dictionaries.services import find_version
-from datahub.portal.access import member_required
+from datahub.portal.access import deny, member_required
 from datahub.portal.http import InstitutionRequest
 
 CHANNEL = Channel.PORTAL
@@ -131,7 +132,8 @@ def upload_start(request: InstitutionRequest) -> HttpResponse:
 def upload_chunk(request: InstitutionRequest, session_id: str) -> HttpResponse:
     """GET: how much arrived (to resume). POST: the chunk at ``X-Offset``."""
     session = uploads.find(request.institution, request.user, session_id)
-    if session is None:
+    if session is None:  # another's, or none at all: not found, and the attempt is logged
+        deny(request, gettext_noop("upload {id} is not of this person here"), id=session_id[:64])
         return JsonResponse({"error": _not_found()}, status=404)
     if request.method == "POST":
         try:
@@ -150,7 +152,10 @@ def upload_chunk(request: InstitutionRequest, session_id: str) -> HttpResponse:
 def upload_submit(request: InstitutionRequest) -> HttpResponse:
     """Aanleveren after a chunked upload (htmx/fetch): the result, or the problems per field."""
     form = DeliveryForm(request.POST)
-    session = uploads.find(request.institution, request.user, request.POST.get("upload_id", ""))
+    upload_id = request.POST.get("upload_id", "")
+    session = uploads.find(request.institution, request.user, upload_id)
+    if session is None and upload_id:
+        deny(request, gettext_noop("upload {id} is not of this person here"), id=upload_id[:64])
     if not form.is_valid() or session is None:
         return _fields_with_problems(
             request, form, {"": [_missing_file()]} if session is None else {}
