@@ -40,8 +40,10 @@ from ._semantics import (
 MAX_WORKBOOK = 20 * 1024 * 1024
 MAX_UNPACKED = 400 * 1024 * 1024  # all parts of the workbook together, unpacked
 MAX_CELLS = 10_000_000  # per sheet, rows x columns of its used area (read as a dense table)
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,7})"')
+# A cell's or row's reference as XML may write it (either quote, spaces around "="). (The range
+# a sheet declares in ``<dimension>`` is not read: the reader does not go by it.)
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br\s*=\s*["\']\s*([A-Za-z]{1,3})([0-9]+)')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br\s*=\s*["\']\s*([0-9]+)')
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 COLUMNS: dict[str, tuple[str, ...]] = {
     GENERAL: ("Kenmerk", "Waarde"),
@@ -267,8 +269,8 @@ def _check_size(data: bytes) -> None:
                     f"de werkmap is uitgepakt te groot (meer dan {MAX_UNPACKED // 2**20} MB)",
                     f"the workbook is too big unpacked (more than {MAX_UNPACKED // 2**20} MB)",
                 )
-            for part in parts:
-                if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+            for part in parts:  # every XML part: a sheet may live anywhere the relations say
+                if part.filename.lower().endswith(".xml"):
                     with archive.open(part) as stream:
                         rows, columns = _used_area(stream)
                     if rows * columns > MAX_CELLS:
@@ -304,7 +306,7 @@ def _used_area(stream: IO[bytes]) -> tuple[int, int]:
 
 def _column_number(letters: bytes) -> int:
     number = 0
-    for letter in letters:
+    for letter in letters.upper():
         number = number * 26 + letter - 64
     return number
 

@@ -168,27 +168,38 @@ def test_a_missing_file_is_refused(tmp_path: Path) -> None:
         load_dictionary(tmp_path / "nope.xlsx")
 
 
-def _with_far_cell(source: Path, reference: str) -> bytes:
-    """The workbook with one more cell, far away, in its first sheet."""
+def _with_far_cell(source: Path, reference: str, spelling: str = "plain") -> bytes:
+    """The workbook with one more cell, far away, in its first sheet, written as XML allows
+    (``spelling``): plainly, with single quotes, with spaces around "=", or in a sheet part
+    outside ``xl/worksheets/`` (the relations name it)."""
+    row = int("".join(c for c in reference if c.isdigit()))
+    far = f'<row r="{row}"><c r="{reference}" t="inlineStr"><is><t>x</t></is></c></row>'
+    if spelling == "single quotes":
+        far = far.replace('"', "'")
+    elif spelling == "spaces":
+        far = far.replace('r="', 'r = "')
+    moved = spelling == "moved"
     buffer = io.BytesIO()
     with zipfile.ZipFile(source) as original, zipfile.ZipFile(buffer, "w") as copy:
         for item in original.infolist():
-            data = original.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                row = int("".join(c for c in reference if c.isdigit()))
-                far = f'<row r="{row}"><c r="{reference}" t="inlineStr"><is><t>x</t></is></c></row>'
+            name, data = item.filename, original.read(item.filename)
+            if name == "xl/worksheets/sheet1.xml":
                 data = data.replace(b"</sheetData>", far.encode() + b"</sheetData>")
-            copy.writestr(item, data)
+                name = "xl/sheets/sheet1.xml" if moved else name
+            elif moved and name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                data = data.replace(b"worksheets/sheet1.xml", b"sheets/sheet1.xml")
+            copy.writestr(name, data)
     return buffer.getvalue()
 
 
+@pytest.mark.parametrize("spelling", ["plain", "single quotes", "spaces", "moved"])
 @pytest.mark.parametrize("reference", ["XFD1048576", "GR200000"])
 def test_a_sheet_spanning_too_many_cells_is_refused_before_it_is_read(
-    hip_path: Path, reference: str
+    hip_path: Path, reference: str, spelling: str
 ) -> None:
     # One far cell in an 11 KB file made the reader ask for 512 GB and abort the process.
     with pytest.raises(DictionaryError, match="te veel cellen"):
-        load_dictionary(_with_far_cell(hip_path, reference))
+        load_dictionary(_with_far_cell(hip_path, reference, spelling))
 
 
 def test_a_workbook_unpacking_to_too_much_is_refused(
