@@ -108,6 +108,8 @@ def parse_rule(expression: str) -> exp.Expression:
             f"de expressie kan niet worden gelezen ({_first_line(error)})",
             f"the expression cannot be parsed ({_first_line(error)})",
         ) from None
+    except RecursionError:
+        raise _too_deep() from None
     if tree is None:
         raise RuleError("de expressie is leeg", "the expression is empty")
     return cast(exp.Expression, tree)
@@ -132,13 +134,25 @@ def compile_rule(
         [False, True, None]
     """
     compiler = _Compiler({k: SQL_TYPES[v] for k, v in field_types.items()}, column, per_value)
-    result = compiler.compile(parse_rule(expression))
+    try:
+        result = compiler.compile(parse_rule(expression))
+    except RecursionError:
+        raise _too_deep() from None
     if result.type not in ("bool", "null"):
         raise RuleError(
             "de expressie is geen voorwaarde (waar/onwaar)",
             "the expression is not a condition (true/false)",
         )
-    return result.expr
+    # NULL (unknown) as a boolean: a rule that is always unknown never fires, and NOT of it
+    # must not fail on polars' untyped null
+    return result.expr if result.type == "bool" else result.expr.cast(pl.Boolean)
+
+
+def _too_deep() -> RuleError:
+    return RuleError(
+        "de expressie is te lang of te diep genest",
+        "the expression is too long or nested too deeply",
+    )
 
 
 def rule_fields(expression: str, field_names: Mapping[str, str] | list[str]) -> list[str]:
@@ -146,10 +160,13 @@ def rule_fields(expression: str, field_names: Mapping[str, str] | list[str]) -> 
     names = list(field_names)
     tree = parse_rule(expression)
     found = []
-    for column in tree.find_all(exp.Column):
-        resolved = _resolve(column.name, names)
-        if resolved and resolved not in found:
-            found.append(resolved)
+    try:
+        for column in tree.find_all(exp.Column):
+            resolved = _resolve(column.name, names)
+            if resolved and resolved not in found:
+                found.append(resolved)
+    except RecursionError:
+        raise _too_deep() from None
     return found
 
 
@@ -320,7 +337,11 @@ class _Compiler:
         )
 
     def _boolean(self, node: exp.Expression) -> Typed:
-        return self._expect(node, ("bool", "null"), "waar/onwaar", "true/false")
+        """An operand of AND, OR or NOT: NULL (unknown) as a boolean, for polars' operators."""
+        typed = self._expect(node, ("bool", "null"), "waar/onwaar", "true/false")
+        if typed.type == "null":
+            return Typed(typed.expr.cast(pl.Boolean), "bool")
+        return typed
 
     def _numeric(self, node: exp.Expression) -> Typed:
         return self._numeric_typed(self.compile(node), node)

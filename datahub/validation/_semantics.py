@@ -14,7 +14,7 @@ from ._dictionary import DATATYPES, FREQUENCIES, LEVELS, DataDictionary, FieldSp
 from ._period import parse_period
 from ._problems import Problems
 from ._rules import RuleError, compile_rule, rule_fields
-from ._types import typed_dtype
+from ._types import full_match, typed_dtype
 from ._xsd import generate_xsd
 
 GENERAL = "Aanleverspecificaties algemeen"
@@ -193,20 +193,37 @@ def _check_fields(d: DataDictionary, problems: Problems, rows: Rows) -> None:
             )
         _check_format(spec, add)
         _check_limits(spec, add)
+        _check_sizes(spec, add)
 
 
 def _check_format(spec: FieldSpec, add: _Add) -> None:
     if not spec.format:
         return
+    pattern = full_match(spec.format)  # as the engine uses it (006)
     try:
-        pl.Series([""]).str.contains(spec.format)
-        re.compile(spec.format)
+        pl.Series([""]).str.contains(pattern)
+        re.compile(pattern)
     except (pl.exceptions.PolarsError, re.error) as error:
         reason = str(error).splitlines()[0][:120]
         add(
             "Formaat",
             f"ongeldige reguliere expressie ({reason})",
             f"invalid regular expression ({reason})",
+        )
+
+
+MAX_DECIMALS = 100
+
+
+def _check_sizes(spec: FieldSpec, add: _Add) -> None:
+    """A length of at least one character, and from 0 to :data:`MAX_DECIMALS` decimals."""
+    if spec.length is not None and spec.length < 1:
+        add("Lengte", f"lengte {spec.length} is kleiner dan 1", f"length {spec.length} is below 1")
+    if spec.decimals is not None and not 0 <= spec.decimals <= MAX_DECIMALS:
+        add(
+            "Decimalen",
+            f"{spec.decimals} decimalen: kies 0 tot en met {MAX_DECIMALS}",
+            f"{spec.decimals} decimals: choose 0 to {MAX_DECIMALS}",
         )
 
 
@@ -297,7 +314,7 @@ def _check_rules(d: DataDictionary, problems: Problems, rows: Rows) -> None:
         if not _fields_typed(d, rule):
             continue
         try:
-            empty.select(compile_rule(rule.expression, types))
+            empty.select(~compile_rule(rule.expression, types))  # as the engine uses it
         except RuleError as error:
             problems.add(RULES, row, "Controle", error.nl, error.en)
         except pl.exceptions.PolarsError as error:

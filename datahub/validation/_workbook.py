@@ -10,6 +10,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -321,6 +322,15 @@ def _sheets(
         if spec_name is None:
             warnings.append(f"onbekend tabblad {actual!r} genegeerd")
             continue
+        if spec_name in found:  # an old copy beside the new one: which one is meant?
+            problems.add(
+                spec_name,
+                None,
+                None,
+                f"tabblad komt meer dan eens voor (ook als {actual!r})",
+                f"the sheet occurs more than once (also as {actual!r})",
+            )
+            continue
         try:
             sheet = workbook.get_sheet_by_name(actual)
             cells = _unmerged(sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges)
@@ -509,6 +519,18 @@ class _Reader:
     def _percentage(self, values: dict[str, tuple[int, Cell]], text: str | None) -> float | None:
         if text is None:
             return None
+        row, cell = values["Afkeurpercentage"]
+        if isinstance(cell, float) and 0 < cell < 1:  # a cell that shows 20% holds 0.2
+            self._problem(
+                GENERAL,
+                row,
+                "Waarde",
+                f"Afkeurpercentage {text} is kleiner dan 1: staat de cel als percentage opgemaakt "
+                "(20%)? Vul het percentage als getal in (20)",
+                f"Afkeurpercentage {text} is below 1: is the cell formatted as a percentage "
+                "(20%)? Fill in the percentage as a number (20)",
+            )
+            return None
         try:
             return float(text)
         except ValueError:
@@ -649,8 +671,8 @@ def _text(cell: Cell) -> str | None:
         return None
     if isinstance(cell, bool):
         return "ja" if cell else "nee"
-    if isinstance(cell, float):
-        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, float):  # as a decimal, never in exponent form (1e-05)
+        return str(int(cell)) if cell.is_integer() else format(Decimal(repr(cell)), "f")
     if isinstance(cell, dt.datetime):
         if cell.time() == dt.time(0):
             return cell.date().isoformat()

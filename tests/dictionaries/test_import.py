@@ -198,3 +198,18 @@ def test_what_the_hub_needs_of_a_workbook_is_refused_when_missing_or_absurd(
     messages = _refusal(knee_workbook("3.0", **_general(name, value)))
     assert any(message in m for m in messages), messages
     assert not DictionaryVersion.objects.exists() and not Registry.objects.exists()
+
+
+@pytest.mark.parametrize("expression", [" OR ".join(["BMI = 1"] * 200), "NULL OR BMI < 60"])
+def test_a_rule_the_engine_could_not_use_is_refused_or_imported_not_a_crash(db, expression):
+    from tests.dictionaries.workbooks import knee_workbook
+
+    def rule(rows):
+        rows[1][2] = expression
+
+    workbook = knee_workbook(Validaties=rule)
+    if expression.startswith("NULL"):  # never fires: imported
+        assert services.import_workbook(workbook, "KNIE_3.0.xlsx").version == "3.0"
+    else:
+        with pytest.raises(services.ImportRefused, match="te lang of te diep genest"):
+            services.import_workbook(workbook, "KNIE_3.0.xlsx")
