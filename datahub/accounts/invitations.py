@@ -29,24 +29,25 @@ def send_invitation(user: Any, institution: Any, invited_by: Any) -> None:
         "link": password_link(user),
         "login_url": settings.BASE_URL + reverse("account_login"),
     }
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
-        body = render_to_string("accounts/email/invitation.txt", context)
-    send_mail(subject, body, None, [user.email])
+    _send(user, "invitation", context)
 
 
 def send_role_notice(user: Any, institution: Any, given_by: Any, role_label: Any) -> None:
     """Tell ``user``, who has an account, in his own language of a role at ``institution``:
     a role he did not ask for would otherwise go unnoticed (and put his logins in that
-    institution's audit log)."""
+    institution's audit log). ``role_label`` may be a lazy translation."""
     context = {
         "user": user,
         "institution": institution,
         "given_by": given_by,
         "login_url": settings.BASE_URL + reverse("account_login"),
     }
+    _send(user, "role_given", context | {"role": role_label})
+
+
+def _send(user: Any, template: str, context: dict[str, Any]) -> None:
+    """The mail ``template`` (its subject and body) in the person's own language."""
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        context["role"] = str(role_label)
-        subject = render_to_string("accounts/email/role_given_subject.txt", context).strip()
-        body = render_to_string("accounts/email/role_given.txt", context)
+        subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"accounts/email/{template}.txt", context)
     send_mail(subject, body, None, [user.email])
