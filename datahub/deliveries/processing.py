@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from lxml import etree
 
 from datahub.deliveries import files, reports
 from datahub.deliveries.models import ENGINE_STATUS, Delivery, Finding, Status
@@ -121,7 +122,8 @@ def _content_contradiction(delivery: Delivery) -> Report | None:
         head = stream.read(4096)
     root = _xml_root_name(head)
     code = delivery.sub_delivery.code
-    if root is None or root == code:
+    # the published XSD's root: the code, with "_" before a code that starts with a digit
+    if root is None or root in (code, "_" + code):
         return None
     message = technical_message(
         "T08", "mismatch", "nl", kenmerk="Registratie", bestand=root, verwacht=code
@@ -146,18 +148,19 @@ def _rejection(delivery: Delivery, finding: EngineFinding) -> Report:
 
 
 def _xml_root_name(head: bytes) -> str | None:
-    text = head.decode("utf-8", "replace")
-    position = 0
-    while True:
-        start = text.find("<", position)
-        if start < 0 or start + 1 >= len(text):
-            return None
-        if text[start + 1] not in "?!":
-            end = start + 1
-            while end < len(text) and (text[end].isalnum() or text[end] in "_-.:"):
-                end += 1
-            return text[start + 1 : end] or None
-        position = start + 1
+    """The name of the root element in the first bytes of an XML file (None if they do not
+    reach it, or are no XML): read by the XML parser, so a comment or declaration before the
+    root (``<!-- by <EPD> -->``) is not taken for it."""
+    parser = etree.XMLPullParser(
+        events=("start",), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    try:
+        parser.feed(head)
+        for _event, element in parser.read_events():
+            return str(etree.QName(element).localname)
+    except etree.XMLSyntaxError:
+        return None
+    return None
 
 
 def _finish(delivery: Delivery, token: str, report: Report) -> bool:
