@@ -34,7 +34,8 @@ def parse_period(period: str) -> tuple[dt.date, dt.date] | None:
     if kind is None:
         return dt.date(year, 1, 1), dt.date(year, 12, 31)
     number = int(match["n"])
-    if not 1 <= number <= _MAX[kind] or (kind == "M" and len(match["n"]) != 2):
+    # one way to write each: 2020K3, 2020H1, 2020M07 (not 2020K03 or 2020M7)
+    if not 1 <= number <= _MAX[kind] or len(match["n"]) != (2 if kind == "M" else 1):
         raise ValueError(f"onbekende periode {period!r}")
     first_month = (number - 1) * _MONTHS[kind] + 1
     last_month = first_month + _MONTHS[kind] - 1

@@ -35,7 +35,7 @@ _PATTERN = {
     "geheel getal": r"-?[0-9]+",
     "decimaal": r"-?[0-9]+(\.[0-9]+)?",
     "datum": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
-    "datumtijd": r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}",
+    "datumtijd": r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]",
 }
 
 
@@ -114,19 +114,46 @@ def _field_type(schema: etree._Element, dictionary: DataDictionary, spec: FieldS
 
 def xsd_pattern(pattern: str) -> str:
     r"""A ``Formaat`` (a regular expression the engine matches against the whole value) as an
-    XSD pattern: XSD patterns always match the whole value and know no anchors, so a leading
-    ``^`` and a trailing ``$`` (which XSD would read as characters) are dropped.
+    XSD pattern: XSD patterns always match the whole value and know no anchors, so a ``^`` that
+    starts the pattern, a group or an alternative and a ``$`` that ends one (which XSD would
+    read as characters) are dropped.
 
     Example::
 
         >>> xsd_pattern("^K[0-9]+$"), xsd_pattern("[^a-z]+"), xsd_pattern(r"[0-9]+\$")
         ('K[0-9]+', '[^a-z]+', '[0-9]+\\$')
+        >>> xsd_pattern("^P[0-9]{5}$|^(?:Q|R)$")
+        'P[0-9]{5}|(Q|R)'
     """
-    if pattern.startswith("^"):
-        pattern = pattern[1:]
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1]
-    return pattern
+    kept: list[str] = []
+    position, in_class = 0, False
+    while position < len(pattern):
+        char = pattern[position]
+        if char == "\\":
+            kept.append(pattern[position : position + 2])
+            position += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif _anchor(char, kept, pattern[position + 1 : position + 2]):
+            position += 1
+            continue
+        if char == "(" and pattern.startswith("(?:", position):  # XSD groups do not capture
+            kept.append("(")
+            position += 3
+            continue
+        kept.append(char)
+        position += 1
+    return "".join(kept)
+
+
+def _anchor(char: str, before: list[str], after: str) -> bool:
+    """A ``^`` that starts the pattern, a group or an alternative, or a ``$`` that ends one."""
+    if char == "^":
+        return not before or before[-1] in ("(", "|")
+    return char == "$" and after in ("", "|", ")")
 
 
 def _restriction(parent: etree._Element, dictionary: DataDictionary, spec: FieldSpec) -> None:

@@ -84,7 +84,9 @@ def test_periods(period: str, bounds) -> None:
     assert parse_period(period) == bounds
 
 
-@pytest.mark.parametrize("period", ["2020H3", "2020K5", "2020M13", "2020M7", "20", "Q1"])
+@pytest.mark.parametrize(
+    "period", ["2020H3", "2020K5", "2020M13", "2020M7", "2020K04", "2020H01", "20", "Q1"]
+)
 def test_unknown_periods_are_refused(period: str) -> None:
     with pytest.raises(ValueError, match="periode"):
         parse_period(period)

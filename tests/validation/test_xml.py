@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 import pytest
 from lxml import etree
 
-from datahub.validation import DataDictionary, generate_xsd, validate_file
+from datahub.validation import DataDictionary, generate_xsd, load_dictionary, validate_file
 
 from .helpers import cat_row, csv_bytes, hip_row
 
@@ -348,3 +348,35 @@ def test_text_between_records_is_never_placed_before_the_record_it_follows(
     report = validate_file(hip, data, file_name="x.xml")
     assert [f.code for f in report.findings] == ["T06"]
     assert report.findings[0].line >= 3  # the first record starts on line 3
+
+
+def _published_schema_accepts(dictionary: DataDictionary, data: bytes) -> bool:
+    schema = etree.XMLSchema(etree.fromstring(generate_xsd(dictionary)))
+    return bool(schema.validate(etree.fromstring(data)))
+
+
+def _hip_xml(dictionary: DataDictionary, row: dict[str, str]) -> bytes:
+    values = "".join(f"<{n}>{row[n]}</{n}>" for n in dictionary.field_names if row.get(n))
+    root, version = dictionary.general.code, dictionary.general.version
+    return f"<{root} versie='{version}'><record>{values}</record></{root}>".encode()
+
+
+def test_the_published_xsd_accepts_a_format_with_anchors_in_its_alternatives(tmp_path) -> None:
+    from .helpers import hip_sheets, write_sheets
+
+    sheets = hip_sheets()
+    row = next(r for r in sheets["Bestandsinhoud"] if r[1] == "PatientID")
+    row[7] = "^P[0-9]{5}$|^(?:Q[0-9]{5})$"  # XSD has no anchors and no (?:
+    dictionary = load_dictionary(write_sheets(tmp_path / "h.xlsx", sheets))
+    data = _hip_xml(dictionary, hip_row(1))
+    assert validate_file(dictionary, data, file_name="x.xml").findings == ()
+    assert _published_schema_accepts(dictionary, data)
+
+
+def test_the_published_xsd_refuses_hour_24_as_the_engine_does(tmp_path) -> None:
+    from .helpers import hip_sheets, write_sheets
+
+    dictionary = load_dictionary(write_sheets(tmp_path / "h.xlsx", hip_sheets()))
+    data = _hip_xml(dictionary, hip_row(1, Tijdstip="2021-03-02T24:00:00"))
+    assert [f.code for f in validate_file(dictionary, data, file_name="x.xml").findings] == ["004"]
+    assert not _published_schema_accepts(dictionary, data)
