@@ -29,6 +29,7 @@ from datahub.deliveries.models import (
     StoredFile,
     UploadSession,
 )
+from datahub.dictionaries import labels
 from datahub.dictionaries.models import DictionaryVersion, Participation, SubDelivery
 from datahub.dictionaries.services import method_of
 from datahub.institutions.models import Institution, Unit
@@ -235,7 +236,11 @@ def _check_sub_delivery(
         result.add(
             "code",
             _("Your institution delivers %(stream)s through %(method)s, not through %(channel)s.")
-            % {"stream": sub_delivery.registry.stream, "method": method or "—", "channel": channel},
+            % {
+                "stream": sub_delivery.registry.stream,
+                "method": labels.label(labels.METHODS, method) if method else "—",
+                "channel": _channel_label(channel),
+            },
         )
 
 

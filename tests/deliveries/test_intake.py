@@ -203,3 +203,19 @@ def test_a_conventional_name_that_contradicts_test_says_test(cataract, instituti
 def test_a_name_outside_the_convention_gets_the_built_name(cataract, institution, submitter):
     delivery = _submit(metadata(file_name="export.csv"), institution, submitter, cat_csv(1))
     assert delivery.file_name == "11111111_0_CAT_1.4_1_20261128_PROD.csv"
+
+
+def test_the_refusal_for_another_method_names_method_and_channel_in_the_readers_language(
+    cataract, institution
+):
+    from django.utils import translation
+
+    from datahub.dictionaries.models import RegistryMethod
+
+    RegistryMethod.objects.for_institution(institution).update(method="Invoerportaal")
+    with translation.override("en"):
+        [english] = intake.check(metadata(), institution, "Webportaal").problems["code"]
+    assert (
+        english
+        == "Your institution delivers Cataract through Entry portal, not through Web portal."
+    )

@@ -377,3 +377,12 @@ def test_dates_and_method_names_in_descriptions_follow_the_reader(operator, inst
     dutch = {e.text for e in AuditEvent.objects.exclude(message=None)}
     assert "deelname CAT 31-01-2020–" in dutch
     assert "aanlevermethode Cataract: - → Webportaal" in dutch
+
+
+def test_one_decimal_is_singular(submitter):
+    services.import_workbook((FIXTURES / "MMYPROMS_2.1.xlsx").read_bytes(), "MMYPROMS_2.1.xlsx")
+    client = logged_in(submitter)
+    url = reverse("portal:dictionary", args=["MMYPROMS", "2.1"])
+    assert "(max. 1 decimaal)" in client.get(url).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    assert "(max. 1 decimal)" in client.get(url).content.decode()
