@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from datahub.deliveries import intake
 from datahub.deliveries.intake import Metadata
+from datahub.deliveries.models import Delivery
 from datahub.dictionaries import services
 from datahub.dictionaries.models import DictionaryVersion, Method
 from tests.validation.helpers import cat_row, csv_bytes
@@ -60,3 +62,22 @@ def metadata(sequence: int = 1, **changes: object) -> Metadata:
     }
     values.update(changes)
     return Metadata(**values)  # type: ignore[arg-type]
+
+
+def deliver(
+    institution, user, data: bytes, sequence: int = 1, capture=None, **meta: object
+) -> Delivery:
+    """Submit a file (Cataract unless ``meta`` says otherwise) through the portal and let it
+    be processed (and forwarded) at once."""
+    meta_obj = metadata(sequence, **meta)
+    with capture(execute=True):
+        delivery = intake.submit(
+            meta_obj,
+            [data],
+            size=len(data),
+            institution=institution,
+            channel="Webportaal",
+            actor=user,
+        )
+    delivery.refresh_from_db()
+    return delivery

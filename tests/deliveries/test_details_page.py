@@ -12,7 +12,7 @@ from django.urls import reverse
 from datahub.audit.models import Action, AuditEvent
 from datahub.deliveries import intake, reports
 from tests.conftest import logged_in
-from tests.deliveries.conftest import cat_csv, metadata
+from tests.deliveries.conftest import cat_csv, deliver, metadata
 
 
 @pytest.fixture
@@ -25,17 +25,7 @@ def delivery(cataract, institution, submitter, django_capture_on_commit_callback
             "3": {"Operatiedatum": "2020-02-30"},
         },
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        created = intake.submit(
-            metadata(),
-            [data],
-            size=len(data),
-            institution=institution,
-            channel="Webportaal",
-            actor=submitter,
-        )
-    created.refresh_from_db()
-    return created
+    return deliver(institution, submitter, data, capture=django_capture_on_commit_callbacks)
 
 
 def test_voortgang_shows_status_and_counts(delivery, submitter):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from datahub.deliveries import intake, processing, reports
 from datahub.deliveries.models import Delivery, Status
-from tests.deliveries.conftest import FIXTURES, cat_csv, metadata
+from tests.deliveries.conftest import FIXTURES, cat_csv, deliver, metadata
 
 
 def _delivery(institution, submitter, data=None):
@@ -83,17 +83,10 @@ def test_an_xml_file_of_another_registry_gets_t08_and_is_rejected(
     cataract, institution, submitter, django_capture_on_commit_callbacks
 ):
     data = b"<?xml version='1.0'?><MMYIKNL><record><PatientCode>1</PatientCode></record></MMYIKNL>"
-    meta = metadata(file_name="11111111_0_CAT_1.4_1_20261128_PROD.xml")
-    with django_capture_on_commit_callbacks(execute=True):
-        delivery = intake.submit(
-            meta,
-            [data],
-            size=len(data),
-            institution=institution,
-            channel="Webportaal",
-            actor=submitter,
-        )
-    delivery.refresh_from_db()
+    name = "11111111_0_CAT_1.4_1_20261128_PROD.xml"
+    delivery = deliver(
+        institution, submitter, data, capture=django_capture_on_commit_callbacks, file_name=name
+    )
     assert delivery.status == Status.REJECTED
     finding = delivery.findings.get()
     assert (finding.code, finding.value) == ("T08", "MMYIKNL")

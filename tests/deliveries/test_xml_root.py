@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from datahub.deliveries import intake
 from datahub.deliveries.models import Status
 from datahub.dictionaries import services
 from datahub.dictionaries.models import Method
 from datahub.validation import generate_xsd, load_dictionary, validate_file
-from tests.deliveries.conftest import FIXTURES, metadata
+from tests.deliveries.conftest import FIXTURES, deliver
 from tests.validation.helpers import cat_row, hip_row, hip_sheets, write_sheets
 
 
@@ -22,28 +21,19 @@ def _cat_xml(prolog: str) -> bytes:
     return xml.encode()
 
 
-def _submit(meta, data, institution, submitter, capture):
-    with capture(execute=True):
-        delivery = intake.submit(
-            meta,
-            [data],
-            size=len(data),
-            institution=institution,
-            channel="Webportaal",
-            actor=submitter,
-        )
-    delivery.refresh_from_db()
-    return delivery
-
-
 def test_a_comment_naming_a_tag_before_the_root_is_not_the_root(
     cataract, institution, submitter, django_capture_on_commit_callbacks
 ):
     data = _cat_xml("<!-- exported by <EPD-export> -->")
     cli = validate_file(load_dictionary(FIXTURES / "CAT_1.4.xlsx"), data, file_name="x.xml")
     assert cli.status == "Verwerkt"
-    meta = metadata(file_name="11111111_0_CAT_1.4_1_20261128_PROD.xml")
-    delivery = _submit(meta, data, institution, submitter, django_capture_on_commit_callbacks)
+    delivery = deliver(
+        institution,
+        submitter,
+        data,
+        capture=django_capture_on_commit_callbacks,
+        file_name="11111111_0_CAT_1.4_1_20261128_PROD.xml",
+    )
     assert list(delivery.findings.values_list("code", flat=True)) == []
     assert delivery.status == Status.PROCESSED
 
@@ -74,11 +64,14 @@ def test_the_root_of_a_code_starting_with_a_digit_is_the_published_one(
     body = "".join(f"<{n}>{row[n]}</{n}>" for n in dictionary.field_names if row.get(n))
     data = f"<_1HEUP versie='3'><record>{body}</record></_1HEUP>".encode()
     assert validate_file(dictionary, data, file_name="x.xml").findings == ()
-    meta = metadata(
+    delivery = deliver(
+        institution,
+        submitter,
+        data,
+        capture=django_capture_on_commit_callbacks,
         file_name="11111111_0_1HEUP_3_1_20261128_PROD.xml",
         code="1HEUP",
         version="3",
         period="2026K3",
     )
-    delivery = _submit(meta, data, institution, submitter, django_capture_on_commit_callbacks)
     assert list(delivery.findings.values_list("code", flat=True)) == []

@@ -6,12 +6,10 @@ import datetime as dt
 
 import pytest
 
-from datahub.deliveries import intake
-from datahub.deliveries.models import Delivery
 from datahub.forwarding import authorisations, tokens
 from datahub.forwarding.models import Authorisation
 from datahub.institutions.models import Institution, Processor
-from tests.deliveries.conftest import cat_csv, cataract, metadata  # noqa: F401
+from tests.deliveries.conftest import cat_csv, cataract, deliver, metadata  # noqa: F401
 
 API = "/api/verwerker"
 
@@ -54,24 +52,6 @@ def authorise(
 def authorised(registered, institution, processor, local_admin) -> Authorisation:
     """Institution A authorised IKNL (not MRDM) for Cataract."""
     return authorise(institution, processor, registered, local_admin)
-
-
-def deliver(
-    institution, user, data: bytes, sequence: int = 1, capture=None, **meta: object
-) -> Delivery:
-    """Submit a Cataract file and let it be processed (and forwarded) at once."""
-    meta_obj = metadata(sequence, **meta)
-    with capture(execute=True):
-        delivery = intake.submit(
-            meta_obj,
-            [data],
-            size=len(data),
-            institution=institution,
-            channel="Webportaal",
-            actor=user,
-        )
-    delivery.refresh_from_db()
-    return delivery
 
 
 def patient_rows(n: int, **changes: dict[str, str]) -> bytes:
