@@ -9,9 +9,9 @@ from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+
+from datahub.institutions.contacts import written
 
 
 def password_link(user: Any) -> str:
@@ -47,7 +47,5 @@ def send_role_notice(user: Any, institution: Any, given_by: Any, role_label: Any
 
 def _send(user: Any, template: str, context: dict[str, Any]) -> None:
     """The mail ``template`` (its subject and body) in the person's own language."""
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"accounts/email/{template}.txt", context)
+    subject, body = written(f"accounts/email/{template}", context, user.language)
     send_mail(subject, body, None, [user.email])

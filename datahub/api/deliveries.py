@@ -13,7 +13,6 @@ import hashlib
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -209,16 +208,15 @@ def _same_delivery(
     digest = hashlib.sha256()
     for piece in file.chunks():
         digest.update(piece)
-    period = metadata.period.strip().upper()
     return (
         Delivery.objects.for_institution(institution)
         .filter(
-            Q(period=period) | Q(period="TOTAAL", dictionary_version__frequency="totaal"),
             sub_delivery__code=metadata.code,
             dictionary_version__version=metadata.version,
             unit__number=metadata.unit,
             is_test=metadata.is_test,
             creation_date=metadata.creation_date,
+            period=metadata.period,  # as the checks wrote it (2026K2, TOTAAL), as stored
             sequence_number=metadata.sequence_number,
             file_name=intake.display_name(metadata),
             file__sha256=digest.hexdigest(),

@@ -12,12 +12,11 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from datahub.deliveries.models import Delivery
-from datahub.institutions.contacts import Recipient, with_contact_address
+from datahub.institutions.contacts import Recipient, with_contact_address, written
 from datahub.institutions.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -87,9 +86,7 @@ class ProcessedEmailNotSent(Exception):
 
 def _send(delivery: Delivery, recipient: Recipient, link: str) -> None:
     context = {"delivery": delivery, "link": link}
-    with translation.override(recipient.language or settings.LANGUAGE_CODE):
-        subject = render_to_string("deliveries/email/processed_subject.txt", context).strip()
-        body = render_to_string("deliveries/email/processed.txt", context)
+    subject, body = written("deliveries/email/processed", context, recipient.language)
     send_mail(subject, body, None, [recipient.email])
 
 

@@ -17,13 +17,12 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from datahub.dictionaries.models import Method
 from datahub.dictionaries.services import methods_of
-from datahub.institutions.contacts import Recipient, with_contact_address
+from datahub.institutions.contacts import Recipient, with_contact_address, written
 from datahub.institutions.models import Institution, Membership, Role
 from datahub.schedule import services
 from datahub.schedule.models import ReminderKind, SentReminder
@@ -172,7 +171,5 @@ def _send(
         "missed": missed,
         "overview": settings.BASE_URL + reverse("portal:overview"),
     }
-    with translation.override(recipient.language or settings.LANGUAGE_CODE):
-        subject = render_to_string("schedule/email/reminder_subject.txt", context).strip()
-        body = render_to_string("schedule/email/reminder.txt", context)
+    subject, body = written("schedule/email/reminder", context, recipient.language)
     send_mail(subject, body, None, [recipient.email])
