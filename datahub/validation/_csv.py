@@ -9,6 +9,7 @@ empty line, wrong field count, broken quote and invalid UTF-8 sequence with its 
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import mmap
 import os
@@ -167,6 +168,7 @@ class CsvReader:
         buffer = rest
         line, offset = self.header_line + 1, self.bytes_read - len(rest)
         target, eof = self.chunk_size, False
+        exact = False  # cut by the grammar instead of by pairs of quotes
         while True:
             if not eof and len(buffer) < target:
                 buffer, eof = self._refill(buffer, target)
@@ -175,8 +177,9 @@ class CsvReader:
                 return
             # a chunk of about ``target`` bytes, even when more has been read (the header's
             # block, or a stream that gave more)
-            cut = _cut(buffer, target) if len(buffer) > target else None
-            cut = cut or _cut(buffer)
+            find = _exact_cut if exact else _cut
+            cut = find(buffer, target) if len(buffer) > target else None
+            cut = cut or find(buffer)
             if cut is None and len(buffer) >= MAX_RECORD:
                 cut = self._first_line(buffer, line)
                 if cut is None:
@@ -191,10 +194,17 @@ class CsvReader:
                 continue
             target = self.chunk_size
             if cut is None or cut >= len(buffer):
-                chunk, buffer = buffer, b""
+                chunk, rest = buffer, b""
             else:
-                chunk, buffer = buffer[:cut], buffer[cut:]
-            frame, newlines = self._process(chunk, line, offset)
+                chunk, rest = buffer[:cut], buffer[cut:]
+            fast = None if exact else self._fast(chunk, line)
+            if fast is None and not exact and b'"' in chunk:
+                # The cut paired the quotes; a stray one (in a broken chunk) shifts the pairs,
+                # so this part is cut again as the careful tokenizer reads it.
+                exact = True
+                continue
+            exact, buffer = False, rest
+            frame, newlines = fast or self._process(chunk, line, offset, fast=False)
             line += newlines
             offset += len(chunk)
             if frame is not None and frame.height and self.header_ok:
@@ -292,11 +302,14 @@ class CsvReader:
 
     # -- chunks ----------------------------------------------------------------------------
 
-    def _process(self, chunk: bytes, line: int, offset: int) -> tuple[pl.DataFrame | None, int]:
-        """Records of a chunk and the number of newlines in it."""
-        fast = self._fast(chunk, line)
-        if fast is not None:
-            return fast
+    def _process(
+        self, chunk: bytes, line: int, offset: int, *, fast: bool = True
+    ) -> tuple[pl.DataFrame | None, int]:
+        """Records of a chunk and the number of newlines in it (``fast``: try the fast path
+        first)."""
+        parsed = self._fast(chunk, line) if fast else None
+        if parsed is not None:
+            return parsed
         newlines = chunk.count(b"\n")
         middle = _split(chunk) if len(chunk) > SPLIT_MIN else None
         if middle is None:
@@ -564,18 +577,100 @@ def _quotes(buffer: bytes, end: int, most: int = 100_000) -> int:
 
 
 def _split(chunk: bytes) -> int | None:
-    """A record boundary near the middle of ``chunk``, or None."""
-    middle = len(chunk) // 2
-    position = chunk.find(b"\n", middle)
-    quotes = chunk.count(b'"', 0, position) if position != -1 else 0
-    for _ in range(1000):
-        if position == -1 or position + 1 >= len(chunk):
-            break
-        if quotes % 2 == 0:
+    """A record boundary near the middle of ``chunk`` (read by the grammar), or None."""
+    spans = _Spans(chunk, len(chunk))
+    position = chunk.find(b"\n", len(chunk) // 2)
+    while position != -1 and position + 1 < len(chunk):
+        stop = spans.around(position)
+        if stop is None:
             return position + 1
-        following = chunk.find(b"\n", position + 1)
-        if following != -1:
-            quotes += chunk.count(b'"', position, following)
-        position = following
-    cut = _cut(chunk[:middle])
+        position = chunk.find(b"\n", stop)
+    cut = _exact_cut(chunk, len(chunk) // 2)
     return cut if cut and cut < len(chunk) else None
+
+
+# The careful tokenizer's grammar for bytes: a quoted value (it may hold newlines); a run of
+# well-formed lines whose quoted values hold none (skipped in one match where quotes are dense).
+_QUOTED_VALUE = re.compile(rb'"[^"]*(?:""[^"]*)*"')
+_LINE_FIELD = rb'(?:"[^"\n]*(?:""[^"\n]*)*"|[^,"\n]*)'
+_SIMPLE_LINES = re.compile(rb"(?:%s(?:,%s)*+\r?\n)*+" % (_LINE_FIELD, _LINE_FIELD))
+_DENSE = 64  # bytes per quote below which lines are skipped by _SIMPLE_LINES
+_FIELD_START = frozenset(b",\n")
+_COMMA, _LF = 44, 10
+
+
+class _Spans:
+    r"""Where in ``buffer[:end]`` a newline ends no record, read as the careful tokenizer reads
+    it from the buffer's start (a record start): the quoted values over several lines.
+
+    A quote opens a quoted value only at the start of a field; a value closes at the next lone
+    quote, which a separator or a line end must follow. Any other quote is a quoting error:
+    the tokenizer goes on after the next newline, and so does this reading. (Pairing quotes
+    alone would take a stray quote for an opening one and every newline after it for one
+    inside a value.) The last value may run past ``end``: to its closing quote, or to the
+    buffer's end.
+
+    Example::
+
+        >>> spans = _Spans(b'1,a"b\n2,"c\nd"\n3\n', 15)
+        >>> [spans.around(i) for i in (5, 10, 13)]
+        [None, 13, None]
+    """
+
+    def __init__(self, buffer: bytes, end: int) -> None:
+        self.starts: list[int] = []
+        self.stops: list[int] = []
+        dense = buffer.count(b'"', 0, end) * _DENSE > end
+        position = 0
+        while position < end:
+            if dense and (position == 0 or buffer[position - 1] == _LF):
+                simple = _SIMPLE_LINES.match(buffer, position, end)  # never None: may be empty
+                position = simple.end() if simple else position
+            quote = buffer.find(b'"', position, end)
+            if quote == -1:
+                return
+            skip = quote
+            if quote == 0 or buffer[quote - 1] in _FIELD_START:
+                match = _QUOTED_VALUE.match(buffer, quote)
+                stop = match.end() if match else len(buffer)
+                if buffer.find(b"\n", quote, stop) != -1:
+                    self.starts.append(quote)
+                    self.stops.append(stop)
+                if match is None or stop >= end:
+                    return
+                after = buffer[stop : stop + 2]
+                if after[0] == _COMMA:
+                    position = stop
+                    continue
+                if after[0] == _LF or after == b"\r\n":  # on at the next line
+                    position = stop + (1 if after[0] == _LF else 2)
+                    continue
+                skip = stop
+            newline = buffer.find(b"\n", skip, end)
+            if newline == -1:
+                return
+            position = newline + 1
+
+    def around(self, position: int) -> int | None:
+        """Where the quoted value around ``position`` ends, or None if there is none."""
+        index = bisect.bisect_right(self.starts, position) - 1
+        if index >= 0 and position < self.stops[index]:
+            return self.stops[index]
+        return None
+
+    def opened(self, position: int) -> int:
+        """Where the quoted value around ``position`` opens."""
+        return self.starts[bisect.bisect_right(self.starts, position) - 1]
+
+
+def _exact_cut(buffer: bytes, size: int | None = None) -> int | None:
+    """Like :func:`_cut`, reading the quotes by the grammar (see :class:`_Spans`)."""
+    end = buffer.rfind(b"\n", 0, size)
+    if end == -1:
+        return None
+    spans = _Spans(buffer, end)
+    while spans.around(end) is not None:
+        end = buffer.rfind(b"\n", 0, spans.opened(end))
+        if end == -1:
+            return None
+    return end + 1

@@ -394,3 +394,24 @@ def test_well_formed_chunks_take_the_fast_path(
     report = validate_file(cat, data, file_name="x.csv")
     assert report.total == 39 and not [f for f in report.findings if f.code.startswith("T")]
     assert careful == []
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["some-quoted", "all-quoted"])
+@pytest.mark.parametrize("chunk", [300, 2000, 1 << 20])
+def test_a_stray_quote_is_one_t04_whatever_the_chunks(
+    cat: DataDictionary, quoted: bool, chunk: int
+) -> None:
+    """A quote inside a plain value opens nothing: one T04 for its line, and the quoted
+    values over several lines further on are read whole. The cut paired quotes, so after the
+    stray one it cut such values in two: dozens of T04s, and more records than the file had."""
+    rows = [cat_row(i, Opmerking="begin\neind" if i % 4 == 0 else "") for i in range(1, 80)]
+    lines = [
+        ",".join(f'"{v}"' for v in (row[n] for n in cat.field_names)) if quoted else line
+        for row, line in zip(rows, body(cat, rows), strict=True)
+    ]
+    lines[9] = lines[9].replace(",OD,", ',O"D,') if not quoted else lines[9] + 'x"'
+    data = ("\r\n".join([",".join(cat.field_names), *lines]) + "\r\n").encode()
+    report = validate_text(cat, data, chunk_size=chunk)
+    assert technical(report) == [("T04", 13)]  # two values over two lines before it
+    assert report.total == 79
+    assert not [f for f in report.findings if not f.code.startswith("T")]
