@@ -33,7 +33,7 @@ from datahub.dictionaries import labels
 from datahub.dictionaries.models import DictionaryVersion, Participation, SubDelivery
 from datahub.dictionaries.services import method_of
 from datahub.institutions.models import Institution, Unit
-from datahub.validation import parse_file_name, parse_period
+from datahub.validation import FILE_FORMATS, parse_file_name, parse_period
 
 #: Field names of the upload form and the API; problems are keyed by them ("" = the file).
 FIELDS = (
@@ -46,7 +46,7 @@ FIELDS = (
     "sequence_number",
     "period",
 )
-EXTENSIONS = ("csv", "xml")
+EXTENSIONS = FILE_FORMATS
 #: The highest sequence number: the column is a 32-bit integer on PostgreSQL.
 MAX_SEQUENCE = 2_147_483_647
 

@@ -24,7 +24,7 @@ from ._dictionary import (
     ScheduleEntry,
 )
 from ._engine import iter_valid_records, validate_file, validate_records
-from ._filename import FileName, FileNameProblem, parse_file_name
+from ._filename import FILE_FORMATS, FileName, FileNameProblem, parse_file_name
 from ._messages import CHECKS, TECHNICAL, technical_message, translate_message
 from ._period import parse_period
 from ._report import (
@@ -55,6 +55,7 @@ __all__ = [
     "AFGEKEURD",
     "CHECKS",
     "DATATYPES",
+    "FILE_FORMATS",
     "LEVELS",
     "MET_FOUTEN",
     "MET_WAARSCHUWINGEN",

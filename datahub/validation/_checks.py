@@ -163,16 +163,15 @@ class BatchChecker:
             checks.append(make("004", ~empty & ~ok, {}))
         if spec.reference_table:
             checks.append(make("001_RefTab", ok & ~self._in_table(spec), {}))
-        format_check = self._format_mask(spec)
-        if format_check is not None:
-            mask, shown = format_check
+        for mask, shown in self._format_masks(spec):
             checks.append(make("006", ok & mask, {"formaat": shown}))
         if spec.length:
             mask = ok & (text.str.len_chars() > spec.length)
             checks.append(make("007", mask, {"lengte": str(spec.length)}))
         limits = self._limit_mask(spec)
         if limits is not None:
-            limit_static = {"min": spec.minimum or "", "max": spec.maximum or ""}
+            # a bound left open is shown as infinite: [-∞, 100], not [, 100]
+            limit_static = {"min": spec.minimum or "-∞", "max": spec.maximum or "∞"}
             checks.append(make("015_X_Y_EQ", ok & limits, limit_static))
         return checks
 
@@ -203,18 +202,20 @@ class BatchChecker:
             return pl.any_horizontal([text == c for c in wanted]).fill_null(False)
         return text.is_in(wanted).fill_null(False)
 
-    def _format_mask(self, spec: FieldSpec) -> tuple[pl.Expr, str] | None:
-        """The ``006`` mask (only used together with ``ok``) and the format shown."""
+    def _format_masks(self, spec: FieldSpec) -> list[tuple[pl.Expr, str]]:
+        """The ``006`` masks (only used together with ``ok``), each with the format it shows:
+        the ``Formaat`` where the value does not match it, else the number of decimals where
+        it has more (so the message names what is wrong)."""
         text = pl.col(T + spec.name)
+        masks: list[tuple[pl.Expr, str]] = []
+        matches = pl.lit(True)
         if spec.format:
-            mask = ~text.str.contains(types.full_match(spec.format))
-            if spec.datatype == "decimaal" and spec.decimals is not None:
-                mask = mask | _too_many_decimals(text, spec.decimals)
-            return mask, spec.format
+            matches = text.str.contains(types.full_match(spec.format))
+            masks.append((~matches, spec.format))
         if spec.datatype == "decimaal" and spec.decimals is not None:
             shown = f"{spec.decimals} " + ("decimals" if self.lang == "en" else "decimalen")
-            return _too_many_decimals(text, spec.decimals), shown
-        return None
+            masks.append((matches & _too_many_decimals(text, spec.decimals), shown))
+        return masks
 
     def _limit_mask(self, spec: FieldSpec) -> pl.Expr | None:
         if spec.minimum is None and spec.maximum is None:

@@ -167,7 +167,7 @@ def iter_valid_records(
 def _clean(value: str | None) -> str | None:
     if value is None:
         return None
-    return value.strip() or None
+    return value.strip(" ") or None  # the spaces the checks trim, no other whitespace
 
 
 def _check_lang(lang: str) -> None:

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from ._messages import technical_message
 
+#: The file types every channel accepts (a registry may accept fewer: ``Bestandsformaten``).
+FILE_FORMATS = ("csv", "xml")
+
 _NAME_RE = re.compile(
     r"^(?P<institution>[^_]+)_(?P<unit>[^_]+)_(?P<code>[^_]+)_(?P<version>[^_]+)_"
     r"(?P<sequence>[^_]+)_(?P<created>[^_]+)_(?P<environment>[^_.]+)\.(?P<extension>[^.]+)$"
@@ -118,7 +121,7 @@ def parse_file_name(name: str) -> tuple[FileName | None, list[FileNameProblem]]:
                 "must end in PROD or TEST",
             ),
             (
-                parts["extension"].lower() in ("csv", "xml"),
+                parts["extension"].lower() in FILE_FORMATS,
                 "extensie moet .csv of .xml zijn",
                 "extension must be .csv or .xml",
             ),

@@ -110,6 +110,10 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
             "De extensie .{extensie} past niet bij de inhoud ({inhoud})",
             "The extension .{extensie} does not match the content ({inhoud})",
         ),
+        "format": (
+            "Bestanden met de extensie .{extensie} worden niet geaccepteerd (wel: {formaten})",
+            "Files with the extension .{extensie} are not accepted (accepted: {formaten})",
+        ),
     },
     "T06": {
         "xml": ("XML-fout op regel {line}: {reden}", "XML error on line {line}: {reden}"),

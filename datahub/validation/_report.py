@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from dataclasses import field as dataclass_field
+from fractions import Fraction
 from itertools import repeat
 from typing import Any
 
@@ -261,7 +262,9 @@ def decide_status(
     percentage: float | None,
 ) -> str:
     """The delivery status per product spec §5."""
-    over = percentage is not None and total > 0 and error_records * 100 > percentage * total
+    # exactly: 69 of 375 records is 18.4 %, not more (18.4 * 375 is 6899.999... in floats)
+    share = Fraction(str(percentage)) if percentage is not None else None
+    over = share is not None and total > 0 and error_records * 100 > share * total
     if technical or rejecting or over:
         return AFGEKEURD
     if errors:

@@ -302,7 +302,7 @@ class _Compiler:
     def _arithmetic(self, node: exp.Expression) -> Typed:
         left, right = self.compile(node.this), self.compile(node.expression)
         if isinstance(node, exp.Sub) and left.type in TEMPORAL and right.type in TEMPORAL:
-            return Typed((left.expr - right.expr).dt.total_days(), "int")
+            return _days_between(left, right)
         left, right = self._numeric_typed(left, node), self._numeric_typed(right, node)
         kind = "float" if "float" in (left.type, right.type) or isinstance(node, exp.Div) else "int"
         return Typed(_ARITHMETIC[type(node)](left.expr, right.expr), kind)
@@ -319,8 +319,7 @@ class _Compiler:
         unit = node.args.get("unit")
         if unit is not None and str(unit.name).upper() not in ("DAY", "DAYS", "D"):
             raise _not_allowed(node)
-        later, earlier = self._temporal(node.this), self._temporal(node.expression)
-        return Typed((later.expr - earlier.expr).dt.total_days(), "int")
+        return _days_between(self._temporal(node.this), self._temporal(node.expression))
 
     def _coerced(self, left: Typed, right: Typed) -> tuple[Typed, Typed]:
         if left.type == right.type or "null" in (left.type, right.type):
@@ -402,6 +401,13 @@ def _type_error(node: exp.Expression, nl: str, en: str) -> RuleError:
         f"{node.sql()} is geen {nl}",
         f"{node.sql()} is not a {en}",
     )
+
+
+def _days_between(later: Typed, earlier: Typed) -> Typed:
+    """``later - earlier`` in calendar days: a time of day does not count (noon on 1 January
+    to 2 January is one day, not half a day rounded down to none)."""
+    days = [t.expr.dt.date() if t.type == "datetime" else t.expr for t in (later, earlier)]
+    return Typed((days[0] - days[1]).dt.total_days(), "int")
 
 
 def _not_allowed(node: exp.Expression) -> RuleError:

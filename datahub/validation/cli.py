@@ -12,11 +12,14 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from ._dictionary import DataDictionary
 from ._engine import validate_file
+from ._filename import FILE_FORMATS
 from ._messages import LANGS
 from ._period import parse_period
 from ._problems import DictionaryError
-from ._report import Report
+from ._report import Finding, Report
+from ._technical import technical_finding
 from ._workbook import load_dictionary, load_stored_dictionary
 
 PROGRESS_MIN_BYTES = 5 * 1024 * 1024
@@ -150,12 +153,24 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.finish()
+    report = report.with_technical(_format_problems(path, dictionary, lang))
     code = 1 if report.rejected or report.errors else 0
     try:
         _write(report, args.format, lang)
     except BrokenPipeError:  # the reader went away (``| head``): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return code
+
+
+def _format_problems(path: Path, dictionary: DataDictionary, lang: str) -> list[Finding]:
+    """``T05`` when the portal would not accept the file's type: an extension other than
+    ``.csv`` or ``.xml``, or one the registry's ``Bestandsformaten`` leave out."""
+    extension = path.suffix.lower().lstrip(".")
+    accepted = dictionary.general.formats or FILE_FORMATS
+    if extension in FILE_FORMATS and extension in accepted:
+        return []
+    shown = ", ".join(f".{f}" for f in accepted)
+    return [technical_finding("T05", "format", lang, extensie=extension, formaten=shown)]
 
 
 def _fail(text: str, code: int = 2) -> int:

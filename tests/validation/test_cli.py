@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,26 @@ def test_every_technical_check_through_the_command(capsys, tmp_path, cat, conten
     report = json.loads(out)
     assert exit_code == 1 and report["status"] == "Afgekeurd"
     assert code in [f["code"] for f in report["findings"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "formats", "shown"),
+    [("export.txt", (), ".csv, .xml"), ("x.TXT", ("csv",), ".csv"), ("x.csv", ("xml",), ".xml")],
+)
+def test_a_file_type_the_portal_refuses_is_a_t05(capsys, tmp_path, cat, name, formats, shown):
+    """The command said Verwerkt (exit 0) for a file the portal would not take: a ``.txt``,
+    or a CSV file for a registry whose ``Bestandsformaten`` list only XML."""
+    stored = tmp_path / "cat.json"
+    stored.write_text(
+        json.dumps(replace(cat, general=replace(cat.general, formats=formats)).to_dict())
+    )
+    path = tmp_path / name
+    path.write_bytes(csv_bytes(cat.field_names, [cat_row(1)]))
+    code, out, _ = run(capsys, "--dictionary", str(stored), "--format", "json", str(path))
+    report = json.loads(out)
+    assert code == 1 and report["status"] == "Afgekeurd"
+    extension = name.rsplit(".", 1)[1].lower()
+    assert [(f["code"], f["message"]) for f in report["findings"]] == [
+        ("T05", f"Bestanden met de extensie .{extension} worden niet geaccepteerd (wel: {shown})")
+    ]
+    assert report["records"] == {"total": 1, "processed": 0, "not_processed": 1}

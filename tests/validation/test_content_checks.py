@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 import pytest
 
@@ -146,6 +148,28 @@ def test_006_too_many_decimals(cat: DataDictionary, proms: DataDictionary) -> No
     assert "deze voldoet niet aan het formaat 2 decimalen" in report.findings[0].message
 
 
+def _changed(dictionary: DataDictionary, name: str, **changes: object) -> DataDictionary:
+    """``dictionary`` with the field ``name`` changed."""
+    fields = tuple(
+        replace(f, **changes) if f.name == name else f  # type: ignore[arg-type]
+        for f in dictionary.fields
+    )
+    return replace(dictionary, fields=fields)
+
+
+def test_006_names_what_is_wrong_the_format_or_the_decimals(cat: DataDictionary) -> None:
+    """A value that matches the ``Formaat`` but has too many decimals was told it did not
+    match the format."""
+    formatted = _changed(cat, "Streefrefractie", format=r"-?[0-9]\.[0-9]+")
+    rows = [cat_row(1, Streefrefractie="-0.125"), cat_row(2, Streefrefractie="-1")]
+    report = validate_rows(formatted, rows)
+    assert [(f.code, f.record) for f in report.findings] == [("006", 1), ("006", 2)]
+    assert [f.message.rsplit(" ", 2)[-2:] for f in report.findings] == [
+        ["2", "decimalen"],
+        ["formaat", r"-?[0-9]\.[0-9]+"],
+    ]
+
+
 def test_007_a_value_longer_than_its_length(hip: DataDictionary) -> None:
     report = validate_rows(hip, [hip_row(1, Opmerking="x" * 21)])
     assert only(report) == [("007", "Opmerking")]
@@ -282,6 +306,18 @@ def test_015_a_number_outside_its_limits(cat: DataDictionary, hip: DataDictionar
     )
     assert only(validate_rows(hip, [hip_row(1, Pijnscore="-1")])) == [("015_X_Y_EQ", "Pijnscore")]
     assert validate_rows(hip, [hip_row(1, Pijnscore="0", Gewicht="20")]).findings == ()
+
+
+def test_015_a_limit_left_open_is_shown_as_infinite(cat: DataDictionary) -> None:
+    """Not ``[, 2100]``: a bound the dictionary leaves empty is no bound."""
+    open_below = _changed(cat, "Geboortejaar", minimum=None)
+    report = validate_rows(open_below, [cat_row(1, Geboortejaar="2101")])
+    assert report.findings[0].message == (
+        "Geboortejaar bevat een waarde buiten de afgesproken limiet [-∞, 2100]."
+    )
+    open_above = _changed(cat, "Geboortejaar", maximum=None)
+    report = validate_rows(open_above, [cat_row(1, Geboortejaar="1899")], lang="en")
+    assert report.findings[0].message.endswith("[1900, ∞].")
 
 
 def test_015_date_limits(hip: DataDictionary) -> None:

@@ -291,3 +291,24 @@ def test_findings_built_column_by_column_equal_findings_made_one_by_one() -> Non
         made[0].code = "004"  # type: ignore[misc]
     with pytest.raises(ValueError, match="lengths"):
         findings_from_columns([[1], *columns[1:]])
+
+
+def test_the_rejection_percentage_is_compared_exactly(cat: DataDictionary) -> None:
+    """69 of 375 records is exactly 18.4 %: not more. In floats, 18.4 * 375 is 6899.999...,
+    and the delivery at the threshold was rejected."""
+    strict = replace(cat, general=replace(cat.general, rejection_percentage=18.4))
+    rows = [cat_row(i, ODS="X" if i <= 69 else "OD") for i in range(1, 376)]
+    assert validate_rows(strict, rows).status == "Verwerkt met fouten"
+    rows[69]["ODS"] = "X"  # 70 of 375: more
+    assert validate_rows(strict, rows).status == "Afgekeurd"
+
+
+def test_valid_records_are_given_on_trimmed_as_they_were_checked(cat: DataDictionary) -> None:
+    """The checks trim spaces only: a tab belongs to the value, in the checks (two different
+    keys) as in what is forwarded (the same key twice, after a trim of all whitespace)."""
+    rows = [cat_row(1, OperatieID="11000001"), cat_row(2, OperatieID="11000001\t")]
+    data = csv_bytes(cat.field_names, rows)
+    report = validate_file(cat, data, file_name="x.csv")
+    assert report.status == "Verwerkt"
+    valid = list(iter_valid_records(cat, data, report, file_name="x.csv"))
+    assert [r["OperatieID"] for r in valid] == ["11000001", "11000001\t"]

@@ -59,6 +59,14 @@ def test_expressions_follow_sql_three_valued_logic(expression: str, expected: li
     assert evaluate(expression) == expected
 
 
+def test_days_between_a_date_and_a_datetime_are_calendar_days() -> None:
+    """Noon on 1 January to 2 January is one day: the half day was rounded down to none."""
+    frame = pl.DataFrame({"D": [dt.date(2020, 1, 2)], "T": [dt.datetime(2020, 1, 1, 12)]})
+    types = {"D": "datum", "T": "datumtijd"}
+    for expression in ("DATEDIFF(D, T) = 1", "D - T = 1", "DATEDIFF(T, D) = -1"):
+        assert frame.select(compile_rule(expression, types)).item() is True, expression
+
+
 def test_per_value_is_offered_the_largest_parts_that_use_one_field() -> None:
     offered: list[tuple[str, pl.Expr]] = []
 
