@@ -114,6 +114,9 @@ class BatchChecker:
             if s.datatype in CODED_DATATYPES
         }
         self._text_specs = tuple(s for s in dictionary.fields if s.name not in self.coded)
+        self._typed_text_keys = tuple(  # keys read as text that can still fail their datatype
+            s for s in self._text_specs if s.name in self.key_fields and s.datatype in _TYPED
+        )
         self._record_masks = [
             self._masks[i] if c.record_mask is None else c.record_mask.fill_null(False)
             for i, c in enumerate(self._checks)
@@ -368,6 +371,8 @@ class BatchChecker:
         bad = pl.any_horizontal(pl.col(list(fired))) if fired else pl.lit(False)
         rule_parts = self._per_value_columns.get(spec.name, {})
         keep = [T + spec.name, E + spec.name, *fired, BAD, *rule_parts]
+        if spec.name in self.key_fields:  # an invalid key counts as empty for 008
+            keep.append(OK + spec.name)
         if spec.name in self._typed_fields:
             keep.append(V + spec.name)
 
@@ -396,6 +401,8 @@ class BatchChecker:
             with self._learning:  # the tables only grow; the rest of a check only reads them
                 learn(zip(self.coded.values(), tops, strict=True))
         frame = self.trimmed(batch, self._text_specs)
+        if self._typed_text_keys:
+            frame = self.prepared(frame.lazy(), self._typed_text_keys).collect()
         self._file.add(frame, codes)
         flagged = self._flagged(frame, codes)
         if flagged is None or not flagged.any():

@@ -18,6 +18,7 @@ from ._frames import (
     FILE_RANK,
     KEY_PREFIX,
     LINE,
+    OK,
     REC,
     E,
     T,
@@ -74,11 +75,8 @@ class FileChecks:
         ]
         if self.key_fields:
             keys = values.select(self.key_fields)
-            empty = [
-                self.coded[n].column(E + n, codes[n]) if n in self.coded else frame[E + n]
-                for n in self.key_fields
-            ]
-            complete = ~pl.DataFrame(empty).select(pl.any_horizontal(pl.all())).to_series()
+            usable = [self._usable(n, frame, codes) for n in self.key_fields]
+            complete = pl.DataFrame(usable).select(pl.all_horizontal(pl.all())).to_series()
             columns += [
                 keys.hash_rows(seed=5).alias("k1"),
                 keys.hash_rows(seed=71).alias("k2"),
@@ -87,6 +85,15 @@ class FileChecks:
         columns += [codes[n].alias(_CODE + n) for n in self._coded_fields]
         columns += [frame[T + n].alias(_TEXT + n) for n in self._text_fields]
         self._states.append(pl.DataFrame(columns))
+
+    def _usable(self, name: str, frame: pl.DataFrame, codes: dict[str, pl.Series]) -> pl.Series:
+        """Per record, whether its value of key field ``name`` is filled and of its datatype
+        (a value with a ``004`` counts as empty)."""
+        if name in self.coded:
+            return self.coded[name].column(OK + name, codes[name])
+        if OK + name in frame.columns:  # read as text, with a datatype (datumtijd)
+            return frame[OK + name]
+        return ~frame[E + name]
 
     def findings(self) -> pl.DataFrame:
         """Findings of ``005`` and ``008`` over every batch seen."""

@@ -208,6 +208,20 @@ def test_008_every_record_sharing_a_key_with_different_content(cat: DataDictiona
     assert message == "De sleutel 11000001 komt meerdere malen voor met verschillende inhoud"
 
 
+def test_008_skips_a_key_that_is_not_of_its_datatype(cat: DataDictionary, hip) -> None:
+    """A value that fails its datatype gets 004 and counts as empty for every other check:
+    records with such a key have no key, so no conflict (as for an empty key)."""
+    by_year = replace(cat, general=replace(cat.general, key_fields=("Geboortejaar",)))
+    years = ["x", "x", "1950", "1950"]
+    rows = [cat_row(i, Geboortejaar=year) for i, year in enumerate(years, start=1)]
+    expected = [("004", 1), ("004", 2), ("008", 3), ("008", 4)]
+    assert [(f.code, f.record) for f in validate_rows(by_year, rows).findings] == expected
+    by_time = replace(hip, general=replace(hip.general, key_fields=("Tijdstip",)))
+    rows = [hip_row(1, Tijdstip="gisteren"), hip_row(2, Tijdstip="gisteren")]
+    rows += [hip_row(3), hip_row(4)]
+    assert [(f.code, f.record) for f in validate_rows(by_time, rows).findings] == expected
+
+
 def test_008_uses_every_key_field(hip: DataDictionary) -> None:
     rows = [hip_row(1), hip_row(1, Zijde="R"), hip_row(1, Zijde="R", Gewicht="80")]
     report = validate_rows(hip, rows)
