@@ -373,13 +373,15 @@ class CsvReader:
             texts = lines.gather(marked)
             if texts.str.contains("\r", literal=True).any():
                 return None
-            quotes = pl.repeat(0, count, dtype=pl.UInt32, eager=True)
-            quotes.scatter(marked, texts.str.count_matches('"', literal=True))
-            inside = (quotes.cum_sum() - quotes) % 2 == 1  # a line within a quoted value
-            quoted = (quotes > 0) | inside
-            record = (~inside).cum_sum().cast(pl.Int64) - 1
-            rows = record.filter(quoted).unique(maintain_order=True)
-            if inside.any():
+            quoted.scatter(marked, True)
+            rows = marked.cast(pl.Int64)  # if every line is a record
+            if count != height:  # some records span lines: group the lines by quote parity
+                quotes = pl.repeat(0, count, dtype=pl.UInt32, eager=True)
+                quotes.scatter(marked, texts.str.count_matches('"', literal=True))
+                inside = (quotes.cum_sum() - quotes) % 2 == 1  # a line within a quoted value
+                quoted = quoted | inside
+                record = (~inside).cum_sum().cast(pl.Int64) - 1
+                rows = record.filter(quoted).unique(maintain_order=True)
                 starts = (~inside).arg_true().cast(pl.Int64)
             if rows.len() and not _records_ok(lines.filter(quoted), separators):
                 return None
@@ -387,7 +389,9 @@ class CsvReader:
             return None
         # the lines of the records without quotes, less their values: their separators
         plain_lines = int(lengths.sum()) - int(lengths.filter(quoted).sum())
-        plain_values = _value_bytes(frame) - _value_bytes(frame[rows])
+        plain_values = 0
+        if rows.len() < height:  # (all records with quotes: every file quoting every value)
+            plain_values = _value_bytes(frame) - _value_bytes(frame[rows])
         if plain_lines - plain_values != separators * (height - rows.len()):
             return None
         return starts
