@@ -67,7 +67,8 @@ def tokenize(text: str, first_line: int) -> Iterator[_Record]:
             resume = text.find("\n", start if error == "unterminated" else position)
             position = size if resume == -1 else resume + 1
         end_line = line + text.count("\n", start, max(start, position - 1))
-        empty = error is None and fields == [""] and text[start:position].strip("\r\n") == ""
+        # a line of spaces or tabs alone is empty too (T03), not a record of one field (T04)
+        empty = error is None and len(fields) == 1 and not text[start:position].strip(" \t\r\n")
         yield _Record(line, end_line, fields, error, empty)
         line += text.count("\n", start, position)
 
@@ -365,6 +366,8 @@ class CsvReader:
         lengths = lines.str.len_bytes()
         if count == 0 or lengths.min() == 0:
             return None
+        if not separators and lines.str.contains(r"^[ \t]*$").any():
+            return None  # a line of spaces alone is an empty line (T03), not a value
         quoted = pl.repeat(False, count, eager=True)  # the lines of records with quotes
         rows = pl.Series([], dtype=pl.Int64)  # those records
         starts = pl.int_range(0, count, dtype=pl.Int64, eager=True)  # every line a record
@@ -423,7 +426,7 @@ class CsvReader:
             elif len(record.fields) != len(self.columns):
                 self.sink.add(
                     "T04",
-                    "fields",
+                    "field" if len(record.fields) == 1 else "fields",
                     line=record.line,
                     aantal=len(record.fields),
                     verwacht=len(self.columns),

@@ -88,6 +88,10 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
             "Regel {line} heeft {aantal} velden, verwacht {verwacht}",
             "Line {line} has {aantal} fields, expected {verwacht}",
         ),
+        "field": (
+            "Regel {line} heeft 1 veld, verwacht {verwacht}",
+            "Line {line} has 1 field, expected {verwacht}",
+        ),
         "quoting": (
             "Regel {line} heeft ongeldige aanhalingstekens",
             "Line {line} has broken quoting",

@@ -149,6 +149,18 @@ def test_t03_and_t04_every_bad_line_is_reported(cat: DataDictionary) -> None:
     assert report.total == 6 and report.status == "Afgekeurd"
 
 
+def test_a_line_of_spaces_is_empty_and_one_field_is_one_veld(cat: DataDictionary) -> None:
+    """A line of spaces or tabs was a record of one field: "Regel 3 heeft 1 velden"."""
+    good = body(cat, [cat_row(i) for i in range(1, 4)])
+    lines = [",".join(cat.field_names), good[0], "  \t ", good[1], "x", good[2]]
+    report = validate_text(cat, ("\r\n".join(lines) + "\r\n").encode())
+    assert technical(report) == [("T03", 3), ("T04", 5)]
+    assert report.findings[1].message == "Regel 5 heeft 1 veld, verwacht 19"
+    english = validate_text(cat, ("\r\n".join(lines) + "\r\n").encode(), lang="en")
+    assert english.findings[1].message == "Line 5 has 1 field, expected 19"
+    assert report.total == 4
+
+
 def test_t04_an_unterminated_quote_is_found_and_reading_resumes(hip: DataDictionary) -> None:
     lines = [",".join(hip.field_names), *body(hip, [hip_row(i) for i in range(1, 5)])]
     lines[2] = lines[2].replace("P00002", '"P00002')
