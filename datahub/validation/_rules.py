@@ -226,6 +226,8 @@ class _Compiler:
             return self._arithmetic(node)
         if isinstance(node, exp.Neg):
             inner = self._numeric(node.this)
+            if inner.type == "int":  # (polars cannot negate a 128-bit integer)
+                return Typed(pl.lit(0, dtype=pl.Int128) - _wide(inner).expr, "int")
             return Typed(-inner.expr, inner.type)
         return self._function(node)
 
@@ -237,7 +239,7 @@ class _Compiler:
             arg = self._text(node.this)
             return _STRING_FUNCS[type(node)](arg.expr)
         if isinstance(node, exp.Abs):
-            arg = self._numeric(node.this)
+            arg = _wide(self._numeric(node.this))
             return Typed(arg.expr.abs(), arg.type)
         if isinstance(node, exp.Coalesce):
             return self._coalesce(node)
@@ -305,6 +307,8 @@ class _Compiler:
             return _days_between(left, right)
         left, right = self._numeric_typed(left, node), self._numeric_typed(right, node)
         kind = "float" if "float" in (left.type, right.type) or isinstance(node, exp.Div) else "int"
+        if kind == "int":  # 128 bits: a 64-bit product or sum would wrap round silently
+            left, right = _wide(left), _wide(right)
         return Typed(_ARITHMETIC[type(node)](left.expr, right.expr), kind)
 
     def _coalesce(self, node: exp.Coalesce) -> Typed:
@@ -401,6 +405,14 @@ def _type_error(node: exp.Expression, nl: str, en: str) -> RuleError:
         f"{node.sql()} is geen {nl}",
         f"{node.sql()} is not a {en}",
     )
+
+
+def _wide(value: Typed) -> Typed:
+    """An integer as a 128-bit one, so that arithmetic on 64-bit values cannot overflow
+    (ABS of the smallest 64-bit integer, or a product of two large ones, wrapped round)."""
+    if value.type != "int":
+        return value
+    return Typed(value.expr.cast(pl.Int128), "int", value.literal)
 
 
 def _days_between(later: Typed, earlier: Typed) -> Typed:

@@ -67,6 +67,22 @@ def test_days_between_a_date_and_a_datetime_are_calendar_days() -> None:
         assert frame.select(compile_rule(expression, types)).item() is True, expression
 
 
+def test_integer_arithmetic_does_not_wrap_round() -> None:
+    """In 64 bits, ABS of the smallest integer stayed negative and 1844674407 * 10^10 wrapped
+    to a negative number, so both rules gave the wrong answer without a word."""
+    frame = pl.DataFrame({"N": [-9223372036854775808, 1844674407, 3]})
+    types = {"N": "geheel getal"}
+    expressions = {
+        "ABS(N) >= 0": [True, True, True],
+        "N * 10000000000 <= 100000000000": [True, False, True],
+        "-N > 0": [True, False, False],
+        "N + 9223372036854775807 > N": [True, True, True],
+    }
+    for expression, expected in expressions.items():
+        result = frame.select(compile_rule(expression, types)).to_series().to_list()
+        assert result == expected, expression
+
+
 def test_per_value_is_offered_the_largest_parts_that_use_one_field() -> None:
     offered: list[tuple[str, pl.Expr]] = []
 
