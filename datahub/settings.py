@@ -263,6 +263,9 @@ EMAIL_PORT = env_int("DATAHUB_EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("DATAHUB_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_secret("DATAHUB_EMAIL_PASSWORD", "") or ""
 EMAIL_USE_TLS = env_bool("DATAHUB_EMAIL_TLS", False)
+# A mail server that stops answering must not hold a worker (and the e-mail's claim) for ever:
+# a claim older than deliveries.notifications.CLAIM_MINUTES is taken for a stopped worker's.
+EMAIL_TIMEOUT = 60
 DEFAULT_FROM_EMAIL = env_str("DATAHUB_FROM_EMAIL", "Datahub <datahub@localhost>")
 
 LOGGING = {

@@ -127,6 +127,12 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     processing_started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    #: When a worker took the e-mail about the result to send it: a claim without
+    #: ``notified_at`` that is old was left by a worker stopped while sending.
+    notify_claimed_at = models.DateTimeField(null=True, blank=True)
+    #: The addresses (lower case) the e-mail reached while it is being sent, so that a worker
+    #: taking over a stale claim does not send it to them again; emptied once sent.
+    notified_to = models.JSONField(default=list, blank=True)
     #: When the e-mail about the result was sent (or found needless); recovery sends the rest.
     notified_at = models.DateTimeField(null=True, blank=True)
     error_records = models.JSONField(default=list, blank=True)

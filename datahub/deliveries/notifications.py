@@ -12,6 +12,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -45,12 +46,17 @@ def _stale(delivery: Delivery) -> bool:
 
 
 def send_processed_email(delivery_id: int) -> int:
-    """Tell the submitter and the contact address how the delivery was processed.
+    """Tell the submitter and the contact address how the delivery was processed; the number
+    of e-mails sent by this call.
 
-    The delivery is claimed first (``notified_at``), so two workers never both send it. Every
-    recipient is tried; when no e-mail went out the claim is released for recovery
-    (``recover``) to try again, and when some did it stays (a failed address is logged), so
-    that nobody gets the same e-mail twice (as the reminders).
+    The e-mail is claimed first (``notify_claimed_at``), so two workers never both send it, and
+    ``notified_at`` is set only once every recipient was tried. Each address served is noted
+    (``notified_to``) as soon as its e-mail went out: a worker stopped in the middle (SIGKILL,
+    or the ``SystemExit`` of a second SIGTERM) leaves a claim that recovery takes over after
+    ``CLAIM_MINUTES``, and the e-mail then goes only to those not served yet. When no e-mail
+    went out the claim is released for recovery (``recover``) to try again; when some did, a
+    failed address is logged and not tried again, so that nobody gets the same e-mail twice
+    (as the reminders).
     """
     delivery = (
         Delivery.objects.unscoped()
@@ -59,13 +65,15 @@ def send_processed_email(delivery_id: int) -> int:
     )
     if not delivery.is_finished or _stale(delivery):
         return 0
-    unsent = Delivery.objects.unscoped().filter(pk=delivery.pk, notified_at__isnull=True)
-    if not unsent.update(notified_at=timezone.now()):
-        return 0  # told already
+    if not _claim(delivery.pk):
+        return 0  # told already, or being told
     link = settings.BASE_URL + reverse("portal:delivery", args=[delivery.pk]) + "?tab=verslag"
+    served = _served(delivery.pk)  # by a worker that held the claim before and was stopped
     recipients = recipients_of(delivery)
-    served = 0
+    sent = 0
     for recipient in recipients:
+        if recipient.email.lower() in served:
+            continue
         try:
             _send(delivery, recipient, link)
         except Exception:
@@ -73,11 +81,34 @@ def send_processed_email(delivery_id: int) -> int:
                 "e-mail of delivery %s could not be sent to %s", delivery.pk, recipient.email
             )
         else:
-            served += 1
+            served.append(recipient.email.lower())
+            Delivery.objects.unscoped().filter(pk=delivery.pk).update(notified_to=served)
+            sent += 1
+    told = Delivery.objects.unscoped().filter(pk=delivery.pk)
     if recipients and not served:  # released for recovery to try again
-        Delivery.objects.unscoped().filter(pk=delivery.pk).update(notified_at=None)
+        told.update(notify_claimed_at=None)
         raise ProcessedEmailNotSent(delivery.pk)
-    return served
+    told.update(notified_at=timezone.now(), notified_to=[])  # the addresses are no longer needed
+    return sent
+
+
+#: A claim on the e-mail this old, without ``notified_at``, was left by a worker stopped while
+#: sending it (SMTP gives up long before: ``EMAIL_TIMEOUT``); recovery sends the e-mail again.
+CLAIM_MINUTES = 15
+
+
+def _claim(delivery_id: int) -> bool:
+    now = timezone.now()
+    free = Q(notify_claimed_at__isnull=True) | Q(
+        notify_claimed_at__lt=now - dt.timedelta(minutes=CLAIM_MINUTES)
+    )
+    unsent = Delivery.objects.unscoped().filter(free, pk=delivery_id, notified_at__isnull=True)
+    return bool(unsent.update(notify_claimed_at=now))
+
+
+def _served(delivery_id: int) -> list[str]:
+    served = Delivery.objects.unscoped().values_list("notified_to", flat=True).get(pk=delivery_id)
+    return list(served)
 
 
 class ProcessedEmailNotSent(Exception):
@@ -95,11 +126,13 @@ GRACE_MINUTES = 15
 
 
 def unnotified(now: dt.datetime) -> list[int]:
-    """Finished deliveries whose e-mail was lost (its task failed to queue, or its worker died)
-    while it is still news."""
+    """Finished deliveries whose e-mail was lost while it is still news: its task failed to
+    queue, or its worker was stopped before or while sending it."""
     return list(
         Delivery.objects.unscoped()
         .filter(
+            Q(notify_claimed_at__isnull=True)
+            | Q(notify_claimed_at__lt=now - dt.timedelta(minutes=CLAIM_MINUTES)),
             notified_at__isnull=True,
             processed_at__gte=now - dt.timedelta(hours=NOTICE_HOURS),
             processed_at__lt=now - dt.timedelta(minutes=GRACE_MINUTES),

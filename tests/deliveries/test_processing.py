@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.core import mail
 from django.utils import timezone
 
@@ -312,6 +313,70 @@ def test_a_processed_email_that_reached_someone_is_not_sent_again(
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=20)):
         assert notifications.recover() == 0
     assert [m.to for m in mail.outbox] == [[submitter.email]]
+
+
+def _stopped_while_sending_to(address):
+    """``send_mail`` as it goes when the worker is stopped while it talks to the mail server
+    for ``address`` (db_worker turns a second SIGTERM into ``SystemExit``; SIGKILL leaves the
+    database as this does)."""
+    from datahub.deliveries import notifications
+
+    real = notifications.send_mail
+
+    def send_mail(subject, body, sender, to, **kwargs):
+        if to == [address]:
+            raise SystemExit(1)
+        return real(subject, body, sender, to, **kwargs)
+
+    return send_mail
+
+
+def test_a_processed_email_whose_worker_was_stopped_while_sending_is_sent_by_recovery(
+    cataract, institution, submitter, monkeypatch
+):
+    import time_machine
+
+    from datahub.deliveries import notifications
+
+    delivery = _delivery(institution, submitter)
+    assert processing.process(delivery.pk)
+    monkeypatch.setattr(notifications, "send_mail", _stopped_while_sending_to(submitter.email))
+    with pytest.raises(SystemExit):
+        notifications.send_processed_email(delivery.pk)
+    monkeypatch.undo()
+    assert mail.outbox == []
+    assert notifications.send_processed_email(delivery.pk) == 0  # claimed: maybe still sending
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=10)):
+        assert notifications.recover() == 0
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=20)):
+        assert notifications.recover() == 1  # the claim is stale: its worker is gone
+        assert [m.to for m in mail.outbox] == [[submitter.email]]
+        assert notifications.recover() == 0
+    delivery.refresh_from_db()
+    assert delivery.notified_at is not None and delivery.notified_to == []
+
+
+def test_recovery_of_an_interrupted_processed_email_spares_whom_it_reached(
+    cataract, institution, submitter, monkeypatch
+):
+    """Stopped after the submitter had his e-mail, before the contact address had hers."""
+    import time_machine
+
+    from datahub.deliveries import notifications
+
+    institution.contact_email = "registraties@a.example"
+    institution.save()
+    delivery = _delivery(institution, submitter)
+    assert processing.process(delivery.pk)
+    stopped = _stopped_while_sending_to("registraties@a.example")
+    monkeypatch.setattr(notifications, "send_mail", stopped)
+    with pytest.raises(SystemExit):
+        notifications.send_processed_email(delivery.pk)
+    monkeypatch.undo()
+    assert [m.to for m in mail.outbox] == [[submitter.email]]
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=20)):
+        assert notifications.recover() == 1
+    assert [m.to for m in mail.outbox] == [[submitter.email], ["registraties@a.example"]]
 
 
 def test_a_workbook_delivered_as_csv_is_rejected_with_one_clear_finding(
