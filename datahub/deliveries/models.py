@@ -124,6 +124,8 @@ class Delivery(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     #: Bytes of the file read so far while processing (the engine reports its progress so).
     progress_bytes = models.PositiveBigIntegerField(default=0)
+    #: Claims taken (the current one included); a worker being stopped gives its claim back
+    #: uncounted, so only crashes and errors use up the processing's attempts.
     attempts = models.PositiveSmallIntegerField(default=0)
     processing_started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)

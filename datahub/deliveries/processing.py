@@ -3,7 +3,9 @@
 A worker claims a delivery with a conditional update (``aangeleverd`` → ``in_verwerking``, or a
 stale ``in_verwerking`` whose worker went silent), renews its heartbeat while the engine reads,
 and writes findings, counts and status in one transaction only if it still holds the claim. So
-a task that runs twice, or a worker killed mid-file, still ends in exactly one result.
+a task that runs twice, or a worker killed mid-file, still ends in exactly one result. A worker
+being stopped (``SystemExit``, ``KeyboardInterrupt``) gives its delivery back without using up
+one of its attempts; only errors and workers that died count.
 """
 
 from __future__ import annotations
@@ -41,17 +43,24 @@ def process(delivery_id: int) -> bool:
     token = uuid.uuid4().hex
     if not _claim(delivery_id, token):
         return False
-    delivery = (
-        Delivery.objects.unscoped()
-        .select_related("dictionary_version", "sub_delivery", "file", "institution")
-        .get(pk=delivery_id)
-    )
     try:
+        delivery = (
+            Delivery.objects.unscoped()
+            .select_related("dictionary_version", "sub_delivery", "file", "institution")
+            .get(pk=delivery_id)
+        )
         return _finish(delivery, token, _validate(delivery, token))
     except Exception:
         logger.exception("processing delivery %s failed", delivery_id)
-        _give_up_or_release(delivery, token)
+        _give_up_or_release(delivery_id, token)
         return False
+    except BaseException:
+        # The worker is being stopped (db_worker raises SystemExit at a second SIGTERM, Ctrl+C
+        # raises KeyboardInterrupt): no fault of the file, so the delivery waits for the next
+        # worker without using up an attempt. A worker killed outright cannot do this; its
+        # claim goes stale and counts (so a file that kills its worker is rejected in the end).
+        _give_back(delivery_id, token)
+        raise
 
 
 def _stale_before() -> dt.datetime:
@@ -274,17 +283,31 @@ def _batches(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]
         yield batch
 
 
-def _give_up_or_release(delivery: Delivery, token: str) -> None:
+def _give_up_or_release(delivery_id: int, token: str) -> None:
     """After an unexpected failure: try again later, or reject after the last attempt."""
-    current = Delivery.objects.unscoped().filter(pk=delivery.pk, claim_token=token).first()
+    current = Delivery.objects.unscoped().filter(pk=delivery_id, claim_token=token).first()
     if current is None:
         return
     if current.attempts < MAX_ATTEMPTS:
-        Delivery.objects.unscoped().filter(pk=delivery.pk, claim_token=token).update(
-            status=Status.RECEIVED, claim_token="", heartbeat_at=None
-        )
+        _release(delivery_id, token)
         return
-    _finish(delivery, token, _rejection(delivery, _failure_finding()))
+    _reject(delivery_id, token)
+
+
+def _release(delivery_id: int, token: str, **changes: Any) -> int:
+    """Put a delivery we hold back in the queue (recovery queues it again)."""
+    held = Delivery.objects.unscoped().filter(
+        pk=delivery_id, claim_token=token, status=Status.PROCESSING
+    )
+    return held.update(status=Status.RECEIVED, claim_token="", heartbeat_at=None, **changes)
+
+
+def _give_back(delivery_id: int, token: str) -> None:
+    """Release a delivery whose worker is being stopped, and return the attempt it took."""
+    try:
+        _release(delivery_id, token, attempts=F("attempts") - 1)
+    except Exception:  # the stop goes on; the claim then goes stale and counts as a crash
+        logger.exception("could not give back delivery %s", delivery_id)
 
 
 def _run_hooks(delivery_id: int) -> None:
@@ -339,13 +362,18 @@ def _reject_if_exhausted(delivery_id: int) -> bool:
     )
     if not taken:
         return False
+    _reject(delivery_id, token)
+    return True
+
+
+def _reject(delivery_id: int, token: str) -> None:
+    """Reject a delivery we hold with ``T00``: the hub failed on it ``MAX_ATTEMPTS`` times."""
     delivery = (
         Delivery.objects.unscoped()
-        .select_related("sub_delivery", "dictionary_version")
+        .select_related("sub_delivery", "dictionary_version", "file")
         .get(pk=delivery_id)
     )
     _finish(delivery, token, _rejection(delivery, _failure_finding()))
-    return True
 
 
 def _failure_finding() -> EngineFinding:

@@ -116,6 +116,58 @@ def test_a_file_that_kills_its_worker_again_and_again_is_rejected_not_retried_fo
     assert processing.needing_processing() == []
 
 
+@pytest.mark.parametrize("stop", [SystemExit, KeyboardInterrupt])
+@pytest.mark.parametrize("during", ["validate_file", "_insert_findings"])
+def test_a_worker_being_stopped_gives_the_delivery_back_without_using_an_attempt(
+    cataract, institution, submitter, monkeypatch, stop, during
+):
+    """A deploy stops the worker: db_worker raises SystemExit at the second SIGTERM (the
+    supervisor sends it when the task does not end in time), Ctrl+C KeyboardInterrupt. As
+    many stops as there are attempts must not reject a valid file with T00."""
+
+    def stopped(*args, **kwargs):
+        raise stop
+
+    delivery = _delivery(institution, submitter)  # queued, not processed yet (no commit)
+    monkeypatch.setattr(processing, during, stopped)
+    for _deploy in range(processing.MAX_ATTEMPTS + 1):
+        with pytest.raises(stop):
+            processing.process(delivery.pk)
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts) == (Status.RECEIVED, 0)
+        assert delivery.claim_token == "" and delivery.heartbeat_at is None
+    monkeypatch.undo()
+    Delivery.objects.unscoped().filter(pk=delivery.pk).update(
+        queued_at=timezone.now() - dt.timedelta(hours=1)  # the stopped task is gone
+    )
+    assert processing.recover() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Status.ERRORS, 1)
+    assert delivery.findings.get().code != "T00"
+
+
+def test_stops_in_between_do_not_hide_a_file_that_kills_its_worker(
+    cataract, institution, submitter, monkeypatch
+):
+    def stopped(*args, **kwargs):
+        raise SystemExit(1)
+
+    delivery = _delivery(institution, submitter)
+    silent = timezone.now() - dt.timedelta(hours=1)
+    for crash in range(processing.MAX_ATTEMPTS):
+        with monkeypatch.context() as patch:  # a deploy stops the worker
+            patch.setattr(processing, "validate_file", stopped)
+            with pytest.raises(SystemExit):
+                processing.process(delivery.pk)
+        # the next worker dies on the file (killed: it leaves its claim, which goes stale)
+        assert processing._claim(delivery.pk, f"killed-{crash}")
+        Delivery.objects.unscoped().filter(pk=delivery.pk).update(heartbeat_at=silent)
+    assert processing.recover() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Status.REJECTED, processing.MAX_ATTEMPTS)
+    assert delivery.findings.get().code == "T00"
+
+
 def test_a_nul_character_in_a_value_does_not_stop_the_result_from_being_stored(
     cataract, institution, submitter, django_capture_on_commit_callbacks
 ):
