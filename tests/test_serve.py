@@ -80,3 +80,46 @@ def test_a_chunk_of_a_resumable_upload_is_held_in_memory_not_spooled_to_disk(mon
     call_command("serve", "--no-worker", "--port", "0")
     assert seen["inbuf_overflow"] > CHUNK_BYTES
     assert seen["max_request_body_size"] > CHUNK_BYTES
+
+
+#: A worker as db_worker behaves: the first SIGTERM lets the task finish, the second ends it.
+_WORKER = """
+import signal, sys, time
+stops = []
+def stop(signum, frame):
+    stops.append(signum)
+    if len(stops) == 2:
+        sys.exit(3)
+signal.signal(signal.SIGTERM, stop if sys.argv[1] == "db_worker" else signal.SIG_IGN)
+print("ready", flush=True)
+while True:
+    time.sleep(0.05)
+"""
+
+
+def _worker(kind: str):
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", _WORKER, kind], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stdout.readline() == "ready\n"
+    return process
+
+
+def test_a_worker_whose_task_does_not_end_in_time_is_interrupted_not_killed():
+    """Killed, its delivery would count an attempt as if the file had killed it; interrupted
+    by a second SIGTERM, it gives the delivery back (see tests/deliveries)."""
+    from datahub.portal.management.commands.serve import stop_worker
+
+    assert stop_worker(_worker("db_worker"), finish_seconds=0.2, interrupt_seconds=30) == 3
+
+
+def test_a_worker_deaf_to_sigterm_is_killed_in_the_end():
+    import signal
+
+    from datahub.portal.management.commands.serve import stop_worker
+
+    deaf = _worker("deaf")
+    assert stop_worker(deaf, finish_seconds=0.2, interrupt_seconds=0.2) == -signal.SIGKILL

@@ -1,7 +1,9 @@
-"""A worker killed in the middle of a file: the delivery is noticed, processed again, once.
+"""A worker killed in the middle of a file: the delivery is noticed, processed again, once; a
+worker stopped in the middle of a file gives it back.
 
 This runs the real thing: `datahub worker` processes on a SQLite file with the database task
-backend, one of them killed with SIGKILL while it reads a large delivery.
+backend, one of them killed with SIGKILL (or stopped with SIGTERM) while it reads a large
+delivery.
 """
 
 from __future__ import annotations
@@ -91,28 +93,45 @@ def _findings(db: Path, delivery_id: int) -> int:
         ).fetchone()[0]
 
 
-def test_a_delivery_whose_worker_was_killed_is_processed_again_exactly_once(tmp_path):
-    env = _env(tmp_path)
-    db = tmp_path / "datahub.sqlite3"
+def _delivered(env: dict[str, str], records: int) -> int:
+    """A fresh database with one delivery of ``records`` Cataract records, waiting; its id."""
     _datahub(env, "migrate", "--no-input")
-    records = 600_000
     setup = SETUP.replace("RECORDS", str(records))
-    delivery_id = int(_datahub(env, "shell", "-c", setup).stdout.strip().splitlines()[-1])
+    return int(_datahub(env, "shell", "-c", setup).stdout.strip().splitlines()[-1])
 
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "datahub.cli", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+
+def _worker_in_the_middle_of(
+    db: Path, delivery_id: int, env: dict[str, str], log: Path | None = None
+) -> subprocess.Popen:
+    """A `datahub worker` (its log in ``log``) that has read part of the delivery's file (the
+    heartbeat reports the bytes read after each chunk)."""
+    with open(log or os.devnull, "wb") as stderr:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "datahub.cli", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     try:
-        # Kill it once the file is partly read: the heartbeat reports bytes after each chunk.
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not _row(db, delivery_id)[2]:
             time.sleep(0.02)
-    finally:
-        os.kill(worker.pid, signal.SIGKILL)
+    except BaseException:
+        worker.kill()
         worker.wait()
+        raise
+    return worker
+
+
+def test_a_delivery_whose_worker_was_killed_is_processed_again_exactly_once(tmp_path):
+    env = _env(tmp_path)
+    db = tmp_path / "datahub.sqlite3"
+    records = 600_000
+    delivery_id = _delivered(env, records)
+
+    worker = _worker_in_the_middle_of(db, delivery_id, env)
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait()
     status, attempts, progress, _errors = _row(db, delivery_id)
     assert (status, attempts) == ("in_verwerking", 1), "killed before the end of the file"
     assert progress > 0
@@ -136,3 +155,31 @@ def test_a_delivery_whose_worker_was_killed_is_processed_again_exactly_once(tmp_
     # Running the task again changes nothing: the delivery is finished.
     _datahub(env, "recover-deliveries")
     assert _row(db, delivery_id) == (status, attempts, progress, errors)
+
+
+def test_a_worker_stopped_in_the_middle_of_a_file_gives_it_back_without_using_an_attempt(
+    tmp_path,
+):
+    """What a deploy does to a worker whose task does not end in time (`datahub serve`, see
+    ``stop_worker``): SIGTERM, on which db_worker lets its task go on, then a second SIGTERM,
+    on which it raises SystemExit in the task."""
+    env = _env(tmp_path)
+    db, log = tmp_path / "datahub.sqlite3", tmp_path / "worker.log"
+    delivery_id = _delivered(env, 600_000)
+
+    worker = _worker_in_the_middle_of(db, delivery_id, env, log)
+    try:
+        worker.terminate()
+        # Python runs a signal handler between two steps of the task, so a second SIGTERM
+        # that came before the first was handled would be lost with it: wait for the first.
+        deadline = time.monotonic() + 60
+        while "shutting down gracefully" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        worker.terminate()
+        assert worker.wait(timeout=60) == 0
+    finally:
+        worker.kill()
+        worker.wait()
+    status, attempts, progress, _errors = _row(db, delivery_id)
+    assert progress > 0, "stopped in the middle of the file"
+    assert (status, attempts) == ("aangeleverd", 0)
