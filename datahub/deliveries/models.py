@@ -154,6 +154,8 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["institution", "-submitted_at"]),
             models.Index(fields=["institution", "sub_delivery", "period", "-submitted_at"]),
+            # Aanleverstatus per periode: one period of a sub-delivery across institutions.
+            models.Index(fields=["sub_delivery", "period", "institution"]),
             models.Index(fields=["status", "heartbeat_at"]),
         ]
 

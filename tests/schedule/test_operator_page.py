@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -10,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from datahub.audit.models import Action, AuditEvent
-from datahub.deliveries.models import Status
+from datahub.deliveries.models import Channel, Delivery, Status
+from datahub.dictionaries.models import SubDelivery
 from tests.conftest import logged_in
 from tests.schedule.conftest import days, deliver
 
@@ -122,3 +124,64 @@ def test_the_status_needs_the_same_queries_whatever_the_history(
         response = client.get(query)
     assert len(many) == len(few)
     assert set(states(response).values()) == {"delivered"}
+
+
+@contextlib.contextmanager
+def sqlite_steps():
+    """The work SQLite does meanwhile, in hundreds of virtual machine steps (unlike the time
+    taken, the same at every run)."""
+    connection.ensure_connection()
+    steps = {"hundreds": 0}
+
+    def tick() -> int:
+        steps["hundreds"] += 1
+        return 0  # go on
+
+    connection.connection.set_progress_handler(tick, 100)
+    try:
+        yield steps
+    finally:
+        connection.connection.set_progress_handler(None, 0)
+
+
+def other_periods(sub_delivery, institutions, numbers: range) -> list[Delivery]:
+    """Processed deliveries of quarters from 2000 to 2025, made in bulk."""
+    quarters = [f"{year}K{quarter}" for year in range(2000, 2026) for quarter in range(1, 5)]
+    version = sub_delivery.versions.get()
+    units = [inst.units.get(number=0) for inst in institutions]
+    rows = []
+    for n in numbers:
+        i = n % len(institutions)
+        rows.append(
+            Delivery(
+                institution=institutions[i],
+                unit=units[i],
+                sub_delivery=sub_delivery,
+                dictionary_version=version,
+                channel=Channel.PORTAL,
+                status=Status.PROCESSED,
+                period=quarters[n % len(quarters)],
+                sequence_number=n + 1,
+                creation_date=dt.date(2020, 1, 1),
+                file_name=f"{n}.csv",
+            )
+        )
+    return rows
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="counts SQLite's steps")
+def test_the_status_of_one_period_does_not_read_the_deliveries_of_every_other_period(
+    operator, institution, other_institution
+):
+    sub_delivery = SubDelivery.objects.get(code="MMYIKNL")
+    client, query, work, made = logged_in(operator), URL + "?deelaanlevering=MMYIKNL", [], 0
+    client.get(query)
+    for n in (1_000, 10_000):  # years of deliveries of other quarters, never shown here
+        rows = other_periods(sub_delivery, [institution, other_institution], range(made, n))
+        Delivery.objects.bulk_create(rows)
+        made = n
+        with sqlite_steps() as steps:
+            assert client.get(query).status_code == 200
+        work.append(steps["hundreds"])
+    # without an index on (sub-delivery, period) every period was read: [103, 1003]
+    assert work[1] < 2 * work[0], work
