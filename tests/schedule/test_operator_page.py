@@ -183,5 +183,7 @@ def test_the_status_of_one_period_does_not_read_the_deliveries_of_every_other_pe
         with sqlite_steps() as steps:
             assert client.get(query).status_code == 200
         work.append(steps["hundreds"])
-    # without an index on (sub-delivery, period) every period was read: [103, 1003]
-    assert work[1] < 2 * work[0], work
+    # without an index on (sub-delivery, period) every period was read: [103, 1003]; with
+    # it, 9,000 more deliveries cost a few hundred steps at most (SQLite's plan may differ by
+    # that much after other tests in the same process: [2, 5])
+    assert work[1] < work[0] + 10, work
