@@ -112,8 +112,11 @@ class AuditEvent(models.Model):
         base_manager_name = "objects"
         indexes = [
             models.Index(fields=["institution", "-timestamp"]),
-            # the membership switches that scope a local administrator's log
-            models.Index(fields=["institution", "object_type", "action"]),
+            # a person's events: the account events of an institution's people in its log
+            models.Index(fields=["actor", "-timestamp"]),
+            # an object's events in time, such as the switches of a membership that scope a
+            # local administrator's log
+            models.Index(fields=["institution", "object_type", "object_id", "timestamp"]),
         ]
 
     def __str__(self) -> str:

@@ -11,14 +11,28 @@ is recorded for that organisation (or with no institution, like a processor's AP
 hub's own work) and is never shown here. Accounts of processors and of the hub cannot get a role
 at an institution (``institutions.services.add_person``), and should one have a role anyway,
 its account events are left out too.
+
+What the page costs must not follow the rest of the hub's log: account events have no
+institution, and every hospital's logins are among them. The two kinds are therefore read by two
+queries joined by ``UNION ALL``, each on an index of its own: the institution's events by
+institution, the account events by person, only those of the institution's (former) people and
+only from the moment each got his role here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    CharField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Cast, Coalesce
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.institutions.models import Institution, Membership
@@ -37,79 +51,66 @@ ACCOUNT_ACTIONS = frozenset(
 )
 
 
-def events_of(institution: Institution) -> QuerySet[AuditEvent]:
-    """The events an institution's local administrator may read (see the module's docstring)."""
-    account_events = (
-        Q(
+def events_of(institution: Institution, action: str = "") -> QuerySet[AuditEvent]:
+    """The events an institution's local administrator may read (see the module's docstring),
+    newest first; with ``action`` only those of that action.
+
+    Count, order or slice (page) it, never filter it further: it may be a union.
+    """
+    own = AuditEvent.objects.filter(institution=institution).order_by()  # the union orders
+    if not action:
+        return own.union(_account_events(institution), all=True).order_by("-timestamp", "-id")
+    if action not in ACCOUNT_ACTIONS:
+        return own.filter(action=action).order_by("-timestamp", "-id")
+    account = _account_events(institution).filter(action=action)
+    return own.filter(action=action).union(account, all=True).order_by("-timestamp", "-id")
+
+
+def _account_events(institution: Institution) -> QuerySet[AuditEvent]:
+    """The account events of the institution's people while they had an active role here.
+
+    Each event is joined with its person's role here (a person has at most one per
+    institution), so that only his own events from the role's creation on are read.
+    """
+    role = FilteredRelation(
+        "actor__memberships", condition=Q(actor__memberships__institution=institution)
+    )
+    return (
+        AuditEvent.objects.annotate(role=role)
+        .filter(
             institution__isnull=True,
             processor__isnull=True,
             action__in=sorted(ACCOUNT_ACTIONS),
+            role__created_at__lte=F("timestamp"),
         )
-        & _while_member(institution)
-        & ~processor_or_hub_accounts("actor__")
+        .alias(active_then=_active_then(institution))
+        .filter(active_then=True)
+        .exclude(processor_or_hub_accounts("actor__"))
+        .order_by()  # the union orders
     )
-    return AuditEvent.objects.filter(Q(institution=institution) | account_events)
 
 
-def _while_member(institution: Institution) -> Q:
-    """Events whose actor had an active role at the institution at the event's time.
+def _active_then(institution: Institution) -> Coalesce:
+    """Whether the event's person had an active role (``role``) at the event's time.
 
     The membership records its creation and whether it is active now; when it was deactivated
-    (and reactivated) follows from the append-only log itself (``services.set_active``).
-    Memberships never switched off or on are matched in the database; the few others by their
-    periods. An inactive membership whose deactivation is not in the log shows nothing.
+    and reactivated follows from the append-only log itself (``services.set_active``, which
+    logs only real switches, so they alternate). A role was active at a moment if the first
+    switch after it is a deactivation; with no switch after it, if it is active now. An
+    inactive role whose deactivation is not in the log therefore shows nothing after its last
+    logged switch. One subquery whatever the number of switches or leavers (a condition per
+    period made the query too large for SQLite after a thousand leavers).
     """
-    memberships = Membership.objects.for_institution(institution)
-    switches = _switches(institution)
-    switched = set(switches) | set(memberships.filter(is_active=False).values_list("pk", flat=True))
-    plain = memberships.filter(
-        user=OuterRef("actor"), is_active=True, created_at__lte=OuterRef("timestamp")
+    switches_after = AuditEvent.objects.filter(
+        institution=institution,
+        object_type=Membership._meta.label,
+        object_id=Cast(OuterRef("role__pk"), output_field=CharField()),
+        action=Action.CHANGE,
+        detail__has_key="active",
+        timestamp__gt=OuterRef("timestamp"),
+    ).order_by("timestamp", "id")
+    deactivation = ExpressionWrapper(Q(detail__active=False), output_field=BooleanField())
+    first_is_deactivation = switches_after.annotate(off=deactivation).values("off")[:1]
+    return Coalesce(
+        Subquery(first_is_deactivation), F("role__is_active"), output_field=BooleanField()
     )
-    if switched:
-        plain = plain.exclude(pk__in=sorted(switched))
-    condition = Q(Exists(plain))
-    for membership in memberships.filter(pk__in=sorted(switched)).only(
-        "pk", "user_id", "created_at", "is_active"
-    ):
-        for start, end in _periods(membership, switches.get(membership.pk, [])):
-            between = Q(actor_id=membership.user_id, timestamp__gte=start)
-            if end is not None:
-                between &= Q(timestamp__lt=end)
-            condition |= between
-    return condition
-
-
-def _switches(institution: Institution) -> dict[int, list[tuple[dt.datetime, bool]]]:
-    """Per membership id, the moments it was deactivated (False) or reactivated (True)."""
-    switches: dict[int, list[tuple[dt.datetime, bool]]] = {}
-    rows = (
-        AuditEvent.objects.filter(
-            institution=institution,
-            action=Action.CHANGE,
-            object_type=Membership._meta.label,
-            detail__has_key="active",
-        )
-        .order_by("timestamp", "id")
-        .values_list("object_id", "timestamp", "detail")
-    )
-    for object_id, timestamp, detail in rows:
-        if object_id.isascii() and object_id.isdigit() and isinstance(detail, dict):
-            switches.setdefault(int(object_id), []).append((timestamp, bool(detail["active"])))
-    return switches
-
-
-def _periods(
-    membership: Any, switches: list[tuple[dt.datetime, bool]]
-) -> list[tuple[dt.datetime, dt.datetime | None]]:
-    """The periods in which the membership was active; the last one open if it still is."""
-    periods: list[tuple[dt.datetime, dt.datetime | None]] = []
-    start: dt.datetime | None = membership.created_at
-    for timestamp, active in switches:
-        if active and start is None:
-            start = timestamp
-        elif not active and start is not None:
-            periods.append((start, timestamp))
-            start = None
-    if start is not None and membership.is_active:
-        periods.append((start, None))
-    return periods

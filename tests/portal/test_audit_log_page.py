@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.audit.services import record
-from tests.conftest import logged_in
+from datahub.institutions.models import Membership, Role
+from tests.conftest import logged_in, make_member
+from tests.work import page_work, sqlite_only
 
 
 def test_the_log_shows_the_institutions_events_and_its_peoples_logins(
@@ -61,8 +64,6 @@ def test_page_numbers_show_both_ends_and_the_pages_around_the_current_one():
 
 
 def test_the_object_is_named_in_the_readers_language(local_admin, institution, submitter):
-    from datahub.institutions.models import Membership
-
     membership = Membership.objects.for_institution(institution).get(user=submitter)
     record(Action.CHANGE, actor=local_admin, institution=institution, obj=membership)
     client = logged_in(local_admin)
@@ -77,8 +78,6 @@ def test_the_object_is_named_in_the_readers_language(local_admin, institution, s
 def test_descriptions_are_shown_in_the_readers_language(local_admin, submitter):
     """A role change is stored in English with its template; each reader sees it in his
     language, the role names too."""
-    from datahub.institutions.models import Membership, Role
-
     membership = Membership.objects.unscoped().get(user=submitter)
     client = logged_in(local_admin)
     client.post(
@@ -134,3 +133,60 @@ def test_a_description_whose_translation_does_not_fit_its_values_is_shown_as_sto
 def test_a_long_description_is_cut_to_the_column(institution):
     event = record(Action.CHANGE, institution=institution, description="x" * 400)
     assert len(event.description) == 300
+
+
+# --- what reading the log costs ------------------------------------------------------------
+
+
+@sqlite_only
+def test_the_log_does_not_read_other_hospitals_logins(local_admin, other_institution):
+    """Logins have no institution: those of another hospital's people must not be read (or
+    counted, or sorted) to find an institution's page."""
+    theirs = [
+        make_member(f"b{k}@b.example", other_institution, Role.SUBMITTER, enrolled=False)
+        for k in range(20)
+    ]
+    client, url, work = logged_in(local_admin), reverse("portal:audit_log"), []
+    for n in (2_000, 20_000):
+        AuditEvent.objects.bulk_create(
+            AuditEvent(actor=theirs[i % 20], actor_label="b", action=Action.LOGIN) for i in range(n)
+        )
+        work.append(page_work(client, url))
+    assert work[1] < 2 * work[0], work
+
+
+def test_the_log_opens_after_a_thousand_people_left(clock, local_admin, institution):
+    """The periods of a role are not written into the query one by one (a thousand leavers
+    made SQLite refuse it: "Expression tree is too large"); each leaver's logins still show
+    only while he had his role."""
+    with clock(1):
+        leavers = get_user_model().objects.bulk_create(
+            get_user_model()(email=f"leaver{k}@a.example") for k in range(1_000)
+        )
+        roles = Membership.objects.bulk_create(
+            Membership(user=user, institution=institution, role=Role.SUBMITTER) for user in leavers
+        )
+    with clock(2):
+        record(Action.LOGIN, actor=leavers[7], institution=None, description="while-here")
+    with clock(3):  # as services.set_active leaves it: inactive, and logged
+        Membership.objects.for_institution(institution).filter(
+            pk__in=[role.pk for role in roles]
+        ).update(is_active=False)
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                actor=local_admin,
+                institution=institution,
+                action=Action.CHANGE,
+                object_type="institutions.Membership",
+                object_id=str(role.pk),
+                detail={"email": role.user.email, "active": False},
+            )
+            for role in roles
+        )
+    with clock(4):
+        record(Action.LOGIN, actor=leavers[7], institution=None, description="after-leaving")
+    with clock(5):
+        response = logged_in(local_admin).get(reverse("portal:audit_log"), {"action": "login"})
+    assert response.status_code == 200
+    shown = [e.description for e in response.context["page"] if e.actor_id == leavers[7].pk]
+    assert shown == ["while-here"]

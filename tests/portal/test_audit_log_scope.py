@@ -8,33 +8,17 @@ his role here, and only while it is active.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-
-import pytest
-import time_machine
+from django.core.paginator import Paginator
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from datahub.accounts.totp import code_for_secret
 from datahub.audit.models import Action, AuditEvent
+from datahub.audit.services import record
+from datahub.institutions.audit_log import events_of
 from datahub.institutions.models import Membership, Role
 from tests.conftest import PASSWORD, TOTP_SECRET, logged_in
-
-Clock = Callable[[int], AbstractContextManager[object]]
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """``with clock(n):`` runs at n minutes after the test's start, so the order is certain."""
-    start = timezone.now()
-
-    def at(minutes: int) -> AbstractContextManager[object]:
-        return time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False)
-
-    return at
 
 
 def _log(admin) -> list[AuditEvent]:
@@ -167,3 +151,27 @@ def test_account_events_of_an_inactive_role_stop_when_it_was_deactivated(
     with clock(4):
         events = _log(local_admin)
     assert [e.action for e in events if e.actor_id == submitter.pk] == [Action.LOGIN]
+
+
+def test_an_inactive_role_whose_deactivation_is_not_in_the_log_shows_no_account_events(
+    clock, local_admin, submitter
+):
+    with clock(1):
+        record(Action.LOGIN, actor=submitter, institution=None)
+    Membership.objects.unscoped().filter(user=submitter).update(is_active=False)
+    with clock(2):
+        events = _log(local_admin)
+    assert not any(e.actor_id == submitter.pk for e in events)
+
+
+def test_the_institutions_events_and_its_peoples_account_events_are_paged_together(
+    clock, local_admin, submitter, institution
+):
+    for n in range(1, 31):  # after the fixtures gave the roles
+        with clock(n):
+            record(Action.CHANGE, actor=local_admin, institution=institution, description=f"c{n}")
+            record(Action.LOGIN, actor=submitter, institution=None, description=f"l{n}")
+    pages = Paginator(events_of(institution), 25)
+    shown = [e.description for n in pages.page_range for e in pages.page(n)]
+    assert pages.count == 60
+    assert shown == [f"{kind}{n}" for n in range(30, 0, -1) for kind in ("l", "c")]
