@@ -204,10 +204,13 @@ def export_xsd(version: DictionaryVersion) -> bytes:
 
 
 def find_version(code: str, version: str) -> DictionaryVersion | None:
+    """The version, without the workbook as imported (kept for the record: pages and exports
+    are made from the definition), which is read only if asked for."""
     if "\x00" in code or "\x00" in version:  # no code holds one (PostgreSQL refuses it)
         return None
     return (
         DictionaryVersion.objects.select_related("sub_delivery__registry")
+        .defer("workbook")
         .filter(sub_delivery__code=code, version=version)
         .first()
     )

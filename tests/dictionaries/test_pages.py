@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from lxml import etree
 
@@ -192,6 +199,56 @@ def test_a_comparison_shows_changed_general_specs_and_rules(submitter, db):
     assert "<td>Aanleverfrequentie</td>" in page and "kwartaal" in page
     assert "<td>Deadline dagen na periode</td>" in page
     assert "(afkeur) — Nieuwe omschrijving" in page
+
+
+@dataclass
+class Reads:
+    workbooks: int = 0  # queries that select a version's workbook
+    definitions: int = 0  # versions whose definition was read
+
+
+@contextlib.contextmanager
+def _reads_of_versions() -> Iterator[Reads]:
+    """What a request reads of the versions' large columns: the workbook as imported and the
+    definition (a dictionary with large reference tables holds megabytes in each)."""
+    reads = Reads()
+    definition = DictionaryVersion._meta.get_field("definition")
+    decode = definition.from_db_value  # type: ignore[attr-defined]
+
+    def counted(*args: Any) -> Any:
+        reads.definitions += 1
+        return decode(*args)
+
+    patched = mock.patch.object(definition, "from_db_value", counted)
+    with patched, CaptureQueriesContext(connection) as queries:
+        yield reads
+    selects = [q["sql"].split(" FROM ")[0] for q in queries]
+    reads.workbooks = sum('"dictionaries_dictionaryversion"."workbook"' in s for s in selects)
+
+
+@pytest.fixture
+def knee_versions(db) -> None:
+    for version in ("3.0", "3.1", "3.2", "3.3"):
+        services.import_workbook(knee_workbook(version), "k.xlsx")
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "query", "definitions"),
+    [
+        ("portal:dictionaries", [], {}, 0),
+        ("portal:dictionary", ["KNIE", "3.1"], {}, 1),
+        ("portal:dictionary_compare", ["KNIE"], {"van": "3.0", "naar": "3.2"}, 2),
+    ],
+)
+def test_a_dictionary_page_reads_only_the_definitions_it_shows(
+    submitter, knee_versions, name, args, query, definitions
+):
+    """The pages list versions by a few small columns; they read no workbook, and only the
+    definitions of the versions they show (each version's definition and workbook were read)."""
+    client = logged_in(submitter)
+    with _reads_of_versions() as reads:
+        assert client.get(reverse(name, args=args), query).status_code == 200
+    assert (reads.workbooks, reads.definitions) == (0, definitions)
 
 
 def test_the_operator_imports_a_workbook_through_the_page(operator):

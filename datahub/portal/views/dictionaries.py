@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -12,10 +13,17 @@ from datahub.portal.access import any_role_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+#: What lists of versions show: not their definitions and workbooks, which a dictionary with
+#: large reference tables makes megabytes each.
+LISTED = ("sub_delivery", "version", "valid_from", "valid_to", "frequency")
+
 
 @any_role_required
 def dictionary_list(request: HttpRequest) -> HttpResponse:
-    registries = Registry.objects.prefetch_related("sub_deliveries__versions").order_by("stream")
+    versions = DictionaryVersion.objects.only(*LISTED).order_by("-valid_from")
+    registries = Registry.objects.prefetch_related(
+        Prefetch("sub_deliveries__versions", queryset=versions)
+    ).order_by("stream")
     return render(request, "dictionaries/list.html", {"registries": registries})
 
 
@@ -41,7 +49,7 @@ def dictionary_detail(request: HttpRequest, code: str, version: str) -> HttpResp
         "tables": tables.values(),
         "examples": dictionary.examples,
         "schedule": dictionary.schedule,
-        "other_versions": others,
+        "compare_with": others.values_list("version", flat=True).first(),
     }
     return render(request, "dictionaries/detail.html", context)
 
@@ -66,7 +74,8 @@ def dictionary_xsd(request: HttpRequest, code: str, version: str) -> HttpRespons
 def dictionary_compare(request: HttpRequest, code: str) -> HttpResponse:
     versions = list(
         DictionaryVersion.objects.filter(sub_delivery__code=code)
-        .select_related("sub_delivery__registry")
+        .select_related("sub_delivery")
+        .only(*LISTED, "sub_delivery__code")
         .order_by("valid_from")
     )
     if not versions:
@@ -79,6 +88,7 @@ def dictionary_compare(request: HttpRequest, code: str) -> HttpResponse:
         "versions": versions,
         "old": old,
         "new": new,
+        # the two compared read their definition here, one query each
         "comparison": compare(old.dictionary, new.dictionary),
     }
     return render(request, "dictionaries/compare.html", context)
