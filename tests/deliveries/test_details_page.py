@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from lxml import html
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.deliveries import intake, reports
@@ -168,6 +169,17 @@ def test_the_report_speaks_the_readers_language(delivery, submitter):
     assert "referentielijst" not in english and "geen geldige" not in english
     # the stored report (and so its CSV export and the API) stays as the hub wrote it
     assert delivery.findings.filter(message__contains="referentielijst").exists()
+
+
+def test_the_empty_report_row_spans_every_column(
+    cataract, institution, submitter, django_capture_on_commit_callbacks
+):
+    valid = deliver(institution, submitter, cat_csv(3), capture=django_capture_on_commit_callbacks)
+    page = logged_in(submitter).get(reverse("portal:delivery", args=[valid.pk]), {"tab": "verslag"})
+    table = html.fromstring(page.content).xpath("//table[.//td[@colspan]]")[0]
+    columns = len(table.xpath("thead/tr/th"))
+    assert columns == 1 + len(reports.report_fields(valid)) + 5
+    assert table.xpath(".//td[@colspan]")[0].get("colspan") == str(columns)
 
 
 def test_a_delivery_rejected_for_its_share_of_errors_says_so(
