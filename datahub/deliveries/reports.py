@@ -39,6 +39,14 @@ def message_in(finding: Finding, lang: str) -> str:
     return translate_message(finding.code, finding.message, lang)
 
 
+def shown_message(finding: Finding, lang: str) -> tuple[str, str]:
+    """The message as the reader of ``lang`` sees it, and ``"nl"`` when it stays Dutch on a
+    page in another language (a dictionary rule's own message, which the registry wrote in
+    Dutch only), to be marked so (WCAG 3.1.2); else ``""``."""
+    message = message_in(finding, lang)
+    return message, "nl" if lang != "nl" and message == finding.message else ""
+
+
 def rejected_for_share(delivery: Delivery) -> str | None:
     """The rejection percentage (``"50%"``) when the delivery was rejected because more than
     that share of its records had a record error, not for a file-level finding; else None."""

@@ -14,6 +14,7 @@ from datahub.audit.models import Action, AuditEvent
 from datahub.deliveries import intake, reports
 from tests.conftest import logged_in
 from tests.deliveries.conftest import cat_csv, deliver, metadata
+from tests.html import language_at
 
 
 @pytest.fixture
@@ -169,6 +170,24 @@ def test_the_report_speaks_the_readers_language(delivery, submitter):
     assert "referentielijst" not in english and "geen geldige" not in english
     # the stored report (and so its CSV export and the API) stays as the hub wrote it
     assert delivery.findings.filter(message__contains="referentielijst").exists()
+
+
+def test_a_registry_rules_message_is_marked_dutch_in_the_english_report(
+    cataract, institution, submitter, django_capture_on_commit_callbacks
+):
+    """A rule's message is the registry's own text, in Dutch only: a screen reader must read
+    it as Dutch on an English page (WCAG 3.1.2); the hub's own messages are translated."""
+    data = cat_csv(3, **{"1": {"Geslacht": "7"}, "2": {"Techniek": "1", "IOLType": ""}})
+    delivery = deliver(institution, submitter, data, capture=django_capture_on_commit_callbacks)
+    client = logged_in(submitter)
+    url = reverse("portal:delivery", args=[delivery.pk])
+    dutch = client.get(url, {"tab": "verslag"})
+    assert language_at(dutch, "IOLType is verplicht") == "nl"  # the page's own
+    assert 'lang="nl"' not in dutch.content.decode().split("<table", 1)[1]
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(url, {"tab": "verslag"})
+    assert language_at(english, "IOLType is verplicht") == "nl"
+    assert language_at(english, "Geslacht contains value 7") == "en"
 
 
 def test_the_empty_report_row_spans_every_column(

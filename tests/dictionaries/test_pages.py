@@ -24,6 +24,7 @@ from datahub.dictionaries import services
 from datahub.dictionaries.models import DictionaryVersion, Participation, RegistryMethod
 from tests.conftest import logged_in
 from tests.dictionaries.workbooks import knee_workbook
+from tests.html import language_at
 
 FIXTURES = Path(__file__).resolve().parents[2] / "datahub" / "fixtures" / "dictionaries"
 
@@ -80,6 +81,24 @@ def test_the_dictionarys_values_are_shown_in_the_readers_language(submitter, cat
         assert dutch_word not in english, dutch_word
     listing = client.get(reverse("portal:dictionaries")).content.decode()
     assert "<td>complete dataset</td>" in listing
+
+
+def test_the_registrys_own_texts_are_marked_dutch_on_an_english_page(submitter, cataract):
+    """Field descriptions, rule messages and code labels are written by the registry, in Dutch
+    only: a screen reader must read them as Dutch on an English page (WCAG 3.1.2)."""
+    client = logged_in(submitter)
+    url = reverse("portal:dictionary", args=["CAT", "1.4"])
+    texts = (
+        "Uniek nummer van de operatie binnen de instelling",  # a field's description
+        "IOLType is verplicht",  # a rule's message
+        "Vrouw",  # a code's label
+    )
+    dutch = client.get(url)
+    assert 'lang="nl"' not in dutch.content.decode().split("<main", 1)[1]
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(url)
+    assert [language_at(english, text) for text in texts] == ["nl", "nl", "nl"]
+    assert language_at(english, "File content") == "en"
 
 
 def test_an_unknown_version_is_not_found(submitter, cataract):
@@ -199,6 +218,15 @@ def test_a_comparison_shows_changed_general_specs_and_rules(submitter, db):
     assert "<td>Aanleverfrequentie</td>" in page and "kwartaal" in page
     assert "<td>Deadline dagen na periode</td>" in page
     assert "(afkeur) — Nieuwe omschrijving" in page
+    english = logged_in(submitter)
+    english.post(reverse("set_language"), {"language": "en", "next": "/"})
+    compared = english.get(
+        reverse("portal:dictionary_compare", args=["KNIE"]), {"van": "3.0", "naar": "3.1"}
+    )
+    # the workbook's names and the registry's messages are Dutch on the English page too
+    assert language_at(compared, "Aanleverfrequentie") == "nl"
+    assert language_at(compared, "Nieuwe omschrijving") == "nl"
+    assert language_at(compared, "General specifications") == "en"
 
 
 @dataclass

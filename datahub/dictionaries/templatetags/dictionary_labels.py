@@ -1,10 +1,13 @@
 """Template filters for a data dictionary's values in the reader's language:
 ``{{ general.frequency|frequency_label }}``, ``datatype_label``, ``written_as``, ``level_label``,
-``method_label`` (see ``dictionaries.labels``); ``{{ methods|method_for:registry_id }}``."""
+``method_label`` (see ``dictionaries.labels``); ``{{ methods|method_for:registry_id }}``; and
+``<td{% registry_language %}>`` for the registry's own (Dutch) texts."""
 
 from __future__ import annotations
 
 from django import template
+from django.utils import translation
+from django.utils.html import format_html
 
 from datahub.dictionaries import labels
 
@@ -41,3 +44,11 @@ def method_label(value: str) -> str:
 def method_for(methods: dict[int, str], registry_id: int) -> str:
     """The delivery method of a registry in a ``methods_of`` mapping ("" when none is set)."""
     return methods.get(registry_id, "") if isinstance(methods, dict) else ""
+
+
+@register.simple_tag
+def registry_language() -> str:
+    """`` lang="nl"`` on a page in another language, for a text of the workbook (a field's
+    description, a rule's message, a code's label, a property's name), which is in Dutch only:
+    a screen reader then reads it as Dutch (WCAG 3.1.2). Nothing on a Dutch page."""
+    return "" if translation.get_language() == "nl" else format_html(' lang="{}"', "nl")

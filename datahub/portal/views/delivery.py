@@ -66,7 +66,9 @@ def _report_context(
     page = Paginator(findings, PAGE_SIZE).get_page(request.GET.get("page"))
     fields = reports.report_fields(delivery)
     lang = translation.get_language() or "nl"
-    rows = [(f, [f.keys.get(name) for name in fields], reports.message_in(f, lang)) for f in page]
+    rows = [
+        (f, [f.keys.get(name) for name in fields], *reports.shown_message(f, lang)) for f in page
+    ]
     context: dict[str, object] = {
         "page": page,
         "rows": rows,

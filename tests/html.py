@@ -1,0 +1,14 @@
+"""Reading rendered pages in tests."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from lxml import html
+
+
+def language_at(response: HttpResponse, text: str) -> str | None:
+    """The language (``lang``) that applies to the first element whose own text holds
+    ``text``: its own, or that of its nearest ancestor with one."""
+    document = html.fromstring(response.content)
+    node = next(e for e in document.iter() if isinstance(e.tag, str) and text in (e.text or ""))
+    return next((e.get("lang") for e in [node, *node.iterancestors()] if e.get("lang")), None)
