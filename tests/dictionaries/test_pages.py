@@ -6,6 +6,7 @@ import contextlib
 import io
 import re
 from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from lxml import etree
+from lxml import etree, html
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.dictionaries import services
@@ -186,7 +187,7 @@ def test_two_versions_are_compared(submitter, db):
     assert '<td>Geldig vanaf</td><td class="mono">01-01-2024</td>' in page
     assert "01-01-2025" in page
     assert "<td>Minimum</td>" in page  # named as in the workbook
-    assert "+B" in page
+    assert "</span>B</span>" in page  # the added code, in its badge
 
 
 def test_a_comparison_shows_changed_general_specs_and_rules(submitter, db):
@@ -277,6 +278,37 @@ def test_a_dictionary_page_reads_only_the_definitions_it_shows(
     with _reads_of_versions() as reads:
         assert client.get(reverse(name, args=args), query).status_code == 200
     assert (reads.workbooks, reads.definitions) == (0, definitions)
+
+
+def _spoken(element: html.HtmlElement) -> str:
+    """An element's text as assistive technology reads it: without its aria-hidden parts."""
+    copy = deepcopy(element)
+    for hidden in copy.xpath('.//*[@aria-hidden="true"]'):
+        hidden.drop_tree()
+    return " ".join(copy.text_content().split())
+
+
+def test_added_and_removed_codes_and_rules_are_named_in_words(submitter, db):
+    """The comparison told added from removed only by a coloured plus or minus badge, which a screen
+    reader reads as "plus" and "minus" at best."""
+    services.import_workbook(knee_workbook("3.0"), "k.xlsx")
+
+    def codes(rows):
+        rows.append(["ZIJDE", "B", "Beide"])
+
+    def rules(rows):
+        rows[1][4] = "Nieuwe omschrijving"
+
+    services.import_workbook(
+        knee_workbook("3.1", Referentietabellen=codes, Validaties=rules), "k.xlsx"
+    )
+    client = logged_in(submitter)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(
+        reverse("portal:dictionary_compare", args=["KNIE"]), {"van": "3.0", "naar": "3.1"}
+    )
+    badges = html.fromstring(page.content).xpath('//span[contains(@class, "badge--")]')
+    assert sorted(_spoken(badge) for badge in badges) == ["added", "added B", "removed"]
 
 
 def test_the_operator_imports_a_workbook_through_the_page(operator):
