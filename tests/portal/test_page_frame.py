@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from datahub.accounts.totp import code_for_secret
+from datahub.institutions.models import Membership
 from tests.conftest import PASSWORD, TOTP_SECRET, logged_in
+from tests.deliveries.conftest import cat_csv, cataract, deliver  # noqa: F401
 
 NOW = 1_796_000_000
 
@@ -40,3 +43,37 @@ def test_the_header_link_names_the_second_factor_like_the_pages_it_leads_to(subm
     client.cookies["django_language"] = "en"
     page = client.get(reverse("portal:overview")).content.decode()
     assert f'<a href="{reverse("mfa_index")}">Two-step verification</a>' in page
+
+
+def _title(response) -> str:
+    return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1).strip()
+
+
+def test_a_form_shown_again_with_errors_says_so_in_the_title(local_admin, submitter) -> None:
+    """A screen reader announces the title first: a page that came back with errors said
+    the same as before it was sent (WCAG 3.3.1)."""
+    client = logged_in(local_admin)
+    empty = client.get(reverse("portal:person_add"))
+    assert _title(empty) == "Persoon toevoegen · Datahub"
+    refused = client.post(
+        reverse("portal:person_add"), {"full_name": "A", "email": submitter.email, "role": "x"}
+    )
+    assert _title(refused) == "Fout: Persoon toevoegen · Datahub"
+
+
+@pytest.mark.usefixtures("cataract")
+def test_a_persons_page_is_titled_by_name_and_each_tab_of_a_delivery_by_its_own(
+    local_admin, submitter, institution, django_capture_on_commit_callbacks
+) -> None:
+    membership = Membership.objects.for_institution(institution).get(user=submitter)
+    page = logged_in(local_admin).get(reverse("portal:person_edit", args=[membership.pk]))
+    assert _title(page) == f"Gebruiker {submitter.display_name} · Datahub"
+    delivery = deliver(
+        institution, submitter, cat_csv(2), capture=django_capture_on_commit_callbacks
+    )
+    client, url = logged_in(submitter), reverse("portal:delivery", args=[delivery.pk])
+    titles = {tab: _title(client.get(url, {"tab": tab})) for tab in ("voortgang", "verslag")}
+    assert titles == {
+        "voortgang": f"Voortgang · {delivery.file_name} · Datahub",
+        "verslag": f"Verslag · {delivery.file_name} · Datahub",
+    }
