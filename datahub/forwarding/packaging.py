@@ -76,15 +76,25 @@ def forward_delivery(delivery_id: int) -> list[Package]:
     )
     packages = []
     for authorisation in active:
-        try:
-            packages.append(build_package(delivery, authorisation))
-        except MissingSecret:
-            logger.error(
-                "not forwarding delivery %s to %s: no pseudonym secret configured",
-                delivery.pk,
-                authorisation.processor.code,
-            )
+        package = _build_or_log(delivery, authorisation)
+        if package is not None:
+            packages.append(package)
     return packages
+
+
+def _build_or_log(delivery: Delivery, authorisation: Authorisation) -> Package | None:
+    """The package, or None after logging why not: one processor's failure (no secret, a file
+    that cannot be read) must not keep the others from their package."""
+    code = authorisation.processor.code
+    try:
+        return build_package(delivery, authorisation)
+    except MissingSecret:
+        logger.error(
+            "not forwarding delivery %s to %s: no pseudonym secret configured", delivery.pk, code
+        )
+    except Exception:
+        logger.exception("forwarding delivery %s to %s failed", delivery.pk, code)
+    return None
 
 
 def unforwarded(since: dt.datetime, until: dt.datetime) -> list[int]:
@@ -121,7 +131,10 @@ def recover(hours: int = 48, grace_minutes: int = 15) -> int:
         now - dt.timedelta(hours=hours), now - dt.timedelta(minutes=grace_minutes)
     )
     for delivery_id in missing:
-        forward_delivery(delivery_id)
+        try:
+            forward_delivery(delivery_id)
+        except Exception:  # one broken delivery must not stop the recovery of the others
+            logger.exception("recovering the forwarding of delivery %s failed", delivery_id)
     return len(missing)
 
 

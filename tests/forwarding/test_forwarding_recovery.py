@@ -1,0 +1,76 @@
+"""Recovery of lost forwarding (the periodic task ``recover_forwarding_task``): what one
+delivery or processor gets wrong does not keep the others from their packages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from datahub.deliveries.models import Delivery
+from datahub.forwarding.models import Authorisation, Package, ProcessorRegistration
+from tests.forwarding.conftest import authorise, deliver, patient_rows
+
+
+@pytest.fixture
+def lost(monkeypatch):
+    """Forwarding tasks are lost: deliveries finish, nothing forwards them."""
+    from datahub.deliveries import processing
+
+    monkeypatch.setattr(processing, "finished_hooks", [])
+
+
+def _finished_ago(institution, **ago: float) -> None:
+    """The institution's deliveries finished that long ago, under the authorisations and
+    registrations of now (made a minute before)."""
+    finished = timezone.now() - dt.timedelta(**ago)
+    Delivery.objects.for_institution(institution).update(processed_at=finished)
+    before = finished - dt.timedelta(minutes=1)
+    Authorisation.objects.for_institution(institution).update(created_at=before)
+    ProcessorRegistration.objects.update(registered_at=before)
+
+
+def test_a_delivery_whose_file_is_gone_does_not_stop_the_recovery_of_the_next(
+    lost, authorised, institution, submitter, django_capture_on_commit_callbacks, caplog
+):
+    from datahub.forwarding.tasks import recover_forwarding_task
+
+    capture = django_capture_on_commit_callbacks
+    broken = deliver(institution, submitter, patient_rows(2), 1, capture=capture)
+    sound = deliver(institution, submitter, patient_rows(3), 2, capture=capture)
+    default_storage.delete(broken.file.storage_name)  # the bytes lost from storage
+    _finished_ago(institution, hours=1)
+
+    recover_forwarding_task.call()
+
+    packages = Package.objects.for_institution(institution)
+    assert [p.delivery_id for p in packages] == [sound.pk]
+    assert f"delivery {broken.pk}" in caplog.text
+
+
+def test_a_processor_whose_package_fails_does_not_keep_the_other_from_its_package(
+    authorised,
+    registered,
+    institution,
+    submitter,
+    other_processor,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+    caplog,
+):
+    from datahub.forwarding import packaging
+
+    authorise(institution, other_processor, registered)
+    build = packaging.build_package
+
+    def fails_for_iknl(delivery, authorisation):
+        if authorisation.processor.code == "iknl":
+            raise OSError("disk full")
+        return build(delivery, authorisation)
+
+    monkeypatch.setattr(packaging, "build_package", fails_for_iknl)
+    deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
+    assert [p.processor for p in Package.objects.for_institution(institution)] == [other_processor]
+    assert "to iknl failed" in caplog.text
