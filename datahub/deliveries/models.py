@@ -138,6 +138,10 @@ class Delivery(models.Model):
     #: When the e-mail about the result was sent (or found needless); recovery sends the rest.
     notified_at = models.DateTimeField(null=True, blank=True)
     error_records = models.JSONField(default=list, blank=True)
+    #: When forwarding had nothing left to do: every package due was made, none was due (a test
+    #: or rejected delivery, no processor authorised), or the file was gone. Recovery reads only
+    #: finished deliveries without it, through an index of just those.
+    forwarding_done_at = models.DateTimeField(null=True, blank=True)
 
     objects = InstitutionScopedManager["Delivery"]()
 
@@ -157,6 +161,11 @@ class Delivery(models.Model):
             # Aanleverstatus per periode: one period of a sub-delivery across institutions.
             models.Index(fields=["sub_delivery", "period", "institution"]),
             models.Index(fields=["status", "heartbeat_at"]),
+            models.Index(
+                fields=["processed_at"],
+                condition=models.Q(forwarding_done_at__isnull=True),
+                name="delivery_forwarding_due",
+            ),
         ]
 
     def __str__(self) -> str:

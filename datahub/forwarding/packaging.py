@@ -20,7 +20,8 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -61,7 +62,8 @@ def forward_delivery(delivery_id: int) -> list[Package]:
     """Build (or find) the package of every processor authorised when the delivery finished.
 
     "When it finished" rather than "now", so that a forwarding run late (recovery) gives the
-    same packages as one on time; a revocation since then still stops it.
+    same packages as one on time; a revocation since then still stops it. When every package
+    due is there, the delivery's forwarding is done (``forwarding_done_at``).
     """
     delivery = (
         Delivery.objects.unscoped()
@@ -71,14 +73,20 @@ def forward_delivery(delivery_id: int) -> list[Package]:
     if not is_forwardable(delivery):
         return []
     finished = delivery.processed_at or timezone.now()
-    active = authorisations.active_authorisations(
-        delivery.institution, delivery.sub_delivery.registry_id, finished
+    active = list(
+        authorisations.active_authorisations(
+            delivery.institution, delivery.sub_delivery.registry_id, finished
+        )
     )
     packages = []
     for authorisation in active:
         package = _build_or_log(delivery, authorisation)
         if package is not None:
             packages.append(package)
+    if len(packages) == len(active):
+        Delivery.objects.for_institution(delivery.institution).filter(pk=delivery.pk).update(
+            forwarding_done_at=timezone.now()
+        )
     return packages
 
 
@@ -97,39 +105,65 @@ def _build_or_log(delivery: Delivery, authorisation: Authorisation) -> Package |
     return None
 
 
-def unforwarded(since: dt.datetime, until: dt.datetime) -> list[int]:
-    """Deliveries finished between ``since`` and ``until`` that miss a package they should
-    have (their forwarding task was lost)."""
-    candidates = (
+def pending(until: dt.datetime) -> QuerySet[Delivery]:
+    """Deliveries finished by ``until`` whose forwarding is not done, read through their own
+    index (``delivery_forwarding_due``): however many were forwarded before, they cost nothing."""
+    return (
         Delivery.objects.unscoped()
-        .filter(processed_at__gte=since, processed_at__lte=until)
-        .filter(is_test=False, status__in=FORWARDABLE)
-        .filter(file__isnull=False, file__deleted_at__isnull=True)
-        .select_related("sub_delivery")
-        .order_by("pk")
+        .filter(forwarding_done_at__isnull=True, processed_at__lte=until)
+        .order_by("processed_at", "pk")
     )
-    missing = []
-    for delivery in candidates.iterator():
-        assert delivery.processed_at is not None  # filtered on it above
-        wanted = authorisations.active_authorisations(
-            delivery.institution_id, delivery.sub_delivery.registry_id, delivery.processed_at
-        ).values_list("processor_id", flat=True)
-        built = Package.objects.for_institution(delivery.institution_id).filter(delivery=delivery)
-        if set(wanted) - set(built.values_list("processor_id", flat=True)):
-            missing.append(delivery.pk)
-    return missing
 
 
-def recover(hours: int = 48, grace_minutes: int = 15) -> int:
-    """Forward what a lost task left unforwarded in the last ``hours``; the number.
+def _misses_a_package() -> Exists:
+    """For a delivery (the outer query): an authorisation in force when it finished whose
+    processor has no package of it (``authorisations.in_force``, as ``forward_delivery``)."""
+    due = authorisations.in_force(
+        Authorisation.objects.unscoped().filter(institution=OuterRef("institution")),
+        OuterRef("sub_delivery__registry_id"),
+        OuterRef("processed_at"),
+        OuterRef("finished_on"),
+    )
+    made = Package.objects.unscoped().filter(
+        delivery=OuterRef(OuterRef("pk")), processor=OuterRef("processor")
+    )
+    return Exists(due.filter(~Exists(made)))
 
-    Deliveries finished in the last ``grace_minutes`` are left to their own task, which may still
-    be running on a large file.
+
+def unforwarded(until: dt.datetime) -> list[int]:
+    """Of the deliveries finished by ``until`` whose forwarding is not done, the production
+    ones that miss a package they should have (their task was lost or failed), oldest first.
+
+    The others are marked done first, in one query: test and rejected deliveries, those missing
+    nothing, and those whose file is gone (nothing can be made of it any more). What remains
+    not done is what to forward.
     """
-    now = timezone.now()
-    missing = unforwarded(
-        now - dt.timedelta(hours=hours), now - dt.timedelta(minutes=grace_minutes)
+    candidates = pending(until).annotate(
+        finished_on=TruncDate("processed_at", tzinfo=timezone.get_current_timezone()),
+        misses=_misses_a_package(),
     )
+    done = candidates.filter(
+        Q(is_test=True)
+        | ~Q(status__in=FORWARDABLE)
+        | Q(misses=False)
+        | Q(file__isnull=True)
+        | Q(file__deleted_at__isnull=False)
+    )
+    Delivery.objects.unscoped().filter(pk__in=done.values("pk")).update(
+        forwarding_done_at=timezone.now()
+    )
+    return list(pending(until).values_list("pk", flat=True))
+
+
+def recover(grace_minutes: int = 15) -> int:
+    """Forward every delivery that still misses a package it should have; the number.
+
+    However long ago it finished: a delivery whose forwarding failed (its task lost, a
+    processor's secret missing, the workers down over a weekend) is forwarded once the cause is
+    gone, as long as its file is kept. Deliveries finished in the last ``grace_minutes`` are
+    left to their own task, which may still be running on a large file.
+    """
+    missing = unforwarded(timezone.now() - dt.timedelta(minutes=grace_minutes))
     for delivery_id in missing:
         try:
             forward_delivery(delivery_id)

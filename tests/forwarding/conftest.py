@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from datahub.deliveries.models import Channel, Delivery, Status
+from datahub.dictionaries.models import DictionaryVersion
 from datahub.forwarding import authorisations, tokens
 from datahub.forwarding.models import Authorisation
 from datahub.institutions.models import Institution, Processor
@@ -72,3 +74,31 @@ def token_of():
 
 def bearer(token: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def finished_deliveries(
+    institution: Institution, version: DictionaryVersion, n: int, start: int = 0, **fields: object
+) -> list[Delivery]:
+    """``n`` production deliveries of ``version``, processed, written at once (no files): for
+    tests of how work grows with the rows."""
+    unit = institution.units.get(number=0)
+    values: dict[str, object] = {
+        "status": Status.PROCESSED,
+        "processed_at": dt.datetime.now(dt.UTC),
+    }
+    values.update(fields)
+    return Delivery.objects.bulk_create(
+        Delivery(
+            institution=institution,
+            unit=unit,
+            sub_delivery=version.sub_delivery,
+            dictionary_version=version,
+            channel=Channel.PORTAL,
+            period="TOTAAL",
+            sequence_number=start + i + 1,
+            creation_date=dt.date(2020, 1, 1),
+            file_name=f"{institution.agb_code}_0_CAT_1.4_{start + i + 1}_20200101_PROD.csv",
+            **values,
+        )
+        for i in range(n)
+    )

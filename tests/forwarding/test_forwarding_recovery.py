@@ -7,11 +7,16 @@ import datetime as dt
 
 import pytest
 from django.core.files.storage import default_storage
+from django.urls import reverse
 from django.utils import timezone
 
 from datahub.deliveries.models import Delivery
 from datahub.forwarding.models import Authorisation, Package, ProcessorRegistration
-from tests.forwarding.conftest import authorise, deliver, patient_rows
+from tests.conftest import logged_in
+from tests.db_work import counted, sqlite_only
+from tests.forwarding.conftest import authorise, deliver, finished_deliveries, patient_rows
+
+WAITING = "Not forwarded yet: the data are being prepared for the authorised processors."
 
 
 @pytest.fixture
@@ -74,3 +79,47 @@ def test_a_processor_whose_package_fails_does_not_keep_the_other_from_its_packag
     deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
     assert [p.processor for p in Package.objects.for_institution(institution)] == [other_processor]
     assert "to iknl failed" in caplog.text
+
+
+def _afnameoverzicht(user) -> str:
+    client = logged_in(user)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    return client.get(reverse("portal:forwarding")).content.decode()
+
+
+def test_a_delivery_that_could_not_be_forwarded_for_days_is_forwarded_once_it_can(
+    authorised, institution, submitter, settings, django_capture_on_commit_callbacks
+):
+    from datahub.forwarding.tasks import recover_forwarding_task
+
+    settings.PSEUDONYM_SECRETS = {}  # IKNL's secret not configured yet: nothing can be made
+    deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
+    _finished_ago(institution, days=3)
+    recover_forwarding_task.call()
+    assert not Package.objects.for_institution(institution).exists()
+    assert WAITING in _afnameoverzicht(submitter)
+
+    settings.PSEUDONYM_SECRETS = {"iknl": "iknl-secret-configured-three-days-later"}
+    recover_forwarding_task.call()
+
+    assert Package.objects.for_institution(institution).get().record_count == 2
+    page = _afnameoverzicht(submitter)
+    assert WAITING not in page and "<td>2</td>" in page
+
+
+@sqlite_only
+def test_recovery_does_not_grow_with_the_deliveries_forwarded_before(
+    authorised, cataract, institution
+):
+    from datahub.forwarding.tasks import recover_forwarding_task
+
+    a_year_ago = timezone.now() - dt.timedelta(days=365)
+    work, start = [], 0
+    for n in (1_000, 10_000):
+        finished_deliveries(institution, cataract, n, start, processed_at=a_year_ago)
+        start += n
+        recover_forwarding_task.call()  # finds nothing due for them (authorised only now)
+        with counted() as steps:
+            assert recover_forwarding_task.call() == 0
+        work.append(steps[0])
+    assert work[1] < 2 * work[0] + 2, work
