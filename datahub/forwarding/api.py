@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
-from pydantic import AfterValidator
+from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from datahub.forwarding import fetching, tokens
@@ -40,6 +40,20 @@ class ProcessorTokenAuth(HttpBearer):
 router = Router(auth=ProcessorTokenAuth(), tags=["Verwerker"])
 
 
+def _exact(moment: dt.datetime) -> str:
+    """The moment in UTC to the microsecond, as the database holds it. Django's JSON encoder
+    cuts to milliseconds: ``since`` = a package's ``made_available_at`` then gave that package
+    again, and a client paging until an empty page never stopped."""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+ExactMoment = Annotated[
+    dt.datetime,
+    PlainSerializer(_exact, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
 class PackageOut(Schema):
     id: int
     institution: str
@@ -49,10 +63,10 @@ class PackageOut(Schema):
     period: str
     delivery_id: int
     record_count: int
-    made_available_at: dt.datetime
-    fetched_at: dt.datetime | None
-    acknowledged_at: dt.datetime | None
-    expires_at: dt.datetime | None
+    made_available_at: ExactMoment
+    fetched_at: ExactMoment | None
+    acknowledged_at: ExactMoment | None
+    expires_at: ExactMoment | None
 
 
 class PackageDetail(PackageOut):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import polars as pl
@@ -41,6 +42,16 @@ def test_the_list_filters_on_registry_and_since(api, package):
     assert api.get(f"{API}/packages", {"since": later}).json() == []
     registry = package.manifest["registry"]
     assert len(api.get(f"{API}/packages", {"registry": registry}).json()) == 1
+
+
+def test_since_the_last_made_available_at_gives_nothing_again(api, package):
+    # made_available_at to the microsecond: cut to the millisecond, the package came back on
+    # every call, and a client paging until an empty page never stopped
+    made = dt.datetime(2026, 11, 28, 9, 30, 0, 123456, tzinfo=dt.UTC)
+    Package.objects.for_processor(package.processor).filter(pk=package.pk).update(created_at=made)
+    [item] = api.get(f"{API}/packages").json()
+    assert item["made_available_at"] == "2026-11-28T09:30:00.123456Z"
+    assert api.get(f"{API}/packages", {"since": item["made_available_at"]}).json() == []
 
 
 def test_a_package_shows_its_manifest(api, package):
