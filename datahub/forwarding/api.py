@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
@@ -30,6 +30,10 @@ from datahub.forwarding.models import Package, ProcessorToken
 from datahub.institutions.models import Processor
 
 CHUNK = 64 * 1024
+#: Packages in one answer of the list.
+PAGE = 1000
+#: The highest ``after`` the database can compare (a 64-bit integer).
+MAX_SEQUENCE = 2**63 - 1
 
 
 class ProcessorTokenAuth(HttpBearer):
@@ -56,6 +60,10 @@ ExactMoment = Annotated[
 
 class PackageOut(Schema):
     id: int
+    sequence: int = Field(
+        description="Its place among your packages in the order they became available: give "
+        "the last one you received as `after` to get the next ones."
+    )
     institution: str
     registry: str
     sub_delivery: str
@@ -63,7 +71,9 @@ class PackageOut(Schema):
     period: str
     delivery_id: int
     record_count: int
-    made_available_at: ExactMoment
+    made_available_at: ExactMoment = Field(
+        description="When it became available (UTC, to the microsecond)."
+    )
     fetched_at: ExactMoment | None
     acknowledged_at: ExactMoment | None
     expires_at: ExactMoment | None
@@ -106,6 +116,7 @@ def _out(package: Package) -> dict[str, Any]:
     manifest = package.manifest
     return {
         "id": package.pk,
+        "sequence": package.sequence,
         "institution": manifest["institution"],
         "registry": manifest["registry"],
         "sub_delivery": manifest["sub_delivery"],
@@ -134,12 +145,37 @@ def _package(request: HttpRequest, package_id: int) -> Package:
 
 @router.get("/packages", response=list[PackageOut], summary="Available packages")
 def list_packages(
-    request: HttpRequest, registry: str | None = None, since: Moment = None
+    request: HttpRequest,
+    registry: Annotated[
+        str | None, Query(description="Only this registry's packages (e.g. Cataract).")
+    ] = None,
+    after: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_SEQUENCE,
+            description="Only packages after this `sequence`: the last one you received.",
+        ),
+    ] = None,
+    since: Annotated[
+        Moment,
+        Query(
+            None,  # here too: with the validator of Moment beside it, ninja makes it required
+            description="Only packages made available after this moment: a filter, not a "
+            "cursor (page with `after`).",
+        ),
+    ] = None,
 ) -> list[dict[str, Any]]:
-    """Packages you may fetch, oldest first; filter on registry (stream) and made available
-    after ``since``."""
-    packages = fetching.available_packages(_processor(request), registry=registry, since=since)
-    return [_out(p) for p in packages[:1000]]
+    """Packages you may fetch, in the order they became available, at most 1000 a call.
+
+    To get each package once: call with `after` = the `sequence` of the last package you
+    received (the first time without), until a call answers with an empty list; keep that
+    number for the next poll. A package never becomes available behind one you have seen.
+    """
+    packages = fetching.available_packages(
+        _processor(request), registry=registry, since=since, after=after
+    )
+    return [_out(p) for p in packages[:PAGE]]
 
 
 @router.get(

@@ -35,18 +35,26 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.
 
 
 def available_packages(
-    processor: Processor, *, registry: str | None = None, since: dt.datetime | None = None
+    processor: Processor,
+    *,
+    registry: str | None = None,
+    since: dt.datetime | None = None,
+    after: int | None = None,
 ) -> QuerySet[Package]:
-    """The processor's packages that may be fetched, oldest first."""
+    """The processor's packages that may be fetched, in the order they became visible
+    (``Package.sequence``); those after the number ``after`` and made available after
+    ``since``."""
     packages = (
         Package.objects.for_processor(processor)
         .filter(expired_at__isnull=True, superseded_by__isnull=True)
         .filter(authorisation__revoked_at__isnull=True)
         .select_related("delivery__sub_delivery__registry", "institution")
-        .order_by("created_at", "id")
+        .order_by("sequence")
     )
     if registry:
         packages = packages.filter(delivery__sub_delivery__registry__stream__iexact=registry)
+    if after is not None:
+        packages = packages.filter(sequence__gt=after)
     if since is not None:
         packages = packages.filter(created_at__gt=since)
     return packages

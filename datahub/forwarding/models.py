@@ -168,6 +168,11 @@ class Package(models.Model):
         "deliveries.StoredFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("made available"), default=timezone.now, db_index=True)
+    #: Its place among the processor's packages in the order they became visible: the API's
+    #: cursor (``after``). Numbered under a lock on the processor held until the package
+    #: commits, so a higher number is never visible before a lower one (``created_at`` is
+    #: stamped before the commit, and a package stamped earlier could appear later).
+    sequence = models.PositiveBigIntegerField(_("sequence number"))
     fetched_at = models.DateTimeField(_("fetched"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     superseded_by = models.ForeignKey(
@@ -184,9 +189,11 @@ class Package(models.Model):
         verbose_name_plural = _("packages")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["delivery", "processor"], name="one_package_each")
+            models.UniqueConstraint(fields=["delivery", "processor"], name="one_package_each"),
+            models.UniqueConstraint(
+                fields=["processor", "sequence"], name="one_sequence_number_each"
+            ),
         ]
-        indexes = [models.Index(fields=["processor", "created_at"])]
 
     def __str__(self) -> str:
         return f"package {self.pk} of delivery {self.delivery_id} for {self.processor_id}"

@@ -9,7 +9,7 @@ import pytest
 from datahub.deliveries.models import Channel, Delivery, Status
 from datahub.dictionaries.models import DictionaryVersion
 from datahub.forwarding import authorisations, tokens
-from datahub.forwarding.models import Authorisation
+from datahub.forwarding.models import Authorisation, Package
 from datahub.institutions.models import Institution, Processor
 from tests.deliveries.conftest import cat_csv, cataract, deliver, metadata  # noqa: F401
 
@@ -101,4 +101,32 @@ def finished_deliveries(
             **values,
         )
         for i in range(n)
+    )
+
+
+def packages_of(
+    deliveries: list[Delivery], authorisation: Authorisation, **fields: object
+) -> list[Package]:
+    """A package (without files) of each delivery for the authorisation's processor, numbered
+    on from its last, written at once: for tests of paging and of how work grows."""
+    last = Package.objects.for_processor(authorisation.processor_id).order_by("sequence").last()
+    start = last.sequence if last else 0
+    return Package.objects.bulk_create(
+        Package(
+            delivery=delivery,
+            institution_id=delivery.institution_id,
+            processor_id=authorisation.processor_id,
+            authorisation=authorisation,
+            manifest={
+                "institution": "",
+                "registry": "Cataract",
+                "sub_delivery": "CAT",
+                "version": "1.4",
+                "period": delivery.period,
+            },
+            record_count=1,
+            sequence=start + i + 1,
+            **fields,
+        )
+        for i, delivery in enumerate(deliveries)
     )

@@ -41,6 +41,9 @@ def test_a_since_well_inside_the_calendar_is_accepted(api):
     ("url", "params", "name"),
     [
         ("/packages", {"since": "notadate"}, "since"),
+        ("/packages", {"after": "laatste"}, "after"),
+        ("/packages", {"after": "-1"}, "after"),
+        ("/packages", {"after": str(2**63)}, "after"),
         ("/packages/1/download", {"format": "xml"}, "format"),
         ("/packages/abc", {}, "package_id"),
     ],
