@@ -1,4 +1,4 @@
-"""The work the database does, counted in SQLite's virtual-machine steps (in thousands).
+"""The work the database does, counted in SQLite's virtual-machine steps.
 
 Unlike wall time it is the same on every run, so a test can say that a page's or a task's work
 does not grow with rows it does not need (``assert work[1] < 2 * work[0]`` after ten times as
@@ -20,7 +20,7 @@ sqlite_only = pytest.mark.skipif(
 
 @contextlib.contextmanager
 def counted() -> Iterator[list[int]]:
-    """``with counted() as work:`` … ``work[0]``: thousands of VM steps inside the block."""
+    """``with counted() as work:`` … ``work[0]``: the VM steps inside the block."""
     connection.ensure_connection()
     steps = [0]
 
@@ -28,7 +28,7 @@ def counted() -> Iterator[list[int]]:
         steps[0] += 1
         return 0  # go on
 
-    connection.connection.set_progress_handler(tick, 1000)
+    connection.connection.set_progress_handler(tick, 1)
     try:
         yield steps
     finally:

@@ -27,7 +27,7 @@ from datahub.forwarding.errors import (
     PackageNotFound,
     PackageWithdrawn,
 )
-from datahub.forwarding.models import Package, ProcessorToken
+from datahub.forwarding.models import OFFERED, Package, ProcessorToken
 from datahub.forwarding.packaging import retention_days
 from datahub.institutions.models import Processor
 
@@ -46,8 +46,7 @@ def available_packages(
     ``since``."""
     packages = (
         Package.objects.for_processor(processor)
-        .filter(expired_at__isnull=True, superseded_by__isnull=True)
-        .filter(authorisation__revoked_at__isnull=True)
+        .filter(OFFERED, authorisation__revoked_at__isnull=True)
         .select_related("delivery__sub_delivery__registry", "institution")
         .order_by("sequence")
     )

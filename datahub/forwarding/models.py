@@ -128,6 +128,11 @@ class Authorisation(models.Model):
         return self.revoked_at is None and self.valid_from <= day
 
 
+#: Packages neither expired nor superseded: those still offered to their processor (unless
+#: the authorisation was revoked, until the purge expires them).
+OFFERED = models.Q(expired_at__isnull=True, superseded_by__isnull=True)
+
+
 class Package(models.Model):
     """What one processor receives of one delivery: pseudonymised CSV and Parquet, a manifest.
 
@@ -193,6 +198,15 @@ class Package(models.Model):
             models.UniqueConstraint(
                 fields=["processor", "sequence"], name="one_sequence_number_each"
             ),
+        ]
+        indexes = [
+            # What a processor may still fetch (its list, its page): the years of packages
+            # expired or superseded are not read.
+            models.Index(
+                fields=["processor", "sequence"],
+                condition=OFFERED,
+                name="package_offered",
+            )
         ]
 
     def __str__(self) -> str:

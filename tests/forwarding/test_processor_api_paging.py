@@ -9,12 +9,14 @@ import threading
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from datahub.deliveries.models import Delivery
 from datahub.forwarding import api as processor_api
 from datahub.forwarding import packaging
 from datahub.forwarding.models import Authorisation, Package
 from tests.conftest import make_member
+from tests.db_work import counted, sqlite_only
 from tests.forwarding.conftest import (
     API,
     authorise,
@@ -56,6 +58,21 @@ def test_paging_with_after_gives_every_package_once_and_stops(
     assert received == [p.pk for p in made]
     assert last == made[-1].sequence
     assert _page_through(api, last) == ([], last)
+
+
+@sqlite_only
+def test_the_list_does_not_grow_with_expired_packages(api, authorised, cataract, institution):
+    work, start = [], 0
+    long_ago = timezone.now() - dt.timedelta(days=800)
+    for n in (1_000, 10_000):  # years of packages fetched, acknowledged and expired
+        deliveries = finished_deliveries(institution, cataract, n, start)
+        packages_of(deliveries, authorised, created_at=long_ago, expired_at=long_ago)
+        start += n
+        api.get(f"{API}/packages")
+        with counted() as steps:
+            assert api.get(f"{API}/packages").json() == []
+        work.append(steps[0])
+    assert work[1] < 2 * work[0], work
 
 
 def test_a_package_that_became_available_after_a_poll_comes_with_the_next_one(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.forwarding.models import ProcessorToken
 from tests.conftest import logged_in
-from tests.forwarding.conftest import API, bearer
+from tests.db_work import counted, sqlite_only
+from tests.forwarding.conftest import API, bearer, finished_deliveries, packages_of
 
 URL = reverse("portal:processor_home")
 
@@ -75,3 +78,36 @@ def test_people_who_are_not_a_processor_are_refused(request, persona):
     assert client.get(URL).status_code == 403
     assert client.post(URL, {"name": "x"}).status_code == 403
     assert not ProcessorToken.objects.exists()
+
+
+@sqlite_only
+def test_the_page_does_not_grow_with_expired_packages(
+    processor_user, authorised, cataract, institution
+):
+    client, work, start = logged_in(processor_user), [], 0
+    long_ago = timezone.now() - dt.timedelta(days=800)
+    for n in (1_000, 10_000):  # years of packages fetched, acknowledged and expired
+        deliveries = finished_deliveries(institution, cataract, n, start)
+        packages_of(deliveries, authorised, created_at=long_ago, expired_at=long_ago)
+        start += n
+        client.get(URL)
+        with counted() as steps:
+            assert client.get(URL).status_code == 200
+        work.append(steps[0])
+    assert work[1] < 2 * work[0], work
+
+
+def test_the_page_counts_the_packages_available_and_not_yet_fetched(
+    processor_user, authorised, cataract, institution
+):
+    expired, fetched, fresh = (
+        finished_deliveries(institution, cataract, 1, start) for start in (0, 1, 2)
+    )
+    now = timezone.now()
+    packages_of(expired, authorised, expired_at=now)
+    packages_of(fetched, authorised, fetched_at=now)
+    packages_of(fresh, authorised)
+    assert logged_in(processor_user).get(URL).context["counts"] == {
+        "available": 2,
+        "unfetched": 1,
+    }

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from datahub.forwarding import authorisations, overview, tokens
 from datahub.forwarding.errors import ForwardingError
 from datahub.forwarding.forms import AuthoriseForm, RegisterProcessorForm, TokenForm
-from datahub.forwarding.models import Package, ProcessorRegistration
+from datahub.forwarding.models import OFFERED, Package, ProcessorRegistration
 from datahub.portal.access import (
     deny,
     local_admin_required,
@@ -116,17 +116,16 @@ def processor_home(request: ProcessorRequest) -> HttpResponse:
 
 def _processor_context(request: ProcessorRequest) -> dict[str, object]:
     processor = request.processor
-    packages = Package.objects.for_processor(processor)
-    waiting = Q(expired_at__isnull=True, superseded_by__isnull=True)
+    # The conditions in WHERE, not in the counts: so only the packages still offered are read
+    # (an index of just those), not the processor's years of expired ones.
+    available = Package.objects.for_processor(processor).filter(
+        OFFERED, authorisation__revoked_at__isnull=True
+    )
     return {
         "tokens": tokens.tokens_of(processor),
         "registrations": authorisations.registrations().filter(processor=processor),
-        "counts": packages.aggregate(
-            available=Count("pk", filter=waiting & Q(authorisation__revoked_at__isnull=True)),
-            unfetched=Count(
-                "pk",
-                filter=waiting & Q(authorisation__revoked_at__isnull=True, fetched_at__isnull=True),
-            ),
+        "counts": available.aggregate(
+            available=Count("pk"), unfetched=Count("pk", filter=Q(fetched_at__isnull=True))
         ),
         "api_url": request.build_absolute_uri("/api/verwerker/packages"),
     }
