@@ -151,6 +151,7 @@ class Package(models.Model):
         verbose_name=_("institution"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # (institution, delivery) below
     )
     processor = models.ForeignKey(
         "institutions.Processor",
@@ -206,7 +207,10 @@ class Package(models.Model):
                 fields=["processor", "sequence"],
                 condition=OFFERED,
                 name="package_offered",
-            )
+            ),
+            # An institution's packages of some deliveries (a page of the Afnameoverzicht):
+            # with an index on the institution alone, SQLite read all its packages for them.
+            models.Index(fields=["institution", "delivery"], name="package_institution_delivery"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from datahub.forwarding.models import Package
 from tests.conftest import logged_in
-from tests.forwarding.conftest import API, bearer, deliver, patient_rows
+from tests.db_work import counted, sqlite_only
+from tests.forwarding.conftest import (
+    API,
+    bearer,
+    deliver,
+    finished_deliveries,
+    packages_of,
+    patient_rows,
+)
 
 URL = reverse("portal:forwarding")
 
@@ -112,3 +120,20 @@ def test_only_the_local_administrator_gets_the_link_to_manage_authorisations(
     link = reverse("portal:authorisations")
     assert link not in logged_in(submitter).get(URL).content.decode()
     assert link in logged_in(local_admin).get(URL).content.decode()
+
+
+@sqlite_only
+def test_the_page_reads_only_the_packages_of_its_deliveries(
+    authorised, cataract, institution, submitter
+):
+    deliveries = finished_deliveries(institution, cataract, 5_000)
+    newest = deliveries[-500:]  # the first page among them
+    client, work = logged_in(submitter), []
+    for forwarded in (newest, deliveries[:-500]):  # then those of the other pages too
+        packages_of(forwarded, authorised)
+        client.get(URL)
+        with counted() as steps:
+            page = client.get(URL)
+        assert page.context["page"].object_list[0] == deliveries[-1]
+        work.append(steps[0])
+    assert work[1] < 1.1 * work[0], work
