@@ -161,8 +161,8 @@ def list_packages(
         Moment,
         Query(
             None,  # here too: with the validator of Moment beside it, ninja makes it required
-            description="Only packages made available after this moment: a filter, not a "
-            "cursor (page with `after`).",
+            description="Only packages made available after this moment. To page on it, send "
+            "the last `made_available_at` back exactly, to the microsecond; `after` is simpler.",
         ),
     ] = None,
 ) -> list[dict[str, Any]]:

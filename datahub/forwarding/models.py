@@ -175,9 +175,9 @@ class Package(models.Model):
     )
     created_at = models.DateTimeField(_("made available"), default=timezone.now, db_index=True)
     #: Its place among the processor's packages in the order they became visible: the API's
-    #: cursor (``after``). Numbered under a lock on the processor held until the package
-    #: commits, so a higher number is never visible before a lower one (``created_at`` is
-    #: stamped before the commit, and a package stamped earlier could appear later).
+    #: cursor (``after``). Numbered, and ``created_at`` stamped after the last one's, under a
+    #: lock on the processor held until the package commits, so a higher number (or a later
+    #: moment) is never visible before a lower one (``packaging._next_place``).
     sequence = models.PositiveBigIntegerField(_("sequence number"))
     fetched_at = models.DateTimeField(_("fetched"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)

@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -191,6 +191,7 @@ def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
             lock = Authorisation.objects.for_institution(delivery.institution)
             lock = lock.select_for_update(of=("self",)).filter(pk=authorisation.pk)
             list(lock.values_list("pk"))  # (only its row: not the processor and registry)
+            sequence, made_available = _next_place(processor)
             package = Package.objects.create(
                 delivery=delivery,
                 institution=delivery.institution,
@@ -200,7 +201,8 @@ def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
                 record_count=count,
                 csv_file=csv_file,
                 parquet_file=parquet_file,
-                sequence=_next_sequence(processor),
+                sequence=sequence,
+                created_at=made_available,
             )
             _supersede(package, delivery)
     except IntegrityError:
@@ -220,19 +222,26 @@ def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
     return package
 
 
-def _next_sequence(processor: Processor) -> int:
-    """The number of the processor's next package (``Package.sequence``), in a transaction.
+def _next_place(processor: Processor) -> tuple[int, dt.datetime]:
+    """The number (``Package.sequence``) and the moment (``created_at``) of the processor's next
+    package, in a transaction; both later than those of every package it has.
 
     The processor's row stays locked until that transaction commits, so the processor's
-    packages become visible in the order of their numbers, and a client paging with ``after``
-    (the API) never passes one that commits later. ``NO KEY UPDATE``: it does not wait for, nor
-    keep out, the key-share locks that inserting a package takes on its processor (PostgreSQL;
-    SQLite serialises writes anyway).
+    packages become visible in the order of their numbers and moments, and a client paging on
+    either (``after``, ``since`` in the API) never passes one that commits later. The moment is
+    at least a microsecond after the last one's even when this worker's clock is behind the one
+    that made it. ``NO KEY UPDATE``: the lock neither waits for nor keeps out the key-share
+    locks that inserting a package takes on its processor (PostgreSQL; SQLite serialises writes
+    anyway).
     """
     lock = Processor.objects.select_for_update(no_key=True).filter(pk=processor.pk)
     list(lock.values_list("pk"))
-    last = Package.objects.for_processor(processor).aggregate(last=Max("sequence"))["last"]
-    return (last or 0) + 1
+    packages = Package.objects.for_processor(processor).order_by("-sequence")
+    last = packages.values_list("sequence", "created_at").first()
+    now = timezone.now()
+    if last is None:
+        return 1, now
+    return last[0] + 1, max(now, last[1] + dt.timedelta(microseconds=1))
 
 
 def package_stem(delivery: Delivery) -> str:

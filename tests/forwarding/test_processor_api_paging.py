@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
@@ -104,6 +105,32 @@ def test_a_package_that_became_available_after_a_poll_comes_with_the_next_one(
     assert _page_through(api, after)[0] == [a_package.pk]
 
 
+def test_paging_with_since_gives_a_package_made_on_a_clock_behind_too(
+    api,
+    authorised,
+    registered,
+    institution,
+    other_institution,
+    submitter,
+    processor,
+    django_capture_on_commit_callbacks,
+):
+    # Clients that page with since (as the docs used to advise) get every package too.
+    capture = django_capture_on_commit_callbacks
+    authorise(other_institution, processor, registered)
+    b_submitter = make_member("b@b.example", other_institution, "aanleveraar")
+    deliver(other_institution, b_submitter, patient_rows(2), 1, capture, **B_FILE)
+    # B's package was made by a worker whose clock runs an hour ahead of the next one's.
+    Package.objects.for_institution(other_institution).update(
+        created_at=F("created_at") + dt.timedelta(hours=1)
+    )
+    [b_package] = api.get(f"{API}/packages").json()
+    deliver(institution, submitter, patient_rows(3), 1, capture)
+    a_package = Package.objects.for_institution(institution).get()
+    page = api.get(f"{API}/packages", {"since": b_package["made_available_at"]}).json()
+    assert [p["id"] for p in page] == [a_package.pk]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises all writes")
 @pytest.mark.django_db(transaction=True)
 def test_a_package_committing_late_is_not_passed_over_by_a_poll_in_between(
@@ -150,6 +177,8 @@ def test_a_package_committing_late_is_not_passed_over_by_a_poll_in_between(
     later, _after = _page_through(api, after)
     assert sorted(seen + later) == sorted(Package.objects.unscoped().values_list("pk", flat=True))
     assert len(seen + later) == 2
+    made = Package.objects.unscoped().order_by("sequence").values_list("created_at", flat=True)
+    assert list(made) == sorted(made)  # so paging with since passes none over either
 
 
 def _no_files():
