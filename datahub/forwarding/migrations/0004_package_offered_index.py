@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deliveries', '0006_forwarding_done_at'),
+        ('deliveries', '0008_forwarding_done_at'),
         ('forwarding', '0003_package_sequence_required'),
         ('institutions', '0001_initial'),
     ]

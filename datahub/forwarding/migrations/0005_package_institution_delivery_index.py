@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deliveries', '0006_forwarding_done_at'),
+        ('deliveries', '0008_forwarding_done_at'),
         ('forwarding', '0004_package_offered_index'),
         ('institutions', '0001_initial'),
     ]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deliveries', '0005_upload_updated_at'),
+        ('deliveries', '0007_delivery_sub_delivery_period_index'),
         ('dictionaries', '0001_initial'),
         ('institutions', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
