@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from datahub.forwarding.models import Package
 from tests.conftest import logged_in
-from tests.db_work import counted, sqlite_only
 from tests.forwarding.conftest import (
     API,
     bearer,
@@ -17,6 +16,7 @@ from tests.forwarding.conftest import (
     packages_of,
     patient_rows,
 )
+from tests.work import counted, sqlite_only
 
 URL = reverse("portal:forwarding")
 

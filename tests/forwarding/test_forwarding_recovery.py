@@ -13,8 +13,8 @@ from django.utils import timezone
 from datahub.deliveries.models import Delivery
 from datahub.forwarding.models import Authorisation, Package, ProcessorRegistration
 from tests.conftest import logged_in
-from tests.db_work import counted, sqlite_only
 from tests.forwarding.conftest import authorise, deliver, finished_deliveries, patient_rows
+from tests.work import counted, sqlite_only
 
 WAITING = "Not forwarded yet: the data are being prepared for the authorised processors."
 

@@ -17,7 +17,6 @@ from datahub.forwarding import api as processor_api
 from datahub.forwarding import packaging
 from datahub.forwarding.models import Authorisation, Package
 from tests.conftest import make_member
-from tests.db_work import counted, sqlite_only
 from tests.forwarding.conftest import (
     API,
     authorise,
@@ -27,6 +26,7 @@ from tests.forwarding.conftest import (
     packages_of,
     patient_rows,
 )
+from tests.work import counted, sqlite_only
 
 B_FILE = {"file_name": "44444444_0_CAT_1.4_1_20261128_PROD.csv", "institution_code": "44444444"}
 
@@ -76,21 +76,23 @@ def test_the_list_does_not_grow_with_expired_packages(api, authorised, cataract,
     assert work[1] < 2 * work[0], work
 
 
+@pytest.fixture
+def b_delivered(
+    authorised, registered, other_institution, processor, django_capture_on_commit_callbacks
+) -> None:
+    """A second hospital, B, also authorised for the processor, has delivered a file."""
+    authorise(other_institution, processor, registered)
+    b_submitter = make_member("b@b.example", other_institution, "aanleveraar")
+    capture = django_capture_on_commit_callbacks
+    deliver(other_institution, b_submitter, patient_rows(2), 1, capture, **B_FILE)
+
+
+@pytest.mark.usefixtures("b_delivered")
 def test_a_package_that_became_available_after_a_poll_comes_with_the_next_one(
-    api,
-    authorised,
-    registered,
-    institution,
-    other_institution,
-    submitter,
-    processor,
-    django_capture_on_commit_callbacks,
+    api, institution, other_institution, submitter, django_capture_on_commit_callbacks
 ):
     # Hospital B's package is made and seen by the processor's poll.
     capture = django_capture_on_commit_callbacks
-    authorise(other_institution, processor, registered)
-    b_submitter = make_member("b@b.example", other_institution, "aanleveraar")
-    deliver(other_institution, b_submitter, patient_rows(2), 1, capture, **B_FILE)
     seen, after = _page_through(api)
     # Hospital A's package is stamped before B's but its transaction commits after the poll
     # (PostgreSQL builds packages of different hospitals at once): made_available_at is earlier
@@ -105,21 +107,12 @@ def test_a_package_that_became_available_after_a_poll_comes_with_the_next_one(
     assert _page_through(api, after)[0] == [a_package.pk]
 
 
+@pytest.mark.usefixtures("b_delivered")
 def test_paging_with_since_gives_a_package_made_on_a_clock_behind_too(
-    api,
-    authorised,
-    registered,
-    institution,
-    other_institution,
-    submitter,
-    processor,
-    django_capture_on_commit_callbacks,
+    api, institution, other_institution, submitter, django_capture_on_commit_callbacks
 ):
     # Clients that page with since (as the docs used to advise) get every package too.
     capture = django_capture_on_commit_callbacks
-    authorise(other_institution, processor, registered)
-    b_submitter = make_member("b@b.example", other_institution, "aanleveraar")
-    deliver(other_institution, b_submitter, patient_rows(2), 1, capture, **B_FILE)
     # B's package was made by a worker whose clock runs an hour ahead of the next one's.
     Package.objects.for_institution(other_institution).update(
         created_at=F("created_at") + dt.timedelta(hours=1)

@@ -13,8 +13,8 @@ from django.utils import timezone
 from datahub.audit.models import Action, AuditEvent
 from datahub.forwarding.models import ProcessorToken
 from tests.conftest import logged_in
-from tests.db_work import counted, sqlite_only
 from tests.forwarding.conftest import API, bearer, finished_deliveries, packages_of
+from tests.work import counted, sqlite_only
 
 URL = reverse("portal:processor_home")
 
