@@ -18,7 +18,9 @@ class SentReminder(models.Model):
 
     The unique constraint is the claim: a worker inserts the row before it sends, so two workers
     never send the same reminder; the row is removed again when no e-mail of it went out, and
-    holds the addresses that were served when only some did.
+    holds the addresses that were served when only some did. A claim without ``done_at`` older
+    than ``CLAIM_MINUTES`` was left by a worker stopped while sending: the next run takes it
+    over and mails only the addresses not ``served`` yet.
     """
 
     institution = models.ForeignKey(
@@ -31,7 +33,11 @@ class SentReminder(models.Model):
     deadline = models.DateField(_("deadline"))
     kind = models.CharField(_("kind"), max_length=10, choices=ReminderKind.choices)
     recipients = models.JSONField(default=list)
-    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)  # claimed, while done_at is empty
+    #: Set when every recipient was tried; empty while the e-mails are being sent.
+    done_at = models.DateTimeField(null=True, blank=True)
+    #: The addresses reached so far, each noted as soon as its e-mail went out.
+    served = models.JSONField(default=list)
 
     objects = InstitutionScopedManager["SentReminder"]()
 

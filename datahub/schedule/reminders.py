@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,67 +86,91 @@ def send_for_institution(institution: Institution, today: dt.date) -> int:
         return 0  # nobody to tell: not recorded, so a contact added later is still reminded
     due = reminders_for(institution, today)
     with transaction.atomic():
-        claimed = {
-            kind: [e for e in items if _claim(institution, e, kind, recipients)]
+        claims = [
+            claim
             for kind, items in due.items()
-        }
-    if not any(claimed.values()):
+            for e in items
+            if (claim := _claim(institution, e, kind, recipients)) is not None
+        ]
+    if not claims:
         return 0
-    served = []
     methods = methods_of(institution)
-    due_items, missed_items = (
-        [_item(e, methods) for e in claimed[kind]]
-        for kind in (ReminderKind.DUE, ReminderKind.MISSED)
-    )
+    sent = 0
     for recipient in recipients:
+        mine = [c for c in claims if recipient.email not in c.row.served]  # (taken over)
+        if not mine:
+            continue
         try:
-            _send(recipient, institution, due_items, missed_items)
+            _send(recipient, institution, *_lines(mine, methods))
         except Exception:
             logger.exception(
                 "reminder for %s could not be sent to %s", institution.agb_code, recipient.email
             )
-        else:
-            served.append(recipient.email)
+            continue
+        sent += 1
+        for claim in mine:  # noted at once: a worker stopped now does not mail it again
+            claim.row.served = [*claim.row.served, recipient.email]
+            claim.row.save(update_fields=["served"])
+    served = {email for c in claims for email in c.row.served}
+    rows = SentReminder.objects.for_institution(institution).filter(
+        pk__in=[c.row.pk for c in claims]
+    )
     if not served:
-        _claims(institution, claimed).delete()
+        rows.delete()
         raise RemindersNotSent(institution.agb_code)
-    if len(served) < len(recipients):
-        _claims(institution, claimed).update(recipients=served)
-    return len(served)
+    everyone = [r.email for r in recipients]
+    reached = [email for email in everyone if email in served]
+    rows.update(done_at=timezone.now(), recipients=reached)  # who was served
+    return sent
 
 
 class RemindersNotSent(Exception):
     """No e-mail of an institution's reminders went out (released for the next run)."""
 
 
+#: A claim this old without ``done_at`` was left by a worker stopped while sending it.
+CLAIM_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A reminder this run sends: the expected delivery, its kind and the row claiming it."""
+
+    expected: Expected
+    kind: str
+    row: SentReminder
+
+
 def _claim(
     institution: Institution, e: Expected, kind: str, recipients: Sequence[Recipient]
-) -> bool:
+) -> _Claim | None:
+    """Claim a reminder not sent yet, or take over one whose worker was stopped while
+    sending it; None when it was sent (or is being sent)."""
+    key = {"sub_delivery": e.sub_delivery, "period": e.period, "deadline": e.deadline}
     try:
         with transaction.atomic():
-            SentReminder.objects.create(
-                institution=institution,
-                sub_delivery=e.sub_delivery,
-                period=e.period,
-                deadline=e.deadline,
-                kind=kind,
-                recipients=[r.email for r in recipients],
+            row = SentReminder.objects.create(
+                institution=institution, kind=kind, recipients=[r.email for r in recipients], **key
             )
     except IntegrityError:
-        return False
-    return True
+        now = timezone.now()
+        mine = SentReminder.objects.for_institution(institution).filter(
+            kind=kind, done_at__isnull=True, sent_at__lt=now - dt.timedelta(minutes=CLAIM_MINUTES)
+        )
+        if not mine.filter(**key).update(sent_at=now):
+            return None
+        row = SentReminder.objects.for_institution(institution).get(kind=kind, **key)
+    return _Claim(e, kind, row)
 
 
-def _claims(
-    institution: Institution, claimed: dict[ReminderKind, list[Expected]]
-) -> QuerySet[SentReminder]:
-    """The rows that claimed these reminders (released when no e-mail went out, or given the
-    addresses served when only some did)."""
-    rows = Q(pk__in=[])
-    for kind, items in claimed.items():
-        for e in items:
-            rows |= Q(sub_delivery=e.sub_delivery, period=e.period, deadline=e.deadline, kind=kind)
-    return SentReminder.objects.for_institution(institution).filter(rows)
+def _lines(
+    claims: list[_Claim], methods: dict[int, str]
+) -> tuple[list[tuple[Expected, str | None, str | None]], ...]:
+    """The e-mail's lines of the deadlines to come and of the missed ones."""
+    return tuple(
+        [_item(c.expected, methods) for c in claims if c.kind == kind]
+        for kind in (ReminderKind.DUE, ReminderKind.MISSED)
+    )
 
 
 def _item(e: Expected, methods: dict[int, str]) -> tuple[Expected, str | None, str | None]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from datahub.dictionaries import services as dictionaries
 from datahub.dictionaries.models import Method, Registry
@@ -182,3 +184,33 @@ def test_when_one_address_refuses_the_others_are_not_mailed_twice(
     assert [m.to for m in mail.outbox] == [[local_admin.email]]
     for row in SentReminder.objects.unscoped():
         assert row.recipients == [local_admin.email]  # who was served
+
+
+def test_a_worker_stopped_while_sending_loses_no_reminder(contact, local_admin, monkeypatch):
+    """The claim was released only by ``except Exception``: a worker killed, or stopped by a
+    second SIGTERM (``SystemExit``), while sending left it claimed for good and the others
+    were never reminded. Each address reached is noted at once; a claim left unfinished is
+    taken over after ``CLAIM_MINUTES`` and mails only those not reached."""
+    from datahub.schedule import reminders
+
+    real = reminders.send_mail
+    first, second = [r.email for r in reminders.recipients_of(contact)]
+
+    def stopped_at_the_second(subject, body, sender, to):
+        if to == [second]:
+            raise SystemExit(1)
+        return real(subject, body, sender, to)
+
+    monkeypatch.setattr(reminders, "send_mail", stopped_at_the_second)
+    with pytest.raises(SystemExit):
+        send_reminders(TODAY)
+    monkeypatch.undo()
+    assert [m.to for m in mail.outbox] == [[first]]
+    assert send_reminders(TODAY) == 0  # still claimed: the worker may only be slow
+    later = timezone.now() + dt.timedelta(minutes=reminders.CLAIM_MINUTES + 1)
+    with time_machine.travel(later):
+        assert send_reminders(TODAY) == 1
+        assert send_reminders(TODAY) == 0
+    assert [m.to for m in mail.outbox] == [[first], [second]]
+    for row in SentReminder.objects.unscoped():
+        assert row.done_at is not None and row.recipients == [first, second]
