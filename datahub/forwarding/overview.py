@@ -95,30 +95,50 @@ def production_deliveries(institution: Institution) -> QuerySet[Delivery]:
     )
 
 
-def awaiting_forwarding(institution: Institution, deliveries: Iterable[Delivery]) -> set[int]:
-    """Of ``deliveries`` (from :func:`production_deliveries`): those without a package although
-    a processor was authorised when they finished. Their forwarding has yet to run (the
-    background worker is busy or down, or the hub lacks a processor's pseudonym secret).
+def awaiting_forwarding(
+    institution: Institution, deliveries: Iterable[Delivery]
+) -> dict[int, list[str]]:
+    """Of ``deliveries`` (from :func:`production_deliveries`): per delivery still to be
+    forwarded, the processors authorised when it finished that have no package of it yet
+    (their forwarding has yet to run: the background worker is busy or down, a package
+    failed, or the hub lacks a processor's pseudonym secret).
 
     The rule of ``packaging.forward_delivery`` (``authorisations.in_force``), for a page of
-    deliveries in one query.
+    deliveries in one query: one pair of columns per processor the institution ever
+    authorised (a few).
     """
-    waiting = [
-        d.pk
-        for d in deliveries
-        if is_forwardable(d) and d.processed_at is not None and not d.packages.all()
-    ]
-    if not waiting:
-        return set()
-    authorised = authorisations.in_force(
-        Authorisation.objects.for_institution(institution),
-        OuterRef("sub_delivery__registry_id"),
-        OuterRef("processed_at"),
-        OuterRef("finished_on"),
-    )
-    found = (
+    candidates = [d.pk for d in deliveries if is_forwardable(d) and d.processed_at is not None]
+    if not candidates:
+        return {}
+    granted = Authorisation.objects.for_institution(institution)
+    processors = {a.processor_id: a.processor.name for a in granted.select_related("processor")}
+    columns = {}
+    for processor_id in processors:
+        authorised = authorisations.in_force(
+            granted.filter(processor_id=processor_id),
+            OuterRef("sub_delivery__registry_id"),
+            OuterRef("processed_at"),
+            OuterRef("finished_on"),
+        )
+        made = Package.objects.for_institution(institution).filter(
+            delivery=OuterRef("pk"), processor_id=processor_id
+        )
+        columns[f"due_{processor_id}"] = Exists(authorised)
+        columns[f"made_{processor_id}"] = Exists(made)
+    rows = (
         Delivery.objects.for_institution(institution)
-        .filter(pk__in=waiting)
+        .filter(pk__in=candidates)
         .annotate(finished_on=TruncDate("processed_at", tzinfo=timezone.get_current_timezone()))
+        .annotate(**columns)
+        .values("pk", *columns)
     )
-    return set(found.filter(Exists(authorised)).values_list("pk", flat=True))
+    waiting: dict[int, list[str]] = {}
+    for row in rows:
+        missing = [
+            name
+            for pk, name in sorted(processors.items(), key=lambda item: item[1])
+            if row[f"due_{pk}"] and not row[f"made_{pk}"]
+        ]
+        if missing:
+            waiting[row["pk"]] = missing
+    return waiting

@@ -10,6 +10,7 @@ from datahub.forwarding.models import Package
 from tests.conftest import logged_in
 from tests.forwarding.conftest import (
     API,
+    authorise,
     bearer,
     deliver,
     finished_deliveries,
@@ -110,7 +111,7 @@ def test_the_page_needs_a_constant_number_of_queries(
             capture=django_capture_on_commit_callbacks,
         )
     client = logged_in(submitter)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         assert client.get(URL).status_code == 200
 
 
@@ -137,3 +138,40 @@ def test_the_page_reads_only_the_packages_of_its_deliveries(
         assert page.context["page"].object_list[0] == deliveries[-1]
         work.append(steps[0])
     assert work[1] < 1.1 * work[0], work
+
+
+def test_a_processor_still_waiting_beside_one_served_is_named(
+    authorised,
+    registered,
+    institution,
+    submitter,
+    other_processor,
+    local_admin,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    """Of two processors authorised, one got its package and the other's failed: the page
+    listed only the package made, so the institution could not see MRDM was still waiting."""
+    from datahub.forwarding import packaging
+
+    authorise(institution, other_processor, registered, local_admin)
+    real = packaging.build_package
+
+    def failing_for_mrdm(delivery, authorisation):
+        if authorisation.processor_id == other_processor.pk:
+            raise OSError("disk full")
+        return real(delivery, authorisation)
+
+    monkeypatch.setattr(packaging, "build_package", failing_for_mrdm)
+    deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
+    assert [p.processor.name for p in Package.objects.for_institution(institution)] == ["IKNL"]
+    client = logged_in(submitter)
+    client.post(reverse("set_language"), {"language": "en", "next": URL})
+    page = client.get(URL).content.decode()
+    waiting = "Not forwarded yet: the data are being prepared for this processor."
+    assert page.count(waiting) == 1
+    assert page.index("<td>MRDM</td>") < page.index(waiting)
+    monkeypatch.undo()
+    packaging.forward_delivery(Package.objects.for_institution(institution).get().delivery_id)
+    page = client.get(URL).content.decode()
+    assert waiting not in page and "<td>MRDM</td>" in page
