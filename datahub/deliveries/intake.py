@@ -267,12 +267,11 @@ def _check_version(result: CheckResult, today: dt.date) -> None:
     result.version = version
     if not version.is_valid_on(today):
         result.add("version", _("Version %(v)s is not valid today.") % {"v": version.version})
-    formats = version.dictionary.general.formats
+    general = version.dictionary.general
     extension = result.metadata.extension
-    if formats and extension in EXTENSIONS and extension not in formats:
-        result.add(
-            "", _("This registry accepts only files of type: %(f)s.") % {"f": ", ".join(formats)}
-        )
+    if extension in EXTENSIONS and not general.accepts(extension):  # (others: refused before)
+        formats = ", ".join(general.formats)
+        result.add("", _("This registry accepts only files of type: %(f)s.") % {"f": formats})
 
 
 def _check_creation_date(result: CheckResult, today: dt.date) -> None:

@@ -97,12 +97,16 @@ def send_processed_email(delivery_id: int) -> int:
 CLAIM_MINUTES = 15
 
 
+def _claimable(now: dt.datetime) -> Q:
+    """E-mails not sent and not being sent: never claimed, or claimed by a stopped worker."""
+    stale = now - dt.timedelta(minutes=CLAIM_MINUTES)
+    unclaimed = Q(notify_claimed_at__isnull=True) | Q(notify_claimed_at__lt=stale)
+    return unclaimed & Q(notified_at__isnull=True)
+
+
 def _claim(delivery_id: int) -> bool:
     now = timezone.now()
-    free = Q(notify_claimed_at__isnull=True) | Q(
-        notify_claimed_at__lt=now - dt.timedelta(minutes=CLAIM_MINUTES)
-    )
-    unsent = Delivery.objects.unscoped().filter(free, pk=delivery_id, notified_at__isnull=True)
+    unsent = Delivery.objects.unscoped().filter(_claimable(now), pk=delivery_id)
     return bool(unsent.update(notify_claimed_at=now))
 
 
@@ -131,9 +135,7 @@ def unnotified(now: dt.datetime) -> list[int]:
     return list(
         Delivery.objects.unscoped()
         .filter(
-            Q(notify_claimed_at__isnull=True)
-            | Q(notify_claimed_at__lt=now - dt.timedelta(minutes=CLAIM_MINUTES)),
-            notified_at__isnull=True,
+            _claimable(now),
             processed_at__gte=now - dt.timedelta(hours=NOTICE_HOURS),
             processed_at__lt=now - dt.timedelta(minutes=GRACE_MINUTES),
         )

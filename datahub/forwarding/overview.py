@@ -7,15 +7,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.db.models import Prefetch, QuerySet
 
 from datahub.deliveries.models import Delivery
 from datahub.dictionaries.models import DictionaryVersion, Participation, Registry, RegistryMethod
-from datahub.forwarding import authorisations
 from datahub.forwarding.models import Authorisation, Package
-from datahub.forwarding.packaging import is_forwardable
+from datahub.forwarding.packaging import finished_on, is_forwardable, misses_a_package
 from datahub.institutions.models import Institution
 
 
@@ -103,42 +100,21 @@ def awaiting_forwarding(
     (their forwarding has yet to run: the background worker is busy or down, a package
     failed, or the hub lacks a processor's pseudonym secret).
 
-    The rule of ``packaging.forward_delivery`` (``authorisations.in_force``), for a page of
-    deliveries in one query: one pair of columns per processor the institution ever
-    authorised (a few).
+    The rule of ``packaging.forward_delivery``, for a page of deliveries in one query: a
+    column per processor the institution ever authorised (a few).
     """
     candidates = [d.pk for d in deliveries if is_forwardable(d) and d.processed_at is not None]
     if not candidates:
         return {}
-    granted = Authorisation.objects.for_institution(institution)
-    processors = {a.processor_id: a.processor.name for a in granted.select_related("processor")}
-    columns = {}
-    for processor_id in processors:
-        authorised = authorisations.in_force(
-            granted.filter(processor_id=processor_id),
-            OuterRef("sub_delivery__registry_id"),
-            OuterRef("processed_at"),
-            OuterRef("finished_on"),
-        )
-        made = Package.objects.for_institution(institution).filter(
-            delivery=OuterRef("pk"), processor_id=processor_id
-        )
-        columns[f"due_{processor_id}"] = Exists(authorised)
-        columns[f"made_{processor_id}"] = Exists(made)
+    granted = Authorisation.objects.for_institution(institution).select_related("processor")
+    processors = sorted({(a.processor.name, a.processor_id) for a in granted})
+    columns = {f"waits_{pk}": misses_a_package(pk) for _, pk in processors}
     rows = (
         Delivery.objects.for_institution(institution)
         .filter(pk__in=candidates)
-        .annotate(finished_on=TruncDate("processed_at", tzinfo=timezone.get_current_timezone()))
+        .annotate(finished_on=finished_on())
         .annotate(**columns)
         .values("pk", *columns)
     )
-    waiting: dict[int, list[str]] = {}
-    for row in rows:
-        missing = [
-            name
-            for pk, name in sorted(processors.items(), key=lambda item: item[1])
-            if row[f"due_{pk}"] and not row[f"made_{pk}"]
-        ]
-        if missing:
-            waiting[row["pk"]] = missing
-    return waiting
+    waiting = {row["pk"]: [name for name, pk in processors if row[f"waits_{pk}"]] for row in rows}
+    return {pk: names for pk, names in waiting.items() if names}

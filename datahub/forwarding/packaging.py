@@ -116,11 +116,21 @@ def pending(until: dt.datetime) -> QuerySet[Delivery]:
     )
 
 
-def _misses_a_package() -> Exists:
-    """For a delivery (the outer query): an authorisation in force when it finished whose
-    processor has no package of it (``authorisations.in_force``, as ``forward_delivery``)."""
+def finished_on() -> TruncDate:
+    """A delivery's local day of finishing, for :func:`misses_a_package` (``finished_on``)."""
+    return TruncDate("processed_at", tzinfo=timezone.get_current_timezone())
+
+
+def misses_a_package(processor_id: int | None = None) -> Exists:
+    """For a delivery (the outer query, annotated with :func:`finished_on`): an
+    authorisation in force when it finished (of the processor ``processor_id``, else of any)
+    whose processor has no package of it (``authorisations.in_force``, as
+    ``forward_delivery``)."""
+    granted = Authorisation.objects.unscoped().filter(institution=OuterRef("institution"))
+    if processor_id is not None:
+        granted = granted.filter(processor_id=processor_id)
     due = authorisations.in_force(
-        Authorisation.objects.unscoped().filter(institution=OuterRef("institution")),
+        granted,
         OuterRef("sub_delivery__registry_id"),
         OuterRef("processed_at"),
         OuterRef("finished_on"),
@@ -140,8 +150,8 @@ def unforwarded(until: dt.datetime) -> list[int]:
     not done is what to forward.
     """
     candidates = pending(until).annotate(
-        finished_on=TruncDate("processed_at", tzinfo=timezone.get_current_timezone()),
-        misses=_misses_a_package(),
+        finished_on=finished_on(),
+        misses=misses_a_package(),
     )
     done = candidates.filter(
         Q(is_test=True)

@@ -592,7 +592,7 @@ def _split(chunk: bytes) -> int | None:
         if stop is None:
             return position + 1
         position = chunk.find(b"\n", stop)
-    cut = _exact_cut(chunk, len(chunk) // 2)
+    cut = _record_end(chunk, spans, chunk.rfind(b"\n", 0, len(chunk) // 2))
     return cut if cut and cut < len(chunk) else None
 
 
@@ -673,11 +673,11 @@ class _Spans:
 def _exact_cut(buffer: bytes, size: int | None = None) -> int | None:
     """Like :func:`_cut`, reading the quotes by the grammar (see :class:`_Spans`)."""
     end = buffer.rfind(b"\n", 0, size)
-    if end == -1:
-        return None
-    spans = _Spans(buffer, end)
-    while spans.around(end) is not None:
+    return None if end == -1 else _record_end(buffer, _Spans(buffer, end), end)
+
+
+def _record_end(buffer: bytes, spans: _Spans, end: int) -> int | None:
+    """Just past the last newline at or before ``end`` that ends a record, or None."""
+    while end != -1 and spans.around(end) is not None:
         end = buffer.rfind(b"\n", 0, spans.opened(end))
-        if end == -1:
-            return None
-    return end + 1
+    return None if end == -1 else end + 1

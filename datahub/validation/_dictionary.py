@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from ._filename import FILE_FORMATS
+
 DATATYPES = ("tekst", "geheel getal", "decimaal", "datum", "datumtijd", "code")
 LEVELS = ("fout", "waarschuwing", "afkeur")
 FREQUENCIES = ("maand", "kwartaal", "halfjaar", "jaar", "totaal")
@@ -39,6 +41,17 @@ class GeneralSpecs:
     period_field: str | None = None
     rejection_percentage: float | None = None
     fhir_resource: str | None = None
+
+    def accepts(self, extension: str) -> bool:
+        """Whether files of this type (``csv``, ``xml``) are accepted: every channel's types,
+        less those the ``Bestandsformaten`` leave out.
+
+        Example::
+
+            >>> GeneralSpecs(formats=("csv",)).accepts("xml"), GeneralSpecs().accepts("xml")
+            (False, True)
+        """
+        return extension in FILE_FORMATS and (not self.formats or extension in self.formats)
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,10 +166,9 @@ def _format_problems(path: Path, dictionary: DataDictionary, lang: str) -> list[
     """``T05`` when the portal would not accept the file's type: an extension other than
     ``.csv`` or ``.xml``, or one the registry's ``Bestandsformaten`` leave out."""
     extension = path.suffix.lower().lstrip(".")
-    accepted = dictionary.general.formats or FILE_FORMATS
-    if extension in FILE_FORMATS and extension in accepted:
+    if dictionary.general.accepts(extension):
         return []
-    shown = ", ".join(f".{f}" for f in accepted)
+    shown = ", ".join(f".{f}" for f in dictionary.general.formats or FILE_FORMATS)
     return [technical_finding("T05", "format", lang, extensie=extension, formaten=shown)]
 
 
