@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 import polars as pl
 from lxml import etree
@@ -228,7 +229,7 @@ def _check_sizes(spec: FieldSpec, add: _Add) -> None:
 
 
 def _check_limits(spec: FieldSpec, add: _Add) -> None:
-    parsed: list[float | dt.date] = []
+    parsed: list[Decimal | dt.date] = []
     for column, value in (("Minimum", spec.minimum), ("Maximum", spec.maximum)):
         if value is None:
             continue
@@ -245,18 +246,20 @@ def _check_limits(spec: FieldSpec, add: _Add) -> None:
         add("Maximum", "Maximum is kleiner dan Minimum", "Maximum is less than Minimum")
 
 
-def _greater(first: float | dt.date, second: float | dt.date) -> bool:
+def _greater(first: Decimal | dt.date, second: Decimal | dt.date) -> bool:
     return type(first) is type(second) and first > second  # type: ignore[operator]
 
 
-def _limit(datatype: str, value: str) -> float | dt.date | None:
-    try:
-        if datatype in ("geheel getal", "decimaal"):
-            return float(value)
-        if datatype == "datum":
+def _limit(datatype: str, value: str) -> Decimal | dt.date | None:
+    """A limit as the checks compare it: a number written as the data write numbers (no
+    exponent, no ``+``; the XSD's bounds are these texts), or an ISO date."""
+    if datatype in ("geheel getal", "decimaal"):
+        return Decimal(value) if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value) else None
+    if datatype == "datum":
+        try:
             return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
+        except ValueError:
+            return None
     return None
 
 
@@ -277,7 +280,7 @@ def _check_tables(d: DataDictionary, problems: Problems, rows: Rows) -> None:
                     f"code {entry.code} occurs twice in {table.name}",
                 )
             seen.add(entry.code)
-            if table.name in decimal_tables and _limit("decimaal", entry.code) is None:
+            if table.name in decimal_tables and _limit("decimaal", entry.code.strip()) is None:
                 problems.add(
                     TABLES,
                     row,

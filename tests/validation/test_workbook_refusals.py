@@ -230,3 +230,15 @@ def test_a_version_that_cannot_be_in_a_file_name_or_address_is_refused(
     problems = refused(tmp_path, sheets)
     assert [p.column for p in problems] == ["Waarde"]
     assert "geen versienummer" in problems[0].nl
+
+
+@pytest.mark.parametrize("limit", ["2e1", "1_0", "+5", ".5", "nan", "inf", "20,5"])
+def test_a_number_limit_is_written_as_the_data_write_numbers(tmp_path: Path, limit: str) -> None:
+    """The checks and the XSD compare a limit by its digits: ``2e1`` or ``nan`` would be
+    read by a float and by no XSD, so the import names it."""
+    sheets = hip_sheets()
+    assert sheets[FIELDS][6][1] == "Gewicht"
+    sheets[FIELDS][6][8] = limit
+    problems = refused(tmp_path, sheets)
+    assert located(problems) == [(FIELDS, 7, "Minimum")]
+    assert f"{limit!r} is geen geldige grens voor decimaal" in problems[0].nl
