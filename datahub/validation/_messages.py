@@ -118,6 +118,10 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
             "Bestanden met de extensie .{extensie} worden niet geaccepteerd (wel: {formaten})",
             "Files with the extension .{extensie} are not accepted (accepted: {formaten})",
         ),
+        "no_extension": (
+            "Een bestand zonder extensie wordt niet geaccepteerd (wel: {formaten})",
+            "A file without an extension is not accepted (accepted: {formaten})",
+        ),
     },
     "T06": {
         "xml": ("XML-fout op regel {line}: {reden}", "XML error on line {line}: {reden}"),

@@ -18,7 +18,15 @@ from ._filename import FILE_FORMATS
 from ._messages import LANGS
 from ._period import parse_period
 from ._problems import DictionaryError
-from ._report import Finding, Report
+from ._report import (
+    AFGEKEURD,
+    CSV_LEVELS,
+    MET_FOUTEN,
+    MET_WAARSCHUWINGEN,
+    VERWERKT,
+    Finding,
+    Report,
+)
 from ._technical import technical_finding
 from ._workbook import load_dictionary, load_stored_dictionary
 
@@ -47,6 +55,20 @@ _LABELS = {
         "columns": ("Record", "Line", "Level", "Code", "Field", "Value", "Message"),
     },
 }
+# The words of the portal (and, in Dutch, of the CSV export) for levels and statuses.
+_LEVELS = {
+    "nl": CSV_LEVELS,
+    "en": {"fout": "Record error", "waarschuwing": "Warning", "afkeur": "Rejection"},
+}
+_STATUSES = {
+    "nl": {},
+    "en": {
+        VERWERKT: "Processed",
+        MET_WAARSCHUWINGEN: "Processed with warnings",
+        MET_FOUTEN: "Processed with errors",
+        AFGEKEURD: "Rejected",
+    },
+}
 
 
 # The command's own messages (the report's language follows --lang too).
@@ -61,6 +83,7 @@ _MESSAGES = {
         "data dictionary {path} cannot be used:",
     ),
     "no_file": ("bestand niet gevonden: {path}", "file not found: {path}"),
+    "directory": ("{path} is een map, geen bestand", "{path} is a directory, not a file"),
     "unreadable": (
         "bestand kan niet worden gelezen: {path} ({reason})",
         "file cannot be read: {path} ({reason})",
@@ -143,6 +166,8 @@ def _run(args: argparse.Namespace) -> int:
         heading = message("bad_dictionary", lang, path=dictionary_path)
         return _fail(heading + "\n" + error.text(lang))
     path = Path(args.file)
+    if path.is_dir():
+        return _fail(message("directory", lang, path=path))
     if not path.is_file():
         return _fail(message("no_file", lang, path=path))
     progress = _progress(path)
@@ -169,6 +194,8 @@ def _format_problems(path: Path, dictionary: DataDictionary, lang: str) -> list[
     if dictionary.general.accepts(extension):
         return []
     shown = ", ".join(f".{f}" for f in dictionary.general.formats or FILE_FORMATS)
+    if not extension:
+        return [technical_finding("T05", "no_extension", lang, formaten=shown)]
     return [technical_finding("T05", "format", lang, extensie=extension, formaten=shown)]
 
 
@@ -189,15 +216,17 @@ def _write(report: Report, fmt: str, lang: str) -> None:
 
 
 def write_text(report: Report, out: TextIO, lang: str = "nl") -> None:
-    """A readable summary followed by the findings table."""
+    """A readable summary followed by the findings table (with the report fields, as in the
+    portal's report and the CSV export)."""
     labels = _LABELS[lang]
     counts = str(labels["counts"]).format(
         total=report.total, processed=report.processed, not_processed=report.not_processed
     )
+    statuses, levels = _STATUSES[lang], _LEVELS[lang]
     summary = [
         (labels["file"], report.file or "-"),
         (labels["dictionary"], f"{report.code} {report.version}"),
-        (labels["status"], report.status),
+        (labels["status"], statuses.get(report.status, report.status)),
         (labels["records"], counts),
         (labels["errors"], str(report.errors)),
         (labels["warnings"], str(report.warnings)),
@@ -209,11 +238,13 @@ def write_text(report: Report, out: TextIO, lang: str = "nl") -> None:
     if not report.findings:
         out.write(f"{labels['none']}\n")
         return
+    keys = report.report_fields
     rows = [
         [
             "" if f.record is None else str(f.record),
             "" if f.line is None else str(f.line),
-            f.level,
+            *(_short((f.keys or {}).get(k)) for k in keys),
+            levels.get(f.level, f.level),
             f.code,
             f.field or "",
             _short(f.value),
@@ -221,7 +252,8 @@ def write_text(report: Report, out: TextIO, lang: str = "nl") -> None:
         ]
         for f in report.findings
     ]
-    header = list(labels["columns"])
+    columns = list(labels["columns"])
+    header = [*columns[:2], *keys, *columns[2:]]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]

@@ -60,16 +60,31 @@ def test_record_errors_exit_1_and_list_every_finding(capsys, files) -> None:
     assert code == 1
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("Record "))
+    # the report fields of every finding, as in the portal's report and the CSV export
     assert lines[header].split() == [
         "Record",
         "Regel",
+        "OperatieID",
+        "Operatiedatum",
+        "PatientCode",
+        "ODS",
         "Niveau",
         "Code",
         "Veld",
         "Waarde",
         "Omschrijving",
     ]
-    assert lines[header + 1].split()[:6] == ["1", "2", "fout", "001_RefTab", "ODS", "X"]
+    first = lines[header + 1].split()
+    assert first[:2] == ["1", "2"] and first[5:10] == ["X", "Record", "fout", "001_RefTab", "ODS"]
+    assert first[2] == "11000001"  # the record's OperatieID
+
+
+def test_english_text_has_no_dutch_statuses_or_levels(capsys, files) -> None:
+    _code, out, _ = run(capsys, "--dictionary", CAT, "--lang", "en", str(files["errors"]))
+    assert "Status:          Processed with errors" in out
+    assert "Record error" in out and "Verwerkt" not in out and " fout " not in out
+    _code, out, _ = run(capsys, "--dictionary", CAT, "--lang", "en", str(files["rejected"]))
+    assert "Status:          Rejected" in out and "Afgekeurd" not in out
 
 
 def test_a_rejected_file_exits_1(capsys, files) -> None:
@@ -165,6 +180,7 @@ def test_a_spoilt_stored_dictionary_exits_2_without_a_traceback(
     [
         (["--dictionary", "missing.xlsx", "x.csv"], "data dictionary not found"),
         (["--dictionary", CAT, "missing.csv"], "file not found"),
+        (["--dictionary", CAT, "."], ". is a directory, not a file"),
         (["--dictionary", CAT, "--period", "2020Q1", "x.csv"], "unknown period"),
     ],
 )
@@ -312,3 +328,14 @@ def test_a_file_type_the_portal_refuses_is_a_t05(capsys, tmp_path, cat, name, fo
         ("T05", f"Bestanden met de extensie .{extension} worden niet geaccepteerd (wel: {shown})")
     ]
     assert report["records"] == {"total": 1, "processed": 0, "not_processed": 1}
+
+
+def test_a_file_without_an_extension_is_a_t05_that_says_so(capsys, tmp_path, cat) -> None:
+    path = tmp_path / "export"
+    path.write_bytes(csv_bytes(cat.field_names, [cat_row(1)]))
+    code, out, _ = run(capsys, "--dictionary", CAT, "--format", "json", str(path))
+    report = json.loads(out)
+    assert code == 1
+    assert [(f["code"], f["message"]) for f in report["findings"]] == [
+        ("T05", "Een bestand zonder extensie wordt niet geaccepteerd (wel: .csv, .xml)")
+    ]
