@@ -360,7 +360,7 @@ class BatchChecker:
         if spec.datatype in _TYPED:
             text = pl.col(T + spec.name)
             ok = ok & types.canonical(text, spec.datatype)
-            if spec.datatype != "geheel getal":  # a valid integer of over 38 digits has none
+            if spec.datatype != "geheel getal":  # a valid integer beyond 64 bits has none
                 ok = ok & pl.col(P + spec.name).is_not_null()
         return ok.fill_null(False)
 

@@ -84,9 +84,14 @@ _ARITHMETIC: dict[type[exp.Expression], Callable[[pl.Expr, pl.Expr], pl.Expr]] =
     exp.Add: lambda a, b: a + b,
     exp.Sub: lambda a, b: a - b,
     exp.Mul: lambda a, b: a * b,
-    exp.Div: lambda a, b: a / b,
-    exp.Mod: lambda a, b: (a.abs() % b.abs()) * a.sign(),  # SQL: the sign of the dividend
+    # by zero: NULL, as in SQLite and MySQL (a float would give inf or NaN, and a rule fire)
+    exp.Div: lambda a, b: pl.when(b != 0).then(a / b),
+    exp.Mod: lambda a, b: pl.when(b != 0).then((a.abs() % b.abs()) * a.sign()),  # dividend's sign
 }
+# Beyond this an integer result is NULL: 128 bits hold about 1.7e38, and polars wraps round.
+_INT_LIMIT = 1e38
+_INT64 = (-(2**63), 2**63 - 1)
+_INT128 = (-(2**127), 2**127 - 1)
 _DATE_PARTS: dict[type[exp.Expression], Callable[[pl.Expr], pl.Expr]] = {
     exp.Year: lambda e: e.dt.year().cast(pl.Int64),
     exp.Month: lambda e: e.dt.month().cast(pl.Int64),
@@ -255,12 +260,16 @@ class _Compiler:
             raise RuleError(f"onbekend veld {node.name}", f"unknown field {node.name}")
         return Typed(pl.col(self.column(name)), self.types[name])
 
-    def _literal(self, node: exp.Literal) -> Typed:
-        text = str(node.this)
+    def _literal(self, node: exp.Literal, sign: str = "") -> Typed:
+        text = sign + str(node.this)
         if node.is_string:
             return Typed(pl.lit(text, dtype=pl.String), "str", text)
         if text.lstrip("-").isascii() and text.lstrip("-").isdigit():
-            return Typed(pl.lit(int(text), dtype=pl.Int64), "int", text)
+            number = int(text)
+            if _INT64[0] <= number <= _INT64[1]:
+                return Typed(pl.lit(number, dtype=pl.Int64), "int", text)
+            if _INT128[0] <= number <= _INT128[1]:
+                return Typed(pl.lit(number, dtype=pl.Int128), "int", text)
         try:
             return Typed(pl.lit(float(text), dtype=pl.Float64), "float", text)
         except ValueError:
@@ -285,21 +294,31 @@ class _Compiler:
         target = self.compile(node.this)
         if node.args.get("query") or node.args.get("unnest") or node.args.get("field"):
             raise _not_allowed(node)
-        values = []
-        for item in node.expressions:
-            if not isinstance(item, exp.Literal):
-                raise RuleError(
-                    "IN (...) mag alleen vaste waarden bevatten",
-                    "IN (...) may only contain constants",
-                )
-            values.append(_literal_value(self._literal(item), target.type))
+        values = [_literal_value(self._constant(item), target.type) for item in node.expressions]
+        if target.type == "int":  # 2.5 equals no integer; 2.0 is 2
+            values = [_integral(v) for v in values if _integral(v) is not None]
+        if not values:  # no constant can match: FALSE (NULL for a NULL value)
+            return Typed(pl.when(target.expr.is_not_null()).then(False), "bool")
         return Typed(target.expr.is_in(values), "bool")
 
+    def _constant(self, node: exp.Expression) -> Typed:
+        """A constant of an IN list: a literal, also a negative number."""
+        number = isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal)
+        if number and not node.this.is_string:
+            return self._literal(node.this, sign="-")
+        if isinstance(node, exp.Literal):
+            return self._literal(node)
+        raise RuleError(
+            "IN (...) mag alleen vaste waarden bevatten", "IN (...) may only contain constants"
+        )
+
     def _between(self, node: exp.Between) -> Typed:
+        """``low <= x AND x <= high``: each side coerced on its own (a text literal to the
+        other side's type), NULL as SQL has it (NULL AND FALSE is FALSE)."""
         target = self.compile(node.this)
-        _, low = self._coerced(target, self.compile(node.args["low"]))
-        _, high = self._coerced(target, self.compile(node.args["high"]))
-        return Typed(target.expr.is_between(low.expr, high.expr), "bool")
+        above, low = self._coerced(target, self.compile(node.args["low"]))
+        below, high = self._coerced(target, self.compile(node.args["high"]))
+        return Typed((above.expr >= low.expr) & (below.expr <= high.expr), "bool")
 
     def _arithmetic(self, node: exp.Expression) -> Typed:
         left, right = self.compile(node.this), self.compile(node.expression)
@@ -307,9 +326,17 @@ class _Compiler:
             return _days_between(left, right)
         left, right = self._numeric_typed(left, node), self._numeric_typed(right, node)
         kind = "float" if "float" in (left.type, right.type) or isinstance(node, exp.Div) else "int"
-        if kind == "int":  # 128 bits: a 64-bit product or sum would wrap round silently
-            left, right = _wide(left), _wide(right)
-        return Typed(_ARITHMETIC[type(node)](left.expr, right.expr), kind)
+        operation = _ARITHMETIC[type(node)]
+        if kind == "float":
+            return Typed(operation(left.expr, right.expr), kind)
+        # 128 bits: a 64-bit product or sum would wrap round silently; where even 128 bits
+        # would (a float of the result says so), the result is NULL
+        left, right = _wide(left), _wide(right)
+        result = operation(left.expr, right.expr)
+        if isinstance(node, exp.Mod):  # never larger than its operands
+            return Typed(result, kind)
+        size = operation(left.expr.cast(pl.Float64), right.expr.cast(pl.Float64)).abs()
+        return Typed(pl.when(size < _INT_LIMIT).then(result), kind)
 
     def _coalesce(self, node: exp.Coalesce) -> Typed:
         args = [self.compile(node.this)] + [self.compile(e) for e in node.expressions]
@@ -394,6 +421,13 @@ def _literal_value(typed: Typed, kind: str) -> object:
         f"de waarde {text!r} past niet bij het type {kind}",
         f"the value {text!r} does not fit type {kind}",
     )
+
+
+def _integral(value: object) -> object:
+    """An IN constant for an integer field: itself, or None for a float with decimals."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    return value
 
 
 def _bad() -> object:

@@ -320,8 +320,9 @@ def _check_rules(d: DataDictionary, problems: Problems, rows: Rows) -> None:
             empty.select(~compile_rule(rule.expression, types))  # as the engine uses it
         except RuleError as error:
             problems.add(RULES, row, "Controle", error.nl, error.en)
-        except pl.exceptions.PolarsError as error:
-            reason = str(error).splitlines()[0][:120]
+        except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError) as error:
+            # (an expression polars cannot evaluate: refused here, never a crash of the import)
+            reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
             problems.add(
                 RULES,
                 row,

@@ -23,8 +23,8 @@ def typed_value(text: pl.Expr, datatype: str) -> pl.Expr:
 
     Combine with :func:`canonical`: only values of the canonical form count as valid.
     """
-    if datatype == "geheel getal":  # 38 digits; longer valid integers have no typed value
-        return text.cast(pl.Int128, strict=False)
+    if datatype == "geheel getal":  # 64 bits; a longer valid integer has no typed value
+        return text.cast(pl.Int64, strict=False)
     if datatype == "decimaal":
         return text.cast(pl.Float64, strict=False)
     if datatype == "datum":
@@ -59,7 +59,7 @@ def canonical(text: pl.Expr, datatype: str) -> pl.Expr:
 def typed_dtype(datatype: str) -> pl.DataType:
     """The polars dtype of typed values of ``datatype``."""
     return {
-        "geheel getal": pl.Int128(),
+        "geheel getal": pl.Int64(),
         "decimaal": pl.Float64(),
         "datum": pl.Date(),
         "datumtijd": pl.Datetime("us"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -250,3 +251,56 @@ def test_the_cataract_rules(cat: DataDictionary) -> None:
         (4, "020_TERMIJN", "waarschuwing"),
         (5, "021_LEEFTIJD", "waarschuwing"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        # by zero: NULL (SQLite, MySQL), so the rule does not fire; a float gave inf or NaN
+        ("A / (A - A) < 100", [None, None, None]),
+        ("A / (A - A) <> A / (A - A)", [None, None, None]),
+        ("B / (B - B) <= 1000", [None, None, None]),
+        ("B % (B - B) = 0", [None, None, None]),
+        ("A % (A - A) IS NULL", [True, True, True]),
+        # beyond 128 bits an integer result is NULL instead of wrapping round to a negative
+        ("A * 4000000000000 * 4000000000000 * 4000000000000 > 0", [True, None, None]),
+        ("A * 99999999999999999999 > 0", [True, True, None]),
+        # BETWEEN is low <= x AND x <= high: NULL AND FALSE is FALSE
+        ("5 BETWEEN NULL AND A", [False, None, None]),
+        ("A NOT BETWEEN NULL AND 0", [True, True, None]),
+        # a literal first operand takes the type of the bounds
+        ("'2020-02-01' BETWEEN E AND D", [False, True, None]),
+        ("'3' BETWEEN A AND 9", [True, False, None]),
+        # IN: negative numbers, integers against decimals (2.5 equals no integer)
+        ("A IN (-1, 1)", [True, False, None]),
+        ("B IN (-0.5, 2.5)", [False, True, None]),
+        ("A IN (1.0, 2.5)", [True, False, None]),
+        ("A IN (2.5)", [False, False, None]),
+    ],
+)
+def test_sql_edge_cases_found_by_a_comparison_with_sqlite(expression: str, expected: list) -> None:
+    assert evaluate(expression) == expected
+
+
+def test_a_rule_dividing_by_zero_does_not_fire_in_a_report(hip: DataDictionary) -> None:
+    rule = Rule("H9", "Gewicht", "Gewicht / (Pijnscore - 3) < 100", "fout", "te zwaar")
+    dictionary = replace(hip, rules=(*hip.rules, rule))
+    report = validate_rows(dictionary, [hip_row(1, Pijnscore="3"), hip_row(2, Pijnscore="4")])
+    assert report.findings == ()
+    report = validate_rows(dictionary, [hip_row(1, Pijnscore="3", Gewicht="250", Opmerking="x")])
+    assert [f.code for f in report.findings] == ["H03"]
+
+
+def test_rules_the_import_crashed_on_or_refused_are_taken(tmp_path) -> None:
+    """``Pijnscore IN (1, 2.5)`` crashed the import (a TypeError, a 500 in the portal) and
+    ``IN (-1, 0)`` was refused as not constant."""
+    from datahub.validation import load_dictionary
+
+    from .helpers import hip_sheets, write_sheets
+
+    sheets = hip_sheets()
+    sheets["Validaties"][2][2] = "Pijnscore IN (0, 1, 2.5) OR Pijnscore IN (-1, 3.0)"
+    sheets["Validaties"][3][2] = "Gewicht BETWEEN -0.5 AND 250 AND Gewicht NOT IN (-1, 0.5)"
+    dictionary = load_dictionary(write_sheets(tmp_path / "HEUP_3.xlsx", sheets))
+    report = validate_rows(dictionary, [hip_row(1, Pijnscore="3"), hip_row(2, Pijnscore="2")])
+    assert [(f.record, f.code) for f in report.findings] == [(2, "H02")]
