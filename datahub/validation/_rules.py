@@ -294,12 +294,20 @@ class _Compiler:
         target = self.compile(node.this)
         if node.args.get("query") or node.args.get("unnest") or node.args.get("field"):
             raise _not_allowed(node)
-        values = [_literal_value(self._constant(item), target.type) for item in node.expressions]
+        constants = [self._constant(item) for item in node.expressions]
+        if target.type == "null":  # NULL IN (...) is NULL
+            return Typed(pl.lit(None, dtype=pl.Boolean), "bool")
+        values = [_literal_value(c, target.type) for c in constants if c.type != "null"]
         if target.type == "int":  # 2.5 equals no integer; 2.0 is 2
             values = [_integral(v) for v in values if _integral(v) is not None]
-        if not values:  # no constant can match: FALSE (NULL for a NULL value)
-            return Typed(pl.when(target.expr.is_not_null()).then(False), "bool")
-        return Typed(target.expr.is_in(values), "bool")
+        found = (
+            target.expr.is_in(values)
+            if values  # else no constant can match: FALSE (NULL for a NULL value)
+            else pl.when(target.expr.is_not_null()).then(False)
+        )
+        if len(values) < len(constants) and any(c.type == "null" for c in constants):
+            found = pl.when(found).then(True)  # x IN (1, NULL): TRUE or NULL, never FALSE
+        return Typed(found, "bool")
 
     def _constant(self, node: exp.Expression) -> Typed:
         """A constant of an IN list: a literal, also a negative number."""
@@ -308,6 +316,8 @@ class _Compiler:
             return self._literal(node.this, sign="-")
         if isinstance(node, exp.Literal):
             return self._literal(node)
+        if isinstance(node, exp.Null):
+            return Typed(pl.lit(None), "null")
         raise RuleError(
             "IN (...) mag alleen vaste waarden bevatten", "IN (...) may only contain constants"
         )
@@ -343,6 +353,8 @@ class _Compiler:
         first = args[0]
         coerced = [first] + [self._coerced(first, other)[1] for other in args[1:]]
         kinds = {a.type for a in coerced} - {"null"}
+        if kinds == set(TEMPORAL):  # a date is its midnight
+            coerced, kinds = [_as_datetime(a) for a in coerced], {"datetime"}
         kind = "float" if kinds == {"int", "float"} else (kinds.pop() if kinds else "null")
         return Typed(pl.coalesce([a.expr for a in coerced]), kind)
 
@@ -357,6 +369,8 @@ class _Compiler:
             return left, right
         if left.type in NUMERIC and right.type in NUMERIC:
             return left, right
+        if {left.type, right.type} == set(TEMPORAL):  # a date is its midnight, as in SQL
+            return _as_datetime(left), _as_datetime(right)
         if right.literal is not None:
             return left, Typed(pl.lit(_literal_value(right, left.type)), left.type)
         if left.literal is not None:
@@ -384,7 +398,8 @@ class _Compiler:
     def _temporal(self, node: exp.Expression) -> Typed:
         typed = self.compile(node)
         if typed.type == "str" and typed.literal is not None:
-            return Typed(pl.lit(_literal_value(typed, "date")), "date")
+            kind = "date" if len(typed.literal) == 10 else "datetime"
+            return Typed(pl.lit(_literal_value(typed, kind)), kind)
         if typed.type in (*TEMPORAL, "null"):
             return typed
         raise _type_error(node, "datum", "date")
@@ -421,6 +436,12 @@ def _literal_value(typed: Typed, kind: str) -> object:
         f"de waarde {text!r} past niet bij het type {kind}",
         f"the value {text!r} does not fit type {kind}",
     )
+
+
+def _as_datetime(value: Typed) -> Typed:
+    if value.type != "date":
+        return value
+    return Typed(value.expr.cast(pl.Datetime("us")), "datetime", value.literal)
 
 
 def _integral(value: object) -> object:

@@ -304,3 +304,36 @@ def test_rules_the_import_crashed_on_or_refused_are_taken(tmp_path) -> None:
     dictionary = load_dictionary(write_sheets(tmp_path / "HEUP_3.xlsx", sheets))
     report = validate_rows(dictionary, [hip_row(1, Pijnscore="3"), hip_row(2, Pijnscore="2")])
     assert [(f.record, f.code) for f in report.findings] == [(2, "H02")]
+
+
+def test_dates_compare_with_datetimes_as_their_midnight() -> None:
+    """``Operatiedatum <= Ontslagtijdstip`` was refused at import (date against datetime)."""
+    frame = pl.DataFrame(
+        {
+            "D": [dt.date(2020, 1, 1), dt.date(2020, 1, 2), None],
+            "T": [dt.datetime(2020, 1, 1, 12), dt.datetime(2020, 1, 1), None],
+        }
+    )
+    types = {"D": "datum", "T": "datumtijd"}
+    expressions = {
+        "D <= T": [True, False, None],
+        "T >= D": [True, False, None],
+        "D = T": [False, False, None],
+        "COALESCE(D, T) < '2020-01-02'": [True, False, None],
+        "DATEDIFF(T, '2019-12-31T23:00:00') = 1": [True, True, None],
+    }
+    for expression, expected in expressions.items():
+        result = frame.select(compile_rule(expression, types)).to_series().to_list()
+        assert result == expected, expression
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("A IN (1, NULL)", [True, None, None]),  # TRUE, or NULL: never FALSE
+        ("A NOT IN (1, NULL)", [False, None, None]),  # FALSE, or NULL: never TRUE
+        ("B IN (NULL)", [None, None, None]),
+    ],
+)
+def test_a_null_in_an_in_list_is_sqls_unknown(expression: str, expected: list) -> None:
+    assert evaluate(expression) == expected
