@@ -140,8 +140,10 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
     },
     "T99": {
         "limit": (
-            "Meer dan {max} technische fouten; de controle is gestopt",
-            "More than {max} technical errors; checking stopped",
+            "Meer dan {max} technische fouten; de controle is gestopt (de aantallen tellen "
+            "alleen de records tot hier)",
+            "More than {max} technical errors; checking stopped (the counts cover only the "
+            "records up to here)",
         ),
     },
 }

@@ -271,6 +271,12 @@ def test_technical_findings_are_capped(hip: DataDictionary, monkeypatch) -> None
     report = validate_text(hip, header + b"x\n" * 3000)
     assert len(report.findings) == 1001
     assert report.findings[-1].code == "T99"
+    # the file has 3,000 records; the report counts those read, and says so
+    assert report.total == 1001
+    assert report.findings[-1].message == (
+        "Meer dan 1000 technische fouten; de controle is gestopt (de aantallen tellen alleen "
+        "de records tot hier)"
+    )
 
 
 def test_content_checks_still_run_on_the_good_lines_of_a_broken_file(cat) -> None:
