@@ -1,0 +1,141 @@
+"""XML path: defects found by a review (the published XSD, every structural error of a
+record, a field named ``record``, messages of our own, values as delivered)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from xml.sax.saxutils import escape
+
+import pytest
+from lxml import etree
+
+from datahub.validation import DataDictionary, Finding, generate_xsd, validate_file
+
+from .helpers import csv_bytes, hip_row
+
+_BUILT_IN = ("002", "004", "006", "007", "015_X_Y_EQ", "001_RefTab")
+
+
+def _changed(dictionary: DataDictionary, **changes: dict[str, object]) -> DataDictionary:
+    """``dictionary`` with some fields changed (field name -> FieldSpec attributes)."""
+    fields = tuple(
+        replace(f, **changes[f.name]) if f.name in changes else f  # type: ignore[arg-type]
+        for f in dictionary.fields
+    )
+    return replace(dictionary, fields=fields)
+
+
+def _one_record(dictionary: DataDictionary, row: dict[str, str]) -> bytes:
+    values = "".join(f"<{n}>{escape(row[n])}</{n}>" for n in dictionary.field_names if row.get(n))
+    root, version = dictionary.general.code, dictionary.general.version
+    return f"<{root} versie='{version}'><record>{values}</record></{root}>".encode()
+
+
+# -- D2: the published XSD accepts what the engine accepts, and refuses what it refuses ------
+
+
+@pytest.fixture
+def strict_hip(hip: DataDictionary) -> DataDictionary:
+    """The hip registry with a Formaat on a number and a date, and a Lengte on a decimal."""
+    return _changed(
+        hip,
+        Pijnscore={"format": "[0-9]"},
+        Opnamedatum={"format": "2021-.*"},
+        Gewicht={"length": 4},
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("Gewicht", "72.5"),
+        ("Gewicht", "72.50"),  # trailing zero: two decimals, Decimalen 1
+        ("Gewicht", "72.500"),
+        ("Gewicht", "72"),
+        ("Gewicht", "100.5"),  # five characters, Lengte 4
+        ("Gewicht", "300.00"),
+        ("Gewicht", "19.9"),
+        ("Gewicht", "7x"),
+        ("Dosis", "0.5"),
+        ("Dosis", "0.50"),
+        ("Dosis", "0.500"),  # Decimalen 2
+        ("Dosis", "1"),
+        ("Pijnscore", "3"),
+        ("Pijnscore", "10"),  # Formaat [0-9] on a number
+        ("Pijnscore", "-1"),
+        ("Pijnscore", "+3"),
+        ("Opnamedatum", "2021-03-02"),
+        ("Opnamedatum", "2022-03-02"),  # Formaat 2021-.* on a date
+        ("Opnamedatum", "2021-02-30"),
+        ("Zijde", "L"),
+        ("Zijde", "X"),
+        ("PatientID", "P00001"),
+        ("PatientID", "Q00001"),
+        ("Opmerking", "x" * 20),
+        ("Opmerking", "x" * 21),
+    ],
+)
+def test_the_published_xsd_agrees_with_the_engines_value_checks(
+    strict_hip: DataDictionary, field: str, value: str
+) -> None:
+    schema = etree.XMLSchema(etree.fromstring(generate_xsd(strict_hip)))  # a valid schema
+    row = hip_row(1, **{field: value})
+    if field == "Opnamedatum":
+        row.update(Ontslagdatum="", Tijdstip="")  # no rules comparing dates
+    data = _one_record(strict_hip, row)
+    report = validate_file(strict_hip, data, file_name="x.xml")
+    engine_ok = not [f for f in report.findings if f.field == field and f.code in _BUILT_IN]
+    assert not [f for f in report.findings if f.code.startswith("T")], report.findings
+    assert bool(schema.validate(etree.fromstring(data))) is engine_ok, schema.error_log
+
+
+def test_a_typed_field_gets_its_format_decimals_and_length_in_nested_restrictions(
+    strict_hip: DataDictionary,
+) -> None:
+    """Two patterns in one restriction are alternatives: each check is a step of its own."""
+    tree = etree.fromstring(generate_xsd(strict_hip))
+    xs = {"xs": "http://www.w3.org/2001/XMLSchema"}
+    for restriction in tree.iterfind(".//xs:restriction", xs):
+        assert len(restriction.findall("xs:pattern", xs)) <= 1
+    assert not tree.findall(".//xs:fractionDigits", xs)
+
+
+def test_the_engine_still_reports_content_problems_of_an_xml_file_per_record(
+    strict_hip: DataDictionary,
+) -> None:
+    """The engine reads XML against the layout only: a value the published XSD refuses is a
+    record finding with the code a CSV file gets, never a T06 rejecting the file."""
+    rows = [
+        hip_row(1, Pijnscore="10", Gewicht="100.5"),
+        hip_row(2, Dosis="0.500"),
+        hip_row(3, Gewicht="19.9"),
+    ]
+    both = [
+        validate_file(strict_hip, data, file_name=name)
+        for data, name in (
+            (_xml(strict_hip, rows), "x.xml"),
+            (csv_bytes(strict_hip.field_names, rows), "x.csv"),
+        )
+    ]
+    xml_report, csv_report = both
+
+    assert [_key(f) for f in xml_report.findings] == [_key(f) for f in csv_report.findings]
+    assert {"006", "007", "015_X_Y_EQ"} <= {f.code for f in xml_report.findings}
+    assert not [f for f in xml_report.findings if f.code.startswith("T")]
+
+
+def _xml(dictionary: DataDictionary, rows: list[dict[str, str]]) -> bytes:
+    """``rows`` as an XML file, one element a line (the tests' usual layout)."""
+    root, version = dictionary.general.code, dictionary.general.version
+    lines = [f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} versie="{version}">']
+    for row in rows:
+        lines.append("  <record>")
+        lines += [f"    <{n}>{escape(row[n])}</{n}>" for n in dictionary.field_names if row.get(n)]
+        lines.append("  </record>")
+    lines.append(f"</{root}>")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _key(finding: Finding) -> tuple[object, ...]:
+    """A finding less its line (which differs between a CSV and an XML file)."""
+    return (finding.record, finding.code, finding.field, finding.value, finding.message)
