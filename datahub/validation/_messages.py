@@ -172,11 +172,16 @@ def technical_message(code: str, key: str, lang: str, **values: Any) -> str:
 
         >>> technical_message("T03", "empty", "en", line=7)
         'Line 7 is empty'
+        >>> technical_message("T08", "mismatch", "en", kenmerk="Versie", bestand="1.3",
+        ...                   verwacht="1.4")
+        'Version in the file (1.3) does not match the delivery (1.4)'
     """
     nl, en = TECHNICAL[code][key]
-    if lang == "en" and isinstance(values.get("reden"), str):  # the engine's own reasons
-        values["reden"] = _translated_value("reden", values["reden"])
-    return (en if lang == "en" else nl).format(**values)
+    if lang != "en":
+        return nl.format(**values)
+    # the engine's own Dutch words and reasons, as translate_message reads them back
+    english = {k: _translated_value(k, v) if isinstance(v, str) else v for k, v in values.items()}
+    return en.format(**english)
 
 
 def datatype_name(datatype: str, lang: str) -> str:

@@ -139,3 +139,16 @@ def _xml(dictionary: DataDictionary, rows: list[dict[str, str]]) -> bytes:
 def _key(finding: Finding) -> tuple[object, ...]:
     """A finding less its line (which differs between a CSV and an XML file)."""
     return (finding.record, finding.code, finding.field, finding.value, finding.message)
+
+
+# -- D4: an English T08 is English, whichever way it is made -----------------------------------
+
+
+def test_an_english_t08_names_the_version_in_english(hip: DataDictionary) -> None:
+    from datahub.validation import translate_message
+
+    data = _xml(hip, [hip_row(1)]).replace(b'versie="3"', b'versie="2"')
+    english = validate_file(hip, data, file_name="x.xml", lang="en").findings[0].message
+    assert english == "Version in the file (2) does not match the delivery (3)"
+    dutch = validate_file(hip, data, file_name="x.xml").findings[0].message
+    assert translate_message("T08", dutch, "en") == english
