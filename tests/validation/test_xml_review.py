@@ -152,3 +152,151 @@ def test_an_english_t08_names_the_version_in_english(hip: DataDictionary) -> Non
     assert english == "Version in the file (2) does not match the delivery (3)"
     dutch = validate_file(hip, data, file_name="x.xml").findings[0].message
     assert translate_message("T08", dutch, "en") == english
+
+
+# -- D1: every structural problem of a record, each on its own line ---------------------------
+
+
+def test_every_structural_problem_of_a_record_is_reported_with_its_line(
+    cat: DataDictionary,
+) -> None:
+    data = b"""<?xml version="1.0" encoding="UTF-8"?>
+<CAT versie="1.4">
+  <record>
+    <OperatieID>11000001</OperatieID>
+    <Kleur>rood</Kleur>
+    <PatientCode>1100055508</PatientCode>
+    <PatientCode>1100055509</PatientCode>
+    <Geslacht>2</Geslacht>
+    <Geboortejaar>1948</Geboortejaar>
+    <Onbekend/>
+  </record>
+</CAT>
+"""
+    report = validate_file(cat, data, file_name="x.xml")
+    assert [(f.code, f.line, f.message) for f in report.findings] == [
+        ("T06", 5, "XML-fout op regel 5: onbekend element Kleur"),
+        (
+            "T06",
+            7,
+            "XML-fout op regel 7: element PatientCode komt meer dan eens voor in het record",
+        ),
+        (
+            "T06",
+            9,
+            "XML-fout op regel 9: element Geboortejaar staat niet op zijn plaats: hoort vóór "
+            "Geslacht",
+        ),
+        ("T06", 10, "XML-fout op regel 10: onbekend element Onbekend"),
+    ]
+    english = validate_file(cat, data, file_name="x.xml", lang="en").findings
+    assert [f.message for f in english] == [
+        "XML error on line 5: unknown element Kleur",
+        "XML error on line 7: element PatientCode occurs more than once in the record",
+        "XML error on line 9: element Geboortejaar is out of order: it belongs before Geslacht",
+        "XML error on line 10: unknown element Onbekend",
+    ]
+
+
+def test_a_field_with_elements_attributes_or_text_around_it_is_reported(
+    hip: DataDictionary,
+) -> None:
+    data = _xml(hip, [hip_row(1)])
+    data = data.replace(b"<record>", b'<record id="1">', 1)
+    data = data.replace(b"<Zijde>L</Zijde>", b'<Zijde kant="l">L<b/></Zijde>los', 1)
+    report = validate_file(hip, data, file_name="x.xml", lang="en")
+    line = data[: data.index(b"<Zijde")].count(b"\n") + 1
+    assert [(f.line, f.message.split(": ", 1)[1]) for f in report.findings] == [
+        (3, "unknown attribute id on element record"),
+        (line, "element Zijde contains elements; a field holds text only"),
+        (line, "unknown attribute kant on element Zijde"),
+        (line, "text in a record outside a field"),
+    ]
+
+
+# -- D5: our own sentences for libxml2's messages ---------------------------------------------
+
+_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE HEUP [<!ENTITY a0 "lol">'
+    + "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 12))
+    + "]><HEUP><record><Opmerking>&a11;</Opmerking></record></HEUP>"
+).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "dutch", "english"),
+    [
+        (
+            b"",
+            "het bestand is leeg of bevat geen XML-element",
+            "the file is empty or contains no XML element",
+        ),
+        (
+            b"<HEUP><record><Zijde>L</Zij></record></HEUP>",
+            "eindtag </Zij> past niet bij begintag <Zijde> (regel 1)",
+            "end tag </Zij> does not match start tag <Zijde> (line 1)",
+        ),
+        (
+            b"<HEUP><record><Zijde>L</Zijde>",
+            "het bestand houdt op voordat element record (regel 1) is gesloten",
+            "the file ends before element record (line 1) is closed",
+        ),
+        (
+            b"<HEUP><record><Opmerking>a & b</Opmerking></record></HEUP>",
+            "een & dat geen entiteit begint (schrijf &amp;)",
+            "an & that starts no entity (write &amp;)",
+        ),
+        (
+            b"<HEUP><record><Opmerking>a < b</Opmerking></record></HEUP>",
+            "een < dat geen element begint (schrijf &lt;)",
+            "a < that starts no element (write &lt;)",
+        ),
+        (
+            b"<HEUP><record><Opmerking>a\x01</Opmerking></record></HEUP>",
+            "ongeldig teken (code 1)",
+            "invalid character (code 1)",
+        ),
+        (
+            b"<HEUP><record><Opmerking>" + b"<a>" * 300 + b"</a>" * 300 + b"</Opmerking>",
+            "de elementen zijn te diep genest (meer dan 256 niveaus)",
+            "the elements are nested too deeply (more than 256 levels)",
+        ),
+        (
+            _LAUGHS,
+            "entiteiten worden te vaak uitgebreid; entiteiten en een DTD zijn niet toegestaan",
+            "entities expand too much; entities and a DTD are not allowed",
+        ),
+        (
+            b'<HEUP a="1" a="2"><record/></HEUP>',
+            "het bestand is geen goed gevormde XML (Attribute a redefined)",
+            "the file is not well-formed XML (Attribute a redefined)",
+        ),
+    ],
+)
+def test_libxml2s_messages_become_sentences_of_our_own(
+    hip: DataDictionary, data: bytes, dutch: str, english: str
+) -> None:
+    from datahub.validation import translate_message
+
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [f.code for f in report.findings] == ["T06"]
+    line = report.findings[0].line
+    assert report.findings[0].message == f"XML-fout op regel {line}: {dutch}"
+    en = validate_file(hip, data, file_name="x.xml", lang="en").findings[0].message
+    assert en == f"XML error on line {line}: {english}"
+    assert translate_message("T06", report.findings[0].message, "en") == en
+
+
+def test_a_value_over_10_mb_is_a_clear_t06_naming_its_line_and_the_limit(
+    hip: DataDictionary,
+) -> None:
+    """libxml2's limit is kept (no huge_tree): the message names it, without its hint."""
+    data = _xml(hip, [hip_row(1), hip_row(2, Opmerking="x" * 10_500_000), hip_row(3)])
+    report = validate_file(hip, data, file_name="x.xml")
+    line = data[: data.index(b"xxxx")].count(b"\n") + 1
+    assert [(f.code, f.line) for f in report.findings] == [("T06", line)]
+    assert report.findings[0].message == (
+        f"XML-fout op regel {line}: een waarde is langer dan 10.000.000 bytes (10 MB), de grens "
+        "voor één waarde in een XML-bestand"
+    )
+    assert "XML_PARSE_HUGE" not in validate_file(hip, data, file_name="x.xml", lang="en").to_json()
