@@ -105,6 +105,7 @@ class XmlReader:
         self._root_checked = False
         self._collapsed = {f.name for f in dictionary.fields if f.datatype in _COLLAPSED}
         self._positions = {name: position for position, name in enumerate(self.names)}
+        self._field_named_record = RECORD in self._positions
         self._last_line = 1  # where the last record started
 
     def batches(self) -> Iterator[pl.DataFrame]:
@@ -131,6 +132,8 @@ class XmlReader:
         columns: dict[str, list[Any]] = {name: [] for name in (*self.names, REC, LINE)}
         try:
             for _, element in context:
+                if self._field_named_record and _nested(element):
+                    continue  # the field, read with its record (or reported with what holds it)
                 self.stream.mark = self.stream.done
                 if not self._root_ok(element) or not self._record(element, columns):
                     continue
@@ -247,7 +250,7 @@ class XmlReader:
             tag = child.tag
             if not isinstance(tag, str):
                 continue
-            if tag == RECORD:
+            if tag == RECORD and not self._field_named_record:
                 nested = True  # reported as a record in the wrong place
                 continue
             at = child.sourceline or line
@@ -311,6 +314,12 @@ class _Refused(Exception):
 
 class _Runaway(Exception):
     """More than :data:`MAX_GAP` bytes without a record ending."""
+
+
+def _nested(element: etree._Element) -> bool:
+    """True for an element that is not a child of the root (nor the root)."""
+    parent = element.getparent()
+    return parent is not None and parent.getparent() is not None
 
 
 def _own(element: etree._Element) -> list[str]:

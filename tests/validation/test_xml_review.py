@@ -214,6 +214,32 @@ def test_a_field_with_elements_attributes_or_text_around_it_is_reported(
     ]
 
 
+# -- D3: a field named record -----------------------------------------------------------------
+
+
+def test_a_field_named_record_is_a_field_not_a_record(hip: DataDictionary) -> None:
+    fields = tuple(replace(f, name="record") if f.name == "Opmerking" else f for f in hip.fields)
+    rules = tuple(r for r in hip.rules if "Opmerking" not in r.expression)
+    dictionary = replace(hip, fields=fields, rules=rules)
+    rows = [hip_row(1, record="hallo"), hip_row(2, record="x" * 21), hip_row(3)]
+    for row in rows:
+        row.pop("Opmerking")
+    data = _xml(dictionary, rows)
+    report = validate_file(dictionary, data, file_name="x.xml")
+    assert [(f.record, f.code, f.field, f.value) for f in report.findings] == [
+        (2, "007", "record", "x" * 21)
+    ]
+    assert report.total == 3
+    csv = validate_file(dictionary, csv_bytes(dictionary.field_names, rows), file_name="x.csv")
+    assert [_key(f) for f in report.findings] == [_key(f) for f in csv.findings]
+    # a record inside that field is no record either: the field holds an element
+    nested = data.replace(b"<record>hallo</record>", b"<record><record/></record>")
+    findings = validate_file(dictionary, nested, file_name="x.xml", lang="en").findings
+    assert [(f.code, f.message.split(": ", 1)[1]) for f in findings if f.record is None] == [
+        ("T06", "element record contains elements; a field holds text only")
+    ]
+
+
 # -- D5: our own sentences for libxml2's messages ---------------------------------------------
 
 _LAUGHS = (
