@@ -326,3 +326,25 @@ def test_a_value_over_10_mb_is_a_clear_t06_naming_its_line_and_the_limit(
         "voor één waarde in een XML-bestand"
     )
     assert "XML_PARSE_HUGE" not in validate_file(hip, data, file_name="x.xml", lang="en").to_json()
+
+
+# -- D6a: values as delivered, as in a CSV file -----------------------------------------------
+
+
+def test_a_number_or_date_with_spaces_is_reported_as_delivered_like_csv(
+    cat: DataDictionary,
+) -> None:
+    from .helpers import cat_row
+
+    rows = [
+        cat_row(1, Geboortejaar=" 1890 "),
+        cat_row(2, Operatiedatum=" 2020-02-30 "),
+        cat_row(3, VaCCPO=" 200.00 "),
+        cat_row(4, Geboortejaar="   "),
+        cat_row(5, Geboortejaar=" 1948 "),
+    ]
+    from_xml = validate_file(cat, _xml(cat, rows), file_name="x.xml")
+    from_csv = validate_file(cat, csv_bytes(cat.field_names, rows), file_name="x.csv")
+    assert [_key(f) for f in from_xml.findings] == [_key(f) for f in from_csv.findings]
+    assert (1, " 1890 ") in [(f.record, f.value) for f in from_xml.findings]
+    assert (4, "   ") in [(f.record, f.value) for f in from_xml.findings]
