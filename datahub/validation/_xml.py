@@ -226,7 +226,11 @@ class XmlReader:
             for name in self.names:
                 value = values.get(name)
                 if value is not None and name in self._collapsed:
-                    value = _collapsed(value)
+                    # as delivered, as in CSV (the checks trim spaces); only a tab or newline
+                    # around it is dropped, as the published schema's types collapse it
+                    core = value.strip(_SPACE)
+                    if len(core) != len(value) and value.strip(" ") != core:
+                        value = core
                 columns[name].append(value)
             columns[REC].append(self.records)
             columns[LINE].append(line)
@@ -330,16 +334,6 @@ def _own(element: etree._Element) -> list[str]:
 def _text(text: str | None) -> bool:
     """True for text that is not only XML's white space."""
     return bool(text) and bool(text.strip(_SPACE))  # type: ignore[union-attr]
-
-
-def _collapsed(value: str) -> str:
-    """A number's or date's value as delivered, as a CSV file gives it (spaces around it
-    are the checks' to trim); only other white space around it (a tab, a newline) is dropped,
-    with the spaces, as the published schema's types collapse it."""
-    core = value.strip(_SPACE)
-    if len(core) == len(value) or value.strip(" ") == core:
-        return value
-    return core
 
 
 def _other_encoding(head: bytes) -> str | None:
