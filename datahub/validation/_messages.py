@@ -178,11 +178,16 @@ def technical_message(code: str, key: str, lang: str, **values: Any) -> str:
 
         >>> technical_message("T03", "empty", "en", line=7)
         'Line 7 is empty'
+        >>> technical_message("T08", "mismatch", "en", kenmerk="Versie", bestand="1.3",
+        ...                   verwacht="1.4")
+        'Version in the file (1.3) does not match the delivery (1.4)'
     """
     nl, en = TECHNICAL[code][key]
-    if lang == "en" and isinstance(values.get("reden"), str):  # the engine's own reasons
-        values["reden"] = _translated_value("reden", values["reden"])
-    return (en if lang == "en" else nl).format(**values)
+    if lang != "en":
+        return nl.format(**values)
+    # the engine's own Dutch words and reasons, as translate_message reads them back
+    english = {k: _translated_value(k, v) if isinstance(v, str) else v for k, v in values.items()}
+    return en.format(**english)
 
 
 def datatype_name(datatype: str, lang: str) -> str:
@@ -208,6 +213,85 @@ _DECIMALS = re.compile(r"(\d+) decimalen")
 _REASONS = (
     (re.compile(r"tekst buiten een record"), "text outside a record"),
     (re.compile(r"record staat op de verkeerde plaats"), "record in the wrong place"),
+    # the reasons the XML reader gives of its own (and for libxml2's messages: _xml._LIBXML2)
+    (
+        re.compile(r"onbekend attribuut (.*) op element (\S+)"),
+        r"unknown attribute \1 on element \2",
+    ),
+    (re.compile(r"tekst in een record buiten een veld"), "text in a record outside a field"),
+    (
+        re.compile(r"element (\S+) komt meer dan eens voor in het record"),
+        r"element \1 occurs more than once in the record",
+    ),
+    (
+        re.compile(r"element (\S+) staat niet op zijn plaats: hoort vóór (\S+)"),
+        r"element \1 is out of order: it belongs before \2",
+    ),
+    (
+        re.compile(r"element (\S+) bevat elementen; een veld bevat alleen tekst"),
+        r"element \1 contains elements; a field holds text only",
+    ),
+    (
+        re.compile(r"in element (\S+) ontbreekt een element \(verwacht: (.*)\)", re.DOTALL),
+        r"element \1 misses an element (expected: \2)",
+    ),
+    (re.compile(r"tekst in element (\S+) buiten een veld"), r"text in element \1 outside a field"),
+    (
+        re.compile(r"de waarde van element (\S+) is ongeldig voor zijn type"),
+        r"the value of element \1 is not valid for its type",
+    ),
+    (
+        re.compile(
+            r"een waarde is langer dan 10\.000\.000 bytes \(10 MB\), de grens voor één waarde "
+            r"in een XML-bestand"
+        ),
+        "a value is longer than 10,000,000 bytes (10 MB), the limit for one value in an XML file",
+    ),
+    (
+        re.compile(r"de elementen zijn te diep genest \(meer dan (\d+) niveaus\)"),
+        r"the elements are nested too deeply (more than \1 levels)",
+    ),
+    (
+        re.compile(
+            r"entiteiten worden te vaak uitgebreid; entiteiten en een DTD zijn niet toegestaan"
+        ),
+        "entities expand too much; entities and a DTD are not allowed",
+    ),
+    (
+        re.compile(r"het bestand is leeg of bevat geen XML-element"),
+        "the file is empty or contains no XML element",
+    ),
+    (re.compile(r"onbekende entiteit (&\S+;)"), r"undefined entity \1"),
+    (
+        re.compile(r"eindtag (</\S+>) past niet bij begintag (<\S+>) \(regel (\d+)\)"),
+        r"end tag \1 does not match start tag \2 (line \3)",
+    ),
+    (
+        re.compile(r"het bestand houdt op voordat element (\S+) \(regel (\d+)\) is gesloten"),
+        r"the file ends before element \1 (line \2) is closed",
+    ),
+    (
+        re.compile(r"inhoud na het einde van het root-element"),
+        "content after the end of the root element",
+    ),
+    (
+        re.compile(r"een & dat geen entiteit begint \(schrijf &amp;\)"),
+        "an & that starts no entity (write &amp;)",
+    ),
+    (
+        re.compile(r"een < dat geen element begint \(schrijf &lt;\)"),
+        "a < that starts no element (write &lt;)",
+    ),
+    (re.compile(r"ongeldig teken \(code (\d+)\)"), r"invalid character (code \1)"),
+    (re.compile(r"een naam is te lang"), "a name is too long"),
+    (
+        re.compile(r"het bestand is geen goed gevormde XML \((.*)\)", re.DOTALL),
+        r"the file is not well-formed XML (\1)",
+    ),
+    (
+        re.compile(r"het record past niet in het schema \((.*)\)", re.DOTALL),
+        r"the record does not fit the schema (\1)",
+    ),
     (re.compile(r"onbekend attribuut (.*)", re.DOTALL), r"unknown attribute \1"),
     (re.compile(r"onbekend element (.*)", re.DOTALL), r"unknown element \1"),
     (

@@ -104,6 +104,8 @@ class XmlReader:
         self.records = 0
         self._root_checked = False
         self._collapsed = {f.name for f in dictionary.fields if f.datatype in _COLLAPSED}
+        self._positions = {name: position for position, name in enumerate(self.names)}
+        self._field_named_record = RECORD in self._positions
         self._last_line = 1  # where the last record started
 
     def batches(self) -> Iterator[pl.DataFrame]:
@@ -130,6 +132,8 @@ class XmlReader:
         columns: dict[str, list[Any]] = {name: [] for name in (*self.names, REC, LINE)}
         try:
             for _, element in context:
+                if self._field_named_record and _nested(element):
+                    continue  # the field, read with its record (or reported with what holds it)
                 self.stream.mark = self.stream.done
                 if not self._root_ok(element) or not self._record(element, columns):
                     continue
@@ -207,22 +211,73 @@ class XmlReader:
         valid = parent is not None and parent.getparent() is None
         if not valid:
             self.sink.add("T06", "xml", line=line, reden="record staat op de verkeerde plaats")
-        elif not self.schema.validate(element):
-            for entry in self.schema.error_log:
-                self.sink.add("T06", "xml", line=entry.line or line, reden=entry.message)
+        elif not self.schema.validate(element):  # libxml2 stops at the first problem
+            problems = self._problems(element)
+            if problems is None:  # none we know: libxml2's
+                problems = [
+                    (entry.line or line, _reason(entry.message, schema=True))
+                    for entry in self.schema.error_log
+                ]
+            for at, reason in problems:
+                self.sink.add("T06", "xml", line=at or line, reden=reason)
             valid = False
         if valid:
             values = {child.tag: child.text for child in element}
             for name in self.names:
                 value = values.get(name)
                 if value is not None and name in self._collapsed:
-                    value = value.strip(_SPACE)
+                    # as delivered, as in CSV (the checks trim spaces); only a tab or newline
+                    # around it is dropped, as the published schema's types collapse it
+                    core = value.strip(_SPACE)
+                    if len(core) != len(value) and value.strip(" ") != core:
+                        value = core
                 columns[name].append(value)
             columns[REC].append(self.records)
             columns[LINE].append(line)
         self._last_line = line or self._last_line
         self._release(element, parent)
         return valid
+
+    def _problems(self, record: etree._Element) -> list[tuple[int | None, str]] | None:
+        """Every structural problem of a record the schema refused, each with its line: an
+        unknown, repeated or misplaced element, a field holding elements, an attribute, text
+        outside the fields (only for refused records: valid ones pay nothing for it). None if
+        none was found (a record inside it was reported already: an empty list)."""
+        line = record.sourceline
+        problems = [(line, f"onbekend attribuut {a} op element {RECORD}") for a in _own(record)]
+        if _text(record.text):
+            problems.append((line, "tekst in een record buiten een veld"))
+        seen: set[int] = set()
+        last = -1  # the position of the last field in its place
+        nested = False
+        for child in record:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            if tag == RECORD and not self._field_named_record:
+                nested = True  # reported as a record in the wrong place
+                continue
+            at = child.sourceline or line
+            position = self._positions.get(tag)
+            if position is None:
+                problems.append((at, f"onbekend element {tag}"))
+            elif position in seen:
+                problems.append((at, f"element {tag} komt meer dan eens voor in het record"))
+            elif position < last:
+                before = self.names[last]
+                problems.append(
+                    (at, f"element {tag} staat niet op zijn plaats: hoort vóór {before}")
+                )
+            else:
+                last = position
+            if position is not None:
+                seen.add(position)
+            if len(child):
+                problems.append((at, f"element {tag} bevat elementen; een veld bevat alleen tekst"))
+            problems += [(at, f"onbekend attribuut {a} op element {tag}") for a in _own(child)]
+            if _text(child.tail):
+                problems.append((at, "tekst in een record buiten een veld"))
+        return problems if problems or nested else None
 
     def _release(self, element: etree._Element, parent: etree._Element | None) -> None:
         """Free a record read, and what came before it among the root's children (reported
@@ -265,6 +320,22 @@ class _Runaway(Exception):
     """More than :data:`MAX_GAP` bytes without a record ending."""
 
 
+def _nested(element: etree._Element) -> bool:
+    """True for an element that is not a child of the root (nor the root)."""
+    parent = element.getparent()
+    return parent is not None and parent.getparent() is not None
+
+
+def _own(element: etree._Element) -> list[str]:
+    """The attributes of an element other than ``xsi:`` ones."""
+    return [a for a in element.attrib if not a.startswith(_XSI)]
+
+
+def _text(text: str | None) -> bool:
+    """True for text that is not only XML's white space."""
+    return bool(text) and bool(text.strip(_SPACE))  # type: ignore[union-attr]
+
+
 def _other_encoding(head: bytes) -> str | None:
     """The encoding of a file that is not UTF-8, from its byte-order mark or declaration."""
     for mark, name in _WIDE:
@@ -286,5 +357,100 @@ def _first_error(error: etree.XMLSyntaxError) -> tuple[int, str]:
     for entry in error.error_log:
         parsing = entry.domain == etree.ErrorDomains.PARSER
         if parsing and entry.level >= etree.ErrorLevels.ERROR and entry.message:
-            return entry.line or error.lineno or 1, entry.message.strip()[:300]
-    return error.lineno or 1, str(error.msg or error).split(", line ")[0][:300]
+            return entry.line or error.lineno or 1, _reason(entry.message)
+    return error.lineno or 1, _reason(str(error.msg or error).split(", line ")[0])
+
+
+# libxml2's messages (English, some with hints for programmers) as reasons of our own, in
+# Dutch; _messages translates them back into English. The first that matches is taken.
+_LIBXML2: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), dutch)
+    for pattern, dutch in (
+        (r"Element '([^']+)': This element is not expected\..*", r"onbekend element \1"),
+        (
+            r"Element '([^']+)': Missing child element\(s\)\. Expected is (?:one of )?"
+            r"\( ?(.*?) ?\)\.?",
+            r"in element \1 ontbreekt een element (verwacht: \2)",
+        ),
+        (
+            r"Element '([^']+)': Character content other than whitespace is not allowed.*",
+            r"tekst in element \1 buiten een veld",
+        ),
+        (
+            r"Element '([^']+)': Element content is not allowed.*",
+            r"element \1 bevat elementen; een veld bevat alleen tekst",
+        ),
+        (
+            r"Element '([^']+)', attribute '([^']+)': The attribute .* is not allowed\.",
+            r"onbekend attribuut \2 op element \1",
+        ),
+        (
+            r"Element '([^']+)'(?:, attribute '[^']+')?: .*(?:not a valid value|facet).*",
+            r"de waarde van element \1 is ongeldig voor zijn type",
+        ),
+        (
+            r"(?:Resource limit exceeded: )?(?:Text node too long|xmlSAX2Characters: huge text"
+            r" node).*",
+            "een waarde is langer dan 10.000.000 bytes (10 MB), de grens voor één waarde in "
+            "een XML-bestand",
+        ),
+        (
+            r"Excessive depth in document: (\d+).*",
+            r"de elementen zijn te diep genest (meer dan \1 niveaus)",
+        ),
+        (
+            r"(?:Maximum entity amplification factor exceeded|Detected an entity reference "
+            r"loop|.*entity.*(?:amplification|loop)).*",
+            "entiteiten worden te vaak uitgebreid; entiteiten en een DTD zijn niet toegestaan",
+        ),
+        (
+            r"no element found|Document is empty|Start tag expected, '<' not found",
+            "het bestand is leeg of bevat geen XML-element",
+        ),
+        (r"Entity '([^']+)' not defined", r"onbekende entiteit &\1;"),
+        (
+            r"Opening and ending tag mismatch: (\S+) line (\d+) and (\S+)",
+            r"eindtag </\3> past niet bij begintag <\1> (regel \2)",
+        ),
+        (
+            r"Premature end of data in tag (\S+) line (\d+)",
+            r"het bestand houdt op voordat element \1 (regel \2) is gesloten",
+        ),
+        (
+            r"Extra content at the end of the document",
+            "inhoud na het einde van het root-element",
+        ),
+        (
+            r"xmlParseEntityRef: no name",
+            "een & dat geen entiteit begint (schrijf &amp;)",
+        ),
+        (
+            r"StartTag: invalid element name",
+            "een < dat geen element begint (schrijf &lt;)",
+        ),
+        (
+            r"(?:PCDATA invalid Char value|xmlParseCharRef: invalid xmlChar value) (\d+)",
+            r"ongeldig teken (code \1)",
+        ),
+        (r"Name too long.*", "een naam is te lang"),
+    )
+)
+_HINT = re.compile(
+    r",?\s*(?:(?:use|try) XML_PARSE_HUGE(?: option)?|see xmlCtxtSetMaxAmplification)\.?"
+)
+
+
+def _reason(message: str, *, schema: bool = False) -> str:
+    """A libxml2 message as a reason of our own (Dutch); one we do not know follows ours as
+    a detail, less the hints for programmers that some carry. ``schema``: a message of the
+    record's validation (else of the parse)."""
+    message = message.strip()
+    for pattern, dutch in _LIBXML2:
+        match = pattern.fullmatch(message)
+        if match is not None:
+            return match.expand(dutch)[:300]
+    first = message.splitlines()[0] if message else ""  # not a quote of the file's lines
+    detail = " ".join(_HINT.sub("", first).split())[:200]
+    if schema:
+        return f"het record past niet in het schema ({detail})"
+    return f"het bestand is geen goed gevormde XML ({detail})"

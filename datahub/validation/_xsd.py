@@ -37,6 +37,7 @@ _PATTERN = {
     "datum": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
     "datumtijd": r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]",
 }
+_LIMITED = ("geheel getal", "decimaal", "datum")  # the types whose Minimum/Maximum apply
 
 
 def root_name(dictionary: DataDictionary) -> str:
@@ -157,19 +158,47 @@ def _anchor(char: str, before: list[str], after: str) -> bool:
 
 
 def _restriction(parent: etree._Element, dictionary: DataDictionary, spec: FieldSpec) -> None:
-    restriction = _sub(parent, "restriction", base=_BASE.get(spec.datatype, "xs:string"))
-    if spec.datatype in _PATTERN:
-        _sub(restriction, "pattern", value=_PATTERN[spec.datatype])
-    if spec.format:
-        _sub(restriction, "pattern", value=xsd_pattern(spec.format))
-    if spec.length and spec.datatype in ("tekst", "code"):
-        _sub(restriction, "maxLength", value=str(spec.length))
-    if spec.decimals is not None and spec.datatype == "decimaal":
-        _sub(restriction, "fractionDigits", value=str(spec.decimals))
-    if spec.minimum is not None and spec.datatype in ("geheel getal", "decimaal", "datum"):
-        _sub(restriction, "minInclusive", value=spec.minimum)
-    if spec.maximum is not None and spec.datatype in ("geheel getal", "decimaal", "datum"):
-        _sub(restriction, "maxInclusive", value=spec.maximum)
+    """The field's type as a chain of restrictions, each a restriction of the one inside it.
+
+    XSD ORs the patterns of one restriction step and ANDs the steps, so the datatype's
+    canonical pattern, the ``Formaat``, the decimals and the length each get a step of their
+    own: a value must match every one of them, as the engine checks.
+    """
+    steps = [facets for facets in _steps(dictionary, spec) if facets]
+    if not steps:
+        steps = [[]]
+    for depth, facets in enumerate(reversed(steps)):  # the outermost first
+        restriction = _sub(parent, "restriction")
+        if depth == len(steps) - 1:
+            restriction.set("base", _BASE.get(spec.datatype, "xs:string"))
+        else:
+            parent = _sub(restriction, "simpleType")  # the next step, inside this one
+        for facet, value in facets:
+            _sub(restriction, facet, value=value)
+
+
+def _steps(dictionary: DataDictionary, spec: FieldSpec) -> list[list[tuple[str, str]]]:
+    """The facets of each restriction step, the innermost (on the base type) first."""
+    typed = spec.datatype in _PATTERN
+    base: list[tuple[str, str]] = []
+    if typed:
+        base.append(("pattern", _PATTERN[spec.datatype]))
+    if spec.length and not typed:
+        base.append(("maxLength", str(spec.length)))
+    if spec.minimum is not None and spec.datatype in _LIMITED:
+        base.append(("minInclusive", spec.minimum))
+    if spec.maximum is not None and spec.datatype in _LIMITED:
+        base.append(("maxInclusive", spec.maximum))
     if spec.reference_table:
-        for code in dictionary.table(spec.reference_table).codes:
-            _sub(restriction, "enumeration", value=code.strip())
+        codes = dictionary.table(spec.reference_table).codes
+        base.extend(("enumeration", code.strip()) for code in codes)
+    steps = [base]
+    if spec.format:
+        steps.append([("pattern", xsd_pattern(spec.format))])
+    if spec.decimals is not None and spec.datatype == "decimaal":
+        # a pattern, not fractionDigits: that counts 72.50 as one decimal, the engine two
+        places = r"(\.[0-9]{1," + str(spec.decimals) + "})?" if spec.decimals > 0 else ""
+        steps.append([("pattern", "-?[0-9]+" + places)])
+    if spec.length and typed:  # maxLength is no facet of numbers and dates: a pattern
+        steps.append([("pattern", ".{0," + str(spec.length) + "}")])
+    return steps
