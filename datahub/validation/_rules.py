@@ -60,11 +60,16 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Typed:
-    """A compiled sub-expression with its type (and literal text, for coercion)."""
+    """A compiled sub-expression with its type (and literal text, for coercion).
+
+    ``wide``: an integer that may lie beyond 64 bits (a result of arithmetic, a large
+    literal). Arithmetic on two integers that are not wide cannot leave 128 bits.
+    """
 
     expr: pl.Expr
     type: str
     literal: str | None = None
+    wide: bool = False
 
 
 ColumnName = Callable[[str], str]
@@ -232,7 +237,7 @@ class _Compiler:
         if isinstance(node, exp.Neg):
             inner = self._numeric(node.this)
             if inner.type == "int":  # (polars cannot negate a 128-bit integer)
-                return Typed(pl.lit(0, dtype=pl.Int128) - _wide(inner).expr, "int")
+                return Typed(pl.lit(0, dtype=pl.Int128) - _wide(inner).expr, "int", wide=inner.wide)
             return Typed(-inner.expr, inner.type)
         return self._function(node)
 
@@ -245,7 +250,7 @@ class _Compiler:
             return _STRING_FUNCS[type(node)](arg.expr)
         if isinstance(node, exp.Abs):
             arg = _wide(self._numeric(node.this))
-            return Typed(arg.expr.abs(), arg.type)
+            return Typed(arg.expr.abs(), arg.type, wide=arg.wide)
         if isinstance(node, exp.Coalesce):
             return self._coalesce(node)
         if isinstance(node, exp.DateDiff):
@@ -269,7 +274,7 @@ class _Compiler:
             if _INT64[0] <= number <= _INT64[1]:
                 return Typed(pl.lit(number, dtype=pl.Int64), "int", text)
             if _INT128[0] <= number <= _INT128[1]:
-                return Typed(pl.lit(number, dtype=pl.Int128), "int", text)
+                return Typed(pl.lit(number, dtype=pl.Int128), "int", text, wide=True)
         try:
             return Typed(pl.lit(float(text), dtype=pl.Float64), "float", text)
         except ValueError:
@@ -339,14 +344,16 @@ class _Compiler:
         operation = _ARITHMETIC[type(node)]
         if kind == "float":
             return Typed(operation(left.expr, right.expr), kind)
-        # 128 bits: a 64-bit product or sum would wrap round silently; where even 128 bits
-        # would (a float of the result says so), the result is NULL
+        # 128 bits: a 64-bit product or sum would wrap round silently. Two 64-bit operands
+        # cannot leave 128 bits; where a wider one might (a float of the result says so), the
+        # result is NULL.
+        wide = left.wide or right.wide
         left, right = _wide(left), _wide(right)
         result = operation(left.expr, right.expr)
-        if isinstance(node, exp.Mod):  # never larger than its operands
-            return Typed(result, kind)
+        if not wide or isinstance(node, exp.Mod):  # (a remainder is never the larger)
+            return Typed(result, kind, wide=not isinstance(node, exp.Mod) or wide)
         size = operation(left.expr.cast(pl.Float64), right.expr.cast(pl.Float64)).abs()
-        return Typed(pl.when(size < _INT_LIMIT).then(result), kind)
+        return Typed(pl.when(size < _INT_LIMIT).then(result), kind, wide=True)
 
     def _coalesce(self, node: exp.Coalesce) -> Typed:
         args = [self.compile(node.this)] + [self.compile(e) for e in node.expressions]
@@ -356,7 +363,7 @@ class _Compiler:
         if kinds == set(TEMPORAL):  # a date is its midnight
             coerced, kinds = [_as_datetime(a) for a in coerced], {"datetime"}
         kind = "float" if kinds == {"int", "float"} else (kinds.pop() if kinds else "null")
-        return Typed(pl.coalesce([a.expr for a in coerced]), kind)
+        return Typed(pl.coalesce([a.expr for a in coerced]), kind, wide=any(a.wide for a in args))
 
     def _datediff(self, node: exp.DateDiff) -> Typed:
         unit = node.args.get("unit")
@@ -467,7 +474,7 @@ def _wide(value: Typed) -> Typed:
     (ABS of the smallest 64-bit integer, or a product of two large ones, wrapped round)."""
     if value.type != "int":
         return value
-    return Typed(value.expr.cast(pl.Int128), "int", value.literal)
+    return Typed(value.expr.cast(pl.Int128), "int", value.literal, value.wide)
 
 
 def _days_between(later: Typed, earlier: Typed) -> Typed:
