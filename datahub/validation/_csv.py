@@ -30,11 +30,13 @@ MAX_RECORD = 16 * 1024 * 1024
 MAX_HEADER = 1024 * 1024
 SPLIT_MIN = 64 * 1024
 BOM = b"\xef\xbb\xbf"
-_QUOTED = re.compile(r'"([^"]*(?:""[^"]*)*)"')
+# (possessive: a value closes at the next lone quote, never at the first quote of a "")
+_QUOTED = re.compile(r'"([^"]*+(?:""[^"]*+)*+)"')
 _PLAIN = re.compile(r'[^,"\n]*')
 _POLARS_ERRORS = (pl.exceptions.PolarsError, ValueError, OverflowError, OSError)
 # polars decompresses input that starts like gzip, zlib or zstd: such a chunk (garbage, or a
-# record that happens to start with "x^") goes to the careful tokenizer.
+# record that happens to start with "x^") goes to the careful tokenizer. So does one starting
+# with a byte-order mark, which polars drops (past the file's start it is part of a value).
 _COMPRESSED = (b"\x1f\x8b", b"x\x01", b"x^", b"x\x9c", b"x\xda", b"(\xb5/\xfd")
 
 Progress = Callable[[int, int | None], None]
@@ -266,6 +268,10 @@ class CsvReader:
             data += block
         skipped = len(BOM) if data.startswith(BOM) else 0
         if not data[skipped:].strip():
+            rest = data[skipped:]
+            lines = rest.count(b"\n") + (0 if rest.endswith(b"\n") or not rest else 1)
+            for number in range(1, lines + 1):  # each empty line
+                self.sink.add("T03", "empty", line=number)
             self.sink.add("T02", "missing_header", line=1)
             return None
         # Empty lines before the header: each one is reported, the header is the next line.
@@ -288,8 +294,12 @@ class CsvReader:
             return rest
         record = next(tokenize(text, line))
         if record.error:
-            self.sink.add("T04", "quoting", line=line)
-        self._check_header(record.fields, broken=record.error is not None)
+            self.sink.add("T04", record.error, line=line)
+            # the names as separated by commas alone: the data lines' shape is still known
+            names = text.rstrip("\r\n").split(",")
+            self._check_header(names, broken=True)
+            return rest
+        self._check_header(record.fields, broken=False)
         return rest
 
     def _check_header(self, names: list[str], *, broken: bool) -> None:
@@ -331,7 +341,7 @@ class CsvReader:
         means as many in each, since none has more. No line may be empty or hold a CR that
         ends no line, and polars must find as many records.
         """
-        if chunk.startswith(_COMPRESSED):
+        if chunk.startswith(_COMPRESSED) or chunk.startswith(BOM):
             return None
         schema = {c: self.schema.get(c, pl.String()) for c in self.columns}
         try:
@@ -409,7 +419,10 @@ class CsvReader:
         return frame
 
     def _careful(self, chunk: bytes, line: int, offset: int) -> pl.DataFrame | None:
-        bad_lines = self._encoding_problems(chunk, line, offset)
+        """The records of ``chunk`` read by the careful tokenizer; every finding is added in
+        line order (so that the cap, ``T99``, falls on the same line however the file was cut
+        into pieces)."""
+        bad_lines = _encoding_problems(chunk, line, offset)
         text = chunk.decode("utf-8", errors="replace")
         rows: list[list[str]] = []
         numbers: list[int] = []
@@ -419,7 +432,10 @@ class CsvReader:
                 self.sink.add("T03", "empty", line=record.line)
                 continue
             self.records += 1
-            if any(n in bad_lines for n in range(record.line, record.end_line + 1)):
+            bad = [n for n in range(record.line, record.end_line + 1) if n in bad_lines]
+            for number in bad:
+                self.sink.add("T01", "encoding", line=number, offset=bad_lines[number])
+            if bad:
                 continue
             if record.error is not None:
                 self.sink.add("T04", record.error, line=record.line)
@@ -444,22 +460,22 @@ class CsvReader:
             pl.Series(REC, numbers, dtype=pl.Int64), pl.Series(LINE, starts, dtype=pl.Int64)
         )
 
-    def _encoding_problems(self, chunk: bytes, line: int, offset: int) -> set[int]:
-        bad: set[int] = set()
-        position = 0
-        while position < len(chunk):
-            try:
-                chunk[position:].decode("utf-8")
-                break
-            except UnicodeDecodeError as error:
-                at = position + error.start
-                number = line + chunk.count(b"\n", 0, at)
-                if number not in bad:
-                    bad.add(number)
-                    self.sink.add("T01", "encoding", line=number, offset=offset + at)
-                next_line = chunk.find(b"\n", at)
-                position = len(chunk) if next_line == -1 else next_line + 1
-        return bad
+
+def _encoding_problems(chunk: bytes, line: int, offset: int) -> dict[int, int]:
+    """The lines of ``chunk`` (numbered from ``line``) that are not UTF-8, each with the file
+    offset of its first invalid byte."""
+    bad: dict[int, int] = {}
+    position = 0
+    while position < len(chunk):
+        try:
+            chunk[position:].decode("utf-8")
+            break
+        except UnicodeDecodeError as error:
+            at = position + error.start
+            bad.setdefault(line + chunk.count(b"\n", 0, at), offset + at)
+            next_line = chunk.find(b"\n", at)
+            position = len(chunk) if next_line == -1 else next_line + 1
+    return bad
 
 
 # A field as the careful tokenizer reads it: quoted (any character but a lone quote, so a
@@ -598,7 +614,7 @@ def _split(chunk: bytes) -> int | None:
 
 # The careful tokenizer's grammar for bytes: a quoted value (it may hold newlines); a run of
 # well-formed lines whose quoted values hold none (skipped in one match where quotes are dense).
-_QUOTED_VALUE = re.compile(rb'"[^"]*(?:""[^"]*)*"')
+_QUOTED_VALUE = re.compile(rb'"[^"]*+(?:""[^"]*+)*+"')
 _LINE_FIELD = rb'(?:"[^"\n]*(?:""[^"\n]*)*"|[^,"\n]*)'
 _SIMPLE_LINES = re.compile(rb"(?:%s(?:,%s)*+\r?\n)*+" % (_LINE_FIELD, _LINE_FIELD))
 _DENSE = 64  # bytes per quote below which lines are skipped by _SIMPLE_LINES

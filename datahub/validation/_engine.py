@@ -41,6 +41,7 @@ class _Run:
     frames: list[pl.DataFrame]
     total: int = 0
     seen: int = 0
+    stopped: bool = False  # reading stopped at the cap of technical findings (T99)
 
 
 def validate_file(
@@ -92,11 +93,13 @@ def validate_file(
             )
             if chunk_size:
                 reader.chunk_size = chunk_size
-        with suppress(TooManyProblems):
+        try:
             if isinstance(reader, CsvReader):
                 _consume(run, _read_ahead(reader, progress, run.checker.check))
             else:
                 _consume(run, reader.batches())
+        except TooManyProblems:  # T99: which records had been checked depends on the pieces
+            run.stopped = True  # the file was read in, so the report keeps no content findings
         run.total = reader.records
     return _report(dictionary, run, display)
 
@@ -326,7 +329,7 @@ def _unicode(value: str | None) -> str | None:
 
 def _report(dictionary: DataDictionary, run: _Run, file_name: str | None) -> Report:
     checker = run.checker
-    content = [*run.frames, checker.finish()]
+    content = [] if run.stopped else [*run.frames, checker.finish()]
     unreadable = {"T01", "T04", "T05", "T06", "T07", "T99"}
     if run.total == 0 and not any(f.code in unreadable for f in run.sink.findings):
         run.sink.limit += 1
@@ -335,7 +338,7 @@ def _report(dictionary: DataDictionary, run: _Run, file_name: str | None) -> Rep
     frame = pl.concat(content) if content else empty_findings(checker.report_fields)
     frame = frame.sort(["record", "rank"], maintain_order=True)
     findings = tuple(technical) + _findings(frame, checker.report_fields)
-    error_records = frozenset(checker.error_records().to_list())
+    error_records = frozenset(() if run.stopped else checker.error_records().to_list())
     levels = [f.level for f in findings]
     errors = sum(1 for level in levels if level in ("fout", "afkeur"))
     warnings = levels.count("waarschuwing")
