@@ -411,8 +411,8 @@ class BatchChecker:
         if flagged is None or not flagged.any():
             return empty_findings(self.report_fields)
         rows = batch.filter(flagged)
-        possible = self._possible({n: c.filter(flagged) for n, c in codes.items()})
-        return self._findings(rows, possible)
+        row_codes = {n: c.filter(flagged) for n, c in codes.items()}
+        return self._findings(rows, self._possible(row_codes), row_codes)
 
     def _encoded(self, batch: pl.DataFrame) -> pl.DataFrame:
         """Coded fields as their categoricals; no nulls (a missing value is empty text)."""
@@ -464,15 +464,19 @@ class BatchChecker:
         seen = pl.select(fired).row(0, named=True) if fired else {}
         return [i for i in range(len(self._checks)) if seen.get(f"{_FIRED}{i}", True)]
 
-    def _findings(self, rows: pl.DataFrame, checks: list[int]) -> pl.DataFrame:
-        """The findings of ``rows`` for the ``checks`` (their indexes): which checks fire
-        where in one query, their findings in a second (only for the checks that fired)."""
-        masks = [self._masks[i] for i in checks]
+    def _findings(
+        self, rows: pl.DataFrame, checks: list[int], codes: dict[str, pl.Series]
+    ) -> pl.DataFrame:
+        """The findings of ``rows`` (with ``codes``) for the ``checks`` (their indexes): which
+        checks fire where in one query, their findings in a second (only for the checks that
+        fired). A per-value check of a coded field is looked up in its value table by code."""
+        names = [f"{_FIRED}{i}" for i in checks]
+        masks = [self._row_mask(i, codes).alias(n) for i, n in zip(checks, names, strict=True)]
         text = rows.with_columns(pl.col(n).cast(pl.String) for n in self.coded).lazy()
         marked = (
             self.prepared(_trimmed(text, self.dictionary.fields))
-            .filter(pl.any_horizontal(masks))
-            .with_columns(m.alias(f"{_FIRED}{i}") for i, m in zip(checks, masks, strict=True))
+            .with_columns(masks)
+            .filter(pl.any_horizontal(names))
             .collect()
         )
         hits = marked.select(pl.col(f"{_FIRED}{i}").any() for i in checks).row(0)
@@ -486,6 +490,12 @@ class BatchChecker:
         if errors.len():
             self._error_records.append(errors.unique())
         return findings
+
+    def _row_mask(self, index: int, codes: dict[str, pl.Series]) -> pl.Expr:
+        check = self._checks[index]
+        if check.per_value and check.field in self.coded:
+            return self.coded[check.field].lookup(f"{_FIRED}{index}", codes[check.field])
+        return self._masks[index]
 
     def _output(self, index: int) -> list[pl.Expr]:
         """The findings columns of a check, computed over the rows where it fired."""

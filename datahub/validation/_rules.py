@@ -333,6 +333,9 @@ class _Compiler:
         target = self.compile(node.this)
         above, low = self._coerced(target, self.compile(node.args["low"]))
         below, high = self._coerced(target, self.compile(node.args["high"]))
+        if above is target and below is target and "null" not in (low.type, high.type):
+            # the same, computing the value once (polars' is_between misreads a NULL bound)
+            return Typed(target.expr.is_between(low.expr, high.expr), "bool")
         return Typed((above.expr >= low.expr) & (below.expr <= high.expr), "bool")
 
     def _arithmetic(self, node: exp.Expression) -> Typed:
@@ -398,7 +401,9 @@ class _Compiler:
         return self._numeric_typed(self.compile(node), node)
 
     def _numeric_typed(self, typed: Typed, node: exp.Expression) -> Typed:
-        if typed.type in (*NUMERIC, "null"):
+        if typed.type == "null":  # NULL as a number: ABS(NULL), -NULL, 1 - NULL are NULL
+            return Typed(pl.lit(None, dtype=pl.Int64), "int")
+        if typed.type in NUMERIC:
             return typed
         raise _type_error(node, "getal", "number")
 
@@ -407,12 +412,17 @@ class _Compiler:
         if typed.type == "str" and typed.literal is not None:
             kind = "date" if len(typed.literal) == 10 else "datetime"
             return Typed(pl.lit(_literal_value(typed, kind)), kind)
-        if typed.type in (*TEMPORAL, "null"):
+        if typed.type == "null":  # YEAR(NULL), DATEDIFF(NULL, d) are NULL
+            return Typed(pl.lit(None, dtype=pl.Date), "date")
+        if typed.type in TEMPORAL:
             return typed
         raise _type_error(node, "datum", "date")
 
     def _text(self, node: exp.Expression) -> Typed:
-        return self._expect(node, ("str", "null"), "tekst", "text")
+        typed = self._expect(node, ("str", "null"), "tekst", "text")
+        if typed.type == "null":  # UPPER(NULL), LENGTH(NULL) are NULL
+            return Typed(pl.lit(None, dtype=pl.String), "str")
+        return typed
 
     def _expect(self, node: exp.Expression, kinds: tuple[str, ...], nl: str, en: str) -> Typed:
         typed = self.compile(node)
