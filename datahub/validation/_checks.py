@@ -359,9 +359,8 @@ class BatchChecker:
         ok = ~pl.col(E + spec.name)
         if spec.datatype in _TYPED:
             text = pl.col(T + spec.name)
-            ok = ok & types.canonical(text, spec.datatype)
-            if spec.datatype != "geheel getal":  # a valid integer beyond 64 bits has none
-                ok = ok & pl.col(P + spec.name).is_not_null()
+            canonical = types.canonical(text, spec.datatype)
+            ok = ok & canonical & pl.col(P + spec.name).is_not_null()
         return ok.fill_null(False)
 
     def _value_table(self, spec: FieldSpec) -> Callable[[pl.LazyFrame], pl.LazyFrame]:

@@ -16,6 +16,8 @@ import polars as pl
 import sqlglot
 from sqlglot import exp
 
+from ._types import INTEGER_LIMIT
+
 # Datatype of the dictionary -> type used inside expressions.
 SQL_TYPES = {
     "tekst": "str",
@@ -62,14 +64,15 @@ class RuleError(ValueError):
 class Typed:
     """A compiled sub-expression with its type (and literal text, for coercion).
 
-    ``wide``: an integer that may lie beyond 64 bits (a result of arithmetic, a large
-    literal). Arithmetic on two integers that are not wide cannot leave 128 bits.
+    ``bits``: for an integer, a bound on its magnitude (below 2**bits): 64 for a literal or
+    a function's result, :data:`FIELD_BITS` for a field, more for arithmetic on them. Only an
+    operation whose bound passes 127 bits can leave the 128 bits it is computed in.
     """
 
     expr: pl.Expr
     type: str
     literal: str | None = None
-    wide: bool = False
+    bits: int = 64
 
 
 ColumnName = Callable[[str], str]
@@ -96,6 +99,9 @@ _ARITHMETIC: dict[type[exp.Expression], Callable[[pl.Expr, pl.Expr], pl.Expr]] =
 # Beyond this an integer result is NULL: 128 bits hold about 1.7e38, and polars wraps round.
 _INT_LIMIT = 1e38
 _INT64 = (-(2**63), 2**63 - 1)
+#: An integer field's values lie below 10**30 < 2**100 (a longer one is refused: 004), so a
+#: sum or difference of fields, or of a field and a 64-bit value, cannot leave 128 bits.
+FIELD_BITS = 100
 _INT128 = (-(2**127), 2**127 - 1)
 _DATE_PARTS: dict[type[exp.Expression], Callable[[pl.Expr], pl.Expr]] = {
     exp.Year: lambda e: e.dt.year().cast(pl.Int64),
@@ -237,7 +243,7 @@ class _Compiler:
         if isinstance(node, exp.Neg):
             inner = self._numeric(node.this)
             if inner.type == "int":  # (polars cannot negate a 128-bit integer)
-                return Typed(pl.lit(0, dtype=pl.Int128) - _wide(inner).expr, "int", wide=inner.wide)
+                return Typed(pl.lit(0, dtype=pl.Int128) - _wide(inner).expr, "int", bits=inner.bits)
             return Typed(-inner.expr, inner.type)
         return self._function(node)
 
@@ -250,7 +256,7 @@ class _Compiler:
             return _STRING_FUNCS[type(node)](arg.expr)
         if isinstance(node, exp.Abs):
             arg = _wide(self._numeric(node.this))
-            return Typed(arg.expr.abs(), arg.type, wide=arg.wide)
+            return Typed(arg.expr.abs(), arg.type, bits=arg.bits)
         if isinstance(node, exp.Coalesce):
             return self._coalesce(node)
         if isinstance(node, exp.DateDiff):
@@ -263,7 +269,7 @@ class _Compiler:
         name = _resolve(node.name, list(self.types))
         if name is None:
             raise RuleError(f"onbekend veld {node.name}", f"unknown field {node.name}")
-        return Typed(pl.col(self.column(name)), self.types[name])
+        return Typed(pl.col(self.column(name)), self.types[name], bits=FIELD_BITS)
 
     def _literal(self, node: exp.Literal, sign: str = "") -> Typed:
         text = sign + str(node.this)
@@ -274,7 +280,7 @@ class _Compiler:
             if _INT64[0] <= number <= _INT64[1]:
                 return Typed(pl.lit(number, dtype=pl.Int64), "int", text)
             if _INT128[0] <= number <= _INT128[1]:
-                return Typed(pl.lit(number, dtype=pl.Int128), "int", text, wide=True)
+                return Typed(pl.lit(number, dtype=pl.Int128), "int", text, bits=128)
         try:
             return Typed(pl.lit(float(text), dtype=pl.Float64), "float", text)
         except ValueError:
@@ -347,16 +353,15 @@ class _Compiler:
         operation = _ARITHMETIC[type(node)]
         if kind == "float":
             return Typed(operation(left.expr, right.expr), kind)
-        # 128 bits: a 64-bit product or sum would wrap round silently. Two 64-bit operands
-        # cannot leave 128 bits; where a wider one might (a float of the result says so), the
-        # result is NULL.
-        wide = left.wide or right.wide
+        # In 128 bits (a 64-bit product or sum would wrap round silently). Where the bound of
+        # the result passes 127 bits, a float of it decides: beyond about 1e38 it is NULL.
+        bits = _result_bits(type(node), left.bits, right.bits)
         left, right = _wide(left), _wide(right)
         result = operation(left.expr, right.expr)
-        if not wide or isinstance(node, exp.Mod):  # (a remainder is never the larger)
-            return Typed(result, kind, wide=not isinstance(node, exp.Mod) or wide)
+        if bits <= 127:
+            return Typed(result, kind, bits=bits)
         size = operation(left.expr.cast(pl.Float64), right.expr.cast(pl.Float64)).abs()
-        return Typed(pl.when(size < _INT_LIMIT).then(result), kind, wide=True)
+        return Typed(pl.when(size < _INT_LIMIT).then(result), kind, bits=127)
 
     def _coalesce(self, node: exp.Coalesce) -> Typed:
         args = [self.compile(node.this)] + [self.compile(e) for e in node.expressions]
@@ -366,7 +371,8 @@ class _Compiler:
         if kinds == set(TEMPORAL):  # a date is its midnight
             coerced, kinds = [_as_datetime(a) for a in coerced], {"datetime"}
         kind = "float" if kinds == {"int", "float"} else (kinds.pop() if kinds else "null")
-        return Typed(pl.coalesce([a.expr for a in coerced]), kind, wide=any(a.wide for a in args))
+        bits = max(a.bits for a in args)
+        return Typed(pl.coalesce([a.expr for a in coerced]), kind, bits=bits)
 
     def _datediff(self, node: exp.DateDiff) -> Typed:
         unit = node.args.get("unit")
@@ -462,9 +468,12 @@ def _as_datetime(value: Typed) -> Typed:
 
 
 def _integral(value: object) -> object:
-    """An IN constant for an integer field: itself, or None for a float with decimals."""
+    """An IN constant for an integer field: itself, or None where it can equal no value of
+    the field (decimals, or beyond the 30 digits of an integer)."""
     if isinstance(value, float):
-        return int(value) if value.is_integer() else None
+        value = int(value) if value.is_integer() else None
+    if isinstance(value, int) and abs(value) >= INTEGER_LIMIT:
+        return None
     return value
 
 
@@ -479,12 +488,21 @@ def _type_error(node: exp.Expression, nl: str, en: str) -> RuleError:
     )
 
 
+def _result_bits(operation: type[exp.Expression], left: int, right: int) -> int:
+    """A bound (in bits) on the magnitude of an integer ``operation``'s result."""
+    if operation is exp.Mul:
+        return left + right
+    if operation is exp.Mod:  # never larger than the divisor
+        return right
+    return max(left, right) + 1
+
+
 def _wide(value: Typed) -> Typed:
     """An integer as a 128-bit one, so that arithmetic on 64-bit values cannot overflow
     (ABS of the smallest 64-bit integer, or a product of two large ones, wrapped round)."""
     if value.type != "int":
         return value
-    return Typed(value.expr.cast(pl.Int128), "int", value.literal, value.wide)
+    return Typed(value.expr.cast(pl.Int128), "int", value.literal, value.bits)
 
 
 def _days_between(later: Typed, earlier: Typed) -> Typed:

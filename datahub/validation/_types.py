@@ -15,6 +15,8 @@ DECIMAL_RE = r"^-?[0-9]+(\.[0-9]+)?$"
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 DATETIME_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
 DATE_FORMAT = "%Y-%m-%d"
+#: Integers lie below this (30 digits): rules compute with them in 128 bits without overflow.
+INTEGER_LIMIT = 10**30
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
@@ -23,8 +25,10 @@ def typed_value(text: pl.Expr, datatype: str) -> pl.Expr:
 
     Combine with :func:`canonical`: only values of the canonical form count as valid.
     """
-    if datatype == "geheel getal":  # 64 bits; a longer valid integer has no typed value
-        return text.cast(pl.Int64, strict=False)
+    if datatype == "geheel getal":  # up to 30 digits, in 128 bits (a longer one is 004)
+        number = text.cast(pl.Int128, strict=False)
+        limit = pl.lit(INTEGER_LIMIT, dtype=pl.Int128)
+        return pl.when((number < limit) & (number > -INTEGER_LIMIT)).then(number)
     if datatype == "decimaal":
         return text.cast(pl.Float64, strict=False)
     if datatype == "datum":
@@ -59,7 +63,7 @@ def canonical(text: pl.Expr, datatype: str) -> pl.Expr:
 def typed_dtype(datatype: str) -> pl.DataType:
     """The polars dtype of typed values of ``datatype``."""
     return {
-        "geheel getal": pl.Int64(),
+        "geheel getal": pl.Int128(),
         "decimaal": pl.Float64(),
         "datum": pl.Date(),
         "datumtijd": pl.Datetime("us"),

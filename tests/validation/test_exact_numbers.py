@@ -60,18 +60,24 @@ def test_an_integer_limit_beyond_a_float_s_precision(hip: DataDictionary) -> Non
     assert [(f.record, f.code) for f in report.findings] == [(1, "015_X_Y_EQ")]
 
 
-def test_a_valid_integer_of_any_length_is_no_004(hip: DataDictionary) -> None:
-    """The spec's integer is digits with an optional minus: 20 digits are one too."""
+def test_a_valid_integer_of_up_to_30_digits_is_no_004_and_rules_see_it(hip) -> None:
+    """The spec's integer is digits with an optional minus: 20 digits were a 004. Rules
+    compute with such values (128 bits); only beyond 30 digits is a value refused."""
     wide = _changed(hip, "Pijnscore", minimum=None, maximum=None)
     rows = [
         hip_row(1, Pijnscore="12345678901234567890", Opmerking="x"),
         hip_row(2, Pijnscore="-9223372036854775809"),
-        hip_row(3, Pijnscore="1" * 45, Opmerking="x"),
+        hip_row(3, Pijnscore="9" * 30, Opmerking="x"),
     ]
     assert validate_rows(wide, rows).findings == ()
+    # H02: Pijnscore < 8 OR Opmerking IS NOT NULL - a large value without a remark fires it
+    report = validate_rows(wide, [hip_row(1, Pijnscore="99999999999999999999")])
+    assert only(report) == [("H02", "Pijnscore")]
+    report = validate_rows(wide, [hip_row(1, Pijnscore="1" + "0" * 30, Opmerking="x")])
+    assert only(report) == [("004", "Pijnscore")]
     report = validate_rows(hip, [hip_row(1, Pijnscore="12345678901234567890", Opmerking="x")])
     assert only(report) == [("015_X_Y_EQ", "Pijnscore")]
-    report = validate_rows(hip, [hip_row(1, Pijnscore="-" + "1" * 45)])
+    report = validate_rows(hip, [hip_row(1, Pijnscore="-" + "1" * 29, Opmerking="x")])
     assert only(report) == [("015_X_Y_EQ", "Pijnscore")]
 
 

@@ -276,6 +276,8 @@ def test_the_cataract_rules(cat: DataDictionary) -> None:
         ("B IN (-0.5, 2.5)", [False, True, None]),
         ("A IN (1.0, 2.5)", [True, False, None]),
         ("A IN (2.5)", [False, False, None]),
+        ("A IN (1e40, 5)", [False, True, None]),
+        ("A IN (-1e40)", [False, False, None]),
     ],
 )
 def test_sql_edge_cases_found_by_a_comparison_with_sqlite(expression: str, expected: list) -> None:
