@@ -37,14 +37,13 @@ from ._semantics import (
     Rows,
     check_dictionary,
 )
+from ._xlsx_scan import SheetScan, scan, sheet_parts
 
 MAX_WORKBOOK = 20 * 1024 * 1024
 MAX_UNPACKED = 400 * 1024 * 1024  # all parts of the workbook together, unpacked
 MAX_CELLS = 10_000_000  # per sheet, rows x columns of its used area (read as a dense table)
 # A cell's or row's reference as XML may write it (either quote, spaces around "="). (The range
 # a sheet declares in ``<dimension>`` is not read: the reader does not go by it.)
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br\s*=\s*["\']\s*([A-Za-z]{1,3})([0-9]+)')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br\s*=\s*["\']\s*([0-9]+)')
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 COLUMNS: dict[str, tuple[str, ...]] = {
     GENERAL: ("Kenmerk", "Waarde"),
@@ -111,6 +110,7 @@ class _Sheet:
     header: list[str]
     rows: list[tuple[int, dict[str, Cell]]]
     raw: list[tuple[int, list[Cell]]]
+    header_row: int = 1
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -256,31 +256,30 @@ def _open_workbook(data: bytes) -> CalamineWorkbook:
 
 
 def _check_size(data: bytes) -> None:
-    """Refuse a workbook that unpacks to too much, or whose sheet spans too many cells.
-
-    The reader holds a sheet as a dense table from its first to its last cell: one cell far away
-    (``XFD1048576``) in an 11 KB file would ask for hundreds of gigabytes. So each sheet's cell
-    references are scanned first, streaming, without building anything.
-    """
+    """Refuse a workbook that unpacks to too much, whose sheet spans too many cells, or
+    whose known sheets hold cells the reader would read as empty (errors, formulas without a
+    computed value). See :mod:`._xlsx_scan`: every XML part is scanned, since a sheet may live
+    anywhere the relations say."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
+            if "[Content_Types].xml" not in archive.namelist():  # (an OpenDocument file...)
+                raise _refuse(
+                    "dit is geen Excel-werkmap (.xlsx)", "this is not an Excel workbook (.xlsx)"
+                )
             if sum(part.file_size for part in parts) > MAX_UNPACKED:
                 raise _refuse(
                     f"de werkmap is uitgepakt te groot (meer dan {MAX_UNPACKED // 2**20} MB)",
                     f"the workbook is too big unpacked (more than {MAX_UNPACKED // 2**20} MB)",
                 )
-            for part in parts:  # every XML part: a sheet may live anywhere the relations say
+            names = {part: name for name, part in sheet_parts(archive).items()}
+            problems = Problems()
+            for part in parts:
                 if part.filename.lower().endswith(".xml"):
                     with archive.open(part) as stream:
-                        rows, columns = _used_area(stream)
-                    if rows * columns > MAX_CELLS:
-                        raise _refuse(
-                            f"een tabblad beslaat te veel cellen ({rows} rijen x {columns} "
-                            f"kolommen; hoogstens {MAX_CELLS:,} cellen)".replace(",", "."),
-                            f"a sheet spans too many cells ({rows} rows x {columns} columns; "
-                            f"at most {MAX_CELLS:,} cells)",
-                        )
+                        found = scan(stream)
+                    _check_scan(found, names.get(part.filename), problems)
+            problems.raise_if_any()
     except DictionaryError:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as error:
@@ -290,26 +289,44 @@ def _check_size(data: bytes) -> None:
         ) from None
 
 
-def _used_area(stream: IO[bytes]) -> tuple[int, int]:
-    """The highest row and column a sheet's XML refers to."""
-    rows = columns = 0
-    tail = b""
-    while block := stream.read(1 << 20):
-        text = tail + block
-        for match in _CELL_REF.finditer(text):
-            columns = max(columns, _column_number(match.group(1)))
-            rows = max(rows, int(match.group(2)))
-        for match in _ROW_REF.finditer(text):
-            rows = max(rows, int(match.group(1)))
-        tail = text[-256:]  # a reference cut by the block's end is found in the next round
-    return rows, columns
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + letter - 64
-    return number
+def _check_scan(found: SheetScan, name: str | None, problems: Problems) -> None:
+    sheet = next((s for s in ALL_SHEETS if name is not None and _fold(s) == _fold(name)), None)
+    if found.rows * found.columns > MAX_CELLS:
+        raise DictionaryError(
+            [
+                DictionaryProblem(
+                    sheet or name,
+                    None,
+                    None,
+                    f"het tabblad beslaat te veel cellen ({found.rows} rijen x {found.columns} "
+                    f"kolommen; hoogstens {MAX_CELLS:,} cellen)".replace(",", "."),
+                    f"the sheet spans too many cells ({found.rows} rows x {found.columns} "
+                    f"columns; at most {MAX_CELLS:,} cells)",
+                )
+            ]
+        )
+    if sheet is None:  # a sheet the dictionary does not use, or no sheet at all
+        return
+    for reference in found.errors[:20]:
+        row = int(reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        problems.add(
+            sheet,
+            row,
+            None,
+            f"cel {reference} bevat een fout (zoals #N/A of #REF!); vul de waarde zelf in",
+            f"cell {reference} holds an error (such as #N/A or #REF!); fill in the value",
+        )
+    for reference in found.formulas[:20]:
+        row = int(reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        problems.add(
+            sheet,
+            row,
+            None,
+            f"cel {reference} heeft een formule zonder berekende waarde; open de werkmap in "
+            "Excel en sla haar op, of vul de waarde zelf in",
+            f"cell {reference} has a formula without a computed value; open the workbook in "
+            "Excel and save it, or fill in the value",
+        )
 
 
 def _sheets(
@@ -317,6 +334,7 @@ def _sheets(
 ) -> dict[str, _Sheet]:
     known = {_fold(name): name for name in ALL_SHEETS}
     found: dict[str, _Sheet] = {}
+    unreadable: set[str] = set()  # (reported as such, not as missing too)
     for actual in workbook.sheet_names:
         spec_name = known.get(_fold(actual))
         if spec_name is None:
@@ -335,6 +353,7 @@ def _sheets(
             sheet = workbook.get_sheet_by_name(actual)
             cells = _unmerged(sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges)
         except Exception as error:
+            unreadable.add(spec_name)
             problems.add(
                 spec_name,
                 None,
@@ -345,7 +364,7 @@ def _sheets(
             continue
         found[spec_name] = _table(spec_name, cells, problems, warnings)
     for name in REQUIRED_SHEETS:
-        if name not in found:
+        if name not in found and name not in unreadable:
             problems.add(name, None, None, "tabblad ontbreekt", "sheet is missing")
     return found
 
@@ -380,7 +399,7 @@ def _table(name: str, cells: list[list[Cell]], problems: Problems, warnings: lis
     header = [_text(c) or "" for c in header_cells]
     raw = numbered[1:]
     if name == EXAMPLES:
-        return _Sheet(name, header, [], raw)
+        return _Sheet(name, header, [], raw, header_row)
     expected = {_fold(c): c for c in COLUMNS[name]}
     mapping: dict[int, str] = {}
     for index, title in enumerate(header):
@@ -401,7 +420,7 @@ def _table(name: str, cells: list[list[Cell]], problems: Problems, warnings: lis
         (number, {column: row[i] if i < len(row) else None for i, column in mapping.items()})
         for number, row in raw
     ]
-    return _Sheet(name, header, rows, raw)
+    return _Sheet(name, header, rows, raw, header_row)
 
 
 class _Reader:
@@ -614,10 +633,18 @@ class _Reader:
         self, sheet: _Sheet, fields: tuple[FieldSpec, ...]
     ) -> tuple[tuple[str | None, ...], ...]:
         types = {f.name: f.datatype for f in fields}
-        header_row = sheet.raw[0][0] - 1 if sheet.raw else 1
+        header_row = sheet.header_row
         index: dict[str, int] = {}
         for position, title in enumerate(sheet.header):
-            if title in types:
+            if title in index:  # which one would count? refuse rather than guess
+                self._problem(
+                    EXAMPLES,
+                    header_row,
+                    title,
+                    "kolom komt meer dan eens voor",
+                    "column occurs twice",
+                )
+            elif title in types:
                 index[title] = position
             elif title:
                 self._problem(
@@ -671,8 +698,9 @@ def _text(cell: Cell) -> str | None:
         return None
     if isinstance(cell, bool):
         return "ja" if cell else "nee"
-    if isinstance(cell, float):  # as a decimal, never in exponent form (1e-05)
-        return str(int(cell)) if cell.is_integer() else format(Decimal(repr(cell)), "f")
+    if isinstance(cell, float):  # as a decimal, never in exponent form (1e-05), and with the
+        # 15 significant digits Excel shows (a formula's 20.7+0.4 is 21.099999999999998)
+        return str(int(cell)) if cell.is_integer() else format(Decimal(f"{cell:.15g}"), "f")
     if isinstance(cell, dt.datetime):
         if cell.time() == dt.time(0):
             return cell.date().isoformat()
@@ -690,6 +718,8 @@ def _limit_text(cell: Cell) -> str | None:
 def _example_text(cell: Cell, datatype: str) -> str | None:
     if isinstance(cell, dt.datetime) and datatype == "datumtijd":
         return cell.isoformat(timespec="seconds")
+    if isinstance(cell, dt.date) and datatype == "datumtijd":  # midnight reads as a date
+        return f"{cell.isoformat()}T00:00:00"
     if cell is None or (isinstance(cell, str) and cell == ""):
         return None
     if isinstance(cell, str):

@@ -145,7 +145,7 @@ def test_a_file_that_is_not_a_workbook_is_refused() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("hello.txt", "not a workbook")
-    with pytest.raises(DictionaryError, match="kan niet worden gelezen"):
+    with pytest.raises(DictionaryError, match="geen Excel-werkmap"):
         load_dictionary(buffer.getvalue())
 
 

@@ -1,0 +1,148 @@
+"""What a workbook's XML says before the reader reads it: which part is which sheet, each
+sheet's used area, and the cells the reader would read as empty.
+
+The reader (calamine) holds a sheet as a dense table up to its last cell with content: one cell
+far away in a tiny file would ask for hundreds of gigabytes. So each XML part is scanned first,
+streaming, for the positions of its cells with content, counted as the reader counts them (a
+row or cell without its ``r`` reference takes the next position). A row or cell with only a
+format (Excel keeps them after contents are deleted) takes no room. The reader also reads an
+error cell (``#N/A``) and a formula without a computed value as empty: the scan names them.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import IO
+
+from lxml import etree
+
+_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c|v|is|f)\b([^>]*?)(/?)>")
+_REF = re.compile(rb'\br\s*=\s*["\']\s*([A-Za-z]{0,3})([0-9]*)')
+_ERROR = re.compile(rb'\bt\s*=\s*["\']e["\']')
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+_OFFICE_DOCUMENT = "/officeDocument"
+
+
+@dataclass(slots=True)
+class SheetScan:
+    """The used area of one part (rows x columns up to its last cell with content), and the
+    cells with an error or a formula without a value (as ``A1`` references)."""
+
+    rows: int = 0
+    columns: int = 0
+    errors: list[str] = field(default_factory=list)
+    formulas: list[str] = field(default_factory=list)
+
+
+def scan(stream: IO[bytes]) -> SheetScan:
+    """Scan one XML part, streaming (tags cut by a block's end are read with the next one).
+
+    Example::
+
+        >>> import io
+        >>> xml = b'<row><c><v>1</v></c><c t="e"><v>#N/A</v></c></row><row r="9"/><c r="C4"/>'
+        >>> found = scan(io.BytesIO(xml))
+        >>> (found.rows, found.columns, found.errors)
+        (1, 2, ['B1'])
+    """
+    result = SheetScan()
+    row = column = 0
+    cell: tuple[int, int, bool] | None = None  # its row, column, and whether it is an error
+    content = formula = False
+    tail = b""
+    while block := stream.read(1 << 20):
+        text = tail + block
+        cut = text.rfind(b"<")
+        text, tail = (text[:cut], text[cut:]) if cut != -1 else (text, b"")
+        for closing, name, attributes, empty in _TAG.findall(text):
+            if name == b"row" and not closing:
+                reference = _REF.search(attributes)
+                row = int(reference.group(2)) if reference and reference.group(2) else row + 1
+                column = 0
+            elif name == b"c" and not closing:
+                reference = _REF.search(attributes)
+                if reference and reference.group(1):
+                    column = column_number(reference.group(1))
+                    row = int(reference.group(2) or row)
+                else:
+                    column += 1
+                cell = None if empty else (row, column, bool(_ERROR.search(attributes)))
+                content = formula = False
+            elif name in (b"v", b"is") and not closing and cell is not None:
+                content = True
+            elif name == b"f" and not closing and cell is not None:
+                formula = True
+            elif name == b"c" and closing and cell is not None:
+                _end_cell(result, cell, content=content, formula=formula)
+                cell = None
+    return result
+
+
+def _end_cell(
+    result: SheetScan, cell: tuple[int, int, bool], *, content: bool, formula: bool
+) -> None:
+    row, column, error = cell
+    if content or formula:
+        result.rows, result.columns = max(result.rows, row), max(result.columns, column)
+    reference = f"{column_letters(column)}{row}"
+    if error and content:
+        result.errors.append(reference)
+    elif formula and not content:
+        result.formulas.append(reference)
+
+
+def column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def column_letters(number: int) -> str:
+    """``column_letters(28)`` is ``AB``."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """The part holding each sheet, by the sheet's name (empty if the relations cannot be
+    read: the parts are then scanned without their names)."""
+    try:
+        target = _targets(archive, "_rels/.rels", "")
+        workbook = next((t for kind, t in target.values() if kind.endswith(_OFFICE_DOCUMENT)), "")
+        if not workbook:
+            return {}
+        folder, name = posixpath.split(workbook)
+        relations = _targets(archive, posixpath.join(folder, "_rels", name + ".rels"), folder)
+        root = etree.fromstring(archive.read(workbook), _PARSER)
+    except (KeyError, etree.XMLSyntaxError, ValueError):
+        return {}
+    parts = {}
+    for sheet in root.iter("{*}sheet"):
+        relation = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+        if relation in relations and sheet.get("name"):
+            parts[str(sheet.get("name"))] = relations[relation][1]
+    return parts
+
+
+def _targets(archive: zipfile.ZipFile, path: str, folder: str) -> dict[str, tuple[str, str]]:
+    """A relations part's targets by id: (type, part name in the archive)."""
+    root = etree.fromstring(archive.read(path), _PARSER)
+    found = {}
+    for relation in root.iter("{*}Relationship"):
+        target = relation.get("Target") or ""
+        if relation.get("TargetMode") == "External":
+            continue
+        path_in_archive = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(folder, target))
+        )
+        found[relation.get("Id") or ""] = (relation.get("Type") or "", path_in_archive)
+    return found

@@ -1,0 +1,144 @@
+"""Workbook reading defects found by a review (2026-11-29): each test failed before its fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from datahub.validation import DictionaryError, load_dictionary
+from datahub.validation._xlsx_scan import scan
+
+from .helpers import hip_sheets, write_sheets
+
+GENERAL = "Aanleverspecificaties algemeen"  # the first sheet: xl/worksheets/sheet1.xml
+FIELDS = "Bestandsinhoud"  # the second
+EXAMPLES = "Voorbeeld bestandsinhoud"
+
+
+def _patched(source: Path, sheet: int, before_end: str = "", replace: tuple[str, str] = ("", "")):
+    """The workbook with XML added at the end of sheet ``sheet``'s data, or a text replaced."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(buffer, "w") as copy:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == f"xl/worksheets/sheet{sheet}.xml":
+                data = data.replace(b"</sheetData>", before_end.encode() + b"</sheetData>")
+                if replace[0]:
+                    assert replace[0].encode() in data
+                    data = data.replace(replace[0].encode(), replace[1].encode(), 1)
+            copy.writestr(item.filename, data)
+    return buffer.getvalue()
+
+
+def test_cells_without_a_reference_are_counted_where_the_reader_puts_them(hip_path) -> None:
+    """``r`` is optional: one value after 16,383 empty cells in row 1,048,576 passed the size
+    check and made the reader ask for 512 GB and abort the process."""
+    far = '<row r="1048576">' + "<c/>" * 16383 + '<c t="inlineStr"><is><t>x</t></is></c></row>'
+    with pytest.raises(DictionaryError) as refused:
+        load_dictionary(_patched(hip_path, 1, far))
+    problem = refused.value.problems[0]
+    assert problem.sheet == GENERAL  # the message names the sheet
+    assert "te veel cellen (1048576 rijen x 16384 kolommen" in problem.nl
+
+
+def test_rows_and_cells_with_only_a_format_take_no_room(hip_path) -> None:
+    """Excel keeps a row's height or a cell's format after its contents are deleted: a
+    dictionary with such a row far below its data was refused as too big."""
+    empty = '<row r="800000" ht="30" customHeight="1"/><row r="900000"><c r="M900000" s="0"/></row>'
+    dictionary = load_dictionary(_patched(hip_path, 2, empty))
+    assert dictionary == load_dictionary(hip_path)
+
+
+def test_an_opendocument_file_named_xlsx_is_refused(tmp_path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    with pytest.raises(DictionaryError, match="geen Excel-werkmap"):
+        load_dictionary(buffer.getvalue())
+
+
+def test_an_error_cell_or_a_formula_without_a_value_is_refused_with_its_place(hip_path) -> None:
+    """The reader reads #N/A, #REF! and a formula without a computed value as empty: Verplicht
+    from a VLOOKUP that failed became 'nee' without a word."""
+    error = '<row r="40"><c r="E40" t="e"><v>#N/A</v></c><c r="F40"><f>SUM(A1:A2)</f></c></row>'
+    with pytest.raises(DictionaryError) as refused:
+        load_dictionary(_patched(hip_path, 2, error))
+    found = [(p.sheet, p.row, p.nl.split(" ", 2)[1]) for p in refused.value.problems]
+    assert found == [(FIELDS, 40, "E40"), (FIELDS, 40, "F40")]
+    assert "bevat een fout" in refused.value.problems[0].nl
+    assert "formule zonder berekende waarde" in refused.value.problems[1].nl
+
+
+def test_the_scan_counts_as_the_reader_does() -> None:
+    xml = (
+        b'<row><c><v>1</v></c><c r="D1"><v>2</v></c><c><f>A1</f><v>3</v></c></row>'
+        b'<row r="7" spans="1:9"><c t="inlineStr"><is><t>x</t></is></c></row><row/>'
+    )
+    found = scan(io.BytesIO(xml))
+    assert (found.rows, found.columns, found.errors, found.formulas) == (7, 5, [], [])
+
+
+def _examples(tmp_path: Path, edit) -> list:
+    sheets = hip_sheets()
+    edit(sheets[EXAMPLES])
+    try:
+        return list(load_dictionary(write_sheets(tmp_path / "HEUP_3.xlsx", sheets)).examples)
+    except DictionaryError as error:
+        return [(p.sheet, p.row, p.column, p.nl) for p in error.problems]
+
+
+def test_a_datetime_example_at_midnight_is_one(tmp_path) -> None:
+    """The reader gives a midnight datetime as a date: 2021-03-02 was refused as datumtijd."""
+
+    def midnight(rows):
+        rows[1][3] = dt.datetime(2021, 3, 2)
+
+    assert _examples(tmp_path, midnight)[0][3] == "2021-03-02T00:00:00"
+
+
+def test_a_number_is_read_with_the_15_digits_excel_shows(tmp_path) -> None:
+    """A formula's 20.7 + 0.4 is stored as 21.099999999999998: refused for Decimalen 1."""
+
+    def noisy(rows):
+        rows[1][5] = 20.7 + 0.4
+
+    assert _examples(tmp_path, noisy)[0][5] == "21.1"
+
+
+def test_a_column_given_twice_in_the_examples_is_refused(tmp_path) -> None:
+    def twice(rows):
+        rows[0].append("Zijde")
+        rows[1].append("X")
+        rows[2].append("R")
+
+    assert _examples(tmp_path, twice) == [(EXAMPLES, 1, "Zijde", "kolom komt meer dan eens voor")]
+
+
+@pytest.mark.parametrize("blank_rows", [0, 2])
+def test_the_examples_header_is_located_on_its_own_row(tmp_path, blank_rows: int) -> None:
+    def unknown(rows):
+        rows[0].append("Onbekend")
+        rows[:0] = [[] for _ in range(blank_rows)]
+        rows.insert(blank_rows + 1, [])  # a blank row between the header and the examples
+
+    assert _examples(tmp_path, unknown) == [
+        (EXAMPLES, blank_rows + 1, "Onbekend", "onbekend veld Onbekend")
+    ]
+
+
+def test_an_unreadable_sheet_is_not_also_called_missing(hip_path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(hip_path) as original, zipfile.ZipFile(buffer, "w") as copy:
+        for item in original.infolist():
+            if item.filename != "xl/worksheets/sheet2.xml":
+                copy.writestr(item.filename, original.read(item.filename))
+    with pytest.raises(DictionaryError) as refused:
+        load_dictionary(buffer.getvalue())
+    assert [(p.sheet, p.nl.split(" (")[0]) for p in refused.value.problems] == [
+        (FIELDS, "tabblad kan niet worden gelezen")
+    ]
