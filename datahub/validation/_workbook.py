@@ -828,7 +828,7 @@ def _general_rows(g: GeneralSpecs) -> list[list[Any]]:
         ["Sleutelvelden", joined(g.key_fields)],
         ["Rapportvelden", joined(g.report_fields)],
         ["Periodeveld", g.period_field],
-        ["Afkeurpercentage", g.rejection_percentage],
+        ["Afkeurpercentage", _percentage_cell(g.rejection_percentage)],
         ["FHIR resource", g.fhir_resource],
     ]
 
@@ -870,10 +870,20 @@ def _field_row(f: FieldSpec) -> list[Any]:
 
 
 def _number_cell(text: str | None) -> int | float | str | None:
+    """A number cell where reading it gives ``text`` back, else the text itself (20 digits
+    or ``-0`` would not survive a float)."""
     if text is None:
         return None
-    if re.fullmatch(r"-?[0-9]+", text):
+    if re.fullmatch(r"-?[0-9]+", text) and abs(int(text)) < 2**53 and text != "-0":
         return int(text)
     if re.fullmatch(r"-?[0-9]+\.[0-9]+", text) and _text(float(text)) == text:
         return float(text)
     return text
+
+
+def _percentage_cell(percentage: float | None) -> float | str | None:
+    """A percentage between 0 and 1 as text: as a number it would read as a 0-100 % format's
+    fraction, which the import refuses."""
+    if percentage is not None and 0 < percentage < 1:
+        return _text(percentage)
+    return percentage

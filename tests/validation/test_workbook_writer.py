@@ -37,3 +37,19 @@ def test_the_written_workbook_has_the_spec_sheets_and_text_versions(cat: DataDic
     ]
     general = dict(workbook.get_sheet_by_name("Aanleverspecificaties algemeen").to_python()[1:])
     assert general["Versie"] == "1.4"
+
+
+def test_values_a_number_cell_would_change_are_written_as_text(hip, tmp_path: Path) -> None:
+    """An Afkeurpercentage of 0.5 was written as a number and then refused when read back; a
+    limit of 20 digits came back as 100000000000000000000 and -0 as 0."""
+    from dataclasses import replace
+
+    fields = tuple(
+        replace(f, minimum="-0", maximum="99999999999999999999") if f.name == "Pijnscore" else f
+        for f in hip.fields
+    )
+    general = replace(hip.general, rejection_percentage=0.5)
+    dictionary = replace(hip, general=general, fields=fields)
+    path = tmp_path / "HEUP_3.xlsx"
+    write_workbook(dictionary, path)
+    assert load_dictionary(path) == dictionary
