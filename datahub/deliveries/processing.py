@@ -89,20 +89,21 @@ def _claim(delivery_id: int, token: str) -> bool:
 
 
 def _validate(delivery: Delivery, token: str) -> Report:
+    """The engine's report of the file (the same as ``datahub validate`` gives), with the
+    intake's own file-level finding (``T08``) where the file names another sub-delivery."""
     dictionary = delivery.dictionary_version.dictionary
     contradiction = _content_contradiction(delivery)
-    if contradiction is not None:
-        return contradiction
     beat = _Heartbeat(delivery.pk, token)
     assert delivery.file is not None
     with files.open_plaintext(delivery.file) as stream:
-        return validate_file(
+        report = validate_file(
             dictionary,
             stream,
             file_name=delivery.file_name,
             period=None if delivery.period == "TOTAAL" else delivery.period,
             progress=beat,
         )
+    return report.with_technical([contradiction] if contradiction else [])
 
 
 class _Heartbeat:
@@ -123,7 +124,7 @@ class _Heartbeat:
         )
 
 
-def _content_contradiction(delivery: Delivery) -> Report | None:
+def _content_contradiction(delivery: Delivery) -> EngineFinding | None:
     """``T08``: an XML file whose root names another sub-delivery than the chosen one."""
     if not delivery.file_name.lower().endswith(".xml") or delivery.file is None:
         return None
@@ -137,7 +138,7 @@ def _content_contradiction(delivery: Delivery) -> Report | None:
     message = technical_message(
         "T08", "mismatch", "nl", kenmerk="Registratie", bestand=root, verwacht=code
     )
-    return _rejection(delivery, EngineFinding(None, None, "afkeur", "T08", None, root, message))
+    return EngineFinding(None, None, "afkeur", "T08", None, root, message)
 
 
 def _rejection(delivery: Delivery, finding: EngineFinding) -> Report:

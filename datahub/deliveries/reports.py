@@ -114,11 +114,13 @@ def json_chunks(delivery: Delivery) -> Iterator[bytes]:
     yield orjson.dumps(head)[:-1] + b',"findings":['
     names = ("record", "line", "level", "code", "field", "value", "message", "keys")
     rows = findings_of(delivery).values_list(*names)
+    fields = report_fields(delivery)
     batch: list[bytes] = []
     separator = b""
     for row in rows.iterator(chunk_size=2000):
         finding = dict(zip(names, row, strict=True))
         finding["field"] = finding["field"] or None
+        finding["keys"] = _in_order(finding["keys"] or {}, fields)
         batch.append(orjson.dumps(finding))
         if len(batch) == 1000:
             yield separator + b",".join(batch)
@@ -126,3 +128,10 @@ def json_chunks(delivery: Delivery) -> Iterator[bytes]:
     if batch:
         yield separator + b",".join(batch)
     yield b"]}"
+
+
+def _in_order(keys: dict[str, str | None], fields: tuple[str, ...]) -> dict[str, str | None]:
+    """The keys in the order of the report fields, as the engine writes them (PostgreSQL's
+    jsonb keeps its own order)."""
+    ordered = {name: keys[name] for name in fields if name in keys}
+    return ordered | {name: value for name, value in keys.items() if name not in ordered}

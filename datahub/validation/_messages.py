@@ -352,10 +352,14 @@ def _templates(code: str) -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 def _pattern(template: str) -> re.Pattern[str]:
+    """The template as a pattern. The delivered value (``{waarde}``) may hold any text, also
+    the template's own words ("…, dit is geen geldige …"): it takes all it can, and the values
+    the dictionary gives (a length, a datatype, a format) the least."""
     parts, position = [], 0
     for match in _PLACEHOLDER.finditer(template):
         parts.append(re.escape(template[position : match.start()]))
-        parts.append(f"(?P<{match.group(1)}>.*?)")
+        greedy = "" if match.group(1) == "waarde" else "?"
+        parts.append(f"(?P<{match.group(1)}>.*{greedy})")
         position = match.end()
     parts.append(re.escape(template[position:]))
     return re.compile("".join(parts), re.DOTALL)

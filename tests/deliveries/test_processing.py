@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from datahub.deliveries import intake, processing, reports
 from datahub.deliveries.models import Delivery, Status
+from datahub.validation import load_dictionary, validate_file
 from tests.deliveries.conftest import FIXTURES, cat_csv, deliver, metadata
 
 
@@ -89,9 +90,13 @@ def test_an_xml_file_of_another_registry_gets_t08_and_is_rejected(
         institution, submitter, data, capture=django_capture_on_commit_callbacks, file_name=name
     )
     assert delivery.status == Status.REJECTED
-    finding = delivery.findings.get()
-    assert (finding.code, finding.value) == ("T08", "MMYIKNL")
-    assert "CAT" in finding.message
+    # T08 first, then what datahub validate reports of the same file (its records counted)
+    findings = list(delivery.findings.order_by("pk"))
+    assert (findings[0].code, findings[0].value) == ("T08", "MMYIKNL")
+    assert "CAT" in findings[0].message
+    expected = validate_file(load_dictionary(FIXTURES / "CAT_1.4.xlsx"), data, file_name=name)
+    assert [f.code for f in findings[1:]] == [f.code for f in expected.findings]
+    assert (delivery.records_total, delivery.records_not_processed) == (expected.total, 1)
 
 
 def test_a_file_that_kills_its_worker_again_and_again_is_rejected_not_retried_for_ever(

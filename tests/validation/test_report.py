@@ -269,6 +269,26 @@ def test_every_template_translates_back_from_its_own_dutch() -> None:
             assert translate_message(code, dutch.format(**values), "en") == english.format(**values)
 
 
+def test_a_value_holding_the_templates_own_words_translates_as_the_engine_writes_it(
+    cat, hip
+) -> None:
+    """The English report page read the value back up to the first ", deze is langer dan" it
+    held, and put the rest in the length: the value must take all it can."""
+    from .helpers import cat_row, hip_row, validate_rows
+
+    remark = "nieuwe lens, deze is langer dan de vorige en " + "goed geplaatst " * 12
+    cases = [
+        (hip, [hip_row(1, Opmerking=remark)]),
+        (cat, [cat_row(1, Operatiedatum="x, dit is geen geldige datum")]),
+        (cat, [cat_row(1, ODS="X, deze komt niet voor in de referentielijst")]),
+    ]
+    for dictionary, rows in cases:
+        dutch, english = (validate_rows(dictionary, rows, lang=lang) for lang in ("nl", "en"))
+        assert dutch.findings, rows
+        for nl, en in zip(dutch.findings, english.findings, strict=True):
+            assert translate_message(nl.code, nl.message, "en") == en.message
+
+
 def test_findings_built_column_by_column_equal_findings_made_one_by_one() -> None:
     columns = [
         [1, None],
