@@ -307,26 +307,24 @@ def _check_scan(found: SheetScan, name: str | None, problems: Problems) -> None:
         )
     if sheet is None:  # a sheet the dictionary does not use, or no sheet at all
         return
-    for reference in found.errors[:20]:
-        row = int(reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-        problems.add(
-            sheet,
-            row,
-            None,
-            f"cel {reference} bevat een fout (zoals #N/A of #REF!); vul de waarde zelf in",
-            f"cell {reference} holds an error (such as #N/A or #REF!); fill in the value",
-        )
-    for reference in found.formulas[:20]:
-        row = int(reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-        problems.add(
-            sheet,
-            row,
-            None,
-            f"cel {reference} heeft een formule zonder berekende waarde; open de werkmap in "
-            "Excel en sla haar op, of vul de waarde zelf in",
-            f"cell {reference} has a formula without a computed value; open the workbook in "
-            "Excel and save it, or fill in the value",
-        )
+    unread = [
+        (
+            found.errors,
+            "bevat een fout (zoals #N/A of #REF!); vul de waarde zelf in",
+            "holds an error (such as #N/A or #REF!); fill in the value",
+        ),
+        (
+            found.formulas,
+            "heeft een formule zonder berekende waarde; open de werkmap in Excel en sla haar "
+            "op, of vul de waarde zelf in",
+            "has a formula without a computed value; open the workbook in Excel and save it, "
+            "or fill in the value",
+        ),
+    ]
+    for references, nl, en in unread:
+        for reference in references[:20]:
+            row = int(reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            problems.add(sheet, row, None, f"cel {reference} {nl}", f"cell {reference} {en}")
 
 
 def _sheets(
