@@ -37,7 +37,7 @@ from ._semantics import (
     Rows,
     check_dictionary,
 )
-from ._xlsx_scan import SheetScan, number_formats, scan, sheet_parts, shown
+from ._xlsx_scan import SheetScan, scan, sheet_parts
 
 MAX_WORKBOOK = 20 * 1024 * 1024
 MAX_UNPACKED = 400 * 1024 * 1024  # all parts of the workbook together, unpacked
@@ -128,10 +128,10 @@ def load_dictionary(source: str | os.PathLike[str] | bytes | BinaryIO) -> DataDi
         ('CAT', '1.4', 19)
     """
     data = _read_source(source)
-    workbook, formats = _open_workbook(data)
+    workbook = _open_workbook(data)
     problems = Problems()
     warnings: list[str] = []
-    sheets = _sheets(workbook, problems, warnings, formats)
+    sheets = _sheets(workbook, problems, warnings)
     problems.raise_if_any()
     rows = Rows()
     reader = _Reader(problems, rows)
@@ -235,10 +235,7 @@ def _too_big() -> DictionaryError:
     )
 
 
-_Formats = dict[str, dict[tuple[int, int], str]]  # per sheet, the number format of a cell
-
-
-def _open_workbook(data: bytes) -> tuple[CalamineWorkbook, _Formats]:
+def _open_workbook(data: bytes) -> CalamineWorkbook:
     if data.startswith(OLE_MAGIC):
         raise _refuse(
             "de werkmap is met een wachtwoord beveiligd (versleuteld) of in het oude "
@@ -248,9 +245,9 @@ def _open_workbook(data: bytes) -> tuple[CalamineWorkbook, _Formats]:
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _refuse("dit is geen Excel-werkmap (.xlsx)", "this is not an Excel workbook (.xlsx)")
-    formats = _check_size(data)
+    _check_size(data)
     try:
-        return CalamineWorkbook.from_filelike(io.BytesIO(data)), formats
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:
         raise _refuse(
             f"de werkmap kan niet worden gelezen (technische melding: {error})",
@@ -258,12 +255,11 @@ def _open_workbook(data: bytes) -> tuple[CalamineWorkbook, _Formats]:
         ) from None
 
 
-def _check_size(data: bytes) -> _Formats:
+def _check_size(data: bytes) -> None:
     """Refuse a workbook that unpacks to too much, whose sheet spans too many cells, or
     whose known sheets hold cells the reader would read as empty (errors, formulas without a
     computed value). See :mod:`._xlsx_scan`: every XML part is scanned, since a sheet may live
-    anywhere the relations say. Return the number formats of the sheets' cells (the reader
-    gives a number without its format: ``01`` shown through ``00`` would be ``1``)."""
+    anywhere the relations say."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
@@ -277,23 +273,13 @@ def _check_size(data: bytes) -> _Formats:
                     f"the workbook is too big unpacked (more than {MAX_UNPACKED // 2**20} MB)",
                 )
             names = {part: name for name, part in sheet_parts(archive).items()}
-            shown_with = number_formats(archive)
             problems = Problems()
-            formats: _Formats = {}
             for part in parts:
                 if part.filename.lower().endswith(".xml"):
                     with archive.open(part) as stream:
                         found = scan(stream)
-                    name = names.get(part.filename)
-                    _check_scan(found, name, problems)
-                    if name is not None:
-                        formats[name] = {
-                            cell: shown_with[style]
-                            for cell, style in found.styles.items()
-                            if style in shown_with
-                        }
+                    _check_scan(found, names.get(part.filename), problems)
             problems.raise_if_any()
-            return formats
     except DictionaryError:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as error:
@@ -342,7 +328,7 @@ def _check_scan(found: SheetScan, name: str | None, problems: Problems) -> None:
 
 
 def _sheets(
-    workbook: CalamineWorkbook, problems: Problems, warnings: list[str], formats: _Formats
+    workbook: CalamineWorkbook, problems: Problems, warnings: list[str]
 ) -> dict[str, _Sheet]:
     known = {_fold(name): name for name in ALL_SHEETS}
     found: dict[str, _Sheet] = {}
@@ -364,7 +350,6 @@ def _sheets(
         try:
             sheet = workbook.get_sheet_by_name(actual)
             cells = _unmerged(sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges)
-            _show_numbers(cells, formats.get(actual, {}))
         except Exception as error:
             unreadable.add(spec_name)
             problems.add(
@@ -380,16 +365,6 @@ def _sheets(
         if name not in found and name not in unreadable:
             problems.add(name, None, None, "tabblad ontbreekt", "sheet is missing")
     return found
-
-
-def _show_numbers(cells: list[list[Cell]], formats: dict[tuple[int, int], str]) -> None:
-    """Numbers as their cells show them (``01``, ``2.0``, ``20%``), where their format says
-    more than the number (by Excel row and column: the table starts at ``A1``)."""
-    for (row, column), code in formats.items():
-        if row <= len(cells) and column <= len(cells[row - 1]):
-            value = cells[row - 1][column - 1]
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                cells[row - 1][column - 1] = shown(float(value), code)
 
 
 def _unmerged(
@@ -574,7 +549,7 @@ class _Reader:
             )
             return None
         try:
-            return float(text.removesuffix("%"))  # (a cell formatted as a percentage: 20%)
+            return float(text)
         except ValueError:
             row = values["Afkeurpercentage"][0]
             self._problem(

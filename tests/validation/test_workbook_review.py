@@ -142,20 +142,3 @@ def test_an_unreadable_sheet_is_not_also_called_missing(hip_path) -> None:
     assert [(p.sheet, p.nl.split(" (")[0]) for p in refused.value.problems] == [
         (FIELDS, "tabblad kan niet worden gelezen")
     ]
-
-
-def test_numbers_are_read_as_their_format_shows_them(tmp_path) -> None:
-    """The reader gives a number without its format: a code 1 shown as 01 through the format
-    00 was read as 1 (every delivered 01 then a 001_RefTab), Versie 3 shown as 3.0 as 3."""
-    from openpyxl import load_workbook
-
-    path = write_sheets(tmp_path / "HEUP_3.xlsx", hip_sheets())
-    workbook = load_workbook(path)
-    tables = workbook["Referentietabellen"]
-    tables.append(["ZIJDE", 1, "Onbekend"])
-    tables.cell(tables.max_row, 2).number_format = "00"
-    workbook[GENERAL]["B6"].number_format = "0.0"
-    workbook.save(path)
-    dictionary = load_dictionary(path)
-    assert "01" in dictionary.table("ZIJDE").codes
-    assert dictionary.general.version == "3.0"
