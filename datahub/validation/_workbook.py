@@ -9,7 +9,7 @@ import os
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -37,7 +37,7 @@ from ._semantics import (
     Rows,
     check_dictionary,
 )
-from ._xlsx_scan import SheetScan, scan, sheet_parts
+from ._xlsx_scan import SheetScan, number_formats, scan, sheet_parts, shown
 
 MAX_WORKBOOK = 20 * 1024 * 1024
 MAX_UNPACKED = 400 * 1024 * 1024  # all parts of the workbook together, unpacked
@@ -111,6 +111,24 @@ class _Sheet:
     rows: list[tuple[int, dict[str, Cell]]]
     raw: list[tuple[int, list[Cell]]]
     header_row: int = 1
+    columns: dict[str, int] = field(default_factory=dict)  # spec column -> Excel column
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)  # of number cells
+
+    def shown(self, row: int, column: int | None, cell: Cell) -> Cell:
+        """A number as its cell shows it (``1`` through the format ``00`` is ``01``, ``3``
+        through ``0.0`` is ``3.0``): for values that are text, such as codes and versions."""
+        code = self.formats.get((row, column or 0))
+        if code is None or code.endswith("%") or not isinstance(cell, int | float):
+            return cell
+        return cell if isinstance(cell, bool) else shown(float(cell), code)
+
+    def percentage(self, row: int, column: int | None, cell: Cell) -> Cell:
+        """A number in a cell formatted as a percentage, as the percentage it shows (0.055
+        through ``0%`` is 5.5, not rounded), as text; any other cell as it is."""
+        code = self.formats.get((row, column or 0))
+        if code is None or not code.endswith("%") or not isinstance(cell, int | float):
+            return cell
+        return format((Decimal(repr(float(cell))) * 100).normalize(), "f")
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -128,10 +146,10 @@ def load_dictionary(source: str | os.PathLike[str] | bytes | BinaryIO) -> DataDi
         ('CAT', '1.4', 19)
     """
     data = _read_source(source)
-    workbook = _open_workbook(data)
+    workbook, formats = _open_workbook(data)
     problems = Problems()
     warnings: list[str] = []
-    sheets = _sheets(workbook, problems, warnings)
+    sheets = _sheets(workbook, problems, warnings, formats)
     problems.raise_if_any()
     rows = Rows()
     reader = _Reader(problems, rows)
@@ -235,7 +253,10 @@ def _too_big() -> DictionaryError:
     )
 
 
-def _open_workbook(data: bytes) -> CalamineWorkbook:
+_Formats = dict[str, dict[tuple[int, int], str]]  # per sheet, the number format of a cell
+
+
+def _open_workbook(data: bytes) -> tuple[CalamineWorkbook, _Formats]:
     if data.startswith(OLE_MAGIC):
         raise _refuse(
             "de werkmap is met een wachtwoord beveiligd (versleuteld) of in het oude "
@@ -245,9 +266,9 @@ def _open_workbook(data: bytes) -> CalamineWorkbook:
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _refuse("dit is geen Excel-werkmap (.xlsx)", "this is not an Excel workbook (.xlsx)")
-    _check_size(data)
+    formats = _check_size(data)
     try:
-        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return CalamineWorkbook.from_filelike(io.BytesIO(data)), formats
     except Exception as error:
         raise _refuse(
             f"de werkmap kan niet worden gelezen (technische melding: {error})",
@@ -255,11 +276,12 @@ def _open_workbook(data: bytes) -> CalamineWorkbook:
         ) from None
 
 
-def _check_size(data: bytes) -> None:
+def _check_size(data: bytes) -> _Formats:
     """Refuse a workbook that unpacks to too much, whose sheet spans too many cells, or
     whose known sheets hold cells the reader would read as empty (errors, formulas without a
     computed value). See :mod:`._xlsx_scan`: every XML part is scanned, since a sheet may live
-    anywhere the relations say."""
+    anywhere the relations say. Return the number formats of the sheets' number cells (the
+    reader gives a number without its format: see :meth:`_Sheet.shown`)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
@@ -273,13 +295,23 @@ def _check_size(data: bytes) -> None:
                     f"the workbook is too big unpacked (more than {MAX_UNPACKED // 2**20} MB)",
                 )
             names = {part: name for name, part in sheet_parts(archive).items()}
+            shown_with = number_formats(archive)
             problems = Problems()
+            formats: _Formats = {}
             for part in parts:
                 if part.filename.lower().endswith(".xml"):
                     with archive.open(part) as stream:
                         found = scan(stream)
-                    _check_scan(found, names.get(part.filename), problems)
+                    name = names.get(part.filename)
+                    _check_scan(found, name, problems)
+                    if name is not None:
+                        formats[name] = {
+                            cell: shown_with[style]
+                            for cell, style in found.styles.items()
+                            if style in shown_with
+                        }
             problems.raise_if_any()
+            return formats
     except DictionaryError:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as error:
@@ -328,7 +360,7 @@ def _check_scan(found: SheetScan, name: str | None, problems: Problems) -> None:
 
 
 def _sheets(
-    workbook: CalamineWorkbook, problems: Problems, warnings: list[str]
+    workbook: CalamineWorkbook, problems: Problems, warnings: list[str], formats: _Formats
 ) -> dict[str, _Sheet]:
     known = {_fold(name): name for name in ALL_SHEETS}
     found: dict[str, _Sheet] = {}
@@ -361,6 +393,7 @@ def _sheets(
             )
             continue
         found[spec_name] = _table(spec_name, cells, problems, warnings)
+        found[spec_name].formats = formats.get(actual, {})
     for name in REQUIRED_SHEETS:
         if name not in found and name not in unreadable:
             problems.add(name, None, None, "tabblad ontbreekt", "sheet is missing")
@@ -418,7 +451,8 @@ def _table(name: str, cells: list[list[Cell]], problems: Problems, warnings: lis
         (number, {column: row[i] if i < len(row) else None for i, column in mapping.items()})
         for number, row in raw
     ]
-    return _Sheet(name, header, rows, raw, header_row)
+    columns = {column: index + 1 for index, column in mapping.items()}
+    return _Sheet(name, header, rows, raw, header_row, columns)
 
 
 class _Reader:
@@ -492,7 +526,12 @@ class _Reader:
                     f"property {key} occurs twice",
                 )
             else:
-                values[key] = (number, row.get("Waarde"))
+                cell, column = row.get("Waarde"), sheet.columns.get("Waarde")
+                if key in ("Code", "Versie"):
+                    cell = sheet.shown(number, column, cell)
+                elif key == "Afkeurpercentage":
+                    cell = sheet.percentage(number, column, cell)
+                values[key] = (number, cell)
                 self.rows.general[key] = number
         for key in REQUIRED_KENMERKEN:
             if _text(values.get(key, (0, None))[1]) is None:
@@ -613,7 +652,8 @@ class _Reader:
         tables: dict[str, list[ReferenceCode]] = {}
         rows: dict[str, list[int]] = {}
         for number, row in sheet.rows:
-            name, code = _text(row.get("Tabel")), _text(row.get("Code"))
+            name = _text(row.get("Tabel"))
+            code = _text(sheet.shown(number, sheet.columns.get("Code"), row.get("Code")))
             if name is None and code is None:
                 continue
             if name is None or code is None:
@@ -660,8 +700,7 @@ class _Reader:
             examples.append(
                 tuple(
                     _example_text(
-                        row[index[f.name]] if index.get(f.name, len(row)) < len(row) else None,
-                        f.datatype,
+                        _example_cell(sheet, number, row, index.get(f.name), f), f.datatype
                     )
                     for f in fields
                 )
@@ -684,6 +723,17 @@ class _Reader:
             self.rows.schedule.append(number)
             entries.append(ScheduleEntry(period.upper(), deadline))
         return tuple(entries)
+
+
+def _example_cell(
+    sheet: _Sheet, number: int, row: list[Cell], position: int | None, spec: FieldSpec
+) -> Cell:
+    """The example's cell of ``spec``; for a code or text, a number as its cell shows it."""
+    if position is None or position >= len(row):
+        return None
+    if spec.datatype in ("code", "tekst"):
+        return sheet.shown(number, position + 1, row[position])
+    return row[position]
 
 
 def _no_date() -> dt.date:

@@ -15,6 +15,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import IO
 
 from lxml import etree
@@ -23,6 +24,12 @@ _TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c|v|is|f)\b([^>]*?)(/?)>")
 _REF = re.compile(rb'\br\s*=\s*["\']\s*([A-Za-z]{0,3})([0-9]*)')
 _ERROR = re.compile(rb'\bt\s*=\s*["\']e["\']')
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+_STYLE = re.compile(rb'\bs\s*=\s*["\']\s*([0-9]+)')
+_TYPE = re.compile(rb'\bt\s*=\s*["\']\s*(\w+)')
+_MOST_STYLED = 100_000  # (a dictionary has far fewer cells; a huge sheet is refused anyway)
+# Number formats shown as Excel shows them: digits with leading zeros, fixed decimals, percent.
+_SHOWN = re.compile(r"(0+)(?:\.(0+))?(%?)")
+_BUILT_IN = {1: "0", 2: "0.00", 9: "0%", 10: "0.00%"}
 _OFFICE_DOCUMENT = "/officeDocument"
 
 
@@ -35,6 +42,8 @@ class SheetScan:
     columns: int = 0
     errors: list[str] = field(default_factory=list)
     formulas: list[str] = field(default_factory=list)
+    #: the style of each number cell with one, by (row, column): its number format is shown
+    styles: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 def scan(stream: IO[bytes]) -> SheetScan:
@@ -51,6 +60,7 @@ def scan(stream: IO[bytes]) -> SheetScan:
     result = SheetScan()
     row = column = 0
     cell: tuple[int, int, bool] | None = None  # its row, column, and whether it is an error
+    style: int | None = None  # the style of the cell, if a number's
     content = formula = False
     tail = b""
     while block := stream.read(1 << 20):
@@ -70,6 +80,7 @@ def scan(stream: IO[bytes]) -> SheetScan:
                 else:
                     column += 1
                 cell = None if empty else (row, column, bool(_ERROR.search(attributes)))
+                style = _number_style(attributes)
                 content = formula = False
             elif name in (b"v", b"is") and not closing and cell is not None:
                 content = True
@@ -77,6 +88,8 @@ def scan(stream: IO[bytes]) -> SheetScan:
                 formula = True
             elif name == b"c" and closing and cell is not None:
                 _end_cell(result, cell, content=content, formula=formula)
+                if content and style and len(result.styles) < _MOST_STYLED:
+                    result.styles[cell[:2]] = style
                 cell = None
     return result
 
@@ -146,3 +159,60 @@ def _targets(archive: zipfile.ZipFile, path: str, folder: str) -> dict[str, tupl
         )
         found[relation.get("Id") or ""] = (relation.get("Type") or "", path_in_archive)
     return found
+
+
+def _number_style(attributes: bytes) -> int | None:
+    kind = _TYPE.search(attributes)
+    if kind is not None and kind.group(1) != b"n":
+        return None
+    style = _STYLE.search(attributes)
+    return int(style.group(1)) if style else None
+
+
+def number_formats(archive: zipfile.ZipFile) -> dict[int, str]:
+    """The formats (``00``, ``0.0``, ``0%``...) a number in a cell of each style is shown
+    with, for the styles with such a format (others show a number as it is)."""
+    try:
+        target = _targets(archive, "_rels/.rels", "")
+        workbook = next((t for kind, t in target.values() if kind.endswith(_OFFICE_DOCUMENT)), "")
+        folder, name = posixpath.split(workbook)
+        relations = _targets(archive, posixpath.join(folder, "_rels", name + ".rels"), folder)
+        styles = next((t for kind, t in relations.values() if kind.endswith("/styles")), None)
+        if styles is None:
+            return {}
+        root = etree.fromstring(archive.read(styles), _PARSER)
+    except (KeyError, etree.XMLSyntaxError, ValueError):
+        return {}
+    codes = dict(_BUILT_IN)
+    for number_format in root.iter("{*}numFmt"):
+        with_id = number_format.get("numFmtId", "")
+        if with_id.isdigit():
+            codes[int(with_id)] = number_format.get("formatCode", "")
+    formats = {}
+    for index, xf in enumerate(next(root.iter("{*}cellXfs"), ())):
+        with_id = xf.get("numFmtId", "")
+        code = codes.get(int(with_id)) if with_id.isdigit() else None
+        if code is not None and _SHOWN.fullmatch(code):
+            formats[index] = code
+    return formats
+
+
+def shown(value: float, code: str) -> str:
+    """``value`` as Excel shows it with number format ``code`` (a ``_SHOWN`` format).
+
+    Example::
+
+        >>> shown(1.0, "00"), shown(2.0, "0.0"), shown(0.2, "0%"), shown(2.5, "0")
+        ('01', '2.0', '20%', '3')
+    """
+    match = _SHOWN.fullmatch(code)
+    assert match is not None
+    whole, decimals, percent = match.group(1), match.group(2) or "", match.group(3)
+    with localcontext() as context:
+        context.prec = 400  # (a float has up to 309 integer digits)
+        number = Decimal(repr(value)) * (100 if percent else 1)
+        number = number.quantize(Decimal(1).scaleb(-len(decimals)), rounding=ROUND_HALF_UP)
+    digits = format(number.copy_abs(), "f")
+    integer, _, fraction = digits.partition(".")
+    text = integer.zfill(len(whole)) + (f".{fraction}" if fraction else "")
+    return ("-" if number < 0 else "") + text + percent

@@ -100,10 +100,15 @@ def _formatted(cell: str, value: Any, number_format: str) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_rejection_percentage_shown_as_a_percentage_is_refused_not_misread() -> None:
-    # Excel shows 20% and holds 0.2: read as 0.2 %, deliveries were rejected far too early
-    assert "als percentage opgemaakt" in _refusal(_formatted("B16", 0.2, "0%"))
+def test_a_rejection_percentage_shown_as_a_percentage_is_read_as_that_percentage() -> None:
+    # Excel shows 20% and holds 0.2: read as 0.2 %, deliveries were rejected far too early;
+    # 100% (never reject) was read as 1 %. The cell's format says it is a percentage.
+    for value, percentage in ((0.2, 20), (1.0, 100), (0.055, 5.5)):  # (5.5, though 6% shows)
+        general = load_dictionary(_formatted("B16", value, "0%")).general
+        assert general.rejection_percentage == percentage
     assert load_dictionary(_formatted("B16", 20, "0")).general.rejection_percentage == 20
+    # a bare number below 1 may still be a percentage in disguise: refused, not guessed
+    assert "als percentage opgemaakt" in _refusal(_formatted("B16", 0.2, "General"))
 
 
 def test_a_small_decimal_stored_as_a_number_is_read_as_a_decimal() -> None:

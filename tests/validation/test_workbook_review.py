@@ -142,3 +142,43 @@ def test_an_unreadable_sheet_is_not_also_called_missing(hip_path) -> None:
     assert [(p.sheet, p.nl.split(" (")[0]) for p in refused.value.problems] == [
         (FIELDS, "tabblad kan niet worden gelezen")
     ]
+
+
+def test_codes_and_versions_are_read_as_their_format_shows_them(tmp_path) -> None:
+    """The reader gives a number without its format: a code 1 shown as 01 through the format
+    00 was read as 1 (every delivered 01 then a 001_RefTab), Versie 3 shown as 3.0 as 3."""
+    from openpyxl import load_workbook
+
+    path = write_sheets(tmp_path / "HEUP_3.xlsx", hip_sheets())
+    workbook = load_workbook(path)
+    tables = workbook["Referentietabellen"]
+    tables.append(["ZIJDE", 1, "Onbekend"])
+    tables.cell(tables.max_row, 2).number_format = "00"
+    workbook[GENERAL]["B6"].number_format = "0.0"
+    workbook.save(path)
+    dictionary = load_dictionary(path)
+    assert "01" in dictionary.table("ZIJDE").codes
+    assert dictionary.general.version == "3.0"
+
+
+def test_numbers_that_are_numbers_keep_their_value_whatever_their_format(tmp_path) -> None:
+    """A format is only read for text (codes, versions): a Lengte of 20 shown as 20.00, a
+    limit of 90.5 shown as 91 or one of 0.5 shown as 50% are still 20, 72.5 and 0.5."""
+    from openpyxl import load_workbook
+
+    path = write_sheets(tmp_path / "HEUP_3.xlsx", hip_sheets())
+    workbook = load_workbook(path)
+    fields = workbook[FIELDS]
+    header = [cell.value for cell in fields[1]]
+    row = next(r for r in range(2, fields.max_row + 1) if fields.cell(r, 2).value == "Gewicht")
+    for column, value, number_format in (
+        ("Lengte", 20, "0.00"),
+        ("Minimum", 0.5, "0%"),
+        ("Maximum", 90.5, "0"),
+        ("Volgorde", 6, "0.0"),
+    ):
+        cell = fields.cell(row, header.index(column) + 1)
+        cell.value, cell.number_format = value, number_format
+    workbook.save(path)
+    spec = load_dictionary(path).field("Gewicht")
+    assert (spec.length, spec.minimum, spec.maximum, spec.order) == (20, "0.5", "90.5", 6)
