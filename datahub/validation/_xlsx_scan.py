@@ -67,7 +67,9 @@ def scan(stream: IO[bytes]) -> SheetScan:
         text = tail + block
         cut = text.rfind(b"<")
         text, tail = (text[:cut], text[cut:]) if cut != -1 else (text, b"")
-        for closing, name, attributes, empty in _TAG.findall(text):
+        value: int | None = None  # where the text of the cell's <v> starts
+        for match in _TAG.finditer(text):
+            closing, name, attributes, empty = match.groups()
             if name == b"row" and not closing:
                 reference = _REF.search(attributes)
                 row = int(reference.group(2)) if reference and reference.group(2) else row + 1
@@ -82,7 +84,12 @@ def scan(stream: IO[bytes]) -> SheetScan:
                 cell = None if empty else (row, column, bool(_ERROR.search(attributes)))
                 style = _number_style(attributes)
                 content = formula = False
-            elif name in (b"v", b"is") and not closing and cell is not None:
+            elif name == b"v" and cell is not None:  # (an empty <v> is no value: openpyxl
+                if not closing:  # writes one for a formula it has not computed)
+                    value = None if empty else match.end()
+                elif value is not None:
+                    content = content or bool(text[value : match.start()].strip())
+            elif name == b"is" and not closing and cell is not None:
                 content = True
             elif name == b"f" and not closing and cell is not None:
                 formula = True

@@ -182,3 +182,17 @@ def test_numbers_that_are_numbers_keep_their_value_whatever_their_format(tmp_pat
     workbook.save(path)
     spec = load_dictionary(path).field("Gewicht")
     assert (spec.length, spec.minimum, spec.maximum, spec.order) == (20, "0.5", "90.5", 6)
+
+
+def test_a_formula_openpyxl_saved_without_its_value_is_refused(tmp_path) -> None:
+    """openpyxl writes a formula with an empty cached value: it was read as empty."""
+    from openpyxl import load_workbook
+
+    path = write_sheets(tmp_path / "HEUP_3.xlsx", hip_sheets())
+    workbook = load_workbook(path)
+    workbook[FIELDS]["M2"] = "=1+1"
+    workbook.save(path)
+    with pytest.raises(DictionaryError) as refused:
+        load_dictionary(path)
+    assert [(p.sheet, p.row) for p in refused.value.problems] == [(FIELDS, 2)]
+    assert "cel M2 heeft een formule zonder berekende waarde" in refused.value.problems[0].nl
