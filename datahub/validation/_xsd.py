@@ -32,7 +32,7 @@ _BASE = {
     "datumtijd": "xs:dateTime",
 }
 _PATTERN = {
-    "geheel getal": r"-?[0-9]+",
+    "geheel getal": r"-?0*[0-9]{1,30}",  # below 10**30, as the engine (_types.INTEGER_LIMIT)
     "decimaal": r"-?[0-9]+(\.[0-9]+)?",
     "datum": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
     "datumtijd": r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]",

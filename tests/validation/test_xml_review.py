@@ -348,3 +348,17 @@ def test_a_number_or_date_with_spaces_is_reported_as_delivered_like_csv(
     assert [_key(f) for f in from_xml.findings] == [_key(f) for f in from_csv.findings]
     assert (1, " 1890 ") in [(f.record, f.value) for f in from_xml.findings]
     assert (4, "   ") in [(f.record, f.value) for f in from_xml.findings]
+
+
+@pytest.mark.parametrize(
+    "value", ["9" * 30, "-" + "9" * 30, "000" + "9" * 30, "1" + "0" * 30, "-1" + "0" * 30]
+)
+def test_the_published_xsd_bounds_integers_as_the_engine_does(hip, value: str) -> None:
+    """The engine refuses an integer of 10**30 or more (004); xs:integer took any length."""
+    wide = _changed(hip, Pijnscore={"format": None, "minimum": None, "maximum": None})
+    schema = etree.XMLSchema(etree.fromstring(generate_xsd(wide)))
+    data = _one_record(wide, hip_row(1, Pijnscore=value, Opmerking="x"))
+    report = validate_file(wide, data, file_name="x.xml")
+    engine_ok = not [f for f in report.findings if f.field == "Pijnscore"]
+    assert bool(schema.validate(etree.fromstring(data))) is engine_ok
+    assert engine_ok is (len(value.lstrip("-").lstrip("0")) <= 30)
