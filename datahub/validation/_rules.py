@@ -99,10 +99,10 @@ _ARITHMETIC: dict[type[exp.Expression], Callable[[pl.Expr, pl.Expr], pl.Expr]] =
 # Beyond this an integer result is NULL: 128 bits hold about 1.7e38, and polars wraps round.
 _INT_LIMIT = 1e38
 _INT64 = (-(2**63), 2**63 - 1)
+_INT128 = (-(2**127), 2**127 - 1)
 #: An integer field's values lie below 10**30 < 2**100 (a longer one is refused: 004), so a
 #: sum or difference of fields, or of a field and a 64-bit value, cannot leave 128 bits.
 FIELD_BITS = 100
-_INT128 = (-(2**127), 2**127 - 1)
 _DATE_PARTS: dict[type[exp.Expression], Callable[[pl.Expr], pl.Expr]] = {
     exp.Year: lambda e: e.dt.year().cast(pl.Int64),
     exp.Month: lambda e: e.dt.month().cast(pl.Int64),
@@ -310,13 +310,13 @@ class _Compiler:
             return Typed(pl.lit(None, dtype=pl.Boolean), "bool")
         values = [_literal_value(c, target.type) for c in constants if c.type != "null"]
         if target.type == "int":  # 2.5 equals no integer; 2.0 is 2
-            values = [_integral(v) for v in values if _integral(v) is not None]
+            values = [number for number in map(_integral, values) if number is not None]
         found = (
             target.expr.is_in(values)
             if values  # else no constant can match: FALSE (NULL for a NULL value)
             else pl.when(target.expr.is_not_null()).then(False)
         )
-        if len(values) < len(constants) and any(c.type == "null" for c in constants):
+        if any(c.type == "null" for c in constants):
             found = pl.when(found).then(True)  # x IN (1, NULL): TRUE or NULL, never FALSE
         return Typed(found, "bool")
 

@@ -15,7 +15,7 @@ from ._dictionary import DATATYPES, FREQUENCIES, LEVELS, DataDictionary, FieldSp
 from ._period import parse_period
 from ._problems import Problems
 from ._rules import RuleError, compile_rule, rule_fields
-from ._types import full_match, typed_dtype
+from ._types import DECIMAL_RE, full_match, typed_dtype
 from ._xsd import generate_xsd
 
 GENERAL = "Aanleverspecificaties algemeen"
@@ -254,7 +254,7 @@ def _limit(datatype: str, value: str) -> Decimal | dt.date | None:
     """A limit as the checks compare it: a number written as the data write numbers (no
     exponent, no ``+``; the XSD's bounds are these texts), or an ISO date."""
     if datatype in ("geheel getal", "decimaal"):
-        return Decimal(value) if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value) else None
+        return Decimal(value) if re.fullmatch(DECIMAL_RE, value) else None
     if datatype == "datum":
         try:
             return dt.date.fromisoformat(value)

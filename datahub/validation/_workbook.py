@@ -102,6 +102,11 @@ def _fold(text: object) -> str:
     return str(text).strip().casefold() if text is not None else ""
 
 
+def _spec_sheet(name: str | None) -> str | None:
+    """The spec's name of a sheet named ``name`` (case and surrounding spaces aside)."""
+    return next((s for s in ALL_SHEETS if name is not None and _fold(s) == _fold(name)), None)
+
+
 @dataclass
 class _Sheet:
     """A sheet as rows of cells keyed by spec column name, with Excel row numbers."""
@@ -322,7 +327,7 @@ def _check_size(data: bytes) -> _Formats:
 
 
 def _check_scan(found: SheetScan, name: str | None, problems: Problems) -> None:
-    sheet = next((s for s in ALL_SHEETS if name is not None and _fold(s) == _fold(name)), None)
+    sheet = _spec_sheet(name)
     if found.rows * found.columns > MAX_CELLS:
         raise DictionaryError(
             [
@@ -362,11 +367,10 @@ def _check_scan(found: SheetScan, name: str | None, problems: Problems) -> None:
 def _sheets(
     workbook: CalamineWorkbook, problems: Problems, warnings: list[str], formats: _Formats
 ) -> dict[str, _Sheet]:
-    known = {_fold(name): name for name in ALL_SHEETS}
     found: dict[str, _Sheet] = {}
     unreadable: set[str] = set()  # (reported as such, not as missing too)
     for actual in workbook.sheet_names:
-        spec_name = known.get(_fold(actual))
+        spec_name = _spec_sheet(actual)
         if spec_name is None:
             warnings.append(f"onbekend tabblad {actual!r} genegeerd")
             continue

@@ -134,12 +134,7 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """The part holding each sheet, by the sheet's name (empty if the relations cannot be
     read: the parts are then scanned without their names)."""
     try:
-        target = _targets(archive, "_rels/.rels", "")
-        workbook = next((t for kind, t in target.values() if kind.endswith(_OFFICE_DOCUMENT)), "")
-        if not workbook:
-            return {}
-        folder, name = posixpath.split(workbook)
-        relations = _targets(archive, posixpath.join(folder, "_rels", name + ".rels"), folder)
+        workbook, relations = _workbook_relations(archive)
         root = etree.fromstring(archive.read(workbook), _PARSER)
     except (KeyError, etree.XMLSyntaxError, ValueError):
         return {}
@@ -149,6 +144,17 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         if relation in relations and sheet.get("name"):
             parts[str(sheet.get("name"))] = relations[relation][1]
     return parts
+
+
+def _workbook_relations(archive: zipfile.ZipFile) -> tuple[str, dict[str, tuple[str, str]]]:
+    """The workbook part (named by the package's relations) and its own relations' targets;
+    raises ``KeyError`` (a part missing), ``XMLSyntaxError`` or ``ValueError``."""
+    package = _targets(archive, "_rels/.rels", "")
+    workbook = next((t for kind, t in package.values() if kind.endswith(_OFFICE_DOCUMENT)), "")
+    if not workbook:
+        raise KeyError("no workbook part")
+    folder, name = posixpath.split(workbook)
+    return workbook, _targets(archive, posixpath.join(folder, "_rels", name + ".rels"), folder)
 
 
 def _targets(archive: zipfile.ZipFile, path: str, folder: str) -> dict[str, tuple[str, str]]:
@@ -180,10 +186,7 @@ def number_formats(archive: zipfile.ZipFile) -> dict[int, str]:
     """The formats (``00``, ``0.0``, ``0%``...) a number in a cell of each style is shown
     with, for the styles with such a format (others show a number as it is)."""
     try:
-        target = _targets(archive, "_rels/.rels", "")
-        workbook = next((t for kind, t in target.values() if kind.endswith(_OFFICE_DOCUMENT)), "")
-        folder, name = posixpath.split(workbook)
-        relations = _targets(archive, posixpath.join(folder, "_rels", name + ".rels"), folder)
+        _, relations = _workbook_relations(archive)
         styles = next((t for kind, t in relations.values() if kind.endswith("/styles")), None)
         if styles is None:
             return {}
