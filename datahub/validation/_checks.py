@@ -99,7 +99,8 @@ class BatchChecker:
         self._rule_fields = {
             name
             for rule in dictionary.rules
-            for name in rule_fields(rule.expression, list(self.names))
+            for name in [*rule_fields(rule.expression, list(self.names)), rule.field]
+            if name in self.names
         }
         self._typed_fields = self._fields_needing_values()
         self._per_value_columns: dict[str, dict[str, pl.Expr]] = {}  # see _per_value
@@ -263,7 +264,11 @@ class BatchChecker:
         message = template_expr(rule.message, {}, columns)
         position = self.names.index(rule.field) if rule.field in self.names else len(self.names)
         rank = position * 100 + _RULE_RANK + index
+        # the field the rule is reported on counts too: a value with its 002 or 004 gets
+        # nothing else, also from a rule whose expression does not use it
         names = rule_fields(rule.expression, list(self.names))
+        if rule.field in self.names and rule.field not in names:
+            names = [*names, rule.field]
         mask = ~expression & ~self._reported(names)
         hoisted = compile_rule(rule.expression, types_by_name, lambda n: V + n, self._per_value)
         record_mask = ~hoisted & ~self._reported(names, self._per_value)

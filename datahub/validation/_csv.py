@@ -307,7 +307,9 @@ class CsvReader:
         problems = header_problems(names, self.field_names)
         for key, values in problems:
             self.sink.add("T02", key, line=self.header_line, **values)
-        if not problems and not broken:
+        # Columns the dictionary does not know (and only such) are read and left aside: the
+        # records are still checked, so that the report of the refused file shows the rest.
+        if not broken and all(key == "unknown" for key, _ in problems):
             self.columns = list(names)
             self.header_ok = True
 

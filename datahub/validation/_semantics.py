@@ -12,6 +12,7 @@ import polars as pl
 from lxml import etree
 
 from ._dictionary import DATATYPES, FREQUENCIES, LEVELS, DataDictionary, FieldSpec, Rule
+from ._messages import CHECKS
 from ._period import parse_period
 from ._problems import Problems
 from ._rules import RuleError, compile_rule, rule_fields
@@ -298,6 +299,17 @@ def _check_rules(d: DataDictionary, problems: Problems, rows: Rows) -> None:
         row = rows.at(rows.rules, index)
         if not rule.code:
             problems.add(RULES, row, "Foutcode", "foutcode ontbreekt", "error code is missing")
+        elif rule.code in CHECKS or rule.code.startswith("T"):
+            # the fixed codes mean the same in every registry's report; T is a file's problem
+            problems.add(
+                RULES,
+                row,
+                "Foutcode",
+                f"foutcode {rule.code} is voorbehouden aan de vaste controles "
+                "(001_RefTab, 002 tot en met 015_X_Y_EQ en codes die met T beginnen)",
+                f"error code {rule.code} is reserved for the fixed checks "
+                "(001_RefTab, 002 to 015_X_Y_EQ and codes starting with T)",
+            )
         if rule.field not in types:
             problems.add(
                 RULES,

@@ -133,6 +133,7 @@ def main(argv: list[str]) -> int:
         >>> main(["--dictionary", "missing.xlsx", "missing.csv"])
         2
     """
+    _tolerant_output()
     try:
         args = _parser().parse_args(argv)
     except _UsageError as error:
@@ -145,6 +146,15 @@ def main(argv: list[str]) -> int:
         return _run(args)
     except KeyboardInterrupt:  # Ctrl-C: a message, not a traceback
         return _fail(message("interrupted", args.lang), INTERRUPTED)
+
+
+def _tolerant_output() -> None:
+    """A terminal that cannot show a character (an ASCII locale, ``∞`` in a message) shows a
+    replacement instead of ending the command with a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -205,11 +215,10 @@ def _fail(text: str, code: int = 2) -> int:
 
 
 def _write(report: Report, fmt: str, lang: str) -> None:
-    if fmt == "json":
-        sys.stdout.write(report.to_json() + "\n")
-    elif fmt == "csv":
+    if fmt in ("json", "csv"):  # files in UTF-8, whatever the terminal's encoding
+        data = (report.to_json() + "\n").encode() if fmt == "json" else report.to_csv()
         sys.stdout.flush()
-        sys.stdout.buffer.write(report.to_csv())
+        sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
         write_text(report, sys.stdout, lang)
