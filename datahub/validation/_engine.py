@@ -128,7 +128,7 @@ def validate_records(
     _check_lang(lang)
     label, bounds = _period(period)
     run = _new_run(dictionary, lang, bounds, label)
-    batches = _record_batches(dictionary.field_names, records)
+    batches = _record_batches(dictionary.field_names, records, run.sink)
     _consume(run, batches)
     run.total = run.seen
     return _report(dictionary, run, file_name)
@@ -293,27 +293,38 @@ def _read_ahead(
 
 
 def _record_batches(
-    names: tuple[str, ...], records: Iterable[Mapping[str, str | None]]
+    names: tuple[str, ...], records: Iterable[Mapping[str, str | None]], sink: TechnicalSink
 ) -> Iterator[pl.DataFrame]:
     columns: dict[str, list[str | None]] = {n: [] for n in names}
     numbers: list[int] = []
     for number, record in enumerate(records, start=1):
         for name in names:
             value = record.get(name)
-            columns[name].append(None if value is None else str(value))
+            if not (value is None or isinstance(value, str)):  # str() would pass b"1" as text
+                kind = type(value).__name__
+                raise TypeError(f"record {number}: the value of {name} is {kind}, not text")
+            columns[name].append(value)
         numbers.append(number)
         if len(numbers) >= RECORD_BATCH:
-            yield _records_frame(columns, numbers)
+            yield _records_frame(columns, numbers, sink)
             columns, numbers = {n: [] for n in names}, []
     if numbers:
-        yield _records_frame(columns, numbers)
+        yield _records_frame(columns, numbers, sink)
 
 
-def _records_frame(columns: dict[str, list[str | None]], numbers: list[int]) -> pl.DataFrame:
+def _records_frame(
+    columns: dict[str, list[str | None]], numbers: list[int], sink: TechnicalSink
+) -> pl.DataFrame:
     schema = dict.fromkeys(columns, pl.String)
     try:
         frame = pl.DataFrame(columns, schema=schema)
-    except UnicodeEncodeError:  # text that is not UTF-8: a lone surrogate becomes U+FFFD
+    except UnicodeEncodeError:
+        # Text that cannot be UTF-8 (a lone surrogate, from a JSON escape): the delivery is
+        # refused (T01, as for a file), its value shown with U+FFFD.
+        for name, values in columns.items():
+            for number, value in zip(numbers, values, strict=True):
+                if value is not None and _unicode(value) != value:
+                    sink.add("T01", "unicode", record=number, veld=name)
         clean = {n: [_unicode(v) for v in values] for n, values in columns.items()}
         frame = pl.DataFrame(clean, schema=schema)
     return frame.with_columns(

@@ -61,6 +61,10 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
             "Line {line} is not valid UTF-8 (byte {offset})",
         ),
         "line": ("Regel {line} is geen geldige UTF-8", "Line {line} is not valid UTF-8"),
+        "unicode": (
+            "Record {record}: {veld} bevat tekens die geen geldige Unicode zijn",
+            "Record {record}: {veld} holds characters that are not valid Unicode",
+        ),
         "declared": (
             "Het bestand is gecodeerd als {codering}; alleen UTF-8 is toegestaan",
             "The file is encoded as {codering}; only UTF-8 is allowed",

@@ -175,6 +175,12 @@ def _check_fields(d: DataDictionary, problems: Problems, rows: Rows) -> None:
                 f"veldnaam {spec.name!r} bevat tekens die niet zijn toegestaan",
                 f"field name {spec.name!r} contains characters that are not allowed",
             )
+        elif spec.name.startswith("__"):  # the engine's own columns (record number, line...)
+            add(
+                "Veldnaam",
+                f"veldnaam {spec.name} begint met __, dat is voorbehouden aan de datahub",
+                f"field name {spec.name} starts with __, which is reserved for the datahub",
+            )
         if spec.datatype not in DATATYPES:
             add(
                 "Datatype",

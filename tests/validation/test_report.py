@@ -204,12 +204,35 @@ def test_the_json_text_is_what_the_standard_library_writes(
     assert lone.to_json(indent=indent) == expected
 
 
-def test_a_lone_surrogate_from_another_channel_is_shown_as_a_replacement_character(
+def test_a_lone_surrogate_from_another_channel_refuses_it_and_shows_a_replacement_character(
     cat: DataDictionary,
 ) -> None:
-    report = validate_records(cat, [dict(cat_row(1), ODS="O\ud800")])
-    assert [(f.code, f.value) for f in report.findings] == [("001_RefTab", "O\ufffd")]
-    assert json.loads(report.to_json())["findings"][0]["value"] == "O\ufffd"
+    """Text that cannot be UTF-8 is refused as in a file (T01); two values differing only in
+    their surrogates are not made equal silently."""
+    rows = [dict(cat_row(1), ODS="O\ud800"), dict(cat_row(2)), dict(cat_row(3), Opmerking="\udfff")]
+    report = validate_records(cat, rows)
+    assert report.status == "Afgekeurd"
+    assert [(f.code, f.record, f.value) for f in report.findings] == [
+        ("T01", None, None),
+        ("T01", None, None),
+        ("001_RefTab", 1, "O\ufffd"),
+    ]
+    assert report.findings[0].message == "Record 1: ODS bevat tekens die geen geldige Unicode zijn"
+    assert "Record 3: Opmerking" in report.findings[1].message
+    assert json.loads(report.to_json())["findings"][2]["value"] == "O\ufffd"
+    english = validate_records(cat, rows, lang="en").findings[0].message
+    assert english == "Record 1: ODS holds characters that are not valid Unicode"
+    assert translate_message("T01", report.findings[0].message, "en") == english
+
+
+@pytest.mark.parametrize("value", [b"OD", 1948, 0.00001, True, ["OD"]])
+def test_a_value_from_another_channel_that_is_not_text_is_a_programming_error(
+    cat: DataDictionary, value: object
+) -> None:
+    """``str()`` would pass ``b"OD"`` as the text "b'OD'" and 0.00001 as "1e-05": the channel
+    must give the text."""
+    with pytest.raises(TypeError, match="record 2: the value of Geboortejaar is"):
+        validate_records(cat, [cat_row(1), dict(cat_row(2), Geboortejaar=value)])
 
 
 @pytest.mark.parametrize(

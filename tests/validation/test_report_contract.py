@@ -13,7 +13,12 @@ from typing import Any
 
 import pytest
 
-from datahub.validation import DictionaryError, load_dictionary, validate_file
+from datahub.validation import (
+    DictionaryError,
+    load_dictionary,
+    load_stored_dictionary,
+    validate_file,
+)
 from datahub.validation.cli import main
 from tests.dictionaries.workbooks import knee_workbook
 
@@ -139,3 +144,20 @@ def test_a_terminal_that_is_not_utf8_gets_the_report_not_a_traceback(
         assert b"K?1" in done.stdout
     else:  # a file: UTF-8
         assert "Kë1" in done.stdout.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("name", ["__rec", "__line", "__id", "__bad"])
+def test_a_field_may_not_take_a_name_of_the_engines_own_columns(name: str) -> None:
+    """Such a field was imported, and then every validation crashed (a duplicate column)."""
+
+    def rename(sheet: list[list[Any]]) -> None:
+        sheet[5][1] = name  # BMI
+
+    with pytest.raises(DictionaryError) as refused:
+        load_dictionary(knee_workbook(Bestandsinhoud=rename, Voorbeeld_bestandsinhoud=_rules()))
+    assert f"veldnaam {name} begint met __, dat is voorbehouden" in str(refused.value)
+    stored = load_dictionary(knee_workbook()).to_dict()
+    stored["fields"][4]["name"] = name
+    stored["examples"] = []
+    with pytest.raises(DictionaryError, match="voorbehouden aan de datahub"):
+        load_stored_dictionary(stored)
