@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import Any, BinaryIO
 
 import polars as pl
@@ -211,8 +212,12 @@ class XmlReader:
         valid = parent is not None and parent.getparent() is None
         if not valid:
             self.sink.add("T06", "xml", line=line, reden="record staat op de verkeerde plaats")
-        elif not self.schema.validate(element):  # libxml2 stops at the first problem
-            problems = self._problems(element)
+        elif (
+            # libxml2 stops at the first problem, except for attributes and elements, each of
+            # which it logs (a million of them: gigabytes): a crowded record is read by us
+            crowded := self._problems(element) if self._crowded(element) else None
+        ) or not self.schema.validate(element):
+            problems = crowded or self._problems(element)
             if problems is None:  # none we know: libxml2's
                 problems = [
                     (entry.line or line, _reason(entry.message, schema=True))
@@ -238,19 +243,28 @@ class XmlReader:
         self._release(element, parent)
         return valid
 
+    def _crowded(self, record: etree._Element) -> bool:
+        """Whether a record has attributes or more elements than fields (no valid one has)."""
+        return len(record) > len(self.names) or any(not a.startswith(_XSI) for a in record.attrib)
+
     def _problems(self, record: etree._Element) -> list[tuple[int | None, str]] | None:
         """Every structural problem of a record the schema refused, each with its line: an
         unknown, repeated or misplaced element, a field holding elements, an attribute, text
         outside the fields (only for refused records: valid ones pay nothing for it). None if
-        none was found (a record inside it was reported already: an empty list)."""
+        none was found (a record inside it was reported already: an empty list). No more than
+        the findings' cap allows."""
+        most = self.sink.limit + 1
         line = record.sourceline
-        problems = [(line, f"onbekend attribuut {a} op element {RECORD}") for a in _own(record)]
+        attributes = islice(_own(record), most)
+        problems = [(line, f"onbekend attribuut {a} op element {RECORD}") for a in attributes]
         if _text(record.text):
             problems.append((line, "tekst in een record buiten een veld"))
         seen: set[int] = set()
         last = -1  # the position of the last field in its place
         nested = False
         for child in record:
+            if len(problems) >= most:
+                break
             tag = child.tag
             if not isinstance(tag, str):
                 continue
