@@ -29,7 +29,7 @@ BLOCK_SIZE = 4 * 1024 * 1024
 CHUNK_SIZE = 16 * 1024 * 1024
 MAX_RECORD = 16 * 1024 * 1024
 MAX_HEADER = 1024 * 1024
-SPLIT_MIN = 64 * 1024
+SPLIT_MIN = 256 * 1024
 BOM = b"\xef\xbb\xbf"
 # (possessive: a value closes at the next lone quote, never at the first quote of a "")
 _QUOTED = re.compile(r'"([^"]*+(?:""[^"]*+)*+)"')
@@ -65,7 +65,13 @@ def tokenize(text: str, first_line: int) -> Iterator[_Record]:
     position, line, size = 0, first_line, len(text)
     while position < size:
         start = position
-        fields, error, position = _fields(text, position)
+        newline = text.find("\n", position)
+        end = size if newline == -1 else newline
+        if text.find('"', position, end) == -1:  # a line without quotes: split at commas
+            fields, error, position = text[position:end].split(","), None, end + 1
+            fields[-1] = fields[-1].removesuffix("\r")
+        else:
+            fields, error, position = _fields(text, position)
         if error is not None:
             resume = text.find("\n", start if error == "unterminated" else position)
             position = size if resume == -1 else resume + 1
@@ -435,7 +441,8 @@ class CsvReader:
                 self.sink.add("T03", "empty", line=record.line)
                 continue
             self.records += 1
-            bad = [n for n in range(record.line, record.end_line + 1) if n in bad_lines]
+            lines = range(record.line, record.end_line + 1)
+            bad = [n for n in lines if n in bad_lines] if bad_lines else []
             for number in bad:
                 self.sink.add("T01", "encoding", line=number, offset=bad_lines[number])
             if bad:

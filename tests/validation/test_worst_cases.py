@@ -13,7 +13,7 @@ from unittest.mock import patch
 import pytest
 
 from datahub.validation import DataDictionary, iter_valid_records, validate_file
-from datahub.validation._csv import CsvReader, _encoding_problems
+from datahub.validation._csv import CsvReader, _encoding_problems, _fields, tokenize
 
 from .helpers import CAT_ROW, FIXTURES, cat_row, csv_bytes
 
@@ -119,3 +119,32 @@ def test_a_cr_inside_a_value_keeps_the_fast_path(cat: DataDictionary) -> None:
     assert valid[6]["Opmerking"] == "regel\reen"
     assert valid[10]["Opmerking"] == 'met "quotes", en\rCR'
     assert valid[150]["PatientCode"] == "150\r"
+
+
+def _by_the_grammar(text: str, line: int) -> list[tuple[int, int, list[str], str | None, bool]]:
+    """The careful tokenizer's records, every field read by the grammar (``_fields``)."""
+    records, position, size = [], 0, len(text)
+    while position < size:
+        start = position
+        fields, error, position = _fields(text, position)
+        if error is not None:
+            resume = text.find("\n", start if error == "unterminated" else position)
+            position = size if resume == -1 else resume + 1
+        end_line = line + text.count("\n", start, max(start, position - 1))
+        empty = error is None and len(fields) == 1 and not text[start:position].strip(" \t\r\n")
+        records.append((line, end_line, fields, error, empty))
+        line += text.count("\n", start, position)
+    return records
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_line_without_quotes_is_split_at_its_commas_as_the_grammar_reads_it(seed: int) -> None:
+    """The careful tokenizer splits a line without quotes at its commas (several times faster
+    than a regular expression per field: a file with some hundreds of broken lines took a
+    minute); the records are the grammar's."""
+    rng = random.Random(seed)
+    alphabet = ["a", ",", '"', "\n", "\r", "\r\n", " ", "\t", '""', "b,c", "é"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 25)))
+        records = [(r.line, r.end_line, r.fields, r.error, r.empty) for r in tokenize(text, 3)]
+        assert records == _by_the_grammar(text, 3), repr(text)
