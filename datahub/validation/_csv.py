@@ -18,6 +18,7 @@ import re
 import stat
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import BinaryIO
 
 import polars as pl
@@ -214,7 +215,7 @@ class CsvReader:
                 exact = True
                 continue
             exact, buffer = False, rest
-            frame, newlines = fast or self._process(chunk, line, offset, fast=False)
+            frame, newlines = fast or self._failed(chunk, line, offset)
             line += newlines
             offset += len(chunk)
             if frame is not None and frame.height and self.header_ok:
@@ -322,6 +323,42 @@ class CsvReader:
 
     # -- chunks ----------------------------------------------------------------------------
 
+    def _failed(self, chunk: bytes, line: int, offset: int) -> tuple[pl.DataFrame | None, int]:
+        """Records of a chunk that failed the fast path.
+
+        In a chunk without quotes every line is a record: the lines that can be what failed
+        (the wrong number of commas, empty, a CR that ends no line) are found directly and read
+        carefully, with the runs of other lines around them that are too short to be worth a
+        parse; the longer runs between them take the fast path again. Otherwise (or if that
+        fails) the chunk is split in halves, each tried again, down to pieces read carefully.
+        """
+        if b'"' in chunk:
+            return self._process(chunk, line, offset, fast=False)
+        rows = chunk.split(b"\n")
+        if chunk.endswith(b"\n"):
+            rows.pop()
+        separators = len(self.columns) - 1
+        suspect = [
+            r.count(b",") != separators or b"\r" in r.removesuffix(b"\r") or not r for r in rows
+        ]
+        starts = [0, *accumulate(len(r) + 1 for r in rows)]
+        frames: list[pl.DataFrame] = []
+        first = 0  # the first line not yet read
+        pieces: list[tuple[int, int, bool]] = []  # lines from, to, and whether to parse
+        for begin, end in _good_runs(suspect, _MIN_RUN):
+            pieces += [(first, begin, False), (begin, end, True)]
+            first = end
+        pieces.append((first, len(rows), False))
+        for a, b, fast in pieces:
+            if a == b:
+                continue
+            piece = chunk[starts[a] : min(starts[b], len(chunk))]
+            at, where = line + a, offset + starts[a]
+            frame = self._process(piece, at, where)[0] if fast else self._careful(piece, at, where)
+            if frame is not None and frame.height:
+                frames.append(frame)
+        return (pl.concat(frames) if frames else None), chunk.count(b"\n")
+
     def _process(
         self, chunk: bytes, line: int, offset: int, *, fast: bool = True
     ) -> tuple[pl.DataFrame | None, int]:
@@ -347,10 +384,9 @@ class CsvReader:
         the records with a quote (rare) must match the careful tokenizer's grammar, each with
         the header's number of fields. For the others, one line each, the bytes of the lines
         less the bytes of their values are their separators: as many as the header's in all
-        means as many in each, since none has more (polars drops some bytes, a CR before a
-        separator, never adds one: the sum catches that too). No line may be empty, a record
-        with quotes may hold a CR only inside its quotes, and polars must find as many
-        records.
+        means as many in each, since none has more. No line may be empty or hold a CR that
+        ends no line (polars drops one before a separator, and the byte it drops could stand
+        for a separator another line lacks), and polars must find as many records.
         """
         if chunk.startswith(_COMPRESSED) or chunk.startswith(BOM):
             return None
@@ -393,8 +429,10 @@ class CsvReader:
         rows = pl.Series([], dtype=pl.Int64)  # those records
         starts = pl.int_range(0, count, dtype=pl.Int64, eager=True)  # every line a record
         if special:
-            marked = lines.str.contains('"', literal=True).arg_true()
+            marked = lines.str.contains('["\r]').arg_true()
             texts = lines.gather(marked)
+            if texts.str.contains("\r", literal=True).any():
+                return None
             quoted.scatter(marked, True)
             rows = marked.cast(pl.Int64)  # if every line is a record
             if count != height:  # some records span lines: group the lines by quote parity
@@ -471,6 +509,27 @@ class CsvReader:
         )
 
 
+_MIN_RUN = 2000  # lines between broken ones worth a parse of their own
+
+
+def _good_runs(suspect: list[bool], least: int) -> Iterator[tuple[int, int]]:
+    """The runs ``(begin, end)`` of at least ``least`` lines that are not suspect, in order.
+
+    Example::
+
+        >>> list(_good_runs([False] * 3 + [True] + [False] * 2, 2))
+        [(0, 3), (4, 6)]
+    """
+    begin = None
+    for index, bad in enumerate([*suspect, True]):
+        if not bad and begin is None:
+            begin = index
+        elif bad and begin is not None:
+            if index - begin >= least:
+                yield begin, index
+            begin = None
+
+
 def _encoding_problems(chunk: bytes, line: int, offset: int, most: int) -> dict[int, int]:
     """The first ``most`` lines of ``chunk`` (numbered from ``line``) that are not UTF-8, each
     with the file offset of its first invalid byte (more would pass the cap of findings).
@@ -503,9 +562,8 @@ _WINDOW_MIN, _WINDOW_MAX = 256, 4 * 1024 * 1024
 
 
 # A field as the careful tokenizer reads it: quoted (any character but a lone quote, so a
-# newline too), or plain (no separator, quote or newline); for the proof, a plain one holds
-# no CR either (polars drops one before a separator, and these records' values are not summed).
-_FIELD = r'(?:"(?:[^"]|"")*"|[^,"\n\r]*)'
+# newline too), or plain (no separator, quote or newline).
+_FIELD = r'(?:"(?:[^"]|"")*"|[^,"\n]*)'
 
 
 def _value_bytes(frame: pl.DataFrame) -> int:
