@@ -96,12 +96,7 @@ class BatchChecker:
         self.names = dictionary.field_names
         self.report_fields = tuple(f for f in dictionary.general.report_fields if f in self.names)
         self.key_fields = tuple(f for f in dictionary.general.key_fields if f in self.names)
-        self._rule_fields = {
-            name
-            for rule in dictionary.rules
-            for name in [*rule_fields(rule.expression, list(self.names)), rule.field]
-            if name in self.names
-        }
+        self._rule_fields = {name for rule in dictionary.rules for name in self._fields_of(rule)}
         self._typed_fields = self._fields_needing_values()
         self._per_value_columns: dict[str, dict[str, pl.Expr]] = {}  # see _per_value
         self._prepared: dict[tuple[FieldSpec, ...], list[list[pl.Expr]]] = {}
@@ -264,11 +259,7 @@ class BatchChecker:
         message = template_expr(rule.message, {}, columns)
         position = self.names.index(rule.field) if rule.field in self.names else len(self.names)
         rank = position * 100 + _RULE_RANK + index
-        # the field the rule is reported on counts too: a value with its 002 or 004 gets
-        # nothing else, also from a rule whose expression does not use it
-        names = rule_fields(rule.expression, list(self.names))
-        if rule.field in self.names and rule.field not in names:
-            names = [*names, rule.field]
+        names = self._fields_of(rule)
         mask = ~expression & ~self._reported(names)
         hoisted = compile_rule(rule.expression, types_by_name, lambda n: V + n, self._per_value)
         record_mask = ~hoisted & ~self._reported(names, self._per_value)
@@ -282,6 +273,14 @@ class BatchChecker:
             per_value=False,
             record_mask=record_mask,
         )
+
+    def _fields_of(self, rule: Rule) -> list[str]:
+        """The fields a rule uses, and the field it is reported on: a value with its ``002``
+        or ``004`` gets nothing else, also from a rule whose expression does not use it."""
+        names = rule_fields(rule.expression, list(self.names))
+        if rule.field in self.names and rule.field not in names:
+            names.append(rule.field)
+        return names
 
     def _reported(self, names: Iterable[str], per_value: PerValue | None = None) -> pl.Expr:
         """True where one of the fields ``names`` already has its finding (``004``, or

@@ -530,6 +530,9 @@ def _good_runs(suspect: list[bool], least: int) -> Iterator[tuple[int, int]]:
             begin = None
 
 
+_WINDOW_MIN, _WINDOW_MAX = 256, 4 * 1024 * 1024  # bytes decoded at once (see below)
+
+
 def _encoding_problems(chunk: bytes, line: int, offset: int, most: int) -> dict[int, int]:
     """The first ``most`` lines of ``chunk`` (numbered from ``line``) that are not UTF-8, each
     with the file offset of its first invalid byte (more would pass the cap of findings).
@@ -556,9 +559,6 @@ def _encoding_problems(chunk: bytes, line: int, offset: int, most: int) -> dict[
             next_line = chunk.find(b"\n", at)
             position = size if next_line == -1 else next_line + 1
     return bad
-
-
-_WINDOW_MIN, _WINDOW_MAX = 256, 4 * 1024 * 1024
 
 
 # A field as the careful tokenizer reads it: quoted (any character but a lone quote, so a

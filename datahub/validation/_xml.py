@@ -212,17 +212,7 @@ class XmlReader:
         valid = parent is not None and parent.getparent() is None
         if not valid:
             self.sink.add("T06", "xml", line=line, reden="record staat op de verkeerde plaats")
-        elif (
-            # libxml2 stops at the first problem, except for attributes and elements, each of
-            # which it logs (a million of them: gigabytes): a crowded record is read by us
-            crowded := self._problems(element) if self._crowded(element) else None
-        ) or not self.schema.validate(element):
-            problems = crowded or self._problems(element)
-            if problems is None:  # none we know: libxml2's
-                problems = [
-                    (entry.line or line, _reason(entry.message, schema=True))
-                    for entry in self.schema.error_log
-                ]
+        elif (problems := self._refusal(element, line)) is not None:
             for at, reason in problems:
                 self.sink.add("T06", "xml", line=at or line, reden=reason)
             valid = False
@@ -243,9 +233,27 @@ class XmlReader:
         self._release(element, parent)
         return valid
 
-    def _crowded(self, record: etree._Element) -> bool:
-        """Whether a record has attributes or more elements than fields (no valid one has)."""
-        return len(record) > len(self.names) or any(not a.startswith(_XSI) for a in record.attrib)
+    def _refusal(
+        self, record: etree._Element, line: int | None
+    ) -> list[tuple[int | None, str]] | None:
+        """The structural problems of a record, each with its line, or None if it is valid.
+
+        libxml2 stops at the first problem, except for attributes and elements, each of which
+        it logs (a million of them: gigabytes): a record with attributes or more elements than
+        fields (no valid one has) is read by :meth:`_problems` first."""
+        if len(record) > len(self.names) or _own(record):
+            problems = self._problems(record)
+            if problems:
+                return problems
+        if self.schema.validate(record):
+            return None
+        problems = self._problems(record)
+        if problems is None:  # none we know: libxml2's
+            problems = [
+                (entry.line or line, _reason(entry.message, schema=True))
+                for entry in self.schema.error_log
+            ]
+        return problems
 
     def _problems(self, record: etree._Element) -> list[tuple[int | None, str]] | None:
         """Every structural problem of a record the schema refused, each with its line: an
