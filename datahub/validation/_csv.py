@@ -288,6 +288,9 @@ class CsvReader:
             self.header_line += 1
             skipped = blank
         data, line = data[skipped:], self.header_line
+        if _cr_line_ends(data):  # every line would run into the header: one clear finding
+            self.sink.add("T04", "cr", line=line)
+            return None
         newline = data.find(b"\n")
         if newline == -1 and len(data) >= MAX_HEADER:
             self.sink.add("T04", "too_long", line=line, max=MAX_HEADER)
@@ -638,6 +641,24 @@ def _mapped(stream: BinaryIO) -> tuple[mmap.mmap | None, int]:
         return mmap.mmap(number, 0, access=mmap.ACCESS_READ), position
     except (OSError, ValueError, AttributeError):  # no file, or an empty one
         return None, 0
+
+
+def _cr_line_ends(data: bytes) -> bool:
+    r"""Whether the lines end with a lone CR (old Mac line endings, as Excel's "CSV
+    (Macintosh)" writes them): the first line holds a CR that ends no line, and holds no LF
+    at all or more than one such CR (a single stray CR is a line's own problem).
+
+    Example::
+
+        >>> _cr_line_ends(b"A,B\r1,2\r"), _cr_line_ends(b"A,B\r1,2\r3,4\r\n")
+        (True, True)
+        >>> _cr_line_ends(b"A,B\r\n1,2\r\n"), _cr_line_ends(b"A,B\r"), _cr_line_ends(b"A,\rB\n")
+        (False, False, False)
+    """
+    newline = data.find(b"\n")
+    first = data if newline == -1 else data[:newline]
+    inside = first.count(b"\r") - first.endswith(b"\r")
+    return inside > 1 or (inside == 1 and newline == -1)
 
 
 def _blank_line(data: bytes, start: int) -> int | None:

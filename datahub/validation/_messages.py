@@ -104,6 +104,12 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
             "Regel {line}: aanhalingsteken wordt niet gesloten",
             "Line {line}: a quote is never closed",
         ),
+        "cr": (
+            "Regel {line} eindigt op alleen een CR-teken (oude Mac-regeleinden, zoals Excel"
+            " 'CSV (Macintosh)' ze schrijft): sla het bestand op met LF- of CRLF-regeleinden",
+            "Line {line} ends with a lone CR (old Mac line endings, as Excel's 'CSV (Macintosh)'"
+            " writes them): save the file with LF or CRLF line endings",
+        ),
         "too_long": (
             "Regel {line} is te lang (meer dan {max} bytes)",
             "Line {line} is too long (more than {max} bytes)",

@@ -290,6 +290,7 @@ def test_every_content_check_through_the_command(code, capsys, tmp_path, request
         (b"A,B\n", "T02"),
         (None, "T03"),
         (None, "T04"),
+        (b"A,B\r1,2\r", "T04"),
         (None, "T07"),
         (b"<CAT><record><Foo/></record></CAT>", "T06"),
     ],

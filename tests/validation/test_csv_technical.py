@@ -33,6 +33,27 @@ def test_a_bom_and_crlf_line_endings_are_accepted(cat: DataDictionary) -> None:
     assert report.findings == () and report.total == 2 and report.status == "Verwerkt"
 
 
+@pytest.mark.parametrize("last", [b"\r", b"\r\n", b""])
+def test_cr_line_endings_are_one_clear_t04_not_a_header_of_every_line(
+    cat: DataDictionary, last: bytes
+) -> None:
+    # Excel's "CSV (Macintosh)" ends lines with a CR alone: read as LF lines, the whole file
+    # would be one header of dozens of unknown and duplicated columns and "no records"
+    data = csv_bytes(cat.field_names, [cat_row(1), cat_row(2)], newline="\r")
+    report = validate_text(cat, data.removesuffix(b"\r") + last)
+    assert [(f.code, f.line, f.level) for f in report.findings] == [("T04", 1, "afkeur")]
+    assert "CR" in report.findings[0].message and "LF" in report.findings[0].message
+    assert report.status == "Afgekeurd" and report.total == 0
+
+
+def test_a_single_stray_cr_in_the_header_is_no_line_ending_finding(cat: DataDictionary) -> None:
+    names = list(cat.field_names)
+    data = csv_bytes(names, [cat_row(1)]).replace(b",", b",\r", 1)
+    report = validate_text(cat, data)
+    assert not any("CR" in f.message for f in report.findings)
+    assert {f.code for f in report.findings} == {"T02"}
+
+
 def test_a_last_line_without_newline_is_a_record(cat: DataDictionary) -> None:
     data = csv_bytes(cat.field_names, [cat_row(1), cat_row(2)]).rstrip(b"\n")
     assert validate_text(cat, data).total == 2
