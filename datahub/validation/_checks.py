@@ -80,7 +80,7 @@ class BatchChecker:
         >>> checker = BatchChecker(d)
         >>> batch = pl.DataFrame({"A": ["1", "x", ""], "__rec": [1, 2, 3], "__line": [2, 3, 4]})
         >>> checker.check(batch)["code"].to_list()
-        ['002', '004']
+        ['004', '002']
     """
 
     def __init__(
@@ -488,7 +488,9 @@ class BatchChecker:
         parts = [
             marked.lazy().filter(pl.col(f"{_FIRED}{i}")).select(self._output(i)) for i in fired
         ]
-        findings = pl.concat(parts).collect() if parts else empty_findings(self.report_fields)
+        if not parts:
+            return empty_findings(self.report_fields)
+        findings = pl.concat(parts).sort("record", "rank", maintain_order=True).collect()
         errors = findings.filter(pl.col("level").is_in(ERROR_LEVELS))["record"]
         if errors.len():
             self._error_records.append(errors.unique())

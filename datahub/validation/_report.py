@@ -8,11 +8,12 @@ import json
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, fields, replace
 from dataclasses import field as dataclass_field
 from fractions import Fraction
 from itertools import repeat
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -181,21 +182,68 @@ class Report:
         faster (the standard library writes indented output in pure Python)."""
         if indent == 2:
             document = self._summary() | {"findings": self.findings}
-            try:
+            with suppress(orjson.JSONEncodeError):  # text that is not UTF-8 (a lone surrogate)
                 return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
-            except orjson.JSONEncodeError:  # text that is not UTF-8 (a lone surrogate)
-                pass
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def write_json(self, out: BinaryIO) -> None:
+        """:meth:`to_json` as UTF-8 into ``out``, the findings a batch at a time: the report of
+        a file where every value is wrong can take gigabytes as one text (text that is not
+        UTF-8, a lone surrogate, is escaped).
+
+        Example::
+
+            >>> r = Report(file="x.csv", code="CAT", version="1.4", status="Verwerkt", total=0,
+            ...            processed=0, not_processed=0, errors=0, warnings=0, findings=())
+            >>> out = io.BytesIO()
+            >>> r.write_json(out)
+            >>> out.getvalue() == r.to_json().encode()
+            True
+        """
+        head = _json(self._summary() | {"findings": []})
+        if not self.findings:
+            out.write(head)
+            return
+        out.write(head.removesuffix(b"[]\n}") + b"[\n")
+        for start in range(0, len(self.findings), _WRITE_BATCH):
+            if start:
+                out.write(b",\n")
+            items = _json(self.findings[start : start + _WRITE_BATCH])[2:-2]  # without [ ]
+            out.write(b"  " + items.replace(b"\n", b"\n  "))  # one level deeper
+        out.write(b"\n  ]\n}")
 
     def to_csv(self) -> bytes:
         """The report as CSV (UTF-8 with BOM), formula injection neutralised."""
+        out = io.BytesIO()
+        self.write_csv(out)
+        return out.getvalue()
+
+    def write_csv(self, out: BinaryIO) -> None:
+        """:meth:`to_csv` into ``out``, a batch of findings at a time."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
+        buffer.write("\ufeff")
         writer.writerow(csv_header(self.report_fields))
-        for f in self.findings:
-            row = (f.record, f.keys, f.level, f.code, f.field, f.value, f.message)
-            writer.writerow(csv_row(row, self.report_fields))
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        for start in range(0, len(self.findings), _WRITE_BATCH):
+            for f in self.findings[start : start + _WRITE_BATCH]:
+                row = (f.record, f.keys, f.level, f.code, f.field, f.value, f.message)
+                writer.writerow(csv_row(row, self.report_fields))
+            out.write(buffer.getvalue().encode("utf-8"))
+            buffer.seek(0)
+            buffer.truncate()
+        out.write(buffer.getvalue().encode("utf-8"))
+
+
+_WRITE_BATCH = 50_000
+
+
+def _json(document: object) -> bytes:
+    """``document`` as JSON indented by 2, as the standard library writes it (orjson)."""
+    try:
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2)
+    except orjson.JSONEncodeError:  # a lone surrogate: escaped, as UTF-8 cannot hold it
+        plain = [f.to_dict() for f in document] if isinstance(document, tuple) else document
+        return json.dumps(plain, indent=2).encode()
 
 
 def csv_header(report_fields: Sequence[str]) -> list[str]:

@@ -216,9 +216,12 @@ def _fail(text: str, code: int = 2) -> int:
 
 def _write(report: Report, fmt: str, lang: str) -> None:
     if fmt in ("json", "csv"):  # files in UTF-8, whatever the terminal's encoding
-        data = (report.to_json() + "\n").encode() if fmt == "json" else report.to_csv()
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+        if fmt == "json":
+            report.write_json(sys.stdout.buffer)
+            sys.stdout.buffer.write(b"\n")
+        else:
+            report.write_csv(sys.stdout.buffer)
         sys.stdout.buffer.flush()
     else:
         write_text(report, sys.stdout, lang)

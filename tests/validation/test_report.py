@@ -15,6 +15,7 @@ from datahub.validation import (
     CHECKS,
     TECHNICAL,
     DataDictionary,
+    _report,
     iter_valid_records,
     translate_message,
     validate_file,
@@ -202,6 +203,34 @@ def test_the_json_text_is_what_the_standard_library_writes(
     lone = replace(report, findings=(replace(report.findings[0], value="\ud800"),))
     expected = json.dumps(lone.to_dict(), ensure_ascii=False, indent=indent)
     assert lone.to_json(indent=indent) == expected
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 10**6])
+def test_the_json_and_csv_written_a_batch_at_a_time_are_the_whole_text(
+    cat: DataDictionary, monkeypatch, batch: int
+) -> None:
+    """The CLI writes the report a batch of findings at a time (one text of a report with
+    millions of findings took gigabytes, and a write over 2 GiB to a pipe lost the rest)."""
+    rows = [cat_row(i, ODS="X" if i % 2 else "OD", Opmerking='é\n"x"') for i in range(1, 6)]
+    report = validate_file(cat, csv_bytes(cat.field_names, rows), file_name="ü.csv")
+    whole_csv = report.to_csv()
+    monkeypatch.setattr(_report, "_WRITE_BATCH", batch)
+    for shown in (
+        report,
+        replace(report, findings=()),
+        replace(report, findings=report.findings[:1]),
+    ):
+        out = io.BytesIO()
+        shown.write_json(out)
+        assert out.getvalue().decode() == json.dumps(shown.to_dict(), ensure_ascii=False, indent=2)
+    out = io.BytesIO()
+    report.write_csv(out)
+    assert out.getvalue() == report.to_csv() == whole_csv
+    assert whole_csv.decode("utf-8-sig").count("\r\n") > len(report.findings)
+    lone = replace(report, findings=(replace(report.findings[0], value="\ud800"), *report.findings))
+    out = io.BytesIO()
+    lone.write_json(out)
+    assert json.loads(out.getvalue()) == lone.to_dict()  # escaped, as UTF-8 cannot hold it
 
 
 def test_a_lone_surrogate_from_another_channel_refuses_it_and_shows_a_replacement_character(
