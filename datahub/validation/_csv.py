@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 import polars as pl
 
+from ._encodings import wide_encoding
 from ._frames import LINE, REC
 from ._technical import TechnicalSink
 
@@ -274,6 +275,10 @@ class CsvReader:
             if not block:
                 break
             data += block
+        wide = wide_encoding(data)
+        if wide is not None:  # every byte would be a T01 and every column a T02 of garbage
+            self.sink.add("T01", "declared", line=1, codering=wide)
+            return None
         skipped = len(BOM) if data.startswith(BOM) else 0
         if not data[skipped:].strip():
             rest = data[skipped:]

@@ -21,6 +21,7 @@ import polars as pl
 from ._checks import BatchChecker
 from ._csv import CsvReader
 from ._dictionary import DataDictionary
+from ._encodings import wide_encoding
 from ._frames import KEY_PREFIX, LINE, REC
 from ._messages import LANGS
 from ._period import parse_period
@@ -482,7 +483,6 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", ("een afbeelding", "an image")),
 )
 _XML_START = b"<?xml"
-_OTHER_ENCODINGS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16/32 byte-order marks
 
 
 def _head(stream: BinaryIO) -> bytes | None:
@@ -518,7 +518,7 @@ def _content_contradiction(
     for signature, (nl, en) in _SIGNATURES:
         if head.startswith(signature):
             return suffix, en if english else nl
-    if head.startswith(_OTHER_ENCODINGS) or b"\x00" in head[:4]:
+    if wide_encoding(head) is not None or b"\x00" in head[:4]:
         return None
     text = _text_start(head)
     if suffix == "xml" and text and not text.startswith(b"<"):

@@ -11,6 +11,7 @@ import polars as pl
 from lxml import etree
 
 from ._dictionary import DataDictionary
+from ._encodings import wide_encoding
 from ._frames import LINE, REC
 from ._technical import TechnicalSink
 from ._xsd import RECORD, record_schema, root_name
@@ -18,12 +19,6 @@ from ._xsd import RECORD, record_schema, root_name
 BATCH_RECORDS = 50_000
 Progress = Callable[[int, int | None], None]
 _HEAD = 1024  # enough for the XML declaration
-_WIDE = (  # byte-order marks of other encodings (UTF-32 first: it starts like UTF-16)
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\xfe\xff", "UTF-16"),
-    (b"\xff\xfe", "UTF-16"),
-)
 _DECLARED = re.compile(rb"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']{1,40})["']""")
 _UTF8 = ("utf-8", "utf8", "us-ascii", "ascii")  # ASCII is UTF-8
 _SPACE = " \t\r\n"  # XML's whitespace
@@ -360,11 +355,9 @@ def _text(text: str | None) -> bool:
 
 def _other_encoding(head: bytes) -> str | None:
     """The encoding of a file that is not UTF-8, from its byte-order mark or declaration."""
-    for mark, name in _WIDE:
-        if head.startswith(mark):
-            return name
-    if b"\x00" in head[:4] and head.lstrip(b"\x00")[:1] == b"<":  # UTF-16/32 without a mark
-        return "UTF-16"
+    wide = wide_encoding(head)
+    if wide is not None:
+        return wide
     declared = _DECLARED.match(head.removeprefix(b"\xef\xbb\xbf"))
     if declared is None:
         return None

@@ -54,6 +54,30 @@ def test_a_single_stray_cr_in_the_header_is_no_line_ending_finding(cat: DataDict
     assert {f.code for f in report.findings} == {"T02"}
 
 
+@pytest.mark.parametrize(
+    ("encoding", "name"),
+    [
+        ("utf-16", "UTF-16"),
+        ("utf-16-le", "UTF-16"),
+        ("utf-16-be", "UTF-16"),
+        ("utf-32", "UTF-32"),
+        ("utf-32-be", "UTF-32"),
+    ],
+)
+def test_a_utf16_or_utf32_file_is_one_t01_that_names_its_encoding(
+    cat: DataDictionary, encoding: str, name: str
+) -> None:
+    # Excel's "Unicode text": read as UTF-8, every line was a T01 and every column a T02 of
+    # names with NUL characters between their letters
+    text = csv_bytes(cat.field_names, [cat_row(1), cat_row(2)]).decode()
+    report = validate_text(cat, text.encode(encoding))
+    assert [(f.code, f.line) for f in report.findings] == [("T01", 1)]
+    assert report.findings[0].message == (
+        f"Het bestand is gecodeerd als {name}; alleen UTF-8 is toegestaan"
+    )
+    assert report.status == "Afgekeurd" and report.total == 0
+
+
 def test_a_last_line_without_newline_is_a_record(cat: DataDictionary) -> None:
     data = csv_bytes(cat.field_names, [cat_row(1), cat_row(2)]).rstrip(b"\n")
     assert validate_text(cat, data).total == 2
