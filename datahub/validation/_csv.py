@@ -175,7 +175,7 @@ class CsvReader:
 
     def _batches(self) -> Generator[pl.DataFrame, None, None]:
         rest = self._header()
-        if rest is None:
+        if rest is None or self.sink.unread:
             return
         buffer = rest
         line, offset = self.header_line + 1, self.bytes_read - len(rest)
@@ -321,6 +321,8 @@ class CsvReader:
     def _check_header(self, names: list[str], *, broken: bool) -> None:
         self.columns = [f"column_{i + 1}" for i in range(len(names))]
         problems = header_problems(names, self.field_names)
+        # another separator: which bytes separate the values is unknown (a T04 on every line)
+        self.sink.unread = [key for key, _ in problems] == ["separator"]
         for key, values in problems:
             self.sink.add("T02", key, line=self.header_line, **values)
         # Columns the dictionary does not know (and only such) are read and left aside: the
@@ -607,6 +609,9 @@ def header_problems(
         >>> header_problems(["A", "b", "A", "Z"], ("A", "B", "C"))[0]
         ('duplicate', {'kolom': 'A'})
     """
+    separator = _other_separator(names, expected)
+    if separator is not None:  # one problem, not every column missing and one unknown
+        return [("separator", {"teken": separator})]
     problems: list[tuple[str, dict[str, str]]] = []
     seen: set[str] = set()
     for name in names:
@@ -623,6 +628,29 @@ def header_problems(
             problems.append(("unknown", {"kolom": name}))
     problems.extend(("missing", {"kolom": name}) for name in missing)
     return problems
+
+
+_OTHER_SEPARATORS = ((";", ";"), ("\t", "tab"), ("|", "|"))
+
+
+def _other_separator(names: list[str], expected: tuple[str, ...]) -> str | None:
+    """The separator of a header of one column that another separator splits into the
+    dictionary's names (at least half of them known): Excel on a Dutch computer saves "CSV"
+    with semicolons.
+
+    Example::
+
+        >>> _other_separator(["A;B;X"], ("A", "B", "C")), _other_separator(["A B"], ("A", "B"))
+        (';', None)
+    """
+    if len(names) != 1 or len(expected) < 2:
+        return None
+    known = {name.casefold() for name in expected}
+    for character, shown in _OTHER_SEPARATORS:
+        parts = [part.strip(' "').casefold() for part in names[0].split(character)]
+        if len(parts) > 1 and 2 * sum(part in known for part in parts) >= len(parts):
+            return shown
+    return None
 
 
 def _closest(name: str, candidates: list[str]) -> str | None:

@@ -10,7 +10,7 @@ _MARKS = (  # UTF-32 first: its little-endian mark starts like UTF-16's
     (b"\xff\xfe", "UTF-16"),
 )
 # Where the NUL bytes are among the first four bytes of ASCII text without a mark.
-_NULS = {
+_NULS: dict[tuple[bool, ...], str] = {
     (False, True, False, True): "UTF-16",  # little-endian
     (True, False, True, False): "UTF-16",
     (False, True, True, True): "UTF-32",

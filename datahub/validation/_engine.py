@@ -346,7 +346,11 @@ def _unicode(value: str | None) -> str | None:
 def _report(dictionary: DataDictionary, run: _Run, file_name: str | None) -> Report:
     checker = run.checker
     unreadable = {"T01", "T04", "T05", "T06", "T07", "T99"}
-    if run.total == 0 and not any(f.code in unreadable for f in run.sink.findings):
+    if (
+        run.total == 0
+        and not run.sink.unread
+        and not any(f.code in unreadable for f in run.sink.findings)
+    ):
         run.sink.limit += 1
         run.sink.add("T07", "empty")
     technical = sorted(run.sink.findings, key=lambda f: (f.line is None, f.line or 0))

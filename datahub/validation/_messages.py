@@ -76,6 +76,12 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
             "The file has no header row",
         ),
         "missing": ("Kolom {kolom} ontbreekt in de kopregel", "Column {kolom} is missing"),
+        "separator": (
+            "De kolommen van de kopregel zijn gescheiden door '{teken}' in plaats van door"
+            " komma's: sla het bestand op als 'CSV UTF-8 (door komma's gescheiden)'",
+            "The header's columns are separated by '{teken}' instead of commas: save the file"
+            " as 'CSV UTF-8 (Comma delimited)'",
+        ),
         "unknown": ("Kolom {kolom} is onbekend", "Column {kolom} is unknown"),
         "duplicate": (
             "Kolom {kolom} komt meerdere malen voor in de kopregel",

@@ -36,6 +36,7 @@ class TechnicalSink:
         self.lang = lang
         self.limit = limit
         self.findings: list[Finding] = []
+        self.unread = False  # the reader gave up on the file's records (no "no records", T07)
 
     def add(self, code: str, key: str, *, line: int | None = None, **values: Any) -> None:
         """Add a finding; raise :class:`TooManyProblems` past the limit."""

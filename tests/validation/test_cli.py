@@ -308,6 +308,15 @@ def test_every_technical_check_through_the_command(capsys, tmp_path, cat, conten
     assert code in [f["code"] for f in report["findings"]]
 
 
+def test_a_semicolon_file_gets_one_clear_finding_through_the_command(capsys, tmp_path, cat):
+    path = tmp_path / "export.csv"
+    text = csv_bytes(cat.field_names, [cat_row(1)]).decode().replace(",", ";")
+    path.write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, "--dictionary", CAT, "--lang", "en", str(path))
+    assert code == 1 and "Rejected" in out and "0 total" in out
+    assert out.count(" T02 ") == 1 and "separated by ';' instead of commas" in out
+
+
 @pytest.mark.parametrize(
     ("name", "formats", "shown"),
     [("export.txt", (), ".csv, .xml"), ("x.TXT", ("csv",), ".csv"), ("x.csv", ("xml",), ".xml")],

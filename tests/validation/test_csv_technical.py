@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from datahub.validation import DataDictionary, _csv, validate_file
+from datahub.validation import DataDictionary, _csv, translate_message, validate_file
 from datahub.validation._checks import BatchChecker
 
 from .helpers import cat_row, csv_bytes, hip_row, quote
@@ -76,6 +76,30 @@ def test_a_utf16_or_utf32_file_is_one_t01_that_names_its_encoding(
         f"Het bestand is gecodeerd als {name}; alleen UTF-8 is toegestaan"
     )
     assert report.status == "Afgekeurd" and report.total == 0
+
+
+@pytest.mark.parametrize(("separator", "shown"), [(";", ";"), ("\t", "tab"), ("|", "|")])
+def test_a_file_separated_by_semicolons_is_one_t02_that_says_so(
+    cat: DataDictionary, separator: str, shown: str
+) -> None:
+    # Excel on a Dutch computer saves "CSV" with semicolons (and decimal commas): read with
+    # commas, every column was missing, the header one unknown column, every line a T04
+    text = csv_bytes(cat.field_names, [cat_row(1), cat_row(2)]).decode()
+    data = text.replace(",", separator).replace(".", ",").encode()
+    report = validate_text(cat, data)
+    assert [(f.code, f.line) for f in report.findings] == [("T02", 1)]
+    assert f"gescheiden door '{shown}' in plaats van door komma's" in report.findings[0].message
+    assert report.status == "Afgekeurd" and report.total == 0
+    english = validate_text(cat, data, lang="en").findings[0].message
+    assert english == translate_message("T02", report.findings[0].message, "en")
+    assert english.startswith(f"The header's columns are separated by '{shown}' instead of")
+
+
+def test_a_header_of_one_unknown_column_is_no_separator_problem(cat: DataDictionary) -> None:
+    data = b"Operatie;Patient;Iets\n1;2;3\n"  # none of them the dictionary's
+    messages = [f.message for f in validate_text(cat, data).findings if f.code == "T02"]
+    assert "Kolom Operatie;Patient;Iets is onbekend" in messages
+    assert not any("gescheiden" in m for m in messages)
 
 
 def test_a_last_line_without_newline_is_a_record(cat: DataDictionary) -> None:
