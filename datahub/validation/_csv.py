@@ -293,7 +293,9 @@ class CsvReader:
             self.header_line += 1
             skipped = blank
         data, line = data[skipped:], self.header_line
-        if _cr_line_ends(data):  # every line would run into the header: one clear finding
+        if _cr_line_ends(
+            data, self.field_names
+        ):  # every line would run into the header: one clear finding
             self.sink.add("T04", "cr", line=line)
             return None
         newline = data.find(b"\n")
@@ -676,22 +678,31 @@ def _mapped(stream: BinaryIO) -> tuple[mmap.mmap | None, int]:
         return None, 0
 
 
-def _cr_line_ends(data: bytes) -> bool:
+def _cr_line_ends(data: bytes, expected: tuple[str, ...]) -> bool:
     r"""Whether the lines end with a lone CR (old Mac line endings, as Excel's "CSV
-    (Macintosh)" writes them): the first line holds a CR that ends no line, and holds no LF
-    at all or more than one such CR (a single stray CR is a line's own problem).
+    (Macintosh)" writes them): the first CR comes before any LF, ends no line (no LF after
+    it) and follows a header, text naming at least half of the ``expected`` columns (a
+    stray CR inside a header, or binary data, is not the file's line ending).
 
     Example::
 
-        >>> _cr_line_ends(b"A,B\r1,2\r"), _cr_line_ends(b"A,B\r1,2\r3,4\r\n")
+        >>> ab = ("A", "B")
+        >>> _cr_line_ends(b"A,B\r1,2\r", ab), _cr_line_ends(b"A,B\r1,\"x\ny\"\r\n", ab)
         (True, True)
-        >>> _cr_line_ends(b"A,B\r\n1,2\r\n"), _cr_line_ends(b"A,B\r"), _cr_line_ends(b"A,\rB\n")
-        (False, False, False)
+        >>> _cr_line_ends(b"A,B\r\n1,2\r\n", ab), _cr_line_ends(b"A,B\r", ab)
+        (False, False)
+        >>> _cr_line_ends(b"A\r,B\r,C\n", ("A", "B", "C")), _cr_line_ends(b"\x8b\r\x00\r", ab)
+        (False, False)
     """
-    newline = data.find(b"\n")
-    first = data if newline == -1 else data[:newline]
-    inside = first.count(b"\r") - first.endswith(b"\r")
-    return inside > 1 or (inside == 1 and newline == -1)
+    cr = data.find(b"\r")
+    if cr == -1 or data[cr + 1 : cr + 2] in (b"\n", b"") or b"\n" in data[:cr]:
+        return False
+    try:
+        names = data[:cr].decode("utf-8").split(",")
+    except UnicodeDecodeError:
+        return False
+    known = {name.casefold() for name in expected}
+    return 2 * sum(name.strip(' "').casefold() in known for name in names) >= len(expected)
 
 
 def _blank_line(data: bytes, start: int) -> int | None:

@@ -290,7 +290,6 @@ def test_every_content_check_through_the_command(code, capsys, tmp_path, request
         (b"A,B\n", "T02"),
         (None, "T03"),
         (None, "T04"),
-        (b"A,B\r1,2\r", "T04"),
         (None, "T07"),
         (b"<CAT><record><Foo/></record></CAT>", "T06"),
     ],
@@ -306,6 +305,16 @@ def test_every_technical_check_through_the_command(capsys, tmp_path, cat, conten
     report = json.loads(out)
     assert exit_code == 1 and report["status"] == "Afgekeurd"
     assert code in [f["code"] for f in report["findings"]]
+
+
+def test_a_file_with_cr_line_endings_gets_one_clear_finding_through_the_command(
+    capsys, tmp_path, cat
+):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(csv_bytes(cat.field_names, [cat_row(1), cat_row(2)], newline="\r"))
+    code, out, _ = run(capsys, "--dictionary", CAT, "--lang", "en", str(path))
+    assert code == 1 and "Rejected" in out
+    assert out.count(" T04 ") == 1 and "Line 1 ends with a lone CR" in out and " T02 " not in out
 
 
 def test_a_semicolon_file_gets_one_clear_finding_through_the_command(capsys, tmp_path, cat):

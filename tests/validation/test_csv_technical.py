@@ -46,6 +46,30 @@ def test_cr_line_endings_are_one_clear_t04_not_a_header_of_every_line(
     assert report.status == "Afgekeurd" and report.total == 0
 
 
+def test_cr_line_endings_with_a_crlf_at_the_end_or_a_newline_in_a_value_are_found(
+    cat: DataDictionary,
+) -> None:
+    rows = [cat_row(1, Opmerking="a\nb"), cat_row(2)]  # quoted, with an LF inside
+    data = csv_bytes(cat.field_names, rows, newline="\r")
+    for variant in (data, data.removesuffix(b"\r") + b"\r\n"):
+        report = validate_text(cat, variant)
+        assert [(f.code, f.line) for f in report.findings] == [("T04", 1)]
+        assert "CR" in report.findings[0].message
+
+
+def test_stray_crs_in_a_header_or_binary_data_are_no_line_ending_finding(
+    cat: DataDictionary,
+) -> None:
+    header = ",".join(cat.field_names).encode().replace(b",", b"\r,", 2)
+    data = header + b"\n" + csv_bytes(cat.field_names, [cat_row(1)]).split(b"\n", 1)[1]
+    messages = [f.message for f in validate_text(cat, data).findings]
+    assert "Kolom OperatieID\r is verkeerd gespeld, verwacht OperatieID" in messages
+    assert not any("CR-teken" in m for m in messages)
+    packed = validate_text(cat, b"\x1f\x8b\x08\x00\r\x00\r\x00")  # gzip, named .csv
+    assert packed.findings[0].code == "T01"
+    assert not any("CR-teken" in f.message for f in packed.findings)
+
+
 def test_a_single_stray_cr_in_the_header_is_no_line_ending_finding(cat: DataDictionary) -> None:
     names = list(cat.field_names)
     data = csv_bytes(names, [cat_row(1)]).replace(b",", b",\r", 1)
