@@ -447,3 +447,25 @@ def test_a_workbook_delivered_as_csv_is_rejected_with_one_clear_finding(
     finding = delivery.findings.get()
     assert finding.code == "T05"
     assert "past niet bij de inhoud (een Excel-werkmap of zip-bestand)" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("saved_as", "code", "words"),
+    [
+        (lambda text: text.replace(",", ";").encode(), "T02", "gescheiden door ';'"),
+        (lambda text: text.encode("utf-16"), "T01", "gecodeerd als UTF-16"),
+        (lambda text: text.replace("\n", "\r").encode(), "T04", "alleen een CR-teken"),
+    ],
+    ids=["semicolons", "utf-16", "mac-line-endings"],
+)
+def test_an_excel_export_in_another_csv_form_is_rejected_with_one_clear_finding(
+    cataract, institution, submitter, django_capture_on_commit_callbacks, saved_as, code, words
+):
+    data = saved_as(cat_csv(3).decode())
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = _delivery(institution, submitter, data=data)
+    delivery.refresh_from_db()
+    assert delivery.status == Status.REJECTED
+    finding = delivery.findings.get()
+    assert (finding.code, finding.line) == (code, 1) and words in finding.message
+    assert reports.message_in(finding, "en") != finding.message  # translated on English pages
