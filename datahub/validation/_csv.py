@@ -270,12 +270,15 @@ class CsvReader:
         data = self._read(min(BLOCK_SIZE, MAX_HEADER))
         # up to the end of the header line, past any empty lines before it (a stream may give
         # little at a time)
-        while b"\n" not in data.removeprefix(BOM).lstrip(b"\r\n") and len(data) < MAX_HEADER:
+        # (and at least the four bytes that tell UTF-16 or UTF-32)
+        while len(data) < MAX_HEADER and (
+            len(data) < 4 or b"\n" not in data.removeprefix(BOM).lstrip(b"\r\n")
+        ):
             block = self._read(BLOCK_SIZE)
             if not block:
                 break
             data += block
-        wide = wide_encoding(data)
+        wide = wide_encoding(data.removeprefix(BOM))
         if wide is not None:  # every byte would be a T01 and every column a T02 of garbage
             self.sink.add("T01", "declared", line=1, codering=wide)
             return None
@@ -293,9 +296,7 @@ class CsvReader:
             self.header_line += 1
             skipped = blank
         data, line = data[skipped:], self.header_line
-        if _cr_line_ends(
-            data, self.field_names
-        ):  # every line would run into the header: one clear finding
+        if _cr_line_ends(data, self.field_names):  # else one header of every line's values
             self.sink.add("T04", "cr", line=line)
             return None
         newline = data.find(b"\n")
@@ -312,9 +313,10 @@ class CsvReader:
             return rest
         record = next(tokenize(text, line))
         if record.error:
-            self.sink.add("T04", record.error, line=line)
             # the names as separated by commas alone: the data lines' shape is still known
             names = text.rstrip("\r\n").split(",")
+            if _other_separator(names, self.field_names) is None:  # else valid quoting
+                self.sink.add("T04", record.error, line=line)
             self._check_header(names, broken=True)
             return rest
         self._check_header(record.fields, broken=False)
@@ -650,6 +652,7 @@ def _other_separator(names: list[str], expected: tuple[str, ...]) -> str | None:
     known = {name.casefold() for name in expected}
     for character, shown in _OTHER_SEPARATORS:
         parts = [part.strip(' "').casefold() for part in names[0].split(character)]
+        parts = [part for part in parts if part]  # Excel may add empty columns at the end
         if len(parts) > 1 and 2 * sum(part in known for part in parts) >= len(parts):
             return shown
     return None
@@ -680,29 +683,38 @@ def _mapped(stream: BinaryIO) -> tuple[mmap.mmap | None, int]:
 
 def _cr_line_ends(data: bytes, expected: tuple[str, ...]) -> bool:
     r"""Whether the lines end with a lone CR (old Mac line endings, as Excel's "CSV
-    (Macintosh)" writes them): the first CR comes before any LF, ends no line (no LF after
-    it) and follows a header, text naming at least half of the ``expected`` columns (a
-    stray CR inside a header, or binary data, is not the file's line ending).
+    (Macintosh)" writes them): the first CR comes before any LF and ends no line (no LF
+    after it), the line after it holds no LF outside quotes, and the text before it is a
+    header that names at least half of the ``expected`` columns (separated by commas or as
+    :func:`_other_separator` knows). A stray CR inside a header, or binary data, is not the
+    file's line ending.
 
     Example::
 
         >>> ab = ("A", "B")
-        >>> _cr_line_ends(b"A,B\r1,2\r", ab), _cr_line_ends(b"A,B\r1,\"x\ny\"\r\n", ab)
+        >>> _cr_line_ends(b"A,B\r1,2\r", ab), _cr_line_ends(b"A;B\r1,\"x\ny\"\r\n", ab)
         (True, True)
         >>> _cr_line_ends(b"A,B\r\n1,2\r\n", ab), _cr_line_ends(b"A,B\r", ab)
         (False, False)
-        >>> _cr_line_ends(b"A\r,B\r,C\n", ("A", "B", "C")), _cr_line_ends(b"\x8b\r\x00\r", ab)
+        >>> _cr_line_ends(b"A,\rB\n1,2\n", ab), _cr_line_ends(b"\x8b\r\x00\r", ab)
         (False, False)
     """
     cr = data.find(b"\r")
     if cr == -1 or data[cr + 1 : cr + 2] in (b"\n", b"") or b"\n" in data[:cr]:
         return False
+    following = data[cr + 1 :].split(b"\r", 1)[0]
+    if b"\n" in _QUOTED_BYTES.sub(b"", following):  # an LF line: the CR is a stray one
+        return False
     try:
-        names = data[:cr].decode("utf-8").split(",")
+        names = _NAME_SEPARATORS.split(data[:cr].decode("utf-8"))
     except UnicodeDecodeError:
         return False
     known = {name.casefold() for name in expected}
     return 2 * sum(name.strip(' "').casefold() in known for name in names) >= len(expected)
+
+
+_QUOTED_BYTES = re.compile(rb'"(?:[^"]|"")*"')
+_NAME_SEPARATORS = re.compile("[,;\t|]")
 
 
 def _blank_line(data: bytes, start: int) -> int | None:

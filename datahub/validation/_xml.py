@@ -106,7 +106,9 @@ class XmlReader:
 
     def batches(self) -> Iterator[pl.DataFrame]:
         """Yield DataFrames of records whose structure is valid (none if not UTF-8)."""
-        head = self.stream.read(_HEAD)
+        head = b""  # (a stream may give a few bytes at a time)
+        while len(head) < _HEAD and (block := self.stream.read(_HEAD - len(head))):
+            head += block
         encoding = _other_encoding(head)
         if encoding is not None:
             self.sink.add("T01", "declared", line=1, codering=encoding)

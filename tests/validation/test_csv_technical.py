@@ -267,14 +267,15 @@ def test_t04_an_unterminated_quote_is_found_and_reading_resumes(hip: DataDiction
 class _Pipe(io.RawIOBase):
     """A stream that can only be read (as a decrypted upload): no seek, no file number."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, most: int = 7000) -> None:
         self._data = io.BytesIO(data)
+        self._most = most
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def,override]
-        block = self._data.read(min(len(buffer), 7000))
+        block = self._data.read(min(len(buffer), self._most))
         buffer[: len(block)] = block
         return len(block)
 
@@ -526,3 +527,59 @@ def test_a_stray_quote_is_one_t04_whatever_the_chunks(
     assert technical(report) == [("T04", 13)]  # two values over two lines before it
     assert report.total == 79
     assert not [f for f in report.findings if not f.code.startswith("T")]
+
+
+def test_excel_exports_in_other_forms_get_one_clear_finding_however_they_vary(
+    cat: DataDictionary,
+) -> None:
+    """Found by a review: each gave the old report of many findings, or the wrong one."""
+    names = cat.field_names
+    text = csv_bytes(names, [cat_row(1), cat_row(2)])
+    semicolons = text.replace(b",", b";")
+    quoted = b"\n".join(
+        b";".join(b'"' + v + b'"' for v in line.split(b";")) for line in semicolons.splitlines()
+    )
+    cases = {  # file: its only finding
+        "semicolons and Mac line endings": (semicolons.replace(b"\n", b"\r"), "T04", "CR"),
+        "semicolons, every value quoted": (quoted, "T02", "gescheiden door ';'"),
+        "semicolons, empty columns at the end": (
+            semicolons.replace(b"Opmerking\n", b"Opmerking;;;;;\n"),
+            "T02",
+            "gescheiden door ';'",
+        ),
+        "UTF-16 after a UTF-8 byte-order mark": (
+            b"\xef\xbb\xbf" + text.decode().encode("utf-16-le"),
+            "T01",
+            "UTF-16",
+        ),
+    }
+    for name, (data, code, words) in cases.items():
+        findings = validate_text(cat, data).findings
+        assert [(f.code, f.line) for f in findings] == [(code, 1)], name
+        assert words in findings[0].message, name
+
+
+def test_a_stray_cr_in_an_lf_header_is_the_column_it_spoils_not_mac_line_endings(
+    cat: DataDictionary,
+) -> None:
+    names = cat.field_names
+    header = ",".join(names[:10]) + "\r" + ",".join(names[10:])
+    data = (header + "\n").encode() + csv_bytes(names, [cat_row(1)]).split(b"\n", 1)[1]
+    report = validate_text(cat, data)
+    messages = [f.message for f in report.findings]
+    assert "Kolom Streefrefractie\rTechniek is onbekend" in messages
+    assert not any("CR-teken" in m for m in messages) and report.total == 1
+
+
+@pytest.mark.parametrize("most", [1, 2, 3])
+def test_utf16_without_a_mark_is_known_from_a_stream_that_gives_a_few_bytes_at_a_time(
+    cat: DataDictionary, most: int
+) -> None:
+    text = csv_bytes(cat.field_names, [cat_row(1)]).decode()
+    xml = '<CAT versie="1.4"><record/></CAT>'
+    for content, name in ((text, "x.csv"), (xml, "x.xml")):
+        stream = _Pipe(content.encode("utf-16-le"), most=most)  # read() gives `most` bytes
+        report = validate_file(cat, stream, file_name=name)
+        assert [(f.code, f.message) for f in report.findings] == [
+            ("T01", "Het bestand is gecodeerd als UTF-16; alleen UTF-8 is toegestaan")
+        ], name
