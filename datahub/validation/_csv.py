@@ -307,7 +307,7 @@ class CsvReader:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            self.sink.add("T01", "encoding", line=line, offset=skipped + error.start)
+            self._encoding_finding(line, skipped + error.start, data, skipped)
             text = raw.decode("utf-8", errors="replace")
             self._check_header(next(tokenize(text, line)).fields, broken=True)
             return rest
@@ -321,6 +321,17 @@ class CsvReader:
             return rest
         self._check_header(record.fields, broken=False)
         return rest
+
+    def _encoding_finding(self, line: int, at: int, data: bytes, start: int) -> None:
+        """``T01`` for ``line``, whose first byte that is not UTF-8 is at file offset ``at``
+        (``data`` starts at file offset ``start``): with the character that byte is in
+        Windows-1252, where it is a letter or sign (a file saved as "ANSI", Excel's
+        default on Windows)."""
+        shown = _windows_1252(data[at - start : at - start + 1])
+        if shown is None:
+            self.sink.add("T01", "encoding", line=line, offset=at)
+        else:
+            self.sink.add("T01", "ansi", line=line, offset=at, teken=shown)
 
     def _check_header(self, names: list[str], *, broken: bool) -> None:
         self.columns = [f"column_{i + 1}" for i in range(len(names))]
@@ -496,7 +507,7 @@ class CsvReader:
             lines = range(record.line, record.end_line + 1)
             bad = [n for n in lines if n in bad_lines] if bad_lines else []
             for number in bad:
-                self.sink.add("T01", "encoding", line=number, offset=bad_lines[number])
+                self._encoding_finding(number, bad_lines[number], chunk, offset)
             if bad:
                 continue
             if record.error is not None:
@@ -679,6 +690,21 @@ def _mapped(stream: BinaryIO) -> tuple[mmap.mmap | None, int]:
         return mmap.mmap(number, 0, access=mmap.ACCESS_READ), position
     except (OSError, ValueError, AttributeError):  # no file, or an empty one
         return None, 0
+
+
+def _windows_1252(byte: bytes) -> str | None:
+    """The printable character that ``byte`` (not ASCII) is in Windows-1252, if any.
+
+    Example::
+
+        >>> _windows_1252(b"\\xeb"), _windows_1252(b"\\x81"), _windows_1252(b"\\xa0")
+        ('ë', None, None)
+    """
+    try:
+        character = byte.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    return character if character.isprintable() and not character.isspace() else None
 
 
 def _cr_line_ends(data: bytes, expected: tuple[str, ...]) -> bool:

@@ -56,6 +56,13 @@ TECHNICAL_LEVEL = "afkeur"
 # Technical (file-level) findings: code -> {key: (nl, en)}.
 TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
     "T01": {
+        # before "encoding": its pattern would take this message too
+        "ansi": (
+            "Regel {line} is geen geldige UTF-8 (byte {offset}, in Windows-1252 het teken"
+            " '{teken}'): sla het bestand op als UTF-8 (in Excel: 'CSV UTF-8')",
+            "Line {line} is not valid UTF-8 (byte {offset}, in Windows-1252 the character"
+            " '{teken}'): save the file as UTF-8 (in Excel: 'CSV UTF-8')",
+        ),
         "encoding": (
             "Regel {line} is geen geldige UTF-8 (byte {offset})",
             "Line {line} is not valid UTF-8 (byte {offset})",

@@ -166,7 +166,10 @@ def test_t01_invalid_utf8_with_line_and_byte_offset(cat: DataDictionary) -> None
     report = validate_text(cat, data)
     assert technical(report) == [("T01", 3)]
     offset = data.index(b"\xd6")
-    assert report.findings[0].message == f"Regel 3 is geen geldige UTF-8 (byte {offset})"
+    assert report.findings[0].message == (
+        f"Regel 3 is geen geldige UTF-8 (byte {offset}, in Windows-1252 het teken 'Ö'): sla het"
+        " bestand op als UTF-8 (in Excel: 'CSV UTF-8')"
+    )
     assert report.status == "Afgekeurd" and report.total == 3 and report.not_processed == 3
 
 
@@ -175,7 +178,7 @@ def test_t01_in_the_header_counts_the_bom_in_its_byte_offset(cat: DataDictionary
     data = b"\xef\xbb\xbf" + header + b"\n" + "\n".join(body(cat, [cat_row(1)])).encode() + b"\n"
     report = validate_text(cat, data)
     offset = data.index(b"\xd6")
-    assert report.findings[0].message == f"Regel 1 is geen geldige UTF-8 (byte {offset})"
+    assert report.findings[0].message.startswith(f"Regel 1 is geen geldige UTF-8 (byte {offset},")
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
@@ -583,3 +586,13 @@ def test_utf16_without_a_mark_is_known_from_a_stream_that_gives_a_few_bytes_at_a
         assert [(f.code, f.message) for f in report.findings] == [
             ("T01", "Het bestand is gecodeerd als UTF-16; alleen UTF-8 is toegestaan")
         ], name
+
+
+def test_a_byte_that_is_no_letter_in_windows_1252_either_gets_the_plain_t01(
+    cat: DataDictionary,
+) -> None:
+    rows = body(cat, [cat_row(1), cat_row(2)])
+    rows[1] = rows[1].replace("OD", "O\x81")  # 0x81: unassigned in Windows-1252
+    data = (",".join(cat.field_names) + "\n" + "\n".join(rows) + "\n").encode("latin-1")
+    message, at = validate_text(cat, data).findings[0].message, data.index(b"\x81")
+    assert message == f"Regel 3 is geen geldige UTF-8 (byte {at})"
