@@ -8,6 +8,7 @@ import heapq
 import io
 import os
 import queue
+import re
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -23,7 +24,7 @@ from ._csv import CsvReader
 from ._dictionary import DataDictionary
 from ._encodings import wide_encoding
 from ._frames import KEY_PREFIX, LINE, REC
-from ._messages import LANGS
+from ._messages import CONTENTS, LANGS
 from ._period import parse_period
 from ._report import Finding, Report, decide_status, findings_from_columns
 from ._technical import TechnicalSink, TooManyProblems
@@ -478,14 +479,22 @@ def _stream_size(stream: BinaryIO) -> int | None:
         return None
 
 
-# The start of files that are no CSV or XML at all, and what they are (Dutch, English).
+# The start of files that are no CSV or XML at all, and what they are (see CONTENTS).
 _SIGNATURES = (
-    (b"PK\x03\x04", ("een Excel-werkmap of zip-bestand", "an Excel workbook or zip file")),
-    (b"\xd0\xcf\x11\xe0", ("een oud Excel- of Office-bestand", "an old Excel or Office file")),
-    (b"%PDF", ("een PDF-bestand", "a PDF file")),
-    (b"\x89PNG", ("een afbeelding", "an image")),
-    (b"\xff\xd8\xff", ("een afbeelding", "an image")),
+    (b"PK\x03\x04", "zip"),
+    (b"\xd0\xcf\x11\xe0", "office"),
+    (b"%PDF", "pdf"),
+    (b"\x89PNG", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"\x1f\x8b", "gzip"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"Rar!\x1a\x07", "rar"),
+    (b"$FL2", "spss"),
+    (b"$FL3", "spss"),
+    (b"PAR1", "parquet"),
 )
+# Bytes that no CSV or XML text holds (control characters other than tab, LF and CR).
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _XML_START = b"<?xml"
 
 
@@ -518,18 +527,20 @@ def _content_contradiction(
     suffix = Path(name).suffix.lower().lstrip(".") if name else ""
     if head is None or suffix not in ("csv", "xml"):
         return None
-    english = lang == "en"
-    for signature, (nl, en) in _SIGNATURES:
-        if head.startswith(signature):
-            return suffix, en if english else nl
-    if wide_encoding(head) is not None or b"\x00" in head[:4]:
+    if wide_encoding(head.removeprefix(b"\xef\xbb\xbf")) is not None:  # the readers' T01
         return None
+    found = next((kind for start, kind in _SIGNATURES if head.startswith(start)), None)
+    if found is None and len(_CONTROL.findall(head)) >= 4:  # random bytes hold about 7
+        found = "binary"
     text = _text_start(head)
-    if suffix == "xml" and text and not text.startswith(b"<"):
-        return suffix, "not XML" if english else "geen XML"
-    if suffix == "csv" and text.startswith(_XML_START):
-        return suffix, "XML"
-    return None
+    if found is None and suffix == "xml" and text and not text.startswith(b"<"):
+        found = "not_xml"
+    if found is None and suffix == "csv" and text.startswith(_XML_START):
+        found = "xml"
+    if found is None:
+        return None
+    nl, en = CONTENTS[found]
+    return suffix, en if lang == "en" else nl
 
 
 def _is_xml(name: str | None, head: bytes | None) -> bool:

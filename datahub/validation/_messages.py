@@ -219,17 +219,27 @@ def datatype_name(datatype: str, lang: str) -> str:
     return en if lang == "en" else nl
 
 
+# What a file is when it is no CSV or XML (T05 "extension"), in Dutch and English.
+CONTENTS = {
+    "zip": ("een Excel-werkmap of zip-bestand", "an Excel workbook or zip file"),
+    "office": ("een oud Excel- of Office-bestand", "an old Excel or Office file"),
+    "pdf": ("een PDF-bestand", "a PDF file"),
+    "image": ("een afbeelding", "an image"),
+    "gzip": ("een gzip-bestand", "a gzip file"),
+    "7z": ("een 7-Zip-bestand", "a 7-Zip file"),
+    "rar": ("een RAR-bestand", "a RAR file"),
+    "spss": ("een SPSS-bestand", "an SPSS file"),
+    "parquet": ("een Parquet-bestand", "a Parquet file"),
+    "binary": ("binaire gegevens, geen tekst", "binary data, not text"),
+    "xml": ("XML", "XML"),
+    "not_xml": ("geen XML", "not XML"),
+}
+
 # Dutch words that stored messages carry as values, with their English translation.
 _VALUE_WORDS: dict[str, dict[str, str]] = {
     "datatype": dict(DATATYPE_NAMES.values()),
     "kenmerk": {"Registratie": "Registry", "Versie": "Version"},
-    "inhoud": {
-        "een Excel-werkmap of zip-bestand": "an Excel workbook or zip file",
-        "een oud Excel- of Office-bestand": "an old Excel or Office file",
-        "een PDF-bestand": "a PDF file",
-        "een afbeelding": "an image",
-        "geen XML": "not XML",
-    },
+    "inhoud": dict(CONTENTS.values()),
 }
 _DECIMALS = re.compile(r"(\d+) decimalen")
 # The engine's own Dutch reasons of an XML error (T06); lxml's reasons are English already.

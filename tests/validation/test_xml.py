@@ -142,9 +142,15 @@ def test_a_dtd_is_refused(hip: DataDictionary) -> None:
     )
 
 
-def test_garbage_named_xml_is_t06(hip: DataDictionary) -> None:
+def test_garbage_named_xml_is_one_finding_that_it_is_no_xml(hip: DataDictionary) -> None:
     report = validate_file(hip, b"\x00\xffnot xml", file_name="x.xml")
-    assert [f.code for f in report.findings] == ["T06"]
+    assert [f.message for f in report.findings] == [
+        "De extensie .xml past niet bij de inhoud (geen XML)"
+    ]
+    report = validate_file(hip, bytes(range(256)), file_name="x.xml")
+    assert [f.message for f in report.findings] == [
+        "De extensie .xml past niet bij de inhoud (binaire gegevens, geen tekst)"
+    ]
 
 
 def test_a_missing_required_element_is_a_record_error_like_an_empty_csv_value(hip) -> None:
