@@ -491,9 +491,8 @@ _SIGNATURES = (
     (b"Rar!\x1a\x07", "rar"),
     (b"$FL2", "spss"),
     (b"$FL3", "spss"),
-    (b"PAR1", "parquet"),
 )
-# Bytes that no CSV or XML text holds (control characters other than tab, LF and CR).
+# Bytes that no header holds (control characters other than tab, LF and CR; a value may).
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _XML_START = b"<?xml"
 
@@ -530,8 +529,10 @@ def _content_contradiction(
     if wide_encoding(head.removeprefix(b"\xef\xbb\xbf")) is not None:  # the readers' T01
         return None
     found = next((kind for start, kind in _SIGNATURES if head.startswith(start)), None)
-    if found is None and len(_CONTROL.findall(head)) >= 4:  # random bytes hold about 7
-        found = "binary"
+    if found is None and len(head) < 4 and b"\x00" in head:  # too short to tell UTF-16
+        return None  # (a stream that gives a few bytes at a time): the readers' T01
+    if found is None and len(_CONTROL.findall(head.split(b"\n", 1)[0])) >= 2:
+        found = "binary"  # a first line of random bytes holds about one in nine
     text = _text_start(head)
     if found is None and suffix == "xml" and text and not text.startswith(b"<"):
         found = "not_xml"

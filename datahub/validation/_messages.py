@@ -229,7 +229,6 @@ CONTENTS = {
     "7z": ("een 7-Zip-bestand", "a 7-Zip file"),
     "rar": ("een RAR-bestand", "a RAR file"),
     "spss": ("een SPSS-bestand", "an SPSS file"),
-    "parquet": ("een Parquet-bestand", "a Parquet file"),
     "binary": ("binaire gegevens, geen tekst", "binary data, not text"),
     "xml": ("XML", "XML"),
     "not_xml": ("geen XML", "not XML"),

@@ -357,7 +357,7 @@ def _text(text: str | None) -> bool:
 
 def _other_encoding(head: bytes) -> str | None:
     """The encoding of a file that is not UTF-8, from its byte-order mark or declaration."""
-    wide = wide_encoding(head)
+    wide = wide_encoding(head.removeprefix(b"\xef\xbb\xbf"))
     if wide is not None:
         return wide
     declared = _DECLARED.match(head.removeprefix(b"\xef\xbb\xbf"))

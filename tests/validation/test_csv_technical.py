@@ -10,10 +10,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from datahub.validation import DataDictionary, _csv, translate_message, validate_file
+from datahub.validation import (
+    DataDictionary,
+    _csv,
+    load_dictionary,
+    translate_message,
+    validate_file,
+)
 from datahub.validation._checks import BatchChecker
 
-from .helpers import cat_row, csv_bytes, hip_row, quote
+from .helpers import cat_row, csv_bytes, hip_row, hip_sheets, quote, write_sheets
 
 
 def technical(report) -> list[tuple[str, int | None]]:
@@ -351,7 +357,6 @@ def test_binary_garbage_is_one_t05_that_says_it_is_no_text(cat: DataDictionary) 
         (b"7z\xbc\xaf\x27\x1c\x00\x04", "een 7-Zip-bestand"),
         (b"Rar!\x1a\x07\x01\x00", "een RAR-bestand"),
         (b"$FL2@(#) IBM SPSS STATISTICS", "een SPSS-bestand"),
-        (b"PAR1\x15\x04", "een Parquet-bestand"),
     ],
 )
 def test_a_packed_or_statistics_file_named_csv_is_one_t05_that_names_it(
@@ -621,3 +626,22 @@ def test_a_byte_that_is_no_letter_in_windows_1252_either_gets_the_plain_t01(
     data = (",".join(cat.field_names) + "\n" + "\n".join(rows) + "\n").encode("latin-1")
     message, at = validate_text(cat, data).findings[0].message, data.index(b"\x81")
     assert message == f"Regel 3 is geen geldige UTF-8 (byte {at})"
+
+
+def test_control_characters_in_a_value_near_the_start_are_no_binary_file(tmp_path: Path) -> None:
+    """Some exports write a vertical tab for a line break inside a cell; with a short header
+    the first values are among the bytes that tell binary data (a review found it refused)."""
+    sheets = hip_sheets()
+    general = sheets["Aanleverspecificaties algemeen"]
+    general[:] = [row for row in general if row[0] != "Periodeveld"]
+    for row in general:
+        if row[0] in ("Sleutelvelden", "Rapportvelden"):
+            row[1] = "PatientID"
+    fields = sheets["Bestandsinhoud"]
+    sheets["Bestandsinhoud"] = [fields[0], fields[1], [2, *fields[9][1:]]]
+    sheets["Validaties"] = sheets["Validaties"][:1]
+    sheets["Voorbeeld bestandsinhoud"] = [["PatientID", "Opmerking"], ["P00001", "x"]]
+    tiny = load_dictionary(write_sheets(tmp_path / "TINY_3.xlsx", sheets))
+    assert tiny.field_names == ("PatientID", "Opmerking")
+    report = validate_text(tiny, b"PatientID,Opmerking\nP00001,a\x0bb\x0bc\x0bd\x0be\n")
+    assert (report.status, report.findings) == ("Verwerkt", ())

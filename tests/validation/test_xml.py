@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from xml.sax.saxutils import escape
 
@@ -386,3 +387,33 @@ def test_the_published_xsd_refuses_hour_24_as_the_engine_does(tmp_path) -> None:
     data = _hip_xml(dictionary, hip_row(1, Tijdstip="2021-03-02T24:00:00"))
     assert [f.code for f in validate_file(dictionary, data, file_name="x.xml").findings] == ["004"]
     assert not _published_schema_accepts(dictionary, data)
+
+
+class _Trickle(io.RawIOBase):
+    """A stream that gives at most three bytes a read (a slow pipe)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def,override]
+        block = self._data.read(min(len(buffer), 3))
+        buffer[: len(block)] = block
+        return len(block)
+
+
+def test_utf16_xml_after_a_utf8_mark_or_from_a_trickling_stream_is_one_t01(
+    cat: DataDictionary,
+) -> None:
+    text = '<?xml version="1.0" encoding="UTF-16"?>\n<CAT versie="1.4"><record/></CAT>\n'
+    sources = {
+        "after a UTF-8 mark": b"\xef\xbb\xbf" + text.encode("utf-16"),
+        "big-endian, three bytes a read": io.BufferedReader(_Trickle(text.encode("utf-16-be"))),
+    }
+    for name, source in sources.items():
+        report = validate_file(cat, source, file_name="x.xml")
+        assert [(f.code, f.message) for f in report.findings] == [
+            ("T01", "Het bestand is gecodeerd als UTF-16; alleen UTF-8 is toegestaan")
+        ], name
