@@ -84,10 +84,13 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "missing": ("Kolom {kolom} ontbreekt in de kopregel", "Column {kolom} is missing"),
         "separator": (
+            # (no Excel format to name: with Dutch regional settings every CSV format of
+            # Excel writes semicolons, and decimal commas)
             "De kolommen van de kopregel zijn gescheiden door '{teken}' in plaats van door"
-            " komma's: sla het bestand op als 'CSV UTF-8 (door komma's gescheiden)'",
-            "The header's columns are separated by '{teken}' instead of commas: save the file"
-            " as 'CSV UTF-8 (Comma delimited)'",
+            " komma's: lever het bestand aan met komma's als scheidingsteken en een punt in"
+            " decimale getallen",
+            "The header's columns are separated by '{teken}' instead of commas: deliver the"
+            " file with commas as separator and a point in decimal numbers",
         ),
         "unknown": ("Kolom {kolom} is onbekend", "Column {kolom} is unknown"),
         "duplicate": (
