@@ -298,6 +298,10 @@ class CsvReader:
         data, line = data[skipped:], self.header_line
         if _cr_line_ends(data, self.field_names):  # else one header of every line's values
             self.sink.add("T04", "cr", line=line)
+            names = data[: data.find(b"\r")].decode("utf-8", "replace").split(",")
+            separator = _other_separator(names, self.field_names)
+            if separator is not None:  # Excel on a Dutch Mac: both to fix at once
+                self.sink.add("T02", "separator", line=line, teken=separator)
             return None
         newline = data.find(b"\n")
         if newline == -1 and len(data) >= MAX_HEADER:
@@ -645,7 +649,7 @@ def header_problems(
     return problems
 
 
-_OTHER_SEPARATORS = ((";", ";"), ("\t", "tab"), ("|", "|"))
+_OTHER_SEPARATORS = ((";", "';'"), ("\t", "tabs"), ("|", "'|'"))  # as the message shows it
 
 
 def _other_separator(names: list[str], expected: tuple[str, ...]) -> str | None:
@@ -656,7 +660,7 @@ def _other_separator(names: list[str], expected: tuple[str, ...]) -> str | None:
     Example::
 
         >>> _other_separator(["A;B;X"], ("A", "B", "C")), _other_separator(["A B"], ("A", "B"))
-        (';', None)
+        ("';'", None)
     """
     if len(names) != 1 or len(expected) < 2:
         return None
@@ -722,13 +726,18 @@ def _cr_line_ends(data: bytes, expected: tuple[str, ...]) -> bool:
         (True, True)
         >>> _cr_line_ends(b"A,B\r\n1,2\r\n", ab), _cr_line_ends(b"A,B\r", ab)
         (False, False)
+        >>> _cr_line_ends(b"A,B\r\r\n1,2\r\r\n", ab)  # CR CR LF: Windows text mode
+        False
         >>> _cr_line_ends(b"A,\rB\n1,2\n", ab), _cr_line_ends(b"\x8b\r\x00\r", ab)
         (False, False)
     """
     cr = data.find(b"\r")
     if cr == -1 or data[cr + 1 : cr + 2] in (b"\n", b"") or b"\n" in data[:cr]:
         return False
-    following = data[cr + 1 :].split(b"\r", 1)[0]
+    rest = data[cr + 1 :].lstrip(b"\r")
+    if rest[:1] in (b"\n", b""):  # CR CR LF (text mode on Windows): LF line endings
+        return False
+    following = rest.split(b"\r", 1)[0]
     if b"\n" in _QUOTED_BYTES.sub(b"", following):  # an LF line: the CR is a stray one
         return False
     try:

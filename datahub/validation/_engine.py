@@ -530,7 +530,7 @@ def _content_contradiction(
         return None
     found = next((kind for start, kind in _SIGNATURES if head.startswith(start)), None)
     if found is None and len(head) < 4 and b"\x00" in head:  # too short to tell UTF-16
-        return None  # (a stream that gives a few bytes at a time): the readers' T01
+        return None  # (a stream that gives a few bytes at a time; or so short a file)
     if found is None and len(_CONTROL.findall(head.split(b"\n", 1)[0])) >= 2:
         found = "binary"  # a first line of random bytes holds about one in nine
     text = _text_start(head)

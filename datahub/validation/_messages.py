@@ -59,9 +59,9 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
         # before "encoding": its pattern would take this message too
         "ansi": (
             "Regel {line} is geen geldige UTF-8 (byte {offset}, in Windows-1252 het teken"
-            " '{teken}'): sla het bestand op als UTF-8 (in Excel: 'CSV UTF-8')",
+            " '{teken}'): lever het bestand aan in UTF-8",
             "Line {line} is not valid UTF-8 (byte {offset}, in Windows-1252 the character"
-            " '{teken}'): save the file as UTF-8 (in Excel: 'CSV UTF-8')",
+            " '{teken}'): deliver the file in UTF-8",
         ),
         "encoding": (
             "Regel {line} is geen geldige UTF-8 (byte {offset})",
@@ -86,10 +86,10 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
         "separator": (
             # (no Excel format to name: with Dutch regional settings every CSV format of
             # Excel writes semicolons, and decimal commas)
-            "De kolommen van de kopregel zijn gescheiden door '{teken}' in plaats van door"
+            "De kolommen van de kopregel zijn gescheiden door {teken} in plaats van door"
             " komma's: lever het bestand aan met komma's als scheidingsteken en een punt in"
             " decimale getallen",
-            "The header's columns are separated by '{teken}' instead of commas: deliver the"
+            "The header's columns are separated by {teken} instead of commas: deliver the"
             " file with commas as separator and a point in decimal numbers",
         ),
         "unknown": ("Kolom {kolom} is onbekend", "Column {kolom} is unknown"),
@@ -121,10 +121,11 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
             "Line {line}: a quote is never closed",
         ),
         "cr": (
-            "Regel {line} eindigt op alleen een CR-teken (oude Mac-regeleinden, zoals Excel"
-            " 'CSV (Macintosh)' ze schrijft): sla het bestand op met LF- of CRLF-regeleinden",
-            "Line {line} ends with a lone CR (old Mac line endings, as Excel's 'CSV (Macintosh)'"
-            " writes them): save the file with LF or CRLF line endings",
+            "Regel {line} eindigt op alleen een CR-teken (oude Mac-regeleinden, zoals Excel ze"
+            " schrijft bij 'CSV (Macintosh)'): lever het bestand aan met LF- of"
+            " CRLF-regeleinden",
+            "Line {line} ends with a lone CR (old Mac line endings, as Excel writes them for"
+            " 'CSV (Macintosh)'): deliver the file with LF or CRLF line endings",
         ),
         "too_long": (
             "Regel {line} is te lang (meer dan {max} bytes)",

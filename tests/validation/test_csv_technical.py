@@ -109,7 +109,7 @@ def test_a_utf16_or_utf32_file_is_one_t01_that_names_its_encoding(
     assert report.status == "Afgekeurd" and report.total == 0
 
 
-@pytest.mark.parametrize(("separator", "shown"), [(";", ";"), ("\t", "tab"), ("|", "|")])
+@pytest.mark.parametrize(("separator", "shown"), [(";", "';'"), ("\t", "tabs"), ("|", "'|'")])
 def test_a_file_separated_by_semicolons_is_one_t02_that_says_so(
     cat: DataDictionary, separator: str, shown: str
 ) -> None:
@@ -119,11 +119,11 @@ def test_a_file_separated_by_semicolons_is_one_t02_that_says_so(
     data = text.replace(",", separator).replace(".", ",").encode()
     report = validate_text(cat, data)
     assert [(f.code, f.line) for f in report.findings] == [("T02", 1)]
-    assert f"gescheiden door '{shown}' in plaats van door komma's" in report.findings[0].message
+    assert f"gescheiden door {shown} in plaats van door komma's" in report.findings[0].message
     assert report.status == "Afgekeurd" and report.total == 0
     english = validate_text(cat, data, lang="en").findings[0].message
     assert english == translate_message("T02", report.findings[0].message, "en")
-    assert english.startswith(f"The header's columns are separated by '{shown}' instead of")
+    assert english.startswith(f"The header's columns are separated by {shown} instead of")
 
 
 def test_a_header_of_one_unknown_column_is_no_separator_problem(cat: DataDictionary) -> None:
@@ -174,8 +174,8 @@ def test_t01_invalid_utf8_with_line_and_byte_offset(cat: DataDictionary) -> None
     assert technical(report) == [("T01", 3)]
     offset = data.index(b"\xd6")
     assert report.findings[0].message == (
-        f"Regel 3 is geen geldige UTF-8 (byte {offset}, in Windows-1252 het teken 'Ö'): sla het"
-        " bestand op als UTF-8 (in Excel: 'CSV UTF-8')"
+        f"Regel 3 is geen geldige UTF-8 (byte {offset}, in Windows-1252 het teken 'Ö'): lever"
+        " het bestand aan in UTF-8"
     )
     assert report.status == "Afgekeurd" and report.total == 3 and report.not_processed == 3
 
@@ -573,7 +573,6 @@ def test_excel_exports_in_other_forms_get_one_clear_finding_however_they_vary(
         b";".join(b'"' + v + b'"' for v in line.split(b";")) for line in semicolons.splitlines()
     )
     cases = {  # file: its only finding
-        "semicolons and Mac line endings": (semicolons.replace(b"\n", b"\r"), "T04", "CR"),
         "semicolons, every value quoted": (quoted, "T02", "gescheiden door ';'"),
         "semicolons, empty columns at the end": (
             semicolons.replace(b"Opmerking\n", b"Opmerking;;;;;\n"),
@@ -590,6 +589,16 @@ def test_excel_exports_in_other_forms_get_one_clear_finding_however_they_vary(
         findings = validate_text(cat, data).findings
         assert [(f.code, f.line) for f in findings] == [(code, 1)], name
         assert words in findings[0].message, name
+    # Excel on a Dutch Mac: both problems at once, not one after the other delivery
+    findings = validate_text(cat, semicolons.replace(b"\n", b"\r")).findings
+    assert [(f.code, f.line) for f in findings] == [("T04", 1), ("T02", 1)]
+    assert "CR-teken" in findings[0].message and "door ';'" in findings[1].message
+
+
+def test_cr_cr_lf_line_endings_are_no_mac_line_endings(cat: DataDictionary) -> None:
+    """Python's csv writer on Windows, in text mode, ends lines with CR CR LF."""
+    data = csv_bytes(cat.field_names, [cat_row(1)]).replace(b"\n", b"\r\r\n")
+    assert not any("CR-teken" in f.message for f in validate_text(cat, data).findings)
 
 
 def test_a_stray_cr_in_an_lf_header_is_the_column_it_spoils_not_mac_line_endings(

@@ -54,7 +54,7 @@ def test_a_quoted_value_of_a_million_bad_lines_is_read_in_linear_time(cat: DataD
     assert (
         report.findings[0].message
         == f"Regel 202 is geen geldige UTF-8 (byte {len(head) + len(last) - 4 * 2**20 + 2},"
-        " in Windows-1252 het teken 'ÿ'): sla het bestand op als UTF-8 (in Excel: 'CSV UTF-8')"
+        " in Windows-1252 het teken 'ÿ'): lever het bestand aan in UTF-8"
     )
     assert report.findings[-1].code == "T99"
 
