@@ -16,14 +16,14 @@ import mmap
 import os
 import re
 import stat
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import BinaryIO
 
 import polars as pl
 
-from ._encodings import wide_encoding
+from ._encodings import BOM, wide_encoding
 from ._frames import LINE, REC
 from ._technical import TechnicalSink
 
@@ -32,7 +32,6 @@ CHUNK_SIZE = 16 * 1024 * 1024
 MAX_RECORD = 16 * 1024 * 1024
 MAX_HEADER = 1024 * 1024
 SPLIT_MIN = 256 * 1024
-BOM = b"\xef\xbb\xbf"
 # (possessive: a value closes at the next lone quote, never at the first quote of a "")
 _QUOTED = re.compile(r'"([^"]*+(?:""[^"]*+)*+)"')
 _PLAIN = re.compile(r'[^,"\n]*')
@@ -278,7 +277,7 @@ class CsvReader:
             if not block:
                 break
             data += block
-        wide = wide_encoding(data.removeprefix(BOM))
+        wide = wide_encoding(data)
         if wide is not None:  # every byte would be a T01 and every column a T02 of garbage
             self.sink.add("T01", "declared", line=1, codering=wide)
             return None
@@ -296,10 +295,10 @@ class CsvReader:
             self.header_line += 1
             skipped = blank
         data, line = data[skipped:], self.header_line
-        if _cr_line_ends(data, self.field_names):  # else one header of every line's values
+        header = _cr_header(data, self.field_names)
+        if header is not None:  # else one header of every line's values
             self.sink.add("T04", "cr", line=line)
-            names = data[: data.find(b"\r")].decode("utf-8", "replace").split(",")
-            separator = _other_separator(names, self.field_names)
+            separator = _other_separator(header.split(","), self.field_names)
             if separator is not None:  # Excel on a Dutch Mac: both to fix at once
                 self.sink.add("T02", "separator", line=line, teken=separator)
             return None
@@ -664,11 +663,10 @@ def _other_separator(names: list[str], expected: tuple[str, ...]) -> str | None:
     """
     if len(names) != 1 or len(expected) < 2:
         return None
-    known = {name.casefold() for name in expected}
     for character, shown in _OTHER_SEPARATORS:
-        parts = [part.strip(' "').casefold() for part in names[0].split(character)]
-        parts = [part for part in parts if part]  # Excel may add empty columns at the end
-        if len(parts) > 1 and 2 * sum(part in known for part in parts) >= len(parts):
+        parts = [part for part in names[0].split(character) if part.strip(' "')]
+        # (Excel may add empty columns at the end)
+        if len(parts) > 1 and 2 * _known(parts, expected) >= len(parts):
             return shown
     return None
 
@@ -711,8 +709,8 @@ def _windows_1252(byte: bytes) -> str | None:
     return character if character.isprintable() and not character.isspace() else None
 
 
-def _cr_line_ends(data: bytes, expected: tuple[str, ...]) -> bool:
-    r"""Whether the lines end with a lone CR (old Mac line endings, as Excel's "CSV
+def _cr_header(data: bytes, expected: tuple[str, ...]) -> str | None:
+    r"""The header, if the lines end with a lone CR (old Mac line endings, as Excel's "CSV
     (Macintosh)" writes them): the first CR comes before any LF and ends no line (no LF
     after it), the line after it holds no LF outside quotes, and the text before it is a
     header that names at least half of the ``expected`` columns (separated by commas or as
@@ -722,34 +720,39 @@ def _cr_line_ends(data: bytes, expected: tuple[str, ...]) -> bool:
     Example::
 
         >>> ab = ("A", "B")
-        >>> _cr_line_ends(b"A,B\r1,2\r", ab), _cr_line_ends(b"A;B\r1,\"x\ny\"\r\n", ab)
-        (True, True)
-        >>> _cr_line_ends(b"A,B\r\n1,2\r\n", ab), _cr_line_ends(b"A,B\r", ab)
-        (False, False)
-        >>> _cr_line_ends(b"A,B\r\r\n1,2\r\r\n", ab)  # CR CR LF: Windows text mode
-        False
-        >>> _cr_line_ends(b"A,\rB\n1,2\n", ab), _cr_line_ends(b"\x8b\r\x00\r", ab)
-        (False, False)
+        >>> _cr_header(b"A,B\r1,2\r", ab), _cr_header(b"A;B\r1,\"x\ny\"\r\n", ab)
+        ('A,B', 'A;B')
+        >>> _cr_header(b"A,B\r\n1,2\r\n", ab), _cr_header(b"A,B\r", ab)
+        (None, None)
+        >>> _cr_header(b"A,B\r\r\n1,2\r\r\n", ab)  # CR CR LF: Windows text mode
+        >>> _cr_header(b"A,\rB\n1,2\n", ab), _cr_header(b"\x8b\r\x00\r", ab)
+        (None, None)
     """
     cr = data.find(b"\r")
     if cr == -1 or data[cr + 1 : cr + 2] in (b"\n", b"") or b"\n" in data[:cr]:
-        return False
+        return None
     rest = data[cr + 1 :].lstrip(b"\r")
     if rest[:1] in (b"\n", b""):  # CR CR LF (text mode on Windows): LF line endings
-        return False
+        return None
     following = rest.split(b"\r", 1)[0]
-    if b"\n" in _QUOTED_BYTES.sub(b"", following):  # an LF line: the CR is a stray one
-        return False
+    if b"\n" in _QUOTED_VALUE.sub(b"", following):  # an LF line: the CR is a stray one
+        return None
     try:
-        names = _NAME_SEPARATORS.split(data[:cr].decode("utf-8"))
+        header = data[:cr].decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    known = {name.casefold() for name in expected}
-    return 2 * sum(name.strip(' "').casefold() in known for name in names) >= len(expected)
+        return None
+    known = _known(_NAME_SEPARATORS.split(header), expected)
+    return header if 2 * known >= len(expected) else None
 
 
-_QUOTED_BYTES = re.compile(rb'"(?:[^"]|"")*"')
 _NAME_SEPARATORS = re.compile("[,;\t|]")
+
+
+def _known(names: Iterable[str], expected: tuple[str, ...]) -> int:
+    """How many of ``names`` (spaces and quotes around them left aside, in any case) are
+    among the ``expected`` columns."""
+    known = {name.casefold() for name in expected}
+    return sum(name.strip(' "').casefold() in known for name in names)
 
 
 def _blank_line(data: bytes, start: int) -> int | None:

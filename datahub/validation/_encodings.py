@@ -3,6 +3,7 @@ bytes between its first characters (Excel's "Unicode text" and some exports writ
 
 from __future__ import annotations
 
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark
 _MARKS = (  # UTF-32 first: its little-endian mark starts like UTF-16's
     (b"\x00\x00\xfe\xff", "UTF-32"),
     (b"\xff\xfe\x00\x00", "UTF-32"),
@@ -19,7 +20,8 @@ _NULS: dict[tuple[bool, ...], str] = {
 
 
 def wide_encoding(head: bytes) -> str | None:
-    """``"UTF-16"`` or ``"UTF-32"`` when ``head`` (the start of a file) is such text; else None.
+    """``"UTF-16"`` or ``"UTF-32"`` when ``head`` (the start of a file, past a UTF-8
+    byte-order mark if any) is such text; else None.
 
     Example::
 
@@ -27,7 +29,10 @@ def wide_encoding(head: bytes) -> str | None:
         ('UTF-16', 'UTF-32')
         >>> wide_encoding("A,B".encode("utf-16-be")), wide_encoding(b"A,B\\n")
         ('UTF-16', None)
+        >>> wide_encoding(BOM + "A,B".encode("utf-16-le"))
+        'UTF-16'
     """
+    head = head.removeprefix(BOM)
     for mark, name in _MARKS:
         if head.startswith(mark):
             return name

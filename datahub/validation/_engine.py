@@ -526,22 +526,31 @@ def _content_contradiction(
     suffix = Path(name).suffix.lower().lstrip(".") if name else ""
     if head is None or suffix not in ("csv", "xml"):
         return None
-    if wide_encoding(head.removeprefix(b"\xef\xbb\xbf")) is not None:  # the readers' T01
-        return None
-    found = next((kind for start, kind in _SIGNATURES if head.startswith(start)), None)
-    if found is None and len(head) < 4 and b"\x00" in head:  # too short to tell UTF-16
-        return None  # (a stream that gives a few bytes at a time; or so short a file)
-    if found is None and len(_CONTROL.findall(head.split(b"\n", 1)[0])) >= 2:
-        found = "binary"  # a first line of random bytes holds about one in nine
-    text = _text_start(head)
-    if found is None and suffix == "xml" and text and not text.startswith(b"<"):
-        found = "not_xml"
-    if found is None and suffix == "csv" and text.startswith(_XML_START):
-        found = "xml"
+    found = _content_kind(head, suffix)
     if found is None:
         return None
     nl, en = CONTENTS[found]
     return suffix, en if lang == "en" else nl
+
+
+def _content_kind(head: bytes, suffix: str) -> str | None:
+    """What a file starting with ``head`` is (a key of ``CONTENTS``) where that is not what
+    its extension ``suffix`` says; None if it may be."""
+    if wide_encoding(head) is not None:  # the readers' T01
+        return None
+    for start, kind in _SIGNATURES:
+        if head.startswith(start):
+            return kind
+    if len(head) < 4 and b"\x00" in head:  # too short to tell UTF-16 (a stream that gives
+        return None  # a few bytes at a time; or so short a file)
+    if len(_CONTROL.findall(head.split(b"\n", 1)[0])) >= 2:
+        return "binary"  # a first line of random bytes holds about one in nine
+    text = _text_start(head)
+    if suffix == "xml" and text and not text.startswith(b"<"):
+        return "not_xml"
+    if suffix == "csv" and text.startswith(_XML_START):
+        return "xml"
+    return None
 
 
 def _is_xml(name: str | None, head: bytes | None) -> bool:

@@ -242,8 +242,7 @@ def _json(document: object) -> bytes:
     try:
         return orjson.dumps(document, option=orjson.OPT_INDENT_2)
     except orjson.JSONEncodeError:  # a lone surrogate: escaped, as UTF-8 cannot hold it
-        plain = [f.to_dict() for f in document] if isinstance(document, tuple) else document
-        return json.dumps(plain, indent=2).encode()
+        return json.dumps(document, indent=2, default=Finding.to_dict).encode()
 
 
 def csv_header(report_fields: Sequence[str]) -> list[str]:

@@ -11,7 +11,7 @@ import polars as pl
 from lxml import etree
 
 from ._dictionary import DataDictionary
-from ._encodings import wide_encoding
+from ._encodings import BOM, wide_encoding
 from ._frames import LINE, REC
 from ._technical import TechnicalSink
 from ._xsd import RECORD, record_schema, root_name
@@ -357,10 +357,10 @@ def _text(text: str | None) -> bool:
 
 def _other_encoding(head: bytes) -> str | None:
     """The encoding of a file that is not UTF-8, from its byte-order mark or declaration."""
-    wide = wide_encoding(head.removeprefix(b"\xef\xbb\xbf"))
+    wide = wide_encoding(head)
     if wide is not None:
         return wide
-    declared = _DECLARED.match(head.removeprefix(b"\xef\xbb\xbf"))
+    declared = _DECLARED.match(head.removeprefix(BOM))
     if declared is None:
         return None
     name = declared.group(1).decode("ascii", "replace")
