@@ -2,15 +2,15 @@
 
 The file is read in chunks cut at record boundaries (a newline outside quotes). Each chunk is
 parsed by polars with every column as text (the fast path) and checked with a few counts that
-prove every line had exactly the header's number of fields. A chunk that fails is split in two
-and retried, down to a small piece that a careful pure-Python tokenizer reads, locating every
-empty line, wrong field count, broken quote and invalid UTF-8 sequence with its line number.
+prove every line had exactly the header's number of fields. In a chunk that fails, the records
+that can be broken are found directly (see ``_chunk_records``) and read by a careful pure-Python
+tokenizer, locating every empty line, wrong field count, broken quote and invalid UTF-8 sequence
+with its line number; the runs between them take the fast path again.
 """
 
 from __future__ import annotations
 
 import bisect
-import codecs
 import difflib
 import mmap
 import os
@@ -18,12 +18,12 @@ import re
 import stat
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import BinaryIO
 
 import polars as pl
 
-from ._encodings import BOM, wide_encoding
+from ._chunk_records import FIELD, chunk_records
+from ._encodings import BOM, encoding_problems, wide_encoding
 from ._frames import LINE, REC
 from ._technical import TechnicalSink
 
@@ -354,35 +354,22 @@ class CsvReader:
     def _failed(self, chunk: bytes, line: int, offset: int) -> tuple[pl.DataFrame | None, int]:
         """Records of a chunk that failed the fast path.
 
-        In a chunk without quotes every line is a record: the lines that can be what failed
-        (the wrong number of commas, empty, a CR that ends no line) are found directly and read
-        carefully, with the runs of other lines around them that are too short to be worth a
-        parse; the longer runs between them take the fast path again. Otherwise (or if that
-        fails) the chunk is split in halves, each tried again, down to pieces read carefully.
+        The records that can be what failed are found directly (see :mod:`._chunk_records`)
+        and read carefully, with the runs of other records around them that are too short to
+        be worth a parse; the longer runs between them take the fast path again. If the
+        chunk's lines cannot be read so, it is split in halves, each tried again, down to
+        pieces read carefully.
         """
-        if b'"' in chunk:
+        spans = _Spans(chunk, len(chunk)) if b'"' in chunk else None
+        pairs = zip(spans.starts, spans.stops, strict=True) if spans else ()
+        records = chunk_records(chunk, len(self.columns) - 1, pairs)
+        if records is None:
             return self._process(chunk, line, offset, fast=False)
-        rows = chunk.split(b"\n")
-        if chunk.endswith(b"\n"):
-            rows.pop()
-        separators = len(self.columns) - 1
-        suspect = [
-            r.count(b",") != separators or b"\r" in r.removesuffix(b"\r") or not r for r in rows
-        ]
-        starts = [0, *accumulate(len(r) + 1 for r in rows)]
         frames: list[pl.DataFrame] = []
-        first = 0  # the first line not yet read
-        pieces: list[tuple[int, int, bool]] = []  # lines from, to, and whether to parse
-        for begin, end in _good_runs(suspect, _MIN_RUN):
-            pieces += [(first, begin, False), (begin, end, True)]
-            first = end
-        pieces.append((first, len(rows), False))
-        for a, b, fast in pieces:
-            if a == b:
-                continue
-            piece = chunk[starts[a] : min(starts[b], len(chunk))]
-            at, where = line + a, offset + starts[a]
-            frame = self._process(piece, at, where)[0] if fast else self._careful(piece, at, where)
+        for start, end, index, sound in records.pieces():
+            piece = chunk[start:end]
+            at, where = line + index, offset + start
+            frame = self._process(piece, at, where)[0] if sound else self._careful(piece, at, where)
             if frame is not None and frame.height:
                 frames.append(frame)
         return (pl.concat(frames) if frames else None), chunk.count(b"\n")
@@ -497,7 +484,7 @@ class CsvReader:
         """The records of ``chunk`` read by the careful tokenizer; every finding is added in
         line order (so that the cap, ``T99``, falls on the same line however the file was cut
         into pieces)."""
-        bad_lines = _encoding_problems(chunk, line, offset, self.sink.limit + 1)
+        bad_lines = encoding_problems(chunk, line, offset, self.sink.limit + 1)
         text = chunk.decode("utf-8", errors="replace")
         rows: list[list[str]] = []
         numbers: list[int] = []
@@ -537,63 +524,6 @@ class CsvReader:
         )
 
 
-_MIN_RUN = 2000  # lines between broken ones worth a parse of their own
-
-
-def _good_runs(suspect: list[bool], least: int) -> Iterator[tuple[int, int]]:
-    """The runs ``(begin, end)`` of at least ``least`` lines that are not suspect, in order.
-
-    Example::
-
-        >>> list(_good_runs([False] * 3 + [True] + [False] * 2, 2))
-        [(0, 3), (4, 6)]
-    """
-    begin = None
-    for index, bad in enumerate([*suspect, True]):
-        if not bad and begin is None:
-            begin = index
-        elif bad and begin is not None:
-            if index - begin >= least:
-                yield begin, index
-            begin = None
-
-
-_WINDOW_MIN, _WINDOW_MAX = 256, 4 * 1024 * 1024  # bytes decoded at once (see below)
-
-
-def _encoding_problems(chunk: bytes, line: int, offset: int, most: int) -> dict[int, int]:
-    """The first ``most`` lines of ``chunk`` (numbered from ``line``) that are not UTF-8, each
-    with the file offset of its first invalid byte (more would pass the cap of findings).
-
-    Decoded in windows of whole lines (a decoder's work is the length it is given, also when it
-    stops at the first problem), small after a problem and doubling while the text is good,
-    and the lines counted once: linear in the chunk, also for a quoted value of a million
-    lines that each hold a bad byte."""
-    bad: dict[int, int] = {}
-    view, size = memoryview(chunk), len(chunk)
-    position, counted, window = 0, 0, _WINDOW_MIN
-    while position < size and len(bad) < most:
-        end = chunk.find(b"\n", min(position + window, size))
-        end = size if end == -1 else end
-        try:
-            codecs.utf_8_decode(view[position:end], "strict", True)
-            position, window = end, min(window * 2, _WINDOW_MAX)
-        except UnicodeDecodeError as error:
-            window = _WINDOW_MIN
-            at = position + error.start
-            line += chunk.count(b"\n", counted, at)
-            counted = at
-            bad.setdefault(line, offset + at)
-            next_line = chunk.find(b"\n", at)
-            position = size if next_line == -1 else next_line + 1
-    return bad
-
-
-# A field as the careful tokenizer reads it: quoted (any character but a lone quote, so a
-# newline too), or plain (no separator, quote or newline).
-_FIELD = r'(?:"(?:[^"]|"")*"|[^,"\n]*)'
-
-
 def _value_bytes(frame: pl.DataFrame) -> int:
     """The bytes of all values of ``frame`` (text or categorical; 0 for a null)."""
     if not frame.height:
@@ -612,7 +542,7 @@ def _records_ok(lines: pl.Series, separators: int) -> bool:
     The lines are matched as one text: a record splits into fields one way only (a field is
     quoted exactly when it starts with a quote, and a plain one holds no separator), so a
     newline ends a record exactly when an even number of quotes precedes it."""
-    record = f"{_FIELD}(?:,{_FIELD}){{{separators}}}"
+    record = f"{FIELD}(?:,{FIELD}){{{separators}}}"
     text = lines.str.join("\n")
     return bool(text.str.contains(f"^{record}(?:\\n{record})*$").item())
 

@@ -1,7 +1,10 @@
-"""Text in UTF-16 or UTF-32 instead of UTF-8: known by its byte-order mark, or by the NUL
-bytes between its first characters (Excel's "Unicode text" and some exports write it)."""
+"""Text that is not UTF-8: UTF-16 or UTF-32, known by its byte-order mark or by the NUL bytes
+between its first characters (Excel's "Unicode text" and some exports write it), and the lines
+with bytes that are not UTF-8."""
 
 from __future__ import annotations
+
+import codecs
 
 BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark
 _MARKS = (  # UTF-32 first: its little-endian mark starts like UTF-16's
@@ -37,3 +40,34 @@ def wide_encoding(head: bytes) -> str | None:
         if head.startswith(mark):
             return name
     return _NULS.get(tuple(byte == 0 for byte in head[:4]))
+
+
+_WINDOW_MIN, _WINDOW_MAX = 256, 4 * 1024 * 1024  # bytes decoded at once (see below)
+
+
+def encoding_problems(chunk: bytes, line: int, offset: int, most: int) -> dict[int, int]:
+    """The first ``most`` lines of ``chunk`` (numbered from ``line``) that are not UTF-8, each
+    with the file offset of its first invalid byte (more would pass the cap of findings).
+
+    Decoded in windows of whole lines (a decoder's work is the length it is given, also when it
+    stops at the first problem), small after a problem and doubling while the text is good,
+    and the lines counted once: linear in the chunk, also for a quoted value of a million
+    lines that each hold a bad byte."""
+    bad: dict[int, int] = {}
+    view, size = memoryview(chunk), len(chunk)
+    position, counted, window = 0, 0, _WINDOW_MIN
+    while position < size and len(bad) < most:
+        end = chunk.find(b"\n", min(position + window, size))
+        end = size if end == -1 else end
+        try:
+            codecs.utf_8_decode(view[position:end], "strict", True)
+            position, window = end, min(window * 2, _WINDOW_MAX)
+        except UnicodeDecodeError as error:
+            window = _WINDOW_MIN
+            at = position + error.start
+            line += chunk.count(b"\n", counted, at)
+            counted = at
+            bad.setdefault(line, offset + at)
+            next_line = chunk.find(b"\n", at)
+            position = size if next_line == -1 else next_line + 1
+    return bad

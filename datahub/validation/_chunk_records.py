@@ -1,0 +1,167 @@
+"""The records of a CSV chunk that failed the fast path, and which of them can be what failed.
+
+A large file with a few broken lines (a record cut short, a stray quote, a CR inside a value)
+must not cost a parse per broken line: its chunks are split into records as the careful
+tokenizer reads them, the records that can be broken are found column-wise (polars over the
+chunk's lines; a regular expression only for the few records with quotes), and the long runs
+of other records between them are parsed by the fast path again (see ``CsvReader._failed``).
+A record taken for suspect when it is not only costs a careful read of it; one taken for sound
+when it is not makes its run fail the fast path again, which is then split in halves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+import polars as pl
+
+from ._encodings import encoding_problems
+
+# A field as the careful tokenizer reads it: quoted (a newline too), or plain.
+FIELD = r'(?:"(?:[^"]|"")*"|[^,"\n]*)'
+_MIN_RUN = 500  # records between broken ones worth a parse of their own
+_POLARS_ERRORS = (pl.exceptions.PolarsError, OSError)
+_MOST_NOT_UTF8 = 10_000  # lines not UTF-8 marked at once (the rest fail the fast path again)
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRecords:
+    """The records of a chunk: where each starts (and, last, where the chunk ends), the
+    index of each one's first line, and the records that can be broken (ascending)."""
+
+    starts: pl.Series
+    lines: pl.Series
+    suspect: list[int]
+
+    def pieces(self, least: int | None = None) -> Iterator[tuple[int, int, int, bool]]:
+        """The chunk as runs of records, in order: the runs of at least ``least`` sound
+        records, and the rest between them; each as ``(start, end, line, sound)``, from its
+        first byte to past its last, with the index of its first line.
+
+        Example::
+
+            >>> records = ChunkRecords(pl.Series(range(0, 16, 2)), pl.Series(range(7)), [3])
+            >>> list(records.pieces(2))
+            [(0, 6, 0, True), (6, 8, 3, False), (8, 14, 4, True)]
+        """
+        least = _MIN_RUN if least is None else least
+        runs: list[tuple[int, int, bool]] = []
+        first, previous = 0, -1  # the first record not yet in a run, the last suspect one
+        for bad in [*self.suspect, self.lines.len()]:
+            if bad - previous - 1 >= least:
+                if first <= previous:
+                    runs.append((first, previous + 1, False))
+                runs.append((previous + 1, bad, True))
+                first = bad
+            previous = bad
+        if first < self.lines.len():
+            runs.append((first, self.lines.len(), False))
+        for begin, end, sound in runs:
+            yield self.starts[begin], self.starts[end], self.lines[begin], sound
+
+
+def chunk_records(
+    chunk: bytes, separators: int, spans: Iterable[tuple[int, int]]
+) -> ChunkRecords | None:
+    r"""The records of ``chunk`` with ``separators`` separators each, given the quoted values
+    that hold a newline (``spans``: where each opens and ends, as the careful tokenizer reads
+    them); None if polars reads the chunk's lines otherwise.
+
+    A record can be broken when it has another number of fields, broken quoting, an empty
+    line, a CR that ends no line, or bytes that are not UTF-8.
+
+    Example::
+
+        >>> records = chunk_records(b'1,a\n2,"b\nc"\n3\n', 1, [(6, 11)])
+        >>> records.starts.to_list(), records.lines.to_list(), records.suspect
+        ([0, 4, 12, 14], [0, 1, 3], [2])
+    """
+    read = _lines(chunk, separators) if separators >= 0 else None  # (no columns: no header)
+    if read is None:
+        return None
+    lines, utf8 = read
+    line_starts = pl.concat([pl.Series([0], dtype=pl.Int64), lines["size"].cum_sum()])
+    joined = pl.repeat(False, lines.height, eager=True)  # the line continues a record
+    pairs = list(spans)
+    if pairs:
+        opens, ends = [a for a, _ in pairs], [b for _, b in pairs]
+        # the lines after a newline inside a value: they start in (open + 1, end]
+        low = line_starts.search_sorted(pl.Series(opens) + 1, side="right").to_list()
+        high = line_starts.search_sorted(pl.Series(ends), side="right").to_list()
+        inside = [i for a, b in zip(low, high, strict=True) for i in range(a, b)]
+        joined.scatter([i for i in inside if i < lines.height], True)
+    frame = lines.with_columns(((~joined).cum_sum() - 1).alias("record"), joined.alias("joined"))
+    firsts = (~joined).arg_true()
+    starts = pl.concat([line_starts.gather(firsts), line_starts.tail(1)])
+    # the lines of records over several lines, and the records of one line with quotes:
+    # read by the grammar (the second column-wise)
+    several = pl.col("joined") | pl.col("joined").shift(-1, fill_value=False)
+    single = pl.col("quote") & ~several
+    shaped = pl.col("line").str.contains(f"^{FIELD}(?:,{FIELD}){{{separators}}}$")
+    broken = pl.when(several | single).then(pl.col("blank")).otherwise(pl.col("wrong"))
+    suspect = set(frame.filter(broken | pl.col("cr"))["record"].to_list())
+    unshaped = frame.filter(single).filter(~shaped.fill_null(False))
+    suspect.update(unshaped["record"].to_list())
+    shape = _record_pattern(separators)
+    for index in frame.filter(several)["record"].unique().to_list():
+        text = chunk[starts[index] : starts[index + 1] - 1].replace(b"\r\n", b"\n")
+        if shape.fullmatch(text.removesuffix(b"\r")) is None:
+            suspect.add(index)
+    if not utf8:
+        bad = encoding_problems(chunk, 0, 0, _MOST_NOT_UTF8)
+        suspect.update(frame["record"].gather(list(bad)).to_list())
+    return ChunkRecords(starts, firsts, sorted(suspect))
+
+
+def _lines(chunk: bytes, separators: int) -> tuple[pl.DataFrame, bool] | None:
+    """Each line of ``chunk``: its size in bytes (with its line end), whether it has a quote,
+    a CR that ends no line, no text (``blank``), and whether it is not a record of
+    ``separators`` separators without quotes (``wrong``); and whether the chunk is UTF-8.
+    None if polars reads the lines otherwise."""
+    # (after a newline: polars unpacks what starts like gzip, and drops a byte-order mark)
+    utf8 = True
+    try:
+        try:
+            text = pl.read_lines(b"\n" + chunk)["line"]
+        except pl.exceptions.ComputeError:  # not UTF-8: read as one character per byte
+            text, utf8 = pl.read_lines(b"\n" + chunk.decode("latin-1").encode())["line"], False
+    except _POLARS_ERRORS:
+        return None
+    text = text.slice(1)
+    if not text.len():
+        return None
+    size = (text.str.len_bytes() if utf8 else text.str.len_chars()).cast(pl.Int64)
+    # polars drops the CR of a CRLF: the sizes add up to the chunk's only if every line
+    # ended in CRLF, or none (each line's size is one of two, and the chunk's size is the sum)
+    crlf = chunk.find(b"\r\n", 0, chunk.find(b"\n") + 1) != -1
+    size = size + (2 if crlf else 1)
+    if not chunk.endswith(b"\n"):  # the last line: no line end; a CR there is dropped
+        size[-1] = size[-1] - (2 if crlf else 1) + chunk.endswith(b"\r")
+    if size.sum() != len(chunk):  # some lines end in CRLF and others in LF
+        rows = chunk.split(b"\n")
+        if len(rows) - chunk.endswith(b"\n") != text.len():
+            return None
+        size = pl.Series([len(r) + 1 for r in rows[: text.len()]], dtype=pl.Int64)
+        if not chunk.endswith(b"\n"):
+            size[-1] = size[-1] - 1
+    line = pl.col("line")
+    empty = line.str.strip_chars(" \t") == "" if not separators else line.str.len_bytes() == 0
+    lines = text.to_frame("line").with_columns(
+        size=size,
+        quote=line.str.contains('"', literal=True),
+        cr=line.str.contains("\r", literal=True),
+        blank=empty,
+        wrong=(line.str.count_matches(",", literal=True) != separators) | empty,
+    )
+    return lines, utf8
+
+
+@cache
+def _record_pattern(separators: int) -> re.Pattern[bytes]:
+    """A record (without its line end) that the careful tokenizer reads as well quoted, with
+    ``separators`` separators; a quoted value may hold newlines."""
+    field = rb'(?:"[^"]*+(?:""[^"]*+)*+"|[^,"\n]*+)'  # (possessive: no backtracking)
+    return re.compile(field + rb"(?:," + field + rb"){%d}" % separators)
