@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from lxml import etree
 
@@ -331,6 +331,14 @@ def needing_processing() -> list[int]:
     silent = Q(status=Status.PROCESSING, heartbeat_at__lt=stale)
     return list(
         Delivery.objects.unscoped().filter(waiting | silent).values_list("pk", flat=True)[:500]
+    )
+
+
+def unfinished(before: dt.datetime) -> QuerySet[Delivery]:
+    """Deliveries delivered before ``before`` that are still waiting for their processing or
+    being processed (for the hub operator: the recovery above has not got them done)."""
+    return Delivery.objects.unscoped().filter(
+        status__in=[Status.RECEIVED, Status.PROCESSING], submitted_at__lt=before
     )
 
 

@@ -1,4 +1,5 @@
-"""The hub operator's pages: importing data dictionaries, participation and delivery methods."""
+"""The hub operator's pages: the operational status, importing data dictionaries, participation
+and delivery methods."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from datahub import operations
 from datahub.dictionaries import services
 from datahub.dictionaries.models import Participation, RegistryMethod
 from datahub.portal.access import operator_required
@@ -29,7 +32,8 @@ SHOWN = 50
 
 @operator_required
 def operator_home(request: PortalRequest) -> HttpResponse:
-    return render(request, "portal/hub/home.html")
+    context = {"status": operations.status(timezone.now())}
+    return render(request, "portal/hub/home.html", context)
 
 
 @operator_required

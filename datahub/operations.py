@@ -1,0 +1,87 @@
+"""The hub's operational status, for its operators (Beheer hub): what is behind or failing.
+
+The recovery jobs retry lost and failed work by themselves (processing every minute,
+forwarding every ten minutes, see ``periodic``). What stays behind needs a person: a processor's
+pseudonym secret that is missing, storage that cannot be read, workers that are down. The hub
+operator's start page shows it, without patient data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Max, OuterRef, Subquery
+
+from datahub.deliveries.processing import unfinished
+from datahub.forwarding.backlog import Backlog, backlog
+
+UNFINISHED_AFTER = dt.timedelta(minutes=30)  # a million records take seconds
+FAILED_SINCE = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """Deliveries delivered over :data:`UNFINISHED_AFTER` ago and not processed yet."""
+
+    count: int
+    oldest: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class FailedTask:
+    """A background task that failed in the last :data:`FAILED_SINCE`: how often, when last,
+    and the class of its last exception (not its message, which may hold data)."""
+
+    path: str
+    count: int
+    last: dt.datetime
+    exception: str
+
+    @property
+    def name(self) -> str:
+        return self.path.rpartition(".")[2]
+
+
+@dataclass(frozen=True)
+class OperationalStatus:
+    forwarding: Backlog
+    unfinished: Unfinished
+    failed_tasks: list[FailedTask]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.forwarding.total or self.unfinished.count or self.failed_tasks)
+
+
+def status(now: dt.datetime) -> OperationalStatus:
+    """The operational status at ``now``."""
+    waiting = unfinished(now - UNFINISHED_AFTER)
+    oldest = waiting.order_by("submitted_at").values_list("submitted_at", flat=True).first()
+    return OperationalStatus(
+        forwarding=backlog(now),
+        unfinished=Unfinished(waiting.count(), oldest),
+        failed_tasks=failed_tasks(now - FAILED_SINCE),
+    )
+
+
+def failed_tasks(since: dt.datetime) -> list[FailedTask]:
+    """Per background task that failed since ``since``, the latest first (only the database
+    task backend keeps results; another backend gives none)."""
+    if not str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db."):
+        return []
+    from django_tasks_db.models import DBTaskResult
+
+    failed = DBTaskResult.objects.failed().filter(finished_at__gte=since)
+    last_exception = (
+        failed.filter(task_path=OuterRef("task_path"))
+        .order_by("-finished_at")
+        .values("exception_class_path")[:1]
+    )
+    rows = (
+        failed.values("task_path")
+        .annotate(count=Count("id"), last=Max("finished_at"), exception=Subquery(last_exception))
+        .order_by("-last")
+    )
+    return [FailedTask(r["task_path"], r["count"], r["last"], r["exception"] or "") for r in rows]
