@@ -13,12 +13,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Max, OuterRef, Subquery
+from django.utils import timezone
+from django_tasks import task
 
 from datahub.deliveries.processing import unfinished
 from datahub.forwarding.backlog import Backlog, backlog
 
 UNFINISHED_AFTER = dt.timedelta(minutes=30)  # a million records take seconds
 FAILED_SINCE = dt.timedelta(days=7)
+# Task results kept: every worker queues a recovery job each minute, so the table would grow
+# by thousands of rows a day (each with its arguments and traceback), and so would the work
+# of the page that reads the failed ones.
+KEEP_SUCCEEDED = dt.timedelta(days=1)
+KEEP_FAILED = dt.timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class OperationalStatus:
     forwarding: Backlog
     unfinished: Unfinished
     failed_tasks: list[FailedTask]
+    tasks_known: bool  # the task backend keeps results (else failed tasks are unknown)
 
     @property
     def ok(self) -> bool:
@@ -63,13 +71,14 @@ def status(now: dt.datetime) -> OperationalStatus:
         forwarding=backlog(now),
         unfinished=Unfinished(waiting.count(), oldest),
         failed_tasks=failed_tasks(now - FAILED_SINCE),
+        tasks_known=_keeps_results(),
     )
 
 
 def failed_tasks(since: dt.datetime) -> list[FailedTask]:
     """Per background task that failed since ``since``, the latest first (only the database
     task backend keeps results; another backend gives none)."""
-    if not str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db."):
+    if not _keeps_results():
         return []
     from django_tasks_db.models import DBTaskResult
 
@@ -85,3 +94,24 @@ def failed_tasks(since: dt.datetime) -> list[FailedTask]:
         .order_by("-last")
     )
     return [FailedTask(r["task_path"], r["count"], r["last"], r["exception"] or "") for r in rows]
+
+
+def prune_task_results(now: dt.datetime) -> int:
+    """Delete the results of tasks that succeeded more than :data:`KEEP_SUCCEEDED` ago and
+    of those that failed more than :data:`KEEP_FAILED` ago; the number deleted."""
+    if not _keeps_results():
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    succeeded = DBTaskResult.objects.successful().filter(finished_at__lt=now - KEEP_SUCCEEDED)
+    failed = DBTaskResult.objects.failed().filter(finished_at__lt=now - KEEP_FAILED)
+    return succeeded.delete()[0] + failed.delete()[0]
+
+
+@task()
+def prune_task_results_task() -> int:
+    return prune_task_results(timezone.now())
+
+
+def _keeps_results() -> bool:
+    return str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db.")

@@ -28,6 +28,7 @@ JOBS = [
     Job("datahub.schedule.tasks.send_reminders_task", 3600),
     Job("datahub.forwarding.tasks.purge_task", 6 * 3600),
     Job("datahub.forwarding.tasks.recover_forwarding_task", 600),
+    Job("datahub.operations.prune_task_results_task", 6 * 3600),
 ]
 
 

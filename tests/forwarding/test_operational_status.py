@@ -204,11 +204,11 @@ def test_deliveries_waiting_for_their_processing_are_shown(
     assert "1 aanlevering wacht al langer dan 30 minuten op verwerking" in page
 
 
-def _failed(path: str, days_ago: float, exception: str = "builtins.OSError") -> None:
+def _result(path: str, days_ago: float, status: str = "FAILED", **fields: str) -> DBTaskResult:
     finished = timezone.now() - dt.timedelta(days=days_ago)
-    DBTaskResult.objects.create(
+    return DBTaskResult(
         id=uuid.uuid4(),
-        status="FAILED",
+        status=status,
         task_path=path,
         args_kwargs={"args": [], "kwargs": {}},
         backend_name="default",
@@ -216,9 +216,13 @@ def _failed(path: str, days_ago: float, exception: str = "builtins.OSError") -> 
         run_after=finished,
         started_at=finished,
         finished_at=finished,
-        exception_class_path=exception,
-        traceback="Traceback: value 'PAT0001' in record 7",
+        **fields,
     )
+
+
+def _failed(path: str, days_ago: float, exception: str = "builtins.OSError") -> None:
+    trace = "Traceback: value 'PAT0001' in record 7"
+    _result(path, days_ago, exception_class_path=exception, traceback=trace).save()
 
 
 def test_failed_background_tasks_of_the_last_week_are_shown_without_their_traceback(
@@ -237,7 +241,36 @@ def test_failed_background_tasks_of_the_last_week_are_shown_without_their_traceb
     assert "PAT0001" not in page
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    assert IN_ORDER in _home(operator)  # another backend keeps no results to show
+    page = _home(operator)  # another backend keeps no results: the page claims nothing of them
+    assert IN_ORDER in page and "achtergrondtaak" not in page
+    assert "Elke afgeronde aanlevering is doorgeleverd en geen aanlevering wacht" in page
+
+
+def test_old_task_results_are_pruned_so_the_page_does_not_grow_with_them(db, operator, settings):
+    """Every worker queues a recovery job each minute: thousands of results a day, which the
+    page's query of failed tasks would read for ever."""
+    from datahub import periodic
+    from datahub.operations import prune_task_results_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert periodic._task("datahub.operations.prune_task_results_task") is not None
+    kept = [
+        _result("a.recover", 0.5, "SUCCESSFUL"),
+        _result("a.purge", 5, exception_class_path="builtins.OSError"),
+    ]
+    pruned = [_result("a.recover", 2, "SUCCESSFUL"), _result("a.purge", 40)]
+    DBTaskResult.objects.bulk_create(kept + pruned)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    assert prune_task_results_task.call() == 0  # (another backend: nothing of its own to prune)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert prune_task_results_task.call() == 2
+    assert set(DBTaskResult.objects.values_list("id", flat=True)) == {r.id for r in kept}
+
+    DBTaskResult.objects.bulk_create(_result("a.recover", 200, "SUCCESSFUL") for _ in range(10_000))
+    prune_task_results_task.call()
+    page = _home(operator)  # reads what is kept: a day of successes, a month of failures
+    assert "Mislukte achtergrondtaken" in page and "purge</th>" in page
+    assert DBTaskResult.objects.count() == 2
 
 
 @pytest.mark.parametrize("persona", ["submitter", "local_admin", "processor_user"])
