@@ -103,12 +103,17 @@ def chunk_records(
     shaped = pl.col("line").str.contains(f"^{FIELD}(?:,{FIELD}){{{separators}}}$")
     broken = pl.when(several | single).then(pl.col("blank")).otherwise(pl.col("wrong"))
     suspect = set(frame.filter(broken | pl.col("cr"))["record"].to_list())
-    unshaped = frame.filter(single).filter(~shaped.fill_null(False))
+    try:
+        unshaped = frame.filter(single).filter(~shaped.fill_null(False))
+    except _POLARS_ERRORS:  # (the regex of a record of thousands of fields is too large)
+        return None
     suspect.update(unshaped["record"].to_list())
     shape = _record_pattern(separators)
-    for index in frame.filter(several)["record"].unique().to_list():
-        text = chunk[starts[index] : starts[index + 1] - 1].replace(b"\r\n", b"\n")
-        if shape.fullmatch(text.removesuffix(b"\r")) is None:
+    over_lines = frame.filter(several)["record"].unique().to_list()
+    bounds = starts.to_list() if over_lines else []
+    for index in over_lines:
+        text = chunk[bounds[index] : bounds[index + 1]].removesuffix(b"\n")  # (the last: no LF)
+        if shape.fullmatch(text.replace(b"\r\n", b"\n").removesuffix(b"\r")) is None:
             suspect.add(index)
     if not utf8:
         bad = encoding_problems(chunk, 0, 0, _MOST_NOT_UTF8)

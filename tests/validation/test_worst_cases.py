@@ -12,6 +12,7 @@ from unittest.mock import patch
 import pytest
 
 from datahub.validation import DataDictionary, _chunk_records, validate_file
+from datahub.validation._chunk_records import chunk_records
 from datahub.validation._csv import CsvReader, _fields, tokenize
 from datahub.validation._encodings import encoding_problems
 
@@ -150,9 +151,17 @@ def test_broken_lines_found_directly_give_the_careful_tokenizers_report(
         chunk = rng.choice([None, 700, 3000])
         with patch.object(_chunk_records, "_MIN_RUN", rng.choice([1, 2, 5, 2000])):
             report = validate_file(cat, bytes(data), file_name="x.csv", chunk_size=chunk)
-        with patch.object(CsvReader, "_fast", lambda self, chunk, line: None):
+        with (
+            patch.object(CsvReader, "_fast", lambda self, chunk, line: None),
+            patch.object(CsvReader, "_failed", _careful_only),
+        ):
             careful = validate_file(cat, bytes(data), file_name="x.csv", chunk_size=chunk)
         assert report.to_dict() == careful.to_dict(), bytes(data)
+
+
+def _careful_only(self: CsvReader, chunk: bytes, line: int, offset: int) -> tuple[object, int]:
+    """A chunk read by the careful tokenizer alone."""
+    return self._careful(chunk, line, offset), chunk.count(b"\n")
 
 
 def test_a_few_broken_records_among_quoted_values_are_read_carefully_alone(
@@ -191,6 +200,29 @@ def test_a_few_broken_records_among_quoted_values_are_read_carefully_alone(
         ("T04", f"Regel {line(15_001)} heeft ongeldige aanhalingstekens"),
     ]
     assert report.total == 30_000
+
+
+def test_a_record_over_two_lines_at_the_end_without_a_line_end_is_judged_whole() -> None:
+    """The last record of a file without a line end lost its last byte to the check."""
+    assert chunk_records(b'1,"a\nb"x', 1, [(2, 7)]).suspect == [0]  # a quote, then "x"
+    assert chunk_records(b'1,"a\nb"', 1, [(2, 7)]).suspect == []
+
+
+def test_a_dictionary_of_thousands_of_fields_gives_a_report(cat: DataDictionary) -> None:
+    """The regular expression of a record of 4,300 fields passes polars' size limit: the
+    chunk's records are then found by halving, as before, instead of an error."""
+    data = cat.to_dict()
+    base = dict(data["fields"][0], required=False, length=None, fhirpath=None)
+    data["fields"] = [dict(base, order=i + 1, name=f"F{i}") for i in range(4300)]
+    data["rules"] = []
+    data["general"] = dict(data["general"], key_fields=["F0"], report_fields=["F0"])
+    data["general"]["period_field"] = None
+    wide = DataDictionary.from_dict(data)
+    names = ",".join(wide.field_names).encode()
+    good = b",".join([b"1"] * 4300)
+    rows = [b'"a",' + b",".join([b"1"] * 4299), b"1,2", good]
+    report = validate_file(wide, b"\n".join([names, *rows, b""]), file_name="x.csv")
+    assert [(f.code, f.line) for f in report.findings] == [("T04", 3)]
 
 
 def _by_the_grammar(text: str, line: int) -> list[tuple[int, int, list[str], str | None, bool]]:
