@@ -53,10 +53,10 @@ def send_processed_email(delivery_id: int) -> int:
     ``notified_at`` is set only once every recipient was tried. Each address served is noted
     (``notified_to``) as soon as its e-mail went out: a worker stopped in the middle (SIGKILL,
     or the ``SystemExit`` of a second SIGTERM) leaves a claim that recovery takes over after
-    ``CLAIM_MINUTES``, and the e-mail then goes only to those not served yet. When no e-mail
-    went out the claim is released for recovery (``recover``) to try again; when some did, a
-    failed address is logged and not tried again, so that nobody gets the same e-mail twice
-    (as the reminders).
+    ``CLAIM_MINUTES``, and the e-mail then goes only to those not served yet. When an address
+    failed (a mail server down, a mailbox refusing for a while) it is logged and the claim is
+    released: recovery (``recover``) tries the addresses not served again, while the notice
+    is news (``NOTICE_HOURS``), and nobody who had the e-mail gets it twice.
     """
     delivery = (
         Delivery.objects.unscoped()
@@ -70,13 +70,14 @@ def send_processed_email(delivery_id: int) -> int:
     link = settings.BASE_URL + reverse("portal:delivery", args=[delivery.pk]) + "?tab=verslag"
     served = _served(delivery.pk)  # by a worker that held the claim before and was stopped
     recipients = recipients_of(delivery)
-    sent = 0
+    sent, failed = 0, False
     for recipient in recipients:
         if recipient.email.lower() in served:
             continue
         try:
             _send(delivery, recipient, link)
         except Exception:
+            failed = True
             logger.exception(
                 "e-mail of delivery %s could not be sent to %s", delivery.pk, recipient.email
             )
@@ -85,7 +86,7 @@ def send_processed_email(delivery_id: int) -> int:
             Delivery.objects.unscoped().filter(pk=delivery.pk).update(notified_to=served)
             sent += 1
     told = Delivery.objects.unscoped().filter(pk=delivery.pk)
-    if recipients and not served:  # released for recovery to try again
+    if failed:  # released for recovery to try the others again
         told.update(notify_claimed_at=None)
         raise ProcessedEmailNotSent(delivery.pk)
     told.update(notified_at=timezone.now(), notified_to=[])  # the addresses are no longer needed
@@ -116,7 +117,8 @@ def _served(delivery_id: int) -> list[str]:
 
 
 class ProcessedEmailNotSent(Exception):
-    """No e-mail of a processed delivery went out (released for recovery)."""
+    """The e-mail of a processed delivery did not reach every address (released for
+    recovery; the failed task shows on the hub operator's start page)."""
 
 
 def _send(delivery: Delivery, recipient: Recipient, link: str) -> None:

@@ -340,11 +340,13 @@ def test_a_failed_processed_email_is_released_for_recovery(
     assert notifications.send_processed_email(delivery.pk) == 1
 
 
-def test_a_processed_email_that_reached_someone_is_not_sent_again(
+def test_an_address_that_refused_the_processed_email_is_tried_again_without_the_others(
     cataract, institution, submitter, django_capture_on_commit_callbacks, monkeypatch
 ):
-    """The contact address refuses (the first to be tried or not): the submitter has his
-    e-mail, and recovery does not send it to him a second time."""
+    """The contact address refuses for a while (the first to be tried or not): the submitter
+    has his e-mail once, and recovery tries the contact address again until it accepts, while
+    the notice is news. Before, an address that failed beside one that worked was never tried
+    again."""
     import datetime as dt
 
     import time_machine
@@ -364,11 +366,52 @@ def test_a_processed_email_that_reached_someone_is_not_sent_again(
 
     monkeypatch.setattr(notifications, "send_mail", contact_refuses)
     with django_capture_on_commit_callbacks(execute=True):
-        _delivery(institution, submitter)
-    monkeypatch.undo()
+        delivery = _delivery(institution, submitter)
     assert [m.to for m in mail.outbox] == [[submitter.email]]
-    with time_machine.travel(timezone.now() + dt.timedelta(minutes=20)):
+    now = timezone.now()
+    with time_machine.travel(now + dt.timedelta(minutes=20)):
+        assert notifications.recover() == 1  # refused again (the task fails: it is logged)
+    assert [m.to for m in mail.outbox] == [[submitter.email]]
+    monkeypatch.undo()
+    with time_machine.travel(now + dt.timedelta(minutes=40)):
+        assert notifications.recover() == 1
         assert notifications.recover() == 0
+    assert [m.to for m in mail.outbox] == [[submitter.email], ["registraties@a.example"]]
+    delivery.refresh_from_db()
+    assert delivery.notified_at is not None and delivery.notified_to == []
+
+
+def test_an_address_that_keeps_refusing_is_tried_while_the_notice_is_news(
+    cataract, institution, submitter, django_capture_on_commit_callbacks, monkeypatch
+):
+    import datetime as dt
+
+    import time_machine
+    from django.core import mail
+    from django.utils import timezone
+
+    from datahub.deliveries import notifications
+
+    institution.contact_email = "registraties@a.example"
+    institution.save()
+    real = notifications.send_mail
+    tried: list[str] = []
+
+    def contact_refuses(subject, body, sender, to, **kwargs):
+        tried.extend(to)
+        if to == ["registraties@a.example"]:
+            raise OSError("no such mailbox")
+        return real(subject, body, sender, to, **kwargs)
+
+    monkeypatch.setattr(notifications, "send_mail", contact_refuses)
+    with django_capture_on_commit_callbacks(execute=True):
+        _delivery(institution, submitter)
+    now = timezone.now()
+    with time_machine.travel(now + dt.timedelta(hours=23)):
+        assert notifications.recover() == 1
+    with time_machine.travel(now + dt.timedelta(hours=25)):
+        assert notifications.recover() == 0  # no longer news
+    assert tried == [submitter.email, "registraties@a.example", "registraties@a.example"]
     assert [m.to for m in mail.outbox] == [[submitter.email]]
 
 
