@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from datahub.deliveries.models import Channel, Delivery, Status
 from datahub.dictionaries.models import DictionaryVersion
 from datahub.forwarding import authorisations, tokens
-from datahub.forwarding.models import Authorisation, Package
+from datahub.forwarding.models import Authorisation, Package, ProcessorRegistration
 from datahub.institutions.models import Institution, Processor
 from tests.deliveries.conftest import cat_csv, cataract, deliver, metadata  # noqa: F401
 
@@ -130,3 +131,13 @@ def packages_of(
         )
         for i, delivery in enumerate(deliveries)
     )
+
+
+def finished_ago(institution: Institution, **ago: float) -> None:
+    """The institution's deliveries finished that long ago, under the authorisations and
+    registrations of now (made a minute before)."""
+    finished = timezone.now() - dt.timedelta(**ago)
+    Delivery.objects.for_institution(institution).update(processed_at=finished)
+    before = finished - dt.timedelta(minutes=1)
+    Authorisation.objects.for_institution(institution).update(created_at=before)
+    ProcessorRegistration.objects.update(registered_at=before)

@@ -10,10 +10,15 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
-from datahub.deliveries.models import Delivery
-from datahub.forwarding.models import Authorisation, Package, ProcessorRegistration
+from datahub.forwarding.models import Package
 from tests.conftest import logged_in
-from tests.forwarding.conftest import authorise, deliver, finished_deliveries, patient_rows
+from tests.forwarding.conftest import (
+    authorise,
+    deliver,
+    finished_ago,
+    finished_deliveries,
+    patient_rows,
+)
 from tests.work import counted, sqlite_only
 
 WAITING = "Not forwarded yet: the data are being prepared for the authorised processors."
@@ -27,16 +32,6 @@ def lost(monkeypatch):
     monkeypatch.setattr(processing, "finished_hooks", [])
 
 
-def _finished_ago(institution, **ago: float) -> None:
-    """The institution's deliveries finished that long ago, under the authorisations and
-    registrations of now (made a minute before)."""
-    finished = timezone.now() - dt.timedelta(**ago)
-    Delivery.objects.for_institution(institution).update(processed_at=finished)
-    before = finished - dt.timedelta(minutes=1)
-    Authorisation.objects.for_institution(institution).update(created_at=before)
-    ProcessorRegistration.objects.update(registered_at=before)
-
-
 def test_a_delivery_whose_file_is_gone_does_not_stop_the_recovery_of_the_next(
     lost, authorised, institution, submitter, django_capture_on_commit_callbacks, caplog
 ):
@@ -46,7 +41,7 @@ def test_a_delivery_whose_file_is_gone_does_not_stop_the_recovery_of_the_next(
     broken = deliver(institution, submitter, patient_rows(2), 1, capture=capture)
     sound = deliver(institution, submitter, patient_rows(3), 2, capture=capture)
     default_storage.delete(broken.file.storage_name)  # the bytes lost from storage
-    _finished_ago(institution, hours=1)
+    finished_ago(institution, hours=1)
 
     recover_forwarding_task.call()
 
@@ -94,7 +89,7 @@ def test_a_delivery_that_could_not_be_forwarded_for_days_is_forwarded_once_it_ca
 
     settings.PSEUDONYM_SECRETS = {}  # IKNL's secret not configured yet: nothing can be made
     deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
-    _finished_ago(institution, days=3)
+    finished_ago(institution, days=3)
     recover_forwarding_task.call()
     assert not Package.objects.for_institution(institution).exists()
     assert WAITING in _afnameoverzicht(submitter)

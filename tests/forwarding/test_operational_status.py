@@ -15,9 +15,15 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from datahub.deliveries.models import Delivery, Status
-from datahub.forwarding.models import Authorisation, Package, ProcessorRegistration
+from datahub.forwarding.models import Package
 from tests.conftest import logged_in
-from tests.forwarding.conftest import authorise, deliver, finished_deliveries, patient_rows
+from tests.forwarding.conftest import (
+    authorise,
+    deliver,
+    finished_ago,
+    finished_deliveries,
+    patient_rows,
+)
 from tests.work import counted, sqlite_only
 
 HOME = reverse("portal:operator_home")
@@ -29,16 +35,6 @@ def _home(operator, lang: str = "nl") -> str:
     client = logged_in(operator)
     client.post(reverse("set_language"), {"language": lang, "next": "/"})
     return client.get(HOME).content.decode()
-
-
-def _finished_ago(institution, **ago: float) -> None:
-    """The institution's deliveries finished that long ago, under the authorisations and
-    registrations of now (made a minute before)."""
-    finished = timezone.now() - dt.timedelta(**ago)
-    Delivery.objects.for_institution(institution).update(processed_at=finished)
-    before = finished - dt.timedelta(minutes=1)
-    Authorisation.objects.for_institution(institution).update(created_at=before)
-    ProcessorRegistration.objects.update(registered_at=before)
 
 
 def test_a_delivery_whose_package_cannot_be_made_is_shown_until_it_is_forwarded(
@@ -58,7 +54,7 @@ def test_a_delivery_whose_package_cannot_be_made_is_shown_until_it_is_forwarded(
     delivery = deliver(
         institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks
     )
-    _finished_ago(institution, hours=2)
+    finished_ago(institution, hours=2)
     recover_forwarding_task.call()  # retried: still no secret
     assert [p.processor for p in Package.objects.for_institution(institution)] == [other_processor]
 
@@ -85,9 +81,9 @@ def test_a_delivery_finished_minutes_ago_is_left_to_its_own_task(
 ):
     settings.PSEUDONYM_SECRETS = {}
     deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
-    _finished_ago(institution, minutes=5)
+    finished_ago(institution, minutes=5)
     assert BEHIND not in _home(operator)
-    _finished_ago(institution, minutes=20)
+    finished_ago(institution, minutes=20)
     assert BEHIND in _home(operator)
 
 
@@ -103,27 +99,33 @@ def test_test_rejected_and_fileless_deliveries_are_never_behind(
 ):
     settings.PSEUDONYM_SECRETS = {}
     deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
-    _finished_ago(institution, hours=1)
+    finished_ago(institution, hours=1)
     Delivery.objects.for_institution(institution).update(**change)
     page = _home(operator)
     assert BEHIND not in page and IN_ORDER in page
 
 
-def test_only_the_oldest_fifty_are_listed_with_the_number_of_all(
-    authorised,
-    cataract,
-    institution,
-    submitter,
-    operator,
-    settings,
-    django_capture_on_commit_callbacks,
+@pytest.fixture
+def behind(
+    authorised, cataract, institution, submitter, settings, django_capture_on_commit_callbacks
 ):
+    """``behind(n)``: the institution's deliveries now ``n``, all of them an hour behind (the
+    processor's secret is missing; the first delivered and processed, the rest written at
+    once, with its file)."""
     settings.PSEUDONYM_SECRETS = {}
-    first = deliver(
-        institution, submitter, patient_rows(1), capture=django_capture_on_commit_callbacks
-    )
-    finished_deliveries(institution, cataract, 59, start=1, file=first.file)
-    _finished_ago(institution, hours=1)
+    capture = django_capture_on_commit_callbacks
+    first = deliver(institution, submitter, patient_rows(1), capture=capture)
+
+    def make(n: int) -> None:
+        made = Delivery.objects.for_institution(institution).count()
+        finished_deliveries(institution, cataract, n - made, start=made, file=first.file)
+        finished_ago(institution, hours=1)
+
+    return make
+
+
+def test_only_the_oldest_fifty_are_listed_with_the_number_of_all(behind, operator):
+    behind(60)
     page = _home(operator)
     assert "60 afgeronde aanleveringen missen" in page
     assert "De oudste 50 van 60 wachtende aanleveringen" in page
@@ -139,23 +141,10 @@ def _waiting(operator) -> list[int]:
     return [len(queries), page.count("_PROD.csv</td>")]
 
 
-def test_the_page_makes_as_many_queries_for_many_deliveries_behind_as_for_a_few(
-    authorised,
-    cataract,
-    institution,
-    submitter,
-    operator,
-    settings,
-    django_capture_on_commit_callbacks,
-):
-    settings.PSEUDONYM_SECRETS = {}
-    first = deliver(
-        institution, submitter, patient_rows(1), capture=django_capture_on_commit_callbacks
-    )
-    _finished_ago(institution, hours=1)
+def test_the_page_makes_as_many_queries_for_many_deliveries_behind_as_for_a_few(behind, operator):
+    behind(1)
     few = _waiting(operator)
-    finished_deliveries(institution, cataract, 30, start=1, file=first.file)
-    _finished_ago(institution, hours=1)
+    behind(31)
     many = _waiting(operator)
     assert (few[1], many[1]) == (1, 31)
     assert many[0] == few[0]
