@@ -11,8 +11,9 @@ when it is not makes its run fail the fast path again, which is then split in ha
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -63,19 +64,20 @@ class ChunkRecords:
             yield self.starts[begin], self.starts[end], self.lines[begin], sound
 
 
-def chunk_records(
-    chunk: bytes, separators: int, spans: Iterable[tuple[int, int]]
-) -> ChunkRecords | None:
-    r"""The records of ``chunk`` with ``separators`` separators each, given the quoted values
-    that hold a newline (``spans``: where each opens and ends, as the careful tokenizer reads
-    them); None if polars reads the chunk's lines otherwise.
+def chunk_records(chunk: bytes, separators: int) -> ChunkRecords | None:
+    r"""The records of ``chunk`` with ``separators`` separators each, as the careful tokenizer
+    reads them; None if polars reads the chunk's lines otherwise.
 
     A record can be broken when it has another number of fields, broken quoting, an empty
-    line, a CR that ends no line, or bytes that are not UTF-8.
+    line, a CR that ends no line, or bytes that are not UTF-8. From a record's start, a line
+    without quotes, or one that matches the grammar of a record (a regular expression over
+    the column of lines with quotes), is a whole record; only from the other lines with
+    quotes is the record read by the grammar (:func:`_record_end`), and the lines it takes in
+    are skipped.
 
     Example::
 
-        >>> records = chunk_records(b'1,a\n2,"b\nc"\n3\n', 1, [(6, 11)])
+        >>> records = chunk_records(b'1,a\n2,"b\nc"\n3\n', 1)
         >>> records.starts.to_list(), records.lines.to_list(), records.suspect
         ([0, 4, 12, 14], [0, 1, 3], [2])
     """
@@ -84,30 +86,27 @@ def chunk_records(
         return None
     lines, utf8 = read
     line_starts = pl.concat([pl.Series([0], dtype=pl.Int64), lines["size"].cum_sum()])
+    shaped = pl.col("line").str.contains(f"^{FIELD}(?:,{FIELD}){{{separators}}}$")
+    try:
+        quoted = lines.with_row_index("index").filter(pl.col("quote"))
+        unshaped = quoted.filter(~shaped.fill_null(False))["index"].to_list()
+    except _POLARS_ERRORS:  # (the regex of a record of thousands of fields is too large)
+        return None
     joined = pl.repeat(False, lines.height, eager=True)  # the line continues a record
-    pairs = list(spans)
-    if pairs:
-        opens, ends = [a for a, _ in pairs], [b for _, b in pairs]
-        # the lines after a newline inside a value: they start in (open + 1, end]
-        low = line_starts.search_sorted(pl.Series(opens) + 1, side="right").to_list()
-        high = line_starts.search_sorted(pl.Series(ends), side="right").to_list()
-        inside = [i for a, b in zip(low, high, strict=True) for i in range(a, b)]
-        joined.scatter([i for i in inside if i < lines.height], True)
+    off_grammar = pl.repeat(False, lines.height, eager=True)
+    if unshaped:
+        off_grammar.scatter(unshaped, True)
+        joined.scatter(_taken_in(chunk, line_starts.to_list(), unshaped), True)
     frame = lines.with_columns(((~joined).cum_sum() - 1).alias("record"), joined.alias("joined"))
     firsts = (~joined).arg_true()
     starts = pl.concat([line_starts.gather(firsts), line_starts.tail(1)])
-    # the lines of records over several lines, and the records of one line with quotes:
-    # read by the grammar (the second column-wise)
+    # the lines of records over several lines (read by the grammar below), and the records
+    # of one line with quotes (read by the grammar above)
     several = pl.col("joined") | pl.col("joined").shift(-1, fill_value=False)
     single = pl.col("quote") & ~several
-    shaped = pl.col("line").str.contains(f"^{FIELD}(?:,{FIELD}){{{separators}}}$")
     broken = pl.when(several | single).then(pl.col("blank")).otherwise(pl.col("wrong"))
-    suspect = set(frame.filter(broken | pl.col("cr"))["record"].to_list())
-    try:
-        unshaped = frame.filter(single).filter(~shaped.fill_null(False))
-    except _POLARS_ERRORS:  # (the regex of a record of thousands of fields is too large)
-        return None
-    suspect.update(unshaped["record"].to_list())
+    frame = frame.with_columns(off_grammar.alias("off_grammar"))
+    suspect = set(frame.filter(broken | pl.col("cr") | (single & pl.col("off_grammar")))["record"])
     shape = _record_pattern(separators)
     over_lines = frame.filter(several)["record"].unique().to_list()
     bounds = starts.to_list() if over_lines else []
@@ -119,6 +118,64 @@ def chunk_records(
         bad = encoding_problems(chunk, 0, 0, _MOST_NOT_UTF8)
         suspect.update(frame["record"].gather(list(bad)).to_list())
     return ChunkRecords(starts, firsts, sorted(suspect))
+
+
+def _taken_in(chunk: bytes, line_starts: list[int], starts: list[int]) -> list[int]:
+    """The lines taken into a record that starts on one of the lines ``starts`` (ascending;
+    those within a record taken in before are skipped), read by the grammar."""
+    taken: list[int] = []
+    consumed = 0
+    for line in starts:
+        start = line_starts[line]
+        if start < consumed:
+            continue
+        consumed = _record_end(chunk, start)
+        taken.extend(range(line + 1, bisect.bisect_left(line_starts, consumed)))
+    return taken
+
+
+_QUOTED = re.compile(rb'"[^"]*+(?:""[^"]*+)*+"')  # (a quote of a "" never closes it)
+_COMMA, _LF, _CR = 44, 10, 13
+
+
+def _record_end(chunk: bytes, start: int) -> int:
+    r"""Past the end of the record that starts at ``start`` (its line end, or the chunk's
+    end), as the careful tokenizer (``_csv.tokenize``) reads it: a quote opens a value only
+    at a field's start, and the value may hold newlines; after broken quoting reading goes
+    on at the next line, and after a quote never closed at the line after the record's
+    start. Only the quotes are visited (the plain fields hold none).
+
+    Example::
+
+        >>> [_record_end(b'a,"b\nc"\nd\n', 0), _record_end(b'a,"b\nd\n', 0)]
+        [8, 5]
+    """
+    size, position = len(chunk), start
+    while True:
+        quote = chunk.find(b'"', position)
+        newline = chunk.find(b"\n", position, None if quote == -1 else quote)
+        if newline != -1 or quote == -1:  # the line ends first
+            return size if newline == -1 else newline + 1
+        if quote != start and chunk[quote - 1] != _COMMA:  # a quote inside a plain value
+            return _after_line(chunk, quote)
+        match = _QUOTED.match(chunk, quote)
+        if match is None:  # never closed
+            return _after_line(chunk, start)
+        position = match.end()
+        following = chunk[position : position + 2]
+        if not following or following[0] == _LF:
+            return position + len(following[:1])
+        if following[0] == _COMMA:
+            position += 1
+        elif following == b"\r\n" or (following == b"\r" and position == size - 1):
+            return position + len(following)
+        else:  # broken quoting after the value
+            return _after_line(chunk, position)
+
+
+def _after_line(chunk: bytes, position: int) -> int:
+    newline = chunk.find(b"\n", position)
+    return len(chunk) if newline == -1 else newline + 1
 
 
 def _lines(chunk: bytes, separators: int) -> tuple[pl.DataFrame, bool] | None:

@@ -360,9 +360,7 @@ class CsvReader:
         chunk's lines cannot be read so, it is split in halves, each tried again, down to
         pieces read carefully.
         """
-        spans = _Spans(chunk, len(chunk)) if b'"' in chunk else None
-        pairs = zip(spans.starts, spans.stops, strict=True) if spans else ()
-        records = chunk_records(chunk, len(self.columns) - 1, pairs)
+        records = chunk_records(chunk, len(self.columns) - 1)
         if records is None:
             return self._process(chunk, line, offset, fast=False)
         frames: list[pl.DataFrame] = []
