@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Subquery
 from django.utils import timezone
 from django_tasks import task
 
@@ -65,11 +65,12 @@ class OperationalStatus:
 
 def status(now: dt.datetime) -> OperationalStatus:
     """The operational status at ``now``."""
-    waiting = unfinished(now - UNFINISHED_AFTER)
-    oldest = waiting.order_by("submitted_at").values_list("submitted_at", flat=True).first()
+    waiting = unfinished(now - UNFINISHED_AFTER).aggregate(
+        n=Count("pk"), oldest=Min("submitted_at")
+    )
     return OperationalStatus(
         forwarding=backlog(now),
-        unfinished=Unfinished(waiting.count(), oldest),
+        unfinished=Unfinished(waiting["n"], waiting["oldest"]),
         failed_tasks=failed_tasks(now - FAILED_SINCE),
         tasks_known=_keeps_results(),
     )

@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Min, Q, QuerySet, Value, When
+from django.db.models import Count, Min, Q, QuerySet
 
 from datahub.deliveries.models import Delivery
-from datahub.forwarding.packaging import FORWARDABLE, finished_on, misses_a_package, pending
+from datahub.forwarding.packaging import finished_on, misses_a_package, never_forwarded, pending
 from datahub.institutions.models import Processor
 
 GRACE = dt.timedelta(minutes=15)  # a delivery's own forwarding task may still be running
@@ -84,14 +84,9 @@ def backlog(now: dt.datetime) -> Backlog:
 
 def _behind(now: dt.datetime) -> QuerySet[Delivery]:
     """The deliveries to forward that miss a package, finished before ``now - GRACE``."""
-    # The status as an expression: an index on it would lead the planner through every
-    # delivery ever processed, instead of the few not yet forwarded (``pending``'s index).
-    forwardable = Case(When(status__in=FORWARDABLE, then=Value(True)), default=Value(False))
     return (
         pending(now - GRACE)
-        .alias(forwardable=forwardable)
-        .filter(forwardable=True, is_test=False, file__deleted_at__isnull=True)
-        .exclude(file__isnull=True)
+        .exclude(never_forwarded())
         .annotate(finished_on=finished_on())
         .filter(misses_a_package())
     )

@@ -106,6 +106,17 @@ def _build_or_log(delivery: Delivery, authorisation: Authorisation) -> Package |
     return None
 
 
+def never_forwarded() -> Q:
+    """Deliveries that are not forwarded (as :func:`is_forwardable`): test and rejected ones,
+    and those whose file is gone."""
+    return (
+        Q(is_test=True)
+        | ~Q(status__in=FORWARDABLE)
+        | Q(file__isnull=True)
+        | Q(file__deleted_at__isnull=False)
+    )
+
+
 def pending(until: dt.datetime) -> QuerySet[Delivery]:
     """Deliveries finished by ``until`` whose forwarding is not done, read through their own
     index (``delivery_forwarding_due``): however many were forwarded before, they cost nothing."""
@@ -153,13 +164,7 @@ def unforwarded(until: dt.datetime) -> list[int]:
         finished_on=finished_on(),
         misses=misses_a_package(),
     )
-    done = candidates.filter(
-        Q(is_test=True)
-        | ~Q(status__in=FORWARDABLE)
-        | Q(misses=False)
-        | Q(file__isnull=True)
-        | Q(file__deleted_at__isnull=False)
-    )
+    done = candidates.filter(never_forwarded() | Q(misses=False))
     Delivery.objects.unscoped().filter(pk__in=done.values("pk")).update(
         forwarding_done_at=timezone.now()
     )

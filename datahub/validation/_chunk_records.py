@@ -21,8 +21,11 @@ import polars as pl
 
 from ._encodings import encoding_problems
 
-# A field as the careful tokenizer reads it: quoted (a newline too), or plain.
+# A field as the careful tokenizer reads it: quoted (a newline too), or plain; as polars' regex.
 FIELD = r'(?:"(?:[^"]|"")*"|[^,"\n]*)'
+# A quoted value as Python's regex (possessive: a quote of a "" never closes it).
+QUOTED_VALUE = re.compile(rb'"[^"]*+(?:""[^"]*+)*+"')
+COMMA, LF, _CR = 44, 10, 13
 _MIN_RUN = 500  # records between broken ones worth a parse of their own
 _POLARS_ERRORS = (pl.exceptions.PolarsError, OSError)
 _MOST_NOT_UTF8 = 10_000  # lines not UTF-8 marked at once (the rest fail the fast path again)
@@ -86,7 +89,7 @@ def chunk_records(chunk: bytes, separators: int) -> ChunkRecords | None:
         return None
     lines, utf8 = read
     line_starts = pl.concat([pl.Series([0], dtype=pl.Int64), lines["size"].cum_sum()])
-    shaped = pl.col("line").str.contains(f"^{FIELD}(?:,{FIELD}){{{separators}}}$")
+    shaped = pl.col("line").str.contains(f"^{record_regex(separators)}$")
     try:
         quoted = lines.with_row_index("index").filter(pl.col("quote"))
         unshaped = quoted.filter(~shaped.fill_null(False))["index"].to_list()
@@ -134,10 +137,6 @@ def _taken_in(chunk: bytes, line_starts: list[int], starts: list[int]) -> list[i
     return taken
 
 
-_QUOTED = re.compile(rb'"[^"]*+(?:""[^"]*+)*+"')  # (a quote of a "" never closes it)
-_COMMA, _LF, _CR = 44, 10, 13
-
-
 def _record_end(chunk: bytes, start: int) -> int:
     r"""Past the end of the record that starts at ``start`` (its line end, or the chunk's
     end), as the careful tokenizer (``_csv.tokenize``) reads it: a quote opens a value only
@@ -156,16 +155,16 @@ def _record_end(chunk: bytes, start: int) -> int:
         newline = chunk.find(b"\n", position, None if quote == -1 else quote)
         if newline != -1 or quote == -1:  # the line ends first
             return size if newline == -1 else newline + 1
-        if quote != start and chunk[quote - 1] != _COMMA:  # a quote inside a plain value
+        if quote != start and chunk[quote - 1] != COMMA:  # a quote inside a plain value
             return _after_line(chunk, quote)
-        match = _QUOTED.match(chunk, quote)
+        match = QUOTED_VALUE.match(chunk, quote)
         if match is None:  # never closed
             return _after_line(chunk, start)
         position = match.end()
         following = chunk[position : position + 2]
-        if not following or following[0] == _LF:
+        if not following or following[0] == LF:
             return position + len(following[:1])
-        if following[0] == _COMMA:
+        if following[0] == COMMA:
             position += 1
         elif following == b"\r\n" or (following == b"\r" and position == size - 1):
             return position + len(following)
@@ -221,9 +220,14 @@ def _lines(chunk: bytes, separators: int) -> tuple[pl.DataFrame, bool] | None:
     return lines, utf8
 
 
+def record_regex(separators: int) -> str:
+    """A record of ``separators`` separators that the careful tokenizer reads as well quoted
+    (a quoted value may hold newlines), as polars' regex."""
+    return f"{FIELD}(?:,{FIELD}){{{separators}}}"
+
+
 @cache
 def _record_pattern(separators: int) -> re.Pattern[bytes]:
-    """A record (without its line end) that the careful tokenizer reads as well quoted, with
-    ``separators`` separators; a quoted value may hold newlines."""
-    field = rb'(?:"[^"]*+(?:""[^"]*+)*+"|[^,"\n]*+)'  # (possessive: no backtracking)
+    """:func:`record_regex` as Python's (possessive: no backtracking)."""
+    field = rb"(?:%s|[^,\"\n]*+)" % QUOTED_VALUE.pattern
     return re.compile(field + rb"(?:," + field + rb"){%d}" % separators)

@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 import polars as pl
 
-from ._chunk_records import FIELD, chunk_records
+from ._chunk_records import COMMA, LF, QUOTED_VALUE, chunk_records, record_regex
 from ._encodings import BOM, encoding_problems, wide_encoding
 from ._frames import LINE, REC
 from ._technical import TechnicalSink
@@ -540,7 +540,7 @@ def _records_ok(lines: pl.Series, separators: int) -> bool:
     The lines are matched as one text: a record splits into fields one way only (a field is
     quoted exactly when it starts with a quote, and a plain one holds no separator), so a
     newline ends a record exactly when an even number of quotes precedes it."""
-    record = f"{FIELD}(?:,{FIELD}){{{separators}}}"
+    record = record_regex(separators)
     text = lines.str.join("\n")
     return bool(text.str.contains(f"^{record}(?:\\n{record})*$").item())
 
@@ -663,7 +663,7 @@ def _cr_header(data: bytes, expected: tuple[str, ...]) -> str | None:
     if rest[:1] in (b"\n", b""):  # CR CR LF (text mode on Windows): LF line endings
         return None
     following = rest.split(b"\r", 1)[0]
-    if b"\n" in _QUOTED_VALUE.sub(b"", following):  # an LF line: the CR is a stray one
+    if b"\n" in QUOTED_VALUE.sub(b"", following):  # an LF line: the CR is a stray one
         return None
     try:
         header = data[:cr].decode("utf-8")
@@ -738,14 +738,13 @@ def _split(chunk: bytes) -> int | None:
     return cut if cut and cut < len(chunk) else None
 
 
-# The careful tokenizer's grammar for bytes: a quoted value (it may hold newlines); a run of
-# well-formed lines whose quoted values hold none (skipped in one match where quotes are dense).
-_QUOTED_VALUE = re.compile(rb'"[^"]*+(?:""[^"]*+)*+"')
+# The careful tokenizer's grammar for bytes (a quoted value, QUOTED_VALUE, may hold newlines):
+# a run of well-formed lines whose quoted values hold none (skipped in one match where quotes
+# are dense).
 _LINE_FIELD = rb'(?:"[^"\n]*(?:""[^"\n]*)*"|[^,"\n]*)'
 _SIMPLE_LINES = re.compile(rb"(?:%s(?:,%s)*+\r?\n)*+" % (_LINE_FIELD, _LINE_FIELD))
 _DENSE = 64  # bytes per quote below which lines are skipped by _SIMPLE_LINES
 _FIELD_START = frozenset(b",\n")
-_COMMA, _LF = 44, 10
 
 
 class _Spans:
@@ -772,7 +771,7 @@ class _Spans:
         dense = buffer.count(b'"', 0, end) * _DENSE > end
         position = 0
         while position < end:
-            if dense and (position == 0 or buffer[position - 1] == _LF):
+            if dense and (position == 0 or buffer[position - 1] == LF):
                 simple = _SIMPLE_LINES.match(buffer, position, end)  # never None: may be empty
                 position = simple.end() if simple else position
             quote = buffer.find(b'"', position, end)
@@ -780,7 +779,7 @@ class _Spans:
                 return
             skip = quote
             if quote == 0 or buffer[quote - 1] in _FIELD_START:
-                match = _QUOTED_VALUE.match(buffer, quote)
+                match = QUOTED_VALUE.match(buffer, quote)
                 stop = match.end() if match else len(buffer)
                 if buffer.find(b"\n", quote, stop) != -1:
                     self.starts.append(quote)
@@ -788,11 +787,11 @@ class _Spans:
                 if match is None or stop >= end:
                     return
                 after = buffer[stop : stop + 2]
-                if after[0] == _COMMA:
+                if after[0] == COMMA:
                     position = stop
                     continue
-                if after[0] == _LF or after == b"\r\n":  # on at the next line
-                    position = stop + (1 if after[0] == _LF else 2)
+                if after[0] == LF or after == b"\r\n":  # on at the next line
+                    position = stop + (1 if after[0] == LF else 2)
                     continue
                 skip = stop
             newline = buffer.find(b"\n", skip, end)
