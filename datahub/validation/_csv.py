@@ -23,7 +23,7 @@ from typing import BinaryIO
 import polars as pl
 
 from ._chunk_records import COMMA, LF, QUOTED_VALUE, chunk_records, record_regex
-from ._encodings import BOM, encoding_problems, wide_encoding
+from ._encodings import BOM, cut_character, encoding_problems, wide_encoding
 from ._frames import LINE, REC
 from ._technical import TechnicalSink
 
@@ -329,7 +329,13 @@ class CsvReader:
         """``T01`` for ``line``, whose first byte that is not UTF-8 is at file offset ``at``
         (``data`` starts at file offset ``start``): with the character that byte is in
         Windows-1252, where it is a letter or sign (a file saved as "ANSI", Excel's
-        default on Windows)."""
+        default on Windows); or, where the file is UTF-8 until it ends in the middle of a
+        character, that it was cut off."""
+        if cut_character(data[at - start :]) and not any(
+            f.code == "T01" for f in self.sink.findings
+        ):
+            self.sink.add("T01", "cut", line=line, offset=at)
+            return
         shown = _windows_1252(data[at - start : at - start + 1])
         if shown is None:
             self.sink.add("T01", "encoding", line=line, offset=at)

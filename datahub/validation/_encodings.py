@@ -42,6 +42,30 @@ def wide_encoding(head: bytes) -> str | None:
     return _NULS.get(tuple(byte == 0 for byte in head[:4]))
 
 
+def cut_character(tail: bytes) -> bool:
+    """Whether ``tail`` (the rest of a file from its first byte that is not UTF-8) is the
+    start of a UTF-8 character and nothing more: the file ends in the middle of a character,
+    so it was cut off (an upload broken off, a file copied only in part).
+
+    A single byte that starts a character of three or four bytes is not taken for one: in
+    Windows-1252 it is a letter (``é``, ``ë``, ``ó``), which a file saved as "ANSI" may well
+    end with.
+
+    Example::
+
+        >>> cut_character("é".encode()[:1]), cut_character("€".encode()[:2])
+        (True, True)
+        >>> cut_character(b"\\xe9"), cut_character(b"\\xc3\\n"), cut_character(b"\\xff")
+        (False, False, False)
+    """
+    if not tail or len(tail) > 3 or (len(tail) == 1 and tail[0] >= 0xE0):
+        return False
+    try:  # a prefix of a character is kept back for more input, never an error
+        return codecs.utf_8_decode(tail, "strict", False)[1] == 0
+    except UnicodeDecodeError:
+        return False
+
+
 _WINDOW_MIN, _WINDOW_MAX = 256, 4 * 1024 * 1024  # bytes decoded at once (see below)
 
 

@@ -63,6 +63,12 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
             "Line {line} is not valid UTF-8 (byte {offset}, in Windows-1252 the character"
             " '{teken}'): deliver the file in UTF-8",
         ),
+        "cut": (
+            "Regel {line} eindigt midden in een teken (byte {offset}): het bestand lijkt"
+            " afgebroken, lever het volledige bestand aan",
+            "Line {line} ends in the middle of a character (byte {offset}): the file seems"
+            " cut off, deliver the whole file",
+        ),
         "encoding": (
             "Regel {line} is geen geldige UTF-8 (byte {offset})",
             "Line {line} is not valid UTF-8 (byte {offset})",

@@ -180,6 +180,56 @@ def test_t01_invalid_utf8_with_line_and_byte_offset(cat: DataDictionary) -> None
     assert report.status == "Afgekeurd" and report.total == 3 and report.not_processed == 3
 
 
+@pytest.mark.parametrize(
+    ("end", "cut"),
+    [
+        ("é".encode()[:1], True),  # UTF-8 cut off in a character of two bytes
+        ("€".encode()[:2], True),  # of three
+        ("€".encode()[:1] + b"\n", False),  # a byte that is no UTF-8, then the line ends
+        (b"\xe9", False),  # é in Windows-1252 (it also starts a character of three bytes)
+    ],
+)
+def test_t01_a_file_that_ends_in_the_middle_of_a_character_seems_cut_off(
+    cat: DataDictionary, end: bytes, cut: bool
+) -> None:
+    rows = body(cat, [cat_row(1), cat_row(2, Opmerking="caf")])
+    data = (",".join(cat.field_names) + "\n" + "\n".join(rows)).encode() + end
+    offset = len(data) - len(end)
+    for lang in ("nl", "en"):
+        report = validate_text(cat, data, lang=lang)
+        assert technical(report) == [("T01", 3)]
+        message = report.findings[0].message
+        if not cut:
+            assert "Windows-1252" in message and "afgebroken" not in message
+        elif lang == "nl":
+            assert message == (
+                f"Regel 3 eindigt midden in een teken (byte {offset}): het bestand lijkt"
+                " afgebroken, lever het volledige bestand aan"
+            )
+        else:
+            assert message == (
+                f"Line 3 ends in the middle of a character (byte {offset}): the file seems cut"
+                " off, deliver the whole file"
+            )
+
+
+def test_t01_a_cut_character_after_other_bytes_that_are_no_utf8_is_windows_1252(
+    cat: DataDictionary,
+) -> None:
+    rows = body(cat, [cat_row(1, Opmerking="Ö"), cat_row(2, Opmerking="caf")])
+    data = (",".join(cat.field_names) + "\n" + "\n".join(rows)).encode("latin-1") + b"\xc3"
+    report = validate_text(cat, data)
+    assert technical(report) == [("T01", 2), ("T01", 3)]
+    assert "'Ã'" in report.findings[1].message  # the whole file is "ANSI", not cut off
+
+
+def test_t01_a_header_alone_cut_off_in_a_character(cat: DataDictionary) -> None:
+    data = ",".join(cat.field_names).encode() + "ë".encode()[:1]
+    report = validate_text(cat, data)
+    assert report.findings[0].code == "T01"
+    assert report.findings[0].message.startswith("Regel 1 eindigt midden in een teken")
+
+
 def test_t01_in_the_header_counts_the_bom_in_its_byte_offset(cat: DataDictionary) -> None:
     header = ",".join(cat.field_names).replace("ODS", "\xd6DS").encode("latin-1")
     data = b"\xef\xbb\xbf" + header + b"\n" + "\n".join(body(cat, [cat_row(1)])).encode() + b"\n"
