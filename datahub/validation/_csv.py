@@ -648,8 +648,10 @@ def _cr_header(data: bytes, expected: tuple[str, ...]) -> str | None:
     (Macintosh)" writes them): the first CR comes before any LF and ends no line (no LF
     after it), the line after it holds no LF outside quotes, and the text before it is a
     header that names at least half of the ``expected`` columns (separated by commas or as
-    :func:`_other_separator` knows). A stray CR inside a header, or binary data, is not the
-    file's line ending.
+    :func:`_other_separator` knows) or, in ``data`` without any LF but a last one, is text
+    (no control characters but tabs): a CR file whose names are wrong too, or whose first
+    row is empty, gets the one finding of its line endings, not a header of every line's
+    values. A stray CR inside a header, or binary data, is not the file's line ending.
 
     Example::
 
@@ -660,6 +662,10 @@ def _cr_header(data: bytes, expected: tuple[str, ...]) -> str | None:
         (None, None)
         >>> _cr_header(b"A,B\r\r\n1,2\r\r\n", ab)  # CR CR LF: Windows text mode
         >>> _cr_header(b"A,\rB\n1,2\n", ab), _cr_header(b"\x8b\r\x00\r", ab)
+        (None, None)
+        >>> _cr_header(b";;;\rA,B\r1,2\r", ab), _cr_header(b"X,Y\r1,2\r\n", ab)
+        (';;;', 'X,Y')
+        >>> _cr_header(b"\x01\x02\r\x03\r", ab), _cr_header(b"X\rY\rZ\n1\n", ab)
         (None, None)
     """
     cr = data.find(b"\r")
@@ -675,8 +681,10 @@ def _cr_header(data: bytes, expected: tuple[str, ...]) -> str | None:
         header = data[:cr].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    known = _known(_NAME_SEPARATORS.split(header), expected)
-    return header if 2 * known >= len(expected) else None
+    if 2 * _known(_NAME_SEPARATORS.split(header), expected) >= len(expected):
+        return header
+    text = header.replace("\t", "").isprintable()
+    return header if text and b"\n" not in data.removesuffix(b"\n") else None
 
 
 _NAME_SEPARATORS = re.compile("[,;\t|]")

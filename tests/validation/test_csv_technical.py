@@ -64,6 +64,25 @@ def test_cr_line_endings_with_a_crlf_at_the_end_or_a_newline_in_a_value_are_foun
         assert "CR" in report.findings[0].message
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        ";;;;",  # an empty first row, as Excel writes it
+        "OperatieID,PatientCode,Jaar,Sekse,Datum,Zijde,X1,X2,X3,X4,X5,X6,X7,X8,X9,X10,X11,X12,X13",
+        "",
+    ],
+)
+def test_cr_line_endings_under_a_wrong_header_are_one_clear_t04(
+    cat: DataDictionary, header: str
+) -> None:
+    # not a header of every line's values, with hundreds of unknown and duplicated columns
+    rows = csv_bytes(cat.field_names, [cat_row(1), cat_row(2)], newline="\r")
+    data = header.encode() + b"\r" + rows.split(b"\r", 1)[1]
+    report = validate_text(cat, data)
+    assert [(f.code, f.line) for f in report.findings] == [("T04", 1)]
+    assert "CR" in report.findings[0].message and report.total == 0
+
+
 def test_stray_crs_in_a_header_or_binary_data_are_no_line_ending_finding(
     cat: DataDictionary,
 ) -> None:
