@@ -89,7 +89,7 @@ def chunk_records(chunk: bytes, separators: int) -> ChunkRecords | None:
         return None
     lines, utf8 = read
     line_starts = pl.concat([pl.Series([0], dtype=pl.Int64), lines["size"].cum_sum()])
-    shaped = pl.col("line").str.contains(f"^{record_regex(separators)}$")
+    shaped = pl.col("line").str.contains(f"^{record_regex(separators)}\\x00?$")  # (NUL: CR)
     try:
         quoted = lines.with_row_index("index").filter(pl.col("quote"))
         unshaped = quoted.filter(~shaped.fill_null(False))["index"].to_list()
@@ -181,35 +181,36 @@ def _lines(chunk: bytes, separators: int) -> tuple[pl.DataFrame, bool] | None:
     """Each line of ``chunk``: its size in bytes (with its line end), whether it has a quote,
     a CR that ends no line, no text (``blank``), and whether it is not a record of
     ``separators`` separators without quotes (``wrong``); and whether the chunk is UTF-8.
-    None if polars reads the lines otherwise."""
+    None if polars reads the lines otherwise.
+
+    polars drops the CR of a CRLF, so each CRLF is read as NUL LF: every line keeps as many
+    bytes as it has (its CR as the NUL), also where some lines end in CRLF and others in LF
+    (an LF inside a quoted value). A NUL that is the file's own only makes its line suspect
+    (read carefully) or fail the fast path again, never pass as something it is not.
+    """
+    marked = chunk.replace(b"\r\n", b"\x00\n")
     # (after a newline: polars unpacks what starts like gzip, and drops a byte-order mark)
     utf8 = True
     try:
         try:
-            text = pl.read_lines(b"\n" + chunk)["line"]
+            text = pl.read_lines(b"\n" + marked)["line"]
         except pl.exceptions.ComputeError:  # not UTF-8: read as one character per byte
-            text, utf8 = pl.read_lines(b"\n" + chunk.decode("latin-1").encode())["line"], False
+            text, utf8 = pl.read_lines(b"\n" + marked.decode("latin-1").encode())["line"], False
     except _POLARS_ERRORS:
         return None
     text = text.slice(1)
     if not text.len():
         return None
-    size = (text.str.len_bytes() if utf8 else text.str.len_chars()).cast(pl.Int64)
-    # polars drops the CR of a CRLF: the sizes add up to the chunk's only if every line
-    # ended in CRLF, or none (each line's size is one of two, and the chunk's size is the sum)
-    crlf = chunk.find(b"\r\n", 0, chunk.find(b"\n") + 1) != -1
-    size = size + (2 if crlf else 1)
-    if not chunk.endswith(b"\n"):  # the last line: no line end; a CR there is dropped
-        size[-1] = size[-1] - (2 if crlf else 1) + chunk.endswith(b"\r")
-    if size.sum() != len(chunk):  # some lines end in CRLF and others in LF
-        rows = chunk.split(b"\n")
-        if len(rows) - chunk.endswith(b"\n") != text.len():
-            return None
-        size = pl.Series([len(r) + 1 for r in rows[: text.len()]], dtype=pl.Int64)
-        if not chunk.endswith(b"\n"):
-            size[-1] = size[-1] - 1
+    size = (text.str.len_bytes() if utf8 else text.str.len_chars()).cast(pl.Int64) + 1
+    if not chunk.endswith(b"\n"):  # the last line: no line end; polars drops a last CR
+        size[-1] = size[-1] - 1 + chunk.endswith(b"\r")
+    if size.sum() != len(chunk):
+        return None
     line = pl.col("line")
-    empty = line.str.strip_chars(" \t") == "" if not separators else line.str.len_bytes() == 0
+    if separators:
+        empty = (line.str.len_bytes() == 0) | (line == "\x00")
+    else:
+        empty = line.str.strip_chars(" \t\x00") == ""
     lines = text.to_frame("line").with_columns(
         size=size,
         quote=line.str.contains('"', literal=True),
