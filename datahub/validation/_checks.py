@@ -254,14 +254,17 @@ class BatchChecker:
         return _Check("009", check_level("009"), name, rank, mask, message)
 
     def _rule_check(self, index: int, rule: Rule, types_by_name: dict[str, str]) -> _Check:
-        expression = compile_rule(rule.expression, types_by_name, lambda n: V + n)
+        decimals = {f.name: f.decimals for f in self.dictionary.fields}
+        expression = compile_rule(rule.expression, types_by_name, lambda n: V + n, None, decimals)
         columns = {"waarde": T + rule.field} | {n: T + n for n in self.names}
         message = template_expr(rule.message, {}, columns)
         position = self.names.index(rule.field) if rule.field in self.names else len(self.names)
         rank = position * 100 + _RULE_RANK + index
         names = self._fields_of(rule)
         mask = ~expression & ~self._reported(names)
-        hoisted = compile_rule(rule.expression, types_by_name, lambda n: V + n, self._per_value)
+        hoisted = compile_rule(
+            rule.expression, types_by_name, lambda n: V + n, self._per_value, decimals
+        )
         record_mask = ~hoisted & ~self._reported(names, self._per_value)
         return _Check(
             rule.code,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
 from typing import cast
 
 import polars as pl
@@ -67,12 +68,19 @@ class Typed:
     ``bits``: for an integer, a bound on its magnitude (below 2**bits): 64 for a literal or
     a function's result, :data:`FIELD_BITS` for a field, more for arithmetic on them. Only an
     operation whose bound passes 127 bits can leave the 128 bits it is computed in.
+
+    ``scale``: for a number, the digits after the point that hold its exact value (0 for an
+    integer, a decimal field's ``Decimalen``, a literal's own); None where unknown (a decimal
+    field without ``Decimalen``, a quotient). A sum, difference or product of decimals is
+    computed in floating point and rounded to its scale: exact as SQL's DECIMAL, where a
+    float would make ``0.1 + 0.2 = 0.3`` false.
     """
 
     expr: pl.Expr
     type: str
     literal: str | None = None
     bits: int = 64
+    scale: int | None = 0
 
 
 ColumnName = Callable[[str], str]
@@ -136,12 +144,15 @@ def compile_rule(
     field_types: Mapping[str, str],
     column: ColumnName = str,
     per_value: PerValue | None = None,
+    decimals: Mapping[str, int | None] | None = None,
 ) -> pl.Expr:
     """Compile ``expression`` to a boolean polars expression.
 
     ``field_types`` maps field names to dictionary datatypes; ``column`` maps a field name to
     the column holding its typed values. ``per_value`` is offered each largest
     sub-expression that uses a single field (more than the bare field), to replace it.
+    ``decimals``: the most digits after the point of a decimal field's values
+    (``Decimalen``), where the dictionary gives them.
 
     Example::
 
@@ -149,7 +160,8 @@ def compile_rule(
         >>> pl.DataFrame({"A": [1, 3, None]}).select(e).to_series().to_list()
         [False, True, None]
     """
-    compiler = _Compiler({k: SQL_TYPES[v] for k, v in field_types.items()}, column, per_value)
+    types = {k: SQL_TYPES[v] for k, v in field_types.items()}
+    compiler = _Compiler(types, column, per_value, decimals or {})
     try:
         result = compiler.compile(parse_rule(expression))
     except RecursionError:
@@ -199,19 +211,24 @@ def _first_line(error: Exception) -> str:
 
 class _Compiler:
     def __init__(
-        self, types: Mapping[str, str], column: ColumnName, per_value: PerValue | None = None
+        self,
+        types: Mapping[str, str],
+        column: ColumnName,
+        per_value: PerValue | None = None,
+        decimals: Mapping[str, int | None] | None = None,
     ) -> None:
         self.types = dict(types)
         self.column = column
         self.per_value = per_value
+        self.decimals = dict(decimals or {})
 
     def compile(self, node: exp.Expression) -> Typed:
         if self.per_value is not None and not isinstance(node, exp.Column | exp.Paren):
             names = {_resolve(c.name, list(self.types)) for c in node.find_all(exp.Column)}
             if len(names) == 1 and None not in names:
-                typed = _Compiler(self.types, self.column).compile(node)
+                typed = _Compiler(self.types, self.column, None, self.decimals).compile(node)
                 replaced = self.per_value(str(names.pop()), typed.expr)
-                return typed if replaced is None else Typed(replaced, typed.type)
+                return typed if replaced is None else replace(typed, expr=replaced, literal=None)
         return self._node(node)
 
     def _node(self, node: exp.Expression) -> Typed:
@@ -244,7 +261,7 @@ class _Compiler:
             inner = self._numeric(node.this)
             if inner.type == "int":  # (polars cannot negate a 128-bit integer)
                 return Typed(pl.lit(0, dtype=pl.Int128) - _wide(inner).expr, "int", bits=inner.bits)
-            return Typed(-inner.expr, inner.type)
+            return Typed(-inner.expr, inner.type, scale=inner.scale)
         return self._function(node)
 
     def _function(self, node: exp.Expression) -> Typed:
@@ -256,7 +273,7 @@ class _Compiler:
             return _STRING_FUNCS[type(node)](arg.expr)
         if isinstance(node, exp.Abs):
             arg = _wide(self._numeric(node.this))
-            return Typed(arg.expr.abs(), arg.type, bits=arg.bits)
+            return Typed(arg.expr.abs(), arg.type, bits=arg.bits, scale=arg.scale)
         if isinstance(node, exp.Coalesce):
             return self._coalesce(node)
         if isinstance(node, exp.DateDiff):
@@ -269,7 +286,9 @@ class _Compiler:
         name = _resolve(node.name, list(self.types))
         if name is None:
             raise RuleError(f"onbekend veld {node.name}", f"unknown field {node.name}")
-        return Typed(pl.col(self.column(name)), self.types[name], bits=FIELD_BITS)
+        kind = self.types[name]
+        scale = self.decimals.get(name) if kind == "float" else 0
+        return Typed(pl.col(self.column(name)), kind, bits=FIELD_BITS, scale=scale)
 
     def _literal(self, node: exp.Literal, sign: str = "") -> Typed:
         text = sign + str(node.this)
@@ -282,9 +301,10 @@ class _Compiler:
             if _INT128[0] <= number <= _INT128[1]:
                 return Typed(pl.lit(number, dtype=pl.Int128), "int", text, bits=128)
         try:
-            return Typed(pl.lit(float(text), dtype=pl.Float64), "float", text)
+            value = float(text)
         except ValueError:
             raise _not_allowed(node) from None
+        return Typed(pl.lit(value, dtype=pl.Float64), "float", text, scale=_scale(text))
 
     def _comparison(self, node: exp.Expression) -> Typed:
         left, right = self._coerced(self.compile(node.this), self.compile(node.expression))
@@ -352,7 +372,8 @@ class _Compiler:
         kind = "float" if "float" in (left.type, right.type) or isinstance(node, exp.Div) else "int"
         operation = _ARITHMETIC[type(node)]
         if kind == "float":
-            return Typed(operation(left.expr, right.expr), kind)
+            scale = _result_scale(type(node), left.scale, right.scale)
+            return Typed(_exact(operation(left.expr, right.expr), scale), kind, scale=scale)
         # In 128 bits (a 64-bit product or sum would wrap round silently). Where the bound of
         # the result passes 127 bits, a float of it decides: beyond about 1e38 it is NULL.
         bits = _result_bits(type(node), left.bits, right.bits)
@@ -372,7 +393,9 @@ class _Compiler:
             coerced, kinds = [_as_datetime(a) for a in coerced], {"datetime"}
         kind = "float" if kinds == {"int", "float"} else (kinds.pop() if kinds else "null")
         bits = max(a.bits for a in args)
-        return Typed(pl.coalesce([a.expr for a in coerced]), kind, bits=bits)
+        scales = [a.scale for a in coerced]
+        scale = None if None in scales else max(s for s in scales if s is not None)
+        return Typed(pl.coalesce([a.expr for a in coerced]), kind, bits=bits, scale=scale)
 
     def _datediff(self, node: exp.DateDiff) -> Typed:
         unit = node.args.get("unit")
@@ -495,6 +518,46 @@ def _result_bits(operation: type[exp.Expression], left: int, right: int) -> int:
     if operation is exp.Mod:  # never larger than the divisor
         return right
     return max(left, right) + 1
+
+
+def _scale(text: str) -> int | None:
+    """The digits after the point of a number literal (``2.50``: 2, ``1e-3``: 3)."""
+    try:
+        exponent = Decimal(text).as_tuple().exponent
+    except InvalidOperation:
+        return None
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _result_scale(
+    operation: type[exp.Expression], left: int | None, right: int | None
+) -> int | None:
+    """The digits after the point of an exact result (None: a quotient has no bound)."""
+    if left is None or right is None or operation is exp.Div:
+        return None
+    return left + right if operation is exp.Mul else max(left, right)
+
+
+# Below this (2**52) a float holds every integer exactly, and with it every decimal of its
+# scale once multiplied by 10**scale: rounding finds the exact result's float.
+_EXACT_FLOAT = 2.0**52
+
+
+def _exact(result: pl.Expr, scale: int | None) -> pl.Expr:
+    """A float sum, difference, product or remainder rounded to the ``scale`` of its exact
+    decimal result (the error of floating point is far below half its last digit), where
+    that scale is known and the result small enough for it.
+
+    Example::
+
+        >>> pl.select(_exact(pl.lit(0.1) + pl.lit(0.2), 1)).item() == 0.3
+        True
+    """
+    if scale is None or scale > 15:
+        return result
+    return (
+        pl.when(result.abs() < _EXACT_FLOAT / 10**scale).then(result.round(scale)).otherwise(result)
+    )
 
 
 def _wide(value: Typed) -> Typed:

@@ -293,6 +293,56 @@ def test_a_rule_dividing_by_zero_does_not_fire_in_a_report(hip: DataDictionary) 
     assert [f.code for f in report.findings] == ["H03"]
 
 
+def test_sums_and_products_of_decimals_are_exact_as_sql_decimal() -> None:
+    """In floating point 0.1 + 0.2 is 0.30000000000000004 and 0.29 * 100 is
+    28.999999999999996: a correct record got a record error."""
+    made_up = DataDictionary(
+        GeneralSpecs(code="X1", version="1"),
+        (
+            FieldSpec(1, "ID", required=True),
+            FieldSpec(2, "Deel1", datatype="decimaal", decimals=1),
+            FieldSpec(3, "Deel2", datatype="decimaal", decimals=1),
+            FieldSpec(4, "Totaal", datatype="decimaal", decimals=1),
+            FieldSpec(5, "Fractie", datatype="decimaal", decimals=2),
+            FieldSpec(6, "Percentage", datatype="geheel getal"),
+            FieldSpec(7, "Vrij", datatype="decimaal"),  # no Decimalen
+        ),
+        rules=(
+            Rule("S1", "Totaal", "Totaal = Deel1 + Deel2", "fout", "som"),
+            Rule("S2", "Totaal", "Totaal - Deel1 = Deel2", "fout", "verschil"),
+            Rule("S3", "Percentage", "Percentage = Fractie * 100", "fout", "procent"),
+            Rule("S4", "Totaal", "Totaal * 3 = Deel1 + Deel1 + Deel1 + Deel2 * 3", "fout", "x"),
+            Rule("S5", "Fractie", "ABS(-Fractie - 0.01) >= 0.3", "fout", "abs"),
+            Rule("S6", "Totaal", "COALESCE(Deel1, 0.15) + 0.05 <> 0.2", "fout", "coalesce"),
+        ),
+    )
+    good = {"ID": "1", "Deel1": "0.1", "Deel2": "0.2", "Totaal": "0.3", "Fractie": "0.29"}
+    good |= {"Percentage": "29", "Vrij": ""}
+    wrong = good | {"ID": "2", "Totaal": "0.4", "Percentage": "28"}
+    coalesced = good | {"ID": "3", "Deel1": "", "Deel2": "0.3", "Totaal": "0.3"}
+    rows = [good, wrong, coalesced]
+    expected = [(2, "S1"), (2, "S2"), (2, "S4"), (2, "S3"), (3, "S6")]
+    for report in (validate_rows(made_up, rows), validate_records(made_up, rows)):
+        assert [(f.record, f.code) for f in report.findings] == expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("B + 0.1 * 3 = 0.8", [True, False, None]),  # 0.1 * 3: 0.30000000000000004
+        ("B - 0.2 - 0.1 = 0.2", [True, False, None]),
+        ("B * 1.1 = 0.55", [True, False, None]),  # 0.5 * 1.1: 0.5500000000000002
+        ("(B + 0.7) % 0.4 = 0.0", [True, True, None]),  # 1.2 % 0.4: 0.3999999999999999
+        ("B / 3 * 3 = B", [True, True, None]),  # a quotient stays a float
+    ],
+)
+def test_decimal_arithmetic_is_rounded_to_its_exact_scale(expression: str, expected) -> None:
+    frame = FRAME.with_columns(pl.Series("B", [0.5, 2.5, None]))
+    decimals = {"B": 1}
+    result = frame.select(compile_rule(expression, TYPES, decimals=decimals)).to_series()
+    assert result.to_list() == expected
+
+
 def test_rules_the_import_crashed_on_or_refused_are_taken(tmp_path) -> None:
     """``Pijnscore IN (1, 2.5)`` crashed the import (a TypeError, a 500 in the portal) and
     ``IN (-1, 0)`` was refused as not constant."""
