@@ -228,9 +228,10 @@ class BatchChecker:
                 for limit, side in bounds
                 if limit is not None and (parts := types.number_parts(limit)) is not None
             ]
-        elif spec.datatype == "datum":
+        elif spec.datatype in ("datum", "datumtijd"):
             value = pl.col(V + spec.name)
-            limits = [(dt.date.fromisoformat(limit), side) for limit, side in bounds if limit]
+            read = dt.date if spec.datatype == "datum" else dt.datetime
+            limits = [(read.fromisoformat(limit), side) for limit, side in bounds if limit]
             outside = [value > day if side else value < day for day, side in limits]
         else:
             return None

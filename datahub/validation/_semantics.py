@@ -16,7 +16,7 @@ from ._messages import CHECKS
 from ._period import parse_period
 from ._problems import Problems
 from ._rules import RuleError, compile_rule, rule_fields
-from ._types import DECIMAL_RE, full_match, typed_dtype
+from ._types import DATETIME_RE, DECIMAL_RE, full_match, typed_dtype
 from ._xsd import generate_xsd
 
 GENERAL = "Aanleverspecificaties algemeen"
@@ -259,14 +259,18 @@ def _greater(first: Decimal | dt.date, second: Decimal | dt.date) -> bool:
 
 def _limit(datatype: str, value: str) -> Decimal | dt.date | None:
     """A limit as the checks compare it: a number written as the data write numbers (no
-    exponent, no ``+``; the XSD's bounds are these texts), or an ISO date."""
+    exponent, no ``+``; the XSD's bounds are these texts), an ISO date, or a date and time
+    as the data write it (``JJJJ-MM-DDTuu:mm:ss``; the workbook's date alone is read as
+    its midnight)."""
     if datatype in ("geheel getal", "decimaal"):
         return Decimal(value) if re.fullmatch(DECIMAL_RE, value) else None
-    if datatype == "datum":
-        try:
+    try:
+        if datatype == "datum":
             return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
+        if datatype == "datumtijd" and re.fullmatch(DATETIME_RE, value):
+            return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
     return None
 
 

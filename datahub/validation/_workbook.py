@@ -37,6 +37,7 @@ from ._semantics import (
     Rows,
     check_dictionary,
 )
+from ._types import DATE_RE
 from ._xlsx_scan import SheetScan, number_formats, scan, sheet_parts, shown
 
 MAX_WORKBOOK = 20 * 1024 * 1024
@@ -611,18 +612,19 @@ class _Reader:
                 continue
             self.rows.fields.append(number)
             order = self._int(FIELDS, number, "Volgorde", row.get("Volgorde"))
+            datatype = (_text(row.get("Datatype")) or "").casefold()
             specs.append(
                 FieldSpec(
                     order=order if order is not None else position,
                     name=_text(row.get("Veldnaam")) or "",
                     description=_text(row.get("Omschrijving")) or "",
-                    datatype=(_text(row.get("Datatype")) or "").casefold(),
+                    datatype=datatype,
                     required=self._bool(FIELDS, number, "Verplicht", row.get("Verplicht")),
                     length=self._int(FIELDS, number, "Lengte", row.get("Lengte")),
                     decimals=self._int(FIELDS, number, "Decimalen", row.get("Decimalen")),
                     format=_text(row.get("Formaat")),
-                    minimum=_limit_text(row.get("Minimum")),
-                    maximum=_limit_text(row.get("Maximum")),
+                    minimum=_limit_text(row.get("Minimum"), datatype),
+                    maximum=_limit_text(row.get("Maximum"), datatype),
                     reference_table=_text(row.get("Referentietabel")),
                     identifying=self._bool(
                         FIELDS, number, "Identificerend", row.get("Identificerend")
@@ -763,8 +765,20 @@ def _text(cell: Cell) -> str | None:
     return text or None
 
 
-def _limit_text(cell: Cell) -> str | None:
+def _limit_text(cell: Cell, datatype: str) -> str | None:
+    """A limit's text; of a date and time, as the data write it (a date alone: its
+    midnight)."""
+    if datatype == "datumtijd":
+        text = _example_text(cell, datatype)
+        return f"{text}T00:00:00" if text and _is_date(text) else text
     return _text(cell)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        return bool(re.fullmatch(DATE_RE, text)) and bool(dt.date.fromisoformat(text))
+    except ValueError:
+        return False
 
 
 def _example_text(cell: Cell, datatype: str) -> str | None:

@@ -37,7 +37,8 @@ _PATTERN = {
     "datum": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
     "datumtijd": r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]",
 }
-_LIMITED = ("geheel getal", "decimaal", "datum")  # the types whose Minimum/Maximum apply
+# the types whose Minimum/Maximum apply
+_LIMITED = ("geheel getal", "decimaal", "datum", "datumtijd")
 
 
 def root_name(dictionary: DataDictionary) -> str:

@@ -339,6 +339,35 @@ def test_015_date_limits(hip: DataDictionary) -> None:
     assert only(report) == [("015_X_Y_EQ", "Opnamedatum")]
 
 
+def test_015_date_and_time_limits(tmp_path) -> None:
+    """A ``datumtijd`` field's limits were refused at import ("geen geldige grens")."""
+    import datetime as dt
+
+    from datahub.validation import generate_xsd, load_dictionary
+
+    from .helpers import hip_sheets, write_sheets
+
+    sheets = hip_sheets()
+    field = next(r for r in sheets["Bestandsinhoud"] if r[1] == "Tijdstip")
+    field[8] = dt.datetime(2021, 1, 1)  # a date cell: its midnight
+    field[9] = "2021-12-31T18:00:00"
+    dictionary = load_dictionary(write_sheets(tmp_path / "HEUP_3.xlsx", sheets))
+    times = ["2020-12-31T23:59:59", "2021-01-01T00:00:00", "2021-12-31T18:00:00"]
+    times += ["2021-12-31T18:00:01"]
+    rows = [hip_row(n, Tijdstip=t) for n, t in enumerate(times, start=1)]
+    report = validate_rows(dictionary, rows)
+    assert [(f.record, f.code, f.field) for f in report.findings] == [
+        (1, "015_X_Y_EQ", "Tijdstip"),
+        (4, "015_X_Y_EQ", "Tijdstip"),
+    ]
+    assert report.findings[0].message == (
+        "Tijdstip bevat een waarde buiten de afgesproken limiet"
+        " [2021-01-01T00:00:00, 2021-12-31T18:00:00]."
+    )
+    xsd = generate_xsd(dictionary).decode()
+    assert '<xs:minInclusive value="2021-01-01T00:00:00"/>' in xsd
+
+
 def test_the_manuals_example_gets_both_015_and_001(cat: DataDictionary) -> None:
     report = validate_rows(cat, [cat_row(1, VaCCPO="200.00")])
     assert only(report) == [("001_RefTab", "VaCCPO"), ("015_X_Y_EQ", "VaCCPO")]

@@ -232,6 +232,18 @@ def test_a_version_that_cannot_be_in_a_file_name_or_address_is_refused(
     assert "geen versienummer" in problems[0].nl
 
 
+@pytest.mark.parametrize(
+    "limit", ["gisteren", "2021-01-01 10:00", "2021-13-01", "2021-01-01T25:00:00"]
+)
+def test_a_date_and_time_limit_is_written_as_the_data_write_it(tmp_path: Path, limit: str) -> None:
+    sheets = hip_sheets()
+    assert sheets[FIELDS][4][1] == "Tijdstip"
+    sheets[FIELDS][4][9] = limit
+    problems = refused(tmp_path, sheets)
+    assert located(problems) == [(FIELDS, 5, "Maximum")]
+    assert f"{limit!r} is geen geldige grens voor datumtijd" in problems[0].nl
+
+
 @pytest.mark.parametrize("limit", ["2e1", "1_0", "+5", ".5", "nan", "inf", "20,5"])
 def test_a_number_limit_is_written_as_the_data_write_numbers(tmp_path: Path, limit: str) -> None:
     """The checks and the XSD compare a limit by its digits: ``2e1`` or ``nan`` would be
