@@ -140,14 +140,16 @@ def _taken_in(chunk: bytes, line_starts: list[int], starts: list[int]) -> list[i
 def _record_end(chunk: bytes, start: int) -> int:
     r"""Past the end of the record that starts at ``start`` (its line end, or the chunk's
     end), as the careful tokenizer (``_csv.tokenize``) reads it: a quote opens a value only
-    at a field's start, and the value may hold newlines; after broken quoting reading goes
-    on at the next line, and after a quote never closed at the line after the record's
-    start. Only the quotes are visited (the plain fields hold none).
+    at a field's start, and the value may hold newlines; after broken quoting, or a quote
+    never closed, reading goes on at the line after the record's start. Only the quotes are
+    visited (the plain fields hold none).
 
     Example::
 
         >>> [_record_end(b'a,"b\nc"\nd\n', 0), _record_end(b'a,"b\nd\n', 0)]
         [8, 5]
+        >>> _record_end(b'"a\nb\n"c\n', 0)  # broken quoting after a value over lines
+        3
     """
     size, position = len(chunk), start
     while True:
@@ -156,7 +158,7 @@ def _record_end(chunk: bytes, start: int) -> int:
         if newline != -1 or quote == -1:  # the line ends first
             return size if newline == -1 else newline + 1
         if quote != start and chunk[quote - 1] != COMMA:  # a quote inside a plain value
-            return _after_line(chunk, quote)
+            return _after_line(chunk, start)
         match = QUOTED_VALUE.match(chunk, quote)
         if match is None:  # never closed
             return _after_line(chunk, start)
@@ -169,7 +171,7 @@ def _record_end(chunk: bytes, start: int) -> int:
         elif following == b"\r\n" or (following == b"\r" and position == size - 1):
             return position + len(following)
         else:  # broken quoting after the value
-            return _after_line(chunk, position)
+            return _after_line(chunk, start)
 
 
 def _after_line(chunk: bytes, position: int) -> int:

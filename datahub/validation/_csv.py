@@ -74,8 +74,12 @@ def tokenize(text: str, first_line: int) -> Iterator[_Record]:
         else:
             fields, error, position = _fields(text, position)
         if error is not None:
-            resume = text.find("\n", start if error == "unterminated" else position)
-            position = size if resume == -1 else resume + 1
+            # On at the record's second line: a stray quote must not take the lines up to the
+            # next quote into its record. A record found broken past its first line is a quote
+            # not closed on it (as it reads when that line is read alone).
+            if newline != -1 and position > newline:
+                error = "unterminated"
+            position = size if newline == -1 else newline + 1
         end_line = line + text.count("\n", start, max(start, position - 1))
         # a line of spaces or tabs alone is empty too (T03), not a record of one field (T04)
         empty = error is None and len(fields) == 1 and not text[start:position].strip(" \t\r\n")
@@ -537,7 +541,7 @@ def _too_many_fields(chunk: bytes, separators: int) -> bool:
 
     Example::
 
-        >>> _too_many_fields(b"1,2,3\n", 1), _too_many_fields(b'1,"2,3"\n4,5,6\n', 1)
+        >>> _too_many_fields(b"1,2,3\\n", 1), _too_many_fields(b'1,"2,3"\\n4,5,6\\n', 1)
         (True, False)
     """
     newline = chunk.find(b"\n")
@@ -786,16 +790,20 @@ class _Spans:
 
     A quote opens a quoted value only at the start of a field; a value closes at the next lone
     quote, which a separator or a line end must follow. Any other quote is a quoting error:
-    the tokenizer goes on after the next newline, and so does this reading. (Pairing quotes
-    alone would take a stray quote for an opening one and every newline after it for one
-    inside a value.) The last value may run past ``end``: to its closing quote, or to the
-    buffer's end.
+    the tokenizer goes on at the line after the record's start, and so does this reading, so
+    the record's values over several lines are none. (Pairing quotes alone would take a stray
+    quote for an opening one and every newline after it for one inside a value.) The record
+    at ``end`` may run past it: its values count as they are so far (a quote not closed
+    within the buffer runs to its end).
 
     Example::
 
         >>> spans = _Spans(b'1,a"b\n2,"c\nd"\n3\n', 15)
         >>> [spans.around(i) for i in (5, 10, 13)]
         [None, 13, None]
+        >>> broken = _Spans(b'"1\n2\n"3\n4\n', 10)  # broken quoting: on at the second line
+        >>> [broken.around(i) for i in (2, 4)]
+        [None, None]
     """
 
     def __init__(self, buffer: bytes, end: int) -> None:
@@ -810,27 +818,49 @@ class _Spans:
             quote = buffer.find(b'"', position, end)
             if quote == -1:
                 return
-            skip = quote
-            if quote == 0 or buffer[quote - 1] in _FIELD_START:
-                match = QUOTED_VALUE.match(buffer, quote)
-                stop = match.end() if match else len(buffer)
-                if buffer.find(b"\n", quote, stop) != -1:
-                    self.starts.append(quote)
-                    self.stops.append(stop)
-                if match is None or stop >= end:
-                    return
-                after = buffer[stop : stop + 2]
-                if after[0] == COMMA:
-                    position = stop
-                    continue
-                if after[0] == LF or after == b"\r\n":  # on at the next line
-                    position = stop + (1 if after[0] == LF else 2)
-                    continue
-                skip = stop
-            newline = buffer.find(b"\n", skip, end)
-            if newline == -1:
+            # the plain lines before the quote are records: the quote's record starts on its line
+            record = buffer.rfind(b"\n", position, quote) + 1 or position
+            after = self._record(buffer, end, record, quote)
+            if after is None:
                 return
-            position = newline + 1
+            position = after
+
+    def _record(self, buffer: bytes, end: int, record: int, quote: int) -> int | None:
+        """Past the record that starts at ``record`` (its first quote at ``quote``), noting its
+        values over several lines; None where it runs past ``end``."""
+        spans: list[tuple[int, int]] = []
+        while True:
+            if quote != record and buffer[quote - 1] != COMMA:  # inside a plain value
+                return self._broken(buffer, end, record)
+            match = QUOTED_VALUE.match(buffer, quote)
+            stop = match.end() if match else len(buffer)
+            if buffer.find(b"\n", quote, stop) != -1:
+                spans.append((quote, stop))
+            if match is None or stop >= end:  # it may close, or the record go on, past end
+                self._keep(spans)
+                return None
+            following = buffer[stop : stop + 2]
+            if following[0] == LF or following == b"\r\n":
+                self._keep(spans)
+                return stop + (1 if following[0] == LF else 2)
+            if following[0] != COMMA:
+                return self._broken(buffer, end, record)
+            quote = buffer.find(b'"', stop + 1, end)
+            newline = buffer.find(b"\n", stop + 1, end if quote == -1 else quote)
+            if newline != -1 or quote == -1:  # the record ends in plain values
+                self._keep(spans)
+                return None if newline == -1 else newline + 1
+
+    def _keep(self, spans: list[tuple[int, int]]) -> None:
+        for start, stop in spans:
+            self.starts.append(start)
+            self.stops.append(stop)
+
+    @staticmethod
+    def _broken(buffer: bytes, end: int, record: int) -> int | None:
+        """A quoting error: on at the line after the record's start."""
+        newline = buffer.find(b"\n", record, end)
+        return None if newline == -1 else newline + 1
 
     def around(self, position: int) -> int | None:
         """Where the quoted value around ``position`` ends, or None if there is none."""

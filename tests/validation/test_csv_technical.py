@@ -83,6 +83,37 @@ def test_cr_line_endings_under_a_wrong_header_are_one_clear_t04(
     assert "CR" in report.findings[0].message and report.total == 0
 
 
+def test_a_stray_quote_does_not_take_the_lines_up_to_the_next_quote(cat: DataDictionary) -> None:
+    """A stray quote at a field's start opened a value that closed at the next stray quote,
+    however far: the lines between were neither records nor findings (a review: 400,000
+    records with a stray quote in every 400th were counted as 200,000)."""
+    rows = body(cat, [cat_row(n) for n in range(1, 6)])
+    rows[0] = '"' + rows[0]
+    rows[1] += ",extra"
+    rows[2] = rows[2].replace(",OD,", ",XX,")
+    rows[3] = '"' + rows[3]
+    data = (",".join(cat.field_names) + "\n" + "\n".join(rows) + "\n").encode()
+    many = (",".join(cat.field_names) + "\n").encode() + b"".join(
+        ("\n".join(body(cat, [cat_row(n) for n in range(k * 10, k * 10 + 5)])) + "\n").encode()
+        if k % 2
+        else ("\n".join(rows) + "\n").encode()
+        for k in range(1, 201)
+    )
+    for size in (None, 64, 1000):
+        report = validate_text(cat, data, chunk_size=size)
+        assert report.total == 5
+        assert [(f.code, f.line) for f in report.findings] == [
+            ("T04", 2),
+            ("T04", 3),
+            ("T04", 5),
+            ("001_RefTab", 4),
+        ]
+        assert report.findings[0].message == "Regel 2: aanhalingsteken wordt niet gesloten"
+        lots = validate_text(cat, many, chunk_size=size)
+        assert lots.total == 1_000
+        assert sum(f.code == "T04" for f in lots.findings) == 300
+
+
 def test_stray_crs_in_a_header_or_binary_data_are_no_line_ending_finding(
     cat: DataDictionary,
 ) -> None:

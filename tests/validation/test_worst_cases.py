@@ -246,7 +246,8 @@ def test_the_records_of_a_failed_chunk_are_the_careful_tokenizers(seed: int) -> 
 
 def test_a_record_over_two_lines_at_the_end_without_a_line_end_is_judged_whole() -> None:
     """The last record of a file without a line end lost its last byte to the check."""
-    assert chunk_records(b'1,"a\nb"x', 1).suspect == [0]  # a quote, then "x"
+    # a quote, then "x": broken, so the record is its first line, and "b"x" another
+    assert chunk_records(b'1,"a\nb"x', 1).suspect == [0, 1]
     assert chunk_records(b'1,"a\nb"', 1).suspect == []
 
 
@@ -273,9 +274,10 @@ def _by_the_grammar(text: str, line: int) -> list[tuple[int, int, list[str], str
     while position < size:
         start = position
         fields, error, position = _fields(text, position)
-        if error is not None:
-            resume = text.find("\n", start if error == "unterminated" else position)
-            position = size if resume == -1 else resume + 1
+        if error is not None:  # on at the second line; broken past the first: not closed on it
+            newline = text.find("\n", start)
+            error = "unterminated" if newline != -1 and position > newline else error
+            position = size if newline == -1 else newline + 1
         end_line = line + text.count("\n", start, max(start, position - 1))
         empty = error is None and len(fields) == 1 and not text[start:position].strip(" \t\r\n")
         records.append((line, end_line, fields, error, empty))
