@@ -37,7 +37,7 @@ from ._frames import (
     or_null,
     template_expr,
 )
-from ._messages import check_level, check_template, datatype_name
+from ._messages import check_level, check_template, datatype_name, decimals_shown
 from ._rules import PerValue, compile_rule, rule_fields
 
 _TYPED = ("geheel getal", "decimaal", "datum", "datumtijd")
@@ -213,7 +213,7 @@ class BatchChecker:
             matches = text.str.contains(types.full_match(spec.format))
             masks.append((~matches, spec.format))
         if spec.datatype == "decimaal" and spec.decimals is not None:
-            shown = f"{spec.decimals} " + ("decimals" if self.lang == "en" else "decimalen")
+            shown = decimals_shown(spec.decimals, self.lang)
             masks.append((matches & _too_many_decimals(text, spec.decimals), shown))
         return masks
 

@@ -25,6 +25,7 @@ import polars as pl
 from ._chunk_records import COMMA, LF, QUOTED_VALUE, chunk_records, record_regex
 from ._encodings import BOM, cut_character, encoding_problems, wide_encoding
 from ._frames import LINE, REC
+from ._messages import visible
 from ._technical import TechnicalSink
 
 BLOCK_SIZE = 4 * 1024 * 1024
@@ -311,6 +312,9 @@ class CsvReader:
             self.sink.add("T04", "too_long", line=line, max=MAX_HEADER)
             return None
         raw, rest = (data, b"") if newline == -1 else (data[: newline + 1], data[newline + 1 :])
+        if raw.endswith(b"\r\r\n"):  # every value at a line's end would end in a CR
+            self.sink.add("T04", "crcrlf", line=line)
+            return None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -355,8 +359,9 @@ class CsvReader:
             self.sink.add("T02", key, line=self.header_line, **values)
         # Columns the dictionary does not know (and only such) are read and left aside: the
         # records are still checked, so that the report of the refused file shows the rest.
-        if not broken and all(key == "unknown" for key, _ in problems):
-            self.columns = list(names)
+        if not broken and all(key in ("unknown", "unnamed") for key, _ in problems):
+            # (a column without a name gets one no field has)
+            self.columns = [n if n.strip() else f"\x00{i}" for i, n in enumerate(names)]
             self.header_ok = True
 
     # -- chunks ----------------------------------------------------------------------------
@@ -589,18 +594,25 @@ def header_problems(
         return [("separator", {"teken": separator})]
     problems: list[tuple[str, dict[str, str]]] = []
     seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            problems.append(("duplicate", {"kolom": name}))
+    for name in dict.fromkeys(n for n in names if n.strip()):  # once per name
+        if names.count(name) > 1:
+            problems.append(("duplicate", {"kolom": visible(name)}))
         seen.add(name)
+    unnamed = sum(1 for name in names if not name.strip())
+    if unnamed and len(names) > 1:  # (Excel's empty columns after the last; one blank
+        problems.append(("unnamed", {"aantal": str(unnamed)}))  # header: missing columns)
     missing = [name for name in expected if name not in seen]
-    for name in dict.fromkeys(n for n in names if n not in expected):
+    for name in dict.fromkeys(n for n in names if n not in expected and n.strip()):
+        if name.strip(" ") in missing:
+            missing.remove(name.strip(" "))
+            problems.append(("spaced", {"kolom": visible(name), "verwacht": name.strip(" ")}))
+            continue
         guess = _closest(name, missing)
         if guess is not None:
             missing.remove(guess)
-            problems.append(("misspelt", {"kolom": name, "verwacht": guess}))
+            problems.append(("misspelt", {"kolom": visible(name), "verwacht": guess}))
         else:
-            problems.append(("unknown", {"kolom": name}))
+            problems.append(("unknown", {"kolom": visible(name)}))
     problems.extend(("missing", {"kolom": name}) for name in missing)
     return problems
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from typing import Any
 
@@ -99,6 +100,14 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
             " file with commas as separator and a point in decimal numbers",
         ),
         "unknown": ("Kolom {kolom} is onbekend", "Column {kolom} is unknown"),
+        "unnamed": (
+            "Kolommen zonder naam in de kopregel: {aantal}",
+            "Columns without a name in the header: {aantal}",
+        ),
+        "spaced": (
+            "Kolom '{kolom}' heeft spaties voor of na de naam, verwacht {verwacht}",
+            "Column '{kolom}' has spaces before or after its name, expected {verwacht}",
+        ),
         "duplicate": (
             "Kolom {kolom} komt meerdere malen voor in de kopregel",
             "Column {kolom} occurs more than once in the header",
@@ -125,6 +134,12 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
         "unterminated": (
             "Regel {line}: aanhalingsteken wordt niet gesloten",
             "Line {line}: a quote is never closed",
+        ),
+        "crcrlf": (
+            "Regel {line} eindigt op CR CR LF (zoals Pythons csv-module schrijft in tekstmodus"
+            " op Windows): lever het bestand aan met LF- of CRLF-regeleinden",
+            "Line {line} ends with CR CR LF (as Python's csv module writes in text mode on"
+            " Windows): deliver the file with LF or CRLF line endings",
         ),
         "cr": (
             "Regel {line} eindigt op alleen een CR-teken (oude Mac-regeleinden, zoals Excel ze"
@@ -250,7 +265,7 @@ _VALUE_WORDS: dict[str, dict[str, str]] = {
     "kenmerk": {"Registratie": "Registry", "Versie": "Version"},
     "inhoud": dict(CONTENTS.values()),
 }
-_DECIMALS = re.compile(r"(\d+) decimalen")
+_DECIMALS = re.compile(r"(\d+) decimalen|(1) decimaal")
 # The engine's own Dutch reasons of an XML error (T06); lxml's reasons are English already.
 _REASONS = (
     (re.compile(r"tekst buiten een record"), "text outside a record"),
@@ -407,11 +422,49 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
+def decimals_shown(decimals: int, lang: str) -> str:
+    """``Decimalen`` as a format's messages name it.
+
+    Example::
+
+        >>> decimals_shown(1, "nl"), decimals_shown(2, "en")
+        ('1 decimaal', '2 decimals')
+    """
+    if lang == "en":
+        return f"{decimals} decimal" + ("" if decimals == 1 else "s")
+    return f"{decimals} " + ("decimaal" if decimals == 1 else "decimalen")
+
+
+def visible(text: str) -> str:
+    r"""``text`` with the characters one cannot see (control and format characters, spaces
+    other than the plain one) written as escapes: a column name ``Taal\r`` or one with a
+    non-breaking space does not read as ``Taal``, and a value cannot steer a terminal.
+
+    Example::
+
+        >>> print(visible("Taal\r"), visible("a\u00a0b"), visible("\x1b[31mrood"))
+        Taal\r a\xa0b \x1b[31mrood
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(
+        char.encode("unicode_escape").decode("ascii") if _unseen(char) else char for char in text
+    )
+
+
+def _unseen(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category in ("Cc", "Cf", "Zl", "Zp") or (category == "Zs" and char != " ")
+
+
 def _translated_value(name: str, value: str) -> str:
     if name in _VALUE_WORDS:
         return _VALUE_WORDS[name].get(value, value)
     if name == "formaat":
-        return _DECIMALS.sub(r"\1 decimals", value) if _DECIMALS.fullmatch(value) else value
+        match = _DECIMALS.fullmatch(value)
+        if match is None:
+            return value
+        return "1 decimal" if match.group(2) else f"{match.group(1)} decimals"
     if name == "reden":
         for pattern, english in _REASONS:
             if pattern.fullmatch(value):

@@ -15,7 +15,7 @@ from typing import TextIO
 from ._dictionary import DataDictionary
 from ._engine import validate_file
 from ._filename import FILE_FORMATS
-from ._messages import LANGS
+from ._messages import LANGS, visible
 from ._period import parse_period
 from ._problems import DictionaryError
 from ._report import (
@@ -245,7 +245,7 @@ def write_text(report: Report, out: TextIO, lang: str = "nl") -> None:
     ]
     width = max(len(str(label)) for label, _ in summary) + 1
     for label, value in summary:
-        out.write(f"{str(label) + ':':<{width}} {value}\n")
+        out.write(f"{str(label) + ':':<{width}} {visible(value)}\n")
     out.write("\n")
     if not report.findings:
         out.write(f"{labels['none']}\n")
@@ -258,9 +258,9 @@ def write_text(report: Report, out: TextIO, lang: str = "nl") -> None:
             *(_short((f.keys or {}).get(k)) for k in keys),
             levels.get(f.level, f.level),
             f.code,
-            f.field or "",
+            visible(f.field or ""),
             _short(f.value),
-            f.message.replace("\n", " "),
+            visible(f.message.replace("\n", " ")),
         ]
         for f in report.findings
     ]
@@ -273,9 +273,11 @@ def write_text(report: Report, out: TextIO, lang: str = "nl") -> None:
 
 
 def _short(value: str | None, limit: int = 30) -> str:
+    """A value for the table: its characters one cannot see written as escapes (a CR or an
+    escape sequence in a value would steer the terminal), cut at ``limit``."""
     if value is None:
         return ""
-    text = value.replace("\r", " ").replace("\n", " ")
+    text = visible(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

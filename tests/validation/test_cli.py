@@ -317,6 +317,19 @@ def test_a_file_with_cr_line_endings_gets_one_clear_finding_through_the_command(
     assert out.count(" T04 ") == 1 and "Line 1 ends with a lone CR" in out and " T02 " not in out
 
 
+def test_control_characters_in_values_cannot_steer_the_terminal(capsys, tmp_path, cat) -> None:
+    """A value holding an escape sequence set the terminal's title and colours, a CR sent
+    the cursor back over the row: they are shown as escapes."""
+    path = tmp_path / "esc.csv"
+    hostile = "\x1b]0;pwned\x07\x1b[31mX"
+    path.write_bytes(csv_bytes(cat.field_names, [cat_row(1, ODS=hostile, PatientCode="P\r1")]))
+    code, out, _ = run(capsys, "--dictionary", CAT, str(path))
+    assert code == 1
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out
+    assert "Kolom" not in out and "ODS bevat waarde \\x1b]0;pwned\\x07\\x1b[31mX, deze" in out
+    assert "P\\r1" in out
+
+
 def test_a_semicolon_file_gets_one_clear_finding_through_the_command(capsys, tmp_path, cat):
     path = tmp_path / "export.csv"
     text = csv_bytes(cat.field_names, [cat_row(1)]).decode().replace(",", ";")

@@ -148,6 +148,19 @@ def test_006_too_many_decimals(cat: DataDictionary, proms: DataDictionary) -> No
     assert "deze voldoet niet aan het formaat 2 decimalen" in report.findings[0].message
 
 
+def test_006_one_decimal_is_singular(cat: DataDictionary) -> None:
+    one = _changed(cat, "Streefrefractie", decimals=1)
+    report = validate_rows(one, [cat_row(1, Streefrefractie="-0.12")])
+    assert report.findings[0].message.endswith("deze voldoet niet aan het formaat 1 decimaal")
+    english = validate_rows(one, [cat_row(1, Streefrefractie="-0.12")], lang="en")
+    assert english.findings[0].message.endswith("does not match the format 1 decimal")
+    from datahub.validation import translate_message
+
+    assert translate_message("006", report.findings[0].message, "en") == (
+        english.findings[0].message
+    )
+
+
 def _changed(dictionary: DataDictionary, name: str, **changes: object) -> DataDictionary:
     """``dictionary`` with the field ``name`` changed."""
     fields = tuple(

@@ -120,7 +120,7 @@ def test_stray_crs_in_a_header_or_binary_data_are_no_line_ending_finding(
     header = ",".join(cat.field_names).encode().replace(b",", b"\r,", 2)
     data = header + b"\n" + csv_bytes(cat.field_names, [cat_row(1)]).split(b"\n", 1)[1]
     messages = [f.message for f in validate_text(cat, data).findings]
-    assert "Kolom OperatieID\r is verkeerd gespeld, verwacht OperatieID" in messages
+    assert "Kolom OperatieID\\r is verkeerd gespeld, verwacht OperatieID" in messages
     assert not any("CR-teken" in m for m in messages)
     packed = validate_text(cat, b"\x1f\x8b\x08\x00\r\x00\r\x00")  # gzip, named .csv
     assert packed.findings[0].message.endswith("(een gzip-bestand)")
@@ -695,10 +695,58 @@ def test_excel_exports_in_other_forms_get_one_clear_finding_however_they_vary(
     assert "CR-teken" in findings[0].message and "door ';'" in findings[1].message
 
 
-def test_cr_cr_lf_line_endings_are_no_mac_line_endings(cat: DataDictionary) -> None:
-    """Python's csv writer on Windows, in text mode, ends lines with CR CR LF."""
+def test_cr_cr_lf_line_endings_are_one_clear_t04(cat: DataDictionary) -> None:
+    """Python's csv writer on Windows, in text mode, ends lines with CR CR LF: every last value
+    ends in a CR, and the header's last name was 'misspelt' as one that reads the same."""
     data = csv_bytes(cat.field_names, [cat_row(1)]).replace(b"\n", b"\r\r\n")
-    assert not any("CR-teken" in f.message for f in validate_text(cat, data).findings)
+    findings = validate_text(cat, data).findings
+    assert [(f.code, f.line) for f in findings] == [("T04", 1)]
+    assert findings[0].message.startswith("Regel 1 eindigt op CR CR LF (zoals Pythons csv-module")
+    english = validate_text(cat, data, lang="en").findings[0].message
+    assert english.startswith("Line 1 ends with CR CR LF (as Python's csv module writes")
+
+
+def test_t02_names_a_duplicated_column_once_and_columns_without_a_name_together(
+    cat: DataDictionary,
+) -> None:
+    """Excel adds empty columns after the last (up to its 16,384): each was a duplicated
+    column of an empty name, to the cap of findings (T99), hiding the header's real problem."""
+    names = [*cat.field_names, "ODS", "ODS", "ODS"]
+    data = csv_bytes(names, []) + b"\n".join([b""])
+    findings = validate_text(cat, data).findings
+    assert [f.message for f in findings if f.code == "T02"] == [
+        "Kolom ODS komt meerdere malen voor in de kopregel"
+    ]
+    header = ",".join(cat.field_names) + "," * 16_000
+    rows = body(cat, [cat_row(1), cat_row(2, Geslacht="7")])
+    data = (header + "\n" + "\n".join(r + "," * 16_000 for r in rows) + "\n").encode()
+    report = validate_text(cat, data)
+    # the rows are read, as with an unknown column
+    assert [(f.code, f.record, f.message) for f in report.findings] == [
+        ("T02", None, "Kolommen zonder naam in de kopregel: 16000"),
+        ("001_RefTab", 2, "Geslacht bevat waarde 7, deze komt niet voor in de referentielijst"),
+    ]
+    misspelt = validate_text(cat, data.replace(b"Geslacht", b"Geslaht", 1)).findings
+    assert [f.message for f in misspelt] == [
+        "Kolommen zonder naam in de kopregel: 16000",
+        "Kolom Geslaht is verkeerd gespeld, verwacht Geslacht",
+    ]
+
+
+def test_t02_shows_spaces_around_a_name_and_characters_one_cannot_see(cat: DataDictionary) -> None:
+    names = [f" {n} " if n == "ODS" else n for n in cat.field_names]
+    names = [f"{n}\u00a0" if n == "Opmerking" else n for n in names]
+    data = csv_bytes(names, [cat_row(1)])
+    messages = [f.message for f in validate_text(cat, data).findings if f.code == "T02"]
+    assert messages == [
+        "Kolom ' ODS ' heeft spaties voor of na de naam, verwacht ODS",
+        "Kolom Opmerking\\xa0 is verkeerd gespeld, verwacht Opmerking",
+    ]
+    english = [f.message for f in validate_text(cat, data, lang="en").findings]
+    assert english[0] == "Column ' ODS ' has spaces before or after its name, expected ODS"
+    from datahub.validation import translate_message
+
+    assert translate_message("T02", messages[0], "en") == english[0]
 
 
 def test_a_stray_cr_in_an_lf_header_is_the_column_it_spoils_not_mac_line_endings(
@@ -709,7 +757,7 @@ def test_a_stray_cr_in_an_lf_header_is_the_column_it_spoils_not_mac_line_endings
     data = (header + "\n").encode() + csv_bytes(names, [cat_row(1)]).split(b"\n", 1)[1]
     report = validate_text(cat, data)
     messages = [f.message for f in report.findings]
-    assert "Kolom Streefrefractie\rTechniek is onbekend" in messages
+    assert "Kolom Streefrefractie\\rTechniek is onbekend" in messages
     assert not any("CR-teken" in m for m in messages) and report.total == 1
 
 
