@@ -25,6 +25,9 @@ _SPACE = " \t\r\n"  # XML's whitespace
 # XSD types that collapse whitespace: the published schema accepts "\n1945\n" for them.
 _COLLAPSED = ("geheel getal", "decimaal", "datum", "datumtijd")
 _XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+# A record read from more input than this is structure-checked by the engine first: its fields
+# may hold a million attributes, each of which libxml2 would log (a valid record is far less).
+_LARGE_RECORD = 1024 * 1024
 MAX_GAP = 16 * 1024 * 1024  # input read without a record ending: the XML's T04 (as CSV's)
 
 
@@ -103,6 +106,7 @@ class XmlReader:
         self._positions = {name: position for position, name in enumerate(self.names)}
         self._field_named_record = RECORD in self._positions
         self._last_line = 1  # where the last record started
+        self._read_for_record = 0  # the input read since the record before ended
 
     def batches(self) -> Iterator[pl.DataFrame]:
         """Yield DataFrames of records whose structure is valid (none if not UTF-8)."""
@@ -132,6 +136,7 @@ class XmlReader:
             for _, element in context:
                 if self._field_named_record and _nested(element):
                     continue  # the field, read with its record (or reported with what holds it)
+                self._read_for_record = self.stream.done - self.stream.mark
                 self.stream.mark = self.stream.done
                 if not self._root_ok(element) or not self._record(element, columns):
                     continue
@@ -237,8 +242,10 @@ class XmlReader:
 
         libxml2 stops at the first problem, except for attributes and elements, each of which
         it logs (a million of them: gigabytes): a record with attributes or more elements than
-        fields (no valid one has) is read by :meth:`_problems` first."""
-        if len(record) > len(self.names) or _own(record):
+        fields (no valid one has), or one read from more than :data:`_LARGE_RECORD` of input
+        (its fields may hold the attributes), is read by :meth:`_problems` first."""
+        large = self._read_for_record > _LARGE_RECORD
+        if len(record) > len(self.names) or _own(record) or large:
             problems = self._problems(record)
             if problems:
                 return problems

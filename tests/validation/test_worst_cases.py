@@ -68,6 +68,9 @@ head = b'<?xml version="1.0" encoding="UTF-8"?>\n<CAT versie="1.4">\n'
 if sys.argv[2] == "attributes":
     inside = b" ".join(b'a%d=""' % i for i in range(1_300_000))
     data = head + b"<record " + inside + b"><OperatieID>1</OperatieID></record></CAT>\n"
+elif sys.argv[2] == "field attributes":
+    inside = b" ".join(b'a%d=""' % i for i in range(1_300_000))
+    data = head + b"<record><OperatieID " + inside + b">1</OperatieID></record></CAT>\n"
 else:
     data = head + b"<record>" + b"<a/>" * 4_000_000 + b"</record></CAT>\n"
 report = validate_file(load_dictionary(sys.argv[1]), data, file_name="x.xml")
@@ -81,6 +84,7 @@ print(len(report.findings), report.findings[0].message, report.findings[-1].code
     [
         ("attributes", "XML-fout op regel 3: onbekend attribuut a0 op element record"),
         ("elements", "XML-fout op regel 3: onbekend element a"),
+        ("field attributes", "XML-fout op regel 3: onbekend attribuut a0 op element OperatieID"),
     ],
 )
 def test_a_record_crowded_with_attributes_or_elements_takes_bounded_memory(
