@@ -178,7 +178,7 @@ def _run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if path.is_dir():
         return _fail(message("directory", lang, path=path))
-    if not path.is_file():
+    if not path.exists():  # (a named pipe or a shell's <(...) is read too)
         return _fail(message("no_file", lang, path=path))
     progress = _progress(path)
     try:

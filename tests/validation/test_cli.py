@@ -225,6 +225,21 @@ def test_the_progress_bar_ends_its_line_when_checking_stops_early(capsys, monkey
     assert capsys.readouterr().err == ""
 
 
+def test_a_named_pipe_is_read(capsys, tmp_path, cat) -> None:
+    """A named pipe (or a shell's ``<(...)``) was "bestand niet gevonden"."""
+    import os
+    import threading
+
+    path = tmp_path / "pipe.csv"
+    os.mkfifo(path)
+    data = csv_bytes(cat.field_names, [cat_row(1), cat_row(2, ODS="X")])
+    writer = threading.Thread(target=path.write_bytes, args=(data,))
+    writer.start()
+    code, out, _ = run(capsys, "--dictionary", CAT, str(path))
+    writer.join()
+    assert code == 1 and "2 totaal, 1 verwerkt, 1 niet verwerkt" in out
+
+
 def test_help_exits_0(capsys) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "--dictionary" in out
