@@ -232,25 +232,24 @@ def test_a_version_that_cannot_be_in_a_file_name_or_address_is_refused(
     assert "geen versienummer" in problems[0].nl
 
 
+_NUMBER_LIMITS = ["2e1", "1_0", "+5", ".5", "nan", "inf", "20,5"]
+_TIME_LIMITS = ["gisteren", "2021-01-01 10:00", "2021-13-01", "2021-01-01T25:00:00"]
+
+
 @pytest.mark.parametrize(
-    "limit", ["gisteren", "2021-01-01 10:00", "2021-13-01", "2021-01-01T25:00:00"]
+    ("field", "column", "limit"),
+    [("Gewicht", "Minimum", limit) for limit in _NUMBER_LIMITS]
+    + [("Tijdstip", "Maximum", limit) for limit in _TIME_LIMITS],
 )
-def test_a_date_and_time_limit_is_written_as_the_data_write_it(tmp_path: Path, limit: str) -> None:
+def test_a_limit_is_written_as_the_data_write_it(
+    tmp_path: Path, field: str, column: str, limit: str
+) -> None:
+    """The checks and the XSD compare a limit by its digits (or as a date and time): ``2e1``
+    or ``nan`` would be read by a float and by no XSD, so the import names it."""
     sheets = hip_sheets()
-    assert sheets[FIELDS][4][1] == "Tijdstip"
-    sheets[FIELDS][4][9] = limit
+    row = next(n for n, r in enumerate(sheets[FIELDS]) if r[1] == field)
+    sheets[FIELDS][row][8 if column == "Minimum" else 9] = limit
     problems = refused(tmp_path, sheets)
-    assert located(problems) == [(FIELDS, 5, "Maximum")]
-    assert f"{limit!r} is geen geldige grens voor datumtijd" in problems[0].nl
-
-
-@pytest.mark.parametrize("limit", ["2e1", "1_0", "+5", ".5", "nan", "inf", "20,5"])
-def test_a_number_limit_is_written_as_the_data_write_numbers(tmp_path: Path, limit: str) -> None:
-    """The checks and the XSD compare a limit by its digits: ``2e1`` or ``nan`` would be
-    read by a float and by no XSD, so the import names it."""
-    sheets = hip_sheets()
-    assert sheets[FIELDS][6][1] == "Gewicht"
-    sheets[FIELDS][6][8] = limit
-    problems = refused(tmp_path, sheets)
-    assert located(problems) == [(FIELDS, 7, "Minimum")]
-    assert f"{limit!r} is geen geldige grens voor decimaal" in problems[0].nl
+    assert located(problems) == [(FIELDS, row + 1, column)]
+    datatype = sheets[FIELDS][row][3]
+    assert f"{limit!r} is geen geldige grens voor {datatype}" in problems[0].nl
