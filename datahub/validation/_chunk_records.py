@@ -75,7 +75,7 @@ def chunk_records(chunk: bytes, separators: int) -> ChunkRecords | None:
     line, a CR that ends no line, or bytes that are not UTF-8. From a record's start, a line
     without quotes, or one that matches the grammar of a record (a regular expression over
     the column of lines with quotes), is a whole record; only from the other lines with
-    quotes is the record read by the grammar (:func:`_record_end`), and the lines it takes in
+    quotes is the record read by the grammar (:func:`record_end`), and the lines it takes in
     are skipped.
 
     Example::
@@ -132,12 +132,12 @@ def _taken_in(chunk: bytes, line_starts: list[int], starts: list[int]) -> list[i
         start = line_starts[line]
         if start < consumed:
             continue
-        consumed = _record_end(chunk, start)
+        consumed = record_end(chunk, start)
         taken.extend(range(line + 1, bisect.bisect_left(line_starts, consumed)))
     return taken
 
 
-def _record_end(chunk: bytes, start: int) -> int:
+def record_end(chunk: bytes, start: int) -> int:
     r"""Past the end of the record that starts at ``start`` (its line end, or the chunk's
     end), as the careful tokenizer (``_csv.tokenize``) reads it: a quote opens a value only
     at a field's start, and the value may hold newlines; after broken quoting, or a quote
@@ -146,9 +146,9 @@ def _record_end(chunk: bytes, start: int) -> int:
 
     Example::
 
-        >>> [_record_end(b'a,"b\nc"\nd\n', 0), _record_end(b'a,"b\nd\n', 0)]
+        >>> [record_end(b'a,"b\nc"\nd\n', 0), record_end(b'a,"b\nd\n', 0)]
         [8, 5]
-        >>> _record_end(b'"a\nb\n"c\n', 0)  # broken quoting after a value over lines
+        >>> record_end(b'"a\nb\n"c\n', 0)  # broken quoting after a value over lines
         3
     """
     size, position = len(chunk), start

@@ -16,13 +16,14 @@ import mmap
 import os
 import re
 import stat
+from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import polars as pl
 
-from ._chunk_records import COMMA, LF, QUOTED_VALUE, chunk_records, record_regex
+from ._chunk_records import COMMA, LF, QUOTED_VALUE, chunk_records, record_end, record_regex
 from ._encodings import BOM, cut_character, encoding_problems, wide_encoding
 from ._frames import LINE, REC
 from ._messages import visible
@@ -33,6 +34,7 @@ CHUNK_SIZE = 16 * 1024 * 1024
 MAX_RECORD = 16 * 1024 * 1024
 MAX_HEADER = 1024 * 1024
 SPLIT_MIN = 256 * 1024
+_MANY_FIELDS = 10_000  # more than the header's in a chunk's first record: read carefully
 # (possessive: a value closes at the next lone quote, never at the first quote of a "")
 _QUOTED = re.compile(r'"([^"]*+(?:""[^"]*+)*+)"')
 _PLAIN = re.compile(r'[^,"\n]*')
@@ -540,20 +542,21 @@ class CsvReader:
 
 
 def _too_many_fields(chunk: bytes, separators: int) -> bool:
-    """Whether the chunk's first line has more than ``separators`` separators outside quoted
-    values. polars takes the first line's fields for columns before it refuses them: a line
-    of 16 million commas cost it 7 GB and half a minute (a later line is refused at once).
+    """Whether the chunk's first record may have thousands of fields more than the header.
+    polars takes the first record's fields for columns before it refuses them: a line of 16
+    million commas cost it 7 GB and half a minute (a later record is refused at once). A
+    record with many commas inside its quoted values is only read carefully.
 
     Example::
 
-        >>> _too_many_fields(b"1,2,3\\n", 1), _too_many_fields(b'1,"2,3"\\n4,5,6\\n', 1)
+        >>> _too_many_fields(b"1," * 20_000 + b"\\n", 1), _too_many_fields(b'1,"2,3"\\n', 1)
         (True, False)
     """
     newline = chunk.find(b"\n")
-    first = chunk if newline == -1 else chunk[:newline]
-    if first.count(b",") <= separators:
-        return False
-    return b'"' not in first or QUOTED_VALUE.sub(b"", first).count(b",") > separators
+    end = len(chunk) if newline == -1 else newline
+    if b'"' in chunk[:end]:  # the record may go on past its first line
+        end = record_end(chunk, 0)
+    return chunk.count(b",", 0, end) > separators + _MANY_FIELDS
 
 
 def _value_bytes(frame: pl.DataFrame) -> int:
@@ -594,8 +597,9 @@ def header_problems(
         return [("separator", {"teken": separator})]
     problems: list[tuple[str, dict[str, str]]] = []
     seen: set[str] = set()
+    counts = Counter(names)
     for name in dict.fromkeys(n for n in names if n.strip()):  # once per name
-        if names.count(name) > 1:
+        if counts[name] > 1:
             problems.append(("duplicate", {"kolom": visible(name)}))
         seen.add(name)
     unnamed = sum(1 for name in names if not name.strip())
@@ -852,9 +856,10 @@ class _Spans:
                 self._keep(spans)
                 return None
             following = buffer[stop : stop + 2]
-            if following[0] == LF or following == b"\r\n":
+            last = following == b"\r" and stop == len(buffer) - 1  # (the file's last CR)
+            if following[0] == LF or following == b"\r\n" or last:
                 self._keep(spans)
-                return stop + (1 if following[0] == LF else 2)
+                return stop + (1 if following[0] == LF or last else 2)
             if following[0] != COMMA:
                 return self._broken(buffer, end, record)
             quote = buffer.find(b'"', stop + 1, end)

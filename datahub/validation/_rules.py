@@ -373,7 +373,11 @@ class _Compiler:
         operation = _ARITHMETIC[type(node)]
         if kind == "float":
             scale = _result_scale(type(node), left.scale, right.scale)
-            return Typed(_exact(operation(left.expr, right.expr), scale), kind, scale=scale)
+            result = operation(left.expr, right.expr)
+            if isinstance(node, exp.Mod):
+                result = _remainder(result, right.expr, left.expr)
+            result = _exact(result, scale, (left.expr, right.expr))
+            return Typed(result, kind, scale=scale)
         # In 128 bits (a 64-bit product or sum would wrap round silently). Where the bound of
         # the result passes 127 bits, a float of it decides: beyond about 1e38 it is NULL.
         bits = _result_bits(type(node), left.bits, right.bits)
@@ -538,25 +542,41 @@ def _result_scale(
     return left + right if operation is exp.Mul else max(left, right)
 
 
-# Below this (2**52) a float holds every integer exactly, and with it every decimal of its
-# scale once multiplied by 10**scale: rounding finds the exact result's float.
-_EXACT_FLOAT = 2.0**52
+# Below this a float holds every integer exactly with three digits to spare: the error of one
+# operation lies far below half the last digit of a result of its scale.
+_EXACT_FLOAT = 2.0**52 / 1000
+# The error of floating point, relative to the operands' size, that rounding may take away.
+_NOISE = 1e-12
 
 
-def _exact(result: pl.Expr, scale: int | None) -> pl.Expr:
-    """A float sum, difference, product or remainder rounded to the ``scale`` of its exact
-    decimal result (the error of floating point is far below half its last digit), where
-    that scale is known and the result small enough for it.
+def _exact(result: pl.Expr, scale: int | None, operands: tuple[pl.Expr, ...]) -> pl.Expr:
+    """A float sum, difference, product or remainder as its exact decimal result: rounded to
+    the ``scale`` that result has, where the rounding only takes away floating point's error
+    (far less than a millionth of a millionth of the operands; a value with more decimals than
+    its field's ``Decimalen``, reported by ``006``, is not rounded to them), the scale is known
+    and the numbers small enough for it. A remainder that rounds to its divisor is 0.
 
     Example::
 
-        >>> pl.select(_exact(pl.lit(0.1) + pl.lit(0.2), 1)).item() == 0.3
-        True
+        >>> pl.select(_exact(pl.lit(0.1) + pl.lit(0.2), 1, (pl.lit(0.1), pl.lit(0.2)))).item()
+        0.3
+        >>> pl.select(_exact(pl.lit(0.25) + pl.lit(0.11), 1, (pl.lit(0.25),))).item()
+        0.36
     """
-    if scale is None or scale > 15:
+    if scale is None or scale > 12:
         return result
+    rounded = result.round(scale)
+    size = pl.max_horizontal([result.abs(), *(o.abs() for o in operands)])
+    snap = ((rounded - result).abs() <= size * _NOISE) & (size < _EXACT_FLOAT / 10**scale)
+    return pl.when(snap).then(rounded).otherwise(result)
+
+
+def _remainder(result: pl.Expr, divisor: pl.Expr, dividend: pl.Expr) -> pl.Expr:
+    """A float remainder that is its divisor up to floating point's error is 0 (``3.9 %
+    1.3`` is 1.2999999999999998 in floating point)."""
+    size = pl.max_horizontal(dividend.abs(), divisor.abs())
     return (
-        pl.when(result.abs() < _EXACT_FLOAT / 10**scale).then(result.round(scale)).otherwise(result)
+        pl.when((result.abs() - divisor.abs()).abs() <= size * _NOISE).then(0.0).otherwise(result)
     )
 
 

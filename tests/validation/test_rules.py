@@ -326,6 +326,30 @@ def test_sums_and_products_of_decimals_are_exact_as_sql_decimal() -> None:
         assert [(f.record, f.code) for f in report.findings] == expected
 
 
+def test_a_value_with_more_decimals_than_its_field_has_is_not_rounded_to_them() -> None:
+    """Rounding a sum to its fields' Decimalen made a record whose value already broke them
+    (006) fail a rule its exact value meets: 0.25 + 0.11 is 0.36, not 0.4."""
+    made_up = DataDictionary(
+        GeneralSpecs(code="X1", version="1"),
+        (
+            FieldSpec(1, "Deel1", datatype="decimaal", decimals=1),
+            FieldSpec(2, "Deel2", datatype="decimaal", decimals=1),
+            FieldSpec(3, "Totaal", datatype="decimaal", decimals=2),
+        ),
+        rules=(Rule("S1", "Totaal", "Totaal = Deel1 + Deel2", "fout", "som"),),
+    )
+    rows = [{"Deel1": "0.25", "Deel2": "0.11", "Totaal": "0.36"}]
+    rows.append({"Deel1": "0.25", "Deel2": "0.11", "Totaal": "0.4"})
+    for report in (validate_rows(made_up, rows), validate_records(made_up, rows)):
+        assert [(f.record, f.code) for f in report.findings] == [
+            (1, "006"),
+            (1, "006"),
+            (2, "006"),
+            (2, "006"),
+            (2, "S1"),
+        ]
+
+
 @pytest.mark.parametrize(
     ("expression", "expected"),
     [
@@ -333,6 +357,9 @@ def test_sums_and_products_of_decimals_are_exact_as_sql_decimal() -> None:
         ("B - 0.2 - 0.1 = 0.2", [True, False, None]),
         ("B * 1.1 = 0.55", [True, False, None]),  # 0.5 * 1.1: 0.5500000000000002
         ("(B + 0.7) % 0.4 = 0.0", [True, True, None]),  # 1.2 % 0.4: 0.3999999999999999
+        ("(B + 3.4) % 1.3 = 0.0", [True, False, None]),  # 3.9 % 1.3: 1.2999999999999998
+        ("0.3 % 0.1 = 0 AND -3.9 % 1.3 = 0 AND B > 0", [True, True, None]),
+        ("B - 0.3 - 0.2 = 0", [True, False, None]),  # 0.5 - 0.3: 0.2 ... 2.8e-17 left
         ("B / 3 * 3 = B", [True, True, None]),  # a quotient stays a float
     ],
 )
