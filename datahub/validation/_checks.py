@@ -147,8 +147,9 @@ class BatchChecker:
         if period_check is not None:
             checks.append(period_check)
         types_by_name = {f.name: f.datatype for f in self.dictionary.fields}
+        decimals = {f.name: f.decimals for f in self.dictionary.fields}
         for index, rule in enumerate(self.dictionary.rules):
-            checks.append(self._rule_check(index, rule, types_by_name))
+            checks.append(self._rule_check(index, rule, types_by_name, decimals))
         return checks
 
     def _field_checks(self, position: int, spec: FieldSpec) -> list[_Check]:
@@ -254,8 +255,13 @@ class BatchChecker:
         rank = self.names.index(name) * 100 + _RANK["009"]
         return _Check("009", check_level("009"), name, rank, mask, message)
 
-    def _rule_check(self, index: int, rule: Rule, types_by_name: dict[str, str]) -> _Check:
-        decimals = {f.name: f.decimals for f in self.dictionary.fields}
+    def _rule_check(
+        self,
+        index: int,
+        rule: Rule,
+        types_by_name: dict[str, str],
+        decimals: dict[str, int | None],
+    ) -> _Check:
         expression = compile_rule(rule.expression, types_by_name, lambda n: V + n, None, decimals)
         columns = {"waarde": T + rule.field} | {n: T + n for n in self.names}
         message = template_expr(rule.message, {}, columns)

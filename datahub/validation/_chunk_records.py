@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal, overload
 
 import polars as pl
 
@@ -137,12 +138,19 @@ def _taken_in(chunk: bytes, line_starts: list[int], starts: list[int]) -> list[i
     return taken
 
 
-def record_end(chunk: bytes, start: int) -> int:
+@overload
+def record_end(chunk: bytes, start: int, *, complete: Literal[True] = True) -> int: ...
+@overload
+def record_end(chunk: bytes, start: int, *, complete: bool) -> int | None: ...
+def record_end(chunk: bytes, start: int, *, complete: bool = True) -> int | None:
     r"""Past the end of the record that starts at ``start`` (its line end, or the chunk's
     end), as the careful tokenizer (``_csv.tokenize``) reads it: a quote opens a value only
     at a field's start, and the value may hold newlines; after broken quoting, or a quote
     never closed, reading goes on at the line after the record's start. Only the quotes are
     visited (the plain fields hold none).
+
+    ``complete``: the chunk ends where the file does, or at a record's end. Otherwise (the
+    start of what is still being read) None where the record may go on past the chunk.
 
     Example::
 
@@ -150,26 +158,30 @@ def record_end(chunk: bytes, start: int) -> int:
         [8, 5]
         >>> record_end(b'"a\nb\n"c\n', 0)  # broken quoting after a value over lines
         3
+        >>> print(record_end(b'a,"b\nc', 0, complete=False))  # the quote may close later
+        None
     """
     size, position = len(chunk), start
     while True:
         quote = chunk.find(b'"', position)
         newline = chunk.find(b"\n", position, None if quote == -1 else quote)
         if newline != -1 or quote == -1:  # the line ends first
-            return size if newline == -1 else newline + 1
+            return newline + 1 if newline != -1 else size if complete else None
         if quote != start and chunk[quote - 1] != COMMA:  # a quote inside a plain value
             return _after_line(chunk, start)
         match = QUOTED_VALUE.match(chunk, quote)
         if match is None:  # never closed
-            return _after_line(chunk, start)
+            return _after_line(chunk, start) if complete else None
         position = match.end()
         following = chunk[position : position + 2]
-        if not following or following[0] == LF:
-            return position + len(following[:1])
+        if (following[:1] == b"\r" and position == size - 1) or not following:
+            return size if complete else None  # (the last CR: a CRLF's if more follows)
+        if following[0] == LF:
+            return position + 1
         if following[0] == COMMA:
             position += 1
-        elif following == b"\r\n" or (following == b"\r" and position == size - 1):
-            return position + len(following)
+        elif following == b"\r\n":
+            return position + 2
         else:  # broken quoting after the value
             return _after_line(chunk, start)
 

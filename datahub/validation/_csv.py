@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 import polars as pl
 
-from ._chunk_records import COMMA, LF, QUOTED_VALUE, chunk_records, record_end, record_regex
+from ._chunk_records import LF, QUOTED_VALUE, chunk_records, record_end, record_regex
 from ._encodings import BOM, cut_character, encoding_problems, wide_encoding
 from ._frames import LINE, REC
 from ._messages import visible
@@ -780,7 +780,7 @@ def _quotes(buffer: bytes, end: int, most: int = 100_000) -> int:
 
 def _split(chunk: bytes) -> int | None:
     """A record boundary near the middle of ``chunk`` (read by the grammar), or None."""
-    spans = _Spans(chunk, len(chunk))
+    spans = _Spans(chunk, len(chunk), complete=True)
     position = chunk.find(b"\n", len(chunk) // 2)
     while position != -1 and position + 1 < len(chunk):
         stop = spans.around(position)
@@ -797,20 +797,16 @@ def _split(chunk: bytes) -> int | None:
 _LINE_FIELD = rb'(?:"[^"\n]*(?:""[^"\n]*)*"|[^,"\n]*)'
 _SIMPLE_LINES = re.compile(rb"(?:%s(?:,%s)*+\r?\n)*+" % (_LINE_FIELD, _LINE_FIELD))
 _DENSE = 64  # bytes per quote below which lines are skipped by _SIMPLE_LINES
-_FIELD_START = frozenset(b",\n")
 
 
 class _Spans:
     r"""Where in ``buffer[:end]`` a newline ends no record, read as the careful tokenizer reads
-    it from the buffer's start (a record start): the quoted values over several lines.
+    it from the buffer's start (a record start): the records over several lines, as
+    :func:`record_end` finds them.
 
-    A quote opens a quoted value only at the start of a field; a value closes at the next lone
-    quote, which a separator or a line end must follow. Any other quote is a quoting error:
-    the tokenizer goes on at the line after the record's start, and so does this reading, so
-    the record's values over several lines are none. (Pairing quotes alone would take a stray
-    quote for an opening one and every newline after it for one inside a value.) The record
-    at ``end`` may run past it: its values count as they are so far (a quote not closed
-    within the buffer runs to its end).
+    (Pairing quotes alone would take a stray quote for an opening one and every newline after
+    it for one inside a value.) ``complete``: the buffer ends where the file does, or at a
+    record's end; otherwise a record that may go on past the buffer runs to its end.
 
     Example::
 
@@ -822,9 +818,9 @@ class _Spans:
         [None, None]
     """
 
-    def __init__(self, buffer: bytes, end: int) -> None:
+    def __init__(self, buffer: bytes, end: int, *, complete: bool = False) -> None:
         self.starts: list[int] = []
-        self.stops: list[int] = []
+        self.stops: list[int] = []  # each record's last newline (or the buffer's end)
         dense = buffer.count(b'"', 0, end) * _DENSE > end
         position = 0
         while position < end:
@@ -836,48 +832,16 @@ class _Spans:
                 return
             # the plain lines before the quote are records: the quote's record starts on its line
             record = buffer.rfind(b"\n", position, quote) + 1 or position
-            after = self._record(buffer, end, record, quote)
+            after = record_end(buffer, record, complete=complete)
+            stop = len(buffer) if after is None else after
+            if buffer[stop - 1 : stop] == b"\n":
+                stop -= 1
+            if buffer.find(b"\n", record, stop) != -1:
+                self.starts.append(record)
+                self.stops.append(stop)
             if after is None:
                 return
             position = after
-
-    def _record(self, buffer: bytes, end: int, record: int, quote: int) -> int | None:
-        """Past the record that starts at ``record`` (its first quote at ``quote``), noting its
-        values over several lines; None where it runs past ``end``."""
-        spans: list[tuple[int, int]] = []
-        while True:
-            if quote != record and buffer[quote - 1] != COMMA:  # inside a plain value
-                return self._broken(buffer, end, record)
-            match = QUOTED_VALUE.match(buffer, quote)
-            stop = match.end() if match else len(buffer)
-            if buffer.find(b"\n", quote, stop) != -1:
-                spans.append((quote, stop))
-            if match is None or stop >= end:  # it may close, or the record go on, past end
-                self._keep(spans)
-                return None
-            following = buffer[stop : stop + 2]
-            last = following == b"\r" and stop == len(buffer) - 1  # (the file's last CR)
-            if following[0] == LF or following == b"\r\n" or last:
-                self._keep(spans)
-                return stop + (1 if following[0] == LF or last else 2)
-            if following[0] != COMMA:
-                return self._broken(buffer, end, record)
-            quote = buffer.find(b'"', stop + 1, end)
-            newline = buffer.find(b"\n", stop + 1, end if quote == -1 else quote)
-            if newline != -1 or quote == -1:  # the record ends in plain values
-                self._keep(spans)
-                return None if newline == -1 else newline + 1
-
-    def _keep(self, spans: list[tuple[int, int]]) -> None:
-        for start, stop in spans:
-            self.starts.append(start)
-            self.stops.append(stop)
-
-    @staticmethod
-    def _broken(buffer: bytes, end: int, record: int) -> int | None:
-        """A quoting error: on at the line after the record's start."""
-        newline = buffer.find(b"\n", record, end)
-        return None if newline == -1 else newline + 1
 
     def around(self, position: int) -> int | None:
         """Where the quoted value around ``position`` ends, or None if there is none."""

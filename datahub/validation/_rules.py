@@ -71,9 +71,10 @@ class Typed:
 
     ``scale``: for a number, the digits after the point that hold its exact value (0 for an
     integer, a decimal field's ``Decimalen``, a literal's own); None where unknown (a decimal
-    field without ``Decimalen``, a quotient). A sum, difference or product of decimals is
-    computed in floating point and rounded to its scale: exact as SQL's DECIMAL, where a
-    float would make ``0.1 + 0.2 = 0.3`` false.
+    field without ``Decimalen``, a quotient). A sum, difference, product or remainder of
+    decimals is computed in floating point and rounded to its scale where that only takes
+    away floating point's error (:func:`_exact`): exact as SQL's DECIMAL, where a float would
+    make ``0.1 + 0.2 = 0.3`` false.
     """
 
     expr: pl.Expr
@@ -554,7 +555,7 @@ def _exact(result: pl.Expr, scale: int | None, operands: tuple[pl.Expr, ...]) ->
     the ``scale`` that result has, where the rounding only takes away floating point's error
     (far less than a millionth of a millionth of the operands; a value with more decimals than
     its field's ``Decimalen``, reported by ``006``, is not rounded to them), the scale is known
-    and the numbers small enough for it. A remainder that rounds to its divisor is 0.
+    and the numbers small enough for it.
 
     Example::
 
