@@ -22,12 +22,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from lxml import etree
 
 from datahub.deliveries import files, reports
 from datahub.deliveries.models import ENGINE_STATUS, Delivery, Finding, Status
 from datahub.validation import Finding as EngineFinding
-from datahub.validation import Report, technical_message, validate_file
+from datahub.validation import Report, validate_file
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +88,8 @@ def _claim(delivery_id: int, token: str) -> bool:
 
 
 def _validate(delivery: Delivery, token: str) -> Report:
-    """The engine's report of the file (the same as ``datahub validate`` gives), with the
-    intake's own file-level finding (``T08``) where the file names another sub-delivery."""
+    """The engine's report of the file: the same as ``datahub validate`` gives."""
     dictionary = delivery.dictionary_version.dictionary
-    contradiction = _content_contradiction(delivery)
     beat = _Heartbeat(delivery.pk, token)
     assert delivery.file is not None
     with files.open_plaintext(delivery.file) as stream:
@@ -103,7 +100,7 @@ def _validate(delivery: Delivery, token: str) -> Report:
             period=None if delivery.period == "TOTAAL" else delivery.period,
             progress=beat,
         )
-    return report.with_technical([contradiction] if contradiction else [])
+    return report
 
 
 class _Heartbeat:
@@ -124,23 +121,6 @@ class _Heartbeat:
         )
 
 
-def _content_contradiction(delivery: Delivery) -> EngineFinding | None:
-    """``T08``: an XML file whose root names another sub-delivery than the chosen one."""
-    if not delivery.file_name.lower().endswith(".xml") or delivery.file is None:
-        return None
-    with files.open_plaintext(delivery.file) as stream:
-        head = stream.read(4096)
-    root = _xml_root_name(head)
-    code = delivery.sub_delivery.code
-    # the published XSD's root: the code, with "_" before a code that starts with a digit
-    if root is None or root in (code, "_" + code):
-        return None
-    message = technical_message(
-        "T08", "mismatch", "nl", kenmerk="Registratie", bestand=root, verwacht=code
-    )
-    return EngineFinding(None, None, "afkeur", "T08", None, root, message)
-
-
 def _rejection(delivery: Delivery, finding: EngineFinding) -> Report:
     """A report rejecting the whole delivery for one file-level reason."""
     return Report(
@@ -155,22 +135,6 @@ def _rejection(delivery: Delivery, finding: EngineFinding) -> Report:
         warnings=0,
         findings=(finding,),
     )
-
-
-def _xml_root_name(head: bytes) -> str | None:
-    """The name of the root element in the first bytes of an XML file (None if they do not
-    reach it, or are no XML): read by the XML parser, so a comment or declaration before the
-    root (``<!-- by <EPD> -->``) is not taken for it."""
-    parser = etree.XMLPullParser(
-        events=("start",), resolve_entities=False, no_network=True, load_dtd=False
-    )
-    try:
-        parser.feed(head)
-        for _event, element in parser.read_events():
-            return str(etree.QName(element).localname)
-    except etree.XMLSyntaxError:
-        return None
-    return None
 
 
 def _finish(delivery: Delivery, token: str, report: Report) -> bool:

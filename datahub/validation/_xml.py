@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from itertools import islice
 from typing import Any, BinaryIO
 
@@ -18,7 +19,7 @@ from ._xsd import RECORD, record_schema, root_name
 
 BATCH_RECORDS = 50_000
 Progress = Callable[[int, int | None], None]
-_HEAD = 1024  # enough for the XML declaration
+_HEAD = 4096  # enough for the XML declaration and, but after a long comment, the root element
 _DECLARED = re.compile(rb"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']{1,40})["']""")
 _UTF8 = ("utf-8", "utf8", "us-ascii", "ascii")  # ASCII is UTF-8
 _SPACE = " \t\r\n"  # XML's whitespace
@@ -117,6 +118,7 @@ class XmlReader:
         if encoding is not None:
             self.sink.add("T01", "declared", line=1, codering=encoding)
             return
+        self._check_registry(head)
         etree.clear_error_log()  # the log is the thread's: only this parse's errors in it
         context = etree.iterparse(
             _Prefixed(head, self.stream),
@@ -156,6 +158,18 @@ class XmlReader:
             return
         if columns[REC]:
             yield self._frame(columns)
+
+    def _check_registry(self, head: bytes) -> None:
+        """``T08`` for a root element that names another sub-delivery (``<MMYIKNL>`` in a file
+        checked against Cataract), found in the file's first bytes: also where the file breaks
+        before its first record."""
+        root = _root_element(head)
+        expected = root_name(self.dictionary)
+        if root is not None and root[0] != expected:
+            name, line = root
+            code = self.dictionary.general.code or expected
+            values = {"kenmerk": "Registratie", "bestand": name[:40], "verwacht": code}
+            self.sink.add("T08", "mismatch", line=line, **values)
 
     def _runaway_reason(self) -> str:
         """Why the read stopped (:class:`_Runaway`), told from the line of the last record
@@ -478,3 +492,28 @@ def _reason(message: str, *, schema: bool = False) -> str:
     if schema:
         return f"het record past niet in het schema ({detail})"
     return f"het bestand is geen goed gevormde XML ({detail})"
+
+
+def _root_element(head: bytes) -> tuple[str, int] | None:
+    """The local name and line of the root element in the first bytes of an XML file (None
+    if they do not reach it, or are no XML): read by the XML parser, so a comment or
+    declaration before the root (``<!-- by <EPD> -->``) is not taken for it.
+
+    Example::
+
+        >>> _root_element(b"<?xml version='1.0'?>\\n<!-- <EPD> -->\\n<CAT versie='1.4'><rec")
+        ('CAT', 3)
+        >>> _root_element(b"<!-- a long comment"), _root_element(b"A,B\\n1,2\\n")
+        (None, None)
+    """
+    parser = etree.XMLPullParser(
+        events=("start",), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    with suppress(etree.XMLSyntaxError):  # the elements before the error are read
+        parser.feed(head)
+    try:
+        for _event, element in parser.read_events():
+            return str(etree.QName(element).localname), element.sourceline or 1
+    except etree.XMLSyntaxError:
+        return None
+    return None

@@ -389,3 +389,18 @@ def test_a_file_without_an_extension_is_a_t05_that_says_so(capsys, tmp_path, cat
     assert [(f["code"], f["message"]) for f in report["findings"]] == [
         ("T05", "Een bestand zonder extensie wordt niet geaccepteerd (wel: .csv, .xml)")
     ]
+
+
+def test_an_xml_file_of_another_registry_gets_t08_as_in_the_portal(capsys, tmp_path) -> None:
+    path = tmp_path / "x.xml"
+    path.write_bytes(
+        b"<?xml version='1.0'?><MMYIKNL><record><PatientCode>1</PatientCode></record></MMYIKNL>"
+    )
+    code, out, _ = run(capsys, "--dictionary", CAT, "--format", "json", str(path))
+    report = json.loads(out)
+    assert code == 1 and report["status"] == "Afgekeurd"
+    first = report["findings"][0]
+    assert (first["code"], first["line"]) == ("T08", 1)
+    assert first["message"] == (
+        "Registratie in het bestand (MMYIKNL) komt niet overeen met de aanlevering (CAT)"
+    )

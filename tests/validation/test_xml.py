@@ -97,12 +97,6 @@ def test_t06_every_structural_error_with_its_line(hip: DataDictionary) -> None:
     assert "Kant" in report.findings[0].message
 
 
-def test_t06_a_wrong_root_element(hip: DataDictionary) -> None:
-    report = validate_file(hip, xml_bytes(hip, [hip_row(1)], root="CAT"), file_name="x.xml")
-    assert [f.code for f in report.findings] == ["T06"]
-    assert "verwacht HEUP" in report.findings[0].message
-
-
 def test_t07_an_xml_file_without_records(hip: DataDictionary) -> None:
     report = validate_file(hip, b"<HEUP/>", file_name="x.xml")
     assert [f.code for f in report.findings] == ["T07"]
@@ -417,3 +411,16 @@ def test_utf16_xml_after_a_utf8_mark_or_from_a_trickling_stream_is_one_t01(
         assert [(f.code, f.message) for f in report.findings] == [
             ("T01", "Het bestand is gecodeerd als UTF-16; alleen UTF-8 is toegestaan")
         ], name
+
+
+def test_t08_a_root_naming_another_registry_also_where_the_xml_breaks(hip: DataDictionary) -> None:
+    expected = "Registratie in het bestand (CAT) komt niet overeen met de aanlevering (HEUP)"
+    data = xml_bytes(hip, [hip_row(1)], root="CAT")
+    report = validate_file(hip, data, file_name="x.xml")
+    assert (report.findings[0].code, report.findings[0].message) == ("T08", expected)
+    assert [f.code for f in report.findings] == ["T08", "T06"]  # and the XSD's root
+    assert "verwacht HEUP" in report.findings[1].message
+    broken = b"<?xml version='1.0'?>\n<!-- by <EPD> -->\n<CAT><record><A>1</B>"
+    findings = validate_file(hip, broken, file_name="x.xml").findings
+    assert [(f.code, f.line) for f in findings][:1] == [("T08", 3)]
+    assert not validate_file(hip, xml_bytes(hip, [hip_row(1)]), file_name="x.xml").findings
