@@ -370,6 +370,19 @@ def test_decimal_arithmetic_is_rounded_to_its_exact_scale(expression: str, expec
     assert result.to_list() == expected
 
 
+def test_a_true_remainder_near_its_divisor_is_not_taken_for_zero() -> None:
+    """A remainder within a millionth of a millionth of the dividend of its divisor was set to
+    0: 1000000000999 % 1000 (999) passed a rule asking for a multiple of 1000."""
+    made_up = DataDictionary(
+        GeneralSpecs(code="X1", version="1"),
+        (FieldSpec(1, "X", datatype="decimaal", decimals=2),),
+        rules=(Rule("M1", "X", "X % 1000 = 0", "fout", "geen veelvoud"),),
+    )
+    rows = [{"X": "1000000000999"}, {"X": "1000000001000"}, {"X": "3.9"}]
+    for report in (validate_rows(made_up, rows), validate_records(made_up, rows)):
+        assert [(f.record, f.code) for f in report.findings] == [(1, "M1"), (3, "M1")]
+
+
 def test_rules_the_import_crashed_on_or_refused_are_taken(tmp_path) -> None:
     """``Pijnscore IN (1, 2.5)`` crashed the import (a TypeError, a 500 in the portal) and
     ``IN (-1, 0)`` was refused as not constant."""
