@@ -100,6 +100,8 @@ class BatchChecker:
         self._typed_fields = self._fields_needing_values()
         self._per_value_columns: dict[str, dict[str, pl.Expr]] = {}  # see _per_value
         self._prepared: dict[tuple[FieldSpec, ...], list[list[pl.Expr]]] = {}
+        # a field's checks rank before the next field's: its own, then every rule on it
+        self._stride = _RULE_RANK + len(dictionary.rules)
         self._checks = self._build_checks(period, period_label)
         self._outputs: dict[int, list[pl.Expr]] = {}  # built when a check first fires
         self._masks = [c.mask.fill_null(False) for c in self._checks]
@@ -181,7 +183,7 @@ class BatchChecker:
         def make(code: str, mask: pl.Expr, extra: dict[str, str]) -> _Check:
             template = check_template(code, self.lang)
             message = template_expr(template, static | extra, {"waarde": T + spec.name})
-            rank = position * 100 + _RANK[code]
+            rank = position * self._stride + _RANK[code]
             return _Check(code, check_level(code), spec.name, rank, mask, message)
 
         return make
@@ -252,7 +254,7 @@ class BatchChecker:
         template = check_template("009", self.lang)
         static = {"veld": name, "periode": label}
         message = template_expr(template, static, {"waarde": T + name})
-        rank = self.names.index(name) * 100 + _RANK["009"]
+        rank = self.names.index(name) * self._stride + _RANK["009"]
         return _Check("009", check_level("009"), name, rank, mask, message)
 
     def _rule_check(
@@ -263,10 +265,11 @@ class BatchChecker:
         decimals: dict[str, int | None],
     ) -> _Check:
         expression = compile_rule(rule.expression, types_by_name, lambda n: V + n, None, decimals)
-        columns = {"waarde": T + rule.field} | {n: T + n for n in self.names}
+        # {waarde} is the value of the rule's field, also beside a field named "waarde"
+        columns = {n: T + n for n in self.names} | {"waarde": T + rule.field}
         message = template_expr(rule.message, {}, columns)
         position = self.names.index(rule.field) if rule.field in self.names else len(self.names)
-        rank = position * 100 + _RULE_RANK + index
+        rank = position * self._stride + _RULE_RANK + index
         names = self._fields_of(rule)
         mask = ~expression & ~self._reported(names)
         hoisted = compile_rule(

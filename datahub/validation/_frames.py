@@ -20,7 +20,7 @@ OK = "__ok:"  # non-empty and of the right datatype
 E = "__e:"  # empty after trimming
 P = "__p:"  # parsed value (typed fields), before the canonical-form check
 KEY_PREFIX = "k:"
-FILE_RANK = 1_000_000  # whole-file findings sort after a record's own findings
+FILE_RANK = 2**62  # whole-file findings sort after a record's own findings
 MAX_SHOWN = 1000  # characters of a delivered value that a finding shows
 FINDING_SCHEMA = {
     "record": pl.Int64,

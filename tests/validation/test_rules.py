@@ -383,6 +383,37 @@ def test_a_true_remainder_near_its_divisor_is_not_taken_for_zero() -> None:
         assert [(f.record, f.code) for f in report.findings] == [(1, "M1"), (3, "M1")]
 
 
+def test_a_field_s_findings_stay_together_with_hundreds_of_rules() -> None:
+    """Findings are ordered by field, then check: with 90 rules or more, a rule on the first
+    field sorted after the second field's findings."""
+    rules = tuple(Rule(f"R{i:03d}", "A", "A > 0", "fout", f"regel {i}") for i in range(150))
+    made_up = DataDictionary(
+        GeneralSpecs(code="X1", version="1"),
+        (
+            FieldSpec(1, "A", datatype="geheel getal"),
+            FieldSpec(2, "B", datatype="geheel getal", required=True, maximum="5"),
+            FieldSpec(3, "C", required=True),
+        ),
+        rules=rules,
+    )
+    rows = [{"A": "-1", "B": "9", "C": ""}, {"A": "-1", "B": "1", "C": "x"}]
+    expected = [(1, rule.code) for rule in rules] + [(1, "015_X_Y_EQ"), (1, "002")]
+    expected += [(2, rule.code) for rule in rules]
+    for report in (validate_rows(made_up, rows), validate_records(made_up, rows)):
+        assert [(f.record, f.code) for f in report.findings] == expected
+
+
+def test_waarde_in_a_rule_message_is_the_rule_field_s_value_beside_a_field_named_so() -> None:
+    made_up = DataDictionary(
+        GeneralSpecs(code="X1", version="1"),
+        (FieldSpec(1, "A", datatype="geheel getal"), FieldSpec(2, "waarde")),
+        rules=(Rule("R1", "A", "A > 0", "fout", "A is {waarde}, waarde is {B}"),),
+    )
+    rows = [{"A": "-3", "waarde": "ZZZ"}]
+    for report in (validate_rows(made_up, rows), validate_records(made_up, rows)):
+        assert [f.message for f in report.findings] == ["A is -3, waarde is {B}"]
+
+
 def test_rules_the_import_crashed_on_or_refused_are_taken(tmp_path) -> None:
     """``Pijnscore IN (1, 2.5)`` crashed the import (a TypeError, a 500 in the portal) and
     ``IN (-1, 0)`` was refused as not constant."""
