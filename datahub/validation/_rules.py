@@ -239,10 +239,11 @@ class _Compiler:
             return self._column(node)
         if isinstance(node, exp.Literal):
             return self._literal(node)
-        if isinstance(node, exp.Boolean):
+        if isinstance(node, exp.Boolean | exp.Null):
+            self._not_a_field(node)
+            if isinstance(node, exp.Null):
+                return Typed(pl.lit(None), "null")
             return Typed(pl.lit(bool(node.this)), "bool", str(node.this))
-        if isinstance(node, exp.Null):
-            return Typed(pl.lit(None), "null")
         if type(node) in _COMPARISONS:
             return self._comparison(node)
         if isinstance(node, exp.And | exp.Or):
@@ -310,6 +311,19 @@ class _Compiler:
     def _comparison(self, node: exp.Expression) -> Typed:
         left, right = self._coerced(self.compile(node.this), self.compile(node.expression))
         return Typed(_COMPARISONS[type(node)](left.expr, right.expr), "bool")
+
+    def _not_a_field(self, node: exp.Null | exp.Boolean) -> None:
+        """Refuse NULL, TRUE or FALSE where a field has that name: SQL reads ``Null > 0`` as a
+        comparison with NULL, which never fires (the field is ``"Null"``, in double quotes)."""
+        word = node.sql()
+        field = _resolve(word, list(self.types))
+        if field is not None:
+            raise RuleError(
+                f'schrijf het veld {field} hier als "{field}" (tussen dubbele '
+                f"aanhalingstekens): zonder is het de waarde {word}",
+                f'write the field {field} as "{field}" here (in double quotes): without them '
+                f"it is the value {word}",
+            )
 
     def _logical(self, node: exp.Expression) -> Typed:
         left, right = self._boolean(node.this), self._boolean(node.expression)

@@ -429,6 +429,34 @@ def test_rules_the_import_crashed_on_or_refused_are_taken(tmp_path) -> None:
     assert [(f.record, f.code) for f in report.findings] == [(2, "H02")]
 
 
+def test_a_field_named_null_in_a_rule_is_refused_unless_quoted(tmp_path) -> None:
+    """``Null IS NOT NULL`` with a field Null: SQL reads NULL, so the rule never fired."""
+    from datahub.validation import DictionaryError, load_dictionary
+
+    from .helpers import hip_sheets, write_sheets
+
+    sheets = hip_sheets()
+    row = next(r for r in sheets["Bestandsinhoud"] if r[1] == "Opmerking")
+    row[1] = "Null"
+    example = sheets["Voorbeeld bestandsinhoud"][0]
+    example[example.index("Opmerking")] = "Null"
+    sheets["Validaties"][2][2] = "Pijnscore < 8 OR Null IS NOT NULL"
+    with pytest.raises(DictionaryError) as refused:
+        load_dictionary(write_sheets(tmp_path / "HEUP_3.xlsx", sheets))
+    assert refused.value.problems[0].message() == (
+        'Validaties, rij 3, kolom Controle: schrijf het veld Null hier als "Null" (tussen '
+        "dubbele aanhalingstekens): zonder is het de waarde NULL"
+    )
+    sheets["Validaties"][2][2] = 'Pijnscore < 8 OR "Null" IS NOT NULL'
+    dictionary = load_dictionary(write_sheets(tmp_path / "HEUP_3.xlsx", sheets))
+    rows = [hip_row(n, Pijnscore="9") for n in (1, 2)]
+    for row, remark in zip(rows, ("", "pijn na val"), strict=True):
+        del row["Opmerking"]
+        row["Null"] = remark
+    report = validate_rows(dictionary, rows)
+    assert [(f.record, f.code) for f in report.findings] == [(1, "H02")]
+
+
 def test_dates_compare_with_datetimes_as_their_midnight() -> None:
     """``Operatiedatum <= Ontslagtijdstip`` was refused at import (date against datetime)."""
     frame = pl.DataFrame(
