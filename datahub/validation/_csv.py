@@ -317,13 +317,12 @@ class CsvReader:
         if raw.endswith(b"\r\r\n"):  # every value at a line's end would end in a CR
             self.sink.add("T04", "crcrlf", line=line)
             return None
+        broken = False
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             self._encoding_finding(line, skipped + error.start, data, skipped)
-            text = raw.decode("utf-8", errors="replace")
-            self._check_header(next(tokenize(text, line)).fields, broken=True)
-            return rest
+            text, broken = raw.decode("utf-8", errors="replace"), True
         record = next(tokenize(text, line))
         if record.error:
             # the names as separated by commas alone: the data lines' shape is still known
@@ -332,7 +331,7 @@ class CsvReader:
                 self.sink.add("T04", record.error, line=line)
             self._check_header(names, broken=True)
             return rest
-        self._check_header(record.fields, broken=False)
+        self._check_header(record.fields, broken=broken)
         return rest
 
     def _encoding_finding(self, line: int, at: int, data: bytes, start: int) -> None:
@@ -515,8 +514,7 @@ class CsvReader:
             bad = [n for n in lines if n in bad_lines] if bad_lines else []
             for number in bad:
                 self._encoding_finding(number, bad_lines[number], chunk, offset)
-            if bad:
-                continue
+            # (separators and quotes are ASCII: the shape of a line that is not UTF-8 is known)
             if record.error is not None:
                 self.sink.add("T04", record.error, line=record.line)
             elif len(record.fields) != len(self.columns):
@@ -527,7 +525,7 @@ class CsvReader:
                     aantal=len(record.fields),
                     verwacht=len(self.columns),
                 )
-            else:
+            elif not bad:
                 rows.append(record.fields)
                 numbers.append(self.records)
                 starts.append(record.line)
@@ -690,7 +688,8 @@ def _cr_header(data: bytes, expected: tuple[str, ...]) -> str | None:
     :func:`_other_separator` knows) or, in ``data`` without any LF but a last one, is text
     (no control characters but tabs): a CR file whose names are wrong too, or whose first
     row is empty, gets the one finding of its line endings, not a header of every line's
-    values. A stray CR inside a header, or binary data, is not the file's line ending.
+    values. A stray CR inside a header (also where most lines end in CRLF), or binary data,
+    is not the file's line ending.
 
     Example::
 
@@ -706,12 +705,15 @@ def _cr_header(data: bytes, expected: tuple[str, ...]) -> str | None:
         (';;;', 'X,Y')
         >>> _cr_header(b"\x01\x02\r\x03\r", ab), _cr_header(b"X\rY\rZ\n1\n", ab)
         (None, None)
+        >>> _cr_header(b"A\r,B\r\n1,2\r\n", ab)  # a stray CR in a header of CRLF lines
     """
     cr = data.find(b"\r")
     if cr == -1 or data[cr + 1 : cr + 2] in (b"\n", b"") or b"\n" in data[:cr]:
         return None
     rest = data[cr + 1 :].lstrip(b"\r")
     if rest[:1] in (b"\n", b""):  # CR CR LF (text mode on Windows): LF line endings
+        return None
+    if 2 * data.count(b"\r\n") > data.count(b"\r"):  # most lines end in CRLF: a stray CR
         return None
     following = rest.split(b"\r", 1)[0]
     if b"\n" in QUOTED_VALUE.sub(b"", following):  # an LF line: the CR is a stray one
@@ -737,12 +739,19 @@ def _known(names: Iterable[str], expected: tuple[str, ...]) -> int:
 
 
 def _blank_line(data: bytes, start: int) -> int | None:
-    """If an empty line (LF or CRLF) starts at ``start``: where the next line starts."""
-    if data.startswith(b"\n", start):
-        return start + 1
-    if data.startswith(b"\r\n", start):
-        return start + 2
-    return None
+    r"""If an empty line (LF or CRLF, after nothing but spaces and tabs, as after the header)
+    starts at ``start``: where the next line starts.
+
+    Example::
+
+        >>> _blank_line(b"\r\nA", 0), _blank_line(b" \t\nA", 0), _blank_line(b" A\n", 0)
+        (2, 3, None)
+    """
+    match = _BLANK.match(data, start)
+    return match.end() if match else None
+
+
+_BLANK = re.compile(rb"[ \t]*\r?\n")
 
 
 def _cut(buffer: bytes, size: int | None = None) -> int | None:

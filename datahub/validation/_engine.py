@@ -495,6 +495,7 @@ _SIGNATURES = (
 # Bytes that no header holds (control characters other than tab, LF and CR; a value may).
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _XML_START = b"<?xml"
+_XML_ELEMENT = re.compile(rb"<[A-Za-z_][\w.:-]*[\s/>]")  # a start tag (no header is one)
 
 
 def _head(stream: BinaryIO) -> bytes | None:
@@ -548,8 +549,8 @@ def _content_kind(head: bytes, suffix: str) -> str | None:
     text = _text_start(head)
     if suffix == "xml" and text and not text.startswith(b"<"):
         return "not_xml"
-    if suffix == "csv" and text.startswith(_XML_START):
-        return "xml"
+    if suffix == "csv" and (text.startswith(_XML_START) or _XML_ELEMENT.match(text)):
+        return "xml"  # (also without the declaration, which XML may leave out)
     return None
 
 

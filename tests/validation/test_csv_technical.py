@@ -578,6 +578,7 @@ def test_the_file_map_is_released_after_reading(cat: DataDictionary, tmp_path: P
         ("x.csv", b"%PDF-1.7\n", "een PDF-bestand"),
         ("x.csv", b'\xef\xbb\xbf<?xml version="1.0"?><CAT/>', "XML"),
         ("x.xml", b"OperatieID,PatientCode\n1,2\n", "geen XML"),
+        ("x.csv", b'<CAT versie="1.4"><record><ODS>OD</ODS></record></CAT>', "XML"),
     ],
 )
 def test_content_that_is_not_what_the_extension_says_is_one_clear_t05(
@@ -802,3 +803,62 @@ def test_control_characters_in_a_value_near_the_start_are_no_binary_file(tmp_pat
     assert tiny.field_names == ("PatientID", "Opmerking")
     report = validate_text(tiny, b"PatientID,Opmerking\nP00001,a\x0bb\x0bc\x0bd\x0be\n")
     assert (report.status, report.findings) == ("Verwerkt", ())
+
+
+# -- found by a review on 2026-11-30 ---------------------------------------------------------
+
+
+def _lines(cat: DataDictionary, *rows: bytes, newline: bytes = b"\r\n") -> bytes:
+    header = csv_bytes(cat.field_names, [], newline=newline.decode())
+    return header + b"".join(row + newline for row in rows)
+
+
+def _row(cat: DataDictionary, number: int) -> bytes:
+    return csv_bytes(cat.field_names, [cat_row(number)]).split(b"\n")[1]
+
+
+@pytest.mark.parametrize(
+    ("broken", "problem"),
+    [
+        (b",extra", "Regel 3 heeft 20 velden, verwacht 19"),
+        (b'x"y', "Regel 3 heeft ongeldige aanhalingstekens"),  # in the last value
+    ],
+)
+def test_a_line_that_is_not_utf8_still_gets_its_t04(cat, broken: bytes, problem: str) -> None:
+    """The T01 of a line hid its T04: every technical error is reported, not only the first."""
+    line = _row(cat, 2).replace(b"OD", b"\xe9D", 1) + broken
+    data = _lines(cat, _row(cat, 1), line, _row(cat, 3))
+    report = validate_file(cat, data, file_name="x.csv")
+    assert [(f.code, f.line) for f in report.findings] == [("T01", 3), ("T04", 3)]
+    assert report.findings[1].message == problem
+    assert report.total == 3
+
+
+def test_a_line_of_spaces_before_the_header_is_an_empty_line(cat) -> None:
+    """It was taken for the header: 19 missing columns and a T04 on every line."""
+    data = b" \t\r\n" + _lines(cat, *(_row(cat, n) for n in range(1, 4)))
+    report = validate_file(cat, data, file_name="x.csv")
+    assert [(f.code, f.line) for f in report.findings] == [("T03", 1)]
+    assert report.total == 3
+
+
+def test_a_header_not_in_utf8_with_broken_quoting_is_read_as_without_the_t01(cat) -> None:
+    header = b'"' + ",".join(cat.field_names).encode()
+    clean = validate_file(cat, header + b"\r\n" + _row(cat, 1) + b"\r\n", file_name="x.csv")
+    data = header.replace(b"Opmerking", b"Opm\xe9rking") + b"\r\n" + _row(cat, 1) + b"\r\n"
+    report = validate_file(cat, data, file_name="x.csv")
+    assert [f.code for f in report.findings] == ["T01", "T04", "T02", "T02"]
+    assert report.findings[1].message == clean.findings[0].message
+    assert report.findings[3].message == (
+        "Kolom Opm\N{REPLACEMENT CHARACTER}rking is verkeerd gespeld, verwacht Opmerking"
+    )
+
+
+def test_a_stray_cr_in_the_header_of_a_crlf_file_is_no_mac_line_ending(cat) -> None:
+    data = _lines(cat, _row(cat, 1), _row(cat, 2)).replace(b"Anesthesie", b"Anesthesie\r", 1)
+    report = validate_file(cat, data, file_name="x.csv")
+    assert [f.code for f in report.findings] == ["T02"]
+    assert report.findings[0].message == (
+        "Kolom Anesthesie\\r is verkeerd gespeld, verwacht Anesthesie"
+    )
+    assert report.total == 2
