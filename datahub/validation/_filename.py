@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 from ._messages import technical_message
 
+# A dictionary's version, as its import accepts it and as it is part of file names and
+# addresses: digits, letters, dots and hyphens (1.4, 2024.1, 1.4-beta)
+VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.-]{0,19}")
+
 #: The file types every channel accepts (a registry may accept fewer: ``Bestandsformaten``).
 FILE_FORMATS = ("csv", "xml")
 
@@ -101,7 +105,7 @@ def parse_file_name(name: str) -> tuple[FileName | None, list[FileNameProblem]]:
             ),
             (re.fullmatch(r"[A-Z0-9]{2,12}", parts["code"]), "code is ongeldig", "code is invalid"),
             (
-                re.fullmatch(r"[0-9]+(\.[0-9]+)*", parts["version"]),
+                VERSION_RE.fullmatch(parts["version"]),
                 "versie is ongeldig",
                 "version is invalid",
             ),

@@ -12,6 +12,7 @@ import polars as pl
 from lxml import etree
 
 from ._dictionary import DATATYPES, FREQUENCIES, LEVELS, DataDictionary, FieldSpec, Rule
+from ._filename import VERSION_RE
 from ._messages import CHECKS
 from ._period import parse_period
 from ._problems import Problems
@@ -29,7 +30,6 @@ MAX_DEADLINE_DAYS = 3650  # ten years after a period ends
 FORMATS = ("csv", "xml")
 METHODS = ("Webportaal", "API", "FHIR", "Invoerportaal")
 _CODE_RE = re.compile(r"[A-Z0-9]{2,12}")
-_VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.-]{0,19}")
 _XML_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 _Add = Callable[..., None]
@@ -86,7 +86,7 @@ def _check_general(d: DataDictionary, problems: Problems, rows: Rows) -> None:
         )
     if not g.version:
         add("Versie", "ontbreekt", "is missing")
-    elif not _VERSION_RE.fullmatch(g.version):
+    elif not VERSION_RE.fullmatch(g.version):
         add(
             "Versie",
             f"{g.version!r} is geen versienummer (cijfers, letters, punten en streepjes; "

@@ -48,6 +48,23 @@ def test_a_conventional_file_name_is_split_into_its_parts() -> None:
     assert (parts.created, parts.test, parts.extension) == (dt.date(2020, 12, 14), False, "xml")
 
 
+@pytest.mark.parametrize("version", ["1.4a", "1.4-beta", "2024-1", "v2"])
+def test_every_version_a_dictionary_may_have_fits_a_file_name(version: str, tmp_path) -> None:
+    """The import takes digits, letters, dots and hyphens; the file name took digits and dots
+    only, so no file of such a registry could be delivered."""
+    from datahub.validation import load_dictionary
+
+    from .helpers import hip_sheets, write_sheets
+
+    sheets = hip_sheets()
+    general = sheets["Aanleverspecificaties algemeen"]
+    next(row for row in general if row[0] == "Versie")[1] = version
+    dictionary = load_dictionary(write_sheets(tmp_path / "h.xlsx", sheets))
+    name = f"11111111_0_HEUP_{dictionary.general.version}_1_20201214_PROD.csv"
+    parts, problems = parse_file_name(name)
+    assert problems == [] and parts is not None and parts.version == version
+
+
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
@@ -61,6 +78,8 @@ def test_a_conventional_file_name_is_split_into_its_parts() -> None:
         ("11111111_0_CAT_1.4_\u00b3_20201214_PROD.csv", "volgnummer"),
         ("11111111_0_CAT_1.4_\u0661_20201214_PROD.csv", "volgnummer"),  # Arabic-Indic one
         ("11111111_0_cat_1.4_1_20201214_PROD.csv", "code"),
+        ("11111111_0_CAT_1.4+x_1_20201214_PROD.csv", "versie"),
+        ("11111111_0_CAT_.4_1_20201214_PROD.csv", "versie"),
     ],
 )
 def test_a_file_name_off_the_convention_gives_t05(name: str, reason: str) -> None:
