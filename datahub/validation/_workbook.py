@@ -285,8 +285,8 @@ def _open_workbook(data: bytes) -> tuple[CalamineWorkbook, _Formats]:
 def _check_size(data: bytes) -> _Formats:
     """Refuse a workbook that unpacks to too much, whose sheet spans too many cells, or
     whose known sheets hold cells the reader would read as empty (errors, formulas without a
-    computed value). See :mod:`._xlsx_scan`: every XML part is scanned, since a sheet may live
-    anywhere the relations say. Return the number formats of the sheets' number cells (the
+    computed value). See :mod:`._xlsx_scan`: every part is scanned, whatever its name, since a
+    sheet may live anywhere the relations say. Return the number formats of the sheets' number cells (the
     reader gives a number without its format: see :meth:`_Sheet.shown`)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -304,18 +304,17 @@ def _check_size(data: bytes) -> _Formats:
             shown_with = number_formats(archive)
             problems = Problems()
             formats: _Formats = {}
-            for part in parts:
-                if part.filename.lower().endswith(".xml"):
-                    with archive.open(part) as stream:
-                        found = scan(stream)
-                    name = names.get(part.filename)
-                    _check_scan(found, name, problems)
-                    if name is not None:
-                        formats[name] = {
-                            cell: shown_with[style]
-                            for cell, style in found.styles.items()
-                            if style in shown_with
-                        }
+            for part in parts:  # (whatever its name: the relations may name any part)
+                with archive.open(part) as stream:
+                    found = scan(stream)
+                name = names.get(part.filename)
+                _check_scan(found, name, problems)
+                if name is not None:
+                    formats[name] = {
+                        cell: shown_with[style]
+                        for cell, style in found.styles.items()
+                        if style in shown_with
+                    }
             problems.raise_if_any()
             return formats
     except DictionaryError:

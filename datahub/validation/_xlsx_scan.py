@@ -20,12 +20,15 @@ from typing import IO
 
 from lxml import etree
 
-_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c|v|is|f)\b([^>]*?)(/?)>")
-_REF = re.compile(rb'\br\s*=\s*["\']\s*([A-Za-z]{0,3})([0-9]*)')
-_ERROR = re.compile(rb'\bt\s*=\s*["\']e["\']')
+# A tag's attributes run to its first ">" outside quotes (a value may hold one); an attribute
+# is named without a prefix (q:r="D7" is another attribute than r, which the reader reads).
+_TAG = re.compile(rb"""<(/?)(?:[\w.-]+:)?(row|c|v|is|f)\b((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>""")
+_NAME = rb"(?<![\w:.-])"
+_REF = re.compile(_NAME + rb'r\s*=\s*["\']\s*([A-Za-z]{0,3})([0-9]*)')
+_ERROR = re.compile(_NAME + rb'\bt\s*=\s*["\']e["\']')
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-_STYLE = re.compile(rb'\bs\s*=\s*["\']\s*([0-9]+)')
-_TYPE = re.compile(rb'\bt\s*=\s*["\']\s*(\w+)')
+_STYLE = re.compile(_NAME + rb'\bs\s*=\s*["\']\s*([0-9]+)')
+_TYPE = re.compile(_NAME + rb'\bt\s*=\s*["\']\s*(\w+)')
 _MOST_STYLED = 100_000  # (a dictionary has far fewer cells; a huge sheet is refused anyway)
 # Number formats shown as Excel shows them: digits with leading zeros, fixed decimals, percent.
 _SHOWN = re.compile(r"(0+)(?:\.(0+))?(%?)")
@@ -56,6 +59,10 @@ def scan(stream: IO[bytes]) -> SheetScan:
         >>> found = scan(io.BytesIO(xml))
         >>> (found.rows, found.columns, found.errors)
         (1, 2, ['B1'])
+        >>> far = b'<c q:r="A1" x=">" r="XFD99"><v>1</v></c></row>'  # as the reader reads it
+        >>> found = scan(io.BytesIO(far))
+        >>> (found.rows, found.columns)
+        (99, 16384)
     """
     result = SheetScan()
     row = column = 0

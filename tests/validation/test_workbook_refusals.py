@@ -170,29 +170,39 @@ def test_a_missing_file_is_refused(tmp_path: Path) -> None:
 
 def _with_far_cell(source: Path, reference: str, spelling: str = "plain") -> bytes:
     """The workbook with one more cell, far away, in its first sheet, written as XML allows
-    (``spelling``): plainly, with single quotes, with spaces around "=", or in a sheet part
-    outside ``xl/worksheets/`` (the relations name it)."""
+    (``spelling``): plainly, with single quotes, with spaces around "=", after an attribute of
+    another namespace named r too or after one whose value holds a ">", or in a sheet part
+    outside ``xl/worksheets/`` (the relations name it), also one whose name does not end in
+    .xml."""
     row = int("".join(c for c in reference if c.isdigit()))
     far = f'<row r="{row}"><c r="{reference}" t="inlineStr"><is><t>x</t></is></c></row>'
     if spelling == "single quotes":
         far = far.replace('"', "'")
     elif spelling == "spaces":
         far = far.replace('r="', 'r = "')
-    moved = spelling == "moved"
+    elif spelling == "prefixed":
+        far = far.replace('<c r="', '<c xmlns:q="urn:q" q:r="A1" r="')
+    elif spelling == "angle":
+        far = far.replace('<c r="', '<c q=">" r="')
+    moved = spelling in ("moved", "no extension")
+    target = b"sheets/sheet1" if spelling == "no extension" else b"sheets/sheet1.xml"
     buffer = io.BytesIO()
     with zipfile.ZipFile(source) as original, zipfile.ZipFile(buffer, "w") as copy:
         for item in original.infolist():
             name, data = item.filename, original.read(item.filename)
             if name == "xl/worksheets/sheet1.xml":
                 data = data.replace(b"</sheetData>", far.encode() + b"</sheetData>")
-                name = "xl/sheets/sheet1.xml" if moved else name
+                name = "xl/" + target.decode() if moved else name
             elif moved and name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
-                data = data.replace(b"worksheets/sheet1.xml", b"sheets/sheet1.xml")
+                data = data.replace(b"worksheets/sheet1.xml", target)
             copy.writestr(name, data)
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("spelling", ["plain", "single quotes", "spaces", "moved"])
+@pytest.mark.parametrize(
+    "spelling",
+    ["plain", "single quotes", "spaces", "prefixed", "angle", "moved", "no extension"],
+)
 @pytest.mark.parametrize("reference", ["XFD1048576", "GR200000"])
 def test_a_sheet_spanning_too_many_cells_is_refused_before_it_is_read(
     hip_path: Path, reference: str, spelling: str
