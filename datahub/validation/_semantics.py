@@ -17,7 +17,7 @@ from ._messages import CHECKS
 from ._period import parse_period
 from ._problems import Problems
 from ._rules import RuleError, compile_rule, rule_fields
-from ._types import DATETIME_RE, DECIMAL_RE, full_match, typed_dtype
+from ._types import DATE_RE, DATETIME_RE, DECIMAL_RE, full_match, typed_dtype
 from ._xsd import generate_xsd
 
 GENERAL = "Aanleverspecificaties algemeen"
@@ -114,6 +114,8 @@ def _check_general(d: DataDictionary, problems: Problems, rows: Rows) -> None:
                     f"veld {name} staat niet in Bestandsinhoud",
                     f"field {name} is not in Bestandsinhoud",
                 )
+        for name in dict.fromkeys(n for n in listed if listed.count(n) > 1):
+            add(key, f"veld {name} staat er meer dan eens in", f"field {name} is listed twice")
     if g.period_field:
         if g.period_field not in names:
             add(
@@ -223,10 +225,20 @@ def _check_format(spec: FieldSpec, add: _Add) -> None:
 MAX_DECIMALS = 100
 
 
+MAX_LENGTH = 1_000_000_000  # characters (a value is at most 16 MiB)
+
+
 def _check_sizes(spec: FieldSpec, add: _Add) -> None:
-    """A length of at least one character, and from 0 to :data:`MAX_DECIMALS` decimals."""
+    """A length of 1 to :data:`MAX_LENGTH` characters, and from 0 to :data:`MAX_DECIMALS`
+    decimals."""
     if spec.length is not None and spec.length < 1:
         add("Lengte", f"lengte {spec.length} is kleiner dan 1", f"length {spec.length} is below 1")
+    elif spec.length is not None and spec.length > MAX_LENGTH:
+        add(
+            "Lengte",
+            f"de lengte is groter dan {MAX_LENGTH}",
+            f"the length is above {MAX_LENGTH}",
+        )
     if spec.decimals is not None and not 0 <= spec.decimals <= MAX_DECIMALS:
         add(
             "Decimalen",
@@ -265,7 +277,7 @@ def _limit(datatype: str, value: str) -> Decimal | dt.date | None:
     if datatype in ("geheel getal", "decimaal"):
         return Decimal(value) if re.fullmatch(DECIMAL_RE, value) else None
     try:
-        if datatype == "datum":
+        if datatype == "datum" and re.fullmatch(DATE_RE, value):
             return dt.date.fromisoformat(value)
         if datatype == "datumtijd" and re.fullmatch(DATETIME_RE, value):
             return dt.datetime.fromisoformat(value)
@@ -391,7 +403,7 @@ def _check_schedule(d: DataDictionary, problems: Problems, rows: Rows) -> None:
 
 
 def _check_xsd(d: DataDictionary, problems: Problems) -> None:
-    if "xml" not in d.general.formats:
+    if not d.general.accepts("xml"):  # (no Bestandsformaten: every format)
         return
     try:
         etree.XMLSchema(etree.fromstring(generate_xsd(d)))
@@ -415,16 +427,16 @@ def _check_examples(d: DataDictionary, problems: Problems, rows: Rows) -> None:
         dict(zip(d.field_names, example, strict=False)) for example in d.examples
     ]
     report = validate_records(replace(d, examples=()), records)
-    for finding in report.findings:
+    # the same findings in the same order, in English
+    english = validate_records(replace(d, examples=()), records, lang="en")
+    for finding, en in zip(report.findings, english.findings, strict=True):
         if finding.level == "waarschuwing" or finding.record is None:
             continue
         row = rows.at(rows.examples, finding.record - 1)
-        en = validate_records(replace(d, examples=()), [records[finding.record - 1]], lang="en")
-        en_text = next((f.message for f in en.findings if f.code == finding.code), "")
         problems.add(
             EXAMPLES,
             row,
             finding.field,
             f"voorbeeld voldoet niet: {finding.code} {finding.message}",
-            f"example fails: {finding.code} {en_text}",
+            f"example fails: {finding.code} {en.message}",
         )

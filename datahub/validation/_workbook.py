@@ -286,8 +286,8 @@ def _check_size(data: bytes) -> _Formats:
     """Refuse a workbook that unpacks to too much, whose sheet spans too many cells, or
     whose known sheets hold cells the reader would read as empty (errors, formulas without a
     computed value). See :mod:`._xlsx_scan`: every part is scanned, whatever its name, since a
-    sheet may live anywhere the relations say. Return the number formats of the sheets' number cells (the
-    reader gives a number without its format: see :meth:`_Sheet.shown`)."""
+    sheet may live anywhere the relations say. Return the number formats of the sheets' number
+    cells (the reader gives a number without its format: see :meth:`_Sheet.shown`)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
@@ -500,7 +500,8 @@ class _Reader:
         if text is None:
             return None
         try:
-            return dt.date.fromisoformat(text) if len(text) == 10 else _no_date()
+            # (JJJJ-MM-DD only: fromisoformat takes 2021-W01-1 and 20210104 too)
+            return dt.date.fromisoformat(text) if re.fullmatch(DATE_RE, text) else _no_date()
         except ValueError:
             self._problem(
                 sheet,
@@ -722,8 +723,9 @@ class _Reader:
             if period is None and deadline is None:
                 continue
             if period is None or deadline is None:
-                column = "Periode" if period is None else "Deadline"
-                self._problem(SCHEDULE, number, column, "waarde ontbreekt", "value is missing")
+                if period is None or _text(row.get("Deadline")) is None:  # (else no date:
+                    column = "Periode" if period is None else "Deadline"  # said already)
+                    self._problem(SCHEDULE, number, column, "waarde ontbreekt", "value is missing")
                 continue
             self.rows.schedule.append(number)
             entries.append(ScheduleEntry(period.upper(), deadline))
@@ -769,7 +771,8 @@ def _limit_text(cell: Cell, datatype: str) -> str | None:
     midnight)."""
     if datatype == "datumtijd":
         text = _example_text(cell, datatype)
-        return f"{text}T00:00:00" if text and _is_date(text) else text
+        text = text.strip() if text is not None else None  # (as _text trims other cells)
+        return f"{text}T00:00:00" if text and _is_date(text) else text or None
     return _text(cell)
 
 

@@ -263,3 +263,77 @@ def test_a_limit_is_written_as_the_data_write_it(
     assert located(problems) == [(FIELDS, row + 1, column)]
     datatype = sheets[FIELDS][row][3]
     assert f"{limit!r} is geen geldige grens voor {datatype}" in problems[0].nl
+
+
+# -- found by a review on 2026-11-30 ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("row", "kind"), [(12, "Sleutelvelden"), (13, "Rapportvelden")])
+def test_a_field_listed_twice_as_key_or_report_field_is_refused(
+    tmp_path: Path, row: int, kind: str
+) -> None:
+    """It crashed the import (a polars DuplicateError), or every validation after it."""
+    sheets = hip_sheets()
+    sheets[GENERAL][row][1] = "PatientID, Zijde, PatientID"
+    problems = refused(tmp_path, sheets)
+    assert located(problems) == [(GENERAL, row + 1, "Waarde")]
+    assert problems[0].nl == f"{kind}: veld PatientID staat er meer dan eens in"
+
+
+def test_a_length_beyond_any_value_is_refused(tmp_path: Path) -> None:
+    """Lengte 1e40 crashed the import (polars: integer too large)."""
+    sheets = hip_sheets()
+    sheets[FIELDS][9][5] = 1e40
+    problems = refused(tmp_path, sheets)
+    assert located(problems) == [(FIELDS, 10, "Lengte")]
+    assert problems[0].nl == "de lengte is groter dan 1000000000"
+
+
+def test_without_bestandsformaten_the_xsd_must_still_be_possible(tmp_path: Path) -> None:
+    """No formats means every format, XML included: a dictionary whose XSD cannot be made was
+    taken (an integer field with a reference table of decimals)."""
+    sheets = hip_sheets()
+    sheets[GENERAL][10][1] = None
+    sheets[FIELDS][7][10] = "DOSIS"  # Pijnscore, geheel getal, on a table of decimals
+    for row in sheets["Voorbeeld bestandsinhoud"][1:]:
+        row[6] = 2  # (its codes)
+    assert any("er kan geen XSD worden gemaakt" in p.nl for p in refused(tmp_path, sheets))
+
+
+@pytest.mark.parametrize(
+    ("sheet", "row", "column", "value"),
+    [
+        (GENERAL, 6, 1, "2021-W01-1"),  # Geldig vanaf: an ISO week date
+        ("Aanleverschema", 1, 1, "2021-W20-6"),
+        (FIELDS, 2, 8, "20000101"),  # a datum Minimum in ISO's basic form
+    ],
+)
+def test_dates_are_written_jjjj_mm_dd_only(
+    tmp_path: Path, sheet: str, row: int, column: int, value: str
+) -> None:
+    sheets = hip_sheets()
+    sheets[sheet][row][column] = value
+    problems = refused(tmp_path, sheets)
+    assert [p.row for p in problems] == [row + 1]
+    assert value in problems[0].nl
+
+
+def test_a_date_and_time_limit_may_have_spaces_around_it(tmp_path: Path) -> None:
+    sheets = hip_sheets()
+    sheets[FIELDS][4][8] = "2000-01-01T00:00:00 "  # Tijdstip, datumtijd: Minimum
+    dictionary = load_dictionary(write_sheets(tmp_path / "h.xlsx", sheets))
+    assert dictionary.field("Tijdstip").minimum == "2000-01-01T00:00:00"
+
+
+def test_an_example_s_problems_are_each_in_their_own_english(tmp_path: Path) -> None:
+    """The English text was the first finding's with the same code."""
+    sheets = hip_sheets()
+    example = sheets["Voorbeeld bestandsinhoud"]
+    header = example[0]
+    example[1][header.index("PatientID")] = None
+    example[1][header.index("Opnamedatum")] = None
+    problems = refused(tmp_path, sheets)
+    assert [(p.column, p.en) for p in problems] == [
+        ("PatientID", "example fails: 002 PatientID is required but empty"),
+        ("Opnamedatum", "example fails: 002 Opnamedatum is required but empty"),
+    ]
