@@ -26,6 +26,10 @@ _SPACE = " \t\r\n"  # XML's whitespace
 # XSD types that collapse whitespace: the published schema accepts "\n1945\n" for them.
 _COLLAPSED = ("geheel getal", "decimaal", "datum", "datumtijd")
 _XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+_XSI_ATTRIBUTES = {_XSI + a for a in ("type", "nil", "schemaLocation", "noNamespaceSchemaLocation")}
+# Namespaces declared around a record: the schema's check of a record copies them (10,000 on
+# the root cost 0.15 s per record); a file needs one or two.
+MAX_NAMESPACES = 100
 # A record read from more input than this is structure-checked by the engine first: its fields
 # may hold a million attributes, each of which libxml2 would log (a valid record is far less).
 _LARGE_RECORD = 1024 * 1024
@@ -197,8 +201,12 @@ class XmlReader:
         if root.tag != expected:
             reason = f"root element {root.tag} (verwacht {expected})"
             self.sink.add("T06", "xml", line=root.sourceline, reden=reason)
+        if len(root.nsmap) > MAX_NAMESPACES:  # (each record would get the finding)
+            reason = f"meer dan {MAX_NAMESPACES} namespaces gedeclareerd"
+            self.sink.add("T06", "xml", line=root.sourceline, reden=reason)
+            raise _Refused
         for attribute in root.attrib:
-            if attribute != "versie" and not attribute.startswith(_XSI):
+            if attribute != "versie" and attribute not in _XSI_ATTRIBUTES:
                 reason = f"onbekend attribuut {attribute}"
                 self.sink.add("T06", "xml", line=root.sourceline, reden=reason)
         version, delivered = self.dictionary.general.version, root.get("versie")
@@ -259,7 +267,9 @@ class XmlReader:
         fields (no valid one has), or one read from more than :data:`_LARGE_RECORD` of input
         (its fields may hold the attributes), is read by :meth:`_problems` first."""
         large = self._read_for_record > _LARGE_RECORD
-        if len(record) > len(self.names) or _own(record) or large:
+        if len(record.nsmap) > MAX_NAMESPACES:
+            return [(line, f"meer dan {MAX_NAMESPACES} namespaces gedeclareerd")]
+        if len(record) > len(self.names) or _has_own(record) or large:
             problems = self._problems(record)
             if problems:
                 return problems
@@ -314,7 +324,8 @@ class XmlReader:
                 seen.add(position)
             if len(child):
                 problems.append((at, f"element {tag} bevat elementen; een veld bevat alleen tekst"))
-            problems += [(at, f"onbekend attribuut {a} op element {tag}") for a in _own(child)]
+            attributes = islice(_own(child), most - len(problems))
+            problems += [(at, f"onbekend attribuut {a} op element {tag}") for a in attributes]
             if _text(child.tail):
                 problems.append((at, "tekst in een record buiten een veld"))
         return problems if problems or nested else None
@@ -366,9 +377,15 @@ def _nested(element: etree._Element) -> bool:
     return parent is not None and parent.getparent() is not None
 
 
-def _own(element: etree._Element) -> list[str]:
-    """The attributes of an element other than ``xsi:`` ones."""
-    return [a for a in element.attrib if not a.startswith(_XSI)]
+def _own(element: etree._Element) -> Iterator[str]:
+    """The attributes of an element other than the four of XML Schema's ``xsi:`` (``type``,
+    ``nil``, the schema's location: the schema itself judges those; another ``xsi:`` one is
+    as unknown as any)."""
+    return (a for a in element.attrib if a not in _XSI_ATTRIBUTES)
+
+
+def _has_own(element: etree._Element) -> bool:
+    return next(_own(element), None) is not None
 
 
 def _text(text: str | None) -> bool:

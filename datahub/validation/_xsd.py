@@ -87,11 +87,11 @@ def generate_xsd(dictionary: DataDictionary, *, content: bool = True) -> bytes:
             element.set("minOccurs", "0")
         element.set("type", _type_name(spec) if content else "xs:string")
     if content:
-        _sub(
-            _sub(_sub(schema, "simpleType", name="_leeg"), "restriction", base="xs:string"),
-            "length",
-            value="0",
-        )
+        # an empty value: also white space alone, which the engine reads as empty (a number
+        # or date type collapses it to "", which it refuses)
+        empty = _sub(_sub(schema, "simpleType", name="_leeg"), "restriction", base="xs:string")
+        _sub(empty, "whiteSpace", value="collapse")
+        _sub(empty, "length", value="0")
         for spec in dictionary.fields:
             _field_type(schema, dictionary, spec)
     return etree.tostring(schema, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -424,3 +424,59 @@ def test_t08_a_root_naming_another_registry_also_where_the_xml_breaks(hip: DataD
     findings = validate_file(hip, broken, file_name="x.xml").findings
     assert [(f.code, f.line) for f in findings][:1] == [("T08", 3)]
     assert not validate_file(hip, xml_bytes(hip, [hip_row(1)]), file_name="x.xml").findings
+
+
+# -- found by a review on 2026-11-30 ---------------------------------------------------------
+
+
+def test_thousands_of_namespace_declarations_are_one_t06_not_minutes(hip) -> None:
+    """Each record's check copied the root's declarations: 10,000 of them made a 252 KB file
+    of 200 valid records take 31 s."""
+    declarations = " ".join(f'xmlns:n{i}="urn:{i}"' for i in range(10_000))
+    data = xml_bytes(hip, [hip_row(n) for n in range(1, 201)])
+    data = data.replace(b'versie="3">', f'versie="3" {declarations}>'.encode(), 1)
+    started = time.perf_counter()
+    report = validate_file(hip, data, file_name="x.xml")
+    assert time.perf_counter() - started < 5
+    assert [(f.code, f.message) for f in report.findings] == [
+        ("T06", "XML-fout op regel 2: meer dan 100 namespaces gedeclareerd")
+    ]
+    few = data.replace(declarations.encode(), b'xmlns:a="urn:a"')
+    assert validate_file(hip, few, file_name="x.xml").status == "Verwerkt"
+
+
+def test_unknown_xsi_attributes_are_capped_like_any_other(hip) -> None:
+    """xsi: attributes were left out of the count that sends a record to the Python check
+    first: a million on a field made libxml2 log each (2.6 GB, 22 s for 14 MiB)."""
+    xsi = "http://www.w3.org/2001/XMLSchema-instance"
+    attributes = " ".join(f'x:a{i}=""' for i in range(200_000))
+    data = xml_bytes(hip, [hip_row(1)])
+    data = data.replace(b'versie="3">', f'versie="3" xmlns:x="{xsi}">'.encode(), 1)
+    data = data.replace(b"<PatientID>", f"<PatientID {attributes}>".encode(), 1)
+    started = time.perf_counter()
+    report = validate_file(hip, data, file_name="x.xml")
+    assert time.perf_counter() - started < 1.5  # (0.1 s; libxml2 logging each: 2.9 s)
+    codes = [f.code for f in report.findings]
+    assert codes.count("T06") == 1000 and codes[-1] == "T99"
+    assert report.findings[0].message == (
+        f"XML-fout op regel 4: onbekend attribuut {{{xsi}}}a0 op element PatientID"
+    )
+    nil = xml_bytes(hip, [hip_row(1)]).replace(
+        b'versie="3">', f'versie="3" xmlns:xsi="{xsi}" xsi:schemaLocation="urn:x x.xsd">'.encode()
+    )
+    assert validate_file(hip, nil, file_name="x.xml").status == "Verwerkt"
+
+
+@pytest.mark.parametrize("blank", [" ", "\n", "&#9;"])
+def test_white_space_alone_in_an_optional_number_or_date_is_empty_for_xsd_and_engine(
+    hip, blank: str
+) -> None:
+    """The published XSD refused it (its number and date types collapse it to ""), while the
+    engine reads it as empty, as in a CSV file."""
+    schema = etree.XMLSchema(etree.fromstring(generate_xsd(hip)))
+    for field in ("Pijnscore", "Dosis", "Ontslagdatum", "Tijdstip"):
+        assert not hip.field(field).required
+        data = xml_bytes(hip, [hip_row(1, **{field: "BLANK"})])
+        data = data.replace(b">BLANK<", f">{blank}<".encode())
+        assert schema.validate(etree.fromstring(data)), field
+        assert validate_file(hip, data, file_name="x.xml").status == "Verwerkt", field
