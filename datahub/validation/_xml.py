@@ -200,21 +200,21 @@ class XmlReader:
         expected = root_name(self.dictionary)
         if root.tag != expected:
             reason = f"root element {root.tag} (verwacht {expected})"
-            self.sink.add("T06", "xml", line=root.sourceline, reden=reason)
+            self.sink.add("T06", "xml", line=_line(root), reden=reason)
         if len(root.nsmap) > MAX_NAMESPACES:  # (each record would get the finding)
             reason = f"meer dan {MAX_NAMESPACES} namespaces gedeclareerd"
-            self.sink.add("T06", "xml", line=root.sourceline, reden=reason)
+            self.sink.add("T06", "xml", line=_line(root), reden=reason)
             raise _Refused
         for attribute in root.attrib:
             if attribute != "versie" and attribute not in _XSI_ATTRIBUTES:
                 reason = f"onbekend attribuut {attribute}"
-                self.sink.add("T06", "xml", line=root.sourceline, reden=reason)
+                self.sink.add("T06", "xml", line=_line(root), reden=reason)
         version, delivered = self.dictionary.general.version, root.get("versie")
         if version and delivered is not None and delivered.strip() != version:
             values = {"kenmerk": "Versie", "bestand": delivered[:40], "verwacht": version}
-            self.sink.add("T08", "mismatch", line=root.sourceline, **values)
-        following = root[0].sourceline if len(root) else None
-        self._text_outside_records(root.text, root.sourceline, following)
+            self.sink.add("T08", "mismatch", line=_line(root), **values)
+        following = _line(root[0]) if len(root) else None
+        self._text_outside_records(root.text, _line(root), following)
 
     def _text_outside_records(
         self, text: str | None, line: int | None, following: int | None = None
@@ -232,7 +232,7 @@ class XmlReader:
     def _record(self, element: etree._Element, columns: dict[str, list[Any]]) -> bool:
         parent = element.getparent()
         self.records += 1
-        line = element.sourceline
+        line = _line(element)
         valid = parent is not None and parent.getparent() is None
         if not valid:
             self.sink.add("T06", "xml", line=line, reden="record staat op de verkeerde plaats")
@@ -290,7 +290,7 @@ class XmlReader:
         none was found (a record inside it was reported already: an empty list). No more than
         the findings' cap allows."""
         most = self.sink.limit + 1
-        line = record.sourceline
+        line = _line(record)
         attributes = islice(_own(record), most)
         problems = [(line, f"onbekend attribuut {a} op element {RECORD}") for a in attributes]
         if _text(record.text):
@@ -307,7 +307,7 @@ class XmlReader:
             if tag == RECORD and not self._field_named_record:
                 nested = True  # reported as a record in the wrong place
                 continue
-            at = child.sourceline or line
+            at = _line(child) or line
             position = self._positions.get(tag)
             if position is None:
                 problems.append((at, f"onbekend element {tag}"))
@@ -341,8 +341,8 @@ class XmlReader:
             first = parent[0]
             if first.tag != RECORD and isinstance(first.tag, str):
                 reason = f"onbekend element {first.tag}"
-                self.sink.add("T06", "xml", line=first.sourceline, reden=reason)
-            self._text_outside_records(first.tail, first.sourceline, parent[1].sourceline)
+                self.sink.add("T06", "xml", line=_line(first), reden=reason)
+            self._text_outside_records(first.tail, _line(first), _line(parent[1]))
             del parent[0]
 
     def _finish(self, context: etree.iterparse) -> None:
@@ -355,8 +355,8 @@ class XmlReader:
         for child in root:
             if isinstance(child.tag, str) and child.tag != RECORD:
                 reason = f"onbekend element {child.tag}"
-                self.sink.add("T06", "xml", line=child.sourceline, reden=reason)
-            self._text_outside_records(child.tail, child.sourceline)
+                self.sink.add("T06", "xml", line=_line(child), reden=reason)
+            self._text_outside_records(child.tail, _line(child))
 
     def _frame(self, columns: dict[str, list[Any]]) -> pl.DataFrame:
         schema = dict.fromkeys(self.names, pl.String) | {REC: pl.Int64, LINE: pl.Int64}
@@ -375,6 +375,33 @@ def _nested(element: etree._Element) -> bool:
     """True for an element that is not a child of the root (nor the root)."""
     parent = element.getparent()
     return parent is not None and parent.getparent() is not None
+
+
+_BIG_LINE = 65535  # libxml2 keeps an element's line in 16 bits
+
+
+def _line(element: etree._Element) -> int | None:
+    """The line an element starts on. Past line 65,535 libxml2 keeps no line for an element
+    and gives the line of the text inside it (or, for an empty one, after it): the line where
+    that text ends, less its newlines, is the element's.
+
+    Example::
+
+        >>> pad = b"\\n" * 70_000
+        >>> root = etree.fromstring(b"<r>" + pad + b"<a>\\n\\n<b>1</b></a><c/>\\n\\n<d/></r>")
+        >>> [_line(e) for e in root], [e.sourceline for e in root]
+        ([70001, 70003, 70005], [70003, 70005, 70005])
+    """
+    line = element.sourceline
+    if line is None or line < _BIG_LINE:
+        return line
+    if element.text is not None:
+        return line - element.text.count("\n")
+    if len(element):
+        return _line(element[0])
+    if element.tail is not None:
+        return line - element.tail.count("\n")
+    return line
 
 
 def _own(element: etree._Element) -> Iterator[str]:

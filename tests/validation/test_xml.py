@@ -480,3 +480,21 @@ def test_white_space_alone_in_an_optional_number_or_date_is_empty_for_xsd_and_en
         data = data.replace(b">BLANK<", f">{blank}<".encode())
         assert schema.validate(etree.fromstring(data)), field
         assert validate_file(hip, data, file_name="x.xml").status == "Verwerkt", field
+
+
+def test_lines_past_65535_are_the_lines_the_records_start_on(hip) -> None:
+    """libxml2 keeps no line for an element past 65,535 and gave the line of its first
+    text's end: every finding of a file of 6,600 records or more was a line too far (and a
+    record with blank lines after its start tag as many more)."""
+    rows = [hip_row(n) for n in range(1, 7001)]
+    rows[-1]["Gewicht"] = "abc"
+    data = xml_bytes(hip, rows)
+    data = data[: data.rindex(b"<record>") + 8] + b"\n\n\n" + data[data.rindex(b"<record>") + 8 :]
+    starts = [n for n, line in enumerate(data.split(b"\n"), 1) if line.strip() == b"<record>"]
+    unknown = data.replace(b"</record>\n</HEUP>", b"  <Foo/>\n</record>\n</HEUP>")
+    foo = next(n for n, line in enumerate(unknown.split(b"\n"), 1) if b"<Foo/>" in line)
+    assert starts[-1] > 65_535
+    found = validate_file(hip, data, file_name="x.xml").findings
+    assert [(f.code, f.line) for f in found] == [("004", starts[-1])]
+    found = validate_file(hip, unknown, file_name="x.xml").findings
+    assert [(f.code, f.line) for f in found] == [("T06", foo)]
