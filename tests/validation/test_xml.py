@@ -63,6 +63,33 @@ def test_the_published_xsd_carries_types_lengths_patterns_and_codes(hip: DataDic
     assert valid(Opmerking="")
 
 
+def test_fields_on_one_reference_table_share_its_codes_in_the_xsd(
+    hip: DataDictionary,
+) -> None:
+    """Each field had the table's codes of its own: ten fields on a table of 70,000 codes
+    made an XSD that took a gigabyte to compile. A field with a limit keeps its own (the
+    schema wants the limit to be one of the codes it restricts)."""
+    from dataclasses import replace
+
+    zijde = hip.field("Zijde")
+    other = replace(zijde, order=len(hip.fields) + 1, name="Zijde2", required=False)
+    dictionary = replace(hip, fields=(*hip.fields, other))
+    xsd = generate_xsd(dictionary)
+    assert xsd.count(b'<xs:enumeration value="L"/>') == 1
+    assert b'name="_tabel_1"' in xsd
+    compiled = etree.XMLSchema(etree.fromstring(xsd))
+    for value, valid in (("L", True), ("X", False), ("", True)):
+        row = hip_row(1, Zijde2=value)
+        document = etree.fromstring(xml_bytes(dictionary, [row]))
+        assert compiled.validate(document) is valid, value
+    dosis = replace(hip.field("Dosis"), maximum="1")  # decimal codes 0.5, 1.0 and 2, limited
+    limited = replace(hip, fields=tuple(dosis if f.name == "Dosis" else f for f in hip.fields))
+    compiled = etree.XMLSchema(etree.fromstring(generate_xsd(limited)))
+    for value, valid in (("0.5", True), ("2", False)):
+        document = etree.fromstring(xml_bytes(limited, [hip_row(1, Dosis=value)]))
+        assert compiled.validate(document) is valid, value
+
+
 def test_xml_records_get_the_same_content_findings_as_csv(cat: DataDictionary) -> None:
     rows = [cat_row(1, VaCCPO="200.00"), cat_row(2, Geslacht=""), cat_row(1, VaCCPO="200.00")]
     from_xml = validate_file(cat, xml_bytes(cat, rows), file_name="x.xml")
