@@ -59,6 +59,9 @@ def scan(stream: IO[bytes]) -> SheetScan:
         >>> found = scan(io.BytesIO(xml))
         >>> (found.rows, found.columns, found.errors)
         (1, 2, ['B1'])
+        >>> cells = b'<row><c><f>B1</f><v></v></c><c t="str"><f>""</f><v/></c></row>'
+        >>> scan(io.BytesIO(cells)).formulas  # openpyxl's, not computed; Excel's "" result
+        ['A1']
         >>> far = b'<c q:r="A1" x=">" r="XFD99"><v>1</v></c></row>'  # as the reader reads it
         >>> found = scan(io.BytesIO(far))
         >>> (found.rows, found.columns)
@@ -68,7 +71,8 @@ def scan(stream: IO[bytes]) -> SheetScan:
     row = column = 0
     cell: tuple[int, int, bool] | None = None  # its row, column, and whether it is an error
     style: int | None = None  # the style of the cell, if a number's
-    content = formula = False
+    content = formula = computed = False
+    text_result = False  # the cell's value is a formula's text (t="str")
     tail = b""
     while block := stream.read(1 << 20):
         text = tail + block
@@ -90,10 +94,14 @@ def scan(stream: IO[bytes]) -> SheetScan:
                     column += 1
                 cell = None if empty else (row, column, bool(_ERROR.search(attributes)))
                 style = _number_style(attributes)
-                content = formula = False
+                kind = _TYPE.search(attributes)
+                text_result = kind is not None and kind.group(1) == b"str"
+                content = formula = computed = False
             elif name == b"v" and cell is not None:  # (an empty <v> is no value: openpyxl
-                if not closing:  # writes one for a formula it has not computed)
+                if not closing:  # writes one for a formula it has not computed, without t;
+                    # Excel one for a formula whose text is "", with t="str")
                     value = None if empty else match.end()
+                    computed = text_result
                 elif value is not None:
                     content = content or bool(text[value : match.start()].strip())
             elif name == b"is" and not closing and cell is not None:
@@ -101,7 +109,7 @@ def scan(stream: IO[bytes]) -> SheetScan:
             elif name == b"f" and not closing and cell is not None:
                 formula = True
             elif name == b"c" and closing and cell is not None:
-                _end_cell(result, cell, content=content, formula=formula)
+                _end_cell(result, cell, content=content, formula=formula and not computed)
                 if content and style and len(result.styles) < _MOST_STYLED:
                     result.styles[cell[:2]] = style
                 cell = None

@@ -196,3 +196,11 @@ def test_a_formula_openpyxl_saved_without_its_value_is_refused(tmp_path) -> None
         load_dictionary(path)
     assert [(p.sheet, p.row) for p in refused.value.problems] == [(FIELDS, 2)]
     assert "cel M2 heeft een formule zonder berekende waarde" in refused.value.problems[0].nl
+
+
+def test_excel_s_formula_whose_text_is_empty_is_an_empty_cell(hip_path) -> None:
+    """Excel saves =IF(...;"x";"") that gave "" as t="str" with an empty value: it was refused
+    as a formula without a computed value, which saving again in Excel cannot mend."""
+    computed = '<row r="40"><c r="M40" t="str"><f>IF(A1&gt;100,"x","")</f><v/></c></row>'
+    dictionary = load_dictionary(_patched(hip_path, 2, computed))
+    assert len(dictionary.fields) == 9
