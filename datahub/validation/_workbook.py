@@ -870,11 +870,29 @@ def write_workbook(dictionary: DataDictionary, target: str | os.PathLike[str] | 
 def _write_rows(workbook: Any, title: str, rows: list[list[Any]]) -> None:
     sheet = workbook.create_sheet(title)
     for row in rows:
-        sheet.append(row)
+        sheet.append([_excel_text(v) if isinstance(v, str) else v for v in row])
     for cells in sheet.iter_rows():
         for cell in cells:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
+
+
+def _excel_text(text: str) -> str:
+    r"""Text as a workbook holds it: a control character as Excel's escape ``_x0001_`` (XML
+    cannot hold it), and text that looks like such an escape with its ``_`` escaped
+    (``_x005F_``), so that reading it back gives the same text.
+
+    Example::
+
+        >>> _excel_text("a\x01b"), _excel_text("L_x0031_"), _excel_text("a\tb")
+        ('a_x0001_b', 'L_x005F_x0031_', 'a\tb')
+    """
+    text = _ESCAPE_LIKE.sub(r"_x005F\g<0>", text)
+    return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+_ESCAPE_LIKE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _general_rows(g: GeneralSpecs) -> list[list[Any]]:

@@ -53,3 +53,18 @@ def test_values_a_number_cell_would_change_are_written_as_text(hip, tmp_path: Pa
     path = tmp_path / "HEUP_3.xlsx"
     write_workbook(dictionary, path)
     assert load_dictionary(path) == dictionary
+
+
+def test_control_characters_and_escape_like_text_survive_the_round_trip(hip) -> None:
+    """A control character (read from Excel's _x0001_) made writing fail, and text that looks
+    like such an escape (L_x0031_) came back as L1."""
+    from dataclasses import replace
+
+    fields = tuple(
+        replace(f, description="Patiënt\x01nummer _x0041_ letterlijk") if f.order == 1 else f
+        for f in hip.fields
+    )
+    dictionary = replace(hip, fields=fields)
+    buffer = io.BytesIO()
+    write_workbook(dictionary, buffer)
+    assert load_dictionary(buffer.getvalue()) == dictionary
