@@ -24,7 +24,7 @@ from typing import BinaryIO
 import polars as pl
 
 from ._chunk_records import LF, QUOTED_VALUE, chunk_records, record_end, record_regex
-from ._encodings import BOM, cut_character, encoding_problems, wide_encoding
+from ._encodings import BOM, cut_character, encoding_problems, wide_encoding, windows_1252
 from ._frames import LINE, REC
 from ._messages import visible
 from ._technical import TechnicalSink
@@ -345,7 +345,7 @@ class CsvReader:
         ):
             self.sink.add("T01", "cut", line=line, offset=at)
             return
-        shown = _windows_1252(data[at - start : at - start + 1])
+        shown = windows_1252(data[at - start : at - start + 1])
         if shown is None:
             self.sink.add("T01", "encoding", line=line, offset=at)
         else:
@@ -663,21 +663,6 @@ def _mapped(stream: BinaryIO) -> tuple[mmap.mmap | None, int]:
         return mmap.mmap(number, 0, access=mmap.ACCESS_READ), position
     except (OSError, ValueError, AttributeError):  # no file, or an empty one
         return None, 0
-
-
-def _windows_1252(byte: bytes) -> str | None:
-    """The printable character that ``byte`` (not ASCII) is in Windows-1252, if any.
-
-    Example::
-
-        >>> _windows_1252(b"\\xeb"), _windows_1252(b"\\x81"), _windows_1252(b"\\xa0")
-        ('ë', None, None)
-    """
-    try:
-        character = byte.decode("cp1252")
-    except UnicodeDecodeError:
-        return None
-    return character if character.isprintable() and not character.isspace() else None
 
 
 def _cr_header(data: bytes, expected: tuple[str, ...]) -> str | None:

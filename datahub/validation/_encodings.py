@@ -95,3 +95,18 @@ def encoding_problems(chunk: bytes, line: int, offset: int, most: int) -> dict[i
             next_line = chunk.find(b"\n", at)
             position = size if next_line == -1 else next_line + 1
     return bad
+
+
+def windows_1252(byte: bytes) -> str | None:
+    """The printable character that ``byte`` (not ASCII) is in Windows-1252, if any.
+
+    Example::
+
+        >>> windows_1252(b"\\xeb"), windows_1252(b"\\x81"), windows_1252(b"\\xa0")
+        ('ë', None, None)
+    """
+    try:
+        character = byte.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    return character if character.isprintable() and not character.isspace() else None

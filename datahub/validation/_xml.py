@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from itertools import islice
@@ -12,7 +14,7 @@ import polars as pl
 from lxml import etree
 
 from ._dictionary import DataDictionary
-from ._encodings import BOM, wide_encoding
+from ._encodings import BOM, cut_character, wide_encoding, windows_1252
 from ._frames import LINE, REC
 from ._technical import TechnicalSink
 from ._xsd import RECORD, record_schema, root_name
@@ -47,15 +49,34 @@ class _CountingStream:
         self.progress = progress
         self.done = 0
         self.mark = 0  # ``done`` when the last record ended
+        self.recent: deque[tuple[int, bytes]] = deque(maxlen=3)  # the last blocks, by offset
 
     def read(self, size: int = -1) -> bytes:
         if self.done - self.mark > MAX_GAP:
             raise _Runaway
         block = self.stream.read(size)
+        self.recent.append((self.done, block))
         self.done += len(block)
         if self.progress is not None:
             self.progress(self.done, self.total)
         return block
+
+    def first_invalid(self) -> tuple[int, bytes] | None:
+        """The file offset of the first byte that is not UTF-8 among the last blocks read,
+        and the input from it (the parser stops at the first), or None."""
+        if not self.recent:
+            return None
+        start = self.recent[0][0]
+        data = b"".join(block for _, block in self.recent)
+        skipped = 0  # (a block may start inside a character)
+        while skipped < min(3, len(data)) and 0x80 <= data[skipped] < 0xC0:
+            skipped += 1
+        try:
+            codecs.utf_8_decode(data[skipped:], "strict", True)
+        except UnicodeDecodeError as error:
+            at = skipped + error.start
+            return start + at, data[at:]
+        return None
 
 
 class _Prefixed:
@@ -153,7 +174,7 @@ class XmlReader:
         except etree.XMLSyntaxError as error:
             line, reason = _first_error(error)
             if error.code == etree.ErrorTypes.ERR_INVALID_ENCODING:
-                self.sink.add("T01", "line", line=line)
+                self._encoding_finding(line)
             else:
                 self.sink.add("T06", "xml", line=line, reden=reason)
         except _Runaway:
@@ -162,6 +183,22 @@ class XmlReader:
             return
         if columns[REC]:
             yield self._frame(columns)
+
+    def _encoding_finding(self, line: int | None) -> None:
+        """``T01`` for the line where the parser met a byte that is not UTF-8: with its file
+        offset and, where it is a letter or sign in Windows-1252, that character (as for
+        CSV); or that the file was cut off in the middle of a character."""
+        found = self.stream.first_invalid()
+        if found is None:
+            self.sink.add("T01", "line", line=line)
+            return
+        offset, tail = found
+        if cut_character(tail):
+            self.sink.add("T01", "cut", line=line, offset=offset)
+        elif (shown := windows_1252(tail[:1])) is not None:
+            self.sink.add("T01", "ansi", line=line, offset=offset, teken=shown)
+        else:
+            self.sink.add("T01", "encoding", line=line, offset=offset)
 
     def _check_registry(self, head: bytes) -> None:
         """``T08`` for a root element that names another sub-delivery (``<MMYIKNL>`` in a file

@@ -204,8 +204,35 @@ def test_a_missing_required_element_is_a_record_error_like_an_empty_csv_value(hi
 def test_t01_an_xml_file_that_is_not_utf8(hip: DataDictionary, data: bytes, message) -> None:
     report = validate_file(hip, data, file_name="x.xml")
     assert [(f.code, f.line) for f in report.findings] == [("T01", 2 if message is None else 1)]
-    assert report.findings[0].message == (message or "Regel 2 is geen geldige UTF-8")
+    ansi = "Regel 2 is geen geldige UTF-8 (byte 29, in Windows-1252 het teken 'é'): lever"
+    assert report.findings[0].message == (message or ansi + " het bestand aan in UTF-8")
     assert report.status == "Afgekeurd"
+
+
+@pytest.mark.parametrize(
+    ("byte", "detail"),
+    [
+        (b"\xeb", ", in Windows-1252 het teken 'ë'): lever het bestand aan in UTF-8"),
+        (b"\x81", ")"),  # no character in Windows-1252
+    ],
+)
+def test_t01_of_xml_names_the_byte_and_its_character_as_for_csv(
+    hip: DataDictionary, byte: bytes, detail: str
+) -> None:
+    """XML's T01 said only the line; CSV's the byte offset and the character in "ANSI"."""
+    rows = [hip_row(n) for n in range(1, 2001)]
+    rows[1500]["Opmerking"] = "Noel"
+    data = xml_bytes(hip, rows).replace(b"Noel", b"No" + byte + b"l")
+    offset = data.index(byte)
+    line = data[:offset].count(b"\n") + 1
+    report = validate_file(hip, data, file_name="x.xml")
+    assert offset > 100_000  # past the first blocks the parser read
+    assert [(f.code, f.line) for f in report.findings] == [("T01", line)]
+    expected = f"Regel {line} is geen geldige UTF-8 (byte {offset}" + detail
+    assert report.findings[0].message == expected
+    csv = csv_bytes(hip.field_names, rows).replace(b"Noel", b"No" + byte + b"l")
+    from_csv = validate_file(hip, csv, file_name="x.csv").findings[0].message
+    assert from_csv.split(" (byte ")[1].split(")")[1] == expected.split(" (byte ")[1].split(")")[1]
 
 
 def test_an_xml_file_declared_as_utf8_or_ascii_is_read(hip: DataDictionary) -> None:
