@@ -268,7 +268,9 @@ class XmlReader:
 
     def _record(self, element: etree._Element, columns: dict[str, list[Any]]) -> bool:
         parent = element.getparent()
-        self.records += 1
+        # (a record inside a record is part of it, reported here, not one more record)
+        inside = any(a.tag == RECORD for a in element.iterancestors())
+        self.records += 0 if inside else 1
         line = _line(element)
         valid = parent is not None and parent.getparent() is None
         if not valid:

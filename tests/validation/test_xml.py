@@ -368,6 +368,7 @@ def test_a_record_inside_a_record_is_reported_once_not_its_fields(hip: DataDicti
     assert report.status == "Afgekeurd"
     assert not [f for f in report.findings if "onbekend element" in f.message], report.findings
     assert any("verkeerde plaats" in f.message for f in report.findings)
+    assert report.total == 2  # the one inside is part of the first, not a third
 
 
 def test_a_record_too_large_is_reported_after_the_last_record_read(
