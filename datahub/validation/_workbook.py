@@ -939,12 +939,12 @@ def workbook_names() -> tuple[dict[str, str], dict[str, str]]:
 
 def _field_row(f: FieldSpec) -> list[Any]:
     return [
-        f.order,
+        _number_cell(str(f.order)),  # (a float past 2**53 would not give it back)
         f.name,
         f.description,
         f.datatype,
         "ja" if f.required else "nee",
-        f.length,
+        None if f.length is None else _number_cell(str(f.length)),
         f.decimals,
         f.format,
         _number_cell(f.minimum),
@@ -960,8 +960,8 @@ def _number_cell(text: str | None) -> int | float | str | None:
     or ``-0`` would not survive a float)."""
     if text is None:
         return None
-    if re.fullmatch(r"-?[0-9]+", text) and abs(int(text)) < 2**53 and text != "-0":
-        return int(text)
+    if re.fullmatch(r"-?[0-9]+", text) and abs(int(text)) < 2**53 and str(int(text)) == text:
+        return int(text)  # (not 010 or -0, which a number would not give back)
     if re.fullmatch(r"-?[0-9]+\.[0-9]+", text) and _text(float(text)) == text:
         return float(text)
     return text

@@ -68,3 +68,23 @@ def test_control_characters_and_escape_like_text_survive_the_round_trip(hip) -> 
     buffer = io.BytesIO()
     write_workbook(dictionary, buffer)
     assert load_dictionary(buffer.getvalue()) == dictionary
+
+
+def test_limits_with_leading_zeros_and_huge_orders_survive_the_round_trip(hip) -> None:
+    """A limit 010 came back as 10 (the 015 message with it), a Volgorde past 2**53 changed."""
+    from dataclasses import replace
+
+    fields = tuple(
+        replace(f, minimum="00", maximum="010")
+        if f.name == "Pijnscore"
+        else replace(f, order=10**22)
+        if f.name == "Opmerking"
+        else f
+        for f in hip.fields
+    )
+    dictionary = replace(hip, fields=fields)
+    buffer = io.BytesIO()
+    write_workbook(dictionary, buffer)
+    again = load_dictionary(buffer.getvalue())
+    assert again == dictionary
+    assert (again.field("Pijnscore").minimum, again.field("Opmerking").order) == ("00", 10**22)
