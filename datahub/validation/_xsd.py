@@ -154,20 +154,37 @@ def xsd_pattern(pattern: str) -> str:
     starts the pattern, a group or an alternative and a ``$`` that ends one (which XSD would
     read as characters) are dropped.
 
+    The classes whose meaning differs are written as the engine's regular expressions read
+    them (``\w`` holds no symbol but ``_``, ``\s`` every Unicode space, ``.`` a CR);
+    ``\W`` and ``\S`` inside ``[...]`` stay XSD's.
+
     Example::
 
         >>> xsd_pattern("^K[0-9]+$"), xsd_pattern("[^a-z]+"), xsd_pattern(r"[0-9]+\$")
         ('K[0-9]+', '[^a-z]+', '[0-9]+\\$')
         >>> xsd_pattern("^P[0-9]{5}$|^(?:Q|R)$")
         'P[0-9]{5}|(Q|R)'
+        >>> xsd_pattern(r"\w+"), xsd_pattern(r"[a-z\s]"), xsd_pattern("a.b")
+        ('[\\p{L}\\p{M}\\p{Nd}\\p{Nl}\\p{Pc}]+', '[a-z\\s\\p{Z}\x85]', 'a[^\\n]b')
     """
     kept: list[str] = []
     position, in_class = 0, False
     while position < len(pattern):
         char = pattern[position]
         if char == "\\":
-            kept.append(pattern[position : position + 2])
+            escape = pattern[position : position + 2]
+            inner = _CLASSES.get(escape[1:])
+            if inner is not None and in_class:
+                kept.append(inner if escape[1:].islower() else escape)
+            elif inner is not None:
+                kept.append(("[" if escape[1:].islower() else "[^") + inner + "]")
+            else:
+                kept.append(escape)
             position += 2
+            continue
+        if char == "." and not in_class:
+            kept.append("[^\\n]")
+            position += 1
             continue
         if in_class:
             in_class = char != "]"
@@ -183,6 +200,12 @@ def xsd_pattern(pattern: str) -> str:
         kept.append(char)
         position += 1
     return "".join(kept)
+
+
+# \\w and \\s as the engine's regular expressions (Rust's, Unicode) read them, by letter
+_WORD = r"\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc}"
+_SPACE = "\\s\\p{Z}\x85"
+_CLASSES = {"w": _WORD, "W": _WORD, "s": _SPACE, "S": _SPACE}
 
 
 def _anchor(char: str, before: list[str], after: str) -> bool:

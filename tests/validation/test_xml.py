@@ -553,3 +553,29 @@ def test_lines_past_65535_are_the_lines_the_records_start_on(hip) -> None:
     assert [(f.code, f.line) for f in found] == [("004", starts[-1])]
     found = validate_file(hip, unknown, file_name="x.xml").findings
     assert [(f.code, f.line) for f in found] == [("T06", foo)]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value"),
+    [
+        (r"\w+", "a€b"),  # a symbol: no word character for the engine, one for XSD
+        (r"\w+", "a_b"),
+        (r"[a-z\s]+", "a\u00a0b"),  # a no-break space: white space for the engine
+        (r"\S+", "a\u00a0b"),
+        ("a.b", "a&#13;b"),  # a CR: any character for the engine
+        ("a.b", "a&#10;b"),
+        (r"\d+", "١٢"),
+    ],
+)
+def test_the_published_xsd_reads_a_formaat_as_the_engine_does(hip, pattern, value) -> None:
+    """The XSD's regular expressions differ from the engine's in \\w, \\s and ".": a value
+    could pass the published schema and get 006, or the reverse."""
+    from dataclasses import replace
+
+    fields = tuple(replace(f, format=pattern) if f.name == "Opmerking" else f for f in hip.fields)
+    dictionary = replace(hip, fields=fields)
+    compiled = etree.XMLSchema(etree.fromstring(generate_xsd(dictionary)))
+    data = xml_bytes(dictionary, [hip_row(1, Opmerking="VALUE")])
+    data = data.replace(b">VALUE<", f">{value}<".encode())
+    engine = validate_file(dictionary, data, file_name="x.xml").status == "Verwerkt"
+    assert compiled.validate(etree.fromstring(data)) is engine
