@@ -62,7 +62,7 @@ def check_dictionary(
     _check_rules(dictionary, problems, rows)
     _check_schedule(dictionary, problems, rows)
     if not problems.items:
-        _check_xsd(dictionary, problems)
+        _check_xsd(dictionary, problems, rows)
     if not problems.items:
         _check_examples(dictionary, problems, rows)
 
@@ -402,13 +402,28 @@ def _check_schedule(d: DataDictionary, problems: Problems, rows: Rows) -> None:
             )
 
 
-def _check_xsd(d: DataDictionary, problems: Problems) -> None:
+def _check_xsd(d: DataDictionary, problems: Problems, rows: Rows) -> None:
+    """The XSD must compile (for XML files): a field whose type cannot is named at its row
+    (a limit that is no value of its reference table's codes, say)."""
     if not d.general.accepts("xml"):  # (no Bestandsformaten: every format)
         return
-    try:
-        etree.XMLSchema(etree.fromstring(generate_xsd(d)))
-    except (etree.XMLSchemaParseError, etree.XMLSyntaxError, ValueError) as error:
-        reason = str(error).splitlines()[0][:200]
+    reason = _xsd_error(d)
+    if reason is None:
+        return
+    located = False
+    for index, spec in enumerate(d.fields):  # which field's type it is
+        own = _xsd_error(replace(d, fields=(spec,), rules=(), examples=()))
+        if own is not None:
+            row = rows.at(rows.fields, index)
+            problems.add(
+                FIELDS,
+                row,
+                None,
+                f"veld {spec.name}: er kan geen XSD worden gemaakt ({own})",
+                f"field {spec.name}: no XSD can be generated ({own})",
+            )
+            located = True
+    if not located:
         problems.add(
             FIELDS,
             None,
@@ -416,6 +431,20 @@ def _check_xsd(d: DataDictionary, problems: Problems) -> None:
             f"er kan geen XSD worden gemaakt ({reason})",
             f"no XSD can be generated ({reason})",
         )
+
+
+def _xsd_error(d: DataDictionary) -> str | None:
+    """Why the dictionary's XSD does not compile (libxml2's first line, less its place in
+    the generated schema, which the workbook's author never sees), or None."""
+    try:
+        etree.XMLSchema(etree.fromstring(generate_xsd(d)))
+    except (etree.XMLSchemaParseError, etree.XMLSyntaxError, ValueError) as error:
+        first = str(error).splitlines()[0]
+        return _XSD_PLACE.sub("", first)[:200]
+    return None
+
+
+_XSD_PLACE = re.compile(r"(?:\s*\(<string>)?, line \d+\)?$")
 
 
 def _check_examples(d: DataDictionary, problems: Problems, rows: Rows) -> None:

@@ -297,7 +297,11 @@ def test_without_bestandsformaten_the_xsd_must_still_be_possible(tmp_path: Path)
     sheets[FIELDS][7][10] = "DOSIS"  # Pijnscore, geheel getal, on a table of decimals
     for row in sheets["Voorbeeld bestandsinhoud"][1:]:
         row[6] = 2  # (its codes)
-    assert any("er kan geen XSD worden gemaakt" in p.nl for p in refused(tmp_path, sheets))
+    problems = refused(tmp_path, sheets)
+    # at the field's row, without the place in the generated schema the author never sees
+    assert located(problems) == [(FIELDS, 8, None)]
+    assert problems[0].nl.startswith("veld Pijnscore: er kan geen XSD worden gemaakt (")
+    assert "line" not in problems[0].nl
 
 
 @pytest.mark.parametrize(
