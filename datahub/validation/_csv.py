@@ -691,6 +691,7 @@ def _cr_header(data: bytes, expected: tuple[str, ...]) -> str | None:
         >>> _cr_header(b"\x01\x02\r\x03\r", ab), _cr_header(b"X\rY\rZ\n1\n", ab)
         (None, None)
         >>> _cr_header(b"A\r,B\r\n1,2\r\n", ab)  # a stray CR in a header of CRLF lines
+        >>> _cr_header(b"A\r,B\r\n", ab)  # (also in a header alone)
     """
     cr = data.find(b"\r")
     if cr == -1 or data[cr + 1 : cr + 2] in (b"\n", b"") or b"\n" in data[:cr]:
@@ -703,6 +704,10 @@ def _cr_header(data: bytes, expected: tuple[str, ...]) -> str | None:
     following = rest.split(b"\r", 1)[0]
     if b"\n" in QUOTED_VALUE.sub(b"", following):  # an LF line: the CR is a stray one
         return None
+    names = [n for n in _NAME_SEPARATORS.split(following.decode("utf-8", "replace")) if n]
+    line_ends_crlf = rest.startswith(b"\r\n", len(following))
+    if line_ends_crlf and 2 * _known(names, expected) > len(names):  # the header goes on
+        return None  # after the CR, to a CRLF
     try:
         header = data[:cr].decode("utf-8")
     except UnicodeDecodeError:

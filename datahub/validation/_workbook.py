@@ -886,12 +886,15 @@ def _excel_text(text: str) -> str:
 
         >>> _excel_text("a\x01b"), _excel_text("L_x0031_"), _excel_text("a\tb")
         ('a_x0001_b', 'L_x005F_x0031_', 'a\tb')
+        >>> _excel_text("_x0041_x0042_")
+        '_x005F_x0041_x005F_x0042_'
     """
-    text = _ESCAPE_LIKE.sub(r"_x005F\g<0>", text)
+    text = _ESCAPE_LIKE.sub("_x005F_", text)
     return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 
-_ESCAPE_LIKE = re.compile(r"_x[0-9A-Fa-f]{4}_")
+_ESCAPE_LIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")  # each "_" that starts one (they may
+# overlap: _x0041_x0042_)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 

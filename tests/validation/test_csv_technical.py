@@ -862,3 +862,6 @@ def test_a_stray_cr_in_the_header_of_a_crlf_file_is_no_mac_line_ending(cat) -> N
         "Kolom Anesthesie\\r is verkeerd gespeld, verwacht Anesthesie"
     )
     assert report.total == 2
+    alone = csv_bytes(cat.field_names, [], newline="\r\n").replace(b"Anesthesie", b"Anesthesie\r")
+    found = validate_file(cat, alone, file_name="x.csv").findings  # (a header alone too)
+    assert [f.code for f in found] == ["T02", "T07"]

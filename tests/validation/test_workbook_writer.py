@@ -61,7 +61,7 @@ def test_control_characters_and_escape_like_text_survive_the_round_trip(hip) -> 
     from dataclasses import replace
 
     fields = tuple(
-        replace(f, description="Patiënt\x01nummer _x0041_ letterlijk") if f.order == 1 else f
+        replace(f, description="Patiënt\x01nummer _x0041_x0042_ letterlijk") if f.order == 1 else f
         for f in hip.fields
     )
     dictionary = replace(hip, fields=fields)
