@@ -23,12 +23,11 @@ from lxml import etree
 # A tag's attributes run to its first ">" outside quotes (a value may hold one); an attribute
 # is named without a prefix (q:r="D7" is another attribute than r, which the reader reads).
 _TAG = re.compile(rb"""<(/?)(?:[\w.-]+:)?(row|c|v|is|f)\b((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>""")
-_NAME = rb"(?<![\w:.-])"
-_REF = re.compile(_NAME + rb'r\s*=\s*["\']\s*([A-Za-z]{0,3})([0-9]*)')
-_ERROR = re.compile(_NAME + rb'\bt\s*=\s*["\']e["\']')
+# An attribute: its name (a prefixed one is another attribute) and its quoted value. Of an
+# attribute given twice, the last counts, as for the reader.
+_ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REF = re.compile(rb"\s*([A-Za-z]{0,3})([0-9]*)")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-_STYLE = re.compile(_NAME + rb'\bs\s*=\s*["\']\s*([0-9]+)')
-_TYPE = re.compile(_NAME + rb'\bt\s*=\s*["\']\s*(\w+)')
 _MOST_STYLED = 100_000  # (a dictionary has far fewer cells; a huge sheet is refused anyway)
 # Number formats shown as Excel shows them: digits with leading zeros, fixed decimals, percent.
 _SHOWN = re.compile(r"(0+)(?:\.(0+))?(%?)")
@@ -82,20 +81,21 @@ def scan(stream: IO[bytes]) -> SheetScan:
         for match in _TAG.finditer(text):
             closing, name, attributes, empty = match.groups()
             if name == b"row" and not closing:
-                reference = _REF.search(attributes)
+                reference = _REF.match(_attributes(attributes).get(b"r", b""))
                 row = int(reference.group(2)) if reference and reference.group(2) else row + 1
                 column = 0
             elif name == b"c" and not closing:
-                reference = _REF.search(attributes)
+                found = _attributes(attributes)
+                reference = _REF.match(found.get(b"r", b""))
                 if reference and reference.group(1):
                     column = column_number(reference.group(1))
                     row = int(reference.group(2) or row)
                 else:
                     column += 1
-                cell = None if empty else (row, column, bool(_ERROR.search(attributes)))
-                style = _number_style(attributes)
-                kind = _TYPE.search(attributes)
-                text_result = kind is not None and kind.group(1) == b"str"
+                kind = found.get(b"t", b"n").strip()
+                cell = None if empty else (row, column, kind == b"e")
+                style = _number_style(kind, found.get(b"s", b""))
+                text_result = kind == b"str"
                 content = formula = computed = False
             elif name == b"v" and cell is not None:  # (an empty <v> is no value: openpyxl
                 if not closing:  # writes one for a formula it has not computed, without t;
@@ -189,12 +189,22 @@ def _targets(archive: zipfile.ZipFile, path: str, folder: str) -> dict[str, tupl
     return found
 
 
-def _number_style(attributes: bytes) -> int | None:
-    kind = _TYPE.search(attributes)
-    if kind is not None and kind.group(1) != b"n":
+def _attributes(attributes: bytes) -> dict[bytes, bytes]:
+    """A tag's attributes by name (the last of one given twice).
+
+    Example::
+
+        >>> _attributes(b"x='r=A1 >' q:r='B2' r='C3' r='D4'")[b"r"]
+        b'D4'
+    """
+    return {m.group(1): m.group(2) or m.group(3) or b"" for m in _ATTRIBUTE.finditer(attributes)}
+
+
+def _number_style(kind: bytes, style: bytes) -> int | None:
+    """The style of a number cell (type ``kind``) with one."""
+    if kind != b"n" or not style.strip().isdigit():
         return None
-    style = _STYLE.search(attributes)
-    return int(style.group(1)) if style else None
+    return int(style)
 
 
 def number_formats(archive: zipfile.ZipFile) -> dict[int, str]:

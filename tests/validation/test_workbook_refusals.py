@@ -184,6 +184,10 @@ def _with_far_cell(source: Path, reference: str, spelling: str = "plain") -> byt
         far = far.replace('<c r="', '<c xmlns:q="urn:q" q:r="A1" r="')
     elif spelling == "angle":
         far = far.replace('<c r="', '<c q=">" r="')
+    elif spelling == "quoted":  # r="A1" inside another attribute's value
+        far = far.replace('<c r="', '<c x=\'note r="A1"\' r="')
+    elif spelling == "twice":  # the reader takes the last
+        far = far.replace('<c r="', '<c r="A1" r="')
     moved = spelling in ("moved", "no extension")
     target = b"sheets/sheet1" if spelling == "no extension" else b"sheets/sheet1.xml"
     buffer = io.BytesIO()
@@ -201,7 +205,17 @@ def _with_far_cell(source: Path, reference: str, spelling: str = "plain") -> byt
 
 @pytest.mark.parametrize(
     "spelling",
-    ["plain", "single quotes", "spaces", "prefixed", "angle", "moved", "no extension"],
+    [
+        "plain",
+        "single quotes",
+        "spaces",
+        "prefixed",
+        "angle",
+        "quoted",
+        "twice",
+        "moved",
+        "no extension",
+    ],
 )
 @pytest.mark.parametrize("reference", ["XFD1048576", "GR200000"])
 def test_a_sheet_spanning_too_many_cells_is_refused_before_it_is_read(
