@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from itertools import islice
@@ -49,34 +48,29 @@ class _CountingStream:
         self.progress = progress
         self.done = 0
         self.mark = 0  # ``done`` when the last record ended
-        self.recent: deque[tuple[int, bytes]] = deque(maxlen=3)  # the last blocks, by offset
+        # the first byte that is not UTF-8 (its file offset and the input from it), found as
+        # the input passes: the parser stops there (T01)
+        self.invalid: tuple[int, bytes] | None = None
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
 
     def read(self, size: int = -1) -> bytes:
         if self.done - self.mark > MAX_GAP:
             raise _Runaway
         block = self.stream.read(size)
-        self.recent.append((self.done, block))
+        if self.invalid is None:
+            self._check_utf8(block)
         self.done += len(block)
         if self.progress is not None:
             self.progress(self.done, self.total)
         return block
 
-    def first_invalid(self) -> tuple[int, bytes] | None:
-        """The file offset of the first byte that is not UTF-8 among the last blocks read,
-        and the input from it (the parser stops at the first), or None."""
-        if not self.recent:
-            return None
-        start = self.recent[0][0]
-        data = b"".join(block for _, block in self.recent)
-        skipped = 0  # (a block may start inside a character)
-        while skipped < min(3, len(data)) and 0x80 <= data[skipped] < 0xC0:
-            skipped += 1
+    def _check_utf8(self, block: bytes) -> None:
+        pending = self._decoder.getstate()[0]  # the start of a character cut by the last block
         try:
-            codecs.utf_8_decode(data[skipped:], "strict", True)
+            self._decoder.decode(block, final=not block)
         except UnicodeDecodeError as error:
-            at = skipped + error.start
-            return start + at, data[at:]
-        return None
+            data = pending + block
+            self.invalid = (self.done - len(pending) + error.start, data[error.start :])
 
 
 class _Prefixed:
@@ -188,7 +182,7 @@ class XmlReader:
         """``T01`` for the line where the parser met a byte that is not UTF-8: with its file
         offset and, where it is a letter or sign in Windows-1252, that character (as for
         CSV); or that the file was cut off in the middle of a character."""
-        found = self.stream.first_invalid()
+        found = self.stream.invalid
         if found is None:
             self.sink.add("T01", "line", line=line)
             return

@@ -579,3 +579,21 @@ def test_the_published_xsd_reads_a_formaat_as_the_engine_does(hip, pattern, valu
     data = data.replace(b">VALUE<", f">{value}<".encode())
     engine = validate_file(dictionary, data, file_name="x.xml").status == "Verwerkt"
     assert compiled.validate(etree.fromstring(data)) is engine
+
+
+@pytest.mark.parametrize("where", ["comment", "cdata"])
+def test_t01_of_xml_names_the_first_bad_byte_also_early_in_a_long_construct(
+    hip: DataDictionary, where: str
+) -> None:
+    """The parser reads a long comment or CDATA section to its end before it stops: the offset
+    was lost, or named a later bad byte."""
+    rows = [hip_row(n) for n in range(1, 3)]
+    data = xml_bytes(hip, rows)
+    long = "x" * 300_000
+    construct = f"<!-- No\xebl {long} -->" if where == "comment" else f"<![CDATA[No\xebl {long}]]>"
+    data = data.replace(b"<PatientID>", b"<PatientID>" + construct.encode("latin-1"), 1)
+    data = data.replace(long.encode(), long.encode()[:200_000] + b"\xeb" + long.encode()[200_000:])
+    offset = data.index(b"\xeb")
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [f.code for f in report.findings] == ["T01"]
+    assert f"(byte {offset}, in Windows-1252 het teken 'ë')" in report.findings[0].message
