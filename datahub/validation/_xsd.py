@@ -155,8 +155,8 @@ def xsd_pattern(pattern: str) -> str:
     read as characters) are dropped.
 
     The classes whose meaning differs are written as the engine's regular expressions read
-    them (``\w`` holds no symbol but ``_``, ``\s`` every Unicode space, ``.`` a CR);
-    ``\W`` and ``\S`` inside ``[...]`` stay XSD's.
+    them (``\w`` holds ``_`` and no math, currency or modifier symbol, ``\s`` every Unicode
+    space, ``.`` a CR); ``\W`` and ``\S`` inside ``[...]`` stay XSD's.
 
     Example::
 
@@ -165,7 +165,7 @@ def xsd_pattern(pattern: str) -> str:
         >>> xsd_pattern("^P[0-9]{5}$|^(?:Q|R)$")
         'P[0-9]{5}|(Q|R)'
         >>> xsd_pattern(r"\w+"), xsd_pattern(r"[a-z\s]"), xsd_pattern("a.b")
-        ('[\\p{L}\\p{M}\\p{Nd}\\p{Nl}\\p{Pc}]+', '[a-z\\s\\p{Z}\x85]', 'a[^\\n]b')
+        ('[\\w_\u200c\u200d-[\\p{Sm}\\p{Sc}\\p{Sk}\\p{No}]]+', '[a-z\\s\\p{Z}\x85]', 'a[^\\n]b')
     """
     kept: list[str] = []
     position, in_class = 0, False
@@ -173,13 +173,8 @@ def xsd_pattern(pattern: str) -> str:
         char = pattern[position]
         if char == "\\":
             escape = pattern[position : position + 2]
-            inner = _CLASSES.get(escape[1:])
-            if inner is not None and in_class:
-                kept.append(inner if escape[1:].islower() else escape)
-            elif inner is not None:
-                kept.append(("[" if escape[1:].islower() else "[^") + inner + "]")
-            else:
-                kept.append(escape)
+            inside, outside = _CLASSES.get(escape[1:], (escape, escape))
+            kept.append(inside if in_class else outside)
             position += 2
             continue
         if char == "." and not in_class:
@@ -202,10 +197,20 @@ def xsd_pattern(pattern: str) -> str:
     return "".join(kept)
 
 
-# \\w and \\s as the engine's regular expressions (Rust's, Unicode) read them, by letter
-_WORD = r"\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc}"
-_SPACE = "\\s\\p{Z}\x85"
-_CLASSES = {"w": _WORD, "W": _WORD, "s": _SPACE, "S": _SPACE}
+# \w, \s and their negations as the engine's regular expressions (Rust's, Unicode) read
+# them, inside and outside [...]: XSD's \w less what Rust's lacks (math, currency and modifier
+# symbols, numbers such as ²) plus "_" and the joiners; XSD's \s plus every Unicode space but
+# U+180E (a space in libxml2's old tables, not in Rust's). Inside [...] nothing can be taken
+# from a class, so \W and \S stay XSD's there.
+_WORD_PLUS = "_\u200c\u200d"
+_SYMBOLS = r"\p{Sm}\p{Sc}\p{Sk}\p{No}"
+_SPACES = "\\s\\p{Z}\x85"
+_CLASSES = {
+    "w": ("\\w" + _WORD_PLUS, f"[\\w{_WORD_PLUS}-[{_SYMBOLS}]]"),
+    "W": ("\\W", f"[\\W{_SYMBOLS}-[{_WORD_PLUS}]]"),
+    "s": (_SPACES, f"[{_SPACES}-[\u180e]]"),
+    "S": ("\\S", f"([^{_SPACES}]|\u180e)"),
+}
 
 
 def _anchor(char: str, before: list[str], after: str) -> bool:

@@ -565,6 +565,12 @@ def test_lines_past_65535_are_the_lines_the_records_start_on(hip) -> None:
         ("a.b", "a&#13;b"),  # a CR: any character for the engine
         ("a.b", "a&#10;b"),
         (r"\d+", "١٢"),
+        (r"\w+", "Straẞe"),  # a letter newer than libxml2's tables of \p{L}
+        (r"\w+", "aⒶb"),  # a circled letter: alphabetic
+        (r"\w+", "a²b"),
+        (r"\w+", "a\u200db"),  # a joiner
+        (r"\S+", "a\u180eb"),  # a space in libxml2's tables, not the engine's
+        (r"a\W+b", "a€b"),
     ],
 )
 def test_the_published_xsd_reads_a_formaat_as_the_engine_does(hip, pattern, value) -> None:
