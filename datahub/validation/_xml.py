@@ -263,7 +263,8 @@ class XmlReader:
     def _record(self, element: etree._Element, columns: dict[str, list[Any]]) -> bool:
         parent = element.getparent()
         # (a record inside a record is part of it, reported here, not one more record)
-        inside = any(a.tag == RECORD for a in element.iterancestors())
+        nested = parent is not None and parent.getparent() is not None  # (not the root's child)
+        inside = nested and any(a.tag == RECORD for a in element.iterancestors())
         self.records += 0 if inside else 1
         line = _line(element)
         valid = parent is not None and parent.getparent() is None
@@ -375,7 +376,8 @@ class XmlReader:
             if first.tag != RECORD and isinstance(first.tag, str):
                 reason = f"onbekend element {first.tag}"
                 self.sink.add("T06", "xml", line=_line(first), reden=reason)
-            self._text_outside_records(first.tail, _line(first), _line(parent[1]))
+            if _text(first.tail):  # (lines only where needed: past 65,535 they cost)
+                self._text_outside_records(first.tail, _line(first), _line(parent[1]))
             del parent[0]
 
     def _finish(self, context: etree.iterparse) -> None:
