@@ -38,7 +38,7 @@ from ._semantics import (
     check_dictionary,
 )
 from ._types import DATE_RE
-from ._xlsx_scan import SheetScan, number_formats, scan, sheet_parts, shown
+from ._xlsx_scan import SheetScan, column_number, number_formats, scan, sheet_parts, shown
 
 MAX_WORKBOOK = 20 * 1024 * 1024
 MAX_UNPACKED = 400 * 1024 * 1024  # all parts of the workbook together, unpacked
@@ -152,10 +152,10 @@ def load_dictionary(source: str | os.PathLike[str] | bytes | BinaryIO) -> DataDi
         ('CAT', '1.4', 19)
     """
     data = _read_source(source)
-    workbook, formats = _open_workbook(data)
+    workbook, formats, scans = _open_workbook(data)
     problems = Problems()
     warnings: list[str] = []
-    sheets = _sheets(workbook, problems, warnings, formats)
+    sheets = _sheets(workbook, problems, warnings, formats, scans)
     problems.raise_if_any()
     rows = Rows()
     reader = _Reader(problems, rows)
@@ -262,7 +262,7 @@ def _too_big() -> DictionaryError:
 _Formats = dict[str, dict[tuple[int, int], str]]  # per sheet, the number format of a cell
 
 
-def _open_workbook(data: bytes) -> tuple[CalamineWorkbook, _Formats]:
+def _open_workbook(data: bytes) -> tuple[CalamineWorkbook, _Formats, dict[str, SheetScan]]:
     if data.startswith(OLE_MAGIC):
         raise _refuse(
             "de werkmap is met een wachtwoord beveiligd (versleuteld) of in het oude "
@@ -272,9 +272,9 @@ def _open_workbook(data: bytes) -> tuple[CalamineWorkbook, _Formats]:
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _refuse("dit is geen Excel-werkmap (.xlsx)", "this is not an Excel workbook (.xlsx)")
-    formats = _check_size(data)
+    formats, scans = _check_size(data)
     try:
-        return CalamineWorkbook.from_filelike(io.BytesIO(data)), formats
+        return CalamineWorkbook.from_filelike(io.BytesIO(data)), formats, scans
     except Exception as error:
         raise _refuse(
             f"de werkmap kan niet worden gelezen (technische melding: {error})",
@@ -282,12 +282,14 @@ def _open_workbook(data: bytes) -> tuple[CalamineWorkbook, _Formats]:
         ) from None
 
 
-def _check_size(data: bytes) -> _Formats:
+def _check_size(data: bytes) -> tuple[_Formats, dict[str, SheetScan]]:
     """Refuse a workbook that unpacks to too much, whose sheet spans too many cells, or
     whose known sheets hold cells the reader would read as empty (errors, formulas without a
     computed value). See :mod:`._xlsx_scan`: every part is scanned, whatever its name, since a
     sheet may live anywhere the relations say. Return the number formats of the sheets' number
-    cells (the reader gives a number without its format: see :meth:`_Sheet.shown`)."""
+    cells (the reader gives a number without its format: see :meth:`_Sheet.shown`) and each
+    sheet's scan (its cells the reader reads as empty are judged with its columns: see
+    :func:`_check_unread`)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
@@ -302,21 +304,21 @@ def _check_size(data: bytes) -> _Formats:
                 )
             names = {part: name for name, part in sheet_parts(archive).items()}
             shown_with = number_formats(archive)
-            problems = Problems()
             formats: _Formats = {}
+            scans: dict[str, SheetScan] = {}
             for part in parts:  # (whatever its name: the relations may name any part)
                 with archive.open(part) as stream:
                     found = scan(stream)
                 name = names.get(part.filename)
-                _check_scan(found, name, problems)
+                _check_span(found, name)
                 if name is not None:
+                    scans[name] = found
                     formats[name] = {
                         cell: shown_with[style]
                         for cell, style in found.styles.items()
                         if style in shown_with
                     }
-            problems.raise_if_any()
-            return formats
+            return formats, scans
     except DictionaryError:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as error:
@@ -326,13 +328,13 @@ def _check_size(data: bytes) -> _Formats:
         ) from None
 
 
-def _check_scan(found: SheetScan, name: str | None, problems: Problems) -> None:
-    sheet = _spec_sheet(name)
+def _check_span(found: SheetScan, name: str | None) -> None:
+    """Refuse a part spanning more cells than the reader may hold."""
     if found.rows * found.columns > MAX_CELLS:
         raise DictionaryError(
             [
                 DictionaryProblem(
-                    sheet or name,
+                    _spec_sheet(name) or name,
                     None,
                     None,
                     f"het tabblad beslaat te veel cellen ({found.rows} rijen x {found.columns} "
@@ -342,30 +344,53 @@ def _check_scan(found: SheetScan, name: str | None, problems: Problems) -> None:
                 )
             ]
         )
-    if sheet is None:  # a sheet the dictionary does not use, or no sheet at all
+
+
+_UNREAD = (
+    (
+        "errors",
+        "bevat een fout (zoals #N/A of #REF!); vul de waarde zelf in",
+        "holds an error (such as #N/A or #REF!); fill in the value",
+    ),
+    (
+        "formulas",
+        "heeft een formule zonder berekende waarde; open de werkmap in Excel en sla haar op, "
+        "of vul de waarde zelf in",
+        "has a formula without a computed value; open the workbook in Excel and save it, "
+        "or fill in the value",
+    ),
+)
+
+
+def _check_unread(sheet: _Sheet, found: SheetScan | None, problems: Problems) -> None:
+    """Refuse the cells of ``sheet`` that the reader reads as empty (an error, a formula
+    without a computed value) in a column that is read: one the dictionary knows (a column
+    it does not know is left aside, with a warning), or any in the examples."""
+    if found is None:
         return
-    unread = [
-        (
-            found.errors,
-            "bevat een fout (zoals #N/A of #REF!); vul de waarde zelf in",
-            "holds an error (such as #N/A or #REF!); fill in the value",
-        ),
-        (
-            found.formulas,
-            "heeft een formule zonder berekende waarde; open de werkmap in Excel en sla haar "
-            "op, of vul de waarde zelf in",
-            "has a formula without a computed value; open the workbook in Excel and save it, "
-            "or fill in the value",
-        ),
-    ]
-    for references, nl, en in unread:
+    read = set(sheet.columns.values())
+    for kind, nl, en in _UNREAD:
+        references = [
+            r
+            for r in getattr(found, kind)
+            if sheet.name == EXAMPLES or column_number(_letters(r).encode()) in read
+        ]
         for reference in references[:20]:
-            row = int(reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-            problems.add(sheet, row, None, f"cel {reference} {nl}", f"cell {reference} {en}")
+            row = int(reference.removeprefix(_letters(reference)))
+            problems.add(sheet.name, row, None, f"cel {reference} {nl}", f"cell {reference} {en}")
+
+
+def _letters(reference: str) -> str:
+    """The column letters of a cell reference (``AB`` of ``AB12``)."""
+    return reference.rstrip("0123456789")
 
 
 def _sheets(
-    workbook: CalamineWorkbook, problems: Problems, warnings: list[str], formats: _Formats
+    workbook: CalamineWorkbook,
+    problems: Problems,
+    warnings: list[str],
+    formats: _Formats,
+    scans: dict[str, SheetScan],
 ) -> dict[str, _Sheet]:
     found: dict[str, _Sheet] = {}
     unreadable: set[str] = set()  # (reported as such, not as missing too)
@@ -398,6 +423,7 @@ def _sheets(
             continue
         found[spec_name] = _table(spec_name, cells, problems, warnings)
         found[spec_name].formats = formats.get(actual, {})
+        _check_unread(found[spec_name], scans.get(actual), problems)
     for name in REQUIRED_SHEETS:
         if name not in found and name not in unreadable:
             problems.add(name, None, None, "tabblad ontbreekt", "sheet is missing")

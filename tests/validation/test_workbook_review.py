@@ -74,6 +74,22 @@ def test_an_error_cell_or_a_formula_without_a_value_is_refused_with_its_place(hi
     assert "formule zonder berekende waarde" in refused.value.problems[1].nl
 
 
+def test_an_error_cell_in_a_column_the_dictionary_does_not_know_is_left_aside(
+    hip_path,
+) -> None:
+    """Unknown columns are ignored with a warning: a #N/A in a helper column refused the whole
+    workbook. In a known column (and anywhere in the examples) it still is refused."""
+    header = ('<c r="Z1" t="inlineStr"><is><t>Interne notitie</t></is></c>', "Z1")
+    error = '<row r="40"><c r="Z40" t="e"><f>VLOOKUP(B4,L!A:B,2,FALSE)</f><v>#N/A</v></c></row>'
+    data = _patched(hip_path, 2, error, replace=("</row>", header[0] + "</row>"))
+    dictionary = load_dictionary(data)
+    assert "Bestandsinhoud: onbekende kolom 'Interne notitie' genegeerd" in dictionary.warnings
+    known = error.replace("Z40", "E40")
+    with pytest.raises(DictionaryError) as refused:
+        load_dictionary(_patched(hip_path, 2, known, replace=("</row>", header[0] + "</row>")))
+    assert [(p.row, p.nl.split(" ", 2)[1]) for p in refused.value.problems] == [(40, "E40")]
+
+
 def test_the_scan_counts_as_the_reader_does() -> None:
     xml = (
         b'<row><c><v>1</v></c><c r="D1"><v>2</v></c><c><f>A1</f><v>3</v></c></row>'
