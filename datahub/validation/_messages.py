@@ -299,10 +299,11 @@ _REASONS = (
     ),
     (
         re.compile(
-            r"een waarde is langer dan 10\.000\.000 bytes \(10 MB\), de grens voor één waarde "
-            r"in een XML-bestand"
+            r"een waarde of de tekst tussen twee elementen is langer dan 10\.000\.000 bytes "
+            r"\(10 MB\), de grens voor één waarde in een XML-bestand"
         ),
-        "a value is longer than 10,000,000 bytes (10 MB), the limit for one value in an XML file",
+        "a value or the text between two elements is longer than 10,000,000 bytes (10 MB), the"
+        " limit for one value in an XML file",
     ),
     (
         re.compile(r"de elementen zijn te diep genest \(meer dan (\d+) niveaus\)"),

@@ -508,8 +508,8 @@ _LIBXML2: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"(?:Resource limit exceeded: )?(?:Text node too long|xmlSAX2Characters: huge text"
             r" node).*",
-            "een waarde is langer dan 10.000.000 bytes (10 MB), de grens voor één waarde in "
-            "een XML-bestand",
+            "een waarde of de tekst tussen twee elementen is langer dan 10.000.000 bytes"
+            " (10 MB), de grens voor één waarde in een XML-bestand",
         ),
         (
             r"Excessive depth in document: (\d+).*",

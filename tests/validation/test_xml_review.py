@@ -322,9 +322,11 @@ def test_a_value_over_10_mb_is_a_clear_t06_naming_its_line_and_the_limit(
     line = data[: data.index(b"xxxx")].count(b"\n") + 1
     assert [(f.code, f.line) for f in report.findings] == [("T06", line)]
     assert report.findings[0].message == (
-        f"XML-fout op regel {line}: een waarde is langer dan 10.000.000 bytes (10 MB), de grens "
-        "voor één waarde in een XML-bestand"
+        f"XML-fout op regel {line}: een waarde of de tekst tussen twee elementen is langer dan"
+        " 10.000.000 bytes (10 MB), de grens voor één waarde in een XML-bestand"
     )
+    english = validate_file(hip, data, file_name="x.xml", lang="en").findings[0].message
+    assert "a value or the text between two elements is longer than 10,000,000 bytes" in english
     assert "XML_PARSE_HUGE" not in validate_file(hip, data, file_name="x.xml", lang="en").to_json()
 
 
