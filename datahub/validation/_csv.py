@@ -24,7 +24,7 @@ from typing import BinaryIO
 import polars as pl
 
 from ._chunk_records import LF, QUOTED_VALUE, chunk_records, record_end, record_regex
-from ._encodings import BOM, cut_character, encoding_problems, wide_encoding, windows_1252
+from ._encodings import BOM, encoding_problems, invalid_byte, wide_encoding
 from ._frames import LINE, REC
 from ._messages import visible
 from ._technical import TechnicalSink
@@ -340,16 +340,9 @@ class CsvReader:
         Windows-1252, where it is a letter or sign (a file saved as "ANSI", Excel's
         default on Windows); or, where the file is UTF-8 until it ends in the middle of a
         character, that it was cut off."""
-        if cut_character(data[at - start :]) and not any(
-            f.code == "T01" for f in self.sink.findings
-        ):
-            self.sink.add("T01", "cut", line=line, offset=at)
-            return
-        shown = windows_1252(data[at - start : at - start + 1])
-        if shown is None:
-            self.sink.add("T01", "encoding", line=line, offset=at)
-        else:
-            self.sink.add("T01", "ansi", line=line, offset=at, teken=shown)
+        first = not any(f.code == "T01" for f in self.sink.findings)
+        key, values = invalid_byte(data[at - start :], first=first)
+        self.sink.add("T01", key, line=line, offset=at, **values)
 
     def _check_header(self, names: list[str], *, broken: bool) -> None:
         self.columns = [f"column_{i + 1}" for i in range(len(names))]

@@ -110,3 +110,21 @@ def windows_1252(byte: bytes) -> str | None:
     except UnicodeDecodeError:
         return None
     return character if character.isprintable() and not character.isspace() else None
+
+
+def invalid_byte(tail: bytes, *, first: bool = True) -> tuple[str, dict[str, str]]:
+    """The ``T01`` message (its key and values) of a byte that is not UTF-8, at the start of
+    ``tail`` (the input from it on): that the file was cut off, where it ends in the middle of
+    a character (and ``first``: no byte before was bad); the character the byte is in
+    Windows-1252, where it is a letter or sign (a file saved as "ANSI", Excel's default on
+    Windows); else only that it is not UTF-8.
+
+    Example::
+
+        >>> invalid_byte(b"\\xc3"), invalid_byte(b"\\xeb,1"), invalid_byte(b"\\x81")
+        (('cut', {}), ('ansi', {'teken': 'ë'}), ('encoding', {}))
+    """
+    if first and cut_character(tail):
+        return "cut", {}
+    shown = windows_1252(tail[:1])
+    return ("encoding", {}) if shown is None else ("ansi", {"teken": shown})

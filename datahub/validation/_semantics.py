@@ -455,9 +455,12 @@ def _check_examples(d: DataDictionary, problems: Problems, rows: Rows) -> None:
     records: list[Mapping[str, str | None]] = [
         dict(zip(d.field_names, example, strict=False)) for example in d.examples
     ]
-    report = validate_records(replace(d, examples=()), records)
+    dictionary = replace(d, examples=())
+    report = validate_records(dictionary, records)
+    if not any(f.level != "waarschuwing" and f.record is not None for f in report.findings):
+        return  # (the usual case: no second run for the English text)
     # the same findings in the same order, in English
-    english = validate_records(replace(d, examples=()), records, lang="en")
+    english = validate_records(dictionary, records, lang="en")
     for finding, en in zip(report.findings, english.findings, strict=True):
         if finding.level == "waarschuwing" or finding.record is None:
             continue

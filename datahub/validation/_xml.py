@@ -13,7 +13,7 @@ import polars as pl
 from lxml import etree
 
 from ._dictionary import DataDictionary
-from ._encodings import BOM, cut_character, wide_encoding, windows_1252
+from ._encodings import BOM, invalid_byte, wide_encoding
 from ._frames import LINE, REC
 from ._technical import TechnicalSink
 from ._xsd import RECORD, record_schema, root_name
@@ -187,12 +187,8 @@ class XmlReader:
             self.sink.add("T01", "line", line=line)
             return
         offset, tail = found
-        if cut_character(tail):
-            self.sink.add("T01", "cut", line=line, offset=offset)
-        elif (shown := windows_1252(tail[:1])) is not None:
-            self.sink.add("T01", "ansi", line=line, offset=offset, teken=shown)
-        else:
-            self.sink.add("T01", "encoding", line=line, offset=offset)
+        key, values = invalid_byte(tail)
+        self.sink.add("T01", key, line=line, offset=offset, **values)
 
     def _check_registry(self, head: bytes) -> None:
         """``T08`` for a root element that names another sub-delivery (``<MMYIKNL>`` in a file
@@ -244,30 +240,35 @@ class XmlReader:
         if version and delivered is not None and delivered.strip() != version:
             values = {"kenmerk": "Versie", "bestand": delivered[:40], "verwacht": version}
             self.sink.add("T08", "mismatch", line=_line(root), **values)
-        following = _line(root[0]) if len(root) else None
-        self._text_outside_records(root.text, _line(root), following)
+        self._text_outside_records(root.text, root, root[0] if len(root) else None)
 
     def _text_outside_records(
-        self, text: str | None, line: int | None, following: int | None = None
+        self,
+        text: str | None,
+        after: etree._Element,
+        before: etree._Element | None = None,
     ) -> None:
         """``T06`` for text (not whitespace) between the records: the XSD allows none. Its
-        line is counted back from the element that ``following`` it starts on, if any (else
-        the line of the element it follows)."""
-        if not text or not text.strip(_SPACE):
+        line is counted back from the element it comes ``before``, if any (else the line of
+        the element it comes ``after``); lines are only worked out for such text (past line
+        65,535 they cost)."""
+        if text is None or not _text(text):
             return
-        if following is not None:  # not before the element it follows (comments were removed,
-            # and a character reference &#10; is no line of its own: the count may be off)
+        line = _line(after)
+        if before is not None and (following := _line(before)) is not None:
+            # not before the element it follows (comments were removed, and a character
+            # reference &#10; is no line of its own: the count may be off)
             line = max(following - text.lstrip(_SPACE).count("\n"), line or 1)
         self.sink.add("T06", "xml", line=line or 1, reden="tekst buiten een record")
 
     def _record(self, element: etree._Element, columns: dict[str, list[Any]]) -> bool:
         parent = element.getparent()
-        # (a record inside a record is part of it, reported here, not one more record)
-        nested = parent is not None and parent.getparent() is not None  # (not the root's child)
+        nested = _nested(element)  # (not a child of the root)
+        # a record inside a record is part of it, reported here, not one more record
         inside = nested and any(a.tag == RECORD for a in element.iterancestors())
         self.records += 0 if inside else 1
         line = _line(element)
-        valid = parent is not None and parent.getparent() is None
+        valid = parent is not None and not nested
         if not valid:
             self.sink.add("T06", "xml", line=line, reden="record staat op de verkeerde plaats")
         elif (problems := self._refusal(element, line)) is not None:
@@ -376,8 +377,7 @@ class XmlReader:
             if first.tag != RECORD and isinstance(first.tag, str):
                 reason = f"onbekend element {first.tag}"
                 self.sink.add("T06", "xml", line=_line(first), reden=reason)
-            if _text(first.tail):  # (lines only where needed: past 65,535 they cost)
-                self._text_outside_records(first.tail, _line(first), _line(parent[1]))
+            self._text_outside_records(first.tail, first, parent[1])
             del parent[0]
 
     def _finish(self, context: etree.iterparse) -> None:
@@ -391,7 +391,7 @@ class XmlReader:
             if isinstance(child.tag, str) and child.tag != RECORD:
                 reason = f"onbekend element {child.tag}"
                 self.sink.add("T06", "xml", line=_line(child), reden=reason)
-            self._text_outside_records(child.tail, _line(child))
+            self._text_outside_records(child.tail, child)
 
     def _frame(self, columns: dict[str, list[Any]]) -> pl.DataFrame:
         schema = dict.fromkeys(self.names, pl.String) | {REC: pl.Int64, LINE: pl.Int64}
