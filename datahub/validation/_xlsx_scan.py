@@ -42,6 +42,8 @@ class SheetScan:
 
     rows: int = 0
     columns: int = 0
+    #: the columns (from 1) with some cell with content or a formula
+    used: set[int] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     formulas: list[str] = field(default_factory=list)
     #: the style of each number cell with one, by (row, column): its number format is shown
@@ -122,6 +124,7 @@ def _end_cell(
     row, column, error = cell
     if content or formula:
         result.rows, result.columns = max(result.rows, row), max(result.columns, column)
+        result.used.add(column)
     reference = f"{column_letters(column)}{row}"
     if error and content:
         result.errors.append(reference)
