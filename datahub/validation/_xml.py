@@ -226,7 +226,7 @@ class XmlReader:
         root = tree.getroot()
         expected = root_name(self.dictionary)
         if root.tag != expected:
-            reason = f"root element {root.tag} (verwacht {expected})"
+            reason = f"root element {_shown(root, root.tag)} (verwacht {expected})"
             self.sink.add("T06", "xml", line=_line(root), reden=reason)
         if len(root.nsmap) > MAX_NAMESPACES:  # (each record would get the finding)
             reason = f"meer dan {MAX_NAMESPACES} namespaces gedeclareerd"
@@ -234,7 +234,7 @@ class XmlReader:
             raise _Refused
         for attribute in root.attrib:
             if attribute != "versie" and attribute not in _XSI_ATTRIBUTES:
-                reason = f"onbekend attribuut {attribute}"
+                reason = f"onbekend attribuut {_shown(root, attribute)}"
                 self.sink.add("T06", "xml", line=_line(root), reden=reason)
         version, delivered = self.dictionary.general.version, root.get("versie")
         if version and delivered is not None and delivered.strip() != version:
@@ -327,7 +327,10 @@ class XmlReader:
         most = self.sink.limit + 1
         line = _line(record)
         attributes = islice(_own(record), most)
-        problems = [(line, f"onbekend attribuut {a} op element {RECORD}") for a in attributes]
+        problems = [
+            (line, f"onbekend attribuut {_shown(record, a)} op element {RECORD}")
+            for a in attributes
+        ]
         if _text(record.text):
             problems.append((line, "tekst in een record buiten een veld"))
         seen: set[int] = set()
@@ -345,7 +348,7 @@ class XmlReader:
             at = _line(child) or line
             position = self._positions.get(tag)
             if position is None:
-                problems.append((at, f"onbekend element {tag}"))
+                problems.append((at, f"onbekend element {_shown(child, tag)}"))
             elif position in seen:
                 problems.append((at, f"element {tag} komt meer dan eens voor in het record"))
             elif position < last:
@@ -360,7 +363,11 @@ class XmlReader:
             if len(child):
                 problems.append((at, f"element {tag} bevat elementen; een veld bevat alleen tekst"))
             attributes = islice(_own(child), most - len(problems))
-            problems += [(at, f"onbekend attribuut {a} op element {tag}") for a in attributes]
+            shown = _shown(child, tag)
+            problems += [
+                (at, f"onbekend attribuut {_shown(child, a)} op element {shown}")
+                for a in attributes
+            ]
             if _text(child.tail):
                 problems.append((at, "tekst in een record buiten een veld"))
         return problems if problems or nested else None
@@ -375,7 +382,7 @@ class XmlReader:
         while element.getprevious() is not None:
             first = parent[0]
             if first.tag != RECORD and isinstance(first.tag, str):
-                reason = f"onbekend element {first.tag}"
+                reason = f"onbekend element {_shown(first, first.tag)}"
                 self.sink.add("T06", "xml", line=_line(first), reden=reason)
             self._text_outside_records(first.tail, first, parent[1])
             del parent[0]
@@ -389,7 +396,7 @@ class XmlReader:
             self._check_document(root.getroottree())
         for child in root:
             if isinstance(child.tag, str) and child.tag != RECORD:
-                reason = f"onbekend element {child.tag}"
+                reason = f"onbekend element {_shown(child, child.tag)}"
                 self.sink.add("T06", "xml", line=_line(child), reden=reason)
             self._text_outside_records(child.tail, child)
 
@@ -448,6 +455,27 @@ def _own(element: etree._Element) -> Iterator[str]:
 
 def _has_own(element: etree._Element) -> bool:
     return next(_own(element), None) is not None
+
+
+def _shown(element: etree._Element, name: str) -> str:
+    """The name of ``element`` or of one of its attributes as the file writes it: lxml's
+    ``{uri}local`` as ``prefix:local``, or, in a namespace without a prefix (a default one),
+    as ``local (namespace uri)``.
+
+    Example::
+
+        >>> e = etree.fromstring('<a xmlns="urn:d" xmlns:q="urn:q" q:x="1"/>')
+        >>> _shown(e, e.tag), _shown(e, "{urn:q}x"), _shown(e, "versie")
+        ('a (namespace urn:d)', 'q:x', 'versie')
+    """
+    if not name.startswith("{"):
+        return name
+    uri, local = name[1:].split("}", 1)
+    if name == element.tag:
+        prefix = element.prefix
+    else:  # (an attribute in a namespace always has a prefix)
+        prefix = next((p for p, u in element.nsmap.items() if u == uri and p), None)
+    return f"{prefix}:{local}" if prefix else f"{local} (namespace {uri})"
 
 
 def _text(text: str | None) -> bool:
