@@ -38,7 +38,15 @@ from ._semantics import (
     check_dictionary,
 )
 from ._types import DATE_RE
-from ._xlsx_scan import SheetScan, column_number, number_formats, scan, sheet_parts, shown
+from ._xlsx_scan import (
+    MOST_UNREAD,
+    SheetScan,
+    column_number,
+    number_formats,
+    scan,
+    sheet_parts,
+    shown,
+)
 
 MAX_WORKBOOK = 20 * 1024 * 1024
 MAX_UNPACKED = 400 * 1024 * 1024  # all parts of the workbook together, unpacked
@@ -307,9 +315,9 @@ def _check_size(data: bytes) -> tuple[_Formats, dict[str, SheetScan]]:
             formats: _Formats = {}
             scans: dict[str, SheetScan] = {}
             for part in parts:  # (whatever its name: the relations may name any part)
-                with archive.open(part) as stream:
-                    found = scan(stream)
                 name = names.get(part.filename)
+                with archive.open(part) as stream:
+                    found = scan(stream, details=name is not None, most_cells=MAX_CELLS)
                 _check_span(found, name)
                 if name is not None:
                     scans[name] = found
@@ -359,21 +367,41 @@ _UNREAD = (
         "has a formula without a computed value; open the workbook in Excel and save it, "
         "or fill in the value",
     ),
+    (
+        "odd",
+        "heeft een waarde in een vorm die niet zeker gelezen kan worden (zoals NaN, een "
+        "tekenverwijzing of CDATA); typ de waarde opnieuw in Excel",
+        "holds a value in a form that cannot be read reliably (such as NaN, a character "
+        "reference or CDATA); type the value in again in Excel",
+    ),
 )
 
 
-def _check_unread(sheet: _Sheet, found: SheetScan | None, problems: Problems) -> None:
-    """Refuse the cells of ``sheet`` that the reader reads as empty (an error, a formula
-    without a computed value) in a column that is read: one the dictionary knows (a column
-    it does not know is left aside, with a warning), or any in the examples."""
+def _check_unread(
+    sheet: _Sheet, found: SheetScan | None, problems: Problems, *, every: bool = False
+) -> None:
+    """Refuse the cells of ``sheet`` that the reader misreads (an error, a formula without a
+    computed value, a value in a form it does not read as Excel does) in a column that is
+    read: one the dictionary knows (a column it does not know is left aside, with a warning),
+    or any in the examples, or (``every``) any at all."""
     if found is None:
+        return
+    if found.crowded:
+        problems.add(
+            sheet.name,
+            None,
+            None,
+            f"meer dan {MOST_UNREAD:,} cellen met een fout of een waarde die niet gelezen kan "
+            "worden".replace(",", "."),
+            f"more than {MOST_UNREAD:,} cells with an error or a value that cannot be read",
+        )
         return
     read = set(sheet.columns.values())
     for kind, nl, en in _UNREAD:
         references = [
             r
             for r in getattr(found, kind)
-            if sheet.name == EXAMPLES or column_number(_letters(r).encode()) in read
+            if every or sheet.name == EXAMPLES or column_number(_letters(r).encode()) in read
         ]
         for reference in references[:20]:
             row = int(reference.removeprefix(_letters(reference)))
@@ -419,6 +447,8 @@ def _sheets(
                 f"tabblad kan niet worden gelezen (technische melding: {error})",
                 f"sheet cannot be read ({error})",
             )
+            if actual in scans:  # (the cells that may be why, in every column)
+                _check_unread(_Sheet(spec_name, [], [], []), scans[actual], problems, every=True)
             continue
         found[spec_name] = _table(spec_name, cells, problems, warnings)
         found[spec_name].formats = formats.get(actual, {})

@@ -11,6 +11,7 @@ error cell (``#N/A``) and a formula without a computed value as empty: the scan 
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 import zipfile
@@ -20,38 +21,74 @@ from typing import IO
 
 from lxml import etree
 
-# A tag's attributes run to its first ">" outside quotes (a value may hold one); an attribute
-# is named without a prefix (q:r="D7" is another attribute than r, which the reader reads).
-_TAG = re.compile(rb"""<(/?)(?:[\w.-]+:)?(row|c|v|is|f)\b((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>""")
+# A tag's attributes run to its first ">" outside quotes (a value may hold one, never a "<");
+# an attribute is named without a prefix (q:r="D7" is another attribute than r, which the
+# reader reads). Neither pattern backtracks over more than one tag or name: a comment of
+# thousands of "<c " or of one long name made the scan of a 12 KB workbook take hours.
+_TAG = re.compile(
+    rb"""<(/?)(?:[\w.-]++:)?(row|c|v|is|f)\b((?:[^<>"'/]++|/(?!>)|"[^"<]*+"|'[^'<]*+')*+)(/?)>"""
+)
 # An attribute: its name (a prefixed one is another attribute) and its quoted value. Of an
 # attribute given twice, the last counts, as for the reader.
-_ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_REF = re.compile(rb"\s*([A-Za-z]{0,3})([0-9]*)")
+_ATTRIBUTE = re.compile(rb"""(?<![\w:.-])([\w:.-]++)\s*+=\s*+(?:"([^"]*+)"|'([^']*+)')""")
+_REF = re.compile(rb"\s*([A-Za-z]*)([0-9]*)")
+_FAR = 26**8
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _MOST_STYLED = 100_000  # (a dictionary has far fewer cells; a huge sheet is refused anyway)
-# Number formats shown as Excel shows them: digits with leading zeros, fixed decimals, percent.
-_SHOWN = re.compile(r"(0+)(?:\.(0+))?(%?)")
+# Of each kind of cell the reader misreads, the first of each column (all a workbook's
+# message can show: see _workbook._check_unread), and no more than Excel's columns can hold.
+_FIRST_PER_COLUMN = 20
+MOST_UNREAD = _FIRST_PER_COLUMN * 16_384
+# A value the reader reads as Excel does: a number as Excel writes it (not NaN or inf, which
+# the reader takes, nor a character reference, CDATA or a comment, which it reads as nothing
+# or in part), and a shared text's plain index (the reader reads " 1 " as text 0).
+_NUMBER = re.compile(rb"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INDEX = re.compile(rb"[0-9]+")
+# Number formats shown as Excel shows them: digits with leading zeros, fixed decimals, percent
+# (no more digits than a format of Excel's 255 characters can hold).
+_SHOWN = re.compile(r"(0{1,255})(?:\.(0{1,255}))?(%?)")
 _BUILT_IN = {1: "0", 2: "0.00", 9: "0%", 10: "0.00%"}
 _OFFICE_DOCUMENT = "/officeDocument"
 
 
 @dataclass(slots=True)
 class SheetScan:
-    """The used area of one part (rows x columns up to its last cell with content), and the
-    cells with an error or a formula without a value (as ``A1`` references)."""
+    """The used area of one part (rows x columns up to its last cell the reader keeps), and
+    the cells it misreads (as ``A1`` references): an error, a formula without a value, or a
+    value in a form it does not read as Excel does (``odd``)."""
 
     rows: int = 0
     columns: int = 0
-    #: the columns (from 1) with some cell with content or a formula
-    used: set[int] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
     formulas: list[str] = field(default_factory=list)
+    odd: list[str] = field(default_factory=list)
+    #: more cells of a kind than are kept (:data:`MOST_UNREAD`): no column's first are known
+    crowded: bool = False
     #: the style of each number cell with one, by (row, column): its number format is shown
     styles: dict[tuple[int, int], int] = field(default_factory=dict)
+    #: the columns (from 1) with some cell with content or a formula
+    used: set[int] = field(default_factory=set)
+    _per_column: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def note(self, kind: str, row: int, column: int) -> None:
+        """Keep a cell of ``kind`` (``errors``, ``formulas``, ``odd``) if its column has room."""
+        seen = self._per_column.get((kind, column), 0)
+        found: list[str] = getattr(self, kind)
+        if seen >= _FIRST_PER_COLUMN:
+            return
+        if len(found) >= MOST_UNREAD:
+            self.crowded = True
+            return
+        self._per_column[kind, column] = seen + 1
+        found.append(f"{column_letters(column)}{row}")
 
 
-def scan(stream: IO[bytes]) -> SheetScan:
+def scan(stream: IO[bytes], *, details: bool = True, most_cells: int | None = None) -> SheetScan:
     """Scan one XML part, streaming (tags cut by a block's end are read with the next one).
+
+    ``details``: also note the cells the reader misreads and the styles (for a sheet; of
+    another part only the used area counts, should the reader take it for a sheet).
+    ``most_cells``: stop once the used area is larger (it is refused).
 
     Example::
 
@@ -67,12 +104,16 @@ def scan(stream: IO[bytes]) -> SheetScan:
         >>> found = scan(io.BytesIO(far))
         >>> (found.rows, found.columns)
         (99, 16384)
+        >>> odd = b'<row><c><v>NaN</v></c><c t="s"><v> 1 </v></c><c><v>&#53;</v></c></row>'
+        >>> scan(io.BytesIO(odd)).odd
+        ['A1', 'B1', 'C1']
     """
     result = SheetScan()
     row = column = 0
     cell: tuple[int, int, bool] | None = None  # its row, column, and whether it is an error
     style: int | None = None  # the style of the cell, if a number's
-    content = formula = computed = False
+    kind = b"n"
+    content = formula = computed = valued = odd = False
     text_result = False  # the cell's value is a formula's text (t="str")
     tail = b""
     while block := stream.read(1 << 20):
@@ -90,46 +131,72 @@ def scan(stream: IO[bytes]) -> SheetScan:
                 found = _attributes(attributes)
                 reference = _REF.match(found.get(b"r", b""))
                 if reference and reference.group(1):
-                    column = column_number(reference.group(1))
+                    letters = reference.group(1)  # (more than 7: beyond any sheet's size)
+                    column = column_number(letters) if len(letters) <= 7 else _FAR
                     row = int(reference.group(2) or row)
                 else:
                     column += 1
                 kind = found.get(b"t", b"n").strip()
                 cell = None if empty else (row, column, kind == b"e")
-                style = _number_style(kind, found.get(b"s", b""))
+                style = _number_style(kind, found.get(b"s", b"")) if details else None
                 text_result = kind == b"str"
-                content = formula = computed = False
+                content = formula = computed = valued = odd = False
             elif name == b"v" and cell is not None:  # (an empty <v> is no value: openpyxl
-                if not closing:  # writes one for a formula it has not computed, without t;
-                    # Excel one for a formula whose text is "", with t="str")
+                valued = True  # writes one for a formula it has not computed, without t;
+                if not closing:  # Excel one for a formula whose text is "", with t="str")
                     value = None if empty else match.end()
                     computed = text_result
                 elif value is not None:
-                    content = content or bool(text[value : match.start()].strip())
+                    written = text[value : match.start()]
+                    content = content or bool(written.strip())
+                    odd = odd or _odd(kind, written)
+                    value = None
             elif name == b"is" and not closing and cell is not None:
-                content = True
+                content = valued = True
             elif name == b"f" and not closing and cell is not None:
-                formula = True
+                formula = valued = True
             elif name == b"c" and closing and cell is not None:
-                _end_cell(result, cell, content=content, formula=formula and not computed)
-                if content and style and len(result.styles) < _MOST_STYLED:
-                    result.styles[cell[:2]] = style
+                formula = formula and not computed
+                _end_cell(result, cell, content=content, formula=formula, details=details)
+                if valued:  # (the reader keeps such a cell in its area, even if empty)
+                    result.rows, result.columns = max(result.rows, row), max(result.columns, column)
+                if details:
+                    if odd:
+                        result.note("odd", cell[0], cell[1])
+                    if content and style and len(result.styles) < _MOST_STYLED:
+                        result.styles[cell[:2]] = style
                 cell = None
+                if most_cells is not None and result.rows * result.columns > most_cells:
+                    return result
+        if value is not None and cell is not None:  # a <v> open past the cut holds a "<"
+            odd = True
     return result
 
 
+def _odd(kind: bytes, written: bytes) -> bool:
+    """Whether the reader misreads the text of a ``<v>`` of a cell of type ``kind``."""
+    if not written:
+        return False
+    if kind == b"n":
+        return _NUMBER.fullmatch(written) is None
+    if kind == b"s":
+        return _INDEX.fullmatch(written) is None
+    return b"<" in written  # (CDATA or a comment in a formula's text)
+
+
 def _end_cell(
-    result: SheetScan, cell: tuple[int, int, bool], *, content: bool, formula: bool
+    result: SheetScan, cell: tuple[int, int, bool], *, content: bool, formula: bool, details: bool
 ) -> None:
     row, column, error = cell
     if content or formula:
         result.rows, result.columns = max(result.rows, row), max(result.columns, column)
         result.used.add(column)
-    reference = f"{column_letters(column)}{row}"
+    if not details:
+        return
     if error and content:
-        result.errors.append(reference)
+        result.note("errors", row, column)
     elif formula and not content:
-        result.formulas.append(reference)
+        result.note("formulas", row, column)
 
 
 def column_number(letters: bytes) -> int:
@@ -245,9 +312,11 @@ def shown(value: float, code: str) -> str:
     """
     match = _SHOWN.fullmatch(code)
     assert match is not None
+    if not math.isfinite(value):  # (NaN or inf: refused, see scan)
+        return str(value)
     whole, decimals, percent = match.group(1), match.group(2) or "", match.group(3)
     with localcontext() as context:
-        context.prec = 400  # (a float has up to 309 integer digits)
+        context.prec = 600  # (a float has up to 309 integer digits; a format 255 decimals)
         number = Decimal(repr(value)) * (100 if percent else 1)
         number = number.quantize(Decimal(1).scaleb(-len(decimals)), rounding=ROUND_HALF_UP)
     digits = format(number.copy_abs(), "f")

@@ -1,0 +1,144 @@
+"""Hostile workbooks found by a review (2026-11-30): each test failed before its fix (the far
+cells aborted the process, the comments took minutes to hours, the odd values were misread)."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from datahub.validation import DictionaryError, load_dictionary
+from datahub.validation._xlsx_scan import scan
+
+GENERAL = "xl/worksheets/sheet1.xml"
+FIELDS = "xl/worksheets/sheet2.xml"
+SCHEDULE = "xl/worksheets/sheet6.xml"
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_RELATION = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+
+
+def _changed(
+    source: Path | io.BytesIO, part: str, old: str, new: str, *, shared: str = ""
+) -> bytes:
+    """The workbook with ``old`` replaced by ``new`` in ``part`` (and, given ``shared``, a
+    shared strings part holding those ``<si>`` items)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(buffer, "w") as copy:
+        for item in original.infolist():
+            data = original.read(item.filename).decode()
+            if item.filename == part:
+                assert old in data
+                data = data.replace(old, new, 1)
+            elif shared and item.filename == "[Content_Types].xml":
+                override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_SST_TYPE}"/>'
+                data = data.replace("</Types>", override + "</Types>")
+            elif shared and item.filename == "xl/_rels/workbook.xml.rels":
+                relation = (
+                    f'<Relationship Id="rIdS" Type="{_SST_RELATION}" Target="sharedStrings.xml"/>'
+                )
+                data = data.replace("</Relationships>", relation + "</Relationships>")
+            copy.writestr(item.filename, data)
+        if shared:
+            copy.writestr("xl/sharedStrings.xml", f'<sst xmlns="{_MAIN}">{shared}</sst>')
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '<c r="XFD1048576"><v> </v></c>',  # white space alone
+        '<c r="XFD1048576" t="str"><f>""</f><v></v></c>',  # a formula's empty text
+        '<c r="XFD1048576" t="d"><v></v></c>',  # an empty date
+        '<c r="AAAA40000"><v>1</v></c>',  # four column letters
+        '<c r="ZZZZZZZZZZ1"><v>1</v></c>',  # ten
+    ],
+)
+def test_a_far_cell_the_reader_keeps_is_refused_before_it_is_read(hip_path, cell: str) -> None:
+    """The scan took these for empty (or read three letters of four) while the reader placed
+    them and asked for 23 to 549 GB: the process aborted, without a message."""
+    row = '<row r="9">' + cell + "</row></sheetData>"
+    with pytest.raises(DictionaryError, match="te veel cellen"):
+        load_dictionary(_changed(hip_path, SCHEDULE, "</sheetData>", row))
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["<c " + "a" * 300_000 + ">", "<c " * 300_000],
+    ids=["a long name", "many tags without an end"],
+)
+def test_a_comment_that_looks_like_tags_is_scanned_at_once(hip_path, comment: str) -> None:
+    """Both patterns of the scan backtracked over the rest of the block: a 12 KB workbook
+    took hours (300,000 letters after "<c" alone: 20 minutes)."""
+    workbook = _changed(hip_path, SCHEDULE, "<sheetData>", f"<!-- {comment} --><sheetData>")
+    started = time.perf_counter()
+    assert load_dictionary(workbook) == load_dictionary(hip_path)
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["&#54;", "<![CDATA[6]]>", "6<!-- x -->0", "NaN", "inf", "-Infinity", " 6", "6,5"],
+)
+def test_a_number_written_in_a_form_the_reader_misreads_is_refused(hip_path, value: str) -> None:
+    """Lengte 6 written with a character reference or CDATA was read as empty, "6<!-- -->0" as
+    6 (Excel: 60), NaN and inf as numbers no cell can show."""
+    old = '<c r="F2" t="n"><v>6</v></c>'
+    workbook = _changed(hip_path, FIELDS, old, f'<c r="F2" t="n"><v>{value}</v></c>')
+    with pytest.raises(DictionaryError) as refused:
+        load_dictionary(workbook)
+    problem = next(p for p in refused.value.problems if "F2" in p.nl)
+    assert (problem.sheet, problem.row) == ("Bestandsinhoud", 2)
+    assert "cel F2 heeft een waarde in een vorm die niet zeker gelezen kan worden" in problem.nl
+    assert "cell F2 holds a value in a form that cannot be read reliably" in problem.en
+
+
+@pytest.mark.parametrize("index", [" 1 ", "1.0", "+1"])
+def test_a_shared_text_with_an_index_the_reader_misreads_is_refused(hip_path, index: str) -> None:
+    """The reader reads text 0 for an index it cannot parse: Identificerend "ja" (text 1)
+    became "nee", and the patient number would not have been pseudonymised."""
+    old = '<c r="L2" t="inlineStr"><is><t>ja</t></is></c>'
+    shared = "<si><t>nee</t></si><si><t>ja</t></si>"
+    plain = _changed(hip_path, FIELDS, old, '<c r="L2" t="s"><v>1</v></c>', shared=shared)
+    assert load_dictionary(plain).fields[0].identifying
+    odd = _changed(hip_path, FIELDS, old, f'<c r="L2" t="s"><v>{index}</v></c>', shared=shared)
+    with pytest.raises(DictionaryError, match="cel L2 heeft een waarde in een vorm"):
+        load_dictionary(odd)
+
+
+def test_a_number_format_longer_than_excel_allows_is_not_applied(hip_path) -> None:
+    """A format of 9 million zeros made each code of a table a 9 MB text (400 codes: 3.6 GB)."""
+    zeros = "0" * 300  # (Excel's formats have at most 255 characters)
+    styles = (
+        f'<numFmts count="1"><numFmt numFmtId="164" formatCode="{zeros}"/></numFmts>'
+        '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/>'
+        "</cellXfs>"
+    )
+    old = '<c r="B6" t="n"><v>3</v></c>'  # Versie
+    workbook = _changed(hip_path, GENERAL, old, '<c r="B6" s="1" t="n"><v>3</v></c>')
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        style = archive.read("xl/styles.xml").decode()
+    start, end = style.index("<cellXfs"), style.index("</cellXfs>") + len("</cellXfs>")
+    patched = style[:start] + styles + style[end:]
+    workbook = _changed(io.BytesIO(workbook), "xl/styles.xml", style, patched)
+    assert load_dictionary(workbook).general.version == "3"
+
+
+def test_only_the_first_misread_cells_of_each_column_are_kept(hip_path) -> None:
+    """Every error cell was kept, in any part: 390 MB of them (1 MB packed) took 110 s and
+    1.1 GB. Errors crowding a column the dictionary does not read still leave those of the
+    columns it reads in sight."""
+    errors = "".join(f'<row r="{r}"><c r="Z{r}" t="e"><v>#N/A</v></c></row>' for r in range(40, 90))
+    known = '<row r="95"><c r="F95" t="e"><v>#N/A</v></c></row>'
+    workbook = _changed(hip_path, FIELDS, "</sheetData>", errors + known + "</sheetData>")
+    with pytest.raises(DictionaryError) as refused:
+        load_dictionary(workbook)
+    assert [p.nl for p in refused.value.problems if p.nl.startswith("cel")] == [
+        "cel F95 bevat een fout (zoals #N/A of #REF!); vul de waarde zelf in"
+    ]
+    many = io.BytesIO(b"<row>" + b'<c r="A1" t="e"><v>1</v></c>' * 100_000 + b"</row>")
+    assert len(scan(many).errors) == 20
+    assert scan(io.BytesIO(many.getvalue()), details=False).errors == []
