@@ -8,6 +8,7 @@ import json
 import os
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
@@ -43,9 +44,11 @@ from ._xlsx_scan import (
     SheetScan,
     column_number,
     number_formats,
+    part_name,
     scan,
     sheet_parts,
     shown,
+    workbook_part,
 )
 
 MAX_WORKBOOK = 20 * 1024 * 1024
@@ -310,12 +313,13 @@ def _check_size(data: bytes) -> tuple[_Formats, dict[str, SheetScan]]:
                     f"de werkmap is uitgepakt te groot (meer dan {MAX_UNPACKED // 2**20} MB)",
                     f"the workbook is too big unpacked (more than {MAX_UNPACKED // 2**20} MB)",
                 )
-            names = {part: name for name, part in sheet_parts(archive).items()}
+            _check_parts(archive)
+            names = {part_name(part): name for name, part in sheet_parts(archive).items()}
             shown_with = number_formats(archive)
             formats: _Formats = {}
             scans: dict[str, SheetScan] = {}
             for part in parts:  # (whatever its name: the relations may name any part)
-                name = names.get(part.filename)
+                name = names.get(part_name(part.filename))
                 with archive.open(part) as stream:
                     found = scan(stream, details=name is not None, most_cells=MAX_CELLS)
                 _check_span(found, name)
@@ -334,6 +338,35 @@ def _check_size(data: bytes) -> tuple[_Formats, dict[str, SheetScan]]:
             f"de werkmap kan niet worden gelezen (technische melding: {error})",
             f"the workbook cannot be read ({error})",
         ) from None
+
+
+def _check_parts(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook whose parts the reader could take otherwise than Excel: two parts
+    with one name (case aside, or with ``\\`` for ``/``: the reader takes either), or a
+    workbook part other than ``xl/workbook.xml``, the one the reader reads whatever the
+    package names (Excel shows the one named)."""
+    names = Counter(part_name(part.filename) for part in archive.infolist())
+    twice = sorted(name for name, count in names.items() if count > 1)
+    if twice:
+        raise _refuse(
+            f"de werkmap bevat het onderdeel {twice[0]} meer dan eens",
+            f"the workbook holds the part {twice[0]} more than once",
+        )
+    workbook = workbook_part(archive)
+    if workbook is None or part_name(workbook) != _WORKBOOK_PART:
+        nl = f"het werkboek is {workbook} in plaats van {_WORKBOOK_PART}"
+        en = f"its workbook part is {workbook} instead of {_WORKBOOK_PART}"
+        if workbook is None:
+            nl, en = "zij noemt geen werkboek", "it names no workbook part"
+        raise _refuse(
+            f"de werkmap is niet opgebouwd zoals Excel haar opslaat ({nl}); open haar in Excel "
+            "en sla haar opnieuw op",
+            f"the workbook is not built as Excel saves it ({en}); open it in Excel and save "
+            "it again",
+        )
+
+
+_WORKBOOK_PART = "xl/workbook.xml"
 
 
 def _check_span(found: SheetScan, name: str | None) -> None:
@@ -438,6 +471,17 @@ def _sheets(
             continue
         try:
             cells = _cells(workbook, actual, scans.get(actual))
+        except _Overlapping:
+            unreadable.add(spec_name)
+            problems.add(
+                spec_name,
+                None,
+                None,
+                "samengevoegde cellen overlappen elkaar (zo slaat Excel geen tabblad op); "
+                "hef de samenvoegingen op",
+                "merged cells overlap (Excel saves no sheet so); unmerge them",
+            )
+            continue
         except Exception as error:
             unreadable.add(spec_name)
             problems.add(
@@ -471,14 +515,22 @@ def _unmerged(
         >>> _unmerged([["T", "1"], ["", "2"], ["", "3"]], [((0, 0), (1, 0))])
         [['T', '1'], ['T', '2'], ['', '3']]
     """
+    budget = sum(map(len, cells))  # (ranges that do not overlap cover no more cells)
     for (top, left), (bottom, _right) in ranges or ():
         if top >= len(cells) or left >= len(cells[top]):
             continue
+        budget -= min(bottom, len(cells) - 1) - top
+        if budget < 0:  # 200,000 copies of one range over 10,000 rows took 69 s
+            raise _Overlapping
         value = cells[top][left]
         for row in cells[top + 1 : bottom + 1]:
             if left < len(row):
                 row[left] = value
     return cells
+
+
+class _Overlapping(Exception):
+    """A sheet's merged ranges overlap (Excel saves no such sheet)."""
 
 
 def _cells(workbook: CalamineWorkbook, name: str, found: SheetScan | None) -> list[list[Cell]]:

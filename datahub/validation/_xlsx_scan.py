@@ -215,12 +215,33 @@ def column_letters(number: int) -> str:
     return letters
 
 
+def part_name(name: str) -> str:
+    r"""A part's name as the reader looks it up: case aside, with ``/`` for ``\``.
+
+    Example::
+
+        >>> part_name(r"XL\Worksheets\Sheet1.xml")
+        'xl/worksheets/sheet1.xml'
+    """
+    return name.replace("\\", "/").lower()
+
+
+def workbook_part(archive: zipfile.ZipFile) -> str | None:
+    """The workbook part the package names (Excel reads that one), or None if it names
+    none or its relations cannot be read."""
+    try:
+        package = _targets(archive, "_rels/.rels", "")
+    except (KeyError, etree.XMLSyntaxError, ValueError):
+        return None
+    return next((t for kind, t in package.values() if kind.endswith(_OFFICE_DOCUMENT)), None)
+
+
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """The part holding each sheet, by the sheet's name (empty if the relations cannot be
-    read: the parts are then scanned without their names)."""
+    read)."""
     try:
         workbook, relations = _workbook_relations(archive)
-        root = etree.fromstring(archive.read(workbook), _PARSER)
+        root = etree.fromstring(_read(archive, workbook), _PARSER)
     except (KeyError, etree.XMLSyntaxError, ValueError):
         return {}
     parts = {}
@@ -234,8 +255,7 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 def _workbook_relations(archive: zipfile.ZipFile) -> tuple[str, dict[str, tuple[str, str]]]:
     """The workbook part (named by the package's relations) and its own relations' targets;
     raises ``KeyError`` (a part missing), ``XMLSyntaxError`` or ``ValueError``."""
-    package = _targets(archive, "_rels/.rels", "")
-    workbook = next((t for kind, t in package.values() if kind.endswith(_OFFICE_DOCUMENT)), "")
+    workbook = workbook_part(archive)
     if not workbook:
         raise KeyError("no workbook part")
     folder, name = posixpath.split(workbook)
@@ -244,7 +264,7 @@ def _workbook_relations(archive: zipfile.ZipFile) -> tuple[str, dict[str, tuple[
 
 def _targets(archive: zipfile.ZipFile, path: str, folder: str) -> dict[str, tuple[str, str]]:
     """A relations part's targets by id: (type, part name in the archive)."""
-    root = etree.fromstring(archive.read(path), _PARSER)
+    root = etree.fromstring(_read(archive, path), _PARSER)
     found = {}
     for relation in root.iter("{*}Relationship"):
         target = relation.get("Target") or ""
@@ -257,6 +277,15 @@ def _targets(archive: zipfile.ZipFile, path: str, folder: str) -> dict[str, tupl
         )
         found[relation.get("Id") or ""] = (relation.get("Type") or "", path_in_archive)
     return found
+
+
+def _read(archive: zipfile.ZipFile, name: str) -> bytes:
+    """The part ``name``, found as the reader finds it (see :func:`part_name`)."""
+    wanted = part_name(name)
+    for info in archive.infolist():
+        if part_name(info.filename) == wanted:
+            return archive.read(info)
+    raise KeyError(name)
 
 
 def _attributes(attributes: bytes) -> dict[bytes, bytes]:
@@ -285,7 +314,7 @@ def number_formats(archive: zipfile.ZipFile) -> dict[int, str]:
         styles = next((t for kind, t in relations.values() if kind.endswith("/styles")), None)
         if styles is None:
             return {}
-        root = etree.fromstring(archive.read(styles), _PARSER)
+        root = etree.fromstring(_read(archive, styles), _PARSER)
     except (KeyError, etree.XMLSyntaxError, ValueError):
         return {}
     codes = dict(_BUILT_IN)
