@@ -141,11 +141,12 @@ class _Sheet:
 
     def percentage(self, row: int, column: int | None, cell: Cell) -> Cell:
         """A number in a cell formatted as a percentage, as the percentage it shows (0.055
-        through ``0%`` is 5.5, not rounded), as text; any other cell as it is."""
+        through ``0%`` is 5.5, not rounded; to the 15 digits Excel shows), as text; any other
+        cell as it is."""
         code = self.formats.get((row, column or 0))
         if code is None or not code.endswith("%") or not isinstance(cell, int | float):
             return cell
-        return format((Decimal(repr(float(cell))) * 100).normalize(), "f")
+        return format((Decimal(f"{float(cell):.15g}") * 100).normalize(), "f")
 
 
 # -- reading ---------------------------------------------------------------------------------
