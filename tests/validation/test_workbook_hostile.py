@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from datahub.validation import DictionaryError, load_dictionary
+from datahub.validation import DictionaryError, load_dictionary, write_workbook
 from datahub.validation._xlsx_scan import scan
 
 GENERAL = "xl/worksheets/sheet1.xml"
@@ -111,22 +111,44 @@ def test_a_shared_text_with_an_index_the_reader_misreads_is_refused(hip_path, in
         load_dictionary(odd)
 
 
-def test_a_number_format_longer_than_excel_allows_is_not_applied(hip_path) -> None:
-    """A format of 9 million zeros made each code of a table a 9 MB text (400 codes: 3.6 GB)."""
-    zeros = "0" * 300  # (Excel's formats have at most 255 characters)
+def _styled(source: Path | io.BytesIO, old: str, new: str, number_format: str) -> bytes:
+    """The workbook with the general sheet's cell ``old`` written as ``new``, whose style 1
+    has ``number_format`` (a built-in number, or a format code)."""
+    if number_format.isdigit():
+        formats, number = "", number_format
+    else:
+        formats = f'<numFmts count="1"><numFmt numFmtId="164" formatCode="{number_format}"/>'
+        formats, number = formats + "</numFmts>", "164"
     styles = (
-        f'<numFmts count="1"><numFmt numFmtId="164" formatCode="{zeros}"/></numFmts>'
-        '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/>'
-        "</cellXfs>"
+        f'{formats}<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="{number}" '
+        'applyNumberFormat="1"/></cellXfs>'
     )
-    old = '<c r="B6" t="n"><v>3</v></c>'  # Versie
-    workbook = _changed(hip_path, GENERAL, old, '<c r="B6" s="1" t="n"><v>3</v></c>')
+    workbook = _changed(source, GENERAL, old, new)
     with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
         style = archive.read("xl/styles.xml").decode()
     start, end = style.index("<cellXfs"), style.index("</cellXfs>") + len("</cellXfs>")
     patched = style[:start] + styles + style[end:]
-    workbook = _changed(io.BytesIO(workbook), "xl/styles.xml", style, patched)
+    return _changed(io.BytesIO(workbook), "xl/styles.xml", style, patched)
+
+
+def test_a_number_format_longer_than_excel_allows_is_not_applied(hip_path) -> None:
+    """A format of 9 million zeros made each code of a table a 9 MB text (400 codes: 3.6 GB)."""
+    zeros = "0" * 300  # (Excel's formats have at most 255 characters)
+    old = '<c r="B6" t="n"><v>3</v></c>'  # Versie
+    workbook = _styled(hip_path, old, '<c r="B6" s="1" t="n"><v>3</v></c>', zeros)
     assert load_dictionary(workbook).general.version == "3"
+
+
+def test_a_percentage_is_read_to_the_digits_excel_shows(hip_path) -> None:
+    """A formula's 0.1+0.2 in a cell formatted 0.00% (Excel: 30.00%) was 30.000000000000004:
+    the workbook written of it read back as 30."""
+    old = '<c r="B16" t="n"><v>30</v></c>'  # Afkeurpercentage
+    new = '<c r="B16" s="1"><f>0.1+0.2</f><v>0.30000000000000004</v></c>'
+    dictionary = load_dictionary(_styled(hip_path, old, new, "10"))
+    assert dictionary.general.rejection_percentage == 30
+    written = io.BytesIO()
+    write_workbook(dictionary, written)
+    assert load_dictionary(written.getvalue()) == dictionary
 
 
 def test_only_the_first_misread_cells_of_each_column_are_kept(hip_path) -> None:
