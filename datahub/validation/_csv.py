@@ -33,6 +33,7 @@ BLOCK_SIZE = 4 * 1024 * 1024
 CHUNK_SIZE = 16 * 1024 * 1024
 MAX_RECORD = 16 * 1024 * 1024
 MAX_HEADER = 1024 * 1024
+MAX_COLUMNS = 16_384  # as many as a worksheet holds
 SPLIT_MIN = 256 * 1024
 _MANY_FIELDS = 10_000  # more than the header's in a chunk's first record: read carefully
 # (possessive: a value closes at the next lone quote, never at the first quote of a "")
@@ -346,6 +347,11 @@ class CsvReader:
 
     def _check_header(self, names: list[str], *, broken: bool) -> None:
         self.columns = [f"column_{i + 1}" for i in range(len(names))]
+        if len(names) > MAX_COLUMNS:  # (polars holds a column for each: a 1 MB file of
+            self.sink.unread = True  # 450,000 empty columns took 3 GB)
+            values = {"aantal": str(len(names)), "max": str(MAX_COLUMNS)}
+            self.sink.add("T02", "too_many", line=self.header_line, **values)
+            return
         problems = header_problems(names, self.field_names)
         # another separator: which bytes separate the values is unknown (a T04 on every line)
         self.sink.unread = [key for key, _ in problems] == ["separator"]

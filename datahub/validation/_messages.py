@@ -100,6 +100,12 @@ TECHNICAL: dict[str, dict[str, tuple[str, str]]] = {
             " file with commas as separator and a point in decimal numbers",
         ),
         "unknown": ("Kolom {kolom} is onbekend", "Column {kolom} is unknown"),
+        "too_many": (
+            "De kopregel heeft {aantal} kolommen, meer dan een werkblad kan bevatten ({max});"
+            " de records zijn niet gelezen",
+            "The header has {aantal} columns, more than a worksheet can hold ({max}); the"
+            " records were not read",
+        ),
         "unnamed": (
             "Kolommen zonder naam in de kopregel: {aantal}",
             "Columns without a name in the header: {aantal}",
@@ -276,6 +282,14 @@ _REASONS = (
         r"unknown attribute \1 on element \2",
     ),
     (re.compile(r"tekst in een record buiten een veld"), "text in a record outside a field"),
+    (
+        re.compile(
+            r"het bestand houdt halverwege op, midden in een element of waarde \(is het bij het"
+            r" opslaan of versturen afgebroken\?\)"
+        ),
+        "the file stops halfway, in the middle of an element or a value (was it cut off when"
+        " saved or sent?)",
+    ),
     (
         re.compile(r"element (\S+) komt meer dan eens voor in het record"),
         r"element \1 occurs more than once in the record",

@@ -20,6 +20,13 @@ from ._xsd import RECORD, record_schema, root_name
 
 BATCH_RECORDS = 50_000
 Progress = Callable[[int, int | None], None]
+_TAIL = 4096  # the end of the input kept, to tell a file cut off
+_PROLOG = re.compile(rb"(?:\s++|<\?.*?\?>|<!--.*?-->)*+", re.DOTALL)
+_ENDS_EARLY = "het bestand houdt op"
+_CUT_OFF = (
+    "het bestand houdt halverwege op, midden in een element of waarde (is het bij het opslaan"
+    " of versturen afgebroken?)"
+)
 _HEAD = 4096  # enough for the XML declaration and, but after a long comment, the root element
 _DECLARED = re.compile(rb"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']{1,40})["']""")
 _UTF8 = ("utf-8", "utf8", "us-ascii", "ascii")  # ASCII is UTF-8
@@ -52,6 +59,9 @@ class _CountingStream:
         # the input passes: the parser stops there (T01)
         self.invalid: tuple[int, bytes] | None = None
         self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self.ended = False  # the input has ended
+        self._newlines = 0
+        self._tail = b""  # the last bytes read
 
     def read(self, size: int = -1) -> bytes:
         if self.done - self.mark > MAX_GAP:
@@ -60,9 +70,21 @@ class _CountingStream:
         if self.invalid is None:
             self._check_utf8(block)
         self.done += len(block)
+        self.ended = self.ended or not block
+        self._newlines += block.count(b"\n")
+        self._tail = block[-_TAIL:] if len(block) >= _TAIL else (self._tail + block)[-_TAIL:]
         if self.progress is not None:
             self.progress(self.done, self.total)
         return block
+
+    def cut_off(self) -> int | None:
+        """The line where the input ended, if it ended in the middle of markup or text (its
+        last byte other than white space is no ``>``, which ends every well-formed
+        document), else None (also while it has not ended)."""
+        content = self._tail.rstrip(b" \t\r\n")
+        if not self.ended or not content or content.endswith(b">"):
+            return None
+        return 1 + self._newlines - self._tail.count(b"\n", len(content))
 
     def _check_utf8(self, block: bytes) -> None:
         pending = self._decoder.getstate()[0]  # the start of a character cut by the last block
@@ -122,6 +144,7 @@ class XmlReader:
         self.schema = record_schema(dictionary)
         self.records = 0
         self._root_checked = False
+        self._root_line: int | None = None  # where the root element starts (see _start_line)
         self._collapsed = {f.name for f in dictionary.fields if f.datatype in _COLLAPSED}
         self._positions = {name: position for position, name in enumerate(self.names)}
         self._field_named_record = RECORD in self._positions
@@ -167,8 +190,13 @@ class XmlReader:
             self._finish(context)
         except etree.XMLSyntaxError as error:
             line, reason = _first_error(error)
+            cut = self.stream.cut_off()
             if error.code == etree.ErrorTypes.ERR_INVALID_ENCODING:
                 self._encoding_finding(line)
+            elif cut is not None and line >= cut and not reason.startswith(_ENDS_EARLY):
+                # the parse's first error is where the file was cut off: not its own cause
+                # (a "<" that starts no element, a tag without its end)
+                self.sink.add("T06", "xml", line=cut, reden=_CUT_OFF)
             else:
                 self.sink.add("T06", "xml", line=line, reden=reason)
         except _Runaway:
@@ -196,6 +224,8 @@ class XmlReader:
         before its first record."""
         root = _root_element(head)
         expected = root_name(self.dictionary)
+        if root is not None:
+            self._root_line = root[1]
         if root is not None and root[0] != expected:
             name, line = root
             code = self.dictionary.general.code or expected
@@ -227,19 +257,19 @@ class XmlReader:
         expected = root_name(self.dictionary)
         if root.tag != expected:
             reason = f"root element {_shown(root, root.tag)} (verwacht {expected})"
-            self.sink.add("T06", "xml", line=_line(root), reden=reason)
+            self.sink.add("T06", "xml", line=self._root_line or _line(root), reden=reason)
         if len(root.nsmap) > MAX_NAMESPACES:  # (each record would get the finding)
             reason = f"meer dan {MAX_NAMESPACES} namespaces gedeclareerd"
-            self.sink.add("T06", "xml", line=_line(root), reden=reason)
+            self.sink.add("T06", "xml", line=self._root_line or _line(root), reden=reason)
             raise _Refused
         for attribute in root.attrib:
             if attribute != "versie" and attribute not in _XSI_ATTRIBUTES:
                 reason = f"onbekend attribuut {_shown(root, attribute)}"
-                self.sink.add("T06", "xml", line=_line(root), reden=reason)
+                self.sink.add("T06", "xml", line=self._root_line or _line(root), reden=reason)
         version, delivered = self.dictionary.general.version, root.get("versie")
         if version and delivered is not None and delivered.strip() != version:
             values = {"kenmerk": "Versie", "bestand": delivered[:40], "verwacht": version}
-            self.sink.add("T08", "mismatch", line=_line(root), **values)
+            self.sink.add("T08", "mismatch", line=self._root_line or _line(root), **values)
         self._text_outside_records(root.text, root, root[0] if len(root) else None)
 
     def _text_outside_records(
@@ -580,6 +610,7 @@ _LIBXML2: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"Name too long.*", "een naam is te lang"),
     )
 )
+_HEX_CHAR = re.compile(r"(?:Invalid character: )?Char 0x([0-9A-Fa-f]+) out of allowed range")
 _HINT = re.compile(
     r",?\s*(?:(?:use|try) XML_PARSE_HUGE(?: option)?|see xmlCtxtSetMaxAmplification)\.?"
 )
@@ -590,6 +621,8 @@ def _reason(message: str, *, schema: bool = False) -> str:
     a detail, less the hints for programmers that some carry. ``schema``: a message of the
     record's validation (else of the parse)."""
     message = message.strip()
+    if (char := _HEX_CHAR.fullmatch(message)) is not None:  # (NUL: libxml2's other form)
+        message = f"PCDATA invalid Char value {int(char.group(1), 16)}"
     for pattern, dutch in _LIBXML2:
         match = pattern.fullmatch(message)
         if match is not None:
@@ -599,6 +632,25 @@ def _reason(message: str, *, schema: bool = False) -> str:
     if schema:
         return f"het record past niet in het schema ({detail})"
     return f"het bestand is geen goed gevormde XML ({detail})"
+
+
+def _start_line(head: bytes, line: int | None) -> int:
+    r"""The line of the root element's start tag in ``head``: past the declaration, comments
+    and instructions before it. libxml2 gives the line where the tag ends (``line``): a root
+    with its attributes wrapped over lines, as tools write a schema's location, was named a
+    few lines late.
+
+    Example::
+
+        >>> _start_line(b"<?xml version='1.0'?>\n<!-- a\nb -->\n<CAT\n versie='1'>", 5)
+        4
+    """
+    text = head.removeprefix(BOM)
+    prolog = _PROLOG.match(text)
+    end = prolog.end() if prolog is not None else 0
+    if not text.startswith(b"<", end):
+        return line or 1
+    return 1 + text.count(b"\n", 0, end)
 
 
 def _root_element(head: bytes) -> tuple[str, int] | None:
@@ -620,7 +672,7 @@ def _root_element(head: bytes) -> tuple[str, int] | None:
         parser.feed(head)
     try:
         for _event, element in parser.read_events():
-            return str(etree.QName(element).localname), element.sourceline or 1
+            return str(etree.QName(element).localname), _start_line(head, element.sourceline)
     except etree.XMLSyntaxError:
         return None
     return None

@@ -1,0 +1,83 @@
+"""CSV and XML defects found by a fuzzing review (2026-11-30): each test failed before its
+fix."""
+
+from __future__ import annotations
+
+import resource
+
+from datahub.validation import DataDictionary, validate_file
+
+from .helpers import cat_row, csv_bytes, hip_row
+from .test_xml import xml_bytes
+
+
+def test_a_header_wider_than_a_worksheet_is_refused_without_reading_the_records(
+    cat: DataDictionary,
+) -> None:
+    """polars holds a column for each of the header's columns: a 0.9 MB file of one record
+    with 450,000 empty columns after the dictionary's took 12 s and 3 GB."""
+    data = csv_bytes(cat.field_names, [cat_row(1)]).replace(b"\n", b"," * 450_000 + b"\n")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = validate_file(cat, data, file_name="x.csv")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500 * 1024  # KiB
+    assert [(f.code, f.line, f.message) for f in report.findings] == [
+        (
+            "T02",
+            1,
+            "De kopregel heeft 450019 kolommen, meer dan een werkblad kan bevatten (16384); de"
+            " records zijn niet gelezen",
+        )
+    ]
+    assert (report.status, report.total) == ("Afgekeurd", 0)
+    wide = validate_file(cat, data.replace(b"," * 450_000, b"," * 16_000), file_name="x.csv")
+    assert [f.message for f in wide.findings] == ["Kolommen zonder naam in de kopregel: 16000"]
+    assert (wide.status, wide.total) == ("Afgekeurd", 1)  # (read, and checked)
+
+
+def test_an_xml_file_cut_off_anywhere_says_so(hip: DataDictionary) -> None:
+    """Cut inside a tag, the report gave libxml2's English ("Couldn't find end of Start Tag
+    Pat") or, cut after a "<", told the hospital to write &lt; for a "<" it never wrote:
+    792 and 74 of 1,072 cuts of a two-record file."""
+    data = xml_bytes(hip, [hip_row(1), hip_row(2)])
+    last_line = data.count(b"\n") + 1
+    ends = ("het bestand houdt halverwege op", "het bestand houdt op voordat element")
+    for end in range(data.index(b"<record>"), len(data) - len(b"</HEUP>\n")):
+        cut = data[:end]
+        if cut.rstrip().endswith(b">"):
+            continue  # (a file cut between elements ends before its elements are closed)
+        report = validate_file(hip, cut, file_name="x.xml")
+        (finding,) = [f for f in report.findings if f.code == "T06"]
+        assert finding.message.split(": ", 1)[1].startswith(ends), (end, finding.message)
+        assert finding.line == cut.rstrip().count(b"\n") + 1 <= last_line, (end, finding)
+    english = validate_file(
+        hip, data[: data.index(b"<Opnamedatum>") + 4], lang="en", file_name="x.xml"
+    )
+    assert [f.message for f in english.findings] == [
+        "XML error on line 5: the file stops halfway, in the middle of an element or a value"
+        " (was it cut off when saved or sent?)"
+    ]
+    # a "<" in a value of a whole file is still named so
+    whole = data.replace(b"<PatientID>P00001", b"<PatientID>P<1", 1)
+    assert (
+        "een < dat geen element begint"
+        in validate_file(hip, whole, file_name="x.xml").findings[0].message
+    )
+
+
+def test_the_line_of_a_root_with_its_attributes_wrapped_is_where_it_starts(
+    hip: DataDictionary,
+) -> None:
+    """libxml2 names the line where the start tag ends: T08 of <HEUP\\n versie="9"> was a
+    line late (each line of attributes one more)."""
+    data = xml_bytes(hip, [hip_row(1)]).replace(
+        b'<HEUP versie="3">', b'<!-- made by\n a tool -->\n<HEUP\n  xmlns:q="urn:q"\n  versie="9">'
+    )
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [(f.code, f.line) for f in report.findings] == [("T08", 4)]
+
+
+def test_a_nul_character_in_xml_is_named_as_any_invalid_character(hip: DataDictionary) -> None:
+    data = xml_bytes(hip, [hip_row(1)]).replace(b"<PatientID>P", b"<PatientID>P\x00", 1)
+    for lang, expected in (("nl", "ongeldig teken (code 0)"), ("en", "invalid character (code 0)")):
+        report = validate_file(hip, data, file_name="x.xml", lang=lang)
+        assert report.findings[0].message.endswith(expected), report.findings[0].message
