@@ -15,7 +15,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import polars as pl
 
@@ -466,7 +466,49 @@ def _open(source: Source) -> Iterator[tuple[BinaryIO, int | None]]:
         with path.open("rb") as stream:
             yield stream, path.stat().st_size
     else:
-        yield source, _stream_size(source)
+        size = _stream_size(source)
+        can_look = getattr(source, "peek", None) is not None or _seekable(source)
+        yield (source if can_look else cast(BinaryIO, _Peeking(source))), size
+
+
+def _seekable(stream: BinaryIO) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+class _Peeking:
+    """A stream that can neither peek nor seek (a raw stream, a pipe's reader), with a look
+    at its first bytes: without it, the check of what a file is (``T05``) was skipped."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self._head = b""
+
+    def peek(self, size: int = 1) -> bytes:
+        """At least ``size`` bytes, unless the stream ends first (not consumed)."""
+        while len(self._head) < size:
+            block = self.stream.read(size - len(self._head))
+            if not block:
+                break
+            self._head += block
+        return self._head
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._head:
+            return self.stream.read(size)
+        if size < 0:
+            block, self._head = self._head + self.stream.read(), b""
+        else:
+            block, self._head = self._head[:size], self._head[size:]
+        return block
+
+    def seekable(self) -> bool:
+        return False
+
+    def readable(self) -> bool:
+        return True
 
 
 def _stream_size(stream: BinaryIO) -> int | None:

@@ -3,6 +3,7 @@ fix."""
 
 from __future__ import annotations
 
+import io
 import resource
 
 from datahub.validation import DataDictionary, validate_file
@@ -81,3 +82,30 @@ def test_a_nul_character_in_xml_is_named_as_any_invalid_character(hip: DataDicti
     for lang, expected in (("nl", "ongeldig teken (code 0)"), ("en", "invalid character (code 0)")):
         report = validate_file(hip, data, file_name="x.xml", lang=lang)
         assert report.findings[0].message.endswith(expected), report.findings[0].message
+
+
+class _Raw(io.RawIOBase):
+    """A stream that can neither peek nor seek, giving each read in full."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        block = self.data.read(len(buffer))
+        buffer[: len(block)] = block
+        return len(block)
+
+
+def test_a_stream_that_can_neither_peek_nor_seek_gets_the_same_report(hip: DataDictionary) -> None:
+    """Its first bytes were not looked at: XML named .csv got 22 findings (T04s, a T02 for
+    every column) instead of the one T05 a path or bytes get."""
+    data = xml_bytes(hip, [hip_row(1)])
+    as_bytes = validate_file(hip, data, file_name="x.csv")
+    assert [f.code for f in as_bytes.findings] == ["T05"]
+    assert validate_file(hip, _Raw(data), file_name="x.csv").findings == as_bytes.findings
+    rows = csv_bytes(hip.field_names, [hip_row(1), hip_row(2, Zijde="X")])
+    expected = validate_file(hip, rows, file_name="x.csv")
+    assert validate_file(hip, _Raw(rows), file_name="x.csv").findings == expected.findings
