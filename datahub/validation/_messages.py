@@ -278,7 +278,7 @@ _REASONS = (
     (re.compile(r"record staat op de verkeerde plaats"), "record in the wrong place"),
     # the reasons the XML reader gives of its own (and for libxml2's messages: _xml._LIBXML2)
     (
-        re.compile(r"onbekend attribuut (\S+) op element (.+)"),
+        re.compile(r"onbekend attribuut (.+?) op element (.+)"),
         r"unknown attribute \1 on element \2",
     ),
     (re.compile(r"tekst in een record buiten een veld"), "text in a record outside a field"),

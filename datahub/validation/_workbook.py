@@ -7,16 +7,17 @@ import io
 import json
 import os
 import re
+import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from python_calamine import CalamineWorkbook
-
+from ._calamine import ReadFailed, read_sheets
 from ._dictionary import (
     DataDictionary,
     FieldSpec,
@@ -164,10 +165,10 @@ def load_dictionary(source: str | os.PathLike[str] | bytes | BinaryIO) -> DataDi
         ('CAT', '1.4', 19)
     """
     data = _read_source(source)
-    workbook, formats, scans = _open_workbook(data)
     problems = Problems()
     warnings: list[str] = []
-    sheets = _sheets(workbook, problems, warnings, formats, scans)
+    with _opened(data) as (copy, formats, scans):
+        sheets = _sheets(copy, problems, warnings, formats, scans)
     problems.raise_if_any()
     rows = Rows()
     reader = _Reader(problems, rows)
@@ -274,7 +275,11 @@ def _too_big() -> DictionaryError:
 _Formats = dict[str, dict[tuple[int, int], str]]  # per sheet, the number format of a cell
 
 
-def _open_workbook(data: bytes) -> tuple[CalamineWorkbook, _Formats, dict[str, SheetScan]]:
+@contextmanager
+def _opened(data: bytes) -> Iterator[tuple[str, _Formats, dict[str, SheetScan]]]:
+    """The workbook checked (see :func:`_check_size`) and copied, part by part as the checks
+    read them, to a file for the reader (see :mod:`._calamine`): with the number formats and
+    scans of its sheets."""
     if data.startswith(OLE_MAGIC):
         raise _refuse(
             "de werkmap is met een wachtwoord beveiligd (versleuteld) of in het oude "
@@ -284,26 +289,26 @@ def _open_workbook(data: bytes) -> tuple[CalamineWorkbook, _Formats, dict[str, S
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _refuse("dit is geen Excel-werkmap (.xlsx)", "this is not an Excel workbook (.xlsx)")
-    formats, scans = _check_size(data)
-    try:
-        return CalamineWorkbook.from_filelike(io.BytesIO(data)), formats, scans
-    except Exception as error:
-        raise _refuse(
-            f"de werkmap kan niet worden gelezen (technische melding: {error})",
-            f"the workbook cannot be read ({error})",
-        ) from None
+    with tempfile.TemporaryDirectory(prefix="datahub-workbook-") as directory:
+        copy = os.path.join(directory, "workbook.xlsx")
+        formats, scans = _check_size(data, copy)
+        yield copy, formats, scans
 
 
-def _check_size(data: bytes) -> tuple[_Formats, dict[str, SheetScan]]:
+def _check_size(data: bytes, copy: str) -> tuple[_Formats, dict[str, SheetScan]]:
     """Refuse a workbook that unpacks to too much, whose sheet spans too many cells, or
     whose known sheets hold cells the reader would read as empty (errors, formulas without a
     computed value). See :mod:`._xlsx_scan`: every part is scanned, whatever its name, since a
     sheet may live anywhere the relations say. Return the number formats of the sheets' number
     cells (the reader gives a number without its format: see :meth:`_Sheet.shown`) and each
     sheet's scan (its cells the reader reads as empty are judged with its columns: see
-    :func:`_check_unread`)."""
+    :func:`_check_unread`). The parts are copied to ``copy`` as they are read: the reader reads
+    what was checked (a file can hold two archives, one for each kind of zip reader)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with (
+            zipfile.ZipFile(io.BytesIO(data)) as archive,
+            zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED, allowZip64=True) as target,
+        ):
             parts = archive.infolist()
             if "[Content_Types].xml" not in archive.namelist():  # (an OpenDocument file...)
                 raise _refuse(
@@ -314,15 +319,20 @@ def _check_size(data: bytes) -> tuple[_Formats, dict[str, SheetScan]]:
                     f"de werkmap is uitgepakt te groot (meer dan {MAX_UNPACKED // 2**20} MB)",
                     f"the workbook is too big unpacked (more than {MAX_UNPACKED // 2**20} MB)",
                 )
-            _check_parts(archive)
+            _check_parts(data, archive)
             names = {part_name(part): name for name, part in sheet_parts(archive).items()}
             shown_with = number_formats(archive)
             formats: _Formats = {}
             scans: dict[str, SheetScan] = {}
             for part in parts:  # (whatever its name: the relations may name any part)
                 name = names.get(part_name(part.filename))
-                with archive.open(part) as stream:
-                    found = scan(stream, details=name is not None, most_cells=MAX_CELLS)
+                with (
+                    archive.open(part) as stream,
+                    target.open(part.filename, "w", force_zip64=True) as copied,
+                ):
+                    found = scan(
+                        _Copying(stream, copied), details=name is not None, most_cells=MAX_CELLS
+                    )
                 _check_span(found, name)
                 if name is not None:
                     scans[name] = found
@@ -341,11 +351,32 @@ def _check_size(data: bytes) -> tuple[_Formats, dict[str, SheetScan]]:
         ) from None
 
 
-def _check_parts(archive: zipfile.ZipFile) -> None:
-    """Refuse a workbook whose parts the reader could take otherwise than Excel: two parts
+class _Copying:
+    """A stream that writes what is read from it to ``target``."""
+
+    def __init__(self, stream: IO[bytes], target: IO[bytes]) -> None:
+        self.stream = stream
+        self.target = target
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.stream.read(size)
+        self.target.write(block)
+        return block
+
+
+def _check_parts(data: bytes, archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook whose parts the reader could take otherwise than Excel: two
+    directories (one for each kind of zip reader: the end of one holds the other), two parts
     with one name (case aside, or with ``\\`` for ``/``: the reader takes either), or a
     workbook part other than ``xl/workbook.xml``, the one the reader reads whatever the
     package names (Excel shows the one named)."""
+    if data[-_END_SEARCH:].count(_END_OF_DIRECTORY) > 1:
+        raise _refuse(
+            "de werkmap is geen gewoon zip-bestand (zij heeft meer dan één inhoudsopgave); "
+            "open haar in Excel en sla haar opnieuw op",
+            "the workbook is no plain zip file (it has more than one directory); open it in "
+            "Excel and save it again",
+        )
     names = Counter(part_name(part.filename) for part in archive.infolist())
     twice = sorted(name for name, count in names.items() if count > 1)
     if twice:
@@ -368,6 +399,8 @@ def _check_parts(archive: zipfile.ZipFile) -> None:
 
 
 _WORKBOOK_PART = "xl/workbook.xml"
+_END_OF_DIRECTORY = b"PK\x05\x06"
+_END_SEARCH = 22 + 65_535  # (the record and the longest comment it may have)
 
 
 def _check_span(found: SheetScan, name: str | None) -> None:
@@ -417,7 +450,7 @@ def _check_unread(
     """Refuse the cells of ``sheet`` that the reader misreads (an error, a formula without a
     computed value, a value in a form it does not read as Excel does) in a column that is
     read: one the dictionary knows (a column it does not know is left aside, with a warning),
-    or any in the examples, or (``every``) any at all."""
+    the header's row and any above it, any in the examples, or (``every``) any at all."""
     if found is None:
         return
     if found.crowded:
@@ -435,7 +468,10 @@ def _check_unread(
         references = [
             r
             for r in getattr(found, kind)
-            if every or sheet.name == EXAMPLES or column_number(_letters(r).encode()) in read
+            if every
+            or sheet.name == EXAMPLES
+            or column_number(_letters(r).encode()) in read
+            or int(r.removeprefix(_letters(r))) <= sheet.header_row  # (the names themselves)
         ]
         for reference in references[:20]:
             row = int(reference.removeprefix(_letters(reference)))
@@ -448,7 +484,7 @@ def _letters(reference: str) -> str:
 
 
 def _sheets(
-    workbook: CalamineWorkbook,
+    copy: str,
     problems: Problems,
     warnings: list[str],
     formats: _Formats,
@@ -456,7 +492,22 @@ def _sheets(
 ) -> dict[str, _Sheet]:
     found: dict[str, _Sheet] = {}
     unreadable: set[str] = set()  # (reported as such, not as missing too)
-    for actual in workbook.sheet_names:
+    try:
+        names, read = read_sheets(
+            copy, {_fold(s) for s in ALL_SHEETS}, {n: s.used for n, s in scans.items()}
+        )
+    except ReadFailed as error:
+        raise _refuse(
+            "de werkmap kan niet worden gelezen: een tabblad beslaat meer cellen dan gelezen "
+            f"kunnen worden (technische melding: {error})",
+            f"the workbook cannot be read: a sheet spans more cells than can be read ({error})",
+        ) from None
+    except ValueError as error:
+        raise _refuse(
+            f"de werkmap kan niet worden gelezen (technische melding: {error})",
+            f"the workbook cannot be read ({error})",
+        ) from None
+    for actual in names:
         spec_name = _spec_sheet(actual)
         if spec_name is None:
             warnings.append(f"onbekend tabblad {actual!r} genegeerd")
@@ -470,32 +521,12 @@ def _sheets(
                 f"the sheet occurs more than once (also as {actual!r})",
             )
             continue
-        try:
-            cells = _cells(workbook, actual, scans.get(actual))
-        except _Overlapping:
+        answer = read.get(actual, {"error": "not found"})
+        if "cells" not in answer:
             unreadable.add(spec_name)
-            problems.add(
-                spec_name,
-                None,
-                None,
-                "samengevoegde cellen overlappen elkaar (zo slaat Excel geen tabblad op); "
-                "hef de samenvoegingen op",
-                "merged cells overlap (Excel saves no sheet so); unmerge them",
-            )
+            _unreadable(spec_name, answer, scans.get(actual), problems)
             continue
-        except Exception as error:
-            unreadable.add(spec_name)
-            problems.add(
-                spec_name,
-                None,
-                None,
-                f"tabblad kan niet worden gelezen (technische melding: {error})",
-                f"sheet cannot be read ({error})",
-            )
-            if actual in scans:  # (the cells that may be why, in every column)
-                _check_unread(_Sheet(spec_name, [], [], []), scans[actual], problems, every=True)
-            continue
-        found[spec_name] = _table(spec_name, cells, problems, warnings)
+        found[spec_name] = _table(spec_name, answer["cells"], problems, warnings)
         found[spec_name].formats = formats.get(actual, {})
         _check_unread(found[spec_name], scans.get(actual), problems)
     for name in REQUIRED_SHEETS:
@@ -504,64 +535,31 @@ def _sheets(
     return found
 
 
-def _unmerged(
-    cells: list[list[Cell]], ranges: list[tuple[tuple[int, int], tuple[int, int]]] | None
-) -> list[list[Cell]]:
-    """``cells`` with each cell merged down a column holding the value of the range's top
-    cell, as the workbook shows it (a table's name merged over its codes). Cells merged
-    across columns stay empty: a header merged over two columns is one column.
-
-    Example::
-
-        >>> _unmerged([["T", "1"], ["", "2"], ["", "3"]], [((0, 0), (1, 0))])
-        [['T', '1'], ['T', '2'], ['', '3']]
-    """
-    budget = sum(map(len, cells))  # (ranges that do not overlap cover no more cells)
-    for (top, left), (bottom, _right) in ranges or ():
-        if top >= len(cells) or left >= len(cells[top]):
-            continue
-        budget -= min(bottom, len(cells) - 1) - top
-        if budget < 0:  # 200,000 copies of one range over 10,000 rows took 69 s
-            raise _Overlapping
-        value = cells[top][left]
-        for row in cells[top + 1 : bottom + 1]:
-            if left < len(row):
-                row[left] = value
-    return cells
-
-
-class _Overlapping(Exception):
-    """A sheet's merged ranges overlap (Excel saves no such sheet)."""
-
-
-def _cells(workbook: CalamineWorkbook, name: str, found: SheetScan | None) -> list[list[Cell]]:
-    """The cells of sheet ``name``, each row up to its last cell with content (the reader's
-    dense table is dropped on return: with a far cell it is hundreds of megabytes)."""
-    sheet = workbook.get_sheet_by_name(name)
-    cells = _unmerged(sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges)
-    return cells if found is None else _trimmed(cells, found.used)
-
-
-def _trimmed(cells: list[list[Cell]], used: Iterable[int]) -> list[list[Cell]]:
-    """Each row of ``cells`` without the empty cells after its last cell with content.
-
-    The reader gives a sheet as a dense table up to its last cell: one cell far away (within
-    ``MAX_CELLS``) made every row thousands of cells long, and walking them all took half a
-    minute for a workbook of 11 KB. ``used`` are the columns (from 1) where the scan found
-    content; a row is only cut where what is cut off is empty.
-
-    Example::
-
-        >>> _trimmed([["a", "", "", ""], ["", "", "", "x"], ["", "", "", ""]], {1, 4})
-        [['a'], ['', '', '', 'x'], []]
-    """
-    columns = sorted(used, reverse=True)
-    rows = []
-    for row in cells:
-        end = next((c for c in columns if c <= len(row) and row[c - 1] != ""), 0)
-        tail = row[end:]
-        rows.append(row[:end] if tail.count("") == len(tail) else row)
-    return rows
+def _unreadable(
+    name: str, answer: dict[str, Any], found: SheetScan | None, problems: Problems
+) -> None:
+    """Why a sheet could not be read: its merged ranges overlap, or the reader's error
+    (with the cells that may be why, in every column)."""
+    if answer.get("overlap"):
+        problems.add(
+            name,
+            None,
+            None,
+            "samengevoegde cellen overlappen elkaar (zo slaat Excel geen tabblad op); "
+            "hef de samenvoegingen op",
+            "merged cells overlap (Excel saves no sheet so); unmerge them",
+        )
+        return
+    error = answer.get("error")
+    problems.add(
+        name,
+        None,
+        None,
+        f"tabblad kan niet worden gelezen (technische melding: {error})",
+        f"sheet cannot be read ({error})",
+    )
+    if found is not None:
+        _check_unread(_Sheet(name, [], [], []), found, problems, every=True)
 
 
 def _table(name: str, cells: list[list[Cell]], problems: Problems, warnings: list[str]) -> _Sheet:

@@ -17,7 +17,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import IO
+from typing import Protocol
 
 from lxml import etree
 
@@ -37,6 +37,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 _MOST_STYLED = 100_000  # (a dictionary has far fewer cells; a huge sheet is refused anyway)
 # Of each kind of cell the reader misreads, the first of each column (all a workbook's
 # message can show: see _workbook._check_unread), and no more than Excel's columns can hold.
+_CARRIED = 1024  # of a value cut by a block's end, the start kept
 _FIRST_PER_COLUMN = 20
 MOST_UNREAD = _FIRST_PER_COLUMN * 16_384
 # A value the reader reads as Excel does: a number as Excel writes it (not NaN or inf, which
@@ -83,7 +84,11 @@ class SheetScan:
         found.append(f"{column_letters(column)}{row}")
 
 
-def scan(stream: IO[bytes], *, details: bool = True, most_cells: int | None = None) -> SheetScan:
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def scan(stream: Readable, *, details: bool = True, most_cells: int | None = None) -> SheetScan:
     """Scan one XML part, streaming (tags cut by a block's end are read with the next one).
 
     ``details``: also note the cells the reader misreads and the styles (for a sheet; of
@@ -114,20 +119,25 @@ def scan(stream: IO[bytes], *, details: bool = True, most_cells: int | None = No
     style: int | None = None  # the style of the cell, if a number's
     kind = b"n"
     content = formula = computed = valued = odd = False
+    has_value = False  # a <v> or <is> has begun: any part after it is the one the reader keeps
     text_result = False  # the cell's value is a formula's text (t="str")
     tail = b""
+    carried: bytes | None = None  # the text of a <v> open at the last block's end (its start)
+    more = False  # and more of it than was kept
     while block := stream.read(1 << 20):
         text = tail + block
-        cut = text.rfind(b"<")
+        # (cut at the new bytes' last "<": a block without one is not read again with the next)
+        cut = text.rfind(b"<", len(tail))
         text, tail = (text[:cut], text[cut:]) if cut != -1 else (text, b"")
-        value: int | None = None  # where the text of the cell's <v> starts
+        value = 0 if carried is not None else None  # where the text of the cell's <v> starts
         for match in _TAG.finditer(text):
             closing, name, attributes, empty = match.groups()
             if name == b"row" and not closing:
                 reference = _REF.match(_attributes(attributes).get(b"r", b""))
                 row = int(reference.group(2)) if reference and reference.group(2) else row + 1
                 column = 0
-            elif name == b"c" and not closing:
+                continue
+            if name == b"c" and not closing:
                 found = _attributes(attributes)
                 reference = _REF.match(found.get(b"r", b""))
                 if reference and reference.group(1):
@@ -140,19 +150,26 @@ def scan(stream: IO[bytes], *, details: bool = True, most_cells: int | None = No
                 cell = None if empty else (row, column, kind == b"e")
                 style = _number_style(kind, found.get(b"s", b"")) if details else None
                 text_result = kind == b"str"
-                content = formula = computed = valued = odd = False
-            elif name == b"v" and cell is not None:  # (an empty <v> is no value: openpyxl
+                content = formula = computed = valued = odd = has_value = more = False
+                carried = None
+                continue
+            if has_value and not closing and cell is not None:  # (Excel writes the formula,
+                odd = odd or name in (b"v", b"is", b"f")  # then one value)
+            if name == b"v" and cell is not None:  # (an empty <v> is no value: openpyxl
                 valued = True  # writes one for a formula it has not computed, without t;
                 if not closing:  # Excel one for a formula whose text is "", with t="str")
                     value = None if empty else match.end()
                     computed = text_result
+                    has_value = True
                 elif value is not None:
                     written = text[value : match.start()]
+                    if carried is not None:
+                        written, carried = carried + written, None
                     content = content or bool(written.strip())
-                    odd = odd or _odd(kind, written)
+                    odd = odd or _odd(kind, written) or (more and kind in (b"n", b"s"))
                     value = None
             elif name == b"is" and not closing and cell is not None:
-                content = valued = True
+                content = valued = has_value = True
             elif name == b"f" and not closing and cell is not None:
                 formula = valued = True
             elif name == b"c" and closing and cell is not None:
@@ -168,8 +185,11 @@ def scan(stream: IO[bytes], *, details: bool = True, most_cells: int | None = No
                 cell = None
                 if most_cells is not None and result.rows * result.columns > most_cells:
                     return result
-        if value is not None and cell is not None:  # a <v> open past the cut holds a "<"
-            odd = True
+        if value is not None and cell is not None:  # the <v> goes on in the next block
+            kept = (carried or b"") + text[value:]
+            content = content or bool(kept.strip())
+            more = more or len(kept) > _CARRIED  # (no number is that long)
+            carried = kept[:_CARRIED]
     return result
 
 
@@ -177,10 +197,10 @@ def _odd(kind: bytes, written: bytes) -> bool:
     """Whether the reader misreads the text of a ``<v>`` of a cell of type ``kind``."""
     if not written:
         return False
-    if kind == b"n":
-        return _NUMBER.fullmatch(written) is None
-    if kind == b"s":
-        return _INDEX.fullmatch(written) is None
+    if kind == b"n":  # (1e999 is a number the reader reads as inf)
+        return _NUMBER.fullmatch(written) is None or not math.isfinite(float(written))
+    if kind == b"s":  # (an index past the reader's integers is read as 0)
+        return _INDEX.fullmatch(written) is None or len(written) > 9
     return b"<" in written  # (CDATA or a comment in a formula's text)
 
 

@@ -20,7 +20,9 @@ from ._xsd import RECORD, record_schema, root_name
 
 BATCH_RECORDS = 50_000
 Progress = Callable[[int, int | None], None]
+_XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 _TAIL = 4096  # the end of the input kept, to tell a file cut off
+_CONTINUATION = bytes(range(0x80, 0xC0))  # (UTF-8's bytes that begin no character)
 _PROLOG = re.compile(rb"(?:\s++|<\?.*?\?>|<!--.*?-->)*+", re.DOTALL)
 _ENDS_EARLY = "het bestand houdt op"
 _CUT_OFF = (
@@ -62,6 +64,7 @@ class _CountingStream:
         self.ended = False  # the input has ended
         self._newlines = 0
         self._tail = b""  # the last bytes read
+        self._line_chars = 0  # the characters of the last line read
 
     def read(self, size: int = -1) -> bytes:
         if self.done - self.mark > MAX_GAP:
@@ -73,18 +76,31 @@ class _CountingStream:
         self.ended = self.ended or not block
         self._newlines += block.count(b"\n")
         self._tail = block[-_TAIL:] if len(block) >= _TAIL else (self._tail + block)[-_TAIL:]
+        newline = block.rfind(b"\n")
+        last = block[newline + 1 :]  # (of the last line: its characters, as libxml2 counts)
+        chars = len(last.translate(None, _CONTINUATION))
+        self._line_chars = chars if newline != -1 else self._line_chars + chars
         if self.progress is not None:
             self.progress(self.done, self.total)
         return block
 
-    def cut_off(self) -> int | None:
-        """The line where the input ended, if it ended in the middle of markup or text (its
-        last byte other than white space is no ``>``, which ends every well-formed
-        document), else None (also while it has not ended)."""
-        content = self._tail.rstrip(b" \t\r\n")
+    def cut_off(self) -> tuple[int, int] | None:
+        """The line and column (in characters) of the input's last character other than
+        white space, if the input ended in the middle of markup or text: that character is no
+        ``>``, which ends every well-formed document. None if it has not ended, or if the
+        column is not known (a long line before trailing lines of white space)."""
+        tail = self._tail
+        content = tail.rstrip(b" \t\r\n")
         if not self.ended or not content or content.endswith(b">"):
             return None
-        return 1 + self._newlines - self._tail.count(b"\n", len(content))
+        line = 1 + self._newlines - tail.count(b"\n", len(content))
+        start = content.rfind(b"\n") + 1
+        if start or len(tail) < _TAIL:  # (its line starts in the tail, or the input does)
+            last = content[start:]
+            return line, len(last.translate(None, _CONTINUATION))
+        if b"\n" in tail[len(content) :]:  # a line longer than the tail, then white space
+            return None
+        return line, self._line_chars - (len(tail) - len(content))  # (less trailing spaces)
 
     def _check_utf8(self, block: bytes) -> None:
         pending = self._decoder.getstate()[0]  # the start of a character cut by the last block
@@ -189,14 +205,19 @@ class XmlReader:
                     columns = {name: [] for name in columns}
             self._finish(context)
         except etree.XMLSyntaxError as error:
-            line, reason = _first_error(error)
+            line, column, kind, reason = _first_error(error)
             cut = self.stream.cut_off()
             if error.code == etree.ErrorTypes.ERR_INVALID_ENCODING:
                 self._encoding_finding(line)
-            elif cut is not None and line >= cut and not reason.startswith(_ENDS_EARLY):
+            elif (
+                cut is not None
+                and (line, column) >= cut
+                and kind != etree.ErrorTypes.ERR_DOCUMENT_END  # (content after the root)
+                and not reason.startswith(_ENDS_EARLY)
+            ):
                 # the parse's first error is where the file was cut off: not its own cause
                 # (a "<" that starts no element, a tag without its end)
-                self.sink.add("T06", "xml", line=cut, reden=_CUT_OFF)
+                self.sink.add("T06", "xml", line=cut[0], reden=_CUT_OFF)
             else:
                 self.sink.add("T06", "xml", line=line, reden=reason)
         except _Runaway:
@@ -503,6 +524,8 @@ def _shown(element: etree._Element, name: str) -> str:
     uri, local = name[1:].split("}", 1)
     if name == element.tag:
         prefix = element.prefix
+    elif uri == _XML_NAMESPACE:  # (declared by XML itself, in no element's map)
+        prefix = "xml"
     else:  # (an attribute in a namespace always has a prefix)
         prefix = next((p for p, u in element.nsmap.items() if u == uri and p), None)
     return f"{prefix}:{local}" if prefix else f"{local} (namespace {uri})"
@@ -525,15 +548,17 @@ def _other_encoding(head: bytes) -> str | None:
     return None if name.strip().lower() in _UTF8 else name
 
 
-def _first_error(error: etree.XMLSyntaxError) -> tuple[int, str]:
-    """The line and reason of the parse's first error: with entities left unresolved, the
-    exception itself names a later consequence (an undefined ``&nbsp;`` as "Start tag
-    expected" on line 1)."""
+def _first_error(error: etree.XMLSyntaxError) -> tuple[int, int, int, str]:
+    """The line, column, kind (libxml2's error code) and reason of the parse's first error:
+    with entities left unresolved, the exception itself names a later consequence (an
+    undefined ``&nbsp;`` as "Start tag expected" on line 1)."""
     for entry in error.error_log:
         parsing = entry.domain == etree.ErrorDomains.PARSER
         if parsing and entry.level >= etree.ErrorLevels.ERROR and entry.message:
-            return entry.line or error.lineno or 1, _reason(entry.message)
-    return error.lineno or 1, _reason(str(error.msg or error).split(", line ")[0])
+            line = entry.line or error.lineno or 1
+            return line, entry.column, entry.type, _reason(entry.message)
+    reason = _reason(str(error.msg or error).split(", line ")[0])
+    return error.lineno or 1, error.offset or 0, error.code, reason
 
 
 # libxml2's messages (English, some with hints for programmers) as reasons of our own, in

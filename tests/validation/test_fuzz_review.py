@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import resource
 
+import pytest
+
 from datahub.validation import DataDictionary, validate_file
 
 from .helpers import cat_row, csv_bytes, hip_row
@@ -109,3 +111,36 @@ def test_a_stream_that_can_neither_peek_nor_seek_gets_the_same_report(hip: DataD
     rows = csv_bytes(hip.field_names, [hip_row(1), hip_row(2, Zijde="X")])
     expected = validate_file(hip, rows, file_name="x.csv")
     assert validate_file(hip, _Raw(rows), file_name="x.csv").findings == expected.findings
+
+
+@pytest.mark.parametrize("after", [b"trailing text", b"\x1a", b"\x00" * 10, "\u00a0".encode()])
+def test_content_after_a_whole_file_is_not_taken_for_a_cut(hip: DataDictionary, after) -> None:
+    """The review of the cut-off finding: a whole file with something after its root was
+    told it had been cut off (and to send it again)."""
+    report = validate_file(hip, xml_bytes(hip, [hip_row(1)]) + after, file_name="x.xml")
+    assert [f.message.split(": ", 1)[1] for f in report.findings] == [
+        "inhoud na het einde van het root-element"
+    ]
+
+
+def test_an_error_before_the_cut_of_a_one_line_file_is_named(hip: DataDictionary) -> None:
+    """On one line every error is on line 1: a bare & at the start of a file cut off at
+    its end was reported as the cut."""
+    data = xml_bytes(hip, [hip_row(1), hip_row(2)]).replace(b"\n", b"")
+    data = data.replace(b"<record>", b"<record>&", 1)[:-20]
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [f.message for f in report.findings] == [
+        "XML-fout op regel 1: een & dat geen entiteit begint (schrijf &amp;)"
+    ]
+
+
+def test_an_xml_attribute_is_named_with_its_prefix(hip: DataDictionary) -> None:
+    data = xml_bytes(hip, [hip_row(1)]).replace(b"<record>", b'<record xml:lang="nl">')
+    messages = [
+        validate_file(hip, data, file_name="x.xml", lang=lang).findings[0].message
+        for lang in ("nl", "en")
+    ]
+    assert messages == [
+        "XML-fout op regel 3: onbekend attribuut xml:lang op element record",
+        "XML error on line 3: unknown attribute xml:lang on element record",
+    ]

@@ -4,6 +4,7 @@ cells aborted the process, the comments took minutes to hours, the odd values we
 from __future__ import annotations
 
 import io
+import struct
 import time
 import warnings
 import zipfile
@@ -228,3 +229,113 @@ def test_overlapping_merged_cells_are_refused_at_once(hip_path) -> None:
     workbook = _changed(hip_path, FIELDS, "</sheetData>", rows + "</sheetData>" + merges)
     with pytest.raises(DictionaryError, match="samengevoegde cellen overlappen elkaar"):
         load_dictionary(workbook)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        '<row r="999999"><c r="A1"></c><c r="XFC1"></c><c><v>1</v></c></row>',  # a cell's r
+        '<row r="999999"><c r="XFD999999" x="&lt;"><v>1</v></c></row>'.replace("&lt;", "<"),
+        '<row r="999999"><x:c r="XFD999999"><v>1</v></x:c></row>'.replace("x:", "*:"),
+        '<c r="XFC1"></c><row r="999999"><c><v>1</v></c></row>',  # a cell outside a row
+    ],
+    ids=["a cell's r", "a < in a value", "an odd prefix", "a cell outside a row"],
+)
+def test_a_sheet_the_reader_cannot_hold_ends_its_child_not_the_process(hip_path, rows) -> None:
+    """Where the scan counts otherwise than the reader, the reader asked for 112 GB and
+    aborted the process (a web worker, the CLI). It now reads in a child process."""
+    workbook = _changed(hip_path, SCHEDULE, "</sheetData>", rows + "</sheetData>")
+    with pytest.raises(DictionaryError) as refused:
+        load_dictionary(workbook)
+    assert "een tabblad beslaat meer cellen dan gelezen kunnen worden" in str(refused.value)
+    assert "a sheet spans more cells than can be read" in refused.value.problems[0].en
+
+
+def _zip_parts(data: bytes) -> tuple[bytes, bytes, int]:
+    """A zip's entries, its directory and its number of entries."""
+    end = data.rfind(b"PK\x05\x06")
+    count, size, offset = struct.unpack("<HLL", data[end + 10 : end + 20])
+    return data[:offset], data[offset : offset + size], count
+
+
+def _moved(directory: bytes, delta: int) -> bytes:
+    """A zip directory whose entries start ``delta`` bytes later."""
+    out, at = bytearray(directory), 0
+    while at < len(out):
+        names, extra, comment = struct.unpack("<3H", out[at + 28 : at + 34])
+        (offset,) = struct.unpack("<L", out[at + 42 : at + 46])
+        out[at + 42 : at + 46] = struct.pack("<L", offset + delta)
+        at += 46 + names + extra + comment
+    return bytes(out)
+
+
+def test_a_file_holding_two_archives_is_refused(hip_path) -> None:
+    """Python's zip reader takes the last directory record, the reader's another: with one
+    archive's directory in the other's comment, each read its own workbook (the checks one,
+    the reader one with a far cell, which aborted the process)."""
+    first = hip_path.read_bytes()
+    far = '<row r="999999"><c r="XFD999999"><v>1</v></c></row></sheetData>'
+    second = _changed(hip_path, SCHEDULE, "</sheetData>", far)
+    entries, directory, count = _zip_parts(first)
+    other_entries, other_directory, other_count = _zip_parts(second)
+    start = len(entries) + len(other_entries)
+    moved = _moved(other_directory, len(entries))
+    record = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, other_count, other_count,
+                         len(moved), start, len(directory) + 22)  # fmt: skip
+    at = start + len(moved) + 22
+    hidden = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count + 50, count, len(directory), at, 0)
+    data = entries + other_entries + moved + record + directory + hidden
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # (Python's reader takes the first)
+        assert archive.read(SCHEDULE) == zipfile.ZipFile(hip_path).read(SCHEDULE)
+    with pytest.raises(DictionaryError, match="meer dan één inhoudsopgave"):
+        load_dictionary(data)
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ('<c r="F2" t="n"><v>1e999</v></c>', "a number past a float"),
+        ('<c r="F2" t="n"><v>6</v><f>3+3</f></c>', "a formula after its value"),
+        ('<c r="F2" t="n"><v>6</v><v></v></c>', "a second value"),
+    ],
+)
+def test_a_value_the_reader_reads_as_inf_or_drops_is_refused(hip_path, cell, value) -> None:
+    """1e999 was read as inf; of a cell's parts the reader keeps the last, so a value
+    followed by a formula or an empty value was read as empty: Lengte 6 vanished."""
+    workbook = _changed(hip_path, FIELDS, '<c r="F2" t="n"><v>6</v></c>', cell)
+    with pytest.raises(DictionaryError, match="cel F2 heeft een waarde in een vorm"):
+        load_dictionary(workbook)
+
+
+def test_a_header_cell_the_reader_misreads_is_refused(hip_path) -> None:
+    """An optional sheet whose header cells were all read as empty was taken for an empty
+    sheet, without a word."""
+    header = '<c r="A1" t="inlineStr"><is><t>Periode</t></is></c>'
+    with zipfile.ZipFile(hip_path) as archive:
+        schedule = archive.read(SCHEDULE).decode()
+    assert header in schedule
+    odd = '<c r="A1" t="inlineStr"><is><t>Periode</t></is><v>x</v></c>'
+    with pytest.raises(DictionaryError, match="cel A1 heeft een waarde in een vorm"):
+        load_dictionary(_changed(hip_path, SCHEDULE, header, odd))
+
+
+def test_a_cell_cut_by_the_scans_block_is_read_whole() -> None:
+    """The scan reads 1 MiB at a time: a value whose end tag fell past a block's end was
+    taken for one holding a "<" (about one sheet in ten over 1 MiB was refused), and its
+    style and error were lost. A value of 380 MB without a "<" was read again with each
+    block (40 s)."""
+    for shift in range(40):
+        body = bytearray(b"<sheetData>" + b" " * shift)
+        row = 0
+        while len(body) < (1 << 20) + 2000:
+            row += 1
+            cells = b'<c r="A%d" s="3"><v>%d</v></c><c r="B%d" t="e"><v>#N/A</v></c>'
+            body += b'<row r="%d">' % row + cells % (row, row, row) + b"</row>"
+        found = scan(io.BytesIO(bytes(body) + b"</sheetData>"))
+        assert found.odd == [], shift
+        assert sorted(found.styles) == [(r, 1) for r in range(1, row + 1)], shift
+        assert found.errors == [f"B{r}" for r in range(1, 21)], shift  # (the first 20)
+    long = io.BytesIO(b"<row><c><v>1" + b"0" * 50_000_000 + b"</v></c></row>")
+    started = time.perf_counter()
+    assert scan(long).odd == ["A1"]  # (no number is that long)
+    assert time.perf_counter() - started < 5
