@@ -30,7 +30,12 @@ Cell = Any
 
 
 class ReadFailed(Exception):
-    """The child ended without reading the workbook (a sheet too large, or too slow)."""
+    """The child ended without reading the workbook: ``too_big``, a sheet it could not hold
+    (or read in time); else it could not run (the message says why)."""
+
+    def __init__(self, message: str, *, too_big: bool = False) -> None:
+        super().__init__(message)
+        self.too_big = too_big
 
 
 class Overlapping(Exception):
@@ -52,22 +57,29 @@ def read_sheets(
     )
     try:
         done = subprocess.run(  # noqa: S603 (this interpreter, this file, a path of ours)
-            [sys.executable, "-I", __file__, path],
+            [sys.executable or "python3", "-P", __file__, path],
             input=request.encode(),
             capture_output=True,
             timeout=SECONDS + 60,
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise ReadFailed("timeout") from None
+        raise ReadFailed("timeout", too_big=True) from None
+    except (OSError, TypeError, ValueError) as error:  # (no interpreter to start)
+        raise ReadFailed(str(error)) from None
     if done.returncode != 0:  # (Rust's message of a failed allocation, else the last line)
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
         line = next((n for n in lines if "memory allocation" in n), lines[-1] if lines else "")
-        raise ReadFailed(line.strip()[:300] or f"exit {done.returncode}")
-    answer = json.loads(done.stdout, object_hook=_decoded)
-    if "error" in answer:
-        raise ValueError(answer["error"])
-    return answer["names"], answer["sheets"]
+        # killed (abort, out of time) or out of memory: the sheet; else the child itself
+        too_big = done.returncode < 0 or "memory allocation" in line or "MemoryError" in line
+        raise ReadFailed(line.strip()[:300] or f"exit {done.returncode}", too_big=too_big)
+    try:
+        answer = json.loads(done.stdout, object_hook=_decoded)
+        if "error" in answer:
+            raise ValueError(answer["error"])
+        return list(answer["names"]), dict(answer["sheets"])
+    except (TypeError, KeyError, json.JSONDecodeError) as error:
+        raise ReadFailed(f"unexpected answer ({error})") from None
 
 
 def unmerged(
@@ -123,8 +135,8 @@ def _encoded(value: object) -> object:
     for kind in (dt.datetime, dt.date, dt.time):
         if isinstance(value, kind):
             return {"$": kind.__name__, "v": value.isoformat()}
-    if isinstance(value, dt.timedelta):
-        return {"$": "timedelta", "v": value.total_seconds()}
+    if isinstance(value, dt.timedelta):  # (exactly: a float of seconds is not)
+        return {"$": "timedelta", "v": [value.days, value.seconds, value.microseconds]}
     raise TypeError(f"unexpected cell value {type(value).__name__}")
 
 
@@ -137,7 +149,8 @@ def _decoded(item: dict[str, Any]) -> object:
     if kind == "time":
         return dt.time.fromisoformat(item["v"])
     if kind == "timedelta":
-        return dt.timedelta(seconds=item["v"])
+        days, seconds, microseconds = item["v"]
+        return dt.timedelta(days=days, seconds=seconds, microseconds=microseconds)
     return item
 
 
@@ -169,8 +182,10 @@ def _sheet(workbook: Any, name: str, used: list[int] | None) -> dict[str, Any]:
 def _main() -> None:
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-    resource.setrlimit(resource.RLIMIT_CPU, (SECONDS, SECONDS))
+    for kind, most in ((resource.RLIMIT_AS, MEMORY), (resource.RLIMIT_CPU, SECONDS)):
+        hard = resource.getrlimit(kind)[1]  # (a lower limit of the machine stays)
+        limit = most if hard == resource.RLIM_INFINITY else min(most, hard)
+        resource.setrlimit(kind, (limit, hard))
     request = json.loads(sys.stdin.buffer.read())
     json.dump(_child(sys.argv[1], request), sys.stdout, default=_encoded)
 

@@ -497,6 +497,11 @@ def _sheets(
             copy, {_fold(s) for s in ALL_SHEETS}, {n: s.used for n, s in scans.items()}
         )
     except ReadFailed as error:
+        if not error.too_big:
+            raise _refuse(
+                f"de werkmap kan niet worden gelezen (technische melding: {error})",
+                f"the workbook cannot be read ({error})",
+            ) from None
         raise _refuse(
             "de werkmap kan niet worden gelezen: een tabblad beslaat meer cellen dan gelezen "
             f"kunnen worden (technische melding: {error})",

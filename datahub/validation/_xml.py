@@ -22,6 +22,8 @@ BATCH_RECORDS = 50_000
 Progress = Callable[[int, int | None], None]
 _XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 _TAIL = 4096  # the end of the input kept, to tell a file cut off
+# errors that no cut causes: content after the root, an end tag of another name
+_NOT_A_CUT = (etree.ErrorTypes.ERR_DOCUMENT_END, etree.ErrorTypes.ERR_TAG_NAME_MISMATCH)
 _CONTINUATION = bytes(range(0x80, 0xC0))  # (UTF-8's bytes that begin no character)
 _PROLOG = re.compile(rb"(?:\s++|<\?.*?\?>|<!--.*?-->)*+", re.DOTALL)
 _ENDS_EARLY = "het bestand houdt op"
@@ -84,14 +86,17 @@ class _CountingStream:
             self.progress(self.done, self.total)
         return block
 
-    def cut_off(self) -> tuple[int, int] | None:
+    def cut_off(self) -> tuple[int, int | None] | None:
         """The line and column (in characters) of the input's last character other than
         white space, if the input ended in the middle of markup or text: that character is no
-        ``>``, which ends every well-formed document. None if it has not ended, or if the
-        column is not known (a long line before trailing lines of white space)."""
+        ``>``, which ends every well-formed document. None if it has not ended (or holds no
+        more than a byte-order mark); the column is None where it is not known (a line longer
+        than the tail, then lines of white space)."""
         tail = self._tail
         content = tail.rstrip(b" \t\r\n")
         if not self.ended or not content or content.endswith(b">"):
+            return None
+        if self.done == len(tail) and content == BOM:  # (Notepad's empty file)
             return None
         line = 1 + self._newlines - tail.count(b"\n", len(content))
         start = content.rfind(b"\n") + 1
@@ -99,7 +104,7 @@ class _CountingStream:
             last = content[start:]
             return line, len(last.translate(None, _CONTINUATION))
         if b"\n" in tail[len(content) :]:  # a line longer than the tail, then white space
-            return None
+            return line, None
         return line, self._line_chars - (len(tail) - len(content))  # (less trailing spaces)
 
     def _check_utf8(self, block: bytes) -> None:
@@ -211,8 +216,8 @@ class XmlReader:
                 self._encoding_finding(line)
             elif (
                 cut is not None
-                and (line, column) >= cut
-                and kind != etree.ErrorTypes.ERR_DOCUMENT_END  # (content after the root)
+                and _at_end((line, column), cut)
+                and kind not in _NOT_A_CUT
                 and not reason.startswith(_ENDS_EARLY)
             ):
                 # the parse's first error is where the file was cut off: not its own cause
@@ -546,6 +551,14 @@ def _other_encoding(head: bytes) -> str | None:
         return None
     name = declared.group(1).decode("ascii", "replace")
     return None if name.strip().lower() in _UTF8 else name
+
+
+def _at_end(error: tuple[int, int], cut: tuple[int, int | None]) -> bool:
+    """Whether an error at (line, column) is at or past the input's last character ``cut``
+    (a column not known: on a later line only)."""
+    if cut[1] is None:
+        return error[0] > cut[0]
+    return error >= (cut[0], cut[1])
 
 
 def _first_error(error: etree.XMLSyntaxError) -> tuple[int, int, int, str]:

@@ -144,3 +144,22 @@ def test_an_xml_attribute_is_named_with_its_prefix(hip: DataDictionary) -> None:
         "XML-fout op regel 3: onbekend attribuut xml:lang op element record",
         "XML error on line 3: unknown attribute xml:lang on element record",
     ]
+
+
+@pytest.mark.parametrize("data", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n"])
+def test_a_file_of_a_byte_order_mark_alone_is_empty_not_cut(hip: DataDictionary, data) -> None:
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [f.message.split(": ", 1)[1] for f in report.findings] == [
+        "het bestand is leeg of bevat geen XML-element"
+    ]
+
+
+@pytest.mark.parametrize("after", [b"x", b"\x1a"])
+def test_a_wrong_end_tag_before_one_last_character_is_named(hip: DataDictionary, after) -> None:
+    """libxml2 names the mismatch at the column after the tag: that of the last character,
+    which made it look like the cut."""
+    data = xml_bytes(hip, [hip_row(1)]).replace(b"</HEUP>\n", b"</HEUPX>" + after)
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [f.message.split(": ", 1)[1] for f in report.findings] == [
+        "eindtag </HEUPX> past niet bij begintag <HEUP> (regel 2)"
+    ]

@@ -3,8 +3,12 @@ cells aborted the process, the comments took minutes to hours, the odd values we
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 import struct
+import subprocess
+import sys
 import time
 import warnings
 import zipfile
@@ -13,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from datahub.validation import DictionaryError, load_dictionary, write_workbook
+from datahub.validation import DictionaryError, _calamine, load_dictionary, write_workbook
 from datahub.validation._xlsx_scan import scan
 
 GENERAL = "xl/worksheets/sheet1.xml"
@@ -339,3 +343,45 @@ def test_a_cell_cut_by_the_scans_block_is_read_whole() -> None:
     started = time.perf_counter()
     assert scan(long).odd == ["A1"]  # (no number is that long)
     assert time.perf_counter() - started < 5
+
+
+def test_the_childs_answer_keeps_every_kind_of_value_exactly() -> None:
+    values = [
+        "tekst \x00 \ud800 😀",
+        -0.0,
+        5e-324,
+        2**60,
+        True,
+        dt.datetime(2020, 1, 2, 3, 4, 5, 6),
+        dt.date(2020, 1, 2),
+        dt.time(1, 2, 3, 4),
+        dt.timedelta(days=1_000_000, seconds=1, microseconds=123_000),  # (not as a float)
+    ]
+    text = json.dumps(values, default=_calamine._encoded)
+    back = json.loads(text, object_hook=_calamine._decoded)
+    assert [(type(v), v) for v in back] == [(type(v), v) for v in values]
+    assert str(back[1]) == "-0.0"
+
+
+def test_a_child_that_cannot_start_is_a_clear_refusal(
+    hip_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    with pytest.raises(DictionaryError, match="de werkmap kan niet worden gelezen") as refused:
+        load_dictionary(hip_path)
+    assert "beslaat meer cellen" not in str(refused.value)  # (not the workbook's fault)
+
+
+def test_the_machines_lower_limits_are_kept(hip_path) -> None:
+    """The child raised its limits to 3 GiB and 120 s: under a lower hard limit of the
+    machine (ulimit -v, systemd's LimitAS) every workbook was refused."""
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_CPU, (100, 100))\n"
+        "from datahub.validation import load_dictionary\n"
+        "print(load_dictionary(sys.argv[1]).general.code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(hip_path)], capture_output=True, text=True, check=False
+    )
+    assert done.stdout.strip() == "HEUP", done.stderr
