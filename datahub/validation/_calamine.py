@@ -11,7 +11,7 @@ cannot hold ends the child, not the caller, and the workbook is refused.
 The child reads a copy of the workbook made of the parts the scan read (so that both read the
 same parts, whatever else the file holds), only the sheets asked for, and gives each as rows
 of cells, merged ranges filled in (:func:`unmerged`) and each row cut after its last cell with
-content (:func:`trimmed`), as JSON. This file runs as a script in the child (``python -I``,
+content (:func:`trimmed`), as JSON. This file runs as a script in the child (``python -P``,
 by path: it imports nothing of the package).
 """
 
