@@ -107,6 +107,15 @@ class _CountingStream:
             return line, None
         return line, self._line_chars - (len(tail) - len(content))  # (less trailing spaces)
 
+    def end_tag_line(self) -> int | None:
+        """The line where the input's last end tag starts, if the input has ended with one
+        (and white space): the root's (None after a comment, say, or before the end)."""
+        content = self._tail.rstrip(b" \t\r\n")
+        start = content.rfind(b"</")
+        if not self.ended or start == -1 or b">" in content[start:-1] or content[-1:] != b">":
+            return None
+        return 1 + self._newlines - self._tail.count(b"\n", start)
+
     def _check_utf8(self, block: bytes) -> None:
         pending = self._decoder.getstate()[0]  # the start of a character cut by the last block
         try:
@@ -303,15 +312,21 @@ class XmlReader:
         text: str | None,
         after: etree._Element,
         before: etree._Element | None = None,
+        *,
+        last: bool = False,
     ) -> None:
         """``T06`` for text (not whitespace) between the records: the XSD allows none. Its
-        line is counted back from the element it comes ``before``, if any (else the line of
-        the element it comes ``after``); lines are only worked out for such text (past line
-        65,535 they cost)."""
+        line is counted back from the element it comes ``before``, or (``last``: the text
+        after the last element) from the root's end tag, if known; else it is the line of the
+        element it comes ``after``. Lines are only worked out for such text (past line 65,535
+        they cost)."""
         if text is None or not _text(text):
             return
         line = _line(after)
-        if before is not None and (following := _line(before)) is not None:
+        end = self.stream.end_tag_line() if last else None
+        if end is not None:
+            line = max(end - text.lstrip(_SPACE).count("\n"), line or 1)
+        elif before is not None and (following := _line(before)) is not None:
             # not before the element it follows (comments were removed, and a character
             # reference &#10; is no line of its own: the count may be off)
             line = max(following - text.lstrip(_SPACE).count("\n"), line or 1)
@@ -454,7 +469,8 @@ class XmlReader:
             if isinstance(child.tag, str) and child.tag != RECORD:
                 reason = f"onbekend element {_shown(child, child.tag)}"
                 self.sink.add("T06", "xml", line=_line(child), reden=reason)
-            self._text_outside_records(child.tail, child)
+            last = child.getnext() is None
+            self._text_outside_records(child.tail, child, child.getnext(), last=last)
 
     def _frame(self, columns: dict[str, list[Any]]) -> pl.DataFrame:
         schema = dict.fromkeys(self.names, pl.String) | {REC: pl.Int64, LINE: pl.Int64}

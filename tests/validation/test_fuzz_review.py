@@ -163,3 +163,13 @@ def test_a_wrong_end_tag_before_one_last_character_is_named(hip: DataDictionary,
     assert [f.message.split(": ", 1)[1] for f in report.findings] == [
         "eindtag </HEUPX> past niet bij begintag <HEUP> (regel 2)"
     ]
+
+
+@pytest.mark.parametrize("text", [b"\n  stray\n", b"\n\n\n  stray\n  more\n\n", b"stray"])
+def test_text_after_the_last_record_is_named_on_its_line(hip: DataDictionary, text) -> None:
+    """It was named on the line where the last record starts (counted back from the root's
+    end tag now, as text between records is from the next record)."""
+    data = xml_bytes(hip, [hip_row(1), hip_row(2)]).replace(b"</HEUP>", text + b"</HEUP>")
+    report = validate_file(hip, data, file_name="x.xml")
+    line = data[: data.index(b"stray")].count(b"\n") + 1
+    assert [(f.code, f.line) for f in report.findings] == [("T06", line)]

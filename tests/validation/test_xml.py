@@ -257,11 +257,11 @@ def test_t06_text_between_the_records(hip: DataDictionary) -> None:
     data = data.replace(b"  <record>", b"x<record>", 1)  # after the root's start tag
     data = data.replace(b"</record>\n</HEUP>", b"</record>tail\n</HEUP>")  # after a record
     report = validate_file(hip, data, file_name="x.xml")
-    # the line the text is on where an element follows it, else the line of the element it
-    # follows (the second record's)
+    # the line the text is on: counted back from the element that follows it, or from the
+    # root's end tag (it was the line of the second record's start tag, 13)
     assert [(f.code, f.line, f.message) for f in report.findings] == [
         ("T06", 3, "XML-fout op regel 3: tekst buiten een record"),
-        ("T06", 13, "XML-fout op regel 13: tekst buiten een record"),
+        ("T06", 22, "XML-fout op regel 22: tekst buiten een record"),
     ]
 
 
