@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -67,12 +68,19 @@ def read_sheets(
         raise ReadFailed("timeout", too_big=True) from None
     except (OSError, TypeError, ValueError) as error:  # (no interpreter to start)
         raise ReadFailed(str(error)) from None
-    if done.returncode != 0:  # (Rust's message of a failed allocation, else the last line)
+    if done.returncode != 0:
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        line = next((n for n in lines if "memory allocation" in n), lines[-1] if lines else "")
-        # killed (abort, out of time) or out of memory: the sheet; else the child itself
-        too_big = done.returncode < 0 or "memory allocation" in line or "MemoryError" in line
-        raise ReadFailed(line.strip()[:300] or f"exit {done.returncode}", too_big=too_big)
+        # Rust's message of a failed allocation, a Python error, else the last line
+        line = next((n for n in lines if "memory allocation" in n or "Error" in n), "")
+        line = (line or (lines[-1] if lines else "")).strip()[:300]
+        # out of memory (an allocation that failed, or the kernel's kill) or of time: the
+        # sheet; any other end is the child's own (a crash, a stop from outside)
+        too_big = (
+            "memory allocation" in line
+            or "MemoryError" in line
+            or done.returncode in (-signal.SIGKILL, -signal.SIGXCPU)
+        )
+        raise ReadFailed(line or f"exit {done.returncode}", too_big=too_big)
     try:
         answer = json.loads(done.stdout, object_hook=_decoded)
         if "error" in answer:

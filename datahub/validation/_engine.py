@@ -464,11 +464,13 @@ def _open(source: Source) -> Iterator[tuple[BinaryIO, int | None]]:
     elif isinstance(source, str | os.PathLike):
         path = Path(source)
         with path.open("rb") as stream:
-            yield stream, path.stat().st_size
+            if _seekable(stream):
+                yield stream, path.stat().st_size
+            else:  # (a named pipe, a shell's <(...))
+                yield cast(BinaryIO, _Peeking(stream)), None
     else:
-        size = _stream_size(source)
-        can_look = getattr(source, "peek", None) is not None or _seekable(source)
-        yield (source if can_look else cast(BinaryIO, _Peeking(source))), size
+        size = _stream_size(source)  # (a stream's own peek may give only what it has)
+        yield (source if _seekable(source) else cast(BinaryIO, _Peeking(source))), size
 
 
 def _seekable(stream: BinaryIO) -> bool:
@@ -479,8 +481,9 @@ def _seekable(stream: BinaryIO) -> bool:
 
 
 class _Peeking:
-    """A stream that can neither peek nor seek (a raw stream, a pipe's reader), with a look
-    at its first bytes: without it, the check of what a file is (``T05``) was skipped."""
+    """A stream that cannot seek (a raw stream, a pipe's reader), with a look at its first
+    bytes, as many as asked for: without it, the check of what a file is (``T05``) was
+    skipped, or made on the few bytes a stream giving little at a time had buffered."""
 
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
@@ -541,15 +544,17 @@ _XML_ELEMENT = re.compile(rb"<[A-Za-z_][\w.:-]*[\s/>]")  # a start tag (no heade
 
 
 def _head(stream: BinaryIO) -> bytes | None:
-    """The first bytes of the stream without consuming them (None if it cannot tell)."""
-    peek = getattr(stream, "peek", None)
-    if peek is not None:
-        return bytes(peek(64)[:64])
-    if stream.seekable():
-        head = stream.read(64)
+    """The first 64 bytes of the stream (fewer if it is shorter) without consuming them:
+    read and sought back, or read ahead (:class:`_Peeking`; a stream's own ``peek`` may give
+    only the few bytes it has). None if it cannot tell."""
+    if _seekable(stream):
+        head = b""
+        while len(head) < 64 and (block := stream.read(64 - len(head))):
+            head += block
         stream.seek(-len(head), os.SEEK_CUR)
         return head
-    return None
+    peek = getattr(stream, "peek", None)
+    return bytes(peek(64)[:64]) if peek is not None else None
 
 
 def _content_contradiction(

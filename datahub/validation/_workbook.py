@@ -497,10 +497,12 @@ def _sheets(
             copy, {_fold(s) for s in ALL_SHEETS}, {n: s.used for n, s in scans.items()}
         )
     except ReadFailed as error:
-        if not error.too_big:
+        if not error.too_big:  # (the hub's fault, not the workbook's)
             raise _refuse(
-                f"de werkmap kan niet worden gelezen (technische melding: {error})",
-                f"the workbook cannot be read ({error})",
+                "de werkmap kan nu niet worden gelezen door een fout in de hub; probeer het "
+                f"later opnieuw of meld het aan het beheer (technische melding: {error})",
+                "the workbook cannot be read now because of a fault in the hub; try again "
+                f"later or report it to the operators ({error})",
             ) from None
         raise _refuse(
             "de werkmap kan niet worden gelezen: een tabblad beslaat meer cellen dan gelezen "

@@ -24,6 +24,7 @@ _XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 _TAIL = 4096  # the end of the input kept, to tell a file cut off
 # errors that no cut causes: content after the root, an end tag of another name
 _NOT_A_CUT = (etree.ErrorTypes.ERR_DOCUMENT_END, etree.ErrorTypes.ERR_TAG_NAME_MISMATCH)
+_END_TAG = re.compile(rb"</[^\s<>/!?]+\s*>\Z")  # (not "</" in a comment after the root)
 _CONTINUATION = bytes(range(0x80, 0xC0))  # (UTF-8's bytes that begin no character)
 _PROLOG = re.compile(rb"(?:\s++|<\?.*?\?>|<!--.*?-->)*+", re.DOTALL)
 _ENDS_EARLY = "het bestand houdt op"
@@ -111,10 +112,10 @@ class _CountingStream:
         """The line where the input's last end tag starts, if the input has ended with one
         (and white space): the root's (None after a comment, say, or before the end)."""
         content = self._tail.rstrip(b" \t\r\n")
-        start = content.rfind(b"</")
-        if not self.ended or start == -1 or b">" in content[start:-1] or content[-1:] != b">":
+        end = _END_TAG.search(content)
+        if not self.ended or end is None:
             return None
-        return 1 + self._newlines - self._tail.count(b"\n", start)
+        return 1 + self._newlines - self._tail.count(b"\n", end.start())
 
     def _check_utf8(self, block: bytes) -> None:
         pending = self._decoder.getstate()[0]  # the start of a character cut by the last block

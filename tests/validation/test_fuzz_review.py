@@ -4,7 +4,10 @@ fix."""
 from __future__ import annotations
 
 import io
+import os
 import resource
+import threading
+import time
 
 import pytest
 
@@ -173,3 +176,64 @@ def test_text_after_the_last_record_is_named_on_its_line(hip: DataDictionary, te
     report = validate_file(hip, data, file_name="x.xml")
     line = data[: data.index(b"stray")].count(b"\n") + 1
     assert [(f.code, f.line) for f in report.findings] == [("T06", line)]
+
+
+class _Trickle(_Raw):
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        block = self.data.read(min(len(buffer), 3))
+        buffer[: len(block)] = block
+        return len(block)
+
+
+def test_a_stream_giving_little_at_a_time_gets_the_same_report(hip: DataDictionary) -> None:
+    """A buffered stream's peek gave its first three bytes: XML named .csv got T02s and T04s
+    instead of its one T05."""
+    data = xml_bytes(hip, [hip_row(1)])
+    expected = validate_file(hip, data, file_name="x.csv").findings
+    source = io.BufferedReader(_Trickle(data))
+    assert validate_file(hip, source, file_name="x.csv").findings == expected
+
+
+class _SeekableTrickle(_Trickle):
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.data.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.data.tell()
+
+
+def test_a_seekable_stream_or_a_named_pipe_gets_the_same_report(
+    hip: DataDictionary, tmp_path
+) -> None:
+    """The first bytes were taken from the stream's own peek, which may give only the few it
+    has: a seekable stream giving little at a time, or a path that is a named pipe (which the
+    CLI reads), got T02s and T04s for XML named .csv instead of its one T05."""
+    data = xml_bytes(hip, [hip_row(1)])
+    expected = validate_file(hip, data, file_name="x.csv").findings
+    source = io.BufferedReader(_SeekableTrickle(data))
+    assert validate_file(hip, source, file_name="x.csv").findings == expected
+    fifo = tmp_path / "x.csv"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with fifo.open("wb", buffering=0) as pipe:
+            pipe.write(data[:3])
+            time.sleep(0.2)
+            pipe.write(data[3:])
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert validate_file(hip, fifo).findings == expected
+    finally:
+        writer.join()
+
+
+def test_a_comment_after_the_root_is_not_taken_for_its_end_tag(hip: DataDictionary) -> None:
+    data = xml_bytes(hip, [hip_row(1), hip_row(2)]).replace(b"</HEUP>", b"stray\n</HEUP>")
+    data += b"\n\n\n<!-- see </x -->\n"
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [(f.code, f.line) for f in report.findings] == [("T06", 13)]  # (the last record's)
