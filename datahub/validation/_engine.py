@@ -27,6 +27,7 @@ from ._frames import KEY_PREFIX, LINE, REC
 from ._messages import CONTENTS, LANGS
 from ._period import parse_period
 from ._report import Finding, Report, decide_status, findings_from_columns
+from ._streams import Peeking
 from ._technical import TechnicalSink, TooManyProblems
 from ._xml import XmlReader
 
@@ -467,10 +468,10 @@ def _open(source: Source) -> Iterator[tuple[BinaryIO, int | None]]:
             if _seekable(stream):
                 yield stream, path.stat().st_size
             else:  # (a named pipe, a shell's <(...))
-                yield cast(BinaryIO, _Peeking(stream)), None
+                yield cast(BinaryIO, Peeking(stream)), None
     else:
         size = _stream_size(source)  # (a stream's own peek may give only what it has)
-        yield (source if _seekable(source) else cast(BinaryIO, _Peeking(source))), size
+        yield (source if _seekable(source) else cast(BinaryIO, Peeking(source))), size
 
 
 def _seekable(stream: BinaryIO) -> bool:
@@ -478,40 +479,6 @@ def _seekable(stream: BinaryIO) -> bool:
         return bool(stream.seekable())
     except (AttributeError, OSError, ValueError):
         return False
-
-
-class _Peeking:
-    """A stream that cannot seek (a raw stream, a pipe's reader), with a look at its first
-    bytes, as many as asked for: without it, the check of what a file is (``T05``) was
-    skipped, or made on the few bytes a stream giving little at a time had buffered."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-        self._head = b""
-
-    def peek(self, size: int = 1) -> bytes:
-        """At least ``size`` bytes, unless the stream ends first (not consumed)."""
-        while len(self._head) < size:
-            block = self.stream.read(size - len(self._head))
-            if not block:
-                break
-            self._head += block
-        return self._head
-
-    def read(self, size: int = -1) -> bytes:
-        if not self._head:
-            return self.stream.read(size)
-        if size < 0:
-            block, self._head = self._head + self.stream.read(), b""
-        else:
-            block, self._head = self._head[:size], self._head[size:]
-        return block
-
-    def seekable(self) -> bool:
-        return False
-
-    def readable(self) -> bool:
-        return True
 
 
 def _stream_size(stream: BinaryIO) -> int | None:
@@ -545,7 +512,7 @@ _XML_ELEMENT = re.compile(rb"<[A-Za-z_][\w.:-]*[\s/>]")  # a start tag (no heade
 
 def _head(stream: BinaryIO) -> bytes | None:
     """The first 64 bytes of the stream (fewer if it is shorter) without consuming them:
-    read and sought back, or read ahead (:class:`_Peeking`; a stream's own ``peek`` may give
+    read and sought back, or read ahead (:class:`Peeking`; a stream's own ``peek`` may give
     only the few bytes it has). None if it cannot tell."""
     if _seekable(stream):
         head = b""

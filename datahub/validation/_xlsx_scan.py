@@ -17,9 +17,10 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Protocol
 
 from lxml import etree
+
+from ._streams import Readable
 
 # A tag's attributes run to its first ">" outside quotes (a value may hold one, never a "<");
 # an attribute is named without a prefix (q:r="D7" is another attribute than r, which the
@@ -82,10 +83,6 @@ class SheetScan:
             return
         self._per_column[kind, column] = seen + 1
         found.append(f"{column_letters(column)}{row}")
-
-
-class Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
 
 
 def scan(stream: Readable, *, details: bool = True, most_cells: int | None = None) -> SheetScan:

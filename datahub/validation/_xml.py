@@ -15,6 +15,7 @@ from lxml import etree
 from ._dictionary import DataDictionary
 from ._encodings import BOM, invalid_byte, wide_encoding
 from ._frames import LINE, REC
+from ._streams import Prefixed
 from ._technical import TechnicalSink
 from ._xsd import RECORD, record_schema, root_name
 
@@ -126,23 +127,6 @@ class _CountingStream:
             self.invalid = (self.done - len(pending) + error.start, data[error.start :])
 
 
-class _Prefixed:
-    """A stream whose first bytes were already read (to look at the XML declaration)."""
-
-    def __init__(self, head: bytes, stream: _CountingStream) -> None:
-        self.head = head
-        self.stream = stream
-
-    def read(self, size: int = -1) -> bytes:
-        if not self.head:
-            return self.stream.read(size)
-        if size < 0:
-            block, self.head = self.head + self.stream.read(), b""
-        else:
-            block, self.head = self.head[:size], self.head[size:]
-        return block
-
-
 class XmlReader:
     """Reads records from an XML stream in batches, collecting ``T06`` findings.
 
@@ -194,7 +178,7 @@ class XmlReader:
         self._check_registry(head)
         etree.clear_error_log()  # the log is the thread's: only this parse's errors in it
         context = etree.iterparse(
-            _Prefixed(head, self.stream),
+            Prefixed(head, self.stream),
             events=("end",),
             tag=RECORD,
             resolve_entities=False,

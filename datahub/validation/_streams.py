@@ -1,0 +1,71 @@
+"""Streams that give back bytes already read from another stream."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Readable(Protocol):
+    """What the readers ask of a stream."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class Prefixed:
+    """A stream that gives ``head`` (bytes already read from ``stream``), then the rest of
+    ``stream`` (a read gives no more than is left of the head, as a stream may).
+
+    Example::
+
+        >>> import io
+        >>> stream = io.BytesIO(b"abcdef")
+        >>> head = stream.read(2)
+        >>> prefixed = Prefixed(head, stream)
+        >>> prefixed.read(1), prefixed.read(3), prefixed.read()
+        (b'a', b'b', b'cdef')
+    """
+
+    def __init__(self, head: bytes, stream: Readable) -> None:
+        self.head = head
+        self.stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.head:
+            return self.stream.read(size)
+        if size < 0:
+            block, self.head = self.head + self.stream.read(), b""
+        else:
+            block, self.head = self.head[:size], self.head[size:]
+        return block
+
+
+class Peeking(Prefixed):
+    """A stream that cannot seek (a raw stream, a pipe's reader), with a look at its first
+    bytes, as many as asked for (``peek``): a stream's own ``peek`` may give only the few bytes
+    it has.
+
+    Example::
+
+        >>> import io
+        >>> stream = Peeking(io.BytesIO(b"abcdef"))
+        >>> stream.peek(3), stream.read(4), stream.read()
+        (b'abc', b'abc', b'def')
+    """
+
+    def __init__(self, stream: Readable) -> None:
+        super().__init__(b"", stream)
+
+    def peek(self, size: int = 1) -> bytes:
+        """At least ``size`` bytes, unless the stream ends first (not consumed)."""
+        while len(self.head) < size:
+            block = self.stream.read(size - len(self.head))
+            if not block:
+                break
+            self.head += block
+        return self.head
+
+    def seekable(self) -> bool:
+        return False
+
+    def readable(self) -> bool:
+        return True
