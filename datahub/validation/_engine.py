@@ -143,7 +143,9 @@ def iter_valid_records(
 ) -> Iterator[dict[str, str | None]]:
     """The records of a validated file that have no record error (none if rejected).
 
-    Values are the delivered text, trimmed; empty values are ``None``.
+    Values are the delivered text, trimmed; empty values are ``None``. ``source`` is read
+    again from where it stands: a stream that :func:`validate_file` has read must be sought
+    back to its start first (or opened again).
 
     Example::
 
@@ -469,6 +471,8 @@ def _open(source: Source) -> Iterator[tuple[BinaryIO, int | None]]:
                 yield stream, path.stat().st_size
             else:  # (a named pipe, a shell's <(...))
                 yield cast(BinaryIO, Peeking(stream)), None
+    elif isinstance(source, io.TextIOBase):
+        raise TypeError("a text stream: open the file in binary mode ('rb')")
     else:
         size = _stream_size(source)  # (a stream's own peek may give only what it has)
         yield (source if _seekable(source) else cast(BinaryIO, Peeking(source))), size

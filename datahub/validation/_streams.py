@@ -31,9 +31,9 @@ class Prefixed:
 
     def read(self, size: int = -1) -> bytes:
         if not self.head:
-            return self.stream.read(size)
+            return _data(self.stream.read(size))
         if size < 0:
-            block, self.head = self.head + self.stream.read(), b""
+            block, self.head = self.head + _data(self.stream.read()), b""
         else:
             block, self.head = self.head[:size], self.head[size:]
         return block
@@ -58,7 +58,7 @@ class Peeking(Prefixed):
     def peek(self, size: int = 1) -> bytes:
         """At least ``size`` bytes, unless the stream ends first (not consumed)."""
         while len(self.head) < size:
-            block = self.stream.read(size - len(self.head))
+            block = _data(self.stream.read(size - len(self.head)))
             if not block:
                 break
             self.head += block
@@ -69,3 +69,10 @@ class Peeking(Prefixed):
 
     def readable(self) -> bool:
         return True
+
+
+def _data(block: bytes | None) -> bytes:
+    """``block``, or a clear error where a non-blocking stream had nothing yet (None)."""
+    if block is None:
+        raise BlockingIOError("the stream gave no data without waiting: pass a blocking stream")
+    return block

@@ -237,3 +237,19 @@ def test_a_comment_after_the_root_is_not_taken_for_its_end_tag(hip: DataDictiona
     data += b"\n\n\n<!-- see </x -->\n"
     report = validate_file(hip, data, file_name="x.xml")
     assert [(f.code, f.line) for f in report.findings] == [("T06", 13)]  # (the last record's)
+
+
+def test_a_stream_of_text_or_one_that_does_not_wait_is_a_clear_error(hip: DataDictionary) -> None:
+    """A traceback of the readers ("can't concat NoneType to bytes") said neither."""
+    with pytest.raises(TypeError, match="open the file in binary mode"):
+        validate_file(hip, io.StringIO("PatientID\n"), file_name="x.csv")
+    reader, writer = os.pipe()
+    os.set_blocking(reader, False)
+    try:
+        with (
+            open(reader, "rb", buffering=0) as stream,
+            pytest.raises(BlockingIOError, match="pass a blocking stream"),
+        ):
+            validate_file(hip, stream, file_name="x.csv")
+    finally:
+        os.close(writer)
