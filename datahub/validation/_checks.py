@@ -200,7 +200,7 @@ class BatchChecker:
             keys = [types.key_of(n) for n in numbers if n is not None]
             return types.number_key(pl.col(T + spec.name)).is_in(keys).fill_null(False)
         text = pl.col(T + spec.name)
-        wanted = list(dict.fromkeys(c.strip() for c in codes))
+        wanted = list(dict.fromkeys(c.strip(" ") for c in codes))  # (as values are trimmed)
         if 0 < len(wanted) <= _SMALL_TABLE:
             return pl.any_horizontal([text == c for c in wanted]).fill_null(False)
         return text.is_in(wanted).fill_null(False)

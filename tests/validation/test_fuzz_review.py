@@ -11,7 +11,13 @@ import time
 
 import pytest
 
-from datahub.validation import DataDictionary, validate_file
+from datahub.validation import DataDictionary, validate_file, validate_records
+from datahub.validation._dictionary import (
+    FieldSpec,
+    GeneralSpecs,
+    ReferenceCode,
+    ReferenceTable,
+)
 
 from .helpers import cat_row, csv_bytes, hip_row
 from .test_xml import xml_bytes
@@ -253,3 +259,16 @@ def test_a_stream_of_text_or_one_that_does_not_wait_is_a_clear_error(hip: DataDi
             validate_file(hip, stream, file_name="x.csv")
     finally:
         os.close(writer)
+
+
+def test_a_code_with_other_white_space_matches_the_same_value() -> None:
+    """Codes were trimmed of all white space, values of spaces only (a differential review):
+    the value A<nbsp>, exactly a code, got 001_RefTab, and A, which is none, passed."""
+    general = GeneralSpecs(code="TST", version="1")
+    fields = (FieldSpec(1, "C", datatype="code", reference_table="R"), FieldSpec(2, "X"))
+    tables = (ReferenceTable("R", (ReferenceCode("A\u00a0"), ReferenceCode("\tB"))),)
+    dictionary = DataDictionary(general, fields, reference_tables=tables)
+    values = ["A\u00a0", "A", "\tB", " \tB ", "B"]
+    records = [{"C": value, "X": str(number)} for number, value in enumerate(values)]
+    report = validate_records(dictionary, records)
+    assert [(f.record, f.code) for f in report.findings] == [(2, "001_RefTab"), (5, "001_RefTab")]
