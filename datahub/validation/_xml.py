@@ -109,6 +109,12 @@ class _CountingStream:
             return line, None
         return line, self._line_chars - (len(tail) - len(content))  # (less trailing spaces)
 
+    def in_declaration(self) -> bool:
+        """Whether the input has ended inside its XML declaration (a small file cut off)."""
+        text = self._tail.removeprefix(BOM).lstrip(b" \t\r\n")
+        whole = self.ended and self.done == len(self._tail)
+        return whole and text.startswith(b"<?xml") and b"?>" not in text
+
     def end_tag_line(self) -> int | None:
         """The line where the input's last end tag starts, if the input has ended with one
         (and white space): the root's (None after a comment, say, or before the end)."""
@@ -208,11 +214,13 @@ class XmlReader:
             cut = self.stream.cut_off()
             if error.code == etree.ErrorTypes.ERR_INVALID_ENCODING:
                 self._encoding_finding(line)
-            elif (
-                cut is not None
-                and _at_end((line, column), cut)
-                and kind not in _NOT_A_CUT
-                and not reason.startswith(_ENDS_EARLY)
+            elif cut is not None and (
+                self.stream.in_declaration()  # (where libxml2 names what it expected)
+                or (
+                    _at_end((line, column), cut)
+                    and kind not in _NOT_A_CUT
+                    and not reason.startswith(_ENDS_EARLY)
+                )
             ):
                 # the parse's first error is where the file was cut off: not its own cause
                 # (a "<" that starts no element, a tag without its end)

@@ -272,3 +272,15 @@ def test_a_code_with_other_white_space_matches_the_same_value() -> None:
     records = [{"C": value, "X": str(number)} for number, value in enumerate(values)]
     report = validate_records(dictionary, records)
     assert [(f.record, f.code) for f in report.findings] == [(2, "001_RefTab"), (5, "001_RefTab")]
+
+
+@pytest.mark.parametrize(
+    "data", [b'<?xml version="1.0" enc', b"<?xml ver", b'\xef\xbb\xbf<?xml version="1.0"']
+)
+def test_a_file_cut_in_its_xml_declaration_says_so(hip: DataDictionary, data) -> None:
+    """libxml2 names what it expected where the declaration stops ("'?>' expected"), a few
+    characters before the end: the cut was not recognised."""
+    report = validate_file(hip, data, file_name="x.xml")
+    assert [f.message.split(": ", 1)[1][:31] for f in report.findings] == [
+        "het bestand houdt halverwege op"
+    ]
