@@ -27,7 +27,7 @@ from ._frames import KEY_PREFIX, LINE, REC
 from ._messages import CONTENTS, LANGS
 from ._period import parse_period
 from ._report import Finding, Report, decide_status, findings_from_columns
-from ._streams import Peeking
+from ._streams import Peeking, read_up_to
 from ._technical import TechnicalSink, TooManyProblems
 from ._xml import XmlReader
 
@@ -466,16 +466,18 @@ def _open(source: Source) -> Iterator[tuple[BinaryIO, int | None]]:
         yield io.BytesIO(source), len(source)
     elif isinstance(source, str | os.PathLike):
         path = Path(source)
-        with path.open("rb") as stream:
-            if _seekable(stream):
-                yield stream, path.stat().st_size
-            else:  # (a named pipe, a shell's <(...))
-                yield cast(BinaryIO, Peeking(stream)), None
+        with path.open("rb") as stream:  # (also a named pipe, a shell's <(...))
+            yield _lookable(stream), path.stat().st_size if _seekable(stream) else None
     elif isinstance(source, io.TextIOBase):
         raise TypeError("a text stream: open the file in binary mode ('rb')")
     else:
-        size = _stream_size(source)  # (a stream's own peek may give only what it has)
-        yield (source if _seekable(source) else cast(BinaryIO, Peeking(source))), size
+        yield _lookable(source), _stream_size(source)
+
+
+def _lookable(stream: BinaryIO) -> BinaryIO:
+    """``stream``, or, if it cannot seek, one that reads its first bytes ahead (a stream's own
+    ``peek`` may give only the few it has): see :func:`_head`."""
+    return stream if _seekable(stream) else cast(BinaryIO, Peeking(stream))
 
 
 def _seekable(stream: BinaryIO) -> bool:
@@ -519,9 +521,7 @@ def _head(stream: BinaryIO) -> bytes | None:
     read and sought back, or read ahead (:class:`Peeking`; a stream's own ``peek`` may give
     only the few bytes it has). None if it cannot tell."""
     if _seekable(stream):
-        head = b""
-        while len(head) < 64 and (block := stream.read(64 - len(head))):
-            head += block
+        head = read_up_to(stream, 64)
         stream.seek(-len(head), os.SEEK_CUR)
         return head
     peek = getattr(stream, "peek", None)

@@ -57,11 +57,8 @@ class Peeking(Prefixed):
 
     def peek(self, size: int = 1) -> bytes:
         """At least ``size`` bytes, unless the stream ends first (not consumed)."""
-        while len(self.head) < size:
-            block = _data(self.stream.read(size - len(self.head)))
-            if not block:
-                break
-            self.head += block
+        if len(self.head) < size:
+            self.head += read_up_to(self.stream, size - len(self.head))
         return self.head
 
     def seekable(self) -> bool:
@@ -69,6 +66,21 @@ class Peeking(Prefixed):
 
     def readable(self) -> bool:
         return True
+
+
+def read_up_to(stream: Readable, size: int) -> bytes:
+    """``size`` bytes of ``stream``, fewer only where it ends (a read may give fewer).
+
+    Example::
+
+        >>> import io
+        >>> read_up_to(io.BufferedReader(io.BytesIO(b"abcdef"), buffer_size=2), 5)
+        b'abcde'
+    """
+    data = b""
+    while len(data) < size and (block := _data(stream.read(size - len(data)))):
+        data += block
+    return data
 
 
 def _data(block: bytes | None) -> bytes:

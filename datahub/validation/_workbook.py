@@ -345,10 +345,14 @@ def _check_size(data: bytes, copy: str) -> tuple[_Formats, dict[str, SheetScan]]
     except DictionaryError:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as error:
-        raise _refuse(
-            f"de werkmap kan niet worden gelezen (technische melding: {error})",
-            f"the workbook cannot be read ({error})",
-        ) from None
+        raise _unreadable_workbook(error) from None
+
+
+def _unreadable_workbook(error: Exception) -> DictionaryError:
+    return _refuse(
+        f"de werkmap kan niet worden gelezen (technische melding: {error})",
+        f"the workbook cannot be read ({error})",
+    )
 
 
 class _Copying:
@@ -510,10 +514,7 @@ def _sheets(
             f"the workbook cannot be read: a sheet spans more cells than can be read ({error})",
         ) from None
     except ValueError as error:
-        raise _refuse(
-            f"de werkmap kan niet worden gelezen (technische melding: {error})",
-            f"the workbook cannot be read ({error})",
-        ) from None
+        raise _unreadable_workbook(error) from None
     for actual in names:
         spec_name = _spec_sheet(actual)
         if spec_name is None:

@@ -23,6 +23,7 @@ BATCH_RECORDS = 50_000
 Progress = Callable[[int, int | None], None]
 _XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 _TAIL = 4096  # the end of the input kept, to tell a file cut off
+_BLANK = b" \t\r\n"
 # errors that no cut causes: content after the root, an end tag of another name
 _NOT_A_CUT = (etree.ErrorTypes.ERR_DOCUMENT_END, etree.ErrorTypes.ERR_TAG_NAME_MISMATCH)
 _END_TAG = re.compile(rb"</[^\s<>/!?]+\s*>\Z")  # (not "</" in a comment after the root)
@@ -95,12 +96,12 @@ class _CountingStream:
         more than a byte-order mark); the column is None where it is not known (a line longer
         than the tail, then lines of white space)."""
         tail = self._tail
-        content = tail.rstrip(b" \t\r\n")
+        content = tail.rstrip(_BLANK)
         if not self.ended or not content or content.endswith(b">"):
             return None
         if self.done == len(tail) and content == BOM:  # (Notepad's empty file)
             return None
-        line = 1 + self._newlines - tail.count(b"\n", len(content))
+        line = self._tail_line(len(content))
         start = content.rfind(b"\n") + 1
         if start or len(tail) < _TAIL:  # (its line starts in the tail, or the input does)
             last = content[start:]
@@ -111,18 +112,21 @@ class _CountingStream:
 
     def in_declaration(self) -> bool:
         """Whether the input has ended inside its XML declaration (a small file cut off)."""
-        text = self._tail.removeprefix(BOM).lstrip(b" \t\r\n")
+        text = self._tail.removeprefix(BOM).lstrip(_BLANK)
         whole = self.ended and self.done == len(self._tail)
         return whole and text.startswith(b"<?xml") and b"?>" not in text
 
     def end_tag_line(self) -> int | None:
         """The line where the input's last end tag starts, if the input has ended with one
         (and white space): the root's (None after a comment, say, or before the end)."""
-        content = self._tail.rstrip(b" \t\r\n")
-        end = _END_TAG.search(content)
+        end = _END_TAG.search(self._tail.rstrip(_BLANK))
         if not self.ended or end is None:
             return None
-        return 1 + self._newlines - self._tail.count(b"\n", end.start())
+        return self._tail_line(end.start())
+
+    def _tail_line(self, position: int) -> int:
+        """The line of the byte at ``position`` in the tail (the input's last bytes)."""
+        return 1 + self._newlines - self._tail.count(b"\n", position)
 
     def _check_utf8(self, block: bytes) -> None:
         pending = self._decoder.getstate()[0]  # the start of a character cut by the last block
@@ -282,22 +286,23 @@ class XmlReader:
             self.sink.add("T06", "dtd", line=1)
             raise _Refused
         root = tree.getroot()
+        line = self._root_line or _line(root)  # (libxml2's is where the start tag ends)
         expected = root_name(self.dictionary)
         if root.tag != expected:
             reason = f"root element {_shown(root, root.tag)} (verwacht {expected})"
-            self.sink.add("T06", "xml", line=self._root_line or _line(root), reden=reason)
+            self.sink.add("T06", "xml", line=line, reden=reason)
         if len(root.nsmap) > MAX_NAMESPACES:  # (each record would get the finding)
             reason = f"meer dan {MAX_NAMESPACES} namespaces gedeclareerd"
-            self.sink.add("T06", "xml", line=self._root_line or _line(root), reden=reason)
+            self.sink.add("T06", "xml", line=line, reden=reason)
             raise _Refused
         for attribute in root.attrib:
             if attribute != "versie" and attribute not in _XSI_ATTRIBUTES:
                 reason = f"onbekend attribuut {_shown(root, attribute)}"
-                self.sink.add("T06", "xml", line=self._root_line or _line(root), reden=reason)
+                self.sink.add("T06", "xml", line=line, reden=reason)
         version, delivered = self.dictionary.general.version, root.get("versie")
         if version and delivered is not None and delivered.strip() != version:
             values = {"kenmerk": "Versie", "bestand": delivered[:40], "verwacht": version}
-            self.sink.add("T08", "mismatch", line=self._root_line or _line(root), **values)
+            self.sink.add("T08", "mismatch", line=line, **values)
         self._text_outside_records(root.text, root, root[0] if len(root) else None)
 
     def _text_outside_records(
@@ -462,8 +467,8 @@ class XmlReader:
             if isinstance(child.tag, str) and child.tag != RECORD:
                 reason = f"onbekend element {_shown(child, child.tag)}"
                 self.sink.add("T06", "xml", line=_line(child), reden=reason)
-            last = child.getnext() is None
-            self._text_outside_records(child.tail, child, child.getnext(), last=last)
+            following = child.getnext()
+            self._text_outside_records(child.tail, child, following, last=following is None)
 
     def _frame(self, columns: dict[str, list[Any]]) -> pl.DataFrame:
         schema = dict.fromkeys(self.names, pl.String) | {REC: pl.Int64, LINE: pl.Int64}
