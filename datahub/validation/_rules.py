@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
@@ -18,7 +20,7 @@ import polars as pl
 import sqlglot
 from sqlglot import exp
 
-from ._types import INTEGER_LIMIT
+from ._types import DATE_RE, DECIMAL_RE, INTEGER_LIMIT, INTEGER_RE
 
 # Datatype of the dictionary -> type used inside expressions.
 SQL_TYPES = {
@@ -122,6 +124,21 @@ _DATE_PARTS: dict[type[exp.Expression], Callable[[pl.Expr], pl.Expr]] = {
     exp.Month: lambda e: e.dt.month().cast(pl.Int64),
     exp.Day: lambda e: e.dt.day().cast(pl.Int64),
 }
+#: The arguments each function takes (sqlglot reads some extra ones, e.g. ``LENGTH(x, 5)``).
+_ARGUMENTS: dict[type[exp.Expression], tuple[str, ...]] = {
+    exp.Year: ("this",),
+    exp.Month: ("this",),
+    exp.Day: ("this",),
+    exp.Upper: ("this",),
+    exp.Lower: ("this",),
+    exp.Length: ("this",),
+    exp.Abs: ("this",),
+    exp.Coalesce: ("this", "expressions"),
+    exp.DateDiff: ("this", "expression", "unit"),
+}
+#: A text literal for a date and time: as delivered (``2020-01-31T10:15:00``), or as SQL
+#: writes it (a space, seconds left out); never a time zone, which the values have not.
+_DATETIME_LITERAL = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$"
 _STRING_FUNCS: dict[type[exp.Expression], Callable[[pl.Expr], Typed]] = {
     exp.Upper: lambda e: Typed(e.str.to_uppercase(), "str"),
     exp.Lower: lambda e: Typed(e.str.to_lowercase(), "str"),
@@ -272,6 +289,7 @@ class _Compiler:
         return self._function(node)
 
     def _function(self, node: exp.Expression) -> Typed:
+        _check_arguments(node)
         if type(node) in _DATE_PARTS:
             arg = self._temporal(node.this)
             return Typed(_DATE_PARTS[type(node)](arg.expr), "int")
@@ -311,6 +329,8 @@ class _Compiler:
             value = float(text)
         except ValueError:
             raise _not_allowed(node) from None
+        if not math.isfinite(value):  # 1e999: infinity, equal to every other large value
+            raise RuleError(f"het getal {text} is te groot", f"the number {text} is too large")
         return Typed(pl.lit(value, dtype=pl.Float64), "float", text, scale=_scale(text))
 
     def _comparison(self, node: exp.Expression) -> Typed:
@@ -438,7 +458,10 @@ class _Compiler:
     def _datediff(self, node: exp.DateDiff) -> Typed:
         unit = node.args.get("unit")
         if unit is not None and str(unit.name).upper() not in ("DAY", "DAYS", "D"):
-            raise _not_allowed(node)
+            raise RuleError(
+                "DATEDIFF telt dagen tussen twee datums: DATEDIFF(d2, d1) = d2 - d1",
+                "DATEDIFF counts the days between two dates: DATEDIFF(d2, d1) = d2 - d1",
+            )
         return _days_between(self._temporal(node.this), self._temporal(node.expression))
 
     def _coerced(self, left: Typed, right: Typed) -> tuple[Typed, Typed]:
@@ -499,18 +522,20 @@ class _Compiler:
 
 
 def _literal_value(typed: Typed, kind: str) -> object:
+    """A literal read as a value of ``kind``; a text literal by the grammar of a delivered
+    value (not Python's lenient parsers: ``'1_000'``, ``'inf'``, Arabic-Indic digits, ISO week
+    dates or a time zone would be refused as values, so they are refused in a rule)."""
     text = typed.literal if typed.literal is not None else ""
     try:
         if kind == "str":
             return text
-        if kind == "int":
-            digits = text.lstrip("-")
-            return int(text) if digits.isascii() and digits.isdigit() else float(text)
-        if kind == "float":
-            return float(text)
-        if kind == "date":
-            return dt.date.fromisoformat(text) if len(text) == 10 else _bad()
-        if kind == "datetime":
+        number = typed.type in NUMERIC  # a number written as one (1e40), read by _literal
+        if kind in NUMERIC and (number or re.fullmatch(DECIMAL_RE, text)):
+            is_int = kind == "int" and re.fullmatch(INTEGER_RE, text)
+            return int(text) if is_int else float(text)
+        if kind == "date" and re.fullmatch(DATE_RE, text):
+            return dt.date.fromisoformat(text)
+        if kind == "datetime" and re.fullmatch(_DATETIME_LITERAL, text):
             return dt.datetime.fromisoformat(text)
         if kind == "bool":
             return {"true": True, "false": False}[text.lower()]
@@ -538,8 +563,18 @@ def _integral(value: object) -> object:
     return value
 
 
-def _bad() -> object:
-    raise ValueError
+def _check_arguments(node: exp.Expression) -> None:
+    """Refuse arguments a function does not take (sqlglot keeps ``LENGTH(x, 5)``'s 5)."""
+    expected = _ARGUMENTS.get(type(node))
+    if expected is None:
+        return
+    extra = [k for k, v in node.args.items() if k not in expected and v not in (None, [], False)]
+    if extra and isinstance(node, exp.Func):
+        name = node.sql_name()
+        raise RuleError(
+            f"{name} krijgt een argument te veel ({node.sql()[:60]})",
+            f"{name} is given an argument too many ({node.sql()[:60]})",
+        )
 
 
 def _type_error(node: exp.Expression, nl: str, en: str) -> RuleError:

@@ -505,3 +505,52 @@ def test_a_null_in_an_in_list_is_sqls_unknown(expression: str, expected: list) -
 def test_a_function_of_null_is_null(expression: str) -> None:
     """polars refused these (a null literal has no string, date or number type)."""
     assert set(evaluate(expression)) == {True}  # (one value when no field is used)
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("LENGTH(T, 5) = 2", "LENGTH is given an argument too many (LENGTH(T, 5))"),
+        ("DATEDIFF(D, E, 7) > 3", "DATEDIFF counts the days between two dates"),
+        ("A = '1_000'", "the value '1_000' does not fit type int"),
+        ("A = '\u0661\u0662'", "the value '\u0661\u0662' does not fit type int"),
+        ("A IN ('1_0', 2)", "the value '1_0' does not fit type int"),
+        ("B < 'inf'", "the value 'inf' does not fit type float"),
+        ("B = 'nan'", "the value 'nan' does not fit type float"),
+        ("B = '+1'", "the value '+1' does not fit type float"),
+        ("B > 1e999", "the number 1e999 is too large"),
+        ("D = '2020-W01-1'", "the value '2020-W01-1' does not fit type date"),
+        ("YEAR('2020-W01-1') = 2020", "the value '2020-W01-1' does not fit type date"),
+    ],
+)
+def test_what_pythons_lenient_parsers_took_is_refused_with_its_reason(
+    expression: str, reason: str
+) -> None:
+    """``LENGTH(T, 5)`` was read as ``LENGTH(T)``, ``'1_000'`` as 1000, Arabic-Indic digits as
+    a number, ``'inf'`` and ``1e999`` as infinity (equal to any other large value), and
+    ``'2020-W01-1'`` (an ISO week date) as 30 December 2019: none is a delivered value."""
+    with pytest.raises(RuleError) as refused:
+        compile_rule(expression, TYPES)
+    assert refused.value.en.startswith(reason)
+
+
+def test_a_date_time_literal_is_read_as_a_delivered_value_or_as_sql_writes_it(tmp_path) -> None:
+    """A time zone (the values have none) was taken at import and then refused by polars with
+    its own message; a space for the ``T`` and no seconds are as SQL writes a date and time."""
+    from datahub.validation import DictionaryError, load_dictionary
+
+    from .helpers import hip_sheets, write_sheets
+
+    sheets = hip_sheets()
+    sheets["Validaties"][4][1:3] = ["Tijdstip", "Tijdstip >= '2021-03-02T10:15:00+02:00'"]
+    with pytest.raises(DictionaryError) as refused:
+        load_dictionary(write_sheets(tmp_path / "HEUP_3.xlsx", sheets))
+    assert refused.value.problems[0].message() == (
+        "Validaties, rij 5, kolom Controle: de waarde '2021-03-02T10:15:00+02:00' past niet "
+        "bij het type datetime"
+    )
+    sheets["Validaties"][4][2] = "Tijdstip >= '2021-03-02 10:15' AND Opnamedatum > '2021-03-01'"
+    dictionary = load_dictionary(write_sheets(tmp_path / "HEUP_3.xlsx", sheets))
+    late, early = hip_row(1), hip_row(2, Tijdstip="2021-03-02T10:14:59")
+    report = validate_rows(dictionary, [late, early])
+    assert [(f.record, f.code) for f in report.findings] == [(2, "H04")]
