@@ -26,6 +26,10 @@ STATUSES = (VERWERKT, MET_WAARSCHUWINGEN, MET_FOUTEN, AFGEKEURD)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A signed number (a refraction of -0.25) is a number to a spreadsheet, not a formula.
 _SIGNED_NUMBER = re.compile(r"[+-](?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Where a spreadsheet may start a cell inside ours: Excel in a Dutch locale splits a .csv file
+# at ";" (its list separator), and a quote there only counts at the start of a field, so a
+# line break inside a quoted value starts a row too.
+_INNER_START = re.compile(r"([;\r\n])(?=[ ]*[=+\-@\t\r])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,14 +289,19 @@ def csv_row(finding: Sequence[Any], report_fields: Sequence[str]) -> list[str]:
 def safe_cell(value: object) -> str:
     """A CSV cell that a spreadsheet will not run as a formula; signed numbers stay as they are.
 
+    A part after a ``;`` or a line break is made safe too: Excel in a Dutch locale reads
+    ``x;=HYPERLINK(...)`` as two cells.
+
     Example::
 
         >>> safe_cell("=HYPERLINK(1)"), safe_cell(None), safe_cell(12), safe_cell("-0.25")
         ("'=HYPERLINK(1)", '', '12', '-0.25')
+        >>> safe_cell("x;=cmd|' /C calc'!A0"), safe_cell("a\\n @SUM(1)")
+        ("x;'=cmd|' /C calc'!A0", "a\\n' @SUM(1)")
     """
     if value is None:
         return ""
-    text = str(value)
+    text = _INNER_START.sub(r"\1'", str(value))
     if text.startswith(_FORMULA_START) and not _SIGNED_NUMBER.fullmatch(text):
         return "'" + text
     return text

@@ -142,6 +142,28 @@ def test_the_csv_report_has_a_bom_the_columns_and_neutralised_formulas(cat) -> N
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
+def test_the_csv_report_is_safe_in_a_spreadsheet_that_splits_at_semicolons(cat) -> None:
+    """Excel in a Dutch locale opens a .csv file with ";" as its separator and honours a quote
+    only at the start of a field: ``x;=cmd|...`` became a cell ``=cmd|...`` (a review found
+    it), and so did a line of a quoted value with a line break."""
+    rows = [
+        cat_row(1, ODS="x;=cmd|' /C calc'!A0", PatientCode="1;@SUM(1)"),
+        cat_row(2, Opmerking="", ODS="y\n=HYPERLINK(1);\r\n  +A1"),
+    ]
+    data = validate_rows(cat, rows).to_csv().decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(data)))
+    assert [row[8] for row in table[1:]] == [
+        "x;'=cmd|' /C calc'!A0",
+        "y\n'=HYPERLINK(1);'\r\n'  +A1",  # (a CR may start a formula too)
+    ]
+    assert table[1][3] == "1;'@SUM(1)"
+    # as Excel reads it in a Dutch locale: every line break and ";" starts a cell
+    cells = [cell for line in re.split("\r\n|\r|\n", data) for cell in line.split(";")]
+    assert len(cells) > len(table) * 2
+    for cell in cells:
+        assert not cell.lstrip(" ").startswith(("=", "+", "-", "@", "\t")), cell
+
+
 def test_messages_are_available_in_english(cat: DataDictionary) -> None:
     rows = [cat_row(1, Geslacht="", ODS="X", Operatiedatum="2020-02-30")]
     report = validate_rows(cat, rows, lang="en")
