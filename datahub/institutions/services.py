@@ -98,10 +98,7 @@ def add_person(
     if created_account:
         transaction.on_commit(lambda: send_invitation(user, institution, actor), robust=True)
     else:
-        label = Role(role).label
-        transaction.on_commit(
-            lambda: send_role_notice(user, institution, actor, label), robust=True
-        )
+        _notify_role(actor, membership)
     record(
         Action.CREATE,
         actor=actor,
@@ -113,6 +110,14 @@ def add_person(
         detail={"email": email, "role": role, "new_account": created_account},
     )
     return membership
+
+
+def _notify_role(actor: Any, membership: Membership) -> None:
+    """Tell a person who has an account of a role given, changed or given back, once the
+    change is committed: otherwise it goes unnoticed while the institution's audit log shows
+    his logins (and a mail server that refuses must not undo the change)."""
+    user, institution, label = membership.user, membership.institution, Role(membership.role).label
+    transaction.on_commit(lambda: send_role_notice(user, institution, actor, label), robust=True)
 
 
 @transaction.atomic
@@ -131,6 +136,8 @@ def change_role(
         _require_other_local_admin(membership)
     membership.role = role
     membership.save(update_fields=["role"])
+    if membership.is_active and membership.user.has_usable_password():  # (else: invited)
+        _notify_role(actor, membership)
     record(
         Action.CHANGE,
         actor=actor,
@@ -169,6 +176,8 @@ def set_active(
             transaction.on_commit(lambda: send_invitation(user, institution, actor), robust=True)
         elif not Membership.objects.unscoped().filter(user=user, is_active=True).exists():
             _void_invitation(user)
+    elif active:
+        _notify_role(actor, membership)
     record(
         Action.CHANGE,
         actor=actor,

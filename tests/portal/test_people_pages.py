@@ -357,3 +357,29 @@ def test_a_person_who_has_an_account_is_told_of_the_role_given(
     assert f"the role Local administrator at {institution.name}" in notice.body
     assert "/accounts/password/reset/key/" not in notice.body  # his password stays his own
     assert "audit log shows your logins" in notice.body
+
+
+def test_a_person_is_told_when_his_role_is_changed_or_given_back(
+    local_admin, submitter, institution, django_capture_on_commit_callbacks
+):
+    """A silent promotion, or a role given back after a deactivation, went unnoticed while
+    the institution's audit log showed the person's logins again (a security review)."""
+    client = logged_in(local_admin)
+    url = reverse("portal:person_edit", args=[mine_pk := _membership_pk(submitter, institution)])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "role", "role": Role.LOCAL_ADMIN})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "deactivate"})
+    assert len(mail.outbox) == 1  # a deactivation tells nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "activate"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "activate"})  # (no change: no mail)
+    assert [m.to for m in mail.outbox] == [[submitter.email]] * 2
+    for notice in mail.outbox:
+        assert f"de rol Lokaal beheerder gegeven bij {institution.name}" in notice.body
+    assert Membership.objects.unscoped().get(pk=mine_pk).is_active
+
+
+def _membership_pk(user, institution) -> int:
+    return Membership.objects.for_institution(institution).get(user=user).pk
