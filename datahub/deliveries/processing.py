@@ -4,8 +4,9 @@ A worker claims a delivery with a conditional update (``aangeleverd`` → ``in_v
 stale ``in_verwerking`` whose worker went silent), renews its heartbeat while the engine reads,
 and writes findings, counts and status in one transaction only if it still holds the claim. So
 a task that runs twice, or a worker killed mid-file, still ends in exactly one result. A worker
-being stopped (``SystemExit``, ``KeyboardInterrupt``) gives its delivery back without using up
-one of its attempts; only errors and workers that died count.
+being stopped (``SystemExit``, ``KeyboardInterrupt``) or meeting an outage of the hub's storage
+or database gives its delivery back without using up one of its attempts; only other errors and
+workers that died count.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -31,6 +32,8 @@ from datahub.validation import Report, validate_file
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+#: Failures of the hub's own storage and database, not of the file being processed.
+_OUTAGES = (OSError, DatabaseError)
 FINDING_BATCH = 10_000
 
 #: Called once a delivery has its result (forwarding and e-mail hook in here).
@@ -49,10 +52,19 @@ def process(delivery_id: int) -> bool:
             .get(pk=delivery_id)
         )
         return _finish(delivery, token, _validate(delivery, token))
+    except _OUTAGES:
+        # The hub's storage or database failed (a full disk, a lock, a lost connection): no
+        # fault of the file, so no attempt is used up (ten minutes of outage rejected valid
+        # files with T00). The task fails, so the operator sees it; recovery tries again.
+        logger.exception("processing delivery %s met an outage", delivery_id)
+        _give_back(delivery_id, token)
+        raise
     except Exception:
+        # An error of the hub on this file: after MAX_ATTEMPTS the delivery is rejected (T00)
+        # rather than tried for ever. The task fails too, so the operator sees it.
         logger.exception("processing delivery %s failed", delivery_id)
         _give_up_or_release(delivery_id, token)
-        return False
+        raise
     except BaseException:
         # The worker is being stopped (db_worker raises SystemExit at a second SIGTERM, Ctrl+C
         # raises KeyboardInterrupt): no fault of the file, so the delivery waits for the next

@@ -514,3 +514,55 @@ def test_an_excel_export_in_another_csv_form_is_rejected_with_one_clear_finding(
     finding = delivery.findings.get()
     assert (finding.code, finding.line) == (code, 1) and words in finding.message
     assert reports.message_in(finding, "en") != finding.message  # translated on English pages
+
+
+@pytest.mark.parametrize("fault", ["storage", "database"])
+def test_an_outage_of_the_hub_uses_no_attempt_and_fails_the_task_for_the_operator(
+    cataract, institution, submitter, monkeypatch, fault
+):
+    """Ten minutes of a storage or database fault rejected a valid file with T00 (three
+    attempts, one per recovery), and the task ended as a success: the hospital was told the
+    hub failed, the operator was not (a reliability review)."""
+    from django.db import OperationalError
+    from django_tasks import TaskResultStatus
+
+    from datahub.deliveries import files, tasks
+
+    def failing(*args, **kwargs):
+        raise OSError("I/O error") if fault == "storage" else OperationalError("database locked")
+
+    delivery = _delivery(institution, submitter)  # queued, not processed yet (no commit)
+    monkeypatch.setattr(files, "open_plaintext", failing)
+    for _recovery in range(processing.MAX_ATTEMPTS + 2):
+        with pytest.raises((OSError, OperationalError)):
+            processing.process(delivery.pk)
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts) == (Status.RECEIVED, 0)
+    # as a task: it fails, which the operator's page lists (tests/forwarding/
+    # test_operational_status.py), while the delivery waits for recovery
+    result = tasks.process_delivery.enqueue(delivery.pk)
+    assert result.status == TaskResultStatus.FAILED
+    assert result.errors[0].exception_class in (OSError, OperationalError)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Status.RECEIVED, 0)
+    monkeypatch.undo()
+    assert processing.process(delivery.pk) is True  # the outage is over
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Status.ERRORS, 1)
+
+
+def test_an_error_of_the_hub_on_a_file_counts_and_fails_the_task(
+    cataract, institution, submitter, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise ValueError("a bug the file triggers")
+
+    delivery = _delivery(institution, submitter)
+    monkeypatch.setattr(processing, "validate_file", broken)
+    for attempt in range(1, processing.MAX_ATTEMPTS + 1):
+        with pytest.raises(ValueError, match="a bug"):
+            processing.process(delivery.pk)
+        delivery.refresh_from_db()
+        assert delivery.attempts == attempt
+    assert delivery.status == Status.REJECTED
+    assert delivery.findings.get().code == "T00"
