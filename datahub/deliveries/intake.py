@@ -7,15 +7,16 @@ reported per field with a message for the user, and nothing is stored unless all
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -33,7 +34,7 @@ from datahub.dictionaries import labels
 from datahub.dictionaries.models import DictionaryVersion, Participation, SubDelivery
 from datahub.dictionaries.services import method_of
 from datahub.institutions.models import Institution, Unit
-from datahub.validation import FILE_FORMATS, parse_file_name, parse_period
+from datahub.validation import FILE_FORMATS, content_mismatch, parse_file_name, parse_period
 
 #: Field names of the upload form and the API; problems are keyed by them ("" = the file).
 FIELDS = (
@@ -363,11 +364,8 @@ def submit(
     elif size > settings.MAX_UPLOAD_BYTES:
         mb = settings.MAX_UPLOAD_BYTES // 2**20
         size_problem = _("The file is larger than the maximum of %(mb)s MB.") % {"mb": mb}
-    if size_problem is not None:
-        general = [size_problem, *result.problems.pop("", [])]
-        result.problems = {"": general, **result.problems}
-    if not result.ok:
-        raise DeliveryRefused(result.problems)
+    start, chunks = _first_bytes(chunks)
+    _refuse_unless_ok(result, size_problem or _content_problem(metadata, start))
     stored = files.store(chunks, metadata.file_name)
     return _register(result, institution, channel, actor, stored, request)
 
@@ -381,20 +379,48 @@ def submit_upload(
     actor: Any,
     request: HttpRequest | None = None,
 ) -> Delivery:
-    """Submit a file that arrived in chunks (see ``uploads``)."""
-    result = _checked(metadata, institution, channel)
+    """Submit a file that arrived in chunks (see ``uploads``). A refused delivery keeps the
+    upload: the fields can be corrected without sending the file again."""
+    result = check(metadata, institution, channel)
+    start = uploads.head(session, _HEAD) if session.complete else b""
+    _refuse_unless_ok(result, _content_problem(metadata, start))
     try:
         stored = uploads.finish(session)
     except uploads.UploadError as exc:
         raise DeliveryRefused({"": [str(exc)]}) from None
-    return _register(result, institution, channel, actor, stored, request)
+    delivery = _register(result, institution, channel, actor, stored, request)
+    uploads.forget(session)
+    return delivery
 
 
-def _checked(metadata: Metadata, institution: Institution, channel: str) -> CheckResult:
-    result = check(metadata, institution, channel)
+_HEAD = 64  # the bytes that tell what a file is
+
+
+def _first_bytes(chunks: Iterable[bytes]) -> tuple[bytes, Iterator[bytes]]:
+    """The first :data:`_HEAD` bytes of ``chunks``, and all of them still to be read."""
+    rest = iter(chunks)
+    taken: list[bytes] = []
+    while sum(map(len, taken)) < _HEAD and (chunk := next(rest, None)) is not None:
+        taken.append(chunk)
+    return b"".join(taken)[:_HEAD], itertools.chain(taken, rest)
+
+
+def _content_problem(metadata: Metadata, start: bytes) -> str | None:
+    """The engine's ``T05`` when the file's start contradicts its extension (a PDF or a
+    workbook named .csv, CSV named .xml): refused here, before it takes a sequence number."""
+    if not start:
+        return None
+    lang = "en" if (translation.get_language() or "").startswith("en") else "nl"
+    return content_mismatch(metadata.file_name, start, lang)
+
+
+def _refuse_unless_ok(result: CheckResult, file_problem: str | None) -> None:
+    """Refuse with every problem: the file's own first, then those of every check."""
+    if file_problem is not None:
+        general = [file_problem, *result.problems.pop("", [])]
+        result.problems = {"": general, **result.problems}
     if not result.ok:
         raise DeliveryRefused(result.problems)
-    return result
 
 
 def _channel_label(channel: str) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import os
 import uuid
 from collections.abc import Iterator
@@ -118,7 +119,7 @@ def _encrypted_blocks(
 
 
 def finish(session: UploadSession) -> StoredFile:
-    """Move the complete, encrypted file into storage and forget the session."""
+    """Copy the complete, encrypted file into storage (the session stays until ``forget``)."""
     if not session.complete:
         raise UploadError(_("The upload is not complete yet."))
     path = _part_path(session)
@@ -135,9 +136,26 @@ def finish(session: UploadSession) -> StoredFile:
             sha256=digest,
             today=timezone.localdate(),
         )
-    path.unlink(missing_ok=True)
-    UploadSession.objects.for_institution(session.institution).filter(pk=session.pk).delete()
     return stored
+
+
+def head(session: UploadSession, size: int = 64) -> bytes:
+    """The first ``size`` bytes of a complete upload (empty if it cannot be read: ``finish``
+    then says why)."""
+    try:
+        with _part_path(session).open("rb") as encrypted:
+            reader = files.DecryptingReader(encrypted, files.file_key())
+            with io.BufferedReader(reader) as buffered:  # (reads until ``size`` or the end)
+                return buffered.read(size)
+    except (OSError, files.FileIntegrityError):
+        return b""
+
+
+def forget(session: UploadSession) -> None:
+    """Delete a session and its part, once its file has been taken in (a refused delivery
+    keeps it, so the person can correct the fields without sending the file again)."""
+    _part_path(session).unlink(missing_ok=True)
+    UploadSession.objects.for_institution(session.institution).filter(pk=session.pk).delete()
 
 
 def _plaintext_digest(encrypted: Any) -> str:

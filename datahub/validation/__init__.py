@@ -23,7 +23,7 @@ from ._dictionary import (
     Rule,
     ScheduleEntry,
 )
-from ._engine import iter_valid_records, validate_file, validate_records
+from ._engine import content_mismatch, iter_valid_records, validate_file, validate_records
 from ._filename import FILE_FORMATS, FileName, FileNameProblem, parse_file_name
 from ._messages import CHECKS, TECHNICAL, technical_message, translate_message
 from ._period import parse_period
@@ -77,6 +77,7 @@ __all__ = [
     "RuleError",
     "ScheduleEntry",
     "compile_rule",
+    "content_mismatch",
     "csv_header",
     "csv_row",
     "generate_xsd",

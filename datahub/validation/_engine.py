@@ -24,7 +24,7 @@ from ._csv import CsvReader
 from ._dictionary import DataDictionary
 from ._encodings import wide_encoding
 from ._frames import KEY_PREFIX, LINE, REC
-from ._messages import CONTENTS, LANGS
+from ._messages import CONTENTS, LANGS, TECHNICAL
 from ._period import parse_period
 from ._report import Finding, Report, decide_status, findings_from_columns
 from ._streams import Peeking, read_up_to
@@ -526,6 +526,26 @@ def _head(stream: BinaryIO) -> bytes | None:
         return head
     peek = getattr(stream, "peek", None)
     return bytes(peek(64)[:64]) if peek is not None else None
+
+
+def content_mismatch(file_name: str, head: bytes, lang: str = "nl") -> str | None:
+    r"""The ``T05`` message when the start of a file (its first 64 bytes) shows it is not what
+    its extension says, else None: the same finding a validation would give, for a check
+    before the file is taken in.
+
+    Example::
+
+        >>> content_mismatch("x.csv", b"%PDF-1.7", "en")
+        'The extension .csv does not match the content (a PDF file)'
+        >>> content_mismatch("x.csv", b"A,B\n1,2\n") is None
+        True
+    """
+    _check_lang(lang)
+    found = _content_contradiction(file_name, head[:64], lang)
+    if found is None:
+        return None
+    nl, en = TECHNICAL["T05"]["extension"]
+    return (en if lang == "en" else nl).format(extensie=found[0], inhoud=found[1])
 
 
 def _content_contradiction(

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from datahub.deliveries import intake, processing, reports
 from datahub.deliveries.models import Delivery, Status
@@ -481,17 +481,23 @@ def test_recovery_of_an_interrupted_processed_email_spares_whom_it_reached(
     assert [m.to for m in mail.outbox] == [[submitter.email], ["registraties@a.example"]]
 
 
-def test_a_workbook_delivered_as_csv_is_rejected_with_one_clear_finding(
-    cataract, institution, submitter, django_capture_on_commit_callbacks
+def test_a_workbook_delivered_as_csv_is_refused_with_the_engines_finding(
+    cataract, institution, submitter
 ):
+    """Refused before it is stored (it was taken in, used up its sequence number and was
+    rejected with this T05), in the person's language."""
     workbook = (FIXTURES / "CAT_1.4.xlsx").read_bytes()
-    with django_capture_on_commit_callbacks(execute=True):
-        delivery = _delivery(institution, submitter, data=workbook)
-    delivery.refresh_from_db()
-    assert delivery.status == Status.REJECTED
-    finding = delivery.findings.get()
-    assert finding.code == "T05"
-    assert "past niet bij de inhoud (een Excel-werkmap of zip-bestand)" in finding.message
+    with pytest.raises(intake.DeliveryRefused) as refused:
+        _delivery(institution, submitter, data=workbook)
+    assert refused.value.problems[""] == [
+        "De extensie .csv past niet bij de inhoud (een Excel-werkmap of zip-bestand)"
+    ]
+    with translation.override("en"), pytest.raises(intake.DeliveryRefused) as refused:
+        _delivery(institution, submitter, data=workbook)
+    assert refused.value.problems[""] == [
+        "The extension .csv does not match the content (an Excel workbook or zip file)"
+    ]
+    assert not Delivery.objects.unscoped().exists()
 
 
 @pytest.mark.parametrize(

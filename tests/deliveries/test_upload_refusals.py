@@ -173,3 +173,52 @@ def test_the_intake_itself_refuses_a_sequence_number_too_large_to_store(cataract
     with translation.override("nl"):  # outside a request: not whatever language a test left
         result = intake.check(meta, institution, Channel.PORTAL, today=TODAY)
     assert result.problems == {"sequence_number": [TOO_HIGH]}
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" * 40
+NOT_CSV = "De extensie .csv past niet bij de inhoud (een PDF-bestand)"
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["one request", "in chunks"])
+def test_a_file_whose_content_contradicts_its_extension_is_refused_before_taking_a_number(
+    cataract, submitter, stored_names, chunked
+):
+    """A PDF named .csv was taken in, used up its sequence number and was then rejected
+    (T05): the right file could not be delivered with that number (spec §4: the extension
+    must match the content; a reliability and a product review)."""
+    client = logged_in(submitter)
+    if chunked:
+        upload_id = _chunked(client, PDF)
+        response = client.post(reverse("portal:upload_submit"), dict(FIELDS, upload_id=upload_id))
+    else:
+        response = client.post(
+            reverse("portal:upload"), dict(FIELDS, file=SimpleUploadedFile(NAME, PDF))
+        )
+    assert response.status_code == 400
+    assert NOT_CSV in response.content.decode()
+    assert not Delivery.objects.unscoped().exists()
+    assert stored_names == []
+    response = client.post(
+        reverse("portal:upload"), dict(FIELDS, file=SimpleUploadedFile(NAME, cat_csv(2)))
+    )
+    assert response.status_code == 200, response.content.decode()
+    assert Delivery.objects.unscoped().get().sequence_number == 3
+
+
+def test_a_refused_chunked_delivery_keeps_its_upload_for_corrected_fields(cataract, submitter):
+    """The upload was forgotten before the delivery was registered: a refusal there (another
+    tab took the sequence number) made the person send the whole file again."""
+    from datahub.deliveries.models import UploadSession
+
+    client = logged_in(submitter)
+    client.post(reverse("portal:upload"), dict(FIELDS, file=SimpleUploadedFile(NAME, cat_csv(1))))
+    upload_id = _chunked(client, cat_csv(2))
+    by_hand = dict(FIELDS, file_name="cataract_export.csv", upload_id=upload_id)
+    refused = client.post(reverse("portal:upload_submit"), by_hand)
+    assert refused.status_code == 400
+    assert "Het volgnummer moet hoger zijn dan 3" in refused.content.decode()
+    accepted = client.post(reverse("portal:upload_submit"), dict(by_hand, sequence_number="4"))
+    assert accepted.status_code == 200, accepted.content.decode()
+    delivery = Delivery.objects.unscoped().get(sequence_number=4)
+    assert delivery.file.size == len(cat_csv(2))
+    assert not UploadSession.objects.unscoped().exists()  # taken in: the session is gone
