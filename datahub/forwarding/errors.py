@@ -16,4 +16,5 @@ class PackageWithdrawn(ForwardingError):
 
 
 class AuthorisationRevoked(PackageWithdrawn):
-    """The institution revoked the authorisation the package was made under."""
+    """The institution revoked the authorisation the package was made under, or the hub's
+    operator withdrew the processor's registration for its registry."""

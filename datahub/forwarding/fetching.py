@@ -1,7 +1,8 @@
 """What a processor does with its packages: list them, download them, acknowledge receipt.
 
 A processor only ever reaches its own packages (``Package.objects.for_processor``). A package
-whose authorisation was revoked, or that expired or was superseded, can no longer be fetched.
+whose authorisation was revoked, whose registration the hub's operator withdrew, or that expired
+or was superseded, can no longer be fetched.
 Every download and acknowledgement, and every refusal, is audited.
 """
 
@@ -27,7 +28,12 @@ from datahub.forwarding.errors import (
     PackageNotFound,
     PackageWithdrawn,
 )
-from datahub.forwarding.models import OFFERED, Package, ProcessorToken
+from datahub.forwarding.models import (
+    Package,
+    ProcessorRegistration,
+    ProcessorToken,
+    fetchable,
+)
 from datahub.forwarding.packaging import retention_days
 from datahub.institutions.models import Processor
 
@@ -46,7 +52,7 @@ def available_packages(
     ``since``."""
     packages = (
         Package.objects.for_processor(processor)
-        .filter(OFFERED, authorisation__revoked_at__isnull=True)
+        .filter(fetchable())
         .select_related("delivery__sub_delivery__registry", "institution")
         .order_by("sequence")
     )
@@ -91,6 +97,19 @@ def _why_withdrawn(
                 _("The institution has revoked your authorisation for this registry.")
             ),
             gettext_noop("package {id}: the authorisation was revoked"),
+            {},
+        )
+    registered = ProcessorRegistration.objects.filter(
+        processor_id=package.processor_id,
+        registry_id=package.authorisation.registry_id,
+        withdrawn_at__isnull=True,
+    )
+    if not registered.exists():
+        return (
+            AuthorisationRevoked(
+                _("The hub's operator has withdrawn your registration for this registry.")
+            ),
+            gettext_noop("package {id}: the registration was withdrawn"),
             {},
         )
     if package.expired_at is not None:

@@ -133,6 +133,24 @@ class Authorisation(models.Model):
 OFFERED = models.Q(expired_at__isnull=True, superseded_by__isnull=True)
 
 
+def still_registered() -> models.Exists:
+    """Whether a package's processor is (still) registered for its registry: once the hub's
+    operator withdraws the registration, the processor may fetch none of its packages."""
+    return models.Exists(
+        ProcessorRegistration.objects.filter(
+            processor=models.OuterRef("processor"),
+            registry=models.OuterRef("authorisation__registry"),
+            withdrawn_at__isnull=True,
+        )
+    )
+
+
+def fetchable() -> models.Q:
+    """Packages their processor may fetch: offered, under an authorisation in force, of a
+    registry the processor is registered for."""
+    return OFFERED & models.Q(authorisation__revoked_at__isnull=True) & models.Q(still_registered())
+
+
 class Package(models.Model):
     """What one processor receives of one delivery: pseudonymised CSV and Parquet, a manifest.
 

@@ -27,7 +27,7 @@ from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.deliveries import files
 from datahub.deliveries.models import Delivery, StoredFile
-from datahub.forwarding.models import Package
+from datahub.forwarding.models import Package, still_registered
 
 LEFTOVER_AGE = dt.timedelta(days=1)  # far longer than any upload or package takes to write
 
@@ -144,7 +144,11 @@ def purge_packages(now: dt.datetime) -> int:
     due = (
         Package.objects.unscoped()
         .filter(expired_at__isnull=True)
-        .filter(Q(expires_at__lte=now) | Q(authorisation__revoked_at__isnull=False))
+        .filter(
+            Q(expires_at__lte=now)
+            | Q(authorisation__revoked_at__isnull=False)
+            | ~Q(still_registered())  # (the operator withdrew the registration)
+        )
         .select_related("csv_file", "parquet_file", "institution", "processor")
     )
     count = 0

@@ -212,3 +212,24 @@ def test_the_institutions_log_names_the_processor_that_downloaded(
     page = logged_in(local_admin).get(reverse("portal:audit_log"), {"action": "download"})
     row = page.content.decode().split("<tbody>")[1].split("</tr>")[0]
     assert f"{processor.name}: API token" in row
+
+
+def test_after_the_operator_withdraws_the_registration_the_processor_can_fetch_nothing(
+    api, package, processor, operator
+):
+    """A withdrawn registration stopped new packages, but those not yet fetched stayed
+    downloadable for ever (unacknowledged packages never expire; a reliability review)."""
+    from datahub.forwarding.retention import purge
+
+    registration = authorisations.registrations().get(processor=processor)
+    authorisations.withdraw_registration(actor=operator, registration=registration)
+    assert api.get(f"{API}/packages").json() == []
+    response = api.get(f"{API}/packages/{package.pk}/download")
+    assert response.status_code == 403
+    assert "registratie" in response.json()["detail"]
+    assert AuditEvent.objects.filter(
+        action=Action.DENIED, description__contains="registration was withdrawn"
+    ).exists()
+    assert purge().packages == 1  # its files are deleted, as under a revoked authorisation
+    package.refresh_from_db()
+    assert package.fetched_at is None and package.expired_at is not None

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from datahub.forwarding import authorisations, overview, tokens
 from datahub.forwarding.errors import ForwardingError
 from datahub.forwarding.forms import AuthoriseForm, RegisterProcessorForm, TokenForm
-from datahub.forwarding.models import OFFERED, Package, ProcessorRegistration
+from datahub.forwarding.models import Package, ProcessorRegistration, fetchable
 from datahub.portal.access import (
     deny,
     local_admin_required,
@@ -118,9 +118,7 @@ def _processor_context(request: ProcessorRequest) -> dict[str, object]:
     processor = request.processor
     # The conditions in WHERE, not in the counts: so only the packages still offered are read
     # (an index of just those), not the processor's years of expired ones.
-    available = Package.objects.for_processor(processor).filter(
-        OFFERED, authorisation__revoked_at__isnull=True
-    )
+    available = Package.objects.for_processor(processor).filter(fetchable())
     return {
         "tokens": tokens.tokens_of(processor),
         "registrations": authorisations.registrations().filter(processor=processor),
