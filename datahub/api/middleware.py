@@ -1,6 +1,6 @@
 """Every refusal under /api/ is JSON with a Dutch ``detail``, also those Django gives before the
 API's own handlers are reached (an unknown path, a method the call does not take, a body that
-cannot be read)."""
+cannot be read), and a server error (a full disk, a lost database)."""
 
 from __future__ import annotations
 
@@ -33,13 +33,18 @@ def _needs_json(request: HttpRequest, response: HttpResponseBase) -> bool:
     return (
         path.startswith("/api/")
         and not path.startswith("/api/docs")
-        and 400 <= response.status_code < 500
+        and 400 <= response.status_code < 600
         and isinstance(response, HttpResponse)
         and not response.get("Content-Type", "").startswith("application/json")
     )
 
 
 def _detail(response: HttpResponseBase) -> str:
+    if response.status_code >= 500:  # (the error is in the hub's log; never in the answer)
+        return _(
+            "The hub could not handle this call; nothing was changed. Try again later; if it "
+            "keeps going wrong, contact the DHD Servicedesk."
+        )
     if response.status_code == 404:
         return _("This API call does not exist; see /api/docs.")
     if response.status_code == 405:

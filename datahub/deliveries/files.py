@@ -8,6 +8,7 @@ the file truncated without decryption failing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -147,7 +148,13 @@ def save_encrypted(
     """Put an encrypted file into storage and record it; when the record cannot be written
     (a locked database), the bytes are removed again, so no patient data is left unaccounted
     for (and ``retention.purge_unrecorded_files`` sweeps what a killed process left)."""
-    stored_name = default_storage.save(storage_name_for(today), File(encrypted))
+    name = storage_name_for(today)
+    try:
+        stored_name = default_storage.save(name, File(encrypted))
+    except BaseException:
+        with contextlib.suppress(Exception):  # the part a full disk (or a stop) left behind
+            default_storage.delete(name)
+        raise
     try:
         return StoredFile.objects.create(
             storage_name=stored_name,

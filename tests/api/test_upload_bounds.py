@@ -73,3 +73,37 @@ def test_a_bad_parameter_of_another_call_is_named_and_not_called_a_refused_deliv
     body = response.json()
     assert body["detail"] == "De parameters van het verzoek zijn ongeldig: delivery_id."
     assert list(body["problems"]) == ["delivery_id"]
+
+
+def test_a_full_disk_leaves_no_bytes_behind_and_the_answer_is_json(
+    api_cataract, token, monkeypatch
+):
+    """The answer was the portal's HTML error page (docs/api.md promises JSON), and the part of
+    the encrypted file written before the disk was full stayed for a day (a reliability
+    review)."""
+    from django.core.files.storage import FileSystemStorage
+
+    written: list[str] = []
+    original = FileSystemStorage._save
+
+    def disk_full(self, name, content):
+        saved = original(self, name, type(content)(iter_part(content)))
+        written.append(saved)
+        raise OSError(28, "No space left on device")
+
+    def iter_part(content):
+        import io
+
+        return io.BytesIO(content.read(100))
+
+    monkeypatch.setattr(FileSystemStorage, "_save", disk_full)
+    body = {"file": SimpleUploadedFile(NAME, cat_csv(3)), **FIELDS}
+    response = Client(raise_request_exception=False).post(UPLOAD_URL, body, **bearer(token))
+    assert response.status_code == 500
+    assert response.json() == {
+        "detail": "De hub kon dit verzoek niet afhandelen; er is niets veranderd. Probeer het "
+        "later opnieuw; blijft het misgaan, neem dan contact op met de Servicedesk van DHD."
+    }
+    assert len(written) == 1 and not default_storage.exists(written[0])
+    assert not Delivery.objects.unscoped().exists()
+    assert not StoredFile.objects.exists()
