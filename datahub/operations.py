@@ -16,11 +16,12 @@ from django.db.models import Count, Max, Min, OuterRef, Subquery
 from django.utils import timezone
 from django_tasks import task
 
-from datahub.deliveries.processing import unfinished
+from datahub.deliveries.processing import hub_failures, unfinished
 from datahub.forwarding.backlog import Backlog, backlog
 
 UNFINISHED_AFTER = dt.timedelta(minutes=30)  # a million records take seconds
 FAILED_SINCE = dt.timedelta(days=7)
+HUB_FAILURES_SHOWN = 20
 # Task results kept: every worker queues a recovery job each minute, so the table would grow
 # by thousands of rows a day (each with its arguments and traceback), and so would the work
 # of the page that reads the failed ones.
@@ -52,15 +53,29 @@ class FailedTask:
 
 
 @dataclass(frozen=True)
+class HubFailure:
+    """A delivery rejected in the last :data:`FAILED_SINCE` because the hub failed on it
+    (``T00``): ``datahub reprocess`` processes it again once the cause is fixed."""
+
+    id: int
+    institution: str
+    file_name: str
+    processed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class OperationalStatus:
     forwarding: Backlog
     unfinished: Unfinished
     failed_tasks: list[FailedTask]
     tasks_known: bool  # the task backend keeps results (else failed tasks are unknown)
+    hub_failures: list[HubFailure]
 
     @property
     def ok(self) -> bool:
-        return not (self.forwarding.total or self.unfinished.count or self.failed_tasks)
+        return not (
+            self.forwarding.total or self.unfinished.count or self.failed_tasks or self.hub_failures
+        )
 
 
 def status(now: dt.datetime) -> OperationalStatus:
@@ -73,6 +88,12 @@ def status(now: dt.datetime) -> OperationalStatus:
         unfinished=Unfinished(waiting["n"], waiting["oldest"]),
         failed_tasks=failed_tasks(now - FAILED_SINCE),
         tasks_known=_keeps_results(),
+        hub_failures=[
+            HubFailure(d["pk"], d["institution__name"], d["file_name"], d["processed_at"])
+            for d in hub_failures(now - FAILED_SINCE)
+            .order_by("-processed_at")
+            .values("pk", "institution__name", "file_name", "processed_at")[:HUB_FAILURES_SHOWN]
+        ],
     )
 
 

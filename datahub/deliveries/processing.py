@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from datahub.deliveries import files, reports
 from datahub.deliveries.models import ENGINE_STATUS, Delivery, Finding, Status
@@ -363,3 +364,64 @@ def _reject(delivery_id: int, token: str) -> None:
 
 def _failure_finding() -> EngineFinding:
     return EngineFinding(None, None, "afkeur", "T00", None, None, reports.FAILURE_MESSAGE[0])
+
+
+def hub_failures(since: dt.datetime) -> QuerySet[Delivery]:
+    """Deliveries rejected since ``since`` because the hub failed on them (``T00``), for the
+    operator: the cause is in the log, and :func:`reprocess` tries again once it is fixed."""
+    return Delivery.objects.unscoped().filter(
+        status=Status.REJECTED, processed_at__gte=since, findings__code="T00"
+    )
+
+
+class NotReprocessable(Exception):
+    """The delivery was not rejected by a failure of the hub, or its file is gone."""
+
+
+def reprocess(delivery_id: int) -> Delivery:
+    """Process a delivery rejected with ``T00`` again: its result, counts and notices are
+    cleared and it is queued as if just delivered (its file and sequence number stay)."""
+    from datahub.audit.models import Action
+    from datahub.audit.services import record
+    from datahub.deliveries.tasks import enqueue_processing
+
+    with transaction.atomic():
+        delivery = (
+            hub_failures(dt.datetime.min.replace(tzinfo=dt.UTC))
+            .select_for_update()
+            .select_related("file", "institution")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            raise NotReprocessable(f"delivery {delivery_id} was not rejected by a hub failure")
+        if delivery.file is None or delivery.file.deleted_at is not None:
+            raise NotReprocessable(f"the file of delivery {delivery_id} has been deleted")
+        Finding.objects.filter(delivery_id=delivery_id).delete()
+        Delivery.objects.unscoped().filter(pk=delivery_id).update(
+            status=Status.RECEIVED,
+            attempts=0,
+            records_total=None,
+            records_processed=None,
+            records_not_processed=None,
+            error_count=None,
+            warning_count=None,
+            error_records=[],
+            progress_bytes=0,
+            processing_started_at=None,
+            processed_at=None,
+            notify_claimed_at=None,
+            notified_to=[],
+            notified_at=None,
+            forwarding_done_at=None,
+        )
+        record(
+            Action.CHANGE,
+            institution=delivery.institution,
+            obj=delivery,
+            description=gettext_noop("delivery {file} processed again after a failure of the hub"),
+            values={"file": delivery.file_name},
+        )
+        transaction.on_commit(lambda: enqueue_processing(delivery_id), robust=True)
+    delivery.refresh_from_db()
+    return delivery

@@ -14,10 +14,10 @@ from datahub.validation import load_dictionary, validate_file
 from tests.deliveries.conftest import FIXTURES, cat_csv, deliver, metadata
 
 
-def _delivery(institution, submitter, data=None):
+def _delivery(institution, submitter, data=None, sequence=1):
     data = data or cat_csv(3, **{"2": {"Geslacht": "7"}})
     return intake.submit(
-        metadata(),
+        metadata(sequence),
         [data],
         size=len(data),
         institution=institution,
@@ -572,3 +572,46 @@ def test_an_error_of_the_hub_on_a_file_counts_and_fails_the_task(
         assert delivery.attempts == attempt
     assert delivery.status == Status.REJECTED
     assert delivery.findings.get().code == "T00"
+
+
+def test_a_delivery_the_hub_failed_on_is_shown_to_the_operator_and_can_be_processed_again(
+    cataract, institution, submitter, operator, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A T00 was seen by the hospital only, and nothing could process the file again (a
+    reliability review): the operator's page lists it, ``datahub reprocess`` queues it."""
+    from django.core.management import CommandError, call_command
+    from django.urls import reverse
+
+    from datahub.audit.models import AuditEvent
+    from tests.conftest import logged_in
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug the file triggers")
+
+    delivery = _delivery(institution, submitter)
+    with monkeypatch.context() as patch:
+        patch.setattr(processing, "validate_file", broken)
+        for _attempt in range(processing.MAX_ATTEMPTS):
+            with pytest.raises(ValueError, match="a bug"):
+                processing.process(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == Status.REJECTED
+    page = logged_in(operator).get(reverse("portal:operator_home")).content.decode()
+    assert "Afgekeurd door een storing van de hub" in page and "In orde" not in page
+    assert f'<th scope="row" class="mono">{delivery.pk}</th>' in page
+
+    ok = _delivery(institution, submitter, data=cat_csv(2), sequence=2)
+    with pytest.raises(CommandError, match=f"delivery {ok.pk} was not rejected by a hub failure"):
+        call_command("reprocess", str(ok.pk))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reprocess", str(delivery.pk))
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Status.ERRORS, 1)
+    assert "T00" not in set(delivery.findings.values_list("code", flat=True))
+    assert [m.to for m in mail.outbox] == [[submitter.email]]  # the new result
+    assert AuditEvent.objects.filter(
+        institution=institution, description__contains="processed again"
+    ).exists()
+    page = logged_in(operator).get(reverse("portal:operator_home")).content.decode()
+    assert "Afgekeurd door een storing van de hub" not in page

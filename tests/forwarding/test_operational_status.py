@@ -232,7 +232,7 @@ def test_failed_background_tasks_of_the_last_week_are_shown_without_their_traceb
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     page = _home(operator)  # another backend keeps no results: the page claims nothing of them
     assert IN_ORDER in page and "achtergrondtaak" not in page
-    assert "Elke afgeronde aanlevering is doorgeleverd en geen aanlevering wacht" in page
+    assert "is doorgeleverd, geen aanlevering wacht op verwerking en de afgelopen 7" in page
 
 
 def test_old_task_results_are_pruned_so_the_page_does_not_grow_with_them(db, operator, settings):
