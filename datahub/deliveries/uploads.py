@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,10 @@ from datahub.institutions.models import Institution
 #: Chunks are whole multiples of the encryption block, except the file's last one.
 CHUNK_BYTES = 8 * files.CHUNK
 SESSION_HOURS = 24
+#: Unfinished uploads a person keeps: starting another drops his least recently used one.
+SESSIONS_PER_PERSON = 5
+#: Unfinished uploads of an institution may announce at most this many maximum-size files.
+INSTITUTION_FILES = 10
 
 
 class UploadError(Exception):
@@ -52,6 +56,7 @@ def start(*, institution: Institution, user: Any, file_name: str, size: int) -> 
             _("The file is larger than the maximum of %(mb)s MB.")
             % {"mb": settings.MAX_UPLOAD_BYTES // 2**20}
         )
+    _make_room(institution, user, size)
     session = UploadSession.objects.create(
         id=uuid.uuid4(),
         institution=institution,
@@ -62,6 +67,26 @@ def start(*, institution: Institution, user: Any, file_name: str, size: int) -> 
     )
     _part_path(session).write_bytes(files.MAGIC + bytes(session.nonce_prefix))
     return session
+
+
+def _make_room(institution: Institution, user: Any, size: int) -> None:
+    """Bound what unfinished uploads may hold on the server's disk (each may grow to its
+    announced size, and nothing else removes it for a day): a person's oldest beyond
+    :data:`SESSIONS_PER_PERSON` are dropped, and an institution's together announce at most
+    :data:`INSTITUTION_FILES` files of the maximum size."""
+    sessions = UploadSession.objects.for_institution(institution)
+    own = list(sessions.filter(user=user).order_by("-updated_at")[SESSIONS_PER_PERSON - 1 :])
+    for old in own:
+        _part_path(old).unlink(missing_ok=True)
+        old.delete()
+    announced = sessions.aggregate(total=models.Sum("size"))["total"] or 0
+    if announced + size > INSTITUTION_FILES * settings.MAX_UPLOAD_BYTES:
+        raise UploadError(
+            _(
+                "Your institution has too many unfinished uploads. Finish or abandon them "
+                "(an upload without progress is removed after a day), then try again."
+            )
+        )
 
 
 def find(institution: Institution, user: Any, session_id: str) -> UploadSession | None:

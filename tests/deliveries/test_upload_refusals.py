@@ -222,3 +222,36 @@ def test_a_refused_chunked_delivery_keeps_its_upload_for_corrected_fields(catara
     delivery = Delivery.objects.unscoped().get(sequence_number=4)
     assert delivery.file.size == len(cat_csv(2))
     assert not UploadSession.objects.unscoped().exists()  # taken in: the session is gone
+
+
+def test_unfinished_uploads_cannot_fill_the_disk(cataract, submitter, local_admin, monkeypatch):
+    """Thirty sessions of a declared 1 GB each were all accepted and each could grow to its
+    size; nothing removed them for a day (a security review)."""
+    from datahub.deliveries import uploads
+    from datahub.deliveries.models import UploadSession
+
+    def start(client, size: int = 1000):
+        body = json.dumps({"file_name": NAME, "size": size})
+        return client.post(reverse("portal:upload_start"), body, content_type="application/json")
+
+    client = logged_in(submitter)
+    first = start(client).json()["id"]
+    client.post(
+        reverse("portal:upload_chunk", args=[first]),
+        b"x" * 10,
+        content_type="application/octet-stream",
+        HTTP_X_OFFSET="0",
+    )
+    for _ in range(uploads.SESSIONS_PER_PERSON):
+        assert start(client).status_code == 200
+    kept = UploadSession.objects.unscoped().filter(user=submitter)
+    assert kept.count() == uploads.SESSIONS_PER_PERSON
+    assert not kept.filter(pk=first).exists()  # the least recently used went, with its part
+    assert not (settings.VAR_DIR / "uploads" / f"{first}.part").exists()
+
+    monkeypatch.setattr(uploads, "INSTITUTION_FILES", 1)
+    size = settings.MAX_UPLOAD_BYTES - uploads.SESSIONS_PER_PERSON * 1000
+    assert start(logged_in(local_admin), size).status_code == 200
+    refused = start(logged_in(local_admin), 1)
+    assert refused.status_code == 400
+    assert "te veel onvoltooide uploads" in refused.json()["error"]
