@@ -34,7 +34,13 @@ from datahub.dictionaries import labels
 from datahub.dictionaries.models import DictionaryVersion, Participation, SubDelivery
 from datahub.dictionaries.services import method_of
 from datahub.institutions.models import Institution, Unit
-from datahub.validation import FILE_FORMATS, content_mismatch, parse_file_name, parse_period
+from datahub.validation import (
+    FILE_FORMATS,
+    content_mismatch,
+    parse_file_name,
+    parse_period,
+    valid_parts,
+)
 
 #: Field names of the upload form and the API; problems are keyed by them ("" = the file).
 FIELDS = (
@@ -123,9 +129,23 @@ def metadata_from_name(file_name: str) -> Metadata:
         metadata.is_test = parts.test
         metadata.creation_date = parts.created
         metadata.sequence_number = parts.sequence
-    else:
+    else:  # what is right of a name that is nearly so (an impossible date, .txt)
+        valid = valid_parts(file_name)
+        metadata.institution_code = valid.get("institution", "")
+        metadata.unit = int(valid["unit"]) if "unit" in valid else None
+        metadata.code = valid.get("code", "")
+        metadata.version = valid.get("version", "")
+        metadata.sequence_number = int(valid["sequence"]) if "sequence" in valid else None
+        if "created" in valid:
+            metadata.creation_date = dt.datetime.strptime(valid["created"], "%Y%m%d").date()
         metadata.is_test = says_test(file_name)
     return metadata
+
+
+def name_problems(file_name: str) -> list[str]:
+    """Why a name does not follow the convention, in the current language (none if it does)."""
+    english = (translation.get_language() or "").startswith("en")
+    return [p.en if english else p.nl for p in parse_file_name(file_name)[1]]
 
 
 def follows_convention(file_name: str) -> bool:

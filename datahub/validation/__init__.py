@@ -24,7 +24,7 @@ from ._dictionary import (
     ScheduleEntry,
 )
 from ._engine import content_mismatch, iter_valid_records, validate_file, validate_records
-from ._filename import FILE_FORMATS, FileName, FileNameProblem, parse_file_name
+from ._filename import FILE_FORMATS, FileName, FileNameProblem, parse_file_name, valid_parts
 from ._messages import CHECKS, TECHNICAL, technical_message, translate_message
 from ._period import parse_period
 from ._report import (
@@ -90,6 +90,7 @@ __all__ = [
     "technical_finding",
     "technical_message",
     "translate_message",
+    "valid_parts",
     "validate_file",
     "validate_records",
     "workbook_names",

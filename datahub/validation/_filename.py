@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ._messages import technical_message
@@ -90,48 +91,7 @@ def parse_file_name(name: str) -> tuple[FileName | None, list[FileNameProblem]]:
             )
         ]
     parts = match.groupdict()
-    problems = [
-        _problem(base, nl, en)
-        for ok, nl, en in (
-            (
-                re.fullmatch(r"[0-9]{8}", parts["institution"]),
-                "instellingscode is geen 8 cijfers",
-                "institution code is not 8 digits",
-            ),
-            (
-                re.fullmatch(r"[0-9]+", parts["unit"]),
-                "onderdeel is geen getal",
-                "unit is not a number",
-            ),
-            (re.fullmatch(r"[A-Z0-9]{2,12}", parts["code"]), "code is ongeldig", "code is invalid"),
-            (
-                VERSION_RE.fullmatch(parts["version"]),
-                "versie is ongeldig",
-                "version is invalid",
-            ),
-            (
-                re.fullmatch(r"[0-9]+", parts["sequence"]),
-                "volgnummer is geen getal",
-                "sequence is not a number",
-            ),
-            (
-                _date(parts["created"]) is not None,
-                "aanmaakdatum is geen geldige datum",
-                "creation date is not a valid date",
-            ),
-            (
-                parts["environment"] in ("PROD", "TEST"),
-                "moet eindigen op PROD of TEST",
-                "must end in PROD or TEST",
-            ),
-            (
-                parts["extension"].lower() in FILE_FORMATS,
-                "extensie moet .csv of .xml zijn",
-                "extension must be .csv or .xml",
-            ),
-        )
-        if not ok
-    ]
+    problems = [_problem(base, nl, en) for key, ok, nl, en in _PART_CHECKS if not ok(parts[key])]
     if problems:
         return None, problems
     created = _date(parts["created"])
@@ -146,6 +106,74 @@ def parse_file_name(name: str) -> tuple[FileName | None, list[FileNameProblem]]:
         test=parts["environment"] == "TEST",
         extension=parts["extension"].lower(),
     ), []
+
+
+def valid_parts(name: str) -> dict[str, str]:
+    """The parts of a name in the convention's shape that are right by themselves (as
+    written), also when others are not; empty for a name of another shape. A name that is
+    nearly right (an impossible date, ``.txt``) still gives what it can.
+
+    Example::
+
+        >>> valid_parts("11111111_0_CAT_1.4_7_20261131_PROD.txt")["sequence"]
+        '7'
+        >>> sorted(set(_PART_NAMES) - set(valid_parts("11111111_0_CAT_1.4_7_20261131_PROD.txt")))
+        ['created', 'extension']
+    """
+    match = _NAME_RE.match(name.replace("\\", "/").rsplit("/", 1)[-1])
+    if not match:
+        return {}
+    parts = match.groupdict()
+    return {key: parts[key] for key, ok, _nl, _en in _PART_CHECKS if ok(parts[key])}
+
+
+#: Each part of the name: whether it is right, and why not (in Dutch and English).
+_PART_CHECKS: tuple[tuple[str, Callable[[str], object], str, str], ...] = (
+    (
+        "institution",
+        lambda text: re.fullmatch(r"[0-9]{8}", text),
+        "instellingscode is geen 8 cijfers",
+        "institution code is not 8 digits",
+    ),
+    (
+        "unit",
+        lambda text: re.fullmatch(r"[0-9]+", text),
+        "onderdeel is geen getal",
+        "unit is not a number",
+    ),
+    (
+        "code",
+        lambda text: re.fullmatch(r"[A-Z0-9]{2,12}", text),
+        "code is ongeldig",
+        "code is invalid",
+    ),
+    ("version", VERSION_RE.fullmatch, "versie is ongeldig", "version is invalid"),
+    (
+        "sequence",
+        lambda text: re.fullmatch(r"[0-9]+", text),
+        "volgnummer is geen getal",
+        "sequence is not a number",
+    ),
+    (
+        "created",
+        lambda text: _date(text) is not None,
+        "aanmaakdatum is geen geldige datum",
+        "creation date is not a valid date",
+    ),
+    (
+        "environment",
+        lambda text: text in ("PROD", "TEST"),
+        "moet eindigen op PROD of TEST",
+        "must end in PROD or TEST",
+    ),
+    (
+        "extension",
+        lambda text: text.lower() in FILE_FORMATS,
+        "extensie moet .csv of .xml zijn",
+        "extension must be .csv or .xml",
+    ),
+)
+_PART_NAMES = tuple(check[0] for check in _PART_CHECKS)
 
 
 def _date(text: str) -> dt.date | None:

@@ -54,6 +54,25 @@ def test_a_name_off_the_convention_says_why_the_fields_stay_empty(cataract, subm
     assert "volgt de afspraak hierboven niet" not in named.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("name", "reason", "kept"),
+    [
+        ("11111111_0_CAT_1.4_22_20261131_PROD.csv", "aanmaakdatum is geen geldige datum", "22"),
+        ("11111111_0_CAT_1.4_22_20261128_PROD.txt", "extensie moet .csv of .xml zijn", "22"),
+    ],
+)
+def test_a_name_nearly_on_the_convention_keeps_its_right_parts_and_says_what_is_wrong(
+    cataract, submitter, name, reason, kept
+):
+    """An impossible date or a wrong extension emptied every field without saying why (a
+    product review)."""
+    text = logged_in(submitter).post(reverse("portal:upload_fields"), {"file_name": name})
+    page = text.content.decode()
+    assert "volgt de afspraak hierboven niet" in page and reason in page
+    for value in ('value="CAT"', 'value="1.4"', f'value="{kept}"', 'value="0"'):
+        assert value in page
+
+
 def test_controleren_shows_the_result_per_field(cataract, submitter):
     client = logged_in(submitter)
     ok = client.post(reverse("portal:upload_check"), FIELDS).content.decode()

@@ -93,6 +93,7 @@ def upload_fields(request: InstitutionRequest) -> HttpResponse:
     context = _context(form, {}, False)
     # A name off the convention fills nothing: say so, rather than leave empty fields unexplained.
     context["unnamed"] = bool(file_name) and not intake.follows_convention(file_name)
+    context["name_problems"] = intake.name_problems(file_name) if context["unnamed"] else []
     return render(request, "deliveries/_fields.html", context)
 
 
