@@ -234,3 +234,29 @@ def test_no_share_notice_for_a_file_level_rejection_or_a_processed_delivery(
         page = client.get(reverse("portal:delivery", args=[shown.pk])).content.decode()
         assert "recordfout; daarom" not in page
     assert broken.status == "afgekeurd"
+
+
+@pytest.mark.parametrize("reader", ["submitter", "local_admin"])
+def test_a_file_stored_under_a_built_name_shows_its_original_name_escaped(
+    cataract, institution, submitter, reader, request, django_capture_on_commit_callbacks
+):
+    own = "cataract <b>nov<b> & dec.csv"  # markup, but no "/": a name may not hold a path
+    delivered = deliver(
+        institution,
+        submitter,
+        cat_csv(2),
+        capture=django_capture_on_commit_callbacks,
+        file_name=own,
+    )
+    assert delivered.file_name == "11111111_0_CAT_1.4_1_20261128_PROD.csv"  # built from fields
+    url = reverse("portal:delivery", args=[delivered.pk])
+    shown = logged_in(request.getfixturevalue(reader)).get(url).content.decode()
+    assert "<dt>Oorspronkelijke bestandsnaam</dt>" in shown
+    assert '<dd class="mono">cataract &lt;b&gt;nov&lt;b&gt; &amp; dec.csv</dd>' in shown
+    assert "<b>nov" not in shown
+
+
+def test_a_file_delivered_under_its_conventional_name_shows_no_original_name(delivery, submitter):
+    page = logged_in(submitter).get(reverse("portal:delivery", args=[delivery.pk]))
+    assert delivery.file.original_name == delivery.file_name
+    assert "Oorspronkelijke bestandsnaam" not in page.content.decode()

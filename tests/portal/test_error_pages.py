@@ -52,6 +52,25 @@ def test_a_refused_hub_operator_is_sent_to_hub_management_not_to_a_local_adminis
 
 @override_settings(DEBUG=False)
 @pytest.mark.parametrize(
+    ("language", "explanation"),
+    [
+        ("nl", "Vraag het dan aan de beheerder van de hub."),
+        ("en", "ask the hub's operator."),
+    ],
+)
+def test_a_refused_processor_is_sent_to_the_hubs_operator_not_to_a_local_administrator(
+    processor_user, language, explanation
+):
+    response = _in(logged_in(processor_user), language).get(reverse("portal:overview"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert explanation in page
+    assert "zorginstelling" not in page and "your institution" not in page
+    assert f'<a href="{reverse("portal:home")}">' in page
+
+
+@override_settings(DEBUG=False)
+@pytest.mark.parametrize(
     ("language", "heading", "back"),
     [
         ("nl", "Pagina niet gevonden", "Naar de startpagina"),

@@ -45,6 +45,18 @@ def test_the_header_link_names_the_second_factor_like_the_pages_it_leads_to(subm
     assert f'<a href="{reverse("mfa_index")}">Two-step verification</a>' in page
 
 
+def test_the_header_links_to_the_password_change_page_in_the_readers_language(submitter):
+    link = f'<a href="{reverse("account_change_password")}">'
+    page = logged_in(submitter).get(reverse("portal:overview")).content.decode()
+    assert f"{link}Wachtwoord wijzigen</a>" in page
+    client = logged_in(submitter)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("portal:overview")).content.decode()
+    assert f"{link}Change password</a>" in page
+    title = _title(logged_in(submitter).get(reverse("account_change_password")))
+    assert " ".join(title.split()) == "Wachtwoord wijzigen · Datahub"
+
+
 def _title(response) -> str:
     return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1).strip()
 

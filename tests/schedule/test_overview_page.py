@@ -260,3 +260,51 @@ def test_an_ended_participation_still_delivers_the_periods_it_covered(
         problems = intake.check(metadata, institution, "Webportaal").problems
         refused = "Uw zorginstelling neemt niet deel aan MMYIKNL." in problems.get("code", [])
         assert refused is not takes_part, (period, problems)
+
+
+EXPECTED_LINK = f'<a href="{reverse("portal:expected")}">'
+EMPTY_TEXTS = {
+    "missend": "Niets is te laat: elke aanlevering waarvan de deadline is verstreken, is "
+    "aangeleverd.",
+    "komend": "Er zijn geen aanleveringen met een deadline van vandaag tot en met 30 dagen in de "
+    f"toekomst. Alle verwachte aanleveringen staan op de pagina {EXPECTED_LINK}Verwacht</a>.",
+    "afgekeurd": "Er zijn geen afgekeurde of foutieve aanleveringen die opnieuw moeten worden "
+    "aangeleverd.",
+}
+
+
+def deliver_everything_due(institution) -> None:
+    """Every deadline up to 30 days ahead delivered, accepted (2025K4's is today)."""
+    deliver(institution, "CAT", "TOTAAL", on=days(-1))
+    for period in ("2025K4", "2026K1", "2026K2"):
+        deliver(institution, "MMYIKNL", period, on=days(-1))
+
+
+def test_each_empty_table_of_overzicht_says_what_its_emptiness_means(submitter, institution):
+    deliver_everything_due(institution)
+    response = logged_in(submitter).get(reverse("portal:overview"))
+    assert all(t["total"] == 0 for t in response.context["tables"])
+    page = " ".join(response.content.decode().split())
+    for text in EMPTY_TEXTS.values():
+        assert text in page, text
+    assert "Niets te tonen" not in page
+
+
+@pytest.mark.parametrize("table", EMPTY_TEXTS)
+def test_an_empty_full_overview_says_what_its_emptiness_means(submitter, institution, table):
+    deliver_everything_due(institution)
+    response = logged_in(submitter).get(reverse("portal:overview_table", args=[table]))
+    page = " ".join(response.content.decode().split())
+    assert EMPTY_TEXTS[table] in page
+    assert [text for name, text in EMPTY_TEXTS.items() if name != table and text in page] == []
+
+
+def test_the_empty_upcoming_table_speaks_english_too(submitter, institution):
+    deliver_everything_due(institution)
+    client = logged_in(submitter)
+    client.cookies["django_language"] = "en"
+    page = " ".join(client.get(reverse("portal:overview")).content.decode().split())
+    assert (
+        "No delivery is due from today up to and including 30 days ahead. All expected "
+        f"deliveries are on the page {EXPECTED_LINK}Expected</a>."
+    ) in page

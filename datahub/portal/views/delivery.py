@@ -23,7 +23,9 @@ def own_delivery(request: InstitutionRequest, delivery_id: int) -> Delivery:
     """A delivery of the current institution; any other id is not found, and logged."""
     delivery = (
         Delivery.objects.for_institution(request.institution)
-        .select_related("sub_delivery__registry", "dictionary_version", "unit", "submitted_by")
+        .select_related(
+            "sub_delivery__registry", "dictionary_version", "unit", "submitted_by", "file"
+        )
         .filter(pk=delivery_id)
         .first()
     )
@@ -31,6 +33,13 @@ def own_delivery(request: InstitutionRequest, delivery_id: int) -> Delivery:
         deny(request, gettext_noop("delivery {id} is not of this institution"), id=delivery_id)
         raise Http404
     return delivery
+
+
+def _original_name(delivery: Delivery) -> str | None:
+    """The name the file had on the person's computer, when the hub stored the delivery under
+    another one (built from the fields he filled in by hand); else None."""
+    name = delivery.file.original_name if delivery.file else None
+    return name if name and name != delivery.file_name else None
 
 
 @member_required()
@@ -41,6 +50,7 @@ def delivery_detail(request: InstitutionRequest, delivery_id: int) -> HttpRespon
         "delivery": delivery,
         "tab": tab,
         "rejected_for_share": reports.rejected_for_share(delivery),
+        "original_name": _original_name(delivery),
     }
     if tab == "verslag":
         report, shown = _report_context(request, delivery)

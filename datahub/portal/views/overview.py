@@ -52,7 +52,11 @@ def overview(request: InstitutionRequest) -> HttpResponse:
         _preview("komend", upcoming, len(upcoming)),
         _preview("afgekeurd", list(findings[:PREVIEW]), findings.count()),
     ]
-    context = {"tables": tables, "methods": methods_of(request.institution)}
+    context = {
+        "tables": tables,
+        "methods": methods_of(request.institution),
+        "upcoming_days": services.UPCOMING_DAYS,
+    }
     return render(request, "schedule/overview.html", context)
 
 
@@ -83,6 +87,7 @@ def overview_table(request: InstitutionRequest, table: str) -> HttpResponse:
         "page": page,
         "total": page.paginator.count,
         "methods": methods_of(request.institution),
+        "upcoming_days": services.UPCOMING_DAYS,
     }
     return render(request, "schedule/overview_table.html", context)
 
