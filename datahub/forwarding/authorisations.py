@@ -17,7 +17,7 @@ from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.dictionaries.models import Participation, Registry
 from datahub.forwarding.errors import ForwardingError
-from datahub.forwarding.models import Authorisation, ProcessorRegistration
+from datahub.forwarding.models import Authorisation, Package, ProcessorRegistration, fetchable
 from datahub.institutions.models import Institution, Processor
 
 
@@ -165,6 +165,16 @@ def authorisation_of(institution: Institution, authorisation_id: int) -> Authori
         .select_related("registry", "processor", "institution")
         .filter(pk=authorisation_id)
         .first()
+    )
+
+
+def unfetched_of_authorisation(authorisation: Authorisation) -> int:
+    """How many packages under the authorisation its processor may fetch and has not: revoking
+    it leaves them unfetched, and the purge deletes them."""
+    return (
+        Package.objects.for_institution(authorisation.institution_id)
+        .filter(fetchable(), authorisation=authorisation, fetched_at__isnull=True)
+        .count()
     )
 
 
