@@ -78,6 +78,36 @@ def withdraw_registration(
     )
 
 
+def registration_of(registration_id: int) -> ProcessorRegistration | None:
+    return (
+        ProcessorRegistration.objects.select_related("processor", "registry")
+        .filter(pk=registration_id)
+        .first()
+    )
+
+
+def unfetched_of_registration(registration: ProcessorRegistration) -> int:
+    """How many packages of the registry the processor may fetch and has not: withdrawing the
+    registration leaves them unfetched, and the purge deletes them."""
+    return (
+        Package.objects.for_processor(registration.processor_id)
+        .filter(fetchable(), authorisation__registry=registration.registry_id)
+        .filter(fetched_at__isnull=True)
+        .count()
+    )
+
+
+def institutions_authorising(registration: ProcessorRegistration) -> int:
+    """How many institutions have an open authorisation under the registration: the forwarding
+    that withdrawing it stops. (The hub's operator works across institutions.)"""
+    return (
+        Authorisation.objects.unscoped()
+        .filter(processor=registration.processor_id, registry=registration.registry_id)
+        .filter(revoked_at__isnull=True)
+        .count()
+    )
+
+
 def participating_registries(institution: Institution) -> QuerySet[Registry]:
     """The registries the institution takes part in (any of their sub-deliveries, ever)."""
     sub_deliveries = Participation.objects.for_institution(institution).values("sub_delivery")

@@ -103,6 +103,12 @@ def test_the_hubs_and_the_processors_pages_are_accessible(
             "Intrekken… MRDM Cataract",
             "Machtiging intrekken",
         ),
+        (
+            "beheer@datahub.example",
+            "/hub/verwerkers/",
+            "Intrekken… MRDM MMY",
+            "Registratie intrekken",
+        ),
     ],
 )
 def test_the_questions_before_revoking_are_accessible(

@@ -185,15 +185,22 @@ def processor_registrations(request: PortalRequest) -> HttpResponse:
 
 
 @operator_required
-@require_POST
 def processor_registration_withdraw(request: PortalRequest, registration_id: int) -> HttpResponse:
-    registration = (
-        ProcessorRegistration.objects.select_related("processor", "registry")
-        .filter(pk=registration_id)
-        .first()
-    )
+    """Asks first (what stops, what is deleted); the POST withdraws."""
+    registration = authorisations.registration_of(registration_id)
     if registration is None:
         raise Http404
+    if request.method == "POST":
+        return _withdraw(request, registration)
+    context = {
+        "registration": registration,
+        "unfetched": authorisations.unfetched_of_registration(registration),
+        "institutions": authorisations.institutions_authorising(registration),
+    }
+    return render(request, "forwarding/registration_withdraw.html", context)
+
+
+def _withdraw(request: PortalRequest, registration: ProcessorRegistration) -> HttpResponse:
     try:
         authorisations.withdraw_registration(
             actor=request.user, registration=registration, request=request
