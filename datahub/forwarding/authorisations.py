@@ -17,7 +17,7 @@ from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.dictionaries.models import Participation, Registry
 from datahub.forwarding.errors import ForwardingError
-from datahub.forwarding.models import Authorisation, ProcessorRegistration
+from datahub.forwarding.models import Authorisation, Package, ProcessorRegistration, fetchable
 from datahub.institutions.models import Institution, Processor
 
 
@@ -75,6 +75,36 @@ def withdraw_registration(
         request=request,
         description=gettext_noop("registration of {processor} for {stream} withdrawn"),
         values={"processor": registration.processor.code, "stream": registration.registry.stream},
+    )
+
+
+def registration_of(registration_id: int) -> ProcessorRegistration | None:
+    return (
+        ProcessorRegistration.objects.select_related("processor", "registry")
+        .filter(pk=registration_id)
+        .first()
+    )
+
+
+def unfetched_of_registration(registration: ProcessorRegistration) -> int:
+    """How many packages of the registry the processor may fetch and has not: withdrawing the
+    registration leaves them unfetched, and the purge deletes them."""
+    return (
+        Package.objects.for_processor(registration.processor_id)
+        .filter(fetchable(), authorisation__registry=registration.registry_id)
+        .filter(fetched_at__isnull=True)
+        .count()
+    )
+
+
+def institutions_authorising(registration: ProcessorRegistration) -> int:
+    """How many institutions have an open authorisation under the registration: the forwarding
+    that withdrawing it stops. (The hub's operator works across institutions.)"""
+    return (
+        Authorisation.objects.unscoped()
+        .filter(processor=registration.processor_id, registry=registration.registry_id)
+        .filter(revoked_at__isnull=True)
+        .count()
     )
 
 
@@ -165,6 +195,16 @@ def authorisation_of(institution: Institution, authorisation_id: int) -> Authori
         .select_related("registry", "processor", "institution")
         .filter(pk=authorisation_id)
         .first()
+    )
+
+
+def unfetched_of_authorisation(authorisation: Authorisation) -> int:
+    """How many packages under the authorisation its processor may fetch and has not: revoking
+    it leaves them unfetched, and the purge deletes them."""
+    return (
+        Package.objects.for_institution(authorisation.institution_id)
+        .filter(fetchable(), authorisation=authorisation, fetched_at__isnull=True)
+        .count()
     )
 
 

@@ -94,6 +94,35 @@ def test_the_hubs_and_the_processors_pages_are_accessible(
     assert _violations_of(axe_page, portal_url, paths) == {}
 
 
+@pytest.mark.parametrize(
+    ("person", "path", "link", "heading"),
+    [
+        (
+            "beheerder@zuiderzee.example",
+            "/afnameoverzicht/machtigingen/",
+            "Intrekken… MRDM Cataract",
+            "Machtiging intrekken",
+        ),
+        (
+            "beheer@datahub.example",
+            "/hub/verwerkers/",
+            "Intrekken… MRDM MMY",
+            "Registratie intrekken",
+        ),
+    ],
+)
+def test_the_questions_before_revoking_are_accessible(
+    axe_page, portal_url, portal_env, person, path, link, heading
+):
+    # Only asked, not confirmed: the demo is shared with the other tests.
+    log_in(axe_page, portal_url, portal_env, person)
+    axe_page.goto(portal_url + path)
+    axe_page.get_by_role("link", name=link).click()
+    assert axe_page.get_by_role("heading", name=heading, level=1).is_visible()
+    assert axe_page.get_by_role("button", name="Intrekken").is_visible()
+    assert _violations(axe_page) == []
+
+
 def test_the_page_with_a_message_is_accessible(axe_page, portal_url, portal_env):
     # Right after login the page shows "U bent nu ingelogd als …" in the status region.
     log_in(axe_page, portal_url, portal_env, "aanleveraar@zuiderzee.example")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
@@ -16,8 +17,15 @@ from datahub.forwarding.errors import ForwardingError
 from datahub.forwarding.models import Authorisation, ProcessorRegistration
 from datahub.institutions.models import Processor
 from tests.conftest import logged_in
+from tests.forwarding.conftest import finished_deliveries, packages_of
+from tests.html import text_of
 
 URL = reverse("portal:authorisations")
+
+
+def _asks(response) -> bool:
+    """Whether the page offers the button that revokes."""
+    return 'class="button button--danger">Intrekken</button>' in response.content.decode()
 
 
 def _registration(processor) -> ProcessorRegistration:
@@ -119,9 +127,52 @@ def test_revoking_stops_the_authorisation_and_is_audited(authorised, local_admin
     ).exists()
 
 
-def test_revoking_is_a_post_only(authorised, local_admin):
+def test_revoking_asks_first_what_stops_and_how_many_packages_are_deleted_and_changes_nothing(
+    authorised, institution, cataract, local_admin
+):
+    deliveries = finished_deliveries(institution, cataract, 4)
+    now = timezone.now()
+    packages_of(deliveries[:2], authorised)  # waiting to be fetched
+    packages_of(deliveries[2:3], authorised, fetched_at=now)
+    packages_of(deliveries[3:], authorised, expired_at=now)
     url = reverse("portal:authorisation_revoke", args=[authorised.pk])
-    assert logged_in(local_admin).get(url).status_code == 405
+    response = logged_in(local_admin).get(url)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Machtiging intrekken" in page
+    assert "IKNL ontvangt dan geen gegevens van uw instelling voor Cataract meer" in page
+    assert "Gemachtigd vanaf 01-01-2020" in page
+    assert "2 pakketten die IKNL nog niet heeft opgehaald, worden verwijderd." in page
+    assert _asks(response)
+    authorised.refresh_from_db()
+    assert authorised.revoked_at is None
+    assert not AuditEvent.objects.filter(action=Action.CHANGE).exists()
+
+
+def test_the_list_links_to_the_question_instead_of_revoking_at_once(authorised, local_admin):
+    page = logged_in(local_admin).get(URL).content.decode()
+    url = reverse("portal:authorisation_revoke", args=[authorised.pk])
+    assert f'<a href="{url}">Intrekken…' in page
+    assert f'action="{url}"' not in page
+
+
+def test_a_revoked_authorisation_is_not_offered_for_revoking_again(authorised, local_admin):
+    authorisations.revoke(actor=local_admin, authorisation=authorised)
+    url = reverse("portal:authorisation_revoke", args=[authorised.pk])
+    client = logged_in(local_admin)
+    response = client.get(url)
+    assert "Deze machtiging was al ingetrokken." in text_of(response)
+    assert not _asks(response)
+    response = client.post(url, follow=True)
+    assert "Deze machtiging was al ingetrokken." in text_of(response)
+    assert AuditEvent.objects.filter(action=Action.CHANGE).count() == 1
+
+
+def test_revoking_needs_the_forms_csrf_token(authorised, local_admin):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(local_admin)
+    url = reverse("portal:authorisation_revoke", args=[authorised.pk])
+    assert client.post(url).status_code == 403
     authorised.refresh_from_db()
     assert authorised.revoked_at is None
 
@@ -130,10 +181,12 @@ def test_an_outsider_admin_cannot_revoke_another_institutions_authorisation(
     authorised, outsider_admin
 ):
     url = reverse("portal:authorisation_revoke", args=[authorised.pk])
-    assert logged_in(outsider_admin).post(url).status_code == 404
+    client = logged_in(outsider_admin)
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
     authorised.refresh_from_db()
     assert authorised.revoked_at is None
-    assert AuditEvent.objects.filter(actor=outsider_admin, action=Action.DENIED).exists()
+    assert AuditEvent.objects.filter(actor=outsider_admin, action=Action.DENIED).count() == 2
 
 
 def test_an_outsider_admin_does_not_see_this_institutions_authorisations(
@@ -149,6 +202,7 @@ def test_people_without_the_local_administrator_role_are_refused(request, author
     client = logged_in(request.getfixturevalue(persona))
     assert client.get(URL).status_code == 403
     revoke = reverse("portal:authorisation_revoke", args=[authorised.pk])
+    assert client.get(revoke).status_code == 403
     assert client.post(revoke).status_code == 403
     authorised.refresh_from_db()
     assert authorised.revoked_at is None

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils.timezone import localdate, now
 
 from datahub.audit.models import Action, AuditEvent
+from datahub.forwarding import authorisations
 from datahub.forwarding.models import ProcessorRegistration
 from tests.conftest import logged_in
+from tests.forwarding.conftest import authorise, finished_deliveries, packages_of
+from tests.html import text_of
 
 URL = reverse("portal:processor_registrations")
 
@@ -28,12 +33,81 @@ def test_registering_twice_is_refused_clearly(registered, operator, processor):
     assert ProcessorRegistration.objects.filter(processor=processor).count() == 1
 
 
+def _asks(response) -> bool:
+    """Whether the page offers the button that withdraws."""
+    return 'class="button button--danger">Intrekken</button>' in response.content.decode()
+
+
 def test_the_operator_withdraws_a_registration(registered, operator, processor):
     registration = ProcessorRegistration.objects.get(processor=processor)
     url = reverse("portal:processor_registration_withdraw", args=[registration.pk])
     assert logged_in(operator).post(url).status_code == 302
     registration.refresh_from_db()
     assert registration.withdrawn_at is not None
+    assert AuditEvent.objects.filter(
+        action=Action.CHANGE, object_id=str(registration.pk), actor=operator
+    ).exists()
+
+
+def test_withdrawing_asks_first_what_stops_and_how_many_packages_are_deleted_and_changes_nothing(
+    authorised, institution, other_institution, cataract, operator, processor
+):
+    elsewhere = authorise(other_institution, processor, authorised.registry)
+    ours = finished_deliveries(institution, cataract, 3)
+    packages_of(ours[:2], authorised)  # waiting to be fetched
+    packages_of(ours[2:], authorised, fetched_at=now())
+    packages_of(finished_deliveries(other_institution, cataract, 1), elsewhere)
+    registration = ProcessorRegistration.objects.get(processor=processor)
+    url = reverse("portal:processor_registration_withdraw", args=[registration.pk])
+    response = logged_in(operator).get(url)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Registratie intrekken" in page
+    assert "IKNL ontvangt dan geen gegevens van Cataract meer" in page
+    assert f"Geregistreerd {localdate(registration.registered_at):%d-%m-%Y}" in page
+    assert "2 instellingen hebben IKNL gemachtigd voor Cataract" in page
+    assert "3 pakketten die IKNL nog niet heeft opgehaald, worden verwijderd." in page
+    assert _asks(response)
+    registration.refresh_from_db()
+    assert registration.withdrawn_at is None
+    assert not AuditEvent.objects.filter(action=Action.CHANGE).exists()
+
+
+def test_the_list_links_to_the_question_instead_of_withdrawing_at_once(registered, operator):
+    page = logged_in(operator).get(URL).content.decode()
+    for registration in ProcessorRegistration.objects.all():
+        url = reverse("portal:processor_registration_withdraw", args=[registration.pk])
+        assert f'<a href="{url}">Intrekken…' in page
+        assert f'action="{url}"' not in page
+
+
+def test_a_withdrawn_registration_is_not_offered_for_withdrawing_again(
+    registered, operator, processor
+):
+    registration = ProcessorRegistration.objects.get(processor=processor)
+    authorisations.withdraw_registration(actor=operator, registration=registration)
+    url = reverse("portal:processor_registration_withdraw", args=[registration.pk])
+    response = logged_in(operator).get(url)
+    assert "Deze registratie was al ingetrokken." in text_of(response)
+    assert not _asks(response)
+
+
+def test_an_unknown_registration_is_not_found(registered, operator):
+    url = reverse("portal:processor_registration_withdraw", args=[9999])
+    client = logged_in(operator)
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert not ProcessorRegistration.objects.filter(withdrawn_at__isnull=False).exists()
+
+
+def test_withdrawing_needs_the_forms_csrf_token(registered, operator, processor):
+    registration = ProcessorRegistration.objects.get(processor=processor)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator)
+    url = reverse("portal:processor_registration_withdraw", args=[registration.pk])
+    assert client.post(url).status_code == 403
+    registration.refresh_from_db()
+    assert registration.withdrawn_at is None
 
 
 def test_the_hub_home_links_to_the_page(operator):
@@ -46,11 +120,12 @@ def test_the_page_lists_registrations(registered, operator):
 
 
 @pytest.mark.parametrize("persona", ["submitter", "local_admin", "processor_user"])
-def test_only_the_operator_may_register(request, registered, persona, processor):
+def test_only_the_operator_may_register_or_withdraw(request, registered, persona, processor):
     client = logged_in(request.getfixturevalue(persona))
     assert client.get(URL).status_code == 403
     registration = ProcessorRegistration.objects.get(processor=processor)
     url = reverse("portal:processor_registration_withdraw", args=[registration.pk])
+    assert client.get(url).status_code == 403
     assert client.post(url).status_code == 403
     registration.refresh_from_db()
     assert registration.withdrawn_at is None

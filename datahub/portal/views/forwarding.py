@@ -16,7 +16,12 @@ from django.views.decorators.http import require_POST
 from datahub.forwarding import authorisations, overview, tokens
 from datahub.forwarding.errors import ForwardingError
 from datahub.forwarding.forms import AuthoriseForm, RegisterProcessorForm, TokenForm
-from datahub.forwarding.models import Package, ProcessorRegistration, fetchable
+from datahub.forwarding.models import (
+    Authorisation,
+    Package,
+    ProcessorRegistration,
+    fetchable,
+)
 from datahub.portal.access import (
     deny,
     local_admin_required,
@@ -67,8 +72,8 @@ def authorisation_list(request: InstitutionRequest) -> HttpResponse:
 
 
 @local_admin_required
-@require_POST
 def authorisation_revoke(request: InstitutionRequest, authorisation_id: int) -> HttpResponse:
+    """Asks first (what stops, what is deleted); the POST revokes."""
     authorisation = authorisations.authorisation_of(request.institution, authorisation_id)
     if authorisation is None:
         deny(
@@ -77,6 +82,16 @@ def authorisation_revoke(request: InstitutionRequest, authorisation_id: int) -> 
             id=authorisation_id,
         )
         raise Http404
+    if request.method == "POST":
+        return _revoke(request, authorisation)
+    context = {
+        "authorisation": authorisation,
+        "unfetched": authorisations.unfetched_of_authorisation(authorisation),
+    }
+    return render(request, "forwarding/authorisation_revoke.html", context)
+
+
+def _revoke(request: InstitutionRequest, authorisation: Authorisation) -> HttpResponse:
     try:
         authorisations.revoke(actor=request.user, authorisation=authorisation, request=request)
     except ForwardingError as exc:
@@ -170,15 +185,22 @@ def processor_registrations(request: PortalRequest) -> HttpResponse:
 
 
 @operator_required
-@require_POST
 def processor_registration_withdraw(request: PortalRequest, registration_id: int) -> HttpResponse:
-    registration = (
-        ProcessorRegistration.objects.select_related("processor", "registry")
-        .filter(pk=registration_id)
-        .first()
-    )
+    """Asks first (what stops, what is deleted); the POST withdraws."""
+    registration = authorisations.registration_of(registration_id)
     if registration is None:
         raise Http404
+    if request.method == "POST":
+        return _withdraw(request, registration)
+    context = {
+        "registration": registration,
+        "unfetched": authorisations.unfetched_of_registration(registration),
+        "institutions": authorisations.institutions_authorising(registration),
+    }
+    return render(request, "forwarding/registration_withdraw.html", context)
+
+
+def _withdraw(request: PortalRequest, registration: ProcessorRegistration) -> HttpResponse:
     try:
         authorisations.withdraw_registration(
             actor=request.user, registration=registration, request=request
