@@ -117,6 +117,9 @@ class AuditEvent(models.Model):
             # an object's events in time, such as the switches of a membership that scope a
             # local administrator's log
             models.Index(fields=["institution", "object_type", "object_id", "timestamp"]),
+            # the people an institution's log names (its person filter's choices, read from
+            # this index alone) and one person's events in it
+            models.Index(fields=["institution", "actor", "-timestamp"]),
         ]
 
     def __str__(self) -> str:
