@@ -117,6 +117,9 @@ class AuditEvent(models.Model):
             # an object's events in time, such as the switches of a membership that scope a
             # local administrator's log
             models.Index(fields=["institution", "object_type", "object_id", "timestamp"]),
+            # the people an institution's log names (its person filter's choices, read from
+            # this index alone) and one person's events in it
+            models.Index(fields=["institution", "actor", "-timestamp"]),
         ]
 
     def __str__(self) -> str:
@@ -146,8 +149,14 @@ class AuditEvent(models.Model):
     @property
     def object_label(self) -> str:
         """The object's kind in the reader's language and its id (``Aanlevering 86``)."""
-        try:
-            model = apps.get_model(self.object_type)
-        except (LookupError, ValueError):
-            return f"{self.object_type} {self.object_id}".strip()
-        return f"{capfirst(model._meta.verbose_name)} {self.object_id}".strip()
+        return f"{object_type_label(self.object_type)} {self.object_id}".strip()
+
+
+def object_type_label(object_type: str) -> str:
+    """A recorded kind of object (a model's label) in the reader's language (``Aanlevering``);
+    a label that names no model (any more) as it was recorded."""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return object_type
+    return str(capfirst(model._meta.verbose_name))

@@ -17,9 +17,15 @@ institution, and every hospital's logins are among them. The two kinds are there
 queries joined by ``UNION ALL``, each on an index of its own: the institution's events by
 institution, the account events by person, only those of the institution's (former) people and
 only from the moment each got his role here.
+
+The page's filters (``AuditFilter``) narrow both queries before they are joined: they can only
+leave events out of what the institution may read, never add any.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import (
     BooleanField,
@@ -34,9 +40,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
+from datahub.accounts.models import User
 from datahub.audit.models import Action, AuditEvent
 from datahub.institutions.models import Institution, Membership
 from datahub.institutions.services import processor_or_hub_accounts
+from datahub.schedule.services import start_of_day, start_of_day_after
 
 #: Events of a person's account rather than of an organisation (recorded without institution).
 ACCOUNT_ACTIONS = frozenset(
@@ -51,19 +59,69 @@ ACCOUNT_ACTIONS = frozenset(
 )
 
 
-def events_of(institution: Institution, action: str = "") -> QuerySet[AuditEvent]:
+@dataclass(frozen=True)
+class AuditFilter:
+    """The filters of the log page; empty values filter nothing."""
+
+    action: str = ""
+    actor: int | None = None  # a person's id
+    email: str = ""  # a part of the login name the event recorded
+    object_type: str = ""  # a model's label, as recorded
+    object_id: str = ""
+    since: dt.date | None = None  # dates in the hub's time zone, both included
+    until: dt.date | None = None
+
+
+def events_of(institution: Institution, chosen: AuditFilter | None = None) -> QuerySet[AuditEvent]:
     """The events an institution's local administrator may read (see the module's docstring),
-    newest first; with ``action`` only those of that action.
+    newest first; with ``chosen`` only those that match it.
 
     Count, order or slice (page) it, never filter it further: it may be a union.
     """
-    own = AuditEvent.objects.filter(institution=institution).order_by()  # the union orders
-    if not action:
-        return own.union(_account_events(institution), all=True).order_by("-timestamp", "-id")
-    if action not in ACCOUNT_ACTIONS:
-        return own.filter(action=action).order_by("-timestamp", "-id")
-    account = _account_events(institution).filter(action=action)
-    return own.filter(action=action).union(account, all=True).order_by("-timestamp", "-id")
+    chosen = chosen or AuditFilter()
+    own = _matching(AuditEvent.objects.filter(institution=institution), chosen).order_by()
+    if chosen.action and chosen.action not in ACCOUNT_ACTIONS:
+        return own.order_by("-timestamp", "-id")
+    account = _matching(_account_events(institution), chosen)
+    return own.union(account, all=True).order_by("-timestamp", "-id")
+
+
+def _matching(events: QuerySet[AuditEvent], chosen: AuditFilter) -> QuerySet[AuditEvent]:
+    if chosen.action:
+        events = events.filter(action=chosen.action)
+    if chosen.actor is not None:
+        events = events.filter(actor_id=chosen.actor)
+    if chosen.email:
+        events = events.filter(actor_label__icontains=chosen.email)
+    if chosen.object_type:
+        events = events.filter(object_type=chosen.object_type)
+    if chosen.object_id:
+        events = events.filter(object_id=chosen.object_id)
+    since = start_of_day(chosen.since) if chosen.since else None
+    if since is not None:
+        events = events.filter(timestamp__gte=since)
+    after = start_of_day_after(chosen.until) if chosen.until else None
+    if after is not None:
+        events = events.filter(timestamp__lt=after)
+    return events
+
+
+def people_in_log(institution: Institution) -> QuerySet[User]:
+    """The people an institution's log can name, by e-mail address: its people (whose account
+    events it shows) and everyone its own events name (a processor's downloads, the hub's
+    changes of its participations)."""
+    named = AuditEvent.objects.filter(institution=institution, actor__isnull=False)
+    members = Membership.objects.for_institution(institution)
+    return User.objects.filter(
+        Q(pk__in=named.values("actor")) | Q(pk__in=members.values("user"))
+    ).order_by("email")
+
+
+def object_types_in(institution: Institution) -> list[str]:
+    """The kinds of object (model labels) the institution's own events name; account events
+    name none."""
+    named = AuditEvent.objects.filter(institution=institution).exclude(object_type="")
+    return list(named.values_list("object_type", flat=True).distinct().order_by("object_type"))
 
 
 def _account_events(institution: Institution) -> QuerySet[AuditEvent]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from datahub.audit.models import Action
+from datahub.accounts.models import User
+from datahub.audit.models import Action, object_type_label
 from datahub.dictionaries.models import Method, Registry, SubDelivery
+from datahub.institutions.audit_log import AuditFilter
 from datahub.institutions.models import Institution, Role
 
 
@@ -22,10 +25,54 @@ class ChangePersonForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class AuditFilterForm(forms.Form):
+    """The log page's filters (GET, in the URL); a value that is not valid filters nothing.
+
+    The choices of person and kind of object are those the institution's log can name, so an
+    id of anyone else is not valid (and the log is scoped to the institution anyway).
+    """
+
     action = forms.ChoiceField(
         label=_("Action"), choices=[("", _("All actions")), *Action.choices], required=False
     )
+    persoon = forms.TypedChoiceField(
+        label=_("Person"), required=False, coerce=int, empty_value=None
+    )
+    email = forms.CharField(label=_("E-mail address contains"), required=False, max_length=254)
+    soort = forms.ChoiceField(label=_("Object type"), required=False)
+    nummer = forms.CharField(label=_("Object number"), required=False, max_length=64)
+    van = forms.DateField(label=_("From"), required=False, widget=DATE)
+    tot = forms.DateField(label=_("Until"), required=False, widget=DATE)
+
+    def __init__(self, data: Any, people: Iterable[User], object_types: Iterable[str]) -> None:
+        super().__init__(data)
+        self.fields["persoon"].choices = [  # type: ignore[attr-defined]
+            ("", _("Everyone")),
+            *((p.pk, f"{p.email} ({p.full_name})" if p.full_name else p.email) for p in people),
+        ]
+        self.fields["soort"].choices = [  # type: ignore[attr-defined]
+            ("", _("All")),
+            *((kind, object_type_label(kind)) for kind in object_types),
+        ]
+
+    def value(self, name: str) -> Any:
+        """The cleaned value; None when the field is not valid (a bad filter filters nothing)."""
+        self.is_valid()
+        return getattr(self, "cleaned_data", {}).get(name)
+
+    def chosen(self) -> AuditFilter:
+        return AuditFilter(
+            action=self.value("action") or "",
+            actor=self.value("persoon"),
+            email=self.value("email") or "",
+            object_type=self.value("soort") or "",
+            object_id=self.value("nummer") or "",
+            since=self.value("van"),
+            until=self.value("tot"),
+        )
 
 
 class DictionaryUploadForm(forms.Form):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
-from datahub.institutions.audit_log import events_of
+from datahub.institutions.audit_log import events_of, object_types_in, people_in_log
 from datahub.portal.access import local_admin_required
 from datahub.portal.forms import AuditFilterForm
 from datahub.portal.http import InstitutionRequest
@@ -23,9 +23,9 @@ PAGE_SIZE = 50
 @local_admin_required
 def audit_log(request: InstitutionRequest) -> HttpResponse:
     institution = request.institution
-    form = AuditFilterForm(request.GET or None)
-    action = form.cleaned_data["action"] if form.is_valid() else ""
-    events = events_of(institution, action)
+    people, kinds = people_in_log(institution), object_types_in(institution)
+    form = AuditFilterForm(request.GET, people=people, object_types=kinds)
+    events = events_of(institution, form.chosen())
     # Logged before reading, so that this viewing is part of what is shown.
     record(
         Action.VIEW,
