@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -33,8 +33,9 @@ from datahub.validation import Report, validate_file
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-#: Failures of the hub's own storage and database, not of the file being processed.
-_OUTAGES = (OSError, DatabaseError)
+#: Failures of the hub's own storage and database, not of the file being processed (a value
+#: the database refuses, a DataError or IntegrityError, is the file's: it counts).
+_OUTAGES = (OSError, OperationalError, InterfaceError)
 FINDING_BATCH = 10_000
 
 #: Called once a delivery has its result (forwarding and e-mail hook in here).

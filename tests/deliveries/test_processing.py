@@ -557,16 +557,22 @@ def test_an_outage_of_the_hub_uses_no_attempt_and_fails_the_task_for_the_operato
     assert (delivery.status, delivery.attempts) == (Status.ERRORS, 1)
 
 
+@pytest.mark.parametrize("error", ["ValueError", "DataError"])
 def test_an_error_of_the_hub_on_a_file_counts_and_fails_the_task(
-    cataract, institution, submitter, monkeypatch
+    cataract, institution, submitter, monkeypatch, error
 ):
+    """Also a value the database refuses (a DataError): it would fail again and again."""
+    from django.db import DataError
+
+    kind = {"ValueError": ValueError, "DataError": DataError}[error]
+
     def broken(*args, **kwargs):
-        raise ValueError("a bug the file triggers")
+        raise kind("a bug the file triggers")
 
     delivery = _delivery(institution, submitter)
     monkeypatch.setattr(processing, "validate_file", broken)
     for attempt in range(1, processing.MAX_ATTEMPTS + 1):
-        with pytest.raises(ValueError, match="a bug"):
+        with pytest.raises(kind, match="a bug"):
             processing.process(delivery.pk)
         delivery.refresh_from_db()
         assert delivery.attempts == attempt
