@@ -44,7 +44,7 @@ from datahub.accounts.models import User
 from datahub.audit.models import Action, AuditEvent
 from datahub.institutions.models import Institution, Membership
 from datahub.institutions.services import processor_or_hub_accounts
-from datahub.schedule.services import start_of_day, start_of_day_after
+from datahub.schedule.services import within_days
 
 #: Events of a person's account rather than of an organisation (recorded without institution).
 ACCOUNT_ACTIONS = frozenset(
@@ -97,13 +97,7 @@ def _matching(events: QuerySet[AuditEvent], chosen: AuditFilter) -> QuerySet[Aud
         events = events.filter(object_type=chosen.object_type)
     if chosen.object_id:
         events = events.filter(object_id=chosen.object_id)
-    since = start_of_day(chosen.since) if chosen.since else None
-    if since is not None:
-        events = events.filter(timestamp__gte=since)
-    after = start_of_day_after(chosen.until) if chosen.until else None
-    if after is not None:
-        events = events.filter(timestamp__lt=after)
-    return events
+    return within_days(events, "timestamp", chosen.since, chosen.until)
 
 
 def people_in_log(institution: Institution) -> QuerySet[User]:

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from datahub.deliveries.models import Delivery
 from datahub.institutions.models import Institution
-from datahub.schedule.services import newer_than_outer, start_of_day, start_of_day_after
+from datahub.schedule.services import newer_than_outer, within_days
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,5 @@ def deliveries_of(institution: Institution, chosen: DeliveryFilter) -> QuerySet[
         rows = rows.filter(channel=chosen.channel)
     if chosen.status:
         rows = rows.filter(status=chosen.status)
-    since = start_of_day(chosen.since) if chosen.since else None
-    if since is not None:
-        rows = rows.filter(submitted_at__gte=since)
-    after = start_of_day_after(chosen.until) if chosen.until else None
-    if after is not None:
-        rows = rows.filter(submitted_at__lt=after)
+    rows = within_days(rows, "submitted_at", chosen.since, chosen.until)
     return rows.select_related("sub_delivery__registry").order_by("-submitted_at", "-pk")

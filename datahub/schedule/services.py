@@ -31,10 +31,10 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, Model, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -350,6 +350,23 @@ def start_of_day(day: dt.date) -> dt.datetime | None:
 def start_of_day_after(day: dt.date) -> dt.datetime | None:
     """The start of the day after ``day``; None after the last day of the calendar."""
     return None if day >= dt.date.max else start_of_day(day + dt.timedelta(days=1))
+
+
+M = TypeVar("M", bound=Model)
+
+
+def within_days(
+    rows: QuerySet[M], field: str, since: dt.date | None, until: dt.date | None
+) -> QuerySet[M]:
+    """``rows`` whose moment ``field`` lies on a local day from ``since`` to ``until``, both
+    included (either may be None: no bound)."""
+    start = start_of_day(since) if since else None
+    if start is not None:
+        rows = rows.filter(**{f"{field}__gte": start})
+    after = start_of_day_after(until) if until else None
+    if after is not None:
+        rows = rows.filter(**{f"{field}__lt": after})
+    return rows
 
 
 # --- deliveries with findings ---------------------------------------------------------------
