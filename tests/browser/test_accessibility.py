@@ -123,6 +123,20 @@ def test_the_questions_before_revoking_are_accessible(
     assert _violations(axe_page) == []
 
 
+def test_the_question_before_revoking_a_processors_token_is_accessible(
+    axe_page, portal_url, portal_env
+):
+    # The demo has no processor token: make one, then only ask (the demo is shared).
+    log_in(axe_page, portal_url, portal_env, "verwerker@iknl.example")
+    axe_page.goto(portal_url + "/verwerker/")
+    axe_page.get_by_label("Naam").fill("axe-controle")
+    axe_page.get_by_role("button", name="Token aanmaken").click()
+    axe_page.get_by_role("link", name="Intrekken… axe-controle").click()
+    assert axe_page.get_by_role("heading", name="Token intrekken", level=1).is_visible()
+    assert axe_page.get_by_role("button", name="Intrekken").is_visible()
+    assert _violations(axe_page) == []
+
+
 def test_the_page_with_a_message_is_accessible(axe_page, portal_url, portal_env):
     # Right after login the page shows "U bent nu ingelogd als …" in the status region.
     log_in(axe_page, portal_url, portal_env, "aanleveraar@zuiderzee.example")

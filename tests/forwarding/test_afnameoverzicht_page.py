@@ -17,6 +17,7 @@ from tests.forwarding.conftest import (
     packages_of,
     patient_rows,
 )
+from tests.html import text_of
 from tests.work import counted, sqlite_only
 
 URL = reverse("portal:forwarding")
@@ -175,3 +176,23 @@ def test_a_processor_still_waiting_beside_one_served_is_named(
     packaging.forward_delivery(Package.objects.for_institution(institution).get().delivery_id)
     page = client.get(URL).content.decode()
     assert waiting not in page and "<td>MRDM</td>" in page
+
+
+def test_a_replaced_package_says_what_replaced_it(
+    authorised, institution, submitter, django_capture_on_commit_callbacks
+):
+    for sequence in (1, 2):  # the same period delivered again
+        deliver(
+            institution,
+            submitter,
+            patient_rows(2),
+            sequence,
+            capture=django_capture_on_commit_callbacks,
+        )
+    first, second = Package.objects.for_institution(institution).order_by("pk")
+    first.refresh_from_db()
+    assert first.superseded_by == second
+    page = text_of(logged_in(submitter).get(URL))
+    explained = "IKNL vervangen door het pakket van een nieuwere aanlevering voor dezelfde periode"
+    assert page.count(explained) == 1
+    assert page.count("vervangen") == 1

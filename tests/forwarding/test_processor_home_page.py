@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from datahub.audit.models import Action, AuditEvent
+from datahub.forwarding import tokens
 from datahub.forwarding.models import ProcessorToken
 from tests.conftest import logged_in
 from tests.forwarding.conftest import API, bearer, finished_deliveries, packages_of
+from tests.html import text_of
 from tests.work import counted, sqlite_only
 
 URL = reverse("portal:processor_home")
@@ -43,31 +45,90 @@ def test_a_token_needs_a_name(processor_user):
     assert not ProcessorToken.objects.exists()
 
 
-def test_a_revoked_token_stops_working_at_once(processor_user, registered):
+def _asks(response) -> bool:
+    """Whether the page offers the button that revokes."""
+    return 'class="button button--danger">Intrekken</button>' in response.content.decode()
+
+
+def _revoke_url(token: ProcessorToken) -> str:
+    return reverse("portal:processor_token_revoke", args=[token.pk])
+
+
+def test_a_revoked_token_stops_working_at_once_and_is_audited(processor_user, registered):
     client = logged_in(processor_user)
     plain = client.post(URL, {"name": "etl"}).context["new_token"]
     token = ProcessorToken.objects.get()
-    response = client.post(reverse("portal:processor_token_revoke", args=[token.pk]))
-    assert response.status_code == 302
+    response = client.post(_revoke_url(token), follow=True)
+    assert response.redirect_chain == [(URL, 302)]
+    assert "Het token is ingetrokken en werkt niet meer." in text_of(response)
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert Client(**bearer(plain)).get(f"{API}/packages").status_code == 401
+    assert AuditEvent.objects.filter(
+        action=Action.CHANGE, actor=processor_user, object_id=str(token.pk)
+    ).exists()
 
 
-def test_another_processors_token_cannot_be_revoked(processor_user, other_processor):
-    from datahub.forwarding import tokens
+def test_revoking_asks_first_which_token_and_what_stops_and_changes_nothing(
+    processor_user, processor
+):
+    token, _plain = tokens.create_token(actor=None, processor=processor, name="nightly import")
+    response = logged_in(processor_user).get(_revoke_url(token))
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Token intrekken" in page
+    assert "Naam nightly import" in page
+    assert f"Begint met {token.prefix}…" in page
+    assert "Laatst gebruikt nooit" in page
+    assert "Een systeem dat met dit token pakketten ophaalt, wordt vanaf dan geweigerd." in page
+    assert _asks(response)
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert not AuditEvent.objects.filter(action=Action.CHANGE).exists()
 
+
+def test_the_list_links_to_the_question_instead_of_revoking_at_once(processor_user, processor):
+    token, _plain = tokens.create_token(actor=None, processor=processor, name="etl")
+    page = logged_in(processor_user).get(URL).content.decode()
+    assert f'<a href="{_revoke_url(token)}">Intrekken…' in page
+    assert f'action="{_revoke_url(token)}"' not in page
+
+
+def test_a_revoked_token_is_not_offered_for_revoking_again(processor_user, processor):
+    token, _plain = tokens.create_token(actor=None, processor=processor, name="etl")
+    tokens.revoke_token(actor=processor_user, processor=processor, token_id=token.pk)
+    client = logged_in(processor_user)
+    response = client.get(_revoke_url(token))
+    assert "Dit token was al ingetrokken." in text_of(response)
+    assert not _asks(response)
+    assert f'href="{_revoke_url(token)}"' not in client.get(URL).content.decode()
+    response = client.post(_revoke_url(token), follow=True)
+    assert "Dit token was al ingetrokken." in text_of(response)
+    assert AuditEvent.objects.filter(action=Action.CHANGE).count() == 1
+
+
+def test_revoking_needs_the_forms_csrf_token(processor_user, processor):
+    token, _plain = tokens.create_token(actor=None, processor=processor, name="etl")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(processor_user)
+    assert client.post(_revoke_url(token)).status_code == 403
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_another_processors_token_can_be_neither_asked_about_nor_revoked(
+    processor_user, other_processor
+):
     theirs, _plain = tokens.create_token(actor=None, processor=other_processor, name="theirs")
-    url = reverse("portal:processor_token_revoke", args=[theirs.pk])
-    assert logged_in(processor_user).post(url).status_code == 404
+    client = logged_in(processor_user)
+    assert client.get(_revoke_url(theirs)).status_code == 404
+    assert client.post(_revoke_url(theirs)).status_code == 404
     theirs.refresh_from_db()
     assert theirs.revoked_at is None
-    assert AuditEvent.objects.filter(action=Action.DENIED, actor=processor_user).exists()
+    assert AuditEvent.objects.filter(action=Action.DENIED, actor=processor_user).count() == 2
 
 
 def test_the_page_lists_only_the_processors_own_tokens(processor_user, other_processor):
-    from datahub.forwarding import tokens
-
     tokens.create_token(actor=None, processor=other_processor, name="someone-elses")
     assert "someone-elses" not in logged_in(processor_user).get(URL).content.decode()
 
@@ -78,6 +139,16 @@ def test_people_who_are_not_a_processor_are_refused(request, persona):
     assert client.get(URL).status_code == 403
     assert client.post(URL, {"name": "x"}).status_code == 403
     assert not ProcessorToken.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["submitter", "local_admin", "operator"])
+def test_people_who_are_not_a_processor_cannot_revoke_a_token(request, persona, processor):
+    token, _plain = tokens.create_token(actor=None, processor=processor, name="etl")
+    client = logged_in(request.getfixturevalue(persona))
+    assert client.get(_revoke_url(token)).status_code == 403
+    assert client.post(_revoke_url(token)).status_code == 403
+    token.refresh_from_db()
+    assert token.revoked_at is None
 
 
 @sqlite_only

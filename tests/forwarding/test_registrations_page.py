@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils.timezone import localdate, now
+from lxml import html
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.forwarding import authorisations
@@ -117,6 +118,37 @@ def test_the_hub_home_links_to_the_page(operator):
 def test_the_page_lists_registrations(registered, operator):
     page = logged_in(operator).get(URL).content.decode()
     assert "IKNL" in page and "MRDM" in page
+
+
+def _table_of(response) -> list[dict[str, str]]:
+    """The rows of the page's table, each as its column headers → the cells' text."""
+    table = html.fromstring(response.content).get_element_by_id("content").find(".//table")
+    headers = [" ".join(th.text_content().split()) for th in table.iterfind(".//thead//th")]
+    return [
+        dict(zip(headers, (" ".join(td.text_content().split()) for td in tr), strict=True))
+        for tr in table.iterfind(".//tbody/tr")
+    ]
+
+
+def test_a_processor_is_shown_by_its_name_and_its_code_is_labelled_as_the_secrets(
+    registered, operator
+):
+    response = logged_in(operator).get(URL)
+    rows = {row["Verwerker"]: row for row in _table_of(response)}
+    assert set(rows) == {"IKNL", "MRDM"}
+    assert rows["IKNL"]["Code voor het pseudonimiseringsgeheim"] == "iknl"
+    assert rows["MRDM"]["Code voor het pseudonimiseringsgeheim"] == "mrdm"
+    assert "DATAHUB_PSEUDONYM_SECRETS" in text_of(response)
+
+
+def test_the_question_before_withdrawing_names_the_processor_without_its_code(
+    registered, operator, processor
+):
+    registration = ProcessorRegistration.objects.get(processor=processor)
+    url = reverse("portal:processor_registration_withdraw", args=[registration.pk])
+    page = text_of(logged_in(operator).get(url))
+    assert "Verwerker IKNL Kwaliteitsregistratie" in page
+    assert "iknl" not in page
 
 
 @pytest.mark.parametrize("persona", ["submitter", "local_admin", "processor_user"])

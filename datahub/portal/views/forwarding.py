@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_POST
 
 from datahub.forwarding import authorisations, overview, tokens
 from datahub.forwarding.errors import ForwardingError
@@ -20,6 +19,7 @@ from datahub.forwarding.models import (
     Authorisation,
     Package,
     ProcessorRegistration,
+    ProcessorToken,
     fetchable,
 )
 from datahub.portal.access import (
@@ -145,16 +145,23 @@ def _processor_context(request: ProcessorRequest) -> dict[str, object]:
 
 
 @processor_required
-@require_POST
 def processor_token_revoke(request: ProcessorRequest, token_id: int) -> HttpResponse:
+    """Asks first (which token, what stops); the POST revokes."""
+    token = tokens.tokens_of(request.processor).filter(pk=token_id).first()
+    if token is None:
+        deny(request, gettext_noop("token {id} is not of this processor"), id=token_id)
+        raise Http404
+    if request.method == "POST":
+        return _revoke_token(request, token)
+    return render(request, "forwarding/processor_token_revoke.html", {"token": token})
+
+
+def _revoke_token(request: ProcessorRequest, token: ProcessorToken) -> HttpResponse:
     try:
         tokens.revoke_token(
-            actor=request.user, processor=request.processor, token_id=token_id, request=request
+            actor=request.user, processor=request.processor, token_id=token.pk, request=request
         )
     except ForwardingError as exc:
-        if not tokens.tokens_of(request.processor).filter(pk=token_id).exists():
-            deny(request, gettext_noop("token {id} is not of this processor"), id=token_id)
-            raise Http404 from None
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The token has been revoked; it no longer works."))
