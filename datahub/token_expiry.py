@@ -1,0 +1,59 @@
+"""How long an API token works: chosen when it is made, from a few lengths, never for ever.
+
+Both kinds of token expire: an institution's (``api.tokens``) and a processor's
+(``forwarding.tokens``). A token outlives neither its expiry nor its revocation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Validity(models.IntegerChoices):
+    """The lengths a token can be made for, in days."""
+
+    DAYS_90 = 90, _("90 days")
+    YEAR = 365, _("1 year")
+    TWO_YEARS = 730, _("2 years")
+
+
+DEFAULT_VALIDITY = Validity.YEAR
+
+
+class TokenExpired(Exception):
+    """A call with a token past its expiry; ``str()`` is the 401's detail (in the caller's
+    language), which tells that a new token must be made."""
+
+
+def expiry(valid_days: int, now: dt.datetime | None = None) -> dt.datetime:
+    """When a token made ``now`` for ``valid_days`` (one of :class:`Validity`) stops working.
+
+    >>> expiry(90, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    datetime.datetime(2026, 4, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    """
+    if valid_days not in Validity.values:
+        raise ValueError(f"not a token validity: {valid_days!r}")
+    return (now or timezone.now()) + dt.timedelta(days=valid_days)
+
+
+class ExpiringToken(models.Model):
+    """The expiry of a token (and its revocation)."""
+
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_active(self) -> bool:
+        """Neither revoked nor expired: a call with it is accepted."""
+        return self.revoked_at is None and not self.is_expired
