@@ -7,7 +7,9 @@ Both kinds of token expire: an institution's (``api.tokens``) and a processor's
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from django import forms
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +40,25 @@ def expiry(valid_days: int, now: dt.datetime | None = None) -> dt.datetime:
     if valid_days not in Validity.values:
         raise ValueError(f"not a token validity: {valid_days!r}")
     return (now or timezone.now()) + dt.timedelta(days=valid_days)
+
+
+class ValidityField(forms.TypedChoiceField):
+    """How long a new token works, in days: a year unless chosen otherwise (also when a post
+    leaves it out); a length not offered is refused."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            label=_("Valid for"),
+            help_text=_("After this the token stops working and a new one must be made."),
+            choices=Validity.choices,
+            coerce=int,
+            initial=DEFAULT_VALIDITY,
+            required=False,
+        )
+
+    def clean(self, value: Any) -> int:
+        days = super().clean(value)
+        return int(DEFAULT_VALIDITY) if days in self.empty_values else int(days)
 
 
 class ExpiringToken(models.Model):

@@ -1,9 +1,14 @@
-"""The local administrator's API token pages: make (shown once), list, revoke."""
+"""The local administrator's API token pages: make (shown once, valid for a chosen time), list,
+revoke."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from datahub.api import tokens
 from datahub.api.models import ApiToken
@@ -102,3 +107,46 @@ def test_the_list_needs_few_queries_whatever_the_number_of_tokens(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("portal:api_tokens"))
     assert response.content.decode().count("<tr>") == 26
+
+
+NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(("choice", "days"), [("90", 90), ("365", 365), ("730", 730), ("", 365)])
+def test_a_new_token_is_valid_for_the_chosen_time(local_admin, institution, choice, days):
+    with time_machine.travel(NOW, tick=False):
+        response = logged_in(local_admin).post(
+            reverse("portal:api_token_add"), {"name": "EPD", "valid_days": choice}
+        )
+    assert "secret" in response.context
+    row = ApiToken.objects.for_institution(institution).get()
+    assert row.expires_at == NOW + dt.timedelta(days=days)
+    until = timezone.localtime(row.expires_at).strftime("%d-%m-%Y")
+    assert f"<dt>Geldig tot</dt><dd>{until}</dd>" in response.content.decode()
+    event = AuditEvent.objects.get(action=Action.CREATE, object_type="api.ApiToken")
+    assert event.detail == {"expires_at": row.expires_at.isoformat(), "valid_days": days}
+
+
+def test_the_form_offers_90_days_1_year_and_2_years_and_no_never(local_admin):
+    page = logged_in(local_admin).get(reverse("portal:api_token_add")).content.decode()
+    assert '<option value="90">90 dagen</option>' in page
+    assert '<option value="365" selected>1 jaar</option>' in page
+    assert '<option value="730">2 jaar</option>' in page
+    assert page.count("<option") == 3
+
+
+@pytest.mark.parametrize("choice", ["0", "-1", "36500", "nooit", "365.5"])
+def test_a_validity_not_offered_is_refused(local_admin, choice):
+    response = logged_in(local_admin).post(
+        reverse("portal:api_token_add"), {"name": "EPD", "valid_days": choice}
+    )
+    assert response.status_code == 200
+    assert "secret" not in response.context
+    assert response.context["form"].errors["valid_days"]
+    assert not ApiToken.objects.unscoped().exists()
+
+
+def test_the_service_refuses_a_token_that_never_expires(local_admin, institution):
+    with pytest.raises(tokens.TokenError):
+        tokens.issue(actor=local_admin, institution=institution, name="EPD", valid_days=100_000)
+    assert not ApiToken.objects.unscoped().exists()

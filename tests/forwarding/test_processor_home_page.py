@@ -1,4 +1,5 @@
-"""The processor's own page: API tokens created (shown once, stored hashed) and revoked."""
+"""The processor's own page: API tokens created (shown once, stored hashed, valid for a chosen
+time) and revoked."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import datetime as dt
 import hashlib
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from datahub.audit.models import Action, AuditEvent
+from datahub.forwarding import tokens
 from datahub.forwarding.models import ProcessorToken
 from tests.conftest import logged_in
 from tests.forwarding.conftest import API, bearer, finished_deliveries, packages_of
@@ -111,3 +114,43 @@ def test_the_page_counts_the_packages_available_and_not_yet_fetched(
         "available": 2,
         "unfetched": 1,
     }
+
+
+NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(("choice", "days"), [("90", 90), ("365", 365), ("730", 730), ("", 365)])
+def test_a_new_token_is_valid_for_the_chosen_time(processor_user, processor, choice, days):
+    with time_machine.travel(NOW, tick=False):
+        response = logged_in(processor_user).post(URL, {"name": "etl", "valid_days": choice})
+    assert "new_token" in response.context
+    token = ProcessorToken.objects.get()
+    assert token.expires_at == NOW + dt.timedelta(days=days)
+    until = timezone.localtime(token.expires_at).strftime("%d-%m-%Y")
+    assert f"Het werkt tot {until}." in response.content.decode()
+    event = AuditEvent.objects.get(action=Action.CREATE, processor=processor)
+    assert event.detail == {"expires_at": token.expires_at.isoformat(), "valid_days": days}
+
+
+def test_the_form_offers_90_days_1_year_and_2_years_and_no_never(processor_user):
+    page = logged_in(processor_user).get(URL).content.decode()
+    assert '<option value="90">90 dagen</option>' in page
+    assert '<option value="365" selected>1 jaar</option>' in page
+    assert '<option value="730">2 jaar</option>' in page
+    assert page.count("<option") == 3
+
+
+@pytest.mark.parametrize("choice", ["0", "-1", "36500", "nooit", "365.5"])
+def test_a_validity_not_offered_is_refused(processor_user, choice):
+    response = logged_in(processor_user).post(URL, {"name": "etl", "valid_days": choice})
+    assert "new_token" not in response.context
+    assert response.context["form"].errors["valid_days"]
+    assert not ProcessorToken.objects.exists()
+
+
+def test_the_service_refuses_a_token_that_never_expires(processor):
+    from datahub.forwarding.errors import ForwardingError
+
+    with pytest.raises(ForwardingError):
+        tokens.create_token(actor=None, processor=processor, name="etl", valid_days=100_000)
+    assert not ProcessorToken.objects.exists()

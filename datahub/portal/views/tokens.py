@@ -31,6 +31,7 @@ def api_token_add(request: InstitutionRequest) -> HttpResponse:
                 actor=request.user,
                 institution=request.institution,
                 name=form.cleaned_data["name"],
+                valid_days=form.cleaned_data["valid_days"],
                 request=request,
             )
         except tokens.TokenError as exc:
