@@ -1,7 +1,10 @@
 """How long an API token works: chosen when it is made, from a few lengths, never for ever.
 
 Both kinds of token expire: an institution's (``api.tokens``) and a processor's
-(``forwarding.tokens``). A token outlives neither its expiry nor its revocation.
+(``forwarding.tokens``). A token outlives neither its expiry nor its revocation, but it does
+outlive its maker's role: an institution's system must not stop when a person leaves, so the
+token lists show whose role is gone and leave the decision to revoke to the people who manage
+them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ class Validity(models.IntegerChoices):
 
 
 DEFAULT_VALIDITY = Validity.YEAR
+#: The lists warn this many days before a token expires (their text names the number).
+WARN_DAYS = 30
 
 
 class TokenExpired(Exception):
@@ -62,7 +67,7 @@ class ValidityField(forms.TypedChoiceField):
 
 
 class ExpiringToken(models.Model):
-    """The expiry of a token (and its revocation)."""
+    """The expiry of a token, and its state as the lists show it."""
 
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -78,3 +83,8 @@ class ExpiringToken(models.Model):
     def is_active(self) -> bool:
         """Neither revoked nor expired: a call with it is accepted."""
         return self.revoked_at is None and not self.is_expired
+
+    @property
+    def expires_soon(self) -> bool:
+        """Active, and expires within :data:`WARN_DAYS`: time to make its successor."""
+        return self.is_active and self.expires_at - timezone.now() <= dt.timedelta(days=WARN_DAYS)

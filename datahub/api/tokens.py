@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_noop
 from datahub.api.models import ApiToken
 from datahub.audit.models import Action
 from datahub.audit.services import record
-from datahub.institutions.models import Institution
+from datahub.institutions.models import Institution, Membership, Role
 from datahub.institutions.services import PeopleError, require_local_admin
 from datahub.token_expiry import DEFAULT_VALIDITY, TokenExpired, expiry
 
@@ -60,6 +60,15 @@ def new_secret() -> str:
 
 def tokens_of(institution: Institution) -> QuerySet[ApiToken]:
     return ApiToken.objects.for_institution(institution).select_related("created_by", "revoked_by")
+
+
+def listed(institution: Institution) -> QuerySet[ApiToken]:
+    """The institution's tokens for its list, each with ``creator_has_role``: whether its maker
+    is still an active local administrator here (in the same query, whatever the number)."""
+    admins = Membership.objects.for_institution(institution).filter(
+        user=OuterRef("created_by"), role=Role.LOCAL_ADMIN, is_active=True, user__is_active=True
+    )
+    return tokens_of(institution).annotate(creator_has_role=Exists(admins))
 
 
 def token_of(institution: Institution, token_id: int) -> ApiToken | None:

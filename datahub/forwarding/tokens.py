@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from datahub.audit.models import Action
 from datahub.audit.services import record, record_refused_token
 from datahub.forwarding.errors import ForwardingError
 from datahub.forwarding.models import ProcessorToken
-from datahub.institutions.models import Processor
+from datahub.institutions.models import Processor, ProcessorMembership
 from datahub.token_expiry import DEFAULT_VALIDITY, TokenExpired, expiry
 
 PREFIX = "dhp_"
@@ -96,6 +96,18 @@ def revoke_token(
 
 def tokens_of(processor: Processor) -> QuerySet[ProcessorToken]:
     return ProcessorToken.objects.filter(processor=processor)
+
+
+def listed(processor: Processor) -> QuerySet[ProcessorToken]:
+    """The processor's tokens for its page, with their makers and ``creator_has_role``: whether
+    the maker is still an active member of the processor (in the same query, whatever the
+    number)."""
+    members = ProcessorMembership.objects.filter(
+        processor=processor, user=OuterRef("created_by"), is_active=True, user__is_active=True
+    )
+    return (
+        tokens_of(processor).select_related("created_by").annotate(creator_has_role=Exists(members))
+    )
 
 
 def authenticate(plain: str, request: HttpRequest | None = None) -> ProcessorToken | None:

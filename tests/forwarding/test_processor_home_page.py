@@ -1,5 +1,5 @@
 """The processor's own page: API tokens created (shown once, stored hashed, valid for a chosen
-time) and revoked."""
+time), listed (with expiry and maker) and revoked."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ import hashlib
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.forwarding import tokens
 from datahub.forwarding.models import ProcessorToken
-from tests.conftest import logged_in
+from datahub.institutions.models import ProcessorMembership
+from tests.conftest import logged_in, make_user
 from tests.forwarding.conftest import API, bearer, finished_deliveries, packages_of
 from tests.work import counted, sqlite_only
 
@@ -154,3 +157,83 @@ def test_the_service_refuses_a_token_that_never_expires(processor):
     with pytest.raises(ForwardingError):
         tokens.create_token(actor=None, processor=processor, name="etl", valid_days=100_000)
     assert not ProcessorToken.objects.exists()
+
+
+def _page_on(moment: dt.datetime, user) -> str:
+    """The page as it is at ``moment`` (logged in then: a session does not last months)."""
+    with time_machine.travel(moment, tick=False):
+        return logged_in(user).get(URL).content.decode()
+
+
+def test_the_list_shows_when_each_token_expires_and_warns_in_its_last_30_days(
+    processor_user, processor
+):
+    token, _plain = tokens.create_token(
+        actor=processor_user, processor=processor, name="etl", valid_days=90
+    )
+    until = timezone.localtime(token.expires_at).strftime("%d-%m-%Y")
+    page = logged_in(processor_user).get(URL).content.decode()
+    assert f"verloopt op {until}" in page and "Verloopt binnen 30 dagen" not in page
+    page = _page_on(token.expires_at - dt.timedelta(days=30), processor_user)
+    assert f"verloopt op {until}" in page and "Verloopt binnen 30 dagen" in page
+    revoke = reverse("portal:processor_token_revoke", args=[token.pk])
+    assert revoke in page
+    page = _page_on(token.expires_at, processor_user)
+    assert "Verlopen" in page and f"verlopen op {until}" in page
+    assert "verloopt op" not in page and "Verloopt binnen 30 dagen" not in page
+    assert revoke not in page
+
+
+def test_the_list_shows_who_made_each_token_and_whether_he_still_is_a_member(
+    processor_user, processor, other_processor
+):
+    kees = make_user("kees@iknl.example")
+    ProcessorMembership.objects.create(user=kees, processor=processor)
+    tokens.create_token(actor=processor_user, processor=processor, name="by piet")
+    tokens.create_token(actor=kees, processor=processor, name="by kees")
+    page = logged_in(processor_user).get(URL).content.decode()
+    assert "piet@iknl.example" in page and "kees@iknl.example" in page
+    assert "maker heeft geen rol meer" not in page
+    ProcessorMembership.objects.filter(user=kees).update(is_active=False)
+    page = logged_in(processor_user).get(URL).content.decode()
+    assert page.count("maker heeft geen rol meer") == 1
+    assert "maker heeft geen rol meer" in page.split("by kees")[1].split("</tr>")[0]
+    # a membership of another processor is no membership of this one
+    ProcessorMembership.objects.filter(user=kees).delete()
+    ProcessorMembership.objects.create(user=kees, processor=other_processor)
+    assert "maker heeft geen rol meer" in logged_in(processor_user).get(URL).content.decode()
+    # the token keeps working: the processor's system must not stop when a person leaves
+    assert ProcessorToken.objects.get(name="by kees").is_active
+
+
+def test_a_maker_whose_account_was_deactivated_has_no_role(processor_user, processor):
+    kees = make_user("kees@iknl.example")
+    ProcessorMembership.objects.create(user=kees, processor=processor)
+    tokens.create_token(actor=kees, processor=processor, name="by kees")
+    kees.is_active = False
+    kees.save()
+    assert "maker heeft geen rol meer" in logged_in(processor_user).get(URL).content.decode()
+
+
+def test_the_pages_queries_do_not_grow_with_tokens_makers_or_expiry(processor_user, processor):
+    client = logged_in(processor_user)
+    tokens.create_token(actor=processor_user, processor=processor, name="first")
+    client.get(URL)
+    with CaptureQueriesContext(connection) as one:
+        client.get(URL)
+    for number in range(12):
+        maker = make_user(f"member{number}@iknl.example")
+        membership = ProcessorMembership.objects.create(user=maker, processor=processor)
+        tokens.create_token(
+            actor=maker, processor=processor, name=f"system {number}", valid_days=90
+        )
+        if number % 2:
+            membership.is_active = False
+            membership.save()
+    with time_machine.travel(timezone.now() + dt.timedelta(days=70), tick=False):
+        client = logged_in(processor_user)
+        client.get(URL)
+        with CaptureQueriesContext(connection) as many:
+            page = client.get(URL).content.decode()
+    assert "maker heeft geen rol meer" in page and "Verloopt binnen 30 dagen" in page
+    assert len(many) == len(one), [q["sql"] for q in many]

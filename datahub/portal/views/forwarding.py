@@ -136,7 +136,7 @@ def _processor_context(request: ProcessorRequest) -> dict[str, object]:
     # (an index of just those), not the processor's years of expired ones.
     available = Package.objects.for_processor(processor).filter(fetchable())
     return {
-        "tokens": tokens.tokens_of(processor),
+        "tokens": tokens.listed(processor),
         "registrations": authorisations.registrations().filter(processor=processor),
         "counts": available.aggregate(
             available=Count("pk"), unfetched=Count("pk", filter=Q(fetched_at__isnull=True))

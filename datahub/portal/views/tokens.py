@@ -17,9 +17,7 @@ from datahub.portal.http import InstitutionRequest
 
 @local_admin_required
 def api_tokens(request: InstitutionRequest) -> HttpResponse:
-    return render(
-        request, "api/tokens/list.html", {"tokens": tokens.tokens_of(request.institution)}
-    )
+    return render(request, "api/tokens/list.html", {"tokens": tokens.listed(request.institution)})
 
 
 @local_admin_required
