@@ -16,14 +16,17 @@ from datahub.audit.services import record_refused_token
 class TokenAuth(HttpBearer):
     """Accepts an active token and sets ``request.institution`` to the token's institution.
 
-    An unknown or revoked token is refused (401) and the attempt written to the audit log;
-    the logged text holds only the token's prefix, never the secret.
+    An unknown, revoked or expired token is refused (401) and the attempt written to the audit
+    log; the logged text holds only the token's prefix, never the secret. An expired token's
+    401 says so, and that a new token must be made.
     """
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         found = tokens.find(token.strip())
         if found is None or not found.is_active:
             _log_refusal(request, token, found)
+            if found is not None and found.revoked_at is None:
+                raise tokens.expired()
             return None
         tokens.mark_used(found)
         request.institution = found.institution  # type: ignore[attr-defined]
@@ -34,14 +37,20 @@ class TokenAuth(HttpBearer):
 def _log_refusal(request: HttpRequest, raw: str, found: ApiToken | None) -> None:
     record_refused_token(
         request,
-        gettext_noop("revoked API token {prefix}")
-        if found is not None
-        else gettext_noop("unknown API token {prefix}"),
+        _refusal(found),
         values={"prefix": repr(raw.strip()[: tokens.PREFIX_LENGTH])},
         token=f"institution-{found.pk}" if found is not None else None,
         actor=tokens.TokenActor(found) if found is not None else None,
         institution=found.institution if found is not None else None,
     )
+
+
+def _refusal(found: ApiToken | None) -> str:
+    if found is None:
+        return gettext_noop("unknown API token {prefix}")
+    if found.revoked_at is not None:
+        return gettext_noop("revoked API token {prefix}")
+    return gettext_noop("expired API token {prefix}")
 
 
 def token_of(request: HttpRequest) -> ApiToken:

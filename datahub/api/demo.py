@@ -9,13 +9,16 @@ from __future__ import annotations
 from datahub.api import tokens
 from datahub.api.models import ApiToken
 from datahub.institutions.models import Institution
+from datahub.token_expiry import DEFAULT_VALIDITY, expiry
 
 DEMO_TOKEN = "dh_demo44444444-not-a-secret-only-for-the-demo"  # noqa: S105  (public)
 DEMO_TOKEN_NAME = "Demo"  # noqa: S105
 
 
 def load_demo_token(institution: Institution) -> str:
-    """Give ``institution`` the demo token (again active if revoked); returns its value."""
+    """Give ``institution`` the demo token (again active, for a year, if revoked or expired);
+    returns its value."""
+    expires_at = expiry(DEFAULT_VALIDITY)
     ApiToken.objects.for_institution(institution).update_or_create(
         token_hash=tokens.hash_token(DEMO_TOKEN),
         defaults={
@@ -23,11 +26,13 @@ def load_demo_token(institution: Institution) -> str:
             "prefix": DEMO_TOKEN[: tokens.PREFIX_LENGTH],
             "revoked_at": None,
             "revoked_by": None,
+            "expires_at": expires_at,
         },
         create_defaults={
             "institution": institution,
             "name": DEMO_TOKEN_NAME,
             "prefix": DEMO_TOKEN[: tokens.PREFIX_LENGTH],
+            "expires_at": expires_at,
         },
     )
     return DEMO_TOKEN

@@ -18,6 +18,7 @@ from pydantic import Field
 from pydantic_core.core_schema import ErrorType
 
 from datahub.api import tokens
+from datahub.token_expiry import TokenExpired
 
 FILE_KEY = "file"
 #: The view of the upload (``datahub.api.deliveries.upload``), whose invalid input is a refusal.
@@ -55,7 +56,8 @@ def unauthorised(request: HttpRequest) -> Problems:
 
 def install(api: NinjaAPI) -> None:
     """Invalid input (a missing file, a date that is no date) as problems per field too, and a
-    refused token as a message in the hub's language (with ``WWW-Authenticate: Bearer``)."""
+    refused token as a message in the hub's language (with ``WWW-Authenticate: Bearer``); an
+    expired token's message says it expired."""
 
     def invalid_input(request: HttpRequest, exc: Any) -> HttpResponse:
         problems: dict[str, list[str]] = {}
@@ -65,13 +67,17 @@ def install(api: NinjaAPI) -> None:
         return api.create_response(request, body.model_dump(), status=422)
 
     def no_token(request: HttpRequest, exc: Any) -> HttpResponse:
-        body = unauthorised(request).model_dump(exclude={"problems"})
+        if isinstance(exc, TokenExpired):
+            body = {"detail": str(exc)}
+        else:
+            body = unauthorised(request).model_dump(exclude={"problems"})
         response = api.create_response(request, body, status=401)
         response["WWW-Authenticate"] = 'Bearer realm="Datahub"'
         return response
 
     api.add_exception_handler(ValidationError, invalid_input)
     api.add_exception_handler(AuthenticationError, no_token)
+    api.add_exception_handler(TokenExpired, no_token)
 
 
 def message_of(error: dict[str, Any]) -> str:

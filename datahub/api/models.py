@@ -11,9 +11,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from datahub.institutions.scoping import InstitutionScopedManager
+from datahub.token_expiry import ExpiringToken
 
 
-class ApiToken(models.Model):
+class ApiToken(ExpiringToken):
     institution = models.ForeignKey(
         "institutions.Institution",
         verbose_name=_("institution"),
@@ -34,7 +35,6 @@ class ApiToken(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("revoked by"),
@@ -53,7 +53,3 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None

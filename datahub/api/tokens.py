@@ -3,7 +3,8 @@
 Tokens are 256 random bits (``dh_`` + URL-safe base64). Only their SHA-256 hash is stored: a
 slow password hash adds nothing for a secret that long, and a fast one keeps every API call
 cheap. A presented token is looked up by its (non-secret) prefix and its hash compared in
-constant time. Every change is written to the audit log.
+constant time. A token works until its expiry, chosen when it is made (``token_expiry``). Every
+change is written to the audit log.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,8 +25,9 @@ from django.utils.translation import gettext_noop
 from datahub.api.models import ApiToken
 from datahub.audit.models import Action
 from datahub.audit.services import record
-from datahub.institutions.models import Institution
+from datahub.institutions.models import Institution, Membership, Role
 from datahub.institutions.services import PeopleError, require_local_admin
+from datahub.token_expiry import DEFAULT_VALIDITY, TokenExpired, expiry
 
 SCHEME = "dh_"
 PREFIX_LENGTH = len(SCHEME) + 8
@@ -60,6 +62,15 @@ def tokens_of(institution: Institution) -> QuerySet[ApiToken]:
     return ApiToken.objects.for_institution(institution).select_related("created_by", "revoked_by")
 
 
+def listed(institution: Institution) -> QuerySet[ApiToken]:
+    """The institution's tokens for its list, each with ``creator_has_role``: whether its maker
+    is still an active local administrator here (in the same query, whatever the number)."""
+    admins = Membership.objects.for_institution(institution).filter(
+        user=OuterRef("created_by"), role=Role.LOCAL_ADMIN, is_active=True, user__is_active=True
+    )
+    return tokens_of(institution).annotate(creator_has_role=Exists(admins))
+
+
 def token_of(institution: Institution, token_id: int) -> ApiToken | None:
     """One token of this institution, or None: another institution's id is not found."""
     return tokens_of(institution).filter(pk=token_id).first()
@@ -70,11 +81,17 @@ def issue(
     actor: Any,
     institution: Institution,
     name: str,
+    valid_days: int = DEFAULT_VALIDITY,
     request: HttpRequest | None = None,
     secret: str | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new token for ``institution``; returns the row and the secret (shown once, not kept)."""
+    """A new token for ``institution``, working for ``valid_days`` (one of
+    ``token_expiry.Validity``); returns the row and the secret (shown once, not kept)."""
     _require_admin(actor, institution)
+    try:
+        expires_at = expiry(valid_days)
+    except ValueError:
+        raise TokenError(_("Choose how long the token is valid.")) from None
     raw = secret or new_secret()
     token = ApiToken.objects.create(
         institution=institution,
@@ -82,6 +99,7 @@ def issue(
         prefix=raw[:PREFIX_LENGTH],
         token_hash=hash_token(raw),
         created_by=actor if getattr(actor, "pk", None) else None,
+        expires_at=expires_at,
     )
     record(
         Action.CREATE,
@@ -91,6 +109,7 @@ def issue(
         request=request,
         description=gettext_noop("API token {prefix} ({name})"),
         values={"prefix": token.prefix, "name": token.name},
+        detail={"expires_at": expires_at.isoformat(), "valid_days": valid_days},
     )
     return token, raw
 
@@ -122,7 +141,7 @@ def _require_admin(actor: Any, institution: Institution) -> None:
 
 
 def find(raw: str) -> ApiToken | None:
-    """The token row that ``raw`` is the secret of (revoked or not), or None."""
+    """The token row that ``raw`` is the secret of (revoked, expired or not), or None."""
     if not raw.startswith(SCHEME) or len(raw) > 200:
         return None
     digest = hash_token(raw)
@@ -148,3 +167,13 @@ def mark_used(token: ApiToken) -> None:
 
 def refused_message() -> str:
     return _("The API token is unknown or has been revoked.")
+
+
+def expired() -> TokenExpired:
+    """The refusal of a call with an expired token: who makes a new one, and where."""
+    return TokenExpired(
+        _(
+            "The API token has expired: a local administrator must make a new token on the "
+            "page API tokens of the portal."
+        )
+    )

@@ -13,6 +13,7 @@ from datahub.dictionaries.models import Registry
 from datahub.forwarding import authorisations
 from datahub.forwarding.models import ProcessorRegistration
 from datahub.institutions.models import Institution, Processor
+from datahub.token_expiry import ValidityField
 
 
 class RegistrationChoiceField(forms.ModelChoiceField[ProcessorRegistration]):
@@ -75,3 +76,4 @@ class TokenForm(forms.Form):
         max_length=100,
         help_text=_("Which system uses this token, e.g. “nightly import”."),
     )
+    valid_days = ValidityField()

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from datahub.institutions.scoping import InstitutionScopedManager
+from datahub.token_expiry import ExpiringToken
 
 M = TypeVar("M", bound=models.Model)
 
@@ -235,7 +236,7 @@ class Package(models.Model):
         return f"package {self.pk} of delivery {self.delivery_id} for {self.processor_id}"
 
 
-class ProcessorToken(models.Model):
+class ProcessorToken(ExpiringToken):
     """A processor's API key. Only its SHA-256 is stored: the token is shown once."""
 
     processor = models.ForeignKey(
@@ -252,7 +253,6 @@ class ProcessorToken(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

@@ -1,7 +1,8 @@
 """Processor API tokens: random, shown once, stored as a SHA-256 digest.
 
 A token has 256 random bits, so a fast digest is enough (no password hashing needed): a leaked
-database does not give usable tokens, and looking one up is a single indexed query.
+database does not give usable tokens, and looking one up is a single indexed query. A token
+works until its expiry, chosen when it is made (``token_expiry``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,8 @@ from datahub.audit.models import Action
 from datahub.audit.services import record, record_refused_token
 from datahub.forwarding.errors import ForwardingError
 from datahub.forwarding.models import ProcessorToken
-from datahub.institutions.models import Processor
+from datahub.institutions.models import Processor, ProcessorMembership
+from datahub.token_expiry import DEFAULT_VALIDITY, TokenExpired, expiry
 
 PREFIX = "dhp_"
 
@@ -30,12 +32,22 @@ def _digest(token: str) -> str:
 
 
 def create_token(
-    *, actor: Any, processor: Processor, name: str, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    processor: Processor,
+    name: str,
+    valid_days: int = DEFAULT_VALIDITY,
+    request: HttpRequest | None = None,
 ) -> tuple[ProcessorToken, str]:
-    """A new token for ``processor``; the plain token is returned here and never again."""
+    """A new token for ``processor``, working for ``valid_days`` (one of
+    ``token_expiry.Validity``); the plain token is returned here and never again."""
     name = name.strip()
     if not name:
         raise ForwardingError(_("Give the token a name, e.g. the system that uses it."))
+    try:
+        expires_at = expiry(valid_days)
+    except ValueError:
+        raise ForwardingError(_("Choose how long the token is valid.")) from None
     plain = PREFIX + secrets.token_urlsafe(32)
     token = ProcessorToken.objects.create(
         processor=processor,
@@ -43,6 +55,7 @@ def create_token(
         prefix=plain[:10],
         digest=_digest(plain),
         created_by=actor if getattr(actor, "pk", None) else None,
+        expires_at=expires_at,
     )
     record(
         Action.CREATE,
@@ -53,6 +66,7 @@ def create_token(
         request=request,
         description=gettext_noop("API token {prefix}… created"),
         values={"prefix": token.prefix},
+        detail={"expires_at": expires_at.isoformat(), "valid_days": valid_days},
     )
     return token, plain
 
@@ -84,26 +98,53 @@ def tokens_of(processor: Processor) -> QuerySet[ProcessorToken]:
     return ProcessorToken.objects.filter(processor=processor)
 
 
+def listed(processor: Processor) -> QuerySet[ProcessorToken]:
+    """The processor's tokens for its page, with their makers and ``creator_has_role``: whether
+    the maker is still an active member of the processor (in the same query, whatever the
+    number)."""
+    members = ProcessorMembership.objects.filter(
+        processor=processor, user=OuterRef("created_by"), is_active=True, user__is_active=True
+    )
+    return (
+        tokens_of(processor).select_related("created_by").annotate(creator_has_role=Exists(members))
+    )
+
+
 def authenticate(plain: str, request: HttpRequest | None = None) -> ProcessorToken | None:
     """The live token for ``plain``, or None; notes when it was last used. A refused token
-    (unknown or revoked) is written to the audit log when ``request`` is given."""
+    (unknown, revoked or expired) is written to the audit log when ``request`` is given; an
+    expired one raises :class:`~datahub.token_expiry.TokenExpired`, whose message says that a
+    new token must be made."""
     token: ProcessorToken | None = None
     if plain.startswith(PREFIX) and len(plain) <= 200:
         found = ProcessorToken.objects.select_related("processor").filter(digest=_digest(plain))
         token = found.first()
-    if token is None or token.revoked_at is not None:
+    if token is None or not token.is_active:
         if request is not None:
-            shown = token.prefix if token is not None else plain.strip()[: len(PREFIX) + 7]
-            processor = token.processor if token is not None else None
-            record_refused_token(
-                request,
-                gettext_noop("revoked API token {prefix}")
-                if token is not None
-                else gettext_noop("unknown API token {prefix}"),
-                values={"prefix": repr(shown)},
-                token=f"processor-{token.pk}" if token is not None else None,
-                processor=processor,
+            _log_refusal(request, plain, token)
+        if token is not None and token.revoked_at is None:
+            raise TokenExpired(
+                _(
+                    "The API token has expired: make a new token on the page Processor of "
+                    "the portal."
+                )
             )
         return None
     ProcessorToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token
+
+
+def _log_refusal(request: HttpRequest, plain: str, token: ProcessorToken | None) -> None:
+    if token is None:
+        description = gettext_noop("unknown API token {prefix}")
+    elif token.revoked_at is not None:
+        description = gettext_noop("revoked API token {prefix}")
+    else:
+        description = gettext_noop("expired API token {prefix}")
+    record_refused_token(
+        request,
+        description,
+        values={"prefix": repr(token.prefix if token else plain.strip()[: len(PREFIX) + 7])},
+        token=f"processor-{token.pk}" if token is not None else None,
+        processor=token.processor if token is not None else None,
+    )

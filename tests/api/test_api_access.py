@@ -1,8 +1,12 @@
-"""Who may call which endpoint: no token, an unknown or revoked token, another institution's."""
+"""Who may call which endpoint: no token, an unknown, revoked or expired token, another
+institution's."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -123,3 +127,83 @@ def test_a_revoked_token_is_logged_even_after_made_up_ones_from_the_same_address
     assert get(revoked, f"/api/aanleveringen/{delivery_id}").status_code == 401
     events = AuditEvent.objects.filter(action=Action.DENIED)
     assert [e.institution for e in events.order_by("id")] == [None, institution]
+
+
+EXPIRED_NL = (
+    "Het API-token is verlopen: een lokaal beheerder moet een nieuw token maken op de pagina "
+    "API-tokens van het portaal."
+)
+
+
+@pytest.fixture
+def short_lived(api_cataract, local_admin, institution) -> tuple[ApiToken, str]:
+    """A token of institution A made for 90 days, and its secret."""
+    return tokens.issue(actor=local_admin, institution=institution, name="EPD", valid_days=90)
+
+
+def test_a_token_works_until_its_expiry_and_is_refused_from_then_on(
+    short_lived, delivery_id, institution
+):
+    row, secret = short_lived
+    url = f"/api/aanleveringen/{delivery_id}"
+    with time_machine.travel(row.expires_at - dt.timedelta(seconds=1), tick=False):
+        assert get(secret, url).status_code == 200
+    with time_machine.travel(row.expires_at, tick=False):
+        response = get(secret, url)
+    assert response.status_code == 401
+    assert response.json() == {"detail": EXPIRED_NL}
+    assert response["WWW-Authenticate"] == 'Bearer realm="Datahub"'
+
+
+def test_an_expired_token_is_audited_like_a_revoked_one(short_lived, delivery_id, institution):
+    row, secret = short_lived
+    with time_machine.travel(row.expires_at + dt.timedelta(days=1), tick=False):
+        assert get(secret, f"/api/aanleveringen/{delivery_id}/verslag").status_code == 401
+    event = AuditEvent.objects.get(action=Action.DENIED)
+    assert event.institution == institution
+    assert event.description == f"expired API token {row.prefix!r}"
+    assert event.actor_label == f"API token {row.prefix} (EPD)"
+    assert secret not in event.description + str(event.detail)
+
+
+def test_an_expired_tokens_refusals_are_logged_once_a_minute(short_lived, delivery_id):
+    row, secret = short_lived
+    later = row.expires_at + dt.timedelta(days=1)
+    with time_machine.travel(later, tick=False):
+        for _ in range(3):
+            assert get(secret, f"/api/aanleveringen/{delivery_id}").status_code == 401
+    assert AuditEvent.objects.filter(action=Action.DENIED).count() == 1
+    with time_machine.travel(later + dt.timedelta(seconds=61), tick=False):
+        assert get(secret, f"/api/aanleveringen/{delivery_id}").status_code == 401
+    assert AuditEvent.objects.filter(action=Action.DENIED).count() == 2
+
+
+def test_an_expired_token_says_so_in_english_on_request(short_lived, delivery_id):
+    row, secret = short_lived
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with time_machine.travel(row.expires_at, tick=False):
+        response = client.get(f"/api/aanleveringen/{delivery_id}", **bearer(secret))
+    assert response.status_code == 401
+    assert response.json()["detail"] == (
+        "The API token has expired: a local administrator must make a new token on the page "
+        "API tokens of the portal."
+    )
+
+
+def test_uploading_with_an_expired_token_is_401_and_stores_nothing(short_lived):
+    row, secret = short_lived
+    with time_machine.travel(row.expires_at, tick=False):
+        assert _post(bearer(secret)) == 401
+    assert not Delivery.objects.unscoped().exists()
+    assert not StoredFile.objects.exists()
+
+
+def test_a_revoked_token_past_its_expiry_is_refused_as_revoked(short_lived, local_admin):
+    row, secret = short_lived
+    tokens.revoke(actor=local_admin, token=row)
+    with time_machine.travel(row.expires_at, tick=False):
+        response = get(secret, "/api/aanleveringen/1")
+    assert response.json() == {"detail": "Het API-token is onbekend of ingetrokken."}
+    event = AuditEvent.objects.get(action=Action.DENIED)
+    assert event.description == f"revoked API token {row.prefix!r}"

@@ -7,6 +7,8 @@ import io
 
 import polars as pl
 import pytest
+import time_machine
+from django.conf import settings
 from django.test import Client
 
 from datahub.audit.models import Action, AuditEvent
@@ -233,3 +235,71 @@ def test_after_the_operator_withdraws_the_registration_the_processor_can_fetch_n
     assert purge().packages == 1  # its files are deleted, as under a revoked authorisation
     package.refresh_from_db()
     assert package.fetched_at is None and package.expired_at is not None
+
+
+EXPIRED_NL = (
+    "Het API-token is verlopen: maak een nieuw token op de pagina Verwerker van het portaal."
+)
+
+
+@pytest.fixture
+def short_lived(processor, processor_user):
+    """A token of IKNL made for 90 days, and its secret."""
+    from datahub.forwarding import tokens
+
+    return tokens.create_token(actor=processor_user, processor=processor, name="etl", valid_days=90)
+
+
+def test_a_token_works_until_its_expiry_and_is_refused_from_then_on(package, short_lived):
+    token, plain = short_lived
+    client = Client(**bearer(plain))
+    with time_machine.travel(token.expires_at - dt.timedelta(seconds=1), tick=False):
+        assert client.get(f"{API}/packages").status_code == 200
+    with time_machine.travel(token.expires_at, tick=False):
+        response = client.get(f"{API}/packages")
+        download = client.get(f"{API}/packages/{package.pk}/download")
+    assert response.status_code == 401 and download.status_code == 401
+    assert response.json() == {"detail": EXPIRED_NL}
+    assert response["WWW-Authenticate"] == 'Bearer realm="Datahub"'
+    package.refresh_from_db()
+    assert package.fetched_at is None
+
+
+def test_an_expired_token_says_so_in_english_on_request(package, short_lived):
+    token, plain = short_lived
+    client = Client(**bearer(plain))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with time_machine.travel(token.expires_at, tick=False):
+        response = client.get(f"{API}/packages")
+    assert response.json()["detail"] == (
+        "The API token has expired: make a new token on the page Processor of the portal."
+    )
+
+
+def test_an_expired_token_is_audited_once_a_minute_like_a_revoked_one(
+    package, short_lived, processor
+):
+    token, plain = short_lived
+    later = token.expires_at + dt.timedelta(days=1)
+    with time_machine.travel(later, tick=False):
+        for _ in range(3):
+            assert Client(**bearer(plain)).get(f"{API}/packages").status_code == 401
+    event = AuditEvent.objects.get(action=Action.DENIED)
+    assert event.processor == processor and event.institution is None
+    assert event.description == f"expired API token {token.prefix!r}"
+    assert plain not in str(event.detail) + event.description
+    with time_machine.travel(later + dt.timedelta(seconds=61), tick=False):
+        assert Client(**bearer(plain)).get(f"{API}/packages").status_code == 401
+    assert AuditEvent.objects.filter(action=Action.DENIED).count() == 2
+
+
+def test_a_revoked_token_past_its_expiry_is_refused_as_revoked(package, short_lived, processor):
+    from datahub.forwarding import tokens
+
+    token, plain = short_lived
+    tokens.revoke_token(actor=None, processor=processor, token_id=token.pk)
+    with time_machine.travel(token.expires_at, tick=False):
+        response = Client(**bearer(plain)).get(f"{API}/packages")
+    assert response.json() == {"detail": "Het API-token is onbekend of ingetrokken."}
+    event = AuditEvent.objects.get(action=Action.DENIED)
+    assert event.description == f"revoked API token {token.prefix!r}"

@@ -1,4 +1,5 @@
-"""The processor's own page: API tokens created (shown once, stored hashed) and revoked."""
+"""The processor's own page: API tokens created (shown once, stored hashed, valid for a chosen
+time), listed (with expiry and maker) and revoked."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ import datetime as dt
 import hashlib
 
 import pytest
+import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.forwarding import tokens
 from datahub.forwarding.models import ProcessorToken
-from tests.conftest import logged_in
+from datahub.institutions.models import ProcessorMembership
+from tests.conftest import logged_in, make_user
 from tests.forwarding.conftest import API, bearer, finished_deliveries, packages_of
 from tests.html import text_of
 from tests.work import counted, sqlite_only
@@ -182,3 +187,123 @@ def test_the_page_counts_the_packages_available_and_not_yet_fetched(
         "available": 2,
         "unfetched": 1,
     }
+
+
+NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(("choice", "days"), [("90", 90), ("365", 365), ("730", 730), ("", 365)])
+def test_a_new_token_is_valid_for_the_chosen_time(processor_user, processor, choice, days):
+    with time_machine.travel(NOW, tick=False):
+        response = logged_in(processor_user).post(URL, {"name": "etl", "valid_days": choice})
+    assert "new_token" in response.context
+    token = ProcessorToken.objects.get()
+    assert token.expires_at == NOW + dt.timedelta(days=days)
+    until = timezone.localtime(token.expires_at).strftime("%d-%m-%Y")
+    assert f"Het werkt tot {until}." in response.content.decode()
+    event = AuditEvent.objects.get(action=Action.CREATE, processor=processor)
+    assert event.detail == {"expires_at": token.expires_at.isoformat(), "valid_days": days}
+
+
+def test_the_form_offers_90_days_1_year_and_2_years_and_no_never(processor_user):
+    page = logged_in(processor_user).get(URL).content.decode()
+    assert '<option value="90">90 dagen</option>' in page
+    assert '<option value="365" selected>1 jaar</option>' in page
+    assert '<option value="730">2 jaar</option>' in page
+    assert page.count("<option") == 3
+
+
+@pytest.mark.parametrize("choice", ["0", "-1", "36500", "nooit", "365.5"])
+def test_a_validity_not_offered_is_refused(processor_user, choice):
+    response = logged_in(processor_user).post(URL, {"name": "etl", "valid_days": choice})
+    assert "new_token" not in response.context
+    assert response.context["form"].errors["valid_days"]
+    assert not ProcessorToken.objects.exists()
+
+
+def test_the_service_refuses_a_token_that_never_expires(processor):
+    from datahub.forwarding.errors import ForwardingError
+
+    with pytest.raises(ForwardingError):
+        tokens.create_token(actor=None, processor=processor, name="etl", valid_days=100_000)
+    assert not ProcessorToken.objects.exists()
+
+
+def _page_on(moment: dt.datetime, user) -> str:
+    """The page as it is at ``moment`` (logged in then: a session does not last months)."""
+    with time_machine.travel(moment, tick=False):
+        return logged_in(user).get(URL).content.decode()
+
+
+def test_the_list_shows_when_each_token_expires_and_warns_in_its_last_30_days(
+    processor_user, processor
+):
+    token, _plain = tokens.create_token(
+        actor=processor_user, processor=processor, name="etl", valid_days=90
+    )
+    until = timezone.localtime(token.expires_at).strftime("%d-%m-%Y")
+    page = logged_in(processor_user).get(URL).content.decode()
+    assert f"verloopt op {until}" in page and "Verloopt binnen 30 dagen" not in page
+    page = _page_on(token.expires_at - dt.timedelta(days=30), processor_user)
+    assert f"verloopt op {until}" in page and "Verloopt binnen 30 dagen" in page
+    revoke = reverse("portal:processor_token_revoke", args=[token.pk])
+    assert revoke in page
+    page = _page_on(token.expires_at, processor_user)
+    assert "Verlopen" in page and f"verlopen op {until}" in page
+    assert "verloopt op" not in page and "Verloopt binnen 30 dagen" not in page
+    assert revoke not in page
+
+
+def test_the_list_shows_who_made_each_token_and_whether_he_still_is_a_member(
+    processor_user, processor, other_processor
+):
+    kees = make_user("kees@iknl.example")
+    ProcessorMembership.objects.create(user=kees, processor=processor)
+    tokens.create_token(actor=processor_user, processor=processor, name="by piet")
+    tokens.create_token(actor=kees, processor=processor, name="by kees")
+    page = logged_in(processor_user).get(URL).content.decode()
+    assert "piet@iknl.example" in page and "kees@iknl.example" in page
+    assert "maker heeft geen rol meer" not in page
+    ProcessorMembership.objects.filter(user=kees).update(is_active=False)
+    page = logged_in(processor_user).get(URL).content.decode()
+    assert page.count("maker heeft geen rol meer") == 1
+    assert "maker heeft geen rol meer" in page.split("by kees")[1].split("</tr>")[0]
+    # a membership of another processor is no membership of this one
+    ProcessorMembership.objects.filter(user=kees).delete()
+    ProcessorMembership.objects.create(user=kees, processor=other_processor)
+    assert "maker heeft geen rol meer" in logged_in(processor_user).get(URL).content.decode()
+    # the token keeps working: the processor's system must not stop when a person leaves
+    assert ProcessorToken.objects.get(name="by kees").is_active
+
+
+def test_a_maker_whose_account_was_deactivated_has_no_role(processor_user, processor):
+    kees = make_user("kees@iknl.example")
+    ProcessorMembership.objects.create(user=kees, processor=processor)
+    tokens.create_token(actor=kees, processor=processor, name="by kees")
+    kees.is_active = False
+    kees.save()
+    assert "maker heeft geen rol meer" in logged_in(processor_user).get(URL).content.decode()
+
+
+def test_the_pages_queries_do_not_grow_with_tokens_makers_or_expiry(processor_user, processor):
+    client = logged_in(processor_user)
+    tokens.create_token(actor=processor_user, processor=processor, name="first")
+    client.get(URL)
+    with CaptureQueriesContext(connection) as one:
+        client.get(URL)
+    for number in range(12):
+        maker = make_user(f"member{number}@iknl.example")
+        membership = ProcessorMembership.objects.create(user=maker, processor=processor)
+        tokens.create_token(
+            actor=maker, processor=processor, name=f"system {number}", valid_days=90
+        )
+        if number % 2:
+            membership.is_active = False
+            membership.save()
+    with time_machine.travel(timezone.now() + dt.timedelta(days=70), tick=False):
+        client = logged_in(processor_user)
+        client.get(URL)
+        with CaptureQueriesContext(connection) as many:
+            page = client.get(URL).content.decode()
+    assert "maker heeft geen rol meer" in page and "Verloopt binnen 30 dagen" in page
+    assert len(many) == len(one), [q["sql"] for q in many]

@@ -109,13 +109,14 @@ def _revoke(request: InstitutionRequest, authorisation: Authorisation) -> HttpRe
 def processor_home(request: ProcessorRequest) -> HttpResponse:
     """The processor's page: its registries, its packages at a glance, its API tokens."""
     form = TokenForm(request.POST or None)
-    shown: dict[str, str] = {}
+    shown: dict[str, object] = {}
     if request.method == "POST" and form.is_valid():
         try:
-            _token, shown["new_token"] = tokens.create_token(
+            shown["created"], shown["new_token"] = tokens.create_token(
                 actor=request.user,
                 processor=request.processor,
                 name=form.cleaned_data["name"],
+                valid_days=form.cleaned_data["valid_days"],
                 request=request,
             )
         except ForwardingError as exc:
@@ -135,7 +136,7 @@ def _processor_context(request: ProcessorRequest) -> dict[str, object]:
     # (an index of just those), not the processor's years of expired ones.
     available = Package.objects.for_processor(processor).filter(fetchable())
     return {
-        "tokens": tokens.tokens_of(processor),
+        "tokens": tokens.listed(processor),
         "registrations": authorisations.registrations().filter(processor=processor),
         "counts": available.aggregate(
             available=Count("pk"), unfetched=Count("pk", filter=Q(fetched_at__isnull=True))

@@ -17,9 +17,7 @@ from datahub.portal.http import InstitutionRequest
 
 @local_admin_required
 def api_tokens(request: InstitutionRequest) -> HttpResponse:
-    return render(
-        request, "api/tokens/list.html", {"tokens": tokens.tokens_of(request.institution)}
-    )
+    return render(request, "api/tokens/list.html", {"tokens": tokens.listed(request.institution)})
 
 
 @local_admin_required
@@ -31,6 +29,7 @@ def api_token_add(request: InstitutionRequest) -> HttpResponse:
                 actor=request.user,
                 institution=request.institution,
                 name=form.cleaned_data["name"],
+                valid_days=form.cleaned_data["valid_days"],
                 request=request,
             )
         except tokens.TokenError as exc:
