@@ -389,7 +389,7 @@ def reprocess(delivery_id: int) -> Delivery:
     with transaction.atomic():
         delivery = (
             hub_failures(dt.datetime.min.replace(tzinfo=dt.UTC))
-            .select_for_update()
+            .select_for_update(of=("self",))  # (PostgreSQL locks no nullable outer join)
             .select_related("file", "institution")
             .filter(pk=delivery_id)
             .first()
