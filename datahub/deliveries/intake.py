@@ -336,6 +336,11 @@ def _last_sequence(institution: Institution, unit: Unit, sub_delivery: SubDelive
     return counter.last if counter else 0
 
 
+#: A period of each frequency, for the message that asks for one (MMYIKNL, half-yearly, was
+#: given a quarter as its example).
+_PERIOD_EXAMPLES = {"maand": "2020M01", "kwartaal": "2020K1", "halfjaar": "2020H1", "jaar": "2020"}
+
+
 def _check_period(result: CheckResult, today: dt.date) -> None:
     period = result.metadata.period.strip().upper()
     if result.version is None:
@@ -344,7 +349,11 @@ def _check_period(result: CheckResult, today: dt.date) -> None:
         result.metadata.period = "TOTAAL"
         return
     if not period or period == "TOTAAL":
-        result.add("period", _("Fill in the period this delivery covers, e.g. 2020K1."))
+        example = _PERIOD_EXAMPLES.get(result.version.frequency, "2020K1")
+        result.add(
+            "period",
+            _("Fill in the period this delivery covers, e.g. %(example)s.") % {"example": example},
+        )
         return
     try:
         bounds = parse_period(period)

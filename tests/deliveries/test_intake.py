@@ -98,7 +98,9 @@ def test_the_period_is_required_where_the_sub_delivery_is_not_totaal(operator, i
     meta = metadata(
         code="MMYIKNL", version="2.1", file_name="11111111_0_MMYIKNL_2.1_1_20261128_PROD.csv"
     )
-    assert "periode" in _check(meta, institution).problems["period"][0].lower()
+    assert _check(meta, institution).problems["period"] == [
+        "Vul de periode in waarover deze aanlevering gaat, bijvoorbeeld 2020H1."
+    ]  # MMYIKNL is half-yearly: the example was a quarter
     meta.period = "2020X9"
     assert "2020X9" in _check(meta, institution).problems["period"][0]
     meta.period = "2099K1"
