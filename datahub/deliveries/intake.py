@@ -32,7 +32,7 @@ from datahub.deliveries.models import (
 )
 from datahub.dictionaries import labels
 from datahub.dictionaries.models import DictionaryVersion, Participation, SubDelivery
-from datahub.dictionaries.services import method_of
+from datahub.dictionaries.services import current_version, method_of
 from datahub.institutions.models import Institution, Unit
 from datahub.validation import (
     FILE_FORMATS,
@@ -146,6 +146,19 @@ def name_problems(file_name: str) -> list[str]:
     """Why a name does not follow the convention, in the current language (none if it does)."""
     english = (translation.get_language() or "").startswith("en")
     return [p.en if english else p.nl for p in parse_file_name(file_name)[1]]
+
+
+def with_defaults(metadata: Metadata, institution: Institution, today: dt.date) -> Metadata:
+    """Fill what follows from what is known, where the name did not say: the unit of an
+    institution that has only one, and the version of the registry in force today."""
+    if metadata.unit is None:
+        units = list(Unit.objects.for_institution(institution).values_list("number", flat=True)[:2])
+        metadata.unit = units[0] if len(units) == 1 else None
+    if not metadata.version and metadata.code and "\x00" not in metadata.code:
+        sub_delivery = SubDelivery.objects.filter(code=metadata.code.strip().upper()).first()
+        version = current_version(sub_delivery, today) if sub_delivery else None
+        metadata.version = version.version if version else ""
+    return metadata
 
 
 def follows_convention(file_name: str) -> bool:

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from datahub.deliveries.models import Status
+from datahub.institutions.models import Unit
 from tests.conftest import logged_in
 from tests.schedule.conftest import days, deliver
 
@@ -176,13 +177,19 @@ def upload_links(page: str) -> list[str]:
     return [html.unescape(h) for h in re.findall(r'href="(/aanleveren/\?[^"]*)"', page)]
 
 
-def test_aanleveren_opens_the_upload_page_pre_filled(submitter):
+def test_aanleveren_opens_the_upload_page_pre_filled(submitter, institution):
     client = logged_in(submitter)
     links = upload_links(client.get(reverse("portal:overview")).content.decode())
     assert reverse("portal:upload") + "?code=MMYIKNL&periode=2026K1" in links
     form = client.get(reverse("portal:upload") + "?code=MMYIKNL&periode=2026K1").context["form"]
     assert form.initial["code"] == "MMYIKNL"
     assert form.initial["period"] == "2026K1"
+    # the version in force, and the unit where the institution has only one (they were left
+    # empty; a product review)
+    assert (form.initial["unit"], form.initial["version"]) == (None, "9.1")  # two units
+    Unit.objects.for_institution(institution).filter(number=1).delete()
+    form = client.get(reverse("portal:upload") + "?code=MMYIKNL&periode=2026K1").context["form"]
+    assert (form.initial["unit"], form.initial["version"]) == (0, "9.1")
 
 
 def test_the_rejected_rows_link_to_details_and_upload(submitter, institution):
