@@ -67,6 +67,32 @@ def add_person(
 ) -> Membership:
     """Give a person a role at the institution, creating his account if he has none yet."""
     require_local_admin(actor, institution)
+    return give_role(
+        actor=actor,
+        institution=institution,
+        email=email,
+        full_name=full_name,
+        role=role,
+        request=request,
+    )
+
+
+def give_role(
+    *,
+    actor: Any,
+    institution: Institution,
+    email: str,
+    full_name: str,
+    role: str,
+    request: HttpRequest | None = None,
+) -> Membership:
+    """The work of :func:`add_person` once the actor's rights are checked: the role, a new
+    account with its invitation (or a notice to an existing one) and the audit event.
+
+    It checks no rights: only services that checked them call it (``add_person``, and the hub
+    operator's ``onboarding.add_institution`` for an institution's first local administrator),
+    inside their transaction.
+    """
     _check_role(role)
     user_model = get_user_model()
     email = email.strip().lower()

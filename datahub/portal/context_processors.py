@@ -81,7 +81,7 @@ _UNDER = {
     "people": ("person_",),
     "api_tokens": ("api_token_",),
     "dictionaries": ("dictionary",),
-    "operator_home": ("participation", "processor_registration", "delivery_status"),
+    "operator_home": ("participation", "processor_registration", "delivery_status", "institution"),
     "forwarding": ("authorisation",),
     "overview": ("overview_",),
     "upload": ("upload_",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,7 +13,7 @@ from datahub.accounts.models import User
 from datahub.audit.models import Action, object_type_label
 from datahub.dictionaries.models import Method, Registry, SubDelivery
 from datahub.institutions.audit_log import AuditFilter
-from datahub.institutions.models import Institution, Role
+from datahub.institutions.models import Institution, Role, Unit, agb_code_validator
 
 
 class AddPersonForm(forms.Form):
@@ -113,3 +114,89 @@ class MethodForm(forms.Form):
         label=_("Registry"), queryset=Registry.objects.all(), empty_label=_("Choose…")
     )
     method = forms.ChoiceField(label=_("Delivery method"), choices=Method.choices)
+
+
+#: A unit's number: what file names carry, so digits only (and no larger than the column holds).
+UNIT_NUMBER_MAX = 999_999_999
+_UNIT_LINE = re.compile(r"^(\d{1,9})\s+(\S.{0,199})$")
+
+
+class InstitutionForm(forms.Form):
+    """The name and contact address of an institution (also: the start of adding one)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    contact_email = forms.EmailField(
+        label=_("Contact e-mail address"),
+        max_length=254,
+        help_text=_("Receives the institution's reminders and notices about its deliveries."),
+    )
+
+
+class AddInstitutionForm(InstitutionForm):
+    field_order = ["name", "agb_code", "contact_email"]
+
+    agb_code = forms.CharField(
+        label=_("AGB code"),
+        max_length=8,
+        validators=[agb_code_validator],
+        help_text=_("8 digits; it cannot be changed later."),
+    )
+    unit_name = forms.CharField(
+        label=_("Name of unit 0"), max_length=200, help_text=_("The main location, for example.")
+    )
+    other_units = forms.CharField(
+        label=_("Other units"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional. One unit per line: its number and its name, e.g. “1 Locatie Zuid”."),
+    )
+    admin_name = forms.CharField(label=_("Name of the first local administrator"), max_length=200)
+    admin_email = forms.EmailField(
+        label=_("E-mail address of the first local administrator"),
+        max_length=254,
+        help_text=_("Receives an e-mail with a link to choose a password."),
+    )
+
+    def clean_agb_code(self) -> str:
+        code: str = self.cleaned_data["agb_code"].strip()
+        if Institution.objects.filter(agb_code=code).exists():
+            raise forms.ValidationError(_("An institution with this AGB code already exists."))
+        return code
+
+    def clean_other_units(self) -> list[tuple[int, str]]:
+        units: list[tuple[int, str]] = []
+        for line_number, line in enumerate(self.cleaned_data["other_units"].splitlines(), 1):
+            if not line.strip():
+                continue
+            found = _UNIT_LINE.match(line.strip())
+            if found is None:
+                raise forms.ValidationError(
+                    _("Line %(line)d: write a unit number and its name, e.g. “1 Locatie Zuid”.")
+                    % {"line": line_number}
+                )
+            number = int(found.group(1))
+            if number == 0 or number in (n for n, _name in units):
+                raise forms.ValidationError(
+                    _("Unit number %(number)d is given more than once.") % {"number": number}
+                )
+            units.append((number, found.group(2).strip()))
+        return units
+
+    def units(self) -> list[tuple[int, str]]:
+        """Unit 0 and the other units, once the form is valid."""
+        return [(0, self.cleaned_data["unit_name"]), *self.cleaned_data["other_units"]]
+
+
+class AddUnitForm(forms.Form):
+    number = forms.IntegerField(label=_("Unit number"), min_value=0, max_value=UNIT_NUMBER_MAX)
+    name = forms.CharField(label=_("Name of the unit"), max_length=200)
+
+    def __init__(self, *args: Any, institution: Institution, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.institution = institution
+
+    def clean_number(self) -> int:
+        number: int = self.cleaned_data["number"]
+        if Unit.objects.for_institution(self.institution).filter(number=number).exists():
+            raise forms.ValidationError(_("This institution already has a unit with this number."))
+        return number

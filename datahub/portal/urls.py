@@ -6,6 +6,7 @@ from datahub.portal.views import (
     dictionaries,
     forwarding,
     hub,
+    institutions,
     overview,
     people,
     shell,
@@ -80,6 +81,13 @@ urlpatterns = [
     path("hub/", hub.operator_home, name="operator_home"),
     path("hub/data-dictionaries/importeren/", hub.dictionary_import, name="dictionary_import"),
     path("hub/deelname/", hub.participation, name="participation"),
+    path("hub/zorginstellingen/", institutions.institution_list, name="institutions"),
+    path("hub/zorginstellingen/nieuw/", institutions.institution_add, name="institution_add"),
+    path(
+        "hub/zorginstellingen/<int:institution_id>/",
+        institutions.institution_edit,
+        name="institution_edit",
+    ),
     path("hub/aanleverstatus/", overview.delivery_status, name="delivery_status"),
     path("verwerker/", forwarding.processor_home, name="processor_home"),
     path(

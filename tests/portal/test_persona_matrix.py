@@ -18,6 +18,8 @@ OPERATOR_PAGES = [
     "participation",
     "processor_registrations",
     "delivery_status",
+    "institutions",
+    "institution_add",
 ]
 ALL_PAGES = [
     *DELIVERY_PAGES,
