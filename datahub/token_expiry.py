@@ -16,6 +16,7 @@ from django import forms
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class Validity(models.IntegerChoices):
@@ -62,7 +63,7 @@ class ValidityField(forms.TypedChoiceField):
         )
 
     def clean(self, value: Any) -> int:
-        days = super().clean(value)
+        days = super().clean(value)  # (django-stubs types empty_value as text only)
         return int(DEFAULT_VALIDITY) if days in self.empty_values else int(days)
 
 
@@ -88,3 +89,13 @@ class ExpiringToken(models.Model):
     def expires_soon(self) -> bool:
         """Active, and expires within :data:`WARN_DAYS`: time to make its successor."""
         return self.is_active and self.expires_at - timezone.now() <= dt.timedelta(days=WARN_DAYS)
+
+
+def refusal_description(token: ExpiringToken | None) -> str:
+    """The audit log's description (a template) of a refused token: unknown, revoked or
+    expired."""
+    if token is None:
+        return gettext_noop("unknown API token {prefix}")
+    if token.revoked_at is not None:
+        return gettext_noop("revoked API token {prefix}")
+    return gettext_noop("expired API token {prefix}")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext_noop
 from ninja.security import HttpBearer
 
 from datahub.api import tokens
 from datahub.api.models import ApiToken
 from datahub.audit.services import record_refused_token
+from datahub.token_expiry import refusal_description
 
 
 class TokenAuth(HttpBearer):
@@ -37,20 +37,12 @@ class TokenAuth(HttpBearer):
 def _log_refusal(request: HttpRequest, raw: str, found: ApiToken | None) -> None:
     record_refused_token(
         request,
-        _refusal(found),
+        refusal_description(found),
         values={"prefix": repr(raw.strip()[: tokens.PREFIX_LENGTH])},
         token=f"institution-{found.pk}" if found is not None else None,
         actor=tokens.TokenActor(found) if found is not None else None,
         institution=found.institution if found is not None else None,
     )
-
-
-def _refusal(found: ApiToken | None) -> str:
-    if found is None:
-        return gettext_noop("unknown API token {prefix}")
-    if found.revoked_at is not None:
-        return gettext_noop("revoked API token {prefix}")
-    return gettext_noop("expired API token {prefix}")
 
 
 def token_of(request: HttpRequest) -> ApiToken:

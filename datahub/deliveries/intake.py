@@ -144,8 +144,13 @@ def metadata_from_name(file_name: str) -> Metadata:
 
 def name_problems(file_name: str) -> list[str]:
     """Why a name does not follow the convention, in the current language (none if it does)."""
-    english = (translation.get_language() or "").startswith("en")
+    english = _engine_lang() == "en"
     return [p.en if english else p.nl for p in parse_file_name(file_name)[1]]
+
+
+def _engine_lang() -> str:
+    """The validation engine's language (``nl`` or ``en``) for the person's own."""
+    return "en" if (translation.get_language() or "").startswith("en") else "nl"
 
 
 def with_defaults(metadata: Metadata, institution: Institution, today: dt.date) -> Metadata:
@@ -452,8 +457,7 @@ def _content_problem(metadata: Metadata, start: bytes) -> str | None:
     workbook named .csv, CSV named .xml): refused here, before it takes a sequence number."""
     if not start:
         return None
-    lang = "en" if (translation.get_language() or "").startswith("en") else "nl"
-    return content_mismatch(metadata.file_name, start, lang)
+    return content_mismatch(metadata.file_name, start, _engine_lang())
 
 
 def _refuse_unless_ok(result: CheckResult, file_problem: str | None) -> None:

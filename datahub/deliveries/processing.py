@@ -367,12 +367,11 @@ def _failure_finding() -> EngineFinding:
     return EngineFinding(None, None, "afkeur", "T00", None, None, reports.FAILURE_MESSAGE[0])
 
 
-def hub_failures(since: dt.datetime) -> QuerySet[Delivery]:
-    """Deliveries rejected since ``since`` because the hub failed on them (``T00``), for the
+def hub_failures(since: dt.datetime | None = None) -> QuerySet[Delivery]:
+    """Deliveries rejected (since ``since``) because the hub failed on them (``T00``), for the
     operator: the cause is in the log, and :func:`reprocess` tries again once it is fixed."""
-    return Delivery.objects.unscoped().filter(
-        status=Status.REJECTED, processed_at__gte=since, findings__code="T00"
-    )
+    failed = Delivery.objects.unscoped().filter(status=Status.REJECTED, findings__code="T00")
+    return failed if since is None else failed.filter(processed_at__gte=since)
 
 
 class NotReprocessable(Exception):
@@ -388,7 +387,7 @@ def reprocess(delivery_id: int) -> Delivery:
 
     with transaction.atomic():
         delivery = (
-            hub_failures(dt.datetime.min.replace(tzinfo=dt.UTC))
+            hub_failures()
             .select_for_update(of=("self",))  # (PostgreSQL locks no nullable outer join)
             .select_related("file", "institution")
             .filter(pk=delivery_id)

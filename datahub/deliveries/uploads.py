@@ -75,10 +75,8 @@ def _make_room(institution: Institution, user: Any, size: int) -> None:
     :data:`SESSIONS_PER_PERSON` are dropped, and an institution's together announce at most
     :data:`INSTITUTION_FILES` files of the maximum size."""
     sessions = UploadSession.objects.for_institution(institution)
-    own = list(sessions.filter(user=user).order_by("-updated_at")[SESSIONS_PER_PERSON - 1 :])
-    for old in own:
-        _part_path(old).unlink(missing_ok=True)
-        old.delete()
+    for old in sessions.filter(user=user).order_by("-updated_at")[SESSIONS_PER_PERSON - 1 :]:
+        forget(old)
     announced = sessions.aggregate(total=models.Sum("size"))["total"] or 0
     if announced + size > INSTITUTION_FILES * settings.MAX_UPLOAD_BYTES:
         raise UploadError(
@@ -177,10 +175,11 @@ def head(session: UploadSession, size: int = 64) -> bytes:
 
 
 def forget(session: UploadSession) -> None:
-    """Delete a session and its part, once its file has been taken in (a refused delivery
-    keeps it, so the person can correct the fields without sending the file again)."""
+    """Delete a session and its part: once its file has been taken in (a refused delivery
+    keeps it, so the person can correct the fields without sending the file again), or when
+    it is abandoned or crowded out."""
     _part_path(session).unlink(missing_ok=True)
-    UploadSession.objects.for_institution(session.institution).filter(pk=session.pk).delete()
+    UploadSession.objects.for_institution(session.institution_id).filter(pk=session.pk).delete()
 
 
 def _plaintext_digest(encrypted: Any) -> str:
@@ -199,7 +198,6 @@ def discard_stale(now: dt.datetime | None = None) -> int:
     stale = UploadSession.objects.unscoped().filter(updated_at__lt=cutoff)
     count = 0
     for session in stale:
-        _part_path(session).unlink(missing_ok=True)
-        session.delete()
+        forget(session)
         count += 1
     return count

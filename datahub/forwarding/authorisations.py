@@ -89,12 +89,8 @@ def registration_of(registration_id: int) -> ProcessorRegistration | None:
 def unfetched_of_registration(registration: ProcessorRegistration) -> int:
     """How many packages of the registry the processor may fetch and has not: withdrawing the
     registration leaves them unfetched, and the purge deletes them."""
-    return (
-        Package.objects.for_processor(registration.processor_id)
-        .filter(fetchable(), authorisation__registry=registration.registry_id)
-        .filter(fetched_at__isnull=True)
-        .count()
-    )
+    packages = Package.objects.for_processor(registration.processor_id)
+    return _unfetched(packages.filter(authorisation__registry=registration.registry_id))
 
 
 def institutions_authorising(registration: ProcessorRegistration) -> int:
@@ -201,11 +197,12 @@ def authorisation_of(institution: Institution, authorisation_id: int) -> Authori
 def unfetched_of_authorisation(authorisation: Authorisation) -> int:
     """How many packages under the authorisation its processor may fetch and has not: revoking
     it leaves them unfetched, and the purge deletes them."""
-    return (
-        Package.objects.for_institution(authorisation.institution_id)
-        .filter(fetchable(), authorisation=authorisation, fetched_at__isnull=True)
-        .count()
-    )
+    packages = Package.objects.for_institution(authorisation.institution_id)
+    return _unfetched(packages.filter(authorisation=authorisation))
+
+
+def _unfetched(packages: QuerySet[Package]) -> int:
+    return packages.filter(fetchable(), fetched_at__isnull=True).count()
 
 
 def active_authorisations(

@@ -28,12 +28,7 @@ from datahub.forwarding.errors import (
     PackageNotFound,
     PackageWithdrawn,
 )
-from datahub.forwarding.models import (
-    Package,
-    ProcessorRegistration,
-    ProcessorToken,
-    fetchable,
-)
+from datahub.forwarding.models import Package, ProcessorToken, fetchable, still_registered
 from datahub.forwarding.packaging import retention_days
 from datahub.institutions.models import Processor
 
@@ -70,6 +65,7 @@ def package_for(processor: Processor, package_id: int, request: HttpRequest | No
     package = (
         Package.objects.for_processor(processor)
         .select_related("authorisation", "csv_file", "parquet_file", "institution")
+        .annotate(registered=still_registered())
         .filter(pk=package_id)
         .first()
     )
@@ -99,12 +95,7 @@ def _why_withdrawn(
             gettext_noop("package {id}: the authorisation was revoked"),
             {},
         )
-    registered = ProcessorRegistration.objects.filter(
-        processor_id=package.processor_id,
-        registry_id=package.authorisation.registry_id,
-        withdrawn_at__isnull=True,
-    )
-    if not registered.exists():
+    if not getattr(package, "registered", False):  # (annotated by package_for)
         return (
             AuthorisationRevoked(
                 _("The hub's operator has withdrawn your registration for this registry.")

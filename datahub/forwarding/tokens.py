@@ -22,7 +22,7 @@ from datahub.audit.services import record, record_refused_token
 from datahub.forwarding.errors import ForwardingError
 from datahub.forwarding.models import ProcessorToken
 from datahub.institutions.models import Processor, ProcessorMembership
-from datahub.token_expiry import DEFAULT_VALIDITY, TokenExpired, expiry
+from datahub.token_expiry import DEFAULT_VALIDITY, TokenExpired, expiry, refusal_description
 
 PREFIX = "dhp_"
 
@@ -135,15 +135,9 @@ def authenticate(plain: str, request: HttpRequest | None = None) -> ProcessorTok
 
 
 def _log_refusal(request: HttpRequest, plain: str, token: ProcessorToken | None) -> None:
-    if token is None:
-        description = gettext_noop("unknown API token {prefix}")
-    elif token.revoked_at is not None:
-        description = gettext_noop("revoked API token {prefix}")
-    else:
-        description = gettext_noop("expired API token {prefix}")
     record_refused_token(
         request,
-        description,
+        refusal_description(token),
         values={"prefix": repr(token.prefix if token else plain.strip()[: len(PREFIX) + 7])},
         token=f"processor-{token.pk}" if token is not None else None,
         processor=token.processor if token is not None else None,

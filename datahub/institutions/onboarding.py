@@ -64,14 +64,12 @@ def add_institution(
         raise OnboardingError(_("An institution has at least unit 0."))
     if len(set(numbers)) != len(numbers):
         raise OnboardingError(_("Each unit number can be used once."))
-    if Institution.objects.filter(agb_code=agb_code).exists():
-        raise OnboardingError(_("An institution with this AGB code already exists."))
     try:
         with transaction.atomic():
             institution = Institution.objects.create(
                 agb_code=agb_code, name=name.strip(), contact_email=contact_email.strip().lower()
             )
-    except IntegrityError:  # another operator added the code just now
+    except IntegrityError:  # (the forms say so first; here also when two add it at once)
         raise OnboardingError(_("An institution with this AGB code already exists.")) from None
     record(
         Action.CREATE,
@@ -141,12 +139,10 @@ def add_unit(
     request: HttpRequest | None = None,
 ) -> Unit:
     require_operator(actor)
-    if Unit.objects.for_institution(institution).filter(number=number).exists():
-        raise OnboardingError(_("This institution already has a unit with this number."))
     try:
         with transaction.atomic():
             return _create_unit(actor, institution, number, name, request)
-    except IntegrityError:  # another operator added the number just now
+    except IntegrityError:  # (the form says so first; here also when two add it at once)
         raise OnboardingError(_("This institution already has a unit with this number.")) from None
 
 

@@ -24,7 +24,7 @@ from ._csv import CsvReader
 from ._dictionary import DataDictionary
 from ._encodings import wide_encoding
 from ._frames import KEY_PREFIX, LINE, REC
-from ._messages import CONTENTS, LANGS, TECHNICAL
+from ._messages import CONTENTS, LANGS, technical_message
 from ._period import parse_period
 from ._report import Finding, Report, decide_status, findings_from_columns
 from ._streams import Peeking, read_up_to
@@ -544,8 +544,7 @@ def content_mismatch(file_name: str, head: bytes, lang: str = "nl") -> str | Non
     found = _content_contradiction(file_name, head[:64], lang)
     if found is None:
         return None
-    nl, en = TECHNICAL["T05"]["extension"]
-    return (en if lang == "en" else nl).format(extensie=found[0], inhoud=found[1])
+    return technical_message("T05", "extension", lang, extensie=found[0], inhoud=found[1])
 
 
 def _content_contradiction(
