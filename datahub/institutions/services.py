@@ -249,15 +249,15 @@ def processor_or_hub_accounts(path: str = "") -> Q:
 
 
 def _require_usable(user: Any) -> None:
-    """An account that may have a role at an institution."""
-    if not user.is_active:
-        raise PeopleError(_("This account has been disabled; ask the hub operator."))
-    if belongs_to_processor_or_hub(user):
+    """An account that may have a role at an institution.
+
+    A disabled account and one of a processor or the hub are refused with the same words: a
+    local administrator must not learn, by trying addresses, which accounts the hub has
+    disabled or which belong to a processor or to the hub's operators.
+    """
+    if not user.is_active or belongs_to_processor_or_hub(user):
         raise PeopleError(
-            _(
-                "This account belongs to a processor or the hub; "
-                "it cannot get a role at an institution."
-            )
+            _("This address cannot get a role at an institution; ask the hub operator.")
         )
 
 

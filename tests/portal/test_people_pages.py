@@ -50,6 +50,30 @@ def test_adding_someone_who_already_has_a_role_is_refused_with_a_message(local_a
     assert Membership.objects.unscoped().get(user=submitter).role == Role.SUBMITTER
 
 
+def test_disabled_processor_and_hub_accounts_are_refused_alike(
+    local_admin, institution, processor_user
+):
+    """Trying addresses does not tell a local administrator which accounts the hub disabled,
+    or which belong to a processor or to the hub: the page answers each with the same words."""
+    from tests.conftest import make_user
+
+    disabled = make_user("gone@b.example", is_active=False)
+    operator = make_user("ops@datahub.example", is_hub_operator=True)
+    client = logged_in(local_admin)
+    answers = set()
+    for user in (disabled, processor_user, operator):
+        page = client.post(
+            reverse("portal:person_add"),
+            {"full_name": "X", "email": user.email, "role": Role.SUBMITTER},
+        ).content.decode()
+        found = re.findall(r'<ul class="errorlist nonfield"[^>]*>(.*?)</ul>', page, re.S)
+        assert found, page
+        answers.add(" ".join(found))
+    assert len(answers) == 1
+    assert "kan geen rol bij een zorginstelling krijgen" in answers.pop()
+    assert not Membership.objects.for_institution(institution).exclude(user=local_admin).exists()
+
+
 def test_a_person_of_another_institution_can_be_given_a_role_here_too(
     local_admin, outsider, institution
 ):
@@ -258,7 +282,7 @@ def test_reactivating_a_person_whose_account_is_now_a_processors_is_refused(
     page = client.post(
         reverse("portal:person_edit", args=[mine.pk]), {"action": "activate"}
     ).content.decode()
-    assert "verwerker of bij de hub" in page
+    assert "kan geen rol bij een zorginstelling krijgen" in page
     mine.refresh_from_db()
     assert not mine.is_active
 
