@@ -196,3 +196,22 @@ def test_a_replaced_package_says_what_replaced_it(
     explained = "IKNL vervangen door het pakket van een nieuwere aanlevering voor dezelfde periode"
     assert page.count(explained) == 1
     assert page.count("vervangen") == 1
+
+
+def test_an_expired_package_says_when_and_why_its_files_went(
+    authorised, institution, submitter, django_capture_on_commit_callbacks, settings
+):
+    from datahub.forwarding.retention import purge_packages
+
+    settings.PACKAGE_RETENTION_DAYS = 30
+    deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
+    package = Package.objects.for_institution(institution).get()
+    Package.objects.for_institution(institution).update(expires_at=timezone.now())
+    assert purge_packages(timezone.now()) == 1
+    package.refresh_from_db()
+    deleted = timezone.localtime(package.expired_at).strftime("%d-%m-%Y")
+    page = text_of(logged_in(submitter).get(URL))
+    assert (
+        f"IKNL verlopen de bestanden zijn op {deleted} verwijderd: 30 dagen na de "
+        "ontvangstbevestiging of de vervanging, of toen de machtiging of de registratie eindigde"
+    ) in page

@@ -22,6 +22,7 @@ from datahub.forwarding.models import (
     ProcessorToken,
     fetchable,
 )
+from datahub.forwarding.packaging import retention_days
 from datahub.portal.access import (
     deny,
     local_admin_required,
@@ -44,6 +45,7 @@ def forwarding(request: InstitutionRequest) -> HttpResponse:
         "registries": overview.registry_rows(institution, timezone.localdate()),
         "page": page,
         "waiting": overview.awaiting_forwarding(institution, page.object_list),
+        "retention_days": retention_days(),
     }
     return render(request, "forwarding/overview.html", context)
 
