@@ -194,12 +194,15 @@ def upload(
 def _same_delivery(
     institution: Any, metadata: Metadata, file: UploadedFile, problems: dict[str, list[str]]
 ) -> Delivery | None:
-    """For an upload refused only for its sequence number: the delivery already accepted with
-    that number, of exactly the same file (SHA-256) with the same fields (sub-delivery,
-    version, unit, environment, creation date, period: the period is not in the file name, so
-    the same file for another period is no retry)."""
+    """For an upload refused for its sequence number: the delivery already accepted with that
+    number, of exactly the same file (SHA-256) with the same fields (sub-delivery, version,
+    unit, environment, creation date, period: the period is not in the file name, so the same
+    file for another period is no retry).
+
+    The other checks may refuse the retry by now (the version expired at midnight, the
+    participation ended): what landed is still the answer to what was sent."""
     if (
-        set(problems) != {"sequence_number"}
+        "sequence_number" not in problems
         or not metadata.sequence_number
         or metadata.unit is None
         or metadata.creation_date is None

@@ -131,6 +131,28 @@ def test_a_retry_of_an_upload_that_landed_answers_with_that_delivery(api_catarac
     assert changed.status_code == 400
 
 
+def test_a_retry_after_the_version_expired_still_answers_with_the_delivery(api_cataract, token):
+    """The first attempt landed just before midnight on the version's last day; the retry
+    comes after it: the version's check now refuses, but the delivery is there all the same."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    first = upload(token, **FIELDS)
+    assert first.status_code == 202
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    type(api_cataract).objects.filter(pk=api_cataract.pk).update(
+        valid_from=yesterday - dt.timedelta(days=30), valid_to=yesterday
+    )
+    again = upload(token, **FIELDS)
+    assert again.status_code == 200, again.content
+    assert again.json()["id"] == first.json()["id"]
+    other = upload(token, cat_csv(4), **FIELDS)  # another file: refused, for both reasons
+    assert other.status_code == 400
+    assert set(other.json()["problems"]) == {"version", "sequence_number"}
+    assert Delivery.objects.unscoped().count() == 1
+
+
 def test_a_retry_of_a_file_named_off_the_convention_answers_with_that_delivery(api_cataract, token):
     first = upload(token, name="export.csv", **FIELDS)
     assert first.status_code == 202
