@@ -193,7 +193,7 @@ def test_an_existing_person_becomes_local_administrator_and_is_told_so(
         ({"other_units": "1 Oost\n1 West"}, "Onderdeelnummer 1 komt meer dan eens voor."),
         ({"other_units": "0 Nog een hoofdlocatie"}, "Onderdeelnummer 0 komt meer dan eens voor."),
         ({"other_units": "1 Oost\nZuid"}, "Regel 2: schrijf een onderdeelnummer en de naam"),
-        ({"admin_email": "hub@datahub.example"}, "hoort bij een verwerker of bij de hub"),
+        ({"admin_email": "hub@datahub.example"}, "kan geen rol bij een zorginstelling krijgen"),
     ],
 )
 def test_a_refused_institution_shows_why_and_creates_nothing(
