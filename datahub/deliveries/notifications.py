@@ -1,8 +1,9 @@
 """The e-mail when processing ends: status, counts, report link.
 
-It goes to the person who delivered (while he is still an active member of the institution)
-and to the institution's contact address (spec §9), each in his own language; a delivery
-through the API has no person, so its contact address is told.
+It goes to the person who delivered (while he is still an active member of the institution),
+to the institution's contact address and to its contact persons for the registry (spec §9),
+each in his own language; a delivery through the API has no person, so its contact address is
+told.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def recipients_of(delivery: Delivery) -> list[Recipient]:
         .filter(user=person, is_active=True)
         .exists()
     )
-    return with_contact_address(delivery.institution, [person] if member else [])
+    people = [person] if member else []
+    return with_contact_address(delivery.institution, people, [delivery.sub_delivery.registry_id])
 
 
 #: A notice that could not go out within this time is no longer news (and the demo's deliveries,

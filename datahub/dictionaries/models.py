@@ -177,3 +177,41 @@ class Participation(models.Model):
     def overlaps(self, first: dt.date, last: dt.date) -> bool:
         """Whether the institution took part on some day of ``first``..``last``."""
         return self.since <= last and (self.until is None or self.until >= first)
+
+
+class RegistryContact(models.Model):
+    """A contact person of an institution for a registry (the manual's "contactpersonen per
+    registratie"): told of the registry's approaching and missed deadlines and of its
+    processed deliveries, beside the institution's contact address and local administrators.
+
+    The hub operator keeps the list (the manual: "neem dan contact op met DHD"); the person
+    needs no account. The address is stored in lower case.
+    """
+
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.CASCADE,
+        related_name="registry_contacts",
+    )
+    registry = models.ForeignKey(
+        Registry, verbose_name=_("registry"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail address"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InstitutionScopedManager["RegistryContact"]()
+
+    class Meta:
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact persons")
+        ordering = ["registry__stream", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "registry", "email"], name="registry_contact_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.registry})"

@@ -1,5 +1,5 @@
-"""Who an e-mail about an institution goes to (some of its people and its contact address),
-and the e-mail written in each one's language."""
+"""Who an e-mail about an institution goes to (some of its people, its contact address and
+its contact persons per registry), and the e-mail written in each one's language."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from datahub.dictionaries.models import RegistryContact
 from datahub.institutions.models import Institution
 
 
@@ -18,14 +19,36 @@ from datahub.institutions.models import Institution
 class Recipient:
     email: str
     language: str
+    #: The registries (ids) this address is told about; None: every registry.
+    registries: frozenset[int] | None = None
+
+    def covers(self, registry_id: int) -> bool:
+        return self.registries is None or registry_id in self.registries
 
 
-def with_contact_address(institution: Institution, people: Iterable[Any]) -> list[Recipient]:
-    """``people`` (each in his own language) and the contact address, each address once."""
+def with_contact_address(
+    institution: Institution, people: Iterable[Any], registries: Iterable[int] | None = ()
+) -> list[Recipient]:
+    """``people`` (each in his own language) and the contact address, each about every
+    registry; and the contact persons of ``registries`` (None: of every registry), each about
+    his own. Each address once.
+
+    Example: a local administrator who is also the contact person of one registry is told
+    about every registry, once.
+    """
     found = {p.email.lower(): Recipient(p.email, p.language) for p in people}
     contact = institution.contact_email
     if contact and contact.lower() not in found:
         found[contact.lower()] = Recipient(contact, settings.LANGUAGE_CODE)
+    contacts = RegistryContact.objects.for_institution(institution)
+    if registries is not None:
+        contacts = contacts.filter(registry__in=list(registries))
+    per_address: dict[str, set[int]] = {}
+    for email, registry in contacts.values_list("email", "registry").order_by("email"):
+        per_address.setdefault(email.lower(), set()).add(registry)
+    for email, ids in per_address.items():
+        if email not in found:  # (an address told about every registry stays so)
+            found[email] = Recipient(email, settings.LANGUAGE_CODE, frozenset(ids))
     return list(found.values())
 
 

@@ -1,5 +1,6 @@
 """The hub operator onboards institutions: the institution, its units and its first local
-administrator, who then adds the rest of its people himself.
+administrator, who then adds the rest of its people himself; and keeps its contact persons per
+registry (told of the registry's deadlines and processed deliveries).
 
 Like ``services``, every function checks the acting person's rights itself and writes the
 audit log; refusals raise :class:`OnboardingError` with a message for the user. Units are only
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
+from datahub.dictionaries.models import Participation, Registry, RegistryContact
 from datahub.institutions import services
 from datahub.institutions.models import Institution, Role, Unit
 
@@ -161,3 +163,85 @@ def _create_unit(
         detail={"number": number, "name": unit.name},
     )
     return unit
+
+
+def registry_contacts(institution: Institution) -> QuerySet[RegistryContact]:
+    """The institution's contact persons per registry, by registry and address."""
+    return RegistryContact.objects.for_institution(institution).select_related("registry")
+
+
+def registries_of(institution: Institution) -> QuerySet[Registry]:
+    """The registries the institution takes part in (in some sub-delivery, now or before)."""
+    taking_part = Participation.objects.for_institution(institution)
+    return Registry.objects.filter(pk__in=taking_part.values("sub_delivery__registry")).order_by(
+        "stream"
+    )
+
+
+@transaction.atomic
+def add_registry_contact(
+    *,
+    actor: Any,
+    institution: Institution,
+    registry: Registry,
+    name: str,
+    email: str,
+    request: HttpRequest | None = None,
+) -> RegistryContact:
+    """Add a contact person for one of the registries the institution takes part in."""
+    require_operator(actor)
+    if not registries_of(institution).filter(pk=registry.pk).exists():
+        raise OnboardingError(
+            _("%(institution)s does not take part in %(registry)s.")
+            % {"institution": institution.name, "registry": registry.stream}
+        )
+    email = email.strip().lower()
+    try:
+        with transaction.atomic():
+            contact = RegistryContact.objects.create(
+                institution=institution, registry=registry, name=name.strip(), email=email
+            )
+    except IntegrityError:
+        raise OnboardingError(
+            _("%(email)s is already a contact person for %(registry)s.")
+            % {"email": email, "registry": registry.stream}
+        ) from None
+    record(
+        Action.CREATE,
+        actor=actor,
+        institution=institution,
+        obj=contact,
+        description=gettext_noop("contact person {email} for {registry}"),
+        values={"email": email, "registry": registry.stream},
+        request=request,
+        detail={"email": email, "name": contact.name, "registry": registry.stream},
+    )
+    return contact
+
+
+@transaction.atomic
+def remove_registry_contact(
+    *,
+    actor: Any,
+    institution: Institution,
+    contact_id: int,
+    request: HttpRequest | None = None,
+) -> None:
+    """Remove one of the institution's contact persons (an id of another institution's is
+    refused as one that does not exist)."""
+    require_operator(actor)
+    contact = registry_contacts(institution).filter(pk=contact_id).first()
+    if contact is None:
+        raise OnboardingError(_("This contact person no longer exists."))
+    values = {"email": contact.email, "registry": contact.registry.stream}
+    record(
+        Action.DELETE,
+        actor=actor,
+        institution=institution,
+        obj=contact,
+        description=gettext_noop("contact person {email} for {registry} removed"),
+        values=values,
+        request=request,
+        detail=values,
+    )
+    contact.delete()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from datahub.accounts.models import User
 from datahub.audit.models import Action, object_type_label
 from datahub.dictionaries.models import Method, Registry, SubDelivery
+from datahub.institutions import onboarding
 from datahub.institutions.audit_log import AuditFilter
 from datahub.institutions.models import Institution, Role, Unit, agb_code_validator
 
@@ -200,3 +201,19 @@ class AddUnitForm(forms.Form):
         if Unit.objects.for_institution(self.institution).filter(number=number).exists():
             raise forms.ValidationError(_("This institution already has a unit with this number."))
         return number
+
+
+class RegistryContactForm(forms.Form):
+    """A contact person for one of the registries the institution takes part in."""
+
+    registry = forms.ModelChoiceField(
+        label=_("Registry"), queryset=Registry.objects.none(), empty_label=_("Choose…")
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+
+    def __init__(self, *args: Any, institution: Institution, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["registry"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = onboarding.registries_of(institution)

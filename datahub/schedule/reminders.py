@@ -51,13 +51,14 @@ def reminders_for(institution: Institution, today: dt.date) -> dict[ReminderKind
 
 
 def recipients_of(institution: Institution) -> list[Recipient]:
-    """The contact address and the active local administrators, each once."""
+    """The contact address and the active local administrators, each about every registry,
+    and the contact persons per registry, each about his own; each address once."""
     admins = (
         Membership.objects.for_institution(institution)
         .filter(role=Role.LOCAL_ADMIN, is_active=True, user__is_active=True)
         .select_related("user")
     )
-    return with_contact_address(institution, (m.user for m in admins))
+    return with_contact_address(institution, (m.user for m in admins), None)
 
 
 def send_reminders(today: dt.date | None = None) -> int:
@@ -77,9 +78,11 @@ def send_for_institution(institution: Institution, today: dt.date) -> int:
     """Send the institution's due reminders to each recipient; the number of e-mails sent.
 
     The reminders are claimed all at once (a failing claim leaves none claimed, so the next
-    run tries them all again). A recipient whose e-mail fails is logged; when every e-mail
-    failed the claims are released for the next run, and when some went out they stay, with
-    the addresses that were served, so that nobody gets the same reminder twice.
+    run tries them all again). Each recipient is told of the reminders of the registries he is
+    told about (a contact person of one registry, only of its own). A recipient whose e-mail
+    fails is logged; a reminder that reached nobody is released for the next run, and one that
+    reached some stays, with the addresses that were served, so that nobody gets the same
+    reminder twice.
     """
     recipients = recipients_of(institution)
     if not recipients:
@@ -90,14 +93,20 @@ def send_for_institution(institution: Institution, today: dt.date) -> int:
             claim
             for kind, items in due.items()
             for e in items
-            if (claim := _claim(institution, e, kind, recipients)) is not None
+            if (told := _told_of(e, recipients))
+            and (claim := _claim(institution, e, kind, told)) is not None
         ]
     if not claims:
         return 0
     methods = methods_of(institution)
     sent = 0
     for recipient in recipients:
-        mine = [c for c in claims if recipient.email not in c.row.served]  # (taken over)
+        mine = [  # (a claim taken over: some were served before)
+            c
+            for c in claims
+            if recipient.email not in c.row.served
+            and recipient.covers(c.expected.sub_delivery.registry_id)
+        ]
         if not mine:
             continue
         try:
@@ -111,17 +120,23 @@ def send_for_institution(institution: Institution, today: dt.date) -> int:
         for claim in mine:  # noted at once: a worker stopped now does not mail it again
             claim.row.served = [*claim.row.served, recipient.email]
             claim.row.save(update_fields=["served"])
-    served = {email for c in claims for email in c.row.served}
-    rows = SentReminder.objects.for_institution(institution).filter(
-        pk__in=[c.row.pk for c in claims]
-    )
-    if not served:
-        rows.delete()
+    rows = SentReminder.objects.for_institution(institution)
+    # a reminder that reached nobody (each of its addresses failed) is released for the next
+    # run; the others are done, with who was served
+    rows.filter(pk__in=[c.row.pk for c in claims if not c.row.served]).delete()
+    if not any(c.row.served for c in claims):
         raise RemindersNotSent(institution.agb_code)
-    everyone = [r.email for r in recipients]
-    reached = [email for email in everyone if email in served]
-    rows.update(done_at=timezone.now(), recipients=reached)  # who was served
+    now = timezone.now()
+    for claim in claims:
+        if claim.row.served:
+            reached = [r.email for r in recipients if r.email in claim.row.served]
+            rows.filter(pk=claim.row.pk).update(done_at=now, recipients=reached)
     return sent
+
+
+def _told_of(e: Expected, recipients: Sequence[Recipient]) -> list[Recipient]:
+    """Those of ``recipients`` who are told about the expected delivery's registry."""
+    return [r for r in recipients if r.covers(e.sub_delivery.registry_id)]
 
 
 class RemindersNotSent(Exception):

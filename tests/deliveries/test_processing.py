@@ -199,6 +199,25 @@ def test_the_contact_address_is_told_too_and_a_deactivated_submitter_is_not(
     assert [m.to for m in mail.outbox] == [["registraties@a.example"]]
 
 
+def test_the_registrys_contact_persons_are_told_and_those_of_another_registry_are_not(
+    cataract, institution, submitter, django_capture_on_commit_callbacks
+):
+    from datahub.dictionaries.models import Registry, RegistryContact
+
+    other = Registry.objects.create(stream="Myeloom", name="Myeloom")
+    for registry, email in (
+        (cataract.sub_delivery.registry, "oogarts@a.example"),
+        (other, "x@a.example"),
+    ):
+        RegistryContact.objects.create(
+            institution=institution, registry=registry, name="C", email=email
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = _delivery(institution, submitter)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(["oogarts@a.example", submitter.email])
+    assert all(delivery.file_name in m.subject for m in mail.outbox)
+
+
 def test_a_notice_for_a_delivery_processed_long_ago_is_not_sent(cataract, institution, submitter):
     from datahub.deliveries.notifications import send_processed_email
 

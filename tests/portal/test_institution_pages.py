@@ -306,3 +306,76 @@ def test_the_error_summary_links_each_problem_to_its_field(operator, institution
         '<a href="#id_admin_email">E-mailadres van de eerste lokaal beheerder</a>'
         in summary.group(0)
     )
+
+
+def _contact_post(client: Client, institution: Institution, **data: object):
+    url = reverse("portal:institution_edit", args=[institution.pk])
+    return client.post(url, {"form": "contact", **data})
+
+
+def test_the_operator_keeps_contact_persons_per_registry(operator, institution, other_institution):
+    """The manual's "contactpersonen per registratie", kept by the hub: added for a registry
+    the institution takes part in, audited, listed, and removed again."""
+    from datahub.dictionaries.models import Registry, RegistryContact
+    from tests.deliveries.conftest import take_part
+
+    version = take_part(operator, [institution], "CAT_1.4.xlsx")
+    registry = version.sub_delivery.registry
+    foreign = Registry.objects.create(stream="Elders", name="Niet van A")
+    client = logged_in(operator)
+    url = reverse("portal:institution_edit", args=[institution.pk])
+    page = client.get(url).content.decode()
+    assert "Contactpersonen per registratie" in page and "Nog geen contactpersonen" in page
+    assert f'value="{registry.pk}"' in page and f'value="{foreign.pk}"' not in page
+
+    response = _contact_post(
+        client, institution, registry=registry.pk, name="Olga Oog", email="Olga@A.example"
+    )
+    assert response.status_code == 302
+    contact = RegistryContact.objects.for_institution(institution).get()
+    assert (contact.registry, contact.email, contact.name) == (
+        registry,
+        "olga@a.example",
+        "Olga Oog",
+    )
+    event = AuditEvent.objects.get(action=Action.CREATE, object_type="dictionaries.RegistryContact")
+    assert event.actor == operator and event.institution == institution
+    page = client.get(url).content.decode()
+    assert "olga@a.example" in page and "Olga Oog" in page
+
+    again = _contact_post(
+        client, institution, registry=registry.pk, name="O", email="olga@a.example"
+    )
+    assert "olga@a.example is al contactpersoon voor" in again.content.decode()
+    elsewhere = _contact_post(
+        client, institution, registry=foreign.pk, name="X", email="x@a.example"
+    )
+    assert elsewhere.status_code == 200  # not a registry of the institution: not a choice
+    assert RegistryContact.objects.unscoped().count() == 1
+
+    # another institution's page cannot remove it (its id is no contact of that institution)
+    other_url = reverse("portal:institution_edit", args=[other_institution.pk])
+    client.post(other_url, {"form": "remove_contact", "contact": contact.pk})
+    assert RegistryContact.objects.unscoped().count() == 1
+    for forged in ("", "x", "99999"):
+        client.post(url, {"form": "remove_contact", "contact": forged})
+    assert RegistryContact.objects.unscoped().count() == 1
+
+    page = client.post(url, {"form": "remove_contact", "contact": contact.pk}, follow=True)
+    assert "De contactpersoon is verwijderd." in page.content.decode()
+    assert not RegistryContact.objects.unscoped().exists()
+    assert AuditEvent.objects.filter(
+        action=Action.DELETE, object_type="dictionaries.RegistryContact"
+    ).exists()
+
+
+def test_only_the_operator_keeps_contact_persons(local_admin, institution, operator):
+    from datahub.dictionaries.models import RegistryContact
+    from tests.deliveries.conftest import take_part
+
+    registry = take_part(operator, [institution], "CAT_1.4.xlsx").sub_delivery.registry
+    response = _contact_post(
+        logged_in(local_admin), institution, registry=registry.pk, name="X", email="x@a.example"
+    )
+    assert response.status_code == 403
+    assert not RegistryContact.objects.unscoped().exists()

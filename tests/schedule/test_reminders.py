@@ -214,3 +214,61 @@ def test_a_worker_stopped_while_sending_loses_no_reminder(contact, local_admin, 
     assert [m.to for m in mail.outbox] == [[first], [second]]
     for row in SentReminder.objects.unscoped():
         assert row.done_at is not None and row.recipients == [first, second]
+
+
+def _contact_person(operator, institution, code: str, email: str):
+    from datahub.dictionaries.models import SubDelivery
+    from datahub.institutions import onboarding
+
+    registry = SubDelivery.objects.get(code=code).registry
+    return onboarding.add_registry_contact(
+        actor=operator, institution=institution, registry=registry, name="Contact", email=email
+    )
+
+
+def test_a_contact_person_of_a_registry_is_reminded_of_that_registry_only(
+    contact, operator, institution, settings
+):
+    """The manual's "contactpersonen per (kwaliteits)registratie": the contact person of
+    MMYIKNL hears of its deadlines, not of Cataract's; the contact address of all."""
+    settings.REMINDER_DAYS = 30  # due: MMYIKNL 2025K4 and 2026K2, CAT TOTAAL (15 July)
+    _contact_person(operator, institution, "MMYIKNL", "Myeloom@A.example")
+    assert send_reminders(TODAY) == 2
+    by_address = {m.to[0]: m.body for m in mail.outbox}
+    assert set(by_address) == {"registraties@a.example", "myeloom@a.example"}
+    assert "2026K2" in by_address["myeloom@a.example"]
+    assert "TOTAAL" not in by_address["myeloom@a.example"]
+    assert "TOTAAL" in by_address["registraties@a.example"]
+    rows = SentReminder.objects.unscoped().select_related("sub_delivery")
+    for row in rows:
+        expected = {"registraties@a.example"}
+        if row.sub_delivery.code == "MMYIKNL":
+            expected.add("myeloom@a.example")
+        assert set(row.recipients) == expected, row.sub_delivery.code
+    assert send_reminders(TODAY) == 0
+
+
+def test_a_reminder_that_reached_nobody_is_sent_next_time(
+    operator, institution, settings, monkeypatch
+):
+    """Only contact persons (no contact address, no local administrator): the e-mail of
+    Cataract's contact fails while Myeloma's goes out; Cataract's reminder is not lost."""
+    from datahub.schedule import reminders
+
+    settings.REMINDER_DAYS = 30
+    _contact_person(operator, institution, "MMYIKNL", "myeloom@a.example")
+    _contact_person(operator, institution, "CAT", "cataract@a.example")
+    real = reminders.send_mail
+
+    def refusing(subject, body, sender, to):
+        if to == ["cataract@a.example"]:
+            raise OSError("451 try again later")
+        return real(subject, body, sender, to)
+
+    monkeypatch.setattr(reminders, "send_mail", refusing)
+    assert send_reminders(TODAY) == 1
+    assert ("CAT", "TOTAAL") not in sent(ReminderKind.DUE)
+    monkeypatch.undo()
+    assert send_reminders(TODAY) == 1
+    assert [m.to for m in mail.outbox] == [["myeloom@a.example"], ["cataract@a.example"]]
+    assert "TOTAAL" in mail.outbox[1].body and "2026K2" not in mail.outbox[1].body

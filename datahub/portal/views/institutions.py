@@ -10,7 +10,12 @@ from django.utils.translation import gettext as _
 from datahub.institutions import onboarding
 from datahub.institutions.models import Institution, Unit
 from datahub.portal.access import operator_required
-from datahub.portal.forms import AddInstitutionForm, AddUnitForm, InstitutionForm
+from datahub.portal.forms import (
+    AddInstitutionForm,
+    AddUnitForm,
+    InstitutionForm,
+    RegistryContactForm,
+)
 from datahub.portal.http import PortalRequest
 
 
@@ -60,6 +65,12 @@ def institution_edit(request: PortalRequest, institution_id: int) -> HttpRespons
     unit_form = AddUnitForm(
         request.POST if posted == "unit" else None, auto_id="unit_%s", institution=institution
     )
+    contact_form = RegistryContactForm(
+        request.POST if posted == "contact" else None,
+        auto_id="contact_%s",
+        institution=institution,
+    )
+    forms = {"details": details, "unit": unit_form, "contact": contact_form}
     try:
         if posted == "details" and details.is_valid():
             onboarding.change_institution(
@@ -76,12 +87,47 @@ def institution_edit(request: PortalRequest, institution_id: int) -> HttpRespons
             )
             messages.success(request, _("Unit %(unit)s has been added.") % {"unit": unit})
             return redirect("portal:institution_edit", institution.pk)
+        if posted == "contact" and contact_form.is_valid():
+            contact = onboarding.add_registry_contact(
+                actor=request.user,
+                institution=institution,
+                request=request,
+                **contact_form.cleaned_data,
+            )
+            messages.success(
+                request,
+                _("%(email)s is now a contact person for %(registry)s.")
+                % {"email": contact.email, "registry": contact.registry.stream},
+            )
+            return redirect("portal:institution_edit", institution.pk)
+        if posted == "remove_contact":
+            _remove_contact(request, institution)
+            return redirect("portal:institution_edit", institution.pk)
     except onboarding.OnboardingError as exc:
-        (details if posted == "details" else unit_form).add_error(None, str(exc))
+        forms.get(posted or "", details).add_error(None, str(exc))
     context = {
         "institution": institution,
         "details": details,
         "unit_form": unit_form,
+        "contact_form": contact_form,
         "units": Unit.objects.for_institution(institution).order_by("number"),
+        "contacts": onboarding.registry_contacts(institution),
     }
     return render(request, "portal/hub/institution_edit.html", context)
+
+
+def _remove_contact(request: PortalRequest, institution: Institution) -> None:
+    """Remove the contact person posted; one of another institution (or no number) is a
+    contact that does not exist here: a message, and nothing changes."""
+    try:
+        contact_id = int(request.POST.get("contact", ""))
+    except ValueError:
+        contact_id = 0
+    try:
+        onboarding.remove_registry_contact(
+            actor=request.user, institution=institution, contact_id=contact_id, request=request
+        )
+    except onboarding.OnboardingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The contact person has been removed."))
