@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -216,10 +217,33 @@ def find_version(code: str, version: str) -> DictionaryVersion | None:
     )
 
 
+#: Of the versions valid on a day, the one in force first: the latest to start, the later import
+#: on a tie.
+IN_FORCE_FIRST = ("-valid_from", "-pk")
+
+
 def current_version(sub_delivery: SubDelivery, day: dt.date) -> DictionaryVersion | None:
     """The version in force on ``day``: of those valid on it, the latest to start (the later
     import on a tie) — the same choice as the schedule (``datahub.schedule.services``)."""
-    return sub_delivery.versions.valid_on(day).order_by("-valid_from", "-pk").first()
+    return sub_delivery.versions.valid_on(day).order_by(*IN_FORCE_FIRST).first()
+
+
+def accepted_versions(
+    sub_delivery_ids: Iterable[int], day: dt.date
+) -> dict[int, list[DictionaryVersion]]:
+    """Per sub-delivery, the versions a delivery may follow on ``day``, in one query: every
+    version valid on it (the intake accepts those), the one in force (``current_version``)
+    first. Only the dates, frequency and number are read, not the definition."""
+    rows = (
+        DictionaryVersion.objects.filter(sub_delivery_id__in=list(sub_delivery_ids))
+        .valid_on(day)
+        .order_by(*IN_FORCE_FIRST)
+        .only("sub_delivery_id", "version", "valid_from", "valid_to", "frequency")
+    )
+    found: dict[int, list[DictionaryVersion]] = {}
+    for version in rows:
+        found.setdefault(version.sub_delivery_id, []).append(version)
+    return found
 
 
 # --- participation -------------------------------------------------------------------------

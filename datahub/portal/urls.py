@@ -24,6 +24,7 @@ urlpatterns = [
     path("verwacht/", overview.expected, name="expected"),
     path("aanleveren/", upload.upload, name="upload"),
     path("aanleveren/velden/", upload.upload_fields, name="upload_fields"),
+    path("aanleveren/keuzes/", upload.upload_choices, name="upload_choices"),
     path("aanleveren/controleren/", upload.upload_check, name="upload_check"),
     path("aanleveren/upload/", upload.upload_start, name="upload_start"),
     path("aanleveren/upload/<str:session_id>/", upload.upload_chunk, name="upload_chunk"),

@@ -41,3 +41,19 @@ def test_a_submitter_delivers_a_file_and_reads_its_report(page, portal_url, port
     page.get_by_role("link", name="Verslag").click()
     assert page.get_by_role("cell", name="001_RefTab").is_visible()
     assert page.get_by_role("link", name="Exporteer").is_visible()
+
+
+def test_choosing_a_registry_offers_its_versions(page, portal_url, portal_env):
+    """The Versienummer suggestions follow the Kwaliteitsregistratie typed or chosen (htmx)."""
+    log_in(page, portal_url, portal_env, "aanleveraar@noorderlicht.example")
+    page.goto(portal_url + "/aanleveren/")
+    offered = "() => Array.from(document.querySelectorAll('#{0}-choices option'), o => o.value)"
+    assert set(page.evaluate(offered.format("code"))) == {"CAT", "MMYIKNL", "MMYPROMS"}
+    assert page.locator("#id_version").get_attribute("list") == "version-choices"
+
+    versions = f"({offered.format('version')})()"
+    page.locator("#id_code").fill("MMYIKNL")
+    page.wait_for_function(f"() => {versions}.join() === '2.1'")
+    page.locator("#id_code").fill("CAT")  # the demo has 1.5 in force and 1.4 still valid
+    page.wait_for_function(f"() => {versions}.includes('1.4') && !{versions}.includes('2.1')")
+    assert page.evaluate(offered.format("period")) == []  # Cataract is delivered TOTAAL

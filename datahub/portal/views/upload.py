@@ -10,11 +10,12 @@ import json
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from datahub.deliveries import intake, uploads
+from datahub.deliveries import choices, intake, uploads
 from datahub.deliveries.forms import DeliveryForm
 from datahub.deliveries.intake import Metadata
 from datahub.deliveries.models import Channel, Delivery
@@ -26,14 +27,16 @@ CHANNEL = Channel.PORTAL
 
 
 def _context(
-    form: DeliveryForm, problems: dict[str, list[str]], checked: bool
+    request: InstitutionRequest, form: DeliveryForm, problems: dict[str, list[str]], checked: bool
 ) -> dict[str, object]:
-    """Each field with its own problems, so the page shows the result per field.
+    """Each field with its own problems, so the page shows the result per field, and the
+    choices it suggests.
 
     ``checked``: every check of ``intake.check`` ran on these values, so a field without a problem
     may be marked correct. Each input is described by its help text and, when it has one, its
     error list (ids the template gives them).
     """
+    _suggest_choices(form)
     rows = []
     for name in form.fields:
         if name == "file_name":
@@ -51,7 +54,29 @@ def _context(
     general = [*problems.get("", []), *form["file_name"].errors]
     context = {"form": form, "rows": rows, "general": general, "checked": checked}
     has_problems = bool(general) or any(problems for _field, problems in rows)
+    context |= _choices(request, str(form["code"].value() or ""))
     return context | {"totaal": _is_totaal(form), "has_problems": has_problems}
+
+
+def _suggest_choices(form: DeliveryForm) -> None:
+    """Each of the three fields suggests its list (a ``<datalist>``, still free text); a change
+    of the code fetches the versions and periods of the new code (htmx), the latest answer
+    winning."""
+    for name in ("code", "version", "period"):
+        form.fields[name].widget.attrs["list"] = f"{name}-choices"
+    form.fields["code"].widget.attrs |= {
+        "hx-get": reverse("portal:upload_choices"),
+        "hx-trigger": "input changed delay:300ms",
+        "hx-target": "#upload-choices",
+        "hx-swap": "outerHTML",
+        "hx-sync": "this:replace",
+    }
+
+
+def _choices(request: InstitutionRequest, code: str) -> dict[str, object]:
+    """Every sub-delivery offered, and those whose versions and periods ``code`` shows."""
+    offers = choices.offers(request.institution, CHANNEL, timezone.localdate())
+    return {"offers": offers, "shown": choices.shown_for(offers, code)}
 
 
 def _is_totaal(form: DeliveryForm) -> bool:
@@ -79,9 +104,17 @@ def upload(request: InstitutionRequest) -> HttpResponse:
     if request.method == "POST":
         return _submit_in_one_request(request)
     initial = DeliveryForm.initial_from(_prefill(request, Metadata(file_name="")))
-    return render(
-        request, "deliveries/upload.html", _context(DeliveryForm(initial=initial), {}, False)
-    )
+    context = _context(request, DeliveryForm(initial=initial), {}, False)
+    return render(request, "deliveries/upload.html", context)
+
+
+@member_required()
+@require_GET
+def upload_choices(request: InstitutionRequest) -> HttpResponse:
+    """The versions and periods suggested for the code filled in (htmx); for a code the
+    institution does not deliver here, none."""
+    context = _choices(request, request.GET.get("code", ""))
+    return render(request, "deliveries/_choices.html", context)
 
 
 @member_required()
@@ -91,7 +124,7 @@ def upload_fields(request: InstitutionRequest) -> HttpResponse:
     file_name = request.POST.get("file_name", "")
     metadata = _prefill(request, intake.metadata_from_name(file_name))
     form = DeliveryForm(initial=DeliveryForm.initial_from(metadata))
-    context = _context(form, {}, False)
+    context = _context(request, form, {}, False)
     # A name off the convention fills nothing: say so, rather than leave empty fields unexplained.
     context["unnamed"] = bool(file_name) and not intake.follows_convention(file_name)
     context["name_problems"] = intake.name_problems(file_name) if context["unnamed"] else []
@@ -105,9 +138,9 @@ def upload_check(request: InstitutionRequest) -> HttpResponse:
     form = DeliveryForm(request.POST)
     if not form.is_valid():
         # The checks need every field: nothing was checked, so nothing is marked correct.
-        return render(request, "deliveries/_fields.html", _context(form, {}, False))
+        return render(request, "deliveries/_fields.html", _context(request, form, {}, False))
     problems = intake.check(form.metadata(), request.institution, CHANNEL).problems
-    return render(request, "deliveries/_fields.html", _context(form, problems, True))
+    return render(request, "deliveries/_fields.html", _context(request, form, problems, True))
 
 
 @member_required()
@@ -203,7 +236,7 @@ def _submit_in_one_request(request: InstitutionRequest) -> HttpResponse:
     status = 400 if problems or form.errors else 200
     # A refusal names the problems of every check (intake.submit), so what has none is correct.
     checked = bool(problems) and form.is_valid()
-    context = _context(form, problems, checked) | {"delivery": delivery}
+    context = _context(request, form, problems, checked) | {"delivery": delivery}
     return render(request, "deliveries/upload.html", context, status=status)
 
 
@@ -211,7 +244,7 @@ def _fields_with_problems(
     request: InstitutionRequest, form: DeliveryForm, problems: dict[str, list[str]]
 ) -> HttpResponse:
     # A refusal names the problems of every check (intake.submit_upload checks first).
-    context = _context(form, problems, form.is_valid())
+    context = _context(request, form, problems, form.is_valid())
     return render(request, "deliveries/_fields.html", context, status=400)
 
 
