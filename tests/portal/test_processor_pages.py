@@ -416,3 +416,15 @@ def test_only_the_hub_operator_may_see_or_change_processors(
     assert AuditEvent.objects.filter(action=Action.DENIED).count() == 7
     assert not AuditEvent.objects.exclude(action__in=[Action.DENIED, Action.LOGIN]).exists()
     assert not mail.outbox
+
+
+def test_the_processors_page_names_the_registries_it_is_registered_for(operator, processor):
+    mmy = Registry.objects.create(stream="MMY", name="Multipel myeloom")
+    heup = Registry.objects.create(stream="Heup", name="Heupregistratie")
+    ProcessorRegistration.objects.create(processor=processor, registry=mmy)
+    withdrawn = ProcessorRegistration.objects.create(processor=processor, registry=heup)
+    ProcessorRegistration.objects.filter(pk=withdrawn.pk).update(withdrawn_at="2025-01-01T00:00Z")
+    page = logged_in(operator).get(_edit_url(processor)).content.decode()
+    section = page.split("<h2>Registraties</h2>")[1]
+    assert "<li>MMY</li>" in section and "Heup" not in section
+    assert reverse("portal:processor_registrations") in section

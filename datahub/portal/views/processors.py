@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from datahub.forwarding import authorisations
 from datahub.institutions import processors
 from datahub.institutions.models import Processor, ProcessorMembership
 from datahub.institutions.onboarding import OnboardingError
@@ -73,9 +74,7 @@ def processor_edit(request: PortalRequest, processor_id: int) -> HttpResponse:
         "person_form": person_form,
         "access_error": access_error,
         "people": processors.people_of(processor),
-        "registrations": processor.registrations.filter(withdrawn_at__isnull=True)
-        .select_related("registry")
-        .order_by("registry__stream"),
+        "registrations": authorisations.registrations().filter(processor=processor),
     }
     return render(request, "portal/hub/processor_edit.html", context)
 
