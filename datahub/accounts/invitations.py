@@ -1,5 +1,6 @@
 """The e-mails of a role given: a new person gets a link to choose his password (allauth's
-reset-password link); a person who has an account is told of the role."""
+reset-password link); a person who has an account is told of the role. The same for a
+processor's people, whom the hub's operator adds."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def password_link(user: Any) -> str:
 
 
 def send_invitation(user: Any, institution: Any, invited_by: Any) -> None:
-    """Invite ``user`` in his own language to set a password and log in."""
+    """Invite ``user`` in his own language to set a password and log in; ``institution``:
+    the organisation he works for (an institution or a processor; the mail names it)."""
     context = {
         "user": user,
         "institution": institution,
@@ -43,6 +45,18 @@ def send_role_notice(user: Any, institution: Any, given_by: Any, role_label: Any
         "login_url": settings.BASE_URL + reverse("account_login"),
     }
     _send(user, "role_given", context | {"role": role_label})
+
+
+def send_processor_notice(user: Any, processor: Any, given_by: Any) -> None:
+    """Tell ``user``, who has an account, in his own language that he works for ``processor``
+    from now on (or again): access he did not ask for must not go unnoticed."""
+    context = {
+        "user": user,
+        "processor": processor,
+        "given_by": given_by,
+        "login_url": settings.BASE_URL + reverse("account_login"),
+    }
+    _send(user, "processor_given", context)
 
 
 def _send(user: Any, template: str, context: dict[str, Any]) -> None:

@@ -10,6 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from datahub.institutions.scoping import InstitutionScopedManager
 
 agb_code_validator = RegexValidator(r"^\d{8}$", _("An AGB code has exactly 8 digits."))
+#: A processor's code: the key of its pseudonym secret in ``DATAHUB_PSEUDONYM_SECRETS``
+#: (``code=secret,code=secret``), so lower-case letters, digits and single dashes only.
+processor_code_validator = RegexValidator(
+    r"^[a-z0-9]+(-[a-z0-9]+)*$",
+    _("A code consists of lower-case letters and digits, optionally joined by single dashes."),
+)
 
 
 class Institution(models.Model):

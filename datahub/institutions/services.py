@@ -201,7 +201,7 @@ def set_active(
         if active:  # a new link: the person may have lost or never had the first
             transaction.on_commit(lambda: send_invitation(user, institution, actor), robust=True)
         elif not Membership.objects.unscoped().filter(user=user, is_active=True).exists():
-            _void_invitation(user)
+            void_invitation(user)
     elif active:
         _notify_role(actor, membership)
     record(
@@ -219,32 +219,48 @@ def set_active(
     return membership
 
 
-def _void_invitation(user: Any) -> None:
+def void_invitation(user: Any) -> None:
     """The link of an invitation no longer sets a password: it is signed with the (unusable)
-    password, which is replaced. A person whose last role is deactivated must not be able
-    to get in with the mail he got before."""
+    password, which is replaced. A person whose last role (at an institution or a processor)
+    is deactivated must not be able to get in with the mail he got before."""
     user.set_unusable_password()
     user.save(update_fields=["password"])
 
 
-def belongs_to_processor_or_hub(user: Any) -> bool:
-    """Accounts of processors and of the hub never get a role at an institution.
+# The one rule on whose side an account is: it works either for institutions, or for a
+# processor or the hub, never for both. The hub's and the processors' work is recorded for
+# their own organisation; a role at an institution would put it in that institution's sight
+# (its people's account events are in its audit log), and the audit log leaves the account
+# events of processors' and the hub's accounts out of every institution's log.
 
-    Their work is recorded for their own organisation; a role at an institution would put it in
-    that institution's sight (its people's account events are in its audit log).
-    """
+
+def belongs_to_processor_or_hub(user: Any) -> bool:
+    """Accounts of processors and of the hub never get a role at an institution."""
     return get_user_model().objects.filter(processor_or_hub_accounts(), pk=user.pk).exists()
+
+
+def belongs_to_institution_or_hub(user: Any) -> bool:
+    """Accounts with a role at an institution (active or not) and the hub's never become a
+    processor's person: the other side of :func:`belongs_to_processor_or_hub`."""
+    institution_role = Exists(Membership.objects.unscoped().filter(user=OuterRef("pk")))
+    return (
+        get_user_model().objects.filter(hub_accounts() | Q(institution_role), pk=user.pk).exists()
+    )
 
 
 def processor_or_hub_accounts(path: str = "") -> Q:
     """The accounts of processors and of the hub, as a condition on the user at ``path``
     (``""`` for a user query, ``"actor__"`` for audit events)."""
     user = OuterRef(path.removesuffix("__") if path else "pk")
+    return hub_accounts(path) | Q(Exists(ProcessorMembership.objects.filter(user=user)))
+
+
+def hub_accounts(path: str = "") -> Q:
+    """The accounts of the hub (its operators and Django's staff), on the user at ``path``."""
     return (
         Q(**{f"{path}is_hub_operator": True})
         | Q(**{f"{path}is_staff": True})
         | Q(**{f"{path}is_superuser": True})
-        | Q(Exists(ProcessorMembership.objects.filter(user=user)))
     )
 
 

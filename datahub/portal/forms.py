@@ -14,7 +14,14 @@ from datahub.audit.models import Action, object_type_label
 from datahub.dictionaries.models import Method, Registry, SubDelivery
 from datahub.institutions import onboarding
 from datahub.institutions.audit_log import AuditFilter
-from datahub.institutions.models import Institution, Role, Unit, agb_code_validator
+from datahub.institutions.models import (
+    Institution,
+    Processor,
+    Role,
+    Unit,
+    agb_code_validator,
+    processor_code_validator,
+)
 
 
 class AddPersonForm(forms.Form):
@@ -217,3 +224,41 @@ class RegistryContactForm(forms.Form):
         field = self.fields["registry"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = onboarding.registries_of(institution)
+
+
+class ProcessorForm(forms.Form):
+    """The name of a processor (also: the start of adding one)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+
+
+class AddProcessorForm(ProcessorForm):
+    field_order = ["code", "name"]
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        validators=[processor_code_validator],
+        help_text=_(
+            "Lower-case letters, digits and dashes, e.g. “iknl”; it cannot be changed later. "
+            "The processor's pseudonym secret is set under this code."
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"].strip()
+        if Processor.objects.filter(code__iexact=code).exists():
+            raise forms.ValidationError(_("A processor with this code already exists."))
+        return code
+
+
+class AddProcessorPersonForm(forms.Form):
+    full_name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_(
+            "A new person receives an e-mail with a link to choose a password; "
+            "a person who has an account is told by e-mail."
+        ),
+    )

@@ -82,6 +82,8 @@ def test_the_portal_pages_are_accessible(axe_page, portal_url, portal_env):
                 "/hub/deelname/",
                 "/hub/aanleverstatus/",
                 "/hub/verwerkers/",
+                "/hub/verwerkers/nieuw/",
+                "/hub/verwerkers/registraties/",
             ],
         ),
         ("verwerker@iknl.example", ["/verwerker/"]),
@@ -105,7 +107,7 @@ def test_the_hubs_and_the_processors_pages_are_accessible(
         ),
         (
             "beheer@datahub.example",
-            "/hub/verwerkers/",
+            "/hub/verwerkers/registraties/",
             "Intrekken… MRDM MMY",
             "Registratie intrekken",
         ),
@@ -120,6 +122,16 @@ def test_the_questions_before_revoking_are_accessible(
     axe_page.get_by_role("link", name=link).click()
     assert axe_page.get_by_role("heading", name=heading, level=1).is_visible()
     assert axe_page.get_by_role("button", name="Intrekken").is_visible()
+    assert _violations(axe_page) == []
+
+
+def test_a_processors_page_for_the_hub_operator_is_accessible(axe_page, portal_url, portal_env):
+    log_in(axe_page, portal_url, portal_env, "beheer@datahub.example")
+    axe_page.goto(portal_url + "/hub/verwerkers/")
+    axe_page.get_by_role("link", name="Wijzigen IKNL").click()
+    assert axe_page.get_by_role("heading", name="IKNL (iknl)", level=1).is_visible()
+    assert _violations(axe_page) == []
+    axe_page.get_by_text("Deactiveren…").first.click()  # the question, open (not confirmed)
     assert _violations(axe_page) == []
 
 
@@ -200,6 +212,8 @@ NARROW = {
         "/hub/deelname/",
         "/hub/aanleverstatus/?deelaanlevering=CAT",
         "/hub/verwerkers/",
+        "/hub/verwerkers/nieuw/",
+        "/hub/verwerkers/registraties/",
     ],
     "verwerker@iknl.example": ["/verwerker/"],
 }

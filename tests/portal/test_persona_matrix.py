@@ -20,6 +20,8 @@ OPERATOR_PAGES = [
     "delivery_status",
     "institutions",
     "institution_add",
+    "processors",
+    "processor_add",
 ]
 ALL_PAGES = [
     *DELIVERY_PAGES,
