@@ -257,7 +257,9 @@ def horizontal_bars(
     fmt: Callable[[float], str],
 ) -> SafeString:
     """One row per label, its bar stacked by series, the total at its end."""
-    row_height, name_width = 26, 150
+    row_height = 26
+    # room for the longest name (about 7 units a character at the labels' 12 px)
+    name_width = min(320, max(60, 7 * max((len(label) for label in labels), default=0))) + 8
     top = max((sum(row) for row in values), default=0) or 1
     room = WIDTH - name_width - 60
     rows = []
