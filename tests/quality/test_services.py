@@ -131,11 +131,13 @@ def _queries(call) -> int:
 
 
 def test_the_number_of_queries_does_not_grow_with_the_deliveries(registries, institution):
+    qrt = _qrt()
+
     def board() -> object:
-        return services.dashboard(institution, _qrt())
+        return services.dashboard(institution, qrt)
 
     def hub() -> object:
-        return services.across_institutions(_qrt())
+        return services.across_institutions(qrt)
 
     deliver(institution, "MMYIKNL", "2025K4", on=dt.date(2026, 1, 20))
     few = (_queries(board), _queries(hub))
