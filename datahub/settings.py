@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "datahub.deliveries",
     "datahub.schedule",
     "datahub.forwarding",
+    "datahub.quality",
     "datahub.api",
     "datahub.portal",
     "datahub.demo",

@@ -10,6 +10,7 @@ from datahub.portal.views import (
     overview,
     people,
     processors,
+    quality,
     shell,
     tokens,
     upload,
@@ -23,6 +24,7 @@ urlpatterns = [
     path("overzicht/<str:table>/", overview.overview_table, name="overview_table"),
     path("aangeleverd/", overview.delivered, name="delivered"),
     path("verwacht/", overview.expected, name="expected"),
+    path("datakwaliteit/", quality.quality, name="quality"),
     path("aanleveren/", upload.upload, name="upload"),
     path("aanleveren/velden/", upload.upload_fields, name="upload_fields"),
     path("aanleveren/keuzes/", upload.upload_choices, name="upload_choices"),
@@ -91,6 +93,7 @@ urlpatterns = [
         name="institution_edit",
     ),
     path("hub/aanleverstatus/", overview.delivery_status, name="delivery_status"),
+    path("hub/datakwaliteit/", quality.operator_quality, name="operator_quality"),
     path("verwerker/", forwarding.processor_home, name="processor_home"),
     path(
         "verwerker/tokens/<int:token_id>/intrekken/",

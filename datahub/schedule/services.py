@@ -372,12 +372,16 @@ def within_days(
 # --- deliveries with findings ---------------------------------------------------------------
 
 
-def newer_than_outer(deliveries: QuerySet[Delivery]) -> Q:
-    """A newer row of ``deliveries`` for the outer row's period exists (ties broken by id)."""
+def newer_than_outer(deliveries: QuerySet[Delivery], period: str = "period") -> Q:
+    """A newer row of ``deliveries`` for the outer row's period exists (ties broken by id).
+
+    ``period``: the field (or an annotation of both ``deliveries`` and the outer query) that
+    says which period a row is for; the data-quality dashboard gives each ``TOTAAL`` delivery
+    the deadline it was for (``datahub.quality``)."""
     newer = deliveries.filter(
         institution_id=OuterRef("institution_id"),
         sub_delivery_id=OuterRef("sub_delivery_id"),
-        period=OuterRef("period"),
+        **{period: OuterRef(period)},
     )
     newer = newer.filter(
         Q(submitted_at__gt=OuterRef("submitted_at"))

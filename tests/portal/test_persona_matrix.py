@@ -10,7 +10,7 @@ from datahub.audit.models import Action, AuditEvent
 from datahub.institutions.models import Membership
 from tests.conftest import logged_in
 
-DELIVERY_PAGES = ["overview", "delivered", "expected", "upload", "forwarding"]
+DELIVERY_PAGES = ["overview", "delivered", "expected", "quality", "upload", "forwarding"]
 ADMIN_PAGES = ["people", "person_add", "audit_log", "authorisations", "api_tokens", "api_token_add"]
 OPERATOR_PAGES = [
     "operator_home",
@@ -22,6 +22,7 @@ OPERATOR_PAGES = [
     "institution_add",
     "processors",
     "processor_add",
+    "operator_quality",
 ]
 ALL_PAGES = [
     *DELIVERY_PAGES,

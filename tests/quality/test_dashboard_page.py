@@ -1,0 +1,138 @@
+"""Datakwaliteit: the numbers shown, the charts, the institution boundary, the choices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from lxml import html
+
+from datahub.audit.models import Action, AuditEvent
+from tests.conftest import logged_in
+from tests.html import text_of
+
+URL = reverse("portal:quality")
+
+
+def _rows(response, heading: str) -> list[list[str]]:
+    """The rows of the table of the section with ``heading``: each cell's text."""
+    document = html.fromstring(response.content)
+    section = next(
+        s for s in document.iter("section") if s.find(".//h2").text_content().strip() == heading
+    )
+    return [
+        [" ".join(cell.text_content().split()) for cell in row.iter("th", "td")]
+        for row in section.iter("tr")
+    ]
+
+
+def test_the_page_shows_each_periods_deliveries_and_the_counts_of_the_one_that_counts(
+    history, submitter
+):
+    response = logged_in(submitter).get(URL, {"deelaanlevering": "MMYIKNL"})
+    assert response.status_code == 200
+    statuses = _rows(response, "Aanleveringen per periode")
+    assert statuses[0][:3] == ["Periode", "Aanleveringen", "Verwerkt"]
+    assert statuses[1] == ["2025K4", "2", "1", "0", "1", "0", "0", "0", "Verwerkt"]
+    warned = "Verwerkt met waarschuwingen"
+    assert statuses[2] == ["2026K1", "1", "0", "1", "0", "0", "0", "0", warned]
+    rates = _rows(response, "Fouten en waarschuwingen per record")
+    assert rates[2] == ["2026K1", "20", "20", "0", "0", "2", "0,00", "0,10", "0,0 %"]
+    codes = _rows(response, "Meest voorkomende foutcodes")
+    assert codes[1:] == [["W020", "0", "2", "2"]]
+    fields = _rows(response, "Velden met de meeste bevindingen")
+    assert fields[1:] == [["GEWICHT", "0", "2", "2"]]
+
+
+def test_every_chart_is_an_image_with_a_title_and_a_description(history, submitter):
+    response = logged_in(submitter).get(URL, {"deelaanlevering": "MMYIKNL"})
+    document = html.fromstring(response.content)
+    charts = document.xpath("//*[local-name()='svg' and @role='img']")
+    assert {c.get("id") for c in charts} == {
+        "chart-statuses",
+        "chart-rates",
+        "chart-codes",
+        "chart-fields",
+    }
+    for chart in charts:
+        title = chart.xpath("./*[local-name()='title']")[0].text_content()
+        desc = chart.xpath("./*[local-name()='desc']")[0].text_content()
+        assert title and desc
+        assert chart.get("aria-labelledby") == f"{chart.get('id')}-title {chart.get('id')}-desc"
+    bars = document.xpath("//*[@id='chart-statuses']//*[local-name()='rect']/*")
+    assert "2025K4: Verwerkt met fouten 1" in [b.text_content() for b in bars]
+
+
+def test_another_institutions_deliveries_and_findings_never_show(history, outsider, submitter):
+    ours = text_of(logged_in(submitter).get(URL, {"deelaanlevering": "MMYIKNL"}))
+    assert "OUTSIDER" not in ours and "BUITEN" not in ours
+    theirs = text_of(logged_in(outsider).get(URL, {"deelaanlevering": "MMYIKNL"}))
+    assert "OUTSIDER" in theirs
+    assert "W020" not in theirs and "GEWICHT" not in theirs and "2025K4" not in theirs
+
+
+def test_no_value_of_a_finding_is_shown(history, submitter):
+    response = logged_in(submitter).get(URL, {"deelaanlevering": "MMYIKNL"})
+    assert "geheim" not in response.content.decode()
+
+
+def test_a_sub_delivery_the_institution_does_not_take_part_in_is_not_found_and_logged(
+    history, submitter
+):
+    response = logged_in(submitter).get(URL, {"deelaanlevering": "NOPE"})
+    assert response.status_code == 404
+    event = AuditEvent.objects.get(action=Action.DENIED)
+    assert event.actor == submitter and "NOPE" in event.description
+
+
+def test_the_first_sub_delivery_and_the_last_two_years_are_chosen_by_default(history, submitter):
+    response = logged_in(submitter).get(URL)
+    form = response.context["form"]
+    assert form.cleaned_data["van"] == dt.date(2024, 6, 15)
+    assert form.cleaned_data["tot"] == dt.date(2026, 6, 15)
+    assert response.context["board"] is not None
+
+
+def test_days_without_deliveries_say_so(history, submitter):
+    response = logged_in(submitter).get(
+        URL, {"deelaanlevering": "MMYIKNL", "van": "2020-01-01", "tot": "2020-12-31"}
+    )
+    assert "Er zijn in deze dagen geen productieaanleveringen" in text_of(response)
+    assert b"<svg" not in response.content
+
+
+def test_an_end_before_the_start_is_refused_with_a_message(history, submitter):
+    response = logged_in(submitter).get(
+        URL, {"deelaanlevering": "MMYIKNL", "van": "2026-06-01", "tot": "2026-01-01"}
+    )
+    assert response.status_code == 200
+    assert "De einddatum ligt voor de begindatum." in text_of(response)
+    assert response.context["board"] is None
+
+
+def test_an_institution_without_registries_is_told_so(submitter):
+    response = logged_in(submitter).get(URL)
+    assert response.status_code == 200
+    assert "neemt nog aan geen enkele registratie deel" in text_of(response)
+
+
+def test_the_menu_shows_data_quality_to_the_delivery_roles(submitter, clinician):
+    assert URL in logged_in(submitter).get(reverse("portal:overview")).content.decode()
+    assert logged_in(clinician).get(URL).status_code == 403
+
+
+@pytest.mark.parametrize("extra", [0, 12])
+def test_the_page_needs_the_same_queries_whatever_the_deliveries(
+    registries, institution, submitter, django_assert_max_num_queries, extra
+):
+    from tests.quality.conftest import with_results
+    from tests.schedule.conftest import deliver
+
+    for n in range(extra):
+        delivery = deliver(institution, "MMYIKNL", "2026K1", on=dt.date(2026, 5, 1 + n))
+        with_results(delivery, records=3, findings=[("fout", f"E{n}", f"F{n}")])
+    client = logged_in(submitter)
+    client.get(URL)
+    with django_assert_max_num_queries(14):
+        assert client.get(URL, {"deelaanlevering": "MMYIKNL"}).status_code == 200

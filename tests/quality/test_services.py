@@ -1,0 +1,148 @@
+"""The dashboard's numbers: what counts per period, scoping, TOTAAL deadlines, queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from datahub.deliveries.models import Status
+from datahub.dictionaries.models import SubDelivery
+from datahub.quality import services
+from tests.quality.conftest import with_results
+from tests.schedule.conftest import deliver
+
+
+def _qrt() -> SubDelivery:
+    return SubDelivery.objects.get(code="MMYIKNL")
+
+
+def _cat() -> SubDelivery:
+    return SubDelivery.objects.get(code="CAT")
+
+
+def test_each_period_counts_its_production_deliveries_by_status(history, institution):
+    board = services.dashboard(institution, _qrt())
+    assert [p.period.key for p in board.periods] == ["2025K4", "2026K1"]
+    k4, k1 = (p.row for p in board.periods)
+    assert k4.statuses == {Status.ERRORS: 1, Status.PROCESSED: 1}
+    assert k4.deliveries == 2
+    assert k1.statuses == {Status.WARNINGS: 1}  # the test delivery is left out
+
+
+def test_the_records_and_findings_of_a_period_are_those_of_its_latest_delivery(
+    history, institution
+):
+    board = services.dashboard(institution, _qrt())
+    k4, k1 = (p.row for p in board.periods)
+    assert (k4.counted, k4.latest_status) == (1, Status.PROCESSED)
+    assert (k4.counts.records, k4.counts.errors, k4.counts.not_processed) == (10, 0, 0)
+    assert (k1.counts.records, k1.counts.warnings) == (20, 2)
+    assert k1.counts.warnings_per_record == pytest.approx(0.1)
+    assert k1.counts.errors_per_record == 0
+
+
+def test_the_codes_and_fields_are_counted_over_the_deliveries_that_count(history, institution):
+    board = services.dashboard(institution, _qrt())
+    # the corrected 2025K4 delivery's W012 and C3 no longer count; the test's TESTONLY never
+    assert board.codes == [services.Ranked("W020", 0, 2)]
+    assert board.fields == [services.Ranked("GEWICHT", 0, 2)]
+
+
+def test_a_period_whose_latest_delivery_has_errors_shows_its_rates(registries, institution):
+    delivery = deliver(institution, "MMYIKNL", "2026K1", status=Status.ERRORS)
+    with_results(
+        delivery,
+        records=4,
+        not_processed=1,
+        findings=[("fout", "W012", "GEBDAT"), ("fout", "W012", "GEBDAT"), ("fout", "C3", "")],
+    )
+    board = services.dashboard(institution, _qrt())
+    (row,) = (p.row for p in board.periods)
+    assert row.counts.errors_per_record == pytest.approx(0.75)
+    assert row.counts.not_processed_share == pytest.approx(0.25)
+    assert board.codes == [services.Ranked("W012", 2, 0), services.Ranked("C3", 1, 0)]
+    assert board.fields == [services.Ranked("GEBDAT", 2, 0)]  # a finding without a field: none
+
+
+def test_another_institutions_deliveries_never_count(history, institution, other_institution):
+    ours = services.dashboard(institution, _qrt())
+    assert "OUTSIDER" not in {c.name for c in ours.codes}
+    theirs = services.dashboard(other_institution, _qrt())
+    assert [p.row.statuses for p in theirs.periods] == [{Status.REJECTED: 1}]
+    assert theirs.codes == [services.Ranked("OUTSIDER", 1, 0)]
+
+
+def test_a_totaal_delivery_is_for_the_next_totaal_deadline(registries, institution):
+    # deadlines 10 April, 15 July 2026: two deliveries before 10 April, one after
+    early = deliver(institution, "CAT", "TOTAAL", on=dt.date(2026, 3, 1), status=Status.ERRORS)
+    with_results(early, records=3, not_processed=3, findings=[("fout", "E1", "F")] * 3)
+    on_time = deliver(institution, "CAT", "TOTAAL", on=dt.date(2026, 4, 10))
+    with_results(on_time, records=3)
+    later = deliver(institution, "CAT", "TOTAAL", on=dt.date(2026, 5, 1), status=Status.WARNINGS)
+    with_results(later, records=6, findings=[("waarschuwing", "W1", "G")])
+    board = services.dashboard(institution, _cat())
+    assert [(p.period.period, p.period.deadline) for p in board.periods] == [
+        ("TOTAAL", dt.date(2026, 4, 10)),
+        ("TOTAAL", dt.date(2026, 7, 15)),
+    ]
+    april, july = (p.row for p in board.periods)
+    assert (april.deliveries, april.counts.errors, april.counts.records) == (2, 0, 3)
+    assert (july.deliveries, july.counts.warnings) == (1, 1)
+    assert board.codes == [services.Ranked("W1", 0, 1)]
+
+
+def test_the_range_chooses_by_delivery_date(history, institution):
+    board = services.dashboard(
+        institution, _qrt(), since=dt.date(2026, 4, 1), until=dt.date(2026, 6, 15)
+    )
+    assert [p.period.key for p in board.periods] == ["2026K1"]
+    assert services.dashboard(institution, _qrt(), until=dt.date(2025, 12, 31)).is_empty
+
+
+def test_the_default_range_is_the_last_two_years():
+    assert services.default_range(dt.date(2026, 6, 15)) == (
+        dt.date(2024, 6, 15),
+        dt.date(2026, 6, 15),
+    )
+    assert services.default_range(dt.date(2028, 2, 29))[0] == dt.date(2026, 2, 28)
+
+
+def test_the_hub_sees_one_row_per_institution(history, institution, other_institution):
+    overview = services.across_institutions(_qrt())
+    rows = {r.institution: r.row for r in overview.institutions}
+    assert rows[institution].statuses == {
+        Status.ERRORS: 1,
+        Status.PROCESSED: 1,
+        Status.WARNINGS: 1,
+    }
+    assert (rows[institution].counted, rows[institution].counts.records) == (2, 30)
+    assert rows[other_institution].statuses == {Status.REJECTED: 1}
+    assert rows[other_institution].counts.not_processed_share == 1
+    assert [c.name for c in overview.codes] == ["W020", "OUTSIDER"]
+
+
+def _queries(call) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    return len(queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_deliveries(registries, institution):
+    qrt = _qrt()
+
+    def board() -> object:
+        return services.dashboard(institution, qrt)
+
+    def hub() -> object:
+        return services.across_institutions(qrt)
+
+    deliver(institution, "MMYIKNL", "2025K4", on=dt.date(2026, 1, 20))
+    few = (_queries(board), _queries(hub))
+    for n, period in enumerate(["2025K4", "2026K1", "2026K2"] * 4):
+        delivery = deliver(institution, "MMYIKNL", period, on=dt.date(2026, 6, 1 + n))
+        with_results(delivery, records=3, findings=[("fout", f"E{n}", f"F{n}")])
+    assert (_queries(board), _queries(hub)) == few == (6, 6)
+    assert len(services.dashboard(institution, _qrt()).periods) == 3
