@@ -10,30 +10,8 @@ from datahub.audit.models import Action, AuditEvent
 from datahub.deliveries import entry, files
 from datahub.deliveries.entry import EntryError
 from datahub.deliveries.models import Channel, Delivery, EntryDraft, Status
-from datahub.dictionaries import services
-from datahub.dictionaries.models import Method
 from datahub.validation import validate_records
-from tests.deliveries.conftest import take_part
 from tests.validation.helpers import cat_row
-
-
-@pytest.fixture
-def cataract_entry(operator, institution, other_institution):
-    """Institution A enters Cataract by hand; B delivers it through the web portal."""
-    version = take_part(operator, (institution,), "CAT_1.4.xlsx", method=Method.ENTRY)
-    services.set_participation(
-        actor=operator,
-        institution=other_institution,
-        sub_delivery=version.sub_delivery,
-        since=version.valid_from,
-    )
-    services.set_method(
-        actor=operator,
-        institution=other_institution,
-        registry=version.sub_delivery.registry,
-        method=Method.PORTAL,
-    )
-    return version
 
 
 def test_the_form_has_a_field_for_each_field_of_the_dictionary_with_its_rules(cataract_entry):
