@@ -11,7 +11,7 @@ from datahub.deliveries import entry
 from datahub.deliveries.models import Channel, Delivery, EntryDraft, Status
 from datahub.validation import validate_records
 from tests.conftest import logged_in
-from tests.html import text_of
+from tests.html import language_at, text_of
 from tests.validation.helpers import cat_row
 
 FORM = reverse("portal:entry_form", args=["CAT"])
@@ -224,3 +224,12 @@ def test_a_registry_not_delivered_by_hand_is_refused_with_a_clear_message(
 
 def test_an_unknown_registry_is_not_found(arts):
     assert arts.get(reverse("portal:entry_form", args=["NOPE"])).status_code == 404
+
+
+def test_on_an_english_page_the_registrys_dutch_words_are_marked_dutch(arts):
+    arts.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = _post(arts, FORM, cat_row(1, Geboortejaar="2030", Geslacht="7"), action="check")
+    assert "Enter records" in text_of(response)
+    assert language_at(response, "Patientnummer zoals de instelling") == "nl"
+    assert language_at(response, "deze waarde is te hoog") == "nl"  # a rule's own message
+    assert language_at(response, "Geslacht contains value 7") == "en"

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -157,17 +157,20 @@ def _int_or_none(text: str) -> int | None:
 
 
 def _fields_context(version: Any, values: dict[str, str], checked: Checked | None) -> dict:
-    """Each input with its value and findings, and the record's own findings."""
+    """Each input with its value and findings, and the record's own findings. A finding of a
+    dictionary rule keeps the registry's Dutch message on an English page: it is marked so."""
     by_field = checked.by_field if checked else {}
+    english = not (translation.get_language() or "nl").startswith("nl")
+    rule_codes = {rule.code for rule in version.dictionary.rules}
+
+    def shown(findings: list[Any]) -> list[tuple[Any, str]]:
+        return [(f, "nl" if english and f.code in rule_codes else "") for f in findings]
+
     rows = [
-        (spec, values.get(spec.name, ""), by_field.get(spec.name, []))
+        (spec, values.get(spec.name, ""), shown(by_field.get(spec.name, [])))
         for spec in entry.form_fields(version.dictionary)
     ]
-    return {
-        "rows": rows,
-        "general": by_field.get("", []),
-        "checked": checked,
-    }
+    return {"rows": rows, "general": shown(by_field.get("", [])), "checked": checked}
 
 
 def _page(
