@@ -272,3 +272,41 @@ class UploadSession(models.Model):
     @property
     def complete(self) -> bool:
         return self.received == self.size
+
+
+class EntryDraft(models.Model):
+    """A record entered by hand in the invoerportaal, waiting in the open batch of its
+    institution and sub-delivery until "Aanleveren" makes the batch one delivery.
+
+    The record's values are patient data: they are kept only encrypted (``sealed``, see
+    ``deliveries.entry``), and the row is deleted when the batch is delivered. The counts of
+    the last check are no patient data: the batch list shows them without decrypting.
+    """
+
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.CASCADE, related_name="+"
+    )
+    sub_delivery = models.ForeignKey(
+        "dictionaries.SubDelivery", on_delete=models.PROTECT, related_name="+"
+    )
+    #: The version the record was entered and last checked with.
+    dictionary_version = models.ForeignKey(
+        "dictionaries.DictionaryVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    sealed = models.BinaryField()
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    objects = InstitutionScopedManager["EntryDraft"]()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["institution", "sub_delivery", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"draft {self.pk} of {self.sub_delivery_id}"

@@ -17,7 +17,7 @@ SAMPLES = ["CAT_1.4.xlsx", "MMYIKNL_2.1.xlsx", "MMYPROMS_2.1.xlsx"]
 METHODS = {
     ("11111111", "Cataract"): Method.PORTAL,
     ("11111111", "MMY"): Method.PORTAL,
-    ("44444444", "Cataract"): Method.PORTAL,
+    ("44444444", "Cataract"): Method.ENTRY,  # its clinician enters operations by hand
     ("44444444", "MMY"): Method.API,
 }
 

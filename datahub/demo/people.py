@@ -64,6 +64,7 @@ def _people() -> list[tuple[str, str, str, str | None, str | None]]:
             "44444444",
             Role.LOCAL_ADMIN,
         ),
+        ("arts@zuiderzee.example", "Femke Arts", "arts, 44444444", "44444444", Role.CLINICIAN),
     ]
 
 

@@ -83,7 +83,7 @@ def _for_current_institution(request: HttpRequest) -> bool:
 
 
 local_admin_required = member_required({Role.LOCAL_ADMIN}, posts_name_institution=True)
-clinician_required = member_required({Role.CLINICIAN})
+clinician_required = member_required({Role.CLINICIAN}, posts_name_institution=True)
 
 
 def operator_required(view: View) -> View:

@@ -59,7 +59,11 @@ def _menu(request: HttpRequest, is_processor: bool) -> list[MenuItem]:
             ("dictionaries", _("Data dictionaries")),
         ]
     if membership is not None and membership.role == Role.CLINICIAN:
-        entries.append(("entry", _("Entry portal")))
+        # Only where a registry of the institution is delivered through the entry portal
+        from datahub.deliveries.entry import has_entry
+
+        if has_entry(membership.institution):
+            entries.append(("entry", _("Enter records")))
     if membership is not None and membership.role == Role.LOCAL_ADMIN:
         entries += [("people", _("Users")), ("audit_log", _("Audit log"))]
         entries.append(("api_tokens", _("API tokens")))
@@ -96,6 +100,7 @@ _UNDER = {
     "overview": ("overview_",),
     "upload": ("upload_",),
     "delivered": ("delivery",),
+    "entry": ("entry_",),
 }
 
 

@@ -39,6 +39,25 @@ def cataract(operator, institution, other_institution) -> DictionaryVersion:
     return take_part(operator, (institution, other_institution), "CAT_1.4.xlsx")
 
 
+@pytest.fixture
+def cataract_entry(operator, institution, other_institution):
+    """Institution A enters Cataract by hand; B delivers it through the web portal."""
+    version = take_part(operator, (institution,), "CAT_1.4.xlsx", method=Method.ENTRY)
+    services.set_participation(
+        actor=operator,
+        institution=other_institution,
+        sub_delivery=version.sub_delivery,
+        since=version.valid_from,
+    )
+    services.set_method(
+        actor=operator,
+        institution=other_institution,
+        registry=version.sub_delivery.registry,
+        method=Method.PORTAL,
+    )
+    return version
+
+
 def cat_csv(rows: int = 3, **changes: dict[str, str]) -> bytes:
     """A Cataract CSV of ``rows`` valid records; ``changes`` maps record number → field edits."""
     from datahub.validation import load_dictionary

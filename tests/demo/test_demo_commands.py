@@ -93,3 +93,19 @@ def test_the_demos_sequence_numbers_rise_with_the_delivery_dates(db, settings):
             )
         for numbers in by_sub_delivery.values():
             assert numbers == sorted(numbers), numbers
+
+
+def test_the_demos_clinician_of_zuiderzee_enters_cataract_by_hand(db, settings):
+    from django.utils import timezone
+
+    from datahub.deliveries.entry import entry_sub_deliveries
+
+    settings.DEMO = True
+    _run("demo")
+    zuiderzee = Institution.objects.get(agb_code="44444444")
+    noorderlicht = Institution.objects.get(agb_code="11111111")
+    today = timezone.localdate()
+    assert [s.code for s in entry_sub_deliveries(zuiderzee, today)] == ["CAT"]
+    assert entry_sub_deliveries(noorderlicht, today) == []
+    clinician = Membership.objects.for_institution(zuiderzee).get(role="arts")
+    assert clinician.user.email == "arts@zuiderzee.example"

@@ -1,18 +1,15 @@
-"""The portal's menu pages. Pages whose feature is still being built say so plainly."""
+"""The start page, which sends each person to the first page of his role, and the switch of
+institution."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from datahub.institutions.middleware import SESSION_KEY
 from datahub.institutions.models import DELIVERY_ROLES, ProcessorMembership, Role
-from datahub.portal.access import (
-    clinician_required,
-)
 from datahub.portal.http import PortalRequest
 
 
@@ -29,19 +26,6 @@ def home(request: PortalRequest) -> HttpResponse:
     if ProcessorMembership.objects.filter(user=request.user, is_active=True).exists():
         return redirect("portal:processor_home")
     return render(request, "portal/no_role.html", status=403)
-
-
-def coming(request: PortalRequest, title: str, text: str) -> HttpResponse:
-    return render(request, "portal/coming.html", {"title": title, "text": text})
-
-
-@clinician_required
-def entry(request: PortalRequest) -> HttpResponse:
-    return coming(
-        request,
-        _("Entry portal"),
-        _("Here clinicians will enter operations one at a time, checked as they type."),
-    )
 
 
 @require_POST

@@ -1,0 +1,474 @@
+"""The invoerportaal (entry portal): a clinician enters one record at a time by hand.
+
+Design: the records entered for a sub-delivery wait, encrypted, in one open batch of the
+institution (:class:`EntryDraft` rows: shared by the institution's clinicians, seen by nobody
+else). Each record is checked at once with the validation engine's :func:`validate_records`,
+so it gets exactly the findings and messages a file would. "Aanleveren" writes the batch as a
+conventional CSV file and submits it through the intake (:func:`intake.submit`, channel
+``Invoerportaal``): sequence number, audit, processing, report, Overzicht and forwarding are
+those of every file. The drafts are deleted in the same transaction.
+
+Who may deliver this way follows the intake's own rules (participation, the institution's one
+delivery method for the registry): :func:`refusal` runs :func:`intake.check` for the channel.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from datahub.audit.models import Action
+from datahub.audit.services import record
+from datahub.deliveries import files, intake
+from datahub.deliveries.models import Channel, Delivery, EntryDraft, SequenceCounter
+from datahub.dictionaries.models import DictionaryVersion, Method, RegistryMethod, SubDelivery
+from datahub.dictionaries.services import current_version
+from datahub.institutions.models import Institution, Unit
+from datahub.validation import DataDictionary, Finding, Report, validate_records
+
+CHANNEL = Channel.ENTRY
+#: The most records one batch may hold (a clinician enters them one by one).
+MAX_DRAFTS = 1000
+
+
+class EntryError(Exception):
+    """A refused entry action; ``str()`` is the user's message, ``problems`` per field."""
+
+    def __init__(self, message: str, problems: dict[str, list[str]] | None = None) -> None:
+        self.problems = problems or {"": [message]}
+        super().__init__(message)
+
+
+# --- which registries ------------------------------------------------------------------------
+
+
+def refusal(institution: Institution, sub_delivery: SubDelivery, today: dt.date) -> list[str]:
+    """Why the institution may not enter records for ``sub_delivery`` today (none: it may).
+
+    The intake's own checks for the channel ``Invoerportaal``: the institution takes part,
+    its delivery method for the registry is the entry portal, a version is in force.
+    """
+    version = current_version(sub_delivery, today)
+    metadata = intake.Metadata(
+        file_name="entry.csv",
+        institution_code=institution.agb_code,
+        code=sub_delivery.code,
+        version=version.version if version else "",
+    )
+    problems = intake.check(metadata, institution, CHANNEL, today=today).problems
+    found = [*problems.get("code", []), *problems.get("version", [])]
+    if not found and version is not None and not _allows_entry(version.dictionary):
+        found.append(_("The data dictionary of this registry does not allow the entry portal."))
+    return found
+
+
+def _allows_entry(dictionary: DataDictionary) -> bool:
+    methods = dictionary.general.methods
+    return not methods or Method.ENTRY in methods
+
+
+def entry_sub_deliveries(institution: Institution, today: dt.date) -> list[SubDelivery]:
+    """The sub-deliveries the institution may enter records for today."""
+    registries = RegistryMethod.objects.for_institution(institution).filter(method=Method.ENTRY)
+    candidates = SubDelivery.objects.select_related("registry").filter(
+        registry__in=registries.values("registry")
+    )
+    return [s for s in candidates if not refusal(institution, s, today)]
+
+
+def has_entry(institution: Institution) -> bool:
+    """Whether some registry of the institution is delivered through the entry portal (the menu
+    shows "Invoeren" then)."""
+    scoped = RegistryMethod.objects.for_institution(institution)
+    return scoped.filter(method=Method.ENTRY).exists()
+
+
+def version_for(institution: Institution, sub_delivery: SubDelivery) -> DictionaryVersion:
+    """The version in force to enter records with; refused as the intake would."""
+    today = timezone.localdate()
+    problems = refusal(institution, sub_delivery, today)
+    version = current_version(sub_delivery, today)
+    if problems or version is None:
+        raise EntryError(" ".join(problems) or _("No version of this registry is in force."))
+    return version
+
+
+# --- the form ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryField:
+    """One input of the form, made from a field of the data dictionary."""
+
+    name: str
+    description: str
+    datatype: str
+    required: bool
+    input_type: str  # select, date, number, text
+    length: int | None = None
+    minimum: str | None = None
+    maximum: str | None = None
+    step: str | None = None
+    format: str | None = None
+    choices: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def is_select(self) -> bool:
+        return self.input_type == "select"
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(code for code, _label in self.choices)
+
+
+def form_fields(dictionary: DataDictionary) -> list[EntryField]:
+    """The form's inputs, in the dictionary's field order.
+
+    Example: a ``code`` field with reference table ``ODS`` becomes a select of
+    ``("OD", "Oculus dexter (rechteroog)")``, ``("OS", ...)``; a ``datum`` a date input.
+    """
+    return [_entry_field(dictionary, spec) for spec in dictionary.fields]
+
+
+def _entry_field(dictionary: DataDictionary, spec: Any) -> EntryField:
+    choices: tuple[tuple[str, str], ...] = ()
+    if spec.reference_table:
+        table = dictionary.table(spec.reference_table)
+        choices = tuple((entry.code, entry.description) for entry in table.entries)
+    input_type, step = _input_type(spec, bool(choices))
+    numeric = spec.is_numeric or spec.datatype == "datum"
+    return EntryField(
+        name=spec.name,
+        description=spec.description,
+        datatype=spec.datatype,
+        required=spec.required,
+        input_type=input_type,
+        length=spec.length,
+        minimum=spec.minimum if numeric else None,
+        maximum=spec.maximum if numeric else None,
+        step=step,
+        format=spec.format,
+        choices=choices,
+    )
+
+
+def _input_type(spec: Any, has_choices: bool) -> tuple[str, str | None]:
+    if has_choices:
+        return "select", None
+    if spec.datatype == "datum":
+        return "date", None
+    if spec.datatype == "geheel getal":
+        return "number", "1"
+    if spec.datatype == "decimaal":
+        return "number", f"{10**-spec.decimals:.{spec.decimals}f}" if spec.decimals else "any"
+    return "text", None
+
+
+def values_from(dictionary: DataDictionary, data: Mapping[str, Any]) -> dict[str, str]:
+    """The record's text per field from posted ``data`` (other keys ignored; one line each)."""
+    values = {}
+    for name in dictionary.field_names:
+        raw = data.get(name, "")
+        text = raw if isinstance(raw, str) else ""
+        values[name] = " ".join(text.splitlines()).strip()
+    return values
+
+
+@dataclass
+class Checked:
+    """A record's findings per field ("" = the record as a whole)."""
+
+    report: Report
+    by_field: dict[str, list[Finding]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return self.report.errors
+
+    @property
+    def warnings(self) -> int:
+        return self.report.warnings
+
+
+def check_record(dictionary: DataDictionary, values: Mapping[str, str]) -> Checked:
+    """Validate one record as a file's record is validated (immediate validation)."""
+    report = validate_records(dictionary, [_as_record(values)], lang=_lang())
+    checked = Checked(report)
+    names = set(dictionary.field_names)
+    for finding in report.findings:
+        key = finding.field if finding.field in names else ""
+        checked.by_field.setdefault(key or "", []).append(finding)
+    return checked
+
+
+def _as_record(values: Mapping[str, str]) -> dict[str, str | None]:
+    return {name: (value if value != "" else None) for name, value in values.items()}
+
+
+def _lang() -> str:
+    return "en" if (translation.get_language() or "").startswith("en") else "nl"
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+
+def _aad(institution_id: int, sub_delivery_id: int) -> bytes:
+    # Bound to its institution and sub-delivery: a sealed record moved to another row of
+    # another institution does not open.
+    return f"entry-draft:{institution_id}:{sub_delivery_id}".encode()
+
+
+def _seal(values: Mapping[str, str], institution_id: int, sub_delivery_id: int) -> bytes:
+    nonce = os.urandom(12)
+    plain = json.dumps(dict(values), ensure_ascii=False).encode()
+    return nonce + AESGCM(files.file_key()).encrypt(
+        nonce, plain, _aad(institution_id, sub_delivery_id)
+    )
+
+
+def draft_values(draft: EntryDraft) -> dict[str, str]:
+    """The values of a draft record (decrypted)."""
+    sealed = bytes(draft.sealed)
+    try:
+        plain = AESGCM(files.file_key()).decrypt(
+            sealed[:12], sealed[12:], _aad(draft.institution_id, draft.sub_delivery_id)
+        )
+    except InvalidTag as exc:
+        raise files.FileIntegrityError("the draft record does not decrypt") from exc
+    loaded = json.loads(plain)
+    return {str(k): str(v) for k, v in loaded.items()}
+
+
+def drafts_of(institution: Institution, sub_delivery: SubDelivery) -> Any:
+    """The open batch (rows only, nothing decrypted)."""
+    return EntryDraft.objects.for_institution(institution).filter(sub_delivery=sub_delivery)
+
+
+def find_draft(
+    institution: Institution, sub_delivery: SubDelivery, draft_id: int
+) -> EntryDraft | None:
+    """A draft of the institution's open batch, or None (another's id is simply not found)."""
+    return drafts_of(institution, sub_delivery).filter(pk=draft_id).first()
+
+
+def batch(
+    institution: Institution,
+    sub_delivery: SubDelivery,
+    *,
+    actor: Any,
+    request: HttpRequest | None = None,
+) -> list[tuple[EntryDraft, dict[str, str]]]:
+    """The open batch with each record's values, for the batch list (audited as a view)."""
+    rows = [(draft, draft_values(draft)) for draft in drafts_of(institution, sub_delivery)]
+    if rows:
+        record(
+            Action.VIEW,
+            actor=actor,
+            institution=institution,
+            request=request,
+            description=gettext_noop("entered records of {code} ({count})"),
+            values={"code": sub_delivery.code, "count": len(rows)},
+            detail={"drafts": [draft.pk for draft, _values in rows]},
+        )
+    return rows
+
+
+def view_draft(draft: EntryDraft, *, actor: Any, request: HttpRequest | None = None) -> dict:
+    """A draft's values to edit them (audited as a view)."""
+    values = draft_values(draft)
+    record(
+        Action.VIEW,
+        actor=actor,
+        institution=draft.institution,
+        obj=draft,
+        request=request,
+        description=gettext_noop("entered record {id} of {code}"),
+        values={"id": draft.pk, "code": draft.sub_delivery.code},
+    )
+    return values
+
+
+def save_draft(
+    institution: Institution,
+    sub_delivery: SubDelivery,
+    values: Mapping[str, str],
+    *,
+    actor: Any,
+    draft: EntryDraft | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[EntryDraft, Checked]:
+    """Keep a record in the open batch (new, or ``draft`` changed), with the findings of its
+    check. A record with errors is kept as well: the page shows its findings."""
+    version = version_for(institution, sub_delivery)
+    if draft is not None and (
+        draft.institution_id != institution.pk or draft.sub_delivery_id != sub_delivery.pk
+    ):
+        raise EntryError(_("This record is not in your institution's batch."))
+    if draft is None and drafts_of(institution, sub_delivery).count() >= MAX_DRAFTS:
+        raise EntryError(
+            _("The batch holds %(max)s records, the most it may: deliver it first.")
+            % {"max": MAX_DRAFTS}
+        )
+    clean = values_from(version.dictionary, values)
+    checked = check_record(version.dictionary, clean)
+    sealed = _seal(clean, institution.pk, sub_delivery.pk)
+    counts = {"error_count": checked.errors, "warning_count": checked.warnings}
+    with transaction.atomic():
+        if draft is None:
+            draft = EntryDraft.objects.create(
+                institution=institution,
+                sub_delivery=sub_delivery,
+                dictionary_version=version,
+                sealed=sealed,
+                created_by=actor if getattr(actor, "pk", None) else None,
+                **counts,
+            )
+            action = Action.CREATE
+        else:
+            drafts_of(institution, sub_delivery).filter(pk=draft.pk).update(
+                sealed=sealed, dictionary_version=version, changed_at=timezone.now(), **counts
+            )
+            action = Action.CHANGE
+        record(
+            action,
+            actor=actor,
+            institution=institution,
+            obj=draft,
+            request=request,
+            description=gettext_noop("entered record {id} of {code}"),
+            values={"id": draft.pk, "code": sub_delivery.code},
+            detail=counts,
+        )
+    return draft, checked
+
+
+def delete_draft(draft: EntryDraft, *, actor: Any, request: HttpRequest | None = None) -> None:
+    with transaction.atomic():
+        EntryDraft.objects.for_institution(draft.institution_id).filter(pk=draft.pk).delete()
+        record(
+            Action.DELETE,
+            actor=actor,
+            institution=draft.institution,
+            obj=draft,
+            request=request,
+            description=gettext_noop("entered record {id} of {code}"),
+            values={"id": draft.pk, "code": draft.sub_delivery.code},
+        )
+
+
+# --- Aanleveren -------------------------------------------------------------------------------
+
+
+def batch_csv(dictionary: DataDictionary, records: list[Mapping[str, str]]) -> bytes:
+    """The records as a file by the CSV rules of the spec (§7): UTF-8, comma-separated, a
+    value with a comma or quote in double quotes, the dictionary's header."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(dictionary.field_names)
+    for values in records:
+        writer.writerow([values.get(name, "") for name in dictionary.field_names])
+    return out.getvalue().encode("utf-8")
+
+
+def submit_batch(
+    institution: Institution,
+    sub_delivery: SubDelivery,
+    *,
+    unit: int | None,
+    period: str,
+    is_test: bool,
+    actor: Any,
+    request: HttpRequest | None = None,
+) -> Delivery:
+    """Deliver the open batch as one delivery of channel ``Invoerportaal``: the records as a
+    CSV file through the intake (checks, encrypted storage, sequence number, processing), and
+    the drafts deleted with it. Refused (nothing changed) with the intake's problems per field.
+    """
+    version = version_for(institution, sub_delivery)
+    with transaction.atomic():
+        drafts = list(drafts_of(institution, sub_delivery).select_for_update())
+        if not drafts:
+            raise EntryError(_("There are no entered records to deliver."))
+        data = batch_csv(version.dictionary, [draft_values(d) for d in drafts])
+        metadata = _metadata(institution, sub_delivery, version, unit, period, is_test)
+        try:
+            delivery = intake.submit(
+                metadata,
+                [data],
+                size=len(data),
+                institution=institution,
+                channel=CHANNEL,
+                actor=actor,
+                request=request,
+            )
+        except intake.DeliveryRefused as refused:
+            raise EntryError(str(refused), refused.problems) from None
+        drafts_of(institution, sub_delivery).filter(pk__in=[d.pk for d in drafts]).delete()
+        record(
+            Action.DELETE,
+            actor=actor,
+            institution=institution,
+            obj=delivery,
+            request=request,
+            description=gettext_noop("{count} entered records of {code}: delivered as {file}"),
+            values={"count": len(drafts), "code": sub_delivery.code, "file": delivery.file_name},
+            detail={"drafts": [d.pk for d in drafts]},
+        )
+    return delivery
+
+
+def _metadata(
+    institution: Institution,
+    sub_delivery: SubDelivery,
+    version: DictionaryVersion,
+    unit: int | None,
+    period: str,
+    is_test: bool,
+) -> intake.Metadata:
+    today = timezone.localdate()
+    number = _next_sequence(institution, unit, sub_delivery)
+    environment = "TEST" if is_test else "PROD"
+    name = (
+        f"{institution.agb_code}_{unit}_{sub_delivery.code}_{version.version}_{number}_"
+        f"{today:%Y%m%d}_{environment}.csv"
+    )
+    return intake.Metadata(
+        file_name=name,
+        institution_code=institution.agb_code,
+        unit=unit,
+        code=sub_delivery.code,
+        version=version.version,
+        is_test=is_test,
+        creation_date=today,
+        sequence_number=number,
+        period=period.strip().upper(),
+    )
+
+
+def _next_sequence(institution: Institution, unit: int | None, sub_delivery: SubDelivery) -> int:
+    """The number after the highest used (the intake refuses it should another take it first)."""
+    if unit is None:
+        return 1  # the intake asks for the unit
+    found = Unit.objects.for_institution(institution).filter(number=unit).first()
+    counter = (
+        SequenceCounter.objects.for_institution(institution)
+        .filter(unit=found, sub_delivery=sub_delivery)
+        .first()
+        if found
+        else None
+    )
+    return (counter.last if counter else 0) + 1

@@ -1,0 +1,213 @@
+"""Invoeren: a clinician enters records by hand, checks them at once, keeps them in the open
+batch and delivers the batch ("Aanleveren"). Business logic in ``deliveries.entry``.
+
+Without JavaScript every button posts the form (``action`` says which); with htmx
+"Controleren" replaces only the fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_POST
+
+from datahub.deliveries import entry
+from datahub.deliveries.entry import Checked, EntryError
+from datahub.deliveries.models import EntryDraft
+from datahub.dictionaries.models import SubDelivery
+from datahub.institutions.models import Unit
+from datahub.portal.access import clinician_required, deny
+from datahub.portal.http import InstitutionRequest
+
+
+@clinician_required
+def entry_home(request: InstitutionRequest) -> HttpResponse:
+    """Choose the registry (straight to its form when there is only one)."""
+    choices = entry.entry_sub_deliveries(request.institution, timezone.localdate())
+    if len(choices) == 1:
+        return redirect("portal:entry_form", code=choices[0].code)
+    rows = [(s, entry.drafts_of(request.institution, s).count()) for s in choices]
+    return render(request, "deliveries/entry_home.html", {"rows": rows})
+
+
+def _sub_delivery(request: InstitutionRequest, code: str) -> SubDelivery:
+    found = SubDelivery.objects.select_related("registry").filter(code=code).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _refused(request: InstitutionRequest, sub_delivery: SubDelivery) -> HttpResponse | None:
+    """The page that says why this institution cannot enter records here (None: it can)."""
+    problems = entry.refusal(request.institution, sub_delivery, timezone.localdate())
+    if not problems:
+        return None
+    deny(request, gettext_noop("entry portal refused for {code}"), code=sub_delivery.code)
+    context = {"sub_delivery": sub_delivery, "problems": problems}
+    return render(request, "deliveries/entry_refused.html", context, status=403)
+
+
+def _own_draft(request: InstitutionRequest, sub_delivery: SubDelivery, draft_id: int) -> EntryDraft:
+    draft = entry.find_draft(request.institution, sub_delivery, draft_id)
+    if draft is None:
+        deny(request, gettext_noop("entered record {id} is not of this institution"), id=draft_id)
+        raise Http404
+    return draft
+
+
+@clinician_required
+def entry_form(request: InstitutionRequest, code: str, draft_id: int | None = None) -> HttpResponse:
+    """The form of one record (new, or a draft of the batch), and the batch."""
+    sub_delivery = _sub_delivery(request, code)
+    refused = _refused(request, sub_delivery)
+    if refused is not None:
+        return refused
+    draft = _own_draft(request, sub_delivery, draft_id) if draft_id is not None else None
+    version = entry.version_for(request.institution, sub_delivery)
+    if request.method != "POST":
+        values = entry.view_draft(draft, actor=request.user, request=request) if draft else {}
+        checked = entry.check_record(version.dictionary, values) if draft else None
+        return _page(request, sub_delivery, version, values, checked, draft)
+    values = entry.values_from(version.dictionary, request.POST)
+    if request.POST.get("action") != "save":  # Controleren without JavaScript
+        checked = entry.check_record(version.dictionary, values)
+        return _page(request, sub_delivery, version, values, checked, draft)
+    try:
+        saved, checked = entry.save_draft(
+            request.institution,
+            sub_delivery,
+            values,
+            actor=request.user,
+            draft=draft,
+            request=request,
+        )
+    except EntryError as exc:
+        messages.error(request, str(exc))
+        return _page(request, sub_delivery, version, values, None, draft, status=400)
+    if checked.errors:
+        messages.warning(
+            request,
+            _("The record was saved in the batch with errors: correct them before delivering."),
+        )
+        return redirect("portal:entry_draft", code=code, draft_id=saved.pk)
+    messages.success(request, _("The record was saved in the batch."))
+    return redirect("portal:entry_form", code=code)
+
+
+@clinician_required
+@require_POST
+def entry_check(request: InstitutionRequest, code: str) -> HttpResponse:
+    """Controleren (htmx): the fields again, each with its findings."""
+    sub_delivery = _sub_delivery(request, code)
+    refused = _refused(request, sub_delivery)
+    if refused is not None:
+        return refused
+    version = entry.version_for(request.institution, sub_delivery)
+    values = entry.values_from(version.dictionary, request.POST)
+    checked = entry.check_record(version.dictionary, values)
+    context = _fields_context(version, values, checked)
+    return render(request, "deliveries/_entry_fields.html", context)
+
+
+@clinician_required
+@require_POST
+def entry_delete(request: InstitutionRequest, code: str, draft_id: int) -> HttpResponse:
+    sub_delivery = _sub_delivery(request, code)
+    draft = _own_draft(request, sub_delivery, draft_id)
+    entry.delete_draft(draft, actor=request.user, request=request)
+    messages.success(request, _("The record was removed from the batch."))
+    return redirect("portal:entry_form", code=code)
+
+
+@clinician_required
+@require_POST
+def entry_submit(request: InstitutionRequest, code: str) -> HttpResponse:
+    """Aanleveren: the batch becomes one delivery of channel Invoerportaal."""
+    sub_delivery = _sub_delivery(request, code)
+    refused = _refused(request, sub_delivery)
+    if refused is not None:
+        return refused
+    unit = _int_or_none(request.POST.get("unit", ""))
+    try:
+        delivery = entry.submit_batch(
+            request.institution,
+            sub_delivery,
+            unit=unit,
+            period=request.POST.get("period", "")[:10],
+            is_test=request.POST.get("is_test") == "ja",
+            actor=request.user,
+            request=request,
+        )
+    except EntryError as exc:
+        version = entry.version_for(request.institution, sub_delivery)
+        return _page(
+            request, sub_delivery, version, {}, None, None, submit_problems=exc.problems, status=400
+        )
+    return render(request, "deliveries/entry_submitted.html", {"delivery": delivery})
+
+
+def _int_or_none(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def _fields_context(version: Any, values: dict[str, str], checked: Checked | None) -> dict:
+    """Each input with its value and findings, and the record's own findings. A finding of a
+    dictionary rule keeps the registry's Dutch message on an English page: it is marked so."""
+    by_field = checked.by_field if checked else {}
+    english = not (translation.get_language() or "nl").startswith("nl")
+    rule_codes = {rule.code for rule in version.dictionary.rules}
+
+    def shown(findings: list[Any]) -> list[tuple[Any, str]]:
+        return [(f, "nl" if english and f.code in rule_codes else "") for f in findings]
+
+    rows = [
+        (spec, values.get(spec.name, ""), shown(by_field.get(spec.name, [])))
+        for spec in entry.form_fields(version.dictionary)
+    ]
+    return {"rows": rows, "general": shown(by_field.get("", [])), "checked": checked}
+
+
+def _page(
+    request: InstitutionRequest,
+    sub_delivery: SubDelivery,
+    version: Any,
+    values: dict[str, str],
+    checked: Checked | None,
+    draft: EntryDraft | None,
+    *,
+    submit_problems: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    institution = request.institution
+    batch = entry.batch(institution, sub_delivery, actor=request.user, request=request)
+    units = list(Unit.objects.for_institution(institution).order_by("number"))
+    problems = submit_problems or {}
+    shown = {"unit", "period", "is_test"}
+    key_fields = _summary_fields(version)
+    context = _fields_context(version, values, checked) | {
+        "sub_delivery": sub_delivery,
+        "version": version,
+        "draft": draft,
+        "batch": [(d, [v.get(n, "") for n in key_fields]) for d, v in batch],
+        "key_fields": key_fields,
+        "units": units,
+        "needs_period": version.frequency != "totaal",
+        "submit_problems": problems,
+        "submit_general": [m for k, ms in problems.items() if k not in shown for m in ms],
+        "posted": request.POST if submit_problems else {},
+        "with_errors": sum(1 for d, _v in batch if d.error_count),
+    }
+    return render(request, "deliveries/entry_form.html", context, status=status)
+
+
+def _summary_fields(version: Any) -> list[str]:
+    """The fields that name a record in the batch list: the report fields of the dictionary."""
+    general = version.dictionary.general
+    names = list(general.report_fields or general.key_fields or version.dictionary.field_names[:3])
+    return names[:4]

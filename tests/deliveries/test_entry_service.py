@@ -1,0 +1,161 @@
+"""The invoerportaal's service: the form from the dictionary, the check of one record (exactly
+the engine's), the encrypted batch of drafts scoped to the institution, and Aanleveren."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.deliveries import entry, files
+from datahub.deliveries.entry import EntryError
+from datahub.deliveries.models import Channel, Delivery, EntryDraft, Status
+from datahub.validation import validate_records
+from tests.validation.helpers import cat_row
+
+
+def test_the_form_has_a_field_for_each_field_of_the_dictionary_with_its_rules(cataract_entry):
+    fields = {f.name: f for f in entry.form_fields(cataract_entry.dictionary)}
+    assert list(fields) == list(cataract_entry.dictionary.field_names)
+    eye = fields["ODS"]
+    assert eye.input_type == "select" and eye.required
+    assert eye.choices == (
+        ("OD", "Oculus dexter (rechteroog)"),
+        ("OS", "Oculus sinister (linkeroog)"),
+    )
+    assert fields["Operatiedatum"].input_type == "date"
+    assert (fields["Geboortejaar"].input_type, fields["Geboortejaar"].step) == ("number", "1")
+    assert (fields["Geboortejaar"].minimum, fields["Geboortejaar"].maximum) == ("1900", "2100")
+    target = fields["Streefrefractie"]
+    assert (target.input_type, target.step) == ("number", "0.01")
+    assert fields["OperatieID"].length == 20 and fields["OperatieID"].input_type == "text"
+    assert not fields["IOLType"].required
+    assert fields["PatientCode"].description.startswith("Patientnummer")
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_check_of_a_record_gives_exactly_the_findings_of_validate_records(cataract_entry, lang):
+    from django.utils import translation
+
+    values = cat_row(1, Geboortejaar="2030", ODS="XX", IOLType="", Opmerking="a, b")
+    with translation.override(lang):
+        checked = entry.check_record(cataract_entry.dictionary, values)
+    expected = validate_records(
+        cataract_entry.dictionary,
+        [{k: (v or None) for k, v in values.items()}],
+        lang=lang,
+    )
+    assert checked.report.findings == expected.findings
+    assert {f.code for f in expected.findings} >= {"003_Y_EQ", "010_COND"}
+    assert set(checked.by_field) >= {"Geboortejaar", "ODS", "IOLType"}
+    assert checked.errors == expected.errors
+
+
+def test_a_saved_record_is_stored_encrypted_and_its_creation_audited(
+    cataract_entry, institution, clinician
+):
+    draft, checked = entry.save_draft(
+        institution, cataract_entry.sub_delivery, cat_row(7), actor=clinician
+    )
+    assert checked.errors == 0
+    stored = bytes(EntryDraft.objects.for_institution(institution).get(pk=draft.pk).sealed)
+    assert b"1100055508" not in stored and b"PatientCode" not in stored
+    assert entry.draft_values(draft)["PatientCode"] == "1100055508"
+    assert AuditEvent.objects.filter(action=Action.CREATE, object_id=str(draft.pk)).exists()
+
+
+def test_a_sealed_record_moved_to_another_institution_does_not_open(
+    cataract_entry, institution, other_institution, clinician
+):
+    draft, _checked = entry.save_draft(
+        institution, cataract_entry.sub_delivery, cat_row(1), actor=clinician
+    )
+    draft.institution_id = other_institution.pk
+    with pytest.raises(files.FileIntegrityError):
+        entry.draft_values(draft)
+
+
+def test_a_record_with_errors_is_kept_with_its_counts(cataract_entry, institution, clinician):
+    draft, checked = entry.save_draft(
+        institution, cataract_entry.sub_delivery, cat_row(1, ODS="XX"), actor=clinician
+    )
+    draft.refresh_from_db()
+    assert checked.errors == draft.error_count == 1
+
+
+def test_the_batch_is_of_one_institution(cataract_entry, institution, other_institution, clinician):
+    draft, _checked = entry.save_draft(
+        institution, cataract_entry.sub_delivery, cat_row(1), actor=clinician
+    )
+    sub_delivery = cataract_entry.sub_delivery
+    assert entry.find_draft(other_institution, sub_delivery, draft.pk) is None
+    assert list(entry.drafts_of(other_institution, sub_delivery)) == []
+    assert entry.find_draft(institution, sub_delivery, draft.pk) == draft
+
+
+def test_only_registries_delivered_through_the_entry_portal_may_be_entered(
+    cataract_entry, institution, other_institution, clinician
+):
+    today = timezone.localdate()
+    sub_delivery = cataract_entry.sub_delivery
+    assert entry.entry_sub_deliveries(institution, today) == [sub_delivery]
+    assert entry.entry_sub_deliveries(other_institution, today) == []
+    [problem] = entry.refusal(other_institution, sub_delivery, today)
+    assert "Webportaal" in problem or "Web portal" in problem or "webportaal" in problem
+    with pytest.raises(EntryError):
+        entry.save_draft(other_institution, sub_delivery, cat_row(1), actor=clinician)
+    assert not EntryDraft.objects.unscoped().exists()
+
+
+def test_aanleveren_makes_the_batch_one_delivery_processed_like_a_file(
+    cataract_entry, institution, clinician, django_capture_on_commit_callbacks
+):
+    sub_delivery = cataract_entry.sub_delivery
+    records = [cat_row(1), cat_row(2, ODS="XX"), cat_row(3, Opmerking='met "komma", ja')]
+    for values in records:
+        entry.save_draft(institution, sub_delivery, values, actor=clinician)
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = entry.submit_batch(
+            institution, sub_delivery, unit=0, period="", is_test=False, actor=clinician
+        )
+    delivery.refresh_from_db()
+    assert delivery.channel == Channel.ENTRY
+    assert delivery.file_name.startswith("11111111_0_CAT_1.4_1_")
+    assert delivery.status == Status.ERRORS
+    assert (delivery.records_total, delivery.records_processed) == (3, 2)
+    expected = validate_records(
+        cataract_entry.dictionary, [{k: (v or None) for k, v in r.items()} for r in records]
+    )
+    stored = [(f.record, f.code, f.field, f.value, f.message) for f in delivery.findings.all()]
+    assert stored == [(f.record, f.code, f.field, f.value, f.message) for f in expected.findings]
+    assert not EntryDraft.objects.for_institution(institution).exists()
+    assert delivery.submitted_by == clinician
+
+
+def test_aanleveren_of_an_empty_batch_is_refused(cataract_entry, institution, clinician):
+    with pytest.raises(EntryError):
+        entry.submit_batch(
+            institution,
+            cataract_entry.sub_delivery,
+            unit=0,
+            period="",
+            is_test=False,
+            actor=clinician,
+        )
+    assert not Delivery.objects.for_institution(institution).exists()
+
+
+def test_a_refused_aanleveren_keeps_the_batch(cataract_entry, institution, clinician):
+    entry.save_draft(institution, cataract_entry.sub_delivery, cat_row(1), actor=clinician)
+    with pytest.raises(EntryError) as refused:
+        entry.submit_batch(
+            institution,
+            cataract_entry.sub_delivery,
+            unit=9,
+            period="",
+            is_test=False,
+            actor=clinician,
+        )
+    assert "unit" in refused.value.problems
+    assert EntryDraft.objects.for_institution(institution).count() == 1
+    assert not Delivery.objects.for_institution(institution).exists()
