@@ -1,6 +1,8 @@
 """The e-mail when processing ends: status, counts, report link.
 
-It goes to the person who delivered (while he is still an active member of the institution),
+It goes to the person who delivered (while he is still an active member of the institution
+whose role may open the delivery's page: not a clinician, who enters records but does not see
+deliveries),
 to the institution's contact address and to its contact persons for the registry (spec §9),
 each in his own language; a delivery through the API has no person, so its contact address is
 told.
@@ -19,7 +21,7 @@ from django.utils import timezone
 
 from datahub.deliveries.models import Delivery
 from datahub.institutions.contacts import Recipient, with_contact_address, written
-from datahub.institutions.models import Membership
+from datahub.institutions.models import DELIVERY_ROLES, Membership
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ def recipients_of(delivery: Delivery) -> list[Recipient]:
         person is not None
         and person.is_active
         and Membership.objects.for_institution(delivery.institution)
-        .filter(user=person, is_active=True)
+        .filter(user=person, is_active=True, role__in=DELIVERY_ROLES)  # who may open the link
         .exists()
     )
     people = [person] if member else []

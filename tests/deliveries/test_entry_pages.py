@@ -143,6 +143,24 @@ def test_the_submitters_see_the_delivery_in_aangeleverd(
     assert reverse("portal:delivery", args=[delivery.pk]) in page
 
 
+def test_the_processed_email_goes_to_those_who_may_open_its_link_not_the_clinician(
+    arts, institution, clinician, django_capture_on_commit_callbacks
+):
+    """The e-mail links to the delivery's page, which a clinician may not open: it goes to
+    the institution's contact address instead (and the registry's contact persons)."""
+    from django.core import mail
+
+    institution.contact_email = "registraties@a.example"
+    institution.save()
+    _post(arts, FORM, cat_row(1), action="save")
+    with django_capture_on_commit_callbacks(execute=True):
+        arts.post(reverse("portal:entry_submit", args=["CAT"]), {"unit": "0", "is_test": "nee"})
+    assert [m.to for m in mail.outbox] == [["registraties@a.example"]]
+    delivery = Delivery.objects.for_institution(institution).get()
+    assert f"/aanleveringen/{delivery.pk}/" in mail.outbox[0].body
+    assert arts.get(reverse("portal:delivery", args=[delivery.pk])).status_code == 403
+
+
 def test_a_refused_aanleveren_shows_why_and_keeps_the_batch(arts, institution):
     _post(arts, FORM, cat_row(1), action="save")
     response = arts.post(reverse("portal:entry_submit", args=["CAT"]), {"unit": "7"})
