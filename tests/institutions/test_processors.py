@@ -80,7 +80,7 @@ def test_a_processors_person_is_then_refused_by_the_institutions(
     operator, processor, local_admin, institution
 ):
     _add(operator, processor, "nina@iknl.example")
-    with pytest.raises(PeopleError, match="hoort bij een verwerker of bij de hub"):
+    with pytest.raises(PeopleError, match="kan geen rol bij een zorginstelling krijgen"):
         add_person(
             actor=local_admin,
             institution=institution,
