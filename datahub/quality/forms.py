@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from datahub.dictionaries.models import SubDelivery
@@ -45,4 +46,24 @@ class QualityForm(forms.Form):
         if not self.is_valid():
             return None, None, None
         data = self.cleaned_data
-        return self.sub_deliveries.get(data["deelaanlevering"]), data["van"], data["tot"]
+        return self.sub_deliveries.get(data["deelaanlevering"]), *_within_reach(
+            data["van"], data["tot"]
+        )
+
+
+#: Deliveries are made from this day on; none is made after today. A date beyond these (the
+#: calendar's last day, for "everything") means the same and keeps the schedule's arithmetic,
+#: a year past the range's end, inside the calendar.
+_FIRST_DAY = dt.date(1900, 1, 1)
+
+
+def _within_reach(since: dt.date, until: dt.date) -> tuple[dt.date, dt.date]:
+    """The range with its ends clamped to the days deliveries can have been made on.
+
+    Example::
+
+        >>> _within_reach(dt.date(1, 1, 1), dt.date(2020, 1, 1))
+        (datetime.date(1900, 1, 1), datetime.date(2020, 1, 1))
+    """
+    today = timezone.localdate()
+    return max(since, _FIRST_DAY), max(min(until, today), _FIRST_DAY)

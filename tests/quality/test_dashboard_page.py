@@ -136,3 +136,14 @@ def test_the_page_needs_the_same_queries_whatever_the_deliveries(
     client.get(URL)
     with django_assert_max_num_queries(14):
         assert client.get(URL, {"deelaanlevering": "MMYIKNL"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [{"tot": "9999-12-31"}, {"van": "0001-01-01"}, {"van": "0001-01-01", "tot": "9999-12-31"}],
+)
+def test_dates_at_the_ends_of_the_calendar_show_the_page(history, submitter, operator, dates):
+    """A date far ahead or far back means "everything": the page, not a server error."""
+    for user, url in ((submitter, URL), (operator, reverse("portal:operator_quality"))):
+        response = logged_in(user).get(url, {"deelaanlevering": "MMYIKNL", **dates})
+        assert response.status_code == 200, (url, dates)
