@@ -153,8 +153,9 @@ def add_processor_person(
             membership = ProcessorMembership.objects.create(user=user, processor=processor)
     except IntegrityError:
         raise OnboardingError(_("This person already works for this processor.")) from None
-    # robust: a mail server that refuses must not undo (or hide) the access just given
-    if created_account:
+    # robust: a mail server that refuses must not undo (or hide) the access just given. An
+    # account without a password (invited, never logged in; its link may be void) is invited.
+    if created_account or not user.has_usable_password():
         transaction.on_commit(lambda: send_invitation(user, processor, actor), robust=True)
     else:
         _notify(actor, membership)

@@ -121,7 +121,10 @@ def give_role(
         raise PeopleError(_("This person already has a role at this institution.")) from None
     # robust: a mail server that refuses must not undo (or hide) the role just given; the
     # person can still choose a password with "Wachtwoord vergeten?"
-    if created_account:
+    # An account without a password (invited, never logged in; its link may be void since
+    # the role it was for was deactivated) gets an invitation: a notice would tell him to log
+    # in as he is used to, which he cannot.
+    if created_account or not user.has_usable_password():
         transaction.on_commit(lambda: send_invitation(user, institution, actor), robust=True)
     else:
         _notify_role(actor, membership)

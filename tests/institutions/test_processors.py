@@ -126,3 +126,22 @@ def test_the_list_counts_only_active_people_with_enabled_accounts(operator, proc
         ProcessorMembership.objects.create(user=user, processor=processor, is_active=role_active)
     (listed,) = processors.processors_overview()
     assert listed.active_people == 1
+
+
+def test_a_person_invited_elsewhere_who_never_chose_a_password_gets_an_invitation(
+    operator, processor, django_capture_on_commit_callbacks
+):
+    """Invited at one processor and deactivated there before choosing a password (the link
+    went void), then added to another: a working link, not a notice to log in as usual."""
+    from django.core import mail
+
+    from datahub.institutions.models import Processor
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _add(operator, processor, "wisselt@example.org")
+        processors.set_person_active(actor=operator, membership=first, active=False)
+    other = Processor.objects.create(code="mrdm", name="MRDM")
+    with django_capture_on_commit_callbacks(execute=True):
+        _add(operator, other, "wisselt@example.org")
+    assert mail.outbox[-1].to == ["wisselt@example.org"]
+    assert "/accounts/password/reset/key/" in mail.outbox[-1].body

@@ -407,3 +407,25 @@ def test_a_person_is_told_when_his_role_is_changed_or_given_back(
 
 def _membership_pk(user, institution) -> int:
     return Membership.objects.for_institution(institution).get(user=user).pk
+
+
+def test_an_invited_person_whose_link_went_void_is_invited_again_by_another_institution(
+    local_admin, institution, other_institution, django_capture_on_commit_callbacks
+):
+    """Invited at A, deactivated there before choosing a password (the link is void); then
+    given a role at B: he gets a working link, not a notice to log in as he is used to."""
+    from tests.conftest import make_member
+
+    client = logged_in(local_admin)
+    link = _invite(client, "moved@a.example", django_capture_on_commit_callbacks)
+    mine = Membership.objects.for_institution(institution).get(user__email="moved@a.example")
+    client.post(reverse("portal:person_edit", args=[mine.pk]), {"action": "deactivate"})
+    assert not _choose_password(link)
+    admin_b = make_member("admin@b.example", other_institution, Role.LOCAL_ADMIN)
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in(admin_b).post(
+            reverse("portal:person_add"),
+            {"full_name": "Verhuisd", "email": "moved@a.example", "role": Role.SUBMITTER},
+        )
+    assert mail.outbox[-1].to == ["moved@a.example"]
+    assert _choose_password(_last_link())
