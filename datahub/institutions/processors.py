@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -130,16 +129,11 @@ def add_processor_person(
     committed) if he has none, or telling an existing account by e-mail."""
     require_operator(actor)
     email = email.strip().lower()
-    user_model = get_user_model()
-    user = user_model.objects.filter(email__iexact=email).first()
-    created_account = user is None
-    if user is None:
-        try:
-            with transaction.atomic():
-                user = user_model.objects.create_user(email=email, full_name=full_name.strip())
-        except IntegrityError:  # someone added the address just now
-            raise OnboardingError(_("This person already works for this processor.")) from None
-    else:
+    try:
+        user, created_account = services.account_for(email, full_name)
+    except IntegrityError:  # someone added the address just now
+        raise OnboardingError(_("This person already works for this processor.")) from None
+    if not created_account:
         existing = ProcessorMembership.objects.filter(user=user, processor=processor).first()
         if existing is not None and not existing.is_active:
             raise OnboardingError(

@@ -94,18 +94,12 @@ def give_role(
     inside their transaction.
     """
     _check_role(role)
-    user_model = get_user_model()
     email = email.strip().lower()
-    user = user_model.objects.filter(email__iexact=email).first()
-    if user is None:
-        try:
-            with transaction.atomic():
-                user = user_model.objects.create_user(email=email, full_name=full_name.strip())
-        except IntegrityError:  # another administrator added the address just now
-            raise PeopleError(_("This person already has a role at this institution.")) from None
-        created_account = True
-    else:
-        created_account = False
+    try:
+        user, created_account = account_for(email, full_name)
+    except IntegrityError:  # another administrator added the address just now
+        raise PeopleError(_("This person already has a role at this institution.")) from None
+    if not created_account:
         _require_usable(user)
     existing = Membership.objects.for_institution(institution).filter(user=user).first()
     if existing is not None:
@@ -139,6 +133,18 @@ def give_role(
         detail={"email": email, "role": role, "new_account": created_account},
     )
     return membership
+
+
+def account_for(email: str, full_name: str) -> tuple[Any, bool]:
+    """The account of ``email`` (lower case), created without a password if there is none;
+    and whether it was created. Raises ``IntegrityError`` when another request created it
+    at the same moment (each caller says so in its own words)."""
+    user_model = get_user_model()
+    user = user_model.objects.filter(email__iexact=email).first()
+    if user is not None:
+        return user, False
+    with transaction.atomic():
+        return user_model.objects.create_user(email=email, full_name=full_name.strip()), True
 
 
 def _notify_role(actor: Any, membership: Membership) -> None:

@@ -129,3 +129,14 @@ def log_in(page, portal_url: str, env: dict[str, str], email: str) -> None:
         if "/accounts/2fa/" not in page.url:
             return
     raise AssertionError(f"could not log in as {email}")
+
+
+@pytest.fixture
+def axe_page(browser):
+    """A page for axe's accessibility checks: axe is injected as an inline script, which the
+    portal's strict CSP rightly refuses, so this page's context bypasses the CSP."""
+    context = browser.new_context(locale="nl-NL", bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

@@ -52,16 +52,6 @@ def _violations_of(page, portal_url: str, paths: list[str]) -> dict[str, list[st
     return found
 
 
-@pytest.fixture
-def axe_page(browser):
-    # axe is injected as an inline script, which the portal's strict CSP rightly refuses.
-    context = browser.new_context(locale="nl-NL", bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
 def test_the_login_page_is_accessible(axe_page, portal_url):
     axe_page.goto(portal_url + "/accounts/login/")
     assert _violations(axe_page) == []

@@ -33,16 +33,6 @@ def _field(page, name: str):
     return page.get_by_label(re.compile(rf"^{name}( \(verplicht\))?$"))
 
 
-@pytest.fixture
-def axe_page(browser):
-    # axe is injected as an inline script, which the portal's strict CSP rightly refuses.
-    context = browser.new_context(locale="nl-NL", bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
 def test_a_clinician_enters_checks_saves_and_delivers_a_record(axe_page, portal_url, portal_env):
     page = axe_page
     log_in(page, portal_url, portal_env, "arts@zuiderzee.example")

@@ -12,16 +12,6 @@ from tests.browser.test_accessibility import _violations
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def axe_page(browser):
-    # axe is injected as an inline script, which the portal's strict CSP rightly refuses.
-    context = browser.new_context(locale="nl-NL", bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
 def _shot(page, name: str) -> None:
     folder = os.environ.get("DATAHUB_SCREENSHOTS")
     if folder:
