@@ -23,6 +23,8 @@ from datahub.token_expiry import TokenExpired
 FILE_KEY = "file"
 #: The view of the upload (``datahub.api.deliveries.upload``), whose invalid input is a refusal.
 UPLOAD_VIEW = "api:upload"
+#: The FHIR endpoint (``datahub.fhir.api.submit``), whose every refusal is an OperationOutcome.
+FHIR_VIEW = "api:fhir"
 #: pydantic's own error types; any other type is ours (``PydanticCustomError``), already worded.
 PYDANTIC_TYPES = frozenset(get_args(ErrorType))
 
@@ -63,6 +65,8 @@ def install(api: NinjaAPI) -> None:
         problems: dict[str, list[str]] = {}
         for error in exc.errors:
             problems.setdefault(_field_of(error), []).append(message_of(error))
+        if _view_name(request) == FHIR_VIEW:
+            return _fhir_refusal(problems)
         body = refused(problems) if _is_upload(request) else invalid(problems)
         return api.create_response(request, body.model_dump(), status=422)
 
@@ -125,9 +129,24 @@ def message_of(error: dict[str, Any]) -> str:
     return _("This value could not be read.")
 
 
-def _is_upload(request: HttpRequest) -> bool:
+def _view_name(request: HttpRequest) -> str | None:
     match = request.resolver_match
-    return request.method == "POST" and match is not None and match.view_name == UPLOAD_VIEW
+    return match.view_name if match is not None else None
+
+
+def _is_upload(request: HttpRequest) -> bool:
+    return request.method == "POST" and _view_name(request) == UPLOAD_VIEW
+
+
+def _fhir_refusal(problems: dict[str, list[str]]) -> HttpResponse:
+    from datahub.fhir import outcome  # the FHIR package builds on the API, not the reverse
+
+    issues = [
+        outcome.error("invalid", f"{name}: {message}")
+        for name, messages in problems.items()
+        for message in messages
+    ]
+    return outcome.response(422, issues)
 
 
 def _field_of(error: dict[str, Any]) -> str:

@@ -11,6 +11,8 @@ from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 _KEPT_HEADERS = ("Allow", "WWW-Authenticate")
+#: Answers already JSON: the API's own, and the FHIR endpoint's OperationOutcome.
+_JSON_TYPES = ("application/json", "application/fhir+json")
 
 
 class JsonErrorsMiddleware:
@@ -35,7 +37,7 @@ def _needs_json(request: HttpRequest, response: HttpResponseBase) -> bool:
         and not path.startswith("/api/docs")
         and 400 <= response.status_code < 600
         and isinstance(response, HttpResponse)
-        and not response.get("Content-Type", "").startswith("application/json")
+        and not response.get("Content-Type", "").startswith(_JSON_TYPES)
     )
 
 

@@ -1,8 +1,9 @@
 """The REST API, mounted at /api/ (OpenAPI docs at /api/docs, the schema at /api/openapi.json).
 
 Institutions' systems deliver files and fetch reports with an institution's API token
-(``datahub.api.deliveries``); processors fetch forwarded packages under /api/verwerker/ with a
-processor's token (``datahub.forwarding.api``). Each router brings its own authentication.
+(``datahub.api.deliveries``) or submit FHIR resources (``datahub.fhir.api``); processors fetch
+forwarded packages under /api/verwerker/ with a processor's token (``datahub.forwarding.api``).
+Each router brings its own authentication.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from ninja import NinjaAPI
 
 import datahub
 from datahub.api import deliveries, errors
+from datahub.fhir.api import router as fhir_router
 from datahub.forwarding.api import router as processor_router
 
 api = NinjaAPI(
@@ -20,13 +22,15 @@ api = NinjaAPI(
     description=(
         "Deliver registry files and fetch their processing reports with an institution's API "
         "token (`Authorization: Bearer dh_...`); a local administrator makes tokens under "
-        "Beheer → API-tokens. Processors fetch forwarded packages under /api/verwerker/ with "
-        "a processor's token. See docs/api.md."
+        "Beheer → API-tokens. Registries that allow it take FHIR R4 resources at "
+        "/api/fhir/{code} (see docs/fhir.md). Processors fetch forwarded packages under "
+        "/api/verwerker/ with a processor's token. See docs/api.md."
     ),
     urls_namespace="api",
 )
 errors.install(api)
 api.add_router("/", deliveries.router)
+api.add_router("/", fhir_router)
 api.add_router("/verwerker/", processor_router)
 
 urlpatterns = [path("", api.urls)]

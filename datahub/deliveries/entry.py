@@ -4,9 +4,10 @@ Design: the records entered for a sub-delivery wait, encrypted, in one open batc
 institution (:class:`EntryDraft` rows: shared by the institution's clinicians, seen by nobody
 else). Each record is checked at once with the validation engine's :func:`validate_records`,
 so it gets exactly the findings and messages a file would. "Aanleveren" writes the batch as a
-conventional CSV file and submits it through the intake (:func:`intake.submit`, channel
-``Invoerportaal``): sequence number, audit, processing, report, Overzicht and forwarding are
-those of every file. The drafts are deleted in the same transaction.
+conventional CSV file (``records``, shared with the FHIR channel) and submits it through the
+intake (:func:`intake.submit`, channel ``Invoerportaal``): sequence number, audit, processing,
+report, Overzicht and forwarding are those of every file. The drafts are deleted in the same
+transaction.
 
 Who may deliver this way follows the intake's own rules (participation, the institution's one
 delivery method for the registry): :func:`refusal` runs :func:`intake.check` for the channel.
@@ -14,9 +15,7 @@ delivery method for the registry): :func:`refusal` runs :func:`intake.check` for
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import os
 from collections.abc import Mapping
@@ -34,10 +33,11 @@ from django.utils.translation import gettext_noop
 from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.deliveries import files, intake
-from datahub.deliveries.models import Channel, Delivery, EntryDraft, SequenceCounter
+from datahub.deliveries.models import Channel, Delivery, EntryDraft
+from datahub.deliveries.records import records_csv, records_metadata
 from datahub.dictionaries.models import DictionaryVersion, Method, RegistryMethod, SubDelivery
 from datahub.dictionaries.services import current_version
-from datahub.institutions.models import Institution, Unit
+from datahub.institutions.models import Institution
 from datahub.validation import DataDictionary, Finding, Report, validate_records
 
 CHANNEL = Channel.ENTRY
@@ -373,17 +373,6 @@ def delete_draft(draft: EntryDraft, *, actor: Any, request: HttpRequest | None =
 # --- Aanleveren -------------------------------------------------------------------------------
 
 
-def batch_csv(dictionary: DataDictionary, records: list[Mapping[str, str]]) -> bytes:
-    """The records as a file by the CSV rules of the spec (§7): UTF-8, comma-separated, a
-    value with a comma or quote in double quotes, the dictionary's header."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(dictionary.field_names)
-    for values in records:
-        writer.writerow([values.get(name, "") for name in dictionary.field_names])
-    return out.getvalue().encode("utf-8")
-
-
 def submit_batch(
     institution: Institution,
     sub_delivery: SubDelivery,
@@ -403,8 +392,10 @@ def submit_batch(
         drafts = list(drafts_of(institution, sub_delivery).select_for_update())
         if not drafts:
             raise EntryError(_("There are no entered records to deliver."))
-        data = batch_csv(version.dictionary, [draft_values(d) for d in drafts])
-        metadata = _metadata(institution, sub_delivery, version, unit, period, is_test)
+        data = records_csv(version.dictionary, [draft_values(d) for d in drafts])
+        metadata = records_metadata(
+            institution, sub_delivery, version, unit=unit, period=period, is_test=is_test
+        )
         try:
             delivery = intake.submit(
                 metadata,
@@ -429,46 +420,3 @@ def submit_batch(
             detail={"drafts": [d.pk for d in drafts]},
         )
     return delivery
-
-
-def _metadata(
-    institution: Institution,
-    sub_delivery: SubDelivery,
-    version: DictionaryVersion,
-    unit: int | None,
-    period: str,
-    is_test: bool,
-) -> intake.Metadata:
-    today = timezone.localdate()
-    number = _next_sequence(institution, unit, sub_delivery)
-    environment = "TEST" if is_test else "PROD"
-    name = (
-        f"{institution.agb_code}_{unit}_{sub_delivery.code}_{version.version}_{number}_"
-        f"{today:%Y%m%d}_{environment}.csv"
-    )
-    return intake.Metadata(
-        file_name=name,
-        institution_code=institution.agb_code,
-        unit=unit,
-        code=sub_delivery.code,
-        version=version.version,
-        is_test=is_test,
-        creation_date=today,
-        sequence_number=number,
-        period=period.strip().upper(),
-    )
-
-
-def _next_sequence(institution: Institution, unit: int | None, sub_delivery: SubDelivery) -> int:
-    """The number after the highest used (the intake refuses it should another take it first)."""
-    if unit is None:
-        return 1  # the intake asks for the unit
-    found = Unit.objects.for_institution(institution).filter(number=unit).first()
-    counter = (
-        SequenceCounter.objects.for_institution(institution)
-        .filter(unit=found, sub_delivery=sub_delivery)
-        .first()
-        if found
-        else None
-    )
-    return (counter.last if counter else 0) + 1

@@ -1,0 +1,138 @@
+"""From FHIR resources to records: the resources checked with fhir.resources (its R4B models
+read R4 JSON), each field's FHIRPath evaluated with fhirpathpy on each resource of the data
+dictionary's ``FHIR resource`` type.
+
+A value is the FHIRPath's first result as text in the dictionary's formats: a ``datum`` field
+takes the date of a dateTime as written (``2026-05-01T23:30:00+02:00`` → ``2026-05-01``), a
+``datumtijd`` field drops seconds' fractions and the zone, a code is as given, a decimal keeps
+its digits. A field without FHIRPath, or whose FHIRPath finds nothing, is empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pydantic
+from django.utils.translation import gettext as _
+from fhir.resources.R4B import get_fhir_model_class
+from fhirpathpy import compile as compile_fhirpath
+from fhirpathpy.models import models as fhirpath_models
+
+from datahub.api.errors import message_of
+from datahub.fhir.outcome import FhirRefused, Issue, error
+from datahub.validation import DataDictionary, FieldSpec
+
+Evaluate = Callable[..., list[Any]]
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """One record: where its resource is in the submission, and its text per field."""
+
+    path: str
+    values: dict[str, str | None]
+
+
+def model_issues(path: str, resource: dict[str, Any]) -> list[Issue]:
+    """What fhir.resources finds wrong in a resource (none: it is valid FHIR), per element."""
+    kind = resource["resourceType"]
+    try:
+        model = get_fhir_model_class(kind)
+    except (KeyError, ValueError):
+        message = _("%(type)s is not a FHIR R4 resource type.") % {"type": kind}
+        return [error("invalid", message, f"{path}.resourceType")]
+    try:
+        model.model_validate(resource)
+    except pydantic.ValidationError as exc:
+        return [_model_issue(path, problem) for problem in exc.errors()]
+    except Exception:  # the library fails on some shapes (an unknown contained type)
+        return [error("invalid", _("This resource could not be read as FHIR R4."), path)]
+    return []
+
+
+def _model_issue(path: str, problem: Any) -> Issue:
+    where = "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem.get("loc", ())
+    )
+    kind = problem.get("type")
+    if kind == "extra_forbidden":
+        message = _("This element does not exist in FHIR R4.")
+    elif kind == "missing":
+        message = _("This element is required.")
+    else:
+        message = message_of(problem)
+    return error("invalid", message, f"{path}{where}")
+
+
+def compile_fields(dictionary: DataDictionary) -> dict[str, Evaluate]:
+    """The FHIRPath of every field that has one, compiled with the R4 model (so that choice
+    elements resolve: ``performed.ofType(dateTime)`` reads ``performedDateTime``)."""
+    compiled = {}
+    for spec in dictionary.fields:
+        if spec.fhirpath:
+            try:
+                compiled[spec.name] = compile_fhirpath(spec.fhirpath, fhirpath_models["r4"])
+            except Exception:
+                raise _bad_fhirpath(spec) from None
+    return compiled
+
+
+def values_of(
+    dictionary: DataDictionary, compiled: dict[str, Evaluate], resource: dict[str, Any]
+) -> dict[str, str | None]:
+    """The record of one resource: each field's value as text, ``None`` when empty."""
+    values: dict[str, str | None] = {}
+    for spec in dictionary.fields:
+        evaluate = compiled.get(spec.name)
+        if evaluate is None:
+            values[spec.name] = None
+            continue
+        try:
+            found = evaluate(resource)
+        except Exception:
+            raise _bad_fhirpath(spec) from None
+        values[spec.name] = text_of(found, spec)
+    return values
+
+
+def text_of(found: list[Any], spec: FieldSpec) -> str | None:
+    """The first result as the dictionary's text (``None`` for nothing or a complex value).
+
+    Example::
+
+        >>> text_of(["2026-05-01T23:30:00+02:00"], FieldSpec(1, "D", datatype="datum"))
+        '2026-05-01'
+        >>> text_of([Decimal("1.50")], FieldSpec(1, "V", datatype="decimaal")), text_of([], None)
+        ('1.50', None)
+    """
+    if not found:
+        return None
+    value = found[0]
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str | int | Decimal):
+        text = str(value)
+    elif isinstance(value, float):
+        text = repr(value)
+    else:
+        return None  # an element, not a value: the FHIRPath should end at a primitive
+    text = " ".join(text.splitlines()).strip()
+    if spec.datatype == "datum" and _DATE.match(text) and len(text) > 10:
+        text = text[:10]
+    elif spec.datatype == "datumtijd" and _DATETIME.match(text) and len(text) > 19:
+        text = text[:19]
+    return text or None
+
+
+def _bad_fhirpath(spec: FieldSpec) -> FhirRefused:
+    message = _(
+        "The FHIRPath of field %(field)s in the data dictionary cannot be evaluated: "
+        "please tell the hub's operator."
+    ) % {"field": spec.name}
+    return FhirRefused(422, [error("processing", message)])

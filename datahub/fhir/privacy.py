@@ -1,0 +1,115 @@
+"""What the hub may not receive, found and dropped before anything is read or stored.
+
+The one list of it (``docs/fhir.md`` repeats it):
+
+- a **BSN** (the Dutch citizen service number): every identifier whose ``system`` is one of
+  :data:`BSN_SYSTEMS`, wherever it is (a Patient's identifier, a reference's identifier, a
+  contained resource);
+- of the resources that describe a person (:data:`PERSONAL_ELEMENTS`: Patient, Person,
+  RelatedPerson, Practitioner), the elements that name or reach him: ``name``, ``address``,
+  ``telecom``, ``photo`` (and a Patient's ``contact``, which holds these of his relations);
+- the ``display`` of a reference to such a resource (``Patient/12``): it is usually the name.
+
+The elements are dropped and each one is reported by its path, never its value. The service
+refuses the submission outright if a field of the data dictionary would take its value from a
+BSN (``service``): dropping it would leave a record without its patient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BSN_SYSTEMS = frozenset(
+    {
+        "http://fhir.nl/fhir/NamingSystem/bsn",
+        "urn:oid:2.16.840.1.113883.2.4.6.3",  # the OID of the same naming system
+    }
+)
+PERSONAL_ELEMENTS: dict[str, frozenset[str]] = {
+    "Patient": frozenset({"name", "address", "telecom", "photo", "contact"}),
+    "Person": frozenset({"name", "address", "telecom", "photo"}),
+    "RelatedPerson": frozenset({"name", "address", "telecom", "photo"}),
+    "Practitioner": frozenset({"name", "address", "telecom", "photo"}),
+}
+
+
+def is_bsn(node: Any) -> bool:
+    """Whether ``node`` is an identifier in the BSN's naming system."""
+    return isinstance(node, dict) and str(node.get("system", "")).strip() in BSN_SYSTEMS
+
+
+def bsn_values(node: Any) -> set[str]:
+    """The BSNs anywhere in ``node`` (kept in memory only, to recognise them in a record)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if is_bsn(item) and isinstance(item.get("value"), str) and item["value"].strip():
+            found.add(item["value"].strip())
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def strip(resource: dict[str, Any], path: str) -> list[str]:
+    """Drop from ``resource`` (in place) what the hub may not receive; the dropped elements'
+    paths, as the submitter wrote them (indexes before dropping).
+
+    Example::
+
+        >>> patient = {"resourceType": "Patient", "name": [{"family": "Jansen"}], "gender": "male",
+        ...     "identifier": [{"system": "http://fhir.nl/fhir/NamingSystem/bsn", "value": "1"}]}
+        >>> strip(patient, "Patient"), patient
+        (['Patient.name', 'Patient.identifier[0]'], {'resourceType': 'Patient', 'gender': 'male'})
+    """
+    dropped: list[str] = []
+    _strip(resource, path, dropped)
+    return dropped
+
+
+def _strip(node: dict[str, Any], path: str, dropped: list[str]) -> None:
+    kind = node.get("resourceType")
+    personal = PERSONAL_ELEMENTS.get(kind, frozenset()) if isinstance(kind, str) else frozenset()
+    for key in list(node):
+        here = f"{path}.{key}"
+        value = node[key]
+        if key in personal or (key == "display" and refers_to_person(node)) or is_bsn(value):
+            del node[key]
+            dropped.append(here)
+        elif isinstance(value, list):
+            kept = _strip_list(value, here, dropped)
+            if kept:
+                node[key] = kept
+            else:  # FHIR has no empty lists
+                del node[key]
+        elif isinstance(value, dict):
+            _strip(value, here, dropped)
+            if not value:  # nor empty objects
+                del node[key]
+
+
+def _strip_list(items: list[Any], path: str, dropped: list[str]) -> list[Any]:
+    kept = []
+    for index, item in enumerate(items):
+        here = f"{path}[{index}]"
+        if is_bsn(item):
+            dropped.append(here)
+            continue
+        if isinstance(item, dict):
+            _strip(item, here, dropped)
+            if not item:
+                continue
+        kept.append(item)
+    return kept
+
+
+def refers_to_person(node: dict[str, Any]) -> bool:
+    """Whether ``node`` is a reference to a Patient, Person, RelatedPerson or Practitioner."""
+    target = node.get("reference")
+    if isinstance(target, str) and "/" in target:
+        parts = target.split("/")
+        if any(part in PERSONAL_ELEMENTS for part in parts):
+            return True
+    return node.get("type") in PERSONAL_ELEMENTS

@@ -1,0 +1,236 @@
+"""A FHIR submission delivered: checked, filtered, mapped, validated and submitted as a CSV.
+
+Order, so that nothing the hub may not receive is stored and a refusal stores nothing:
+
+1. the intake's checks of the fields (participation, the institution's method is FHIR, unit,
+   version, period, sequence number) — a wrong method is refused before the body is read;
+2. the body read within bounds (``parsing``);
+3. a field whose FHIRPath would take a BSN refuses the submission; then the privacy filter
+   drops what the hub may not receive (``privacy``);
+4. every resource checked with fhir.resources; the records mapped by FHIRPath;
+5. the records validated at once with the engine (the answer lists the findings per record),
+   written as a CSV and submitted through the intake, channel ``FHIR``: sequence number,
+   encrypted storage, processing, report, Overzicht and forwarding are those of every file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from datahub.deliveries import intake
+from datahub.deliveries.models import Channel, Delivery
+from datahub.deliveries.records import records_csv, records_metadata
+from datahub.dictionaries.models import DictionaryVersion, Method, SubDelivery
+from datahub.dictionaries.services import current_version
+from datahub.fhir import mapping, parsing, privacy
+from datahub.fhir.outcome import FhirRefused, Issue, error
+from datahub.institutions.models import Institution
+from datahub.validation import Finding, Report, validate_records
+
+CHANNEL = Channel.FHIR
+#: The most findings listed in the answer; the report has all of them.
+MAX_FINDING_ISSUES = 1000
+
+
+@dataclass
+class Fields:
+    """The delivery's fields (the upload's, less the file name, which the hub makes)."""
+
+    unit: int | None = None
+    period: str = ""
+    is_test: bool = False
+    version: str | None = None
+    creation_date: dt.date | None = None
+    sequence_number: int | None = None
+
+
+@dataclass
+class Accepted:
+    delivery: Delivery
+    issues: list[Issue]
+    report: Report
+    records: list[mapping.Extracted]
+
+
+def submit(
+    body: bytes,
+    content_type: str,
+    *,
+    code: str,
+    fields: Fields,
+    institution: Institution,
+    actor: Any,
+    request: HttpRequest | None = None,
+) -> Accepted:
+    """Deliver a FHIR submission for sub-delivery ``code``; refused with issues
+    (:class:`FhirRefused`), nothing stored."""
+    metadata, version = _checked_metadata(institution, code.strip().upper(), fields)
+    dictionary = version.dictionary
+    root = parsing.read(body, content_type)
+    resources = parsing.entries(root)
+    bsns = privacy.bsn_values(root)
+    kind = dictionary.general.fhir_resource
+    compiled = mapping.compile_fields(dictionary)
+    if bsns:  # before the filter: a field that would take a BSN refuses the submission
+        raw = [(path, res) for path, res in resources if res["resourceType"] == kind]
+        _refuse_bsn_in_fields(dictionary, compiled, raw, bsns)
+    dropped = [path for at, resource in resources for path in privacy.strip(resource, at)]
+    invalid = [issue for at, resource in resources for issue in mapping.model_issues(at, resource)]
+    if invalid:
+        raise FhirRefused(400, invalid)
+    records = [
+        mapping.Extracted(path, mapping.values_of(dictionary, compiled, resource))
+        for path, resource in resources
+        if resource["resourceType"] == kind
+    ]
+    if not records:
+        message = _("The submission holds no %(type)s resource: there is no record to deliver.")
+        raise FhirRefused(422, [error("invalid", message % {"type": kind})])
+    period = None if metadata.period in ("", "TOTAAL") else metadata.period
+    report = validate_records(dictionary, [r.values for r in records], period=period, lang=_lang())
+    data = records_csv(dictionary, [r.values for r in records])
+    try:
+        delivery = intake.submit(
+            metadata,
+            [data],
+            size=len(data),
+            institution=institution,
+            channel=CHANNEL,
+            actor=actor,
+            request=request,
+        )
+    except intake.DeliveryRefused as exc:
+        raise FhirRefused(422, _intake_issues(exc.problems)) from None
+    issues = [_accepted(delivery, report), *_dropped(dropped), *_findings(report, records)]
+    return Accepted(delivery, issues, report, records)
+
+
+def _checked_metadata(
+    institution: Institution, code: str, fields: Fields
+) -> tuple[intake.Metadata, DictionaryVersion]:
+    """The delivery's fields, checked by the intake as for a file; refused with its problems."""
+    today = timezone.localdate()
+    sub_delivery = SubDelivery.objects.filter(code=code).first() if "\x00" not in code else None
+    version = None
+    if sub_delivery is not None:
+        version = (
+            sub_delivery.versions.filter(version=fields.version).first()
+            if fields.version
+            else current_version(sub_delivery, today)
+        )
+    unit = fields.unit
+    if unit is None:  # an institution with one unit need not say it
+        unit = intake.with_defaults(intake.Metadata("x.csv"), institution, today).unit
+    if sub_delivery is not None and version is not None:
+        metadata = records_metadata(
+            institution,
+            sub_delivery,
+            version,
+            unit=unit,
+            period=fields.period,
+            is_test=fields.is_test,
+            sequence_number=fields.sequence_number,
+            creation_date=fields.creation_date,
+        )
+    else:
+        metadata = intake.Metadata(
+            "fhir.csv", institution.agb_code, unit, code, fields.version or "", fields.is_test
+        )
+    result = intake.check(metadata, institution, CHANNEL, today=today)
+    if not result.ok:
+        raise FhirRefused(422, _intake_issues(result.problems))
+    assert version is not None
+    general = version.dictionary.general
+    if not general.fhir_resource or (general.methods and Method.FHIR not in general.methods):
+        message = _("The data dictionary of this registry does not provide for FHIR.")
+        raise FhirRefused(422, [error("not-supported", message)])
+    return result.metadata, version
+
+
+def _refuse_bsn_in_fields(
+    dictionary: Any,
+    compiled: dict[str, mapping.Evaluate],
+    raw: list[tuple[str, dict[str, Any]]],
+    bsns: set[str],
+) -> None:
+    """Refuse when a field would take a BSN as it was sent (before the filter drops it)."""
+    issues = []
+    for path, resource in raw:
+        values = mapping.values_of(dictionary, compiled, resource)
+        for spec in dictionary.fields:
+            if values.get(spec.name) in bsns:
+                message = _(
+                    "Field %(field)s would hold a BSN: the hub may not receive it. "
+                    "Send the registry's own patient code instead; nothing was stored."
+                ) % {"field": spec.name}
+                issues.append(error("security", message, f"{path}.{spec.fhirpath}"))
+    if issues:
+        raise FhirRefused(422, issues)
+
+
+def _intake_issues(problems: dict[str, list[str]]) -> list[Issue]:
+    issues = []
+    for name, messages in problems.items():
+        for message in messages:
+            text = f"{name}: {message}" if name else message
+            issues.append(error("processing", text))
+    return issues
+
+
+def _accepted(delivery: Delivery, report: Report) -> Issue:
+    url = f"{settings.BASE_URL}/api/aanleveringen/{delivery.pk}"
+    message = _(
+        "Delivery %(id)s (%(file)s) has been accepted with %(records)s records and is being "
+        "processed; its status: %(url)s. The check found %(errors)s errors and %(warnings)s "
+        "warnings (expected status: %(status)s)."
+    ) % {
+        "id": delivery.pk,
+        "file": delivery.file_name,
+        "records": report.total,
+        "url": url,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "status": report.status,
+    }
+    return Issue("information", "informational", message)
+
+
+def _dropped(paths: list[str]) -> list[Issue]:
+    message = _("This element may not be sent to the hub: it was dropped and not stored.")
+    return [Issue("warning", "security", message, path) for path in paths]
+
+
+def _findings(report: Report, records: list[mapping.Extracted]) -> list[Issue]:
+    issues = [_finding(f, records) for f in report.findings[:MAX_FINDING_ISSUES]]
+    more = len(report.findings) - MAX_FINDING_ISSUES
+    if more > 0:
+        message = _("%(count)s more findings are in the processing report.") % {"count": more}
+        issues.append(Issue("information", "informational", message))
+    return issues
+
+
+def _finding(finding: Finding, records: list[mapping.Extracted]) -> Issue:
+    severity = "warning" if finding.level == "waarschuwing" else "error"
+    message = finding.message
+    if finding.field:
+        message = _("Field %(field)s: %(message)s") % {"field": finding.field, "message": message}
+    if finding.record:
+        message = _("Record %(record)s: %(message)s") % {
+            "record": finding.record,
+            "message": message,
+        }
+    expression = None
+    if finding.record and finding.record <= len(records):
+        expression = records[finding.record - 1].path
+    return Issue(severity, "business-rule", message, expression, finding.code)
+
+
+def _lang() -> str:
+    return "en" if (translation.get_language() or "").startswith("en") else "nl"

@@ -1,0 +1,196 @@
+"""POST /api/fhir/{code}: an institution's system submits FHIR resources with its API token."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.deliveries import files
+from datahub.deliveries.models import Delivery, StoredFile
+from datahub.fhir import parsing
+from datahub.validation import validate_records
+from tests.fhir.conftest import bundle, issues, patient, post, procedure
+
+
+def _nothing_stored() -> bool:
+    return not Delivery.objects.unscoped().exists() and not StoredFile.objects.exists()
+
+
+def test_an_accepted_bundle_is_a_fhir_delivery_processed_like_a_file(
+    fhir_cataract, token, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(token, bundle(procedure(1), procedure(2), patient(), kind="batch"))
+    assert response.status_code == 202, response.content
+    found = issues(response)
+    delivery = Delivery.objects.unscoped().get()
+    assert delivery.channel == "FHIR"
+    assert delivery.institution.agb_code == "11111111"
+    assert delivery.file_name.startswith("11111111_0_CAT_1.4_1_")
+    assert delivery.file_name.endswith("_PROD.csv")
+    assert delivery.is_finished
+    assert delivery.records_total == 2
+    first = found[0]
+    assert (first["severity"], first["code"]) == ("information", "informational")
+    assert f"/api/aanleveringen/{delivery.pk}" in first["diagnostics"]
+    with files.open_plaintext(delivery.file) as stream:
+        stored = stream.read().decode()
+    assert stored.splitlines()[0].startswith("OperatieID,PatientCode,Geboortejaar")
+    assert stored.splitlines()[1].startswith("OP0001,PAT1,,,2026-05-01,OD,")
+
+
+def test_the_delivery_report_equals_validate_records_on_the_extracted_records(
+    fhir_cataract, token, django_capture_on_commit_callbacks
+):
+    sent = bundle(procedure(1), procedure(2, bodySite=[{"coding": [{"code": "XX"}]}]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(token, sent)
+    assert response.status_code == 202, response.content
+    delivery = Delivery.objects.unscoped().get()
+    records = [
+        {
+            "OperatieID": f"OP000{n}",
+            "PatientCode": f"PAT{n}",
+            "Operatiedatum": f"2026-05-0{n}",
+            "ODS": ods,
+        }
+        for n, ods in ((1, "OD"), (2, "XX"))
+    ]
+    expected = validate_records(fhir_cataract.dictionary, records)
+    assert delivery.status == {
+        "Afgekeurd": "afgekeurd",
+        "Verwerkt met fouten": "verwerkt_met_fouten",
+    }.get(expected.status, expected.status)
+    assert (delivery.records_total, delivery.error_count, delivery.warning_count) == (
+        expected.total,
+        expected.errors,
+        expected.warnings,
+    )
+    stored = sorted((f.record, f.code, f.field or "", f.message) for f in delivery.findings.all())
+    assert stored == sorted((f.record, f.code, f.field or "", f.message) for f in expected.findings)
+    # and the answer listed the same findings per record, where in the bundle
+    listed = [i for i in issues(response) if i["code"] == "business-rule"]
+    assert len(listed) == len(expected.findings)
+    odd = next(i for i in listed if i["details"]["coding"][0]["code"] == "001_RefTab")
+    assert odd["expression"] == ["Bundle.entry[1].resource"]
+    assert odd["diagnostics"].startswith("Record 2: Veld ODS: ")
+
+
+def test_the_upload_is_audited_with_the_token_as_actor(fhir_cataract, token):
+    response = post(token, procedure(1))
+    assert response.status_code == 202, response.content
+    delivery = Delivery.objects.unscoped().get()
+    event = AuditEvent.objects.get(
+        action=Action.CREATE, object_type="deliveries.Delivery", object_id=str(delivery.pk)
+    )
+    assert event.actor_label.startswith("API token dh_")
+    assert event.institution.agb_code == "11111111"
+
+
+def test_fields_are_query_parameters(fhir_cataract, token):
+    response = post(token, procedure(1), is_test="true", sequence_number=7, unit=0)
+    assert response.status_code == 202, response.content
+    delivery = Delivery.objects.unscoped().get()
+    assert (delivery.is_test, delivery.sequence_number) == (True, 7)
+    assert delivery.file_name.endswith("_7_" + delivery.file_name.split("_")[5] + "_TEST.csv")
+    again = post(token, procedure(2), sequence_number=7)
+    assert again.status_code == 422
+    assert "volgnummer" in issues(again)[0]["diagnostics"]
+
+
+def test_an_unreadable_query_parameter_is_an_operation_outcome(fhir_cataract, token):
+    response = post(token, procedure(1), unit="nul")
+    assert response.status_code == 422
+    assert issues(response)[0]["diagnostics"].startswith("unit: ")
+    assert _nothing_stored()
+
+
+def test_an_institution_that_does_not_deliver_through_fhir_is_refused(fhir_cataract, other_token):
+    response = post(other_token, procedure(1))
+    assert response.status_code == 422
+    found = issues(response)
+    assert found[0]["severity"] == "error"
+    assert "niet via FHIR" in found[0]["diagnostics"]
+    assert _nothing_stored()
+
+
+def test_a_token_delivers_for_its_own_institution_only(
+    fhir_cataract, token, operator, other_institution, other_token
+):
+    from datahub.dictionaries import services
+
+    services.set_method(
+        actor=operator,
+        institution=other_institution,
+        registry=fhir_cataract.sub_delivery.registry,
+        method="FHIR",
+    )
+    assert post(other_token, procedure(1)).status_code == 202
+    assert post(token, procedure(2)).status_code == 202
+    by_institution = sorted(
+        Delivery.objects.unscoped().values_list("institution__agb_code", "sequence_number")
+    )
+    assert by_institution == [("11111111", 1), ("44444444", 1)]
+
+
+def test_without_a_token_nothing_happens(fhir_cataract):
+    from django.test import Client
+
+    response = Client().post(
+        "/api/fhir/CAT", json.dumps(procedure(1)), content_type="application/fhir+json"
+    )
+    assert response.status_code == 401
+    assert _nothing_stored()
+
+
+FHIR_JSON = "application/fhir+json"
+XML = b"<Bundle xmlns='http://hl7.org/fhir'><type value='batch'/></Bundle>"
+BAD_DATE = procedure(1, performedDateTime="gisteren")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"{not json", FHIR_JSON, 400),
+        (XML, "application/xml", 415),
+        (b"[" * 5_000_000 + b"]" * 5_000_000, FHIR_JSON, 400),
+        (json.dumps(bundle()).encode(), FHIR_JSON, 422),
+        (json.dumps(bundle(patient())).encode(), FHIR_JSON, 422),
+        (json.dumps(BAD_DATE).encode(), FHIR_JSON, 400),
+        (json.dumps({"resourceType": "Bundle", "type": "document"}).encode(), FHIR_JSON, 400),
+    ],
+    ids=["malformed", "xml", "10MB-nesting", "empty-bundle", "no-procedure", "bad-date", "doc"],
+)
+def test_what_cannot_be_delivered_gets_a_clear_outcome_and_stores_nothing(
+    fhir_cataract, token, body, content_type, status
+):
+    response = post(token, body, content_type=content_type)
+    assert response.status_code == status, response.content
+    found = issues(response)
+    assert found
+    assert all(issue["severity"] == "error" for issue in found)
+    assert all(issue["diagnostics"] for issue in found)
+    assert _nothing_stored()
+
+
+def test_a_malformed_element_is_named_in_the_outcome(fhir_cataract, token):
+    response = post(token, bundle(patient(), procedure(1, performedDateTime="2026-13-45")))
+    assert response.status_code == 400
+    assert issues(response)[0]["expression"] == ["Bundle.entry[1].resource.performedDateTime"]
+
+
+def test_a_body_over_the_maximum_is_refused_before_it_is_read(fhir_cataract, token):
+    body = b" " * (parsing.MAX_BYTES + 1)
+    response = post(token, body)
+    assert response.status_code == 413
+    assert issues(response)[0]["code"] == "too-costly"
+    assert _nothing_stored()
+
+
+def test_the_endpoint_is_in_the_openapi_description(client):
+    schema = client.get("/api/openapi.json").json()
+    operation = schema["paths"]["/api/fhir/{code}"]["post"]
+    assert "application/fhir+json" in operation["requestBody"]["content"]
+    assert {"202", "400", "413", "415", "422"} <= set(operation["responses"])

@@ -1,0 +1,119 @@
+"""Mapping FHIR resources to records by the data dictionary's FHIRPath (no database)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from datahub.fhir import mapping, parsing
+from datahub.fhir.outcome import FhirRefused
+from datahub.validation import FieldSpec, load_dictionary
+from tests.deliveries.conftest import FIXTURES
+from tests.fhir.conftest import bundle, patient, procedure
+
+CAT = load_dictionary(FIXTURES / "CAT_1.4.xlsx")
+
+
+def records_of(resources: list[dict]) -> list[dict[str, str | None]]:
+    compiled = mapping.compile_fields(CAT)
+    return [
+        mapping.values_of(CAT, compiled, resource)
+        for _path, resource in resources
+        if resource["resourceType"] == CAT.general.fhir_resource
+    ]
+
+
+def test_each_procedure_of_a_bundle_is_one_record_by_the_fields_fhirpath():
+    root = bundle(procedure(1), patient(), procedure(2, bodySite=[{"coding": [{"code": "OS"}]}]))
+    records = records_of(parsing.entries(root))
+    assert len(records) == 2
+    first = records[0]
+    assert first["OperatieID"] == "OP0001"
+    assert first["PatientCode"] == "PAT1"
+    assert first["ODS"] == "OD"
+    assert records[1]["ODS"] == "OS"
+
+
+def test_a_datetime_becomes_the_date_as_written_for_a_datum_field():
+    late = procedure(1, performedDateTime="2026-05-01T23:30:00+02:00")
+    assert records_of(parsing.entries(late))[0]["Operatiedatum"] == "2026-05-01"
+    plain = procedure(1, performedDateTime="2026-05-02")
+    assert records_of(parsing.entries(plain))[0]["Operatiedatum"] == "2026-05-02"
+
+
+def test_fields_without_fhirpath_or_without_a_value_are_empty():
+    resource = procedure(1)
+    del resource["bodySite"]
+    record = records_of(parsing.entries(resource))[0]
+    assert record["ODS"] is None
+    assert record["Geslacht"] is None  # no FHIRPath in the dictionary
+    assert set(record) == set(CAT.field_names)
+
+
+def test_a_single_resource_is_one_record_and_other_types_in_a_bundle_are_ignored():
+    assert len(records_of(parsing.entries(procedure(1)))) == 1
+    assert records_of(parsing.entries(bundle(patient()))) == []
+
+
+def test_values_are_text_in_the_dictionarys_formats():
+    decimal = FieldSpec(1, "V", datatype="decimaal")
+    assert mapping.text_of([Decimal("1.50")], decimal) == "1.50"
+    assert mapping.text_of([True], FieldSpec(1, "B")) == "true"
+    assert mapping.text_of([{"code": "OD"}], FieldSpec(1, "C", datatype="code")) is None
+    stamp = FieldSpec(1, "T", datatype="datumtijd")
+    assert mapping.text_of(["2026-05-01T09:30:00.123+02:00"], stamp) == "2026-05-01T09:30:00"
+
+
+def test_decimals_keep_their_digits_when_read():
+    sent = b'{"resourceType": "Observation", "valueDecimal": 1.50}'
+    root = parsing.read(sent, "application/json")
+    assert str(root["valueDecimal"]) == "1.50"
+
+
+def test_a_malformed_resource_gets_an_issue_naming_its_element():
+    resource = procedure(1, performedDateTime="2026-13-45", bogus=True)
+    found = mapping.model_issues("Bundle.entry[0].resource", resource)
+    where = {issue.expression for issue in found}
+    assert where == {
+        "Bundle.entry[0].resource.performedDateTime",
+        "Bundle.entry[0].resource.bogus",
+    }
+    assert all(issue.severity == "error" and issue.code == "invalid" for issue in found)
+
+
+def test_an_unknown_resource_type_is_invalid():
+    found = mapping.model_issues("Bundle.entry[2].resource", {"resourceType": "Operatie"})
+    assert [issue.expression for issue in found] == ["Bundle.entry[2].resource.resourceType"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"<Bundle xmlns='http://hl7.org/fhir'/>", "application/fhir+xml", 415),
+        (b'{"resourceType": "Bundle"}', "text/plain", 415),
+        (b"{not json", "application/fhir+json", 400),
+        (b"[1, 2]", "application/fhir+json", 400),
+        (b"", "application/fhir+json", 400),
+        (b"[" * 100_000 + b"]" * 100_000, "application/fhir+json", 400),
+        (b'{"resourceType": "Bundle", "type": "searchset"}', "application/fhir+json", 400),
+    ],
+)
+def test_what_is_not_a_bounded_fhir_json_resource_is_refused(body, content_type, status):
+    with pytest.raises(FhirRefused) as refused:
+        parsing.entries(parsing.read(body, content_type))
+    assert refused.value.status == status
+    assert refused.value.issues[0].severity == "error"
+
+
+def test_nesting_below_the_json_readers_limit_but_over_ours_is_refused():
+    deep = b'{"resourceType": "Procedure", "x": ' + b"[" * 100 + b"]" * 100 + b"}"
+    with pytest.raises(FhirRefused, match="te diep"):
+        parsing.read(deep, "application/fhir+json")
+
+
+def test_a_bundle_with_too_many_entries_is_refused(monkeypatch):
+    monkeypatch.setattr(parsing, "MAX_ENTRIES", 3)
+    with pytest.raises(FhirRefused) as refused:
+        parsing.entries(bundle(*[procedure(n) for n in range(1, 5)]))
+    assert refused.value.status == 413

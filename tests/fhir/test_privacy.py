@@ -1,0 +1,105 @@
+"""What the hub may not receive (a BSN, names, addresses, telecom, photos) is never stored."""
+
+from __future__ import annotations
+
+import logging
+
+from django.apps import apps
+
+from datahub.deliveries import files
+from datahub.deliveries.models import Delivery, StoredFile
+from datahub.fhir import privacy
+from tests.fhir.conftest import BSN, BSN_SYSTEM, NAME, bundle, issues, patient, post, procedure
+
+
+def _database_text() -> str:
+    """Every row of every table, as text."""
+    return "\n".join(str(list(model._base_manager.values_list())) for model in apps.get_models())
+
+
+def _stored_files_text() -> str:
+    parts = []
+    for stored in StoredFile.objects.all():
+        with files.open_plaintext(stored) as stream:
+            parts.append(stream.read().decode())
+    return "\n".join(parts)
+
+
+def test_the_filter_drops_bsns_anywhere_and_a_persons_name_address_telecom_photo():
+    sent = bundle(
+        patient(),
+        procedure(1, performer=[{"actor": {"reference": "Practitioner/7", "display": "Dr. X"}}]),
+        {"resourceType": "Practitioner", "name": [{"family": "X"}], "photo": [{"url": "x"}]},
+    )
+    sent["entry"][1]["resource"]["contained"] = [
+        {"resourceType": "RelatedPerson", "telecom": [{"value": "1"}], "patient": {}}
+    ]
+    dropped = [
+        path
+        for index, entry in enumerate(sent["entry"])
+        for path in privacy.strip(entry["resource"], f"Bundle.entry[{index}].resource")
+    ]
+    assert dropped == [
+        "Bundle.entry[0].resource.identifier[0]",
+        "Bundle.entry[0].resource.name",
+        "Bundle.entry[0].resource.address",
+        "Bundle.entry[0].resource.telecom",
+        "Bundle.entry[1].resource.performer[0].actor.display",
+        "Bundle.entry[1].resource.contained[0].telecom",
+        "Bundle.entry[2].resource.name",
+        "Bundle.entry[2].resource.photo",
+    ]
+    kept = sent["entry"][0]["resource"]
+    assert kept["identifier"] == [{"system": "urn:registry:patient", "value": "PAT1"}]
+    assert kept["gender"] == "female"
+
+
+def test_a_bsn_in_a_reference_is_dropped_and_an_emptied_object_with_it():
+    resource = procedure(1)
+    resource["subject"] = {
+        "reference": "Patient/1",
+        "identifier": {"system": "urn:oid:2.16.840.1.113883.2.4.6.3", "value": BSN},
+    }
+    assert privacy.strip(resource, "Procedure") == ["Procedure.subject.identifier"]
+    assert resource["subject"] == {"reference": "Patient/1"}
+
+
+def test_dropped_elements_are_reported_as_warnings_and_stored_nowhere(
+    fhir_cataract, token, django_capture_on_commit_callbacks, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(token, bundle(patient(), procedure(1)))
+    assert response.status_code == 202, response.content
+    warnings = [issue for issue in issues(response) if issue["severity"] == "warning"]
+    assert [w["expression"] for w in warnings if w["code"] == "security"] == [
+        ["Bundle.entry[0].resource.identifier[0]"],
+        ["Bundle.entry[0].resource.name"],
+        ["Bundle.entry[0].resource.address"],
+        ["Bundle.entry[0].resource.telecom"],
+    ]
+    assert BSN not in response.content.decode() and NAME not in response.content.decode()
+    assert Delivery.objects.unscoped().get().is_finished
+    assert "OP0001" in _database_text()  # (the dump does see the records' findings)
+    assert "PAT1" in _stored_files_text()
+    for secret in (BSN, NAME, "Verborgenstraat", "0612345678"):
+        assert secret not in _database_text()
+        assert secret not in _stored_files_text()
+        assert secret not in caplog.text
+
+
+def test_a_bsn_that_a_field_would_take_refuses_the_submission(fhir_cataract, token, caplog):
+    caplog.set_level(logging.DEBUG)
+    resource = procedure(1)
+    resource["subject"] = {"identifier": {"system": BSN_SYSTEM, "value": BSN}}
+    response = post(token, bundle(resource, patient()))
+    assert response.status_code == 422
+    found = issues(response)
+    assert [(i["severity"], i["code"]) for i in found] == [("error", "security")]
+    assert found[0]["expression"] == ["Bundle.entry[0].resource.subject.identifier.value"]
+    assert "PatientCode" in found[0]["diagnostics"]
+    assert BSN not in response.content.decode()
+    assert not Delivery.objects.unscoped().exists()
+    assert not StoredFile.objects.exists()
+    assert BSN not in _database_text()
+    assert BSN not in caplog.text
