@@ -56,7 +56,11 @@ def records_metadata(
     """The fields of such a delivery and its conventional CSV name; the sequence number is the
     next free one unless given, the creation date today unless given."""
     created = creation_date or timezone.localdate()
-    number = sequence_number or next_sequence(institution, unit, sub_delivery)
+    number = (  # (0 as given, for the intake to refuse)
+        sequence_number
+        if sequence_number is not None
+        else next_sequence(institution, unit, sub_delivery)
+    )
     environment = "TEST" if is_test else "PROD"
     name = (
         f"{institution.agb_code}_{unit}_{sub_delivery.code}_{version.version}_{number}_"

@@ -10,6 +10,7 @@ its digits. A field without FHIRPath, or whose FHIRPath finds nothing, is empty.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import pydantic
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from fhir.resources.R4B import get_fhir_model_class
 from fhirpathpy import compile as compile_fhirpath
@@ -104,30 +106,63 @@ def values_of(
 def text_of(found: list[Any], spec: FieldSpec) -> str | None:
     """The first result as the dictionary's text (``None`` for nothing or a complex value).
 
+    A moment with a time zone is read on the hub's clock (Dutch time): the same operation sent
+    in UTC or with +02:00 gets the same date. A decimal keeps its digits, in plain notation.
+
     Example::
 
         >>> text_of(["2026-05-01T23:30:00+02:00"], FieldSpec(1, "D", datatype="datum"))
         '2026-05-01'
+        >>> text_of(["2026-04-30T22:30:00Z"], FieldSpec(1, "D", datatype="datum"))
+        '2026-05-01'
+        >>> text_of(["2026-04-30T22:30:00Z"], FieldSpec(1, "T", datatype="datumtijd"))
+        '2026-05-01T00:30:00'
         >>> text_of([Decimal("1.50")], FieldSpec(1, "V", datatype="decimaal")), text_of([], None)
         ('1.50', None)
+        >>> text_of([Decimal("1E-7")], FieldSpec(1, "V", datatype="decimaal"))
+        '0.0000001'
     """
     if not found:
         return None
     value = found[0]
     if isinstance(value, bool):
         text = "true" if value else "false"
-    elif isinstance(value, str | int | Decimal):
+    elif isinstance(value, Decimal):
+        text = _plain(value)
+    elif isinstance(value, str | int):
         text = str(value)
     elif isinstance(value, float):
         text = repr(value)
     else:
         return None  # an element, not a value: the FHIRPath should end at a primitive
     text = " ".join(text.splitlines()).strip()
+    if spec.datatype in ("datum", "datumtijd") and _DATETIME.match(text):
+        text = _local(text)
     if spec.datatype == "datum" and _DATE.match(text) and len(text) > 10:
         text = text[:10]
     elif spec.datatype == "datumtijd" and _DATETIME.match(text) and len(text) > 19:
         text = text[:19]
     return text or None
+
+
+def _local(text: str) -> str:
+    """A FHIR dateTime with a time zone as the hub's local time (``YYYY-MM-DDThh:mm:ss``);
+    without one, or not readable, as it is (the engine judges it)."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return text
+    return timezone.localtime(moment).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal's digits without an exponent (``1E-7`` is ``0.0000001``); one too large or
+    small to write out stays as it is, for the check to refuse."""
+    if value.is_finite() and abs(value.adjusted()) <= 100:
+        return format(value, "f")
+    return str(value)
 
 
 def _bad_fhirpath(spec: FieldSpec) -> FhirRefused:

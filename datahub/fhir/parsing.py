@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 
 from datahub.fhir.outcome import FhirRefused, error
 
-#: The most bytes a submission may have (also below Django's DATA_UPLOAD_MAX_MEMORY_SIZE).
-MAX_BYTES = 10 * 2**20
+#: The most bytes a submission may have: below Django's DATA_UPLOAD_MAX_MEMORY_SIZE, and below
+#: what ``datahub serve``'s waitress keeps in memory (``inbuf_overflow``, 9 MiB): a larger body
+#: would be spooled to a temporary file in plain text, with the names and BSNs it may hold.
+MAX_BYTES = 8 * 2**20
 #: The deepest nesting of objects and lists; real resources stay far below it.
 MAX_DEPTH = 64
 #: The most entries a Bundle may have.

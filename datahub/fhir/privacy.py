@@ -8,7 +8,13 @@ The one list of it (``docs/fhir.md`` repeats it):
 - of the resources that describe a person (:data:`PERSONAL_ELEMENTS`: Patient, Person,
   RelatedPerson, Practitioner), the elements that name or reach him: ``name``, ``address``,
   ``telecom``, ``photo`` (and a Patient's ``contact``, which holds these of his relations);
-- the ``display`` of a reference to such a resource (``Patient/12``): it is usually the name.
+- the ``display`` of every reference (``Patient/12``, ``urn:uuid:…``, ``#contained``, or a
+  display alone): for a reference to a person it is his name, and what it refers to cannot
+  always be told.
+
+A naming system's address is compared as the web compares it: scheme and host in any case, with
+or without ``https``, a trailing ``/`` and the ``urn:oid:`` prefix, so that a BSN written
+``HTTP://FHIR.NL/fhir/NamingSystem/BSN`` is one too.
 
 The elements are dropped and each one is reported by its path, never its value. The service
 refuses the submission outright if a field of the data dictionary would take its value from a
@@ -17,6 +23,7 @@ BSN (``service``): dropping it would leave a record without its patient.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 BSN_SYSTEMS = frozenset(
@@ -25,6 +32,8 @@ BSN_SYSTEMS = frozenset(
         "urn:oid:2.16.840.1.113883.2.4.6.3",  # the OID of the same naming system
     }
 )
+#: The systems above as :func:`_system_key` reads them.
+_BSN_KEYS = frozenset({"fhir.nl/fhir/namingsystem/bsn", "2.16.840.1.113883.2.4.6.3"})
 PERSONAL_ELEMENTS: dict[str, frozenset[str]] = {
     "Patient": frozenset({"name", "address", "telecom", "photo", "contact"}),
     "Person": frozenset({"name", "address", "telecom", "photo"}),
@@ -34,8 +43,22 @@ PERSONAL_ELEMENTS: dict[str, frozenset[str]] = {
 
 
 def is_bsn(node: Any) -> bool:
-    """Whether ``node`` is an identifier in the BSN's naming system."""
-    return isinstance(node, dict) and str(node.get("system", "")).strip() in BSN_SYSTEMS
+    """Whether ``node`` is an identifier in the BSN's naming system (however its address is
+    written).
+
+    Example::
+
+        >>> [is_bsn({"system": s}) for s in ("HTTPS://fhir.nl/fhir/NamingSystem/BSN/",
+        ...     "URN:OID:2.16.840.1.113883.2.4.6.3", "urn:registry:patient")]
+        [True, True, False]
+    """
+    return isinstance(node, dict) and _system_key(node.get("system")) in _BSN_KEYS
+
+
+def _system_key(system: Any) -> str:
+    """A naming system's address without what does not tell one from another."""
+    key = str(system or "").strip().casefold().rstrip("/")
+    return re.sub(r"^(?:https?://|urn:oid:)", "", key)
 
 
 def bsn_values(node: Any) -> set[str]:
@@ -75,7 +98,7 @@ def _strip(node: dict[str, Any], path: str, dropped: list[str]) -> None:
     for key in list(node):
         here = f"{path}.{key}"
         value = node[key]
-        if key in personal or (key == "display" and refers_to_person(node)) or is_bsn(value):
+        if key in personal or (key == "display" and is_reference(node)) or is_bsn(value):
             del node[key]
             dropped.append(here)
         elif isinstance(value, list):
@@ -105,11 +128,7 @@ def _strip_list(items: list[Any], path: str, dropped: list[str]) -> list[Any]:
     return kept
 
 
-def refers_to_person(node: dict[str, Any]) -> bool:
-    """Whether ``node`` is a reference to a Patient, Person, RelatedPerson or Practitioner."""
-    target = node.get("reference")
-    if isinstance(target, str) and "/" in target:
-        parts = target.split("/")
-        if any(part in PERSONAL_ELEMENTS for part in parts):
-            return True
-    return node.get("type") in PERSONAL_ELEMENTS
+def is_reference(node: dict[str, Any]) -> bool:
+    """Whether ``node``, which has a ``display``, is a reference rather than a coding (whose
+    display is the meaning of its code, e.g. "Rechteroog")."""
+    return "code" not in node and "system" not in node

@@ -16,7 +16,7 @@ Order, so that nothing the hub may not receive is stored and a refusal stores no
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from datahub.deliveries import intake
 from datahub.deliveries.models import Channel, Delivery
-from datahub.deliveries.records import records_csv, records_metadata
+from datahub.deliveries.records import next_sequence, records_csv, records_metadata
 from datahub.dictionaries.models import DictionaryVersion, Method, SubDelivery
 from datahub.dictionaries.services import current_version
 from datahub.fhir import mapping, parsing, privacy
@@ -90,26 +90,59 @@ def submit(
         for path, resource in resources
         if resource["resourceType"] == kind
     ]
+    if bsns:  # and after it: no field may hold a BSN that came in some other way
+        _refuse_bsn_in_records(records, bsns)
     if not records:
         message = _("The submission holds no %(type)s resource: there is no record to deliver.")
         raise FhirRefused(422, [error("invalid", message % {"type": kind})])
     period = None if metadata.period in ("", "TOTAAL") else metadata.period
     report = validate_records(dictionary, [r.values for r in records], period=period, lang=_lang())
     data = records_csv(dictionary, [r.values for r in records])
-    try:
-        delivery = intake.submit(
-            metadata,
-            [data],
-            size=len(data),
-            institution=institution,
-            channel=CHANNEL,
-            actor=actor,
-            request=request,
-        )
-    except intake.DeliveryRefused as exc:
-        raise FhirRefused(422, _intake_issues(exc.problems)) from None
+    delivery = _delivered(metadata, data, fields, institution, actor, request)
     issues = [_accepted(delivery, report), *_dropped(dropped), *_findings(report, records)]
     return Accepted(delivery, issues, report, records)
+
+
+#: How often a submission without its own sequence number takes the next free one again when
+#: another delivery took it first (while this one was read and checked).
+_SEQUENCE_TRIES = 3
+
+
+def _delivered(
+    metadata: intake.Metadata,
+    data: bytes,
+    fields: Fields,
+    institution: Institution,
+    actor: Any,
+    request: HttpRequest | None,
+) -> Delivery:
+    """Submit the CSV through the intake; refused with its problems."""
+    for attempt in range(_SEQUENCE_TRIES):
+        try:
+            return intake.submit(
+                metadata,
+                [data],
+                size=len(data),
+                institution=institution,
+                channel=CHANNEL,
+                actor=actor,
+                request=request,
+            )
+        except intake.DeliveryRefused as exc:
+            taken = set(exc.problems) == {"sequence_number"}
+            if fields.sequence_number is not None or not taken or attempt + 1 == _SEQUENCE_TRIES:
+                raise FhirRefused(422, _intake_issues(exc.problems)) from None
+            metadata = _renumbered(metadata, institution)
+    raise AssertionError("unreachable")
+
+
+def _renumbered(metadata: intake.Metadata, institution: Institution) -> intake.Metadata:
+    """``metadata`` with the next free sequence number now (and the file name that gives)."""
+    sub_delivery = SubDelivery.objects.get(code=metadata.code)
+    number = next_sequence(institution, metadata.unit, sub_delivery)
+    old = f"_{metadata.sequence_number}_{metadata.creation_date:%Y%m%d}_"
+    new = f"_{number}_{metadata.creation_date:%Y%m%d}_"
+    return replace(metadata, sequence_number=number, file_name=metadata.file_name.replace(old, new))
 
 
 def _checked_metadata(
@@ -139,9 +172,17 @@ def _checked_metadata(
             sequence_number=fields.sequence_number,
             creation_date=fields.creation_date,
         )
-    else:
+    else:  # the intake names what is wrong; the fields the hub fills in are filled in
         metadata = intake.Metadata(
-            "fhir.csv", institution.agb_code, unit, code, fields.version or "", fields.is_test
+            "fhir.csv",
+            institution.agb_code,
+            unit,
+            code,
+            fields.version or "",
+            fields.is_test,
+            creation_date=fields.creation_date or today,
+            sequence_number=fields.sequence_number if fields.sequence_number is not None else 1,
+            period=fields.period,
         )
     result = intake.check(metadata, institution, CHANNEL, today=today)
     if not result.ok:
@@ -175,6 +216,22 @@ def _refuse_bsn_in_fields(
         raise FhirRefused(422, issues)
 
 
+def _refuse_bsn_in_records(records: list[mapping.Extracted], bsns: set[str]) -> None:
+    """Refuse when a record's field holds one of the submission's BSNs after the filter (sent
+    a second time under another system, or as a plain value)."""
+    issues = []
+    for record in records:
+        for name, value in record.values.items():
+            if value is not None and value.strip() in bsns:
+                message = _(
+                    "Field %(field)s would hold a BSN: the hub may not receive it. "
+                    "Send the registry's own patient code instead; nothing was stored."
+                ) % {"field": name}
+                issues.append(error("security", message, record.path))
+    if issues:
+        raise FhirRefused(422, issues)
+
+
 def _intake_issues(problems: dict[str, list[str]]) -> list[Issue]:
     issues = []
     for name, messages in problems.items():
@@ -203,8 +260,15 @@ def _accepted(delivery: Delivery, report: Report) -> Issue:
 
 
 def _dropped(paths: list[str]) -> list[Issue]:
+    """A warning per dropped element, as many as findings at most (a body of 8 MB can hold
+    hundreds of thousands), and one that counts the rest."""
     message = _("This element may not be sent to the hub: it was dropped and not stored.")
-    return [Issue("warning", "security", message, path) for path in paths]
+    issues = [Issue("warning", "security", message, path) for path in paths[:MAX_FINDING_ISSUES]]
+    more = len(paths) - MAX_FINDING_ISSUES
+    if more > 0:
+        rest = _("%(count)s more elements were dropped and not stored.") % {"count": more}
+        issues.append(Issue("warning", "security", rest))
+    return issues
 
 
 def _findings(report: Report, records: list[mapping.Extracted]) -> list[Issue]:

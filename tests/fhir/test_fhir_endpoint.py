@@ -155,13 +155,13 @@ BAD_DATE = procedure(1, performedDateTime="gisteren")
     [
         (b"{not json", FHIR_JSON, 400),
         (XML, "application/xml", 415),
-        (b"[" * 5_000_000 + b"]" * 5_000_000, FHIR_JSON, 400),
+        (b"[" * 3_500_000 + b"]" * 3_500_000, FHIR_JSON, 400),
         (json.dumps(bundle()).encode(), FHIR_JSON, 422),
         (json.dumps(bundle(patient())).encode(), FHIR_JSON, 422),
         (json.dumps(BAD_DATE).encode(), FHIR_JSON, 400),
         (json.dumps({"resourceType": "Bundle", "type": "document"}).encode(), FHIR_JSON, 400),
     ],
-    ids=["malformed", "xml", "10MB-nesting", "empty-bundle", "no-procedure", "bad-date", "doc"],
+    ids=["malformed", "xml", "7MB-nesting", "empty-bundle", "no-procedure", "bad-date", "doc"],
 )
 def test_what_cannot_be_delivered_gets_a_clear_outcome_and_stores_nothing(
     fhir_cataract, token, body, content_type, status
@@ -194,3 +194,48 @@ def test_the_endpoint_is_in_the_openapi_description(client):
     operation = schema["paths"]["/api/fhir/{code}"]["post"]
     assert "application/fhir+json" in operation["requestBody"]["content"]
     assert {"202", "400", "413", "415", "422"} <= set(operation["responses"])
+
+
+def test_sequence_number_zero_is_refused_as_the_upload_refuses_it(fhir_cataract, token):
+    response = post(token, bundle(procedure(1)), sequence_number=0)
+    assert response.status_code == 422
+    assert any("sequence_number" in i["diagnostics"] for i in issues(response))
+    assert _nothing_stored()
+
+
+def test_an_unknown_version_is_the_only_problem_named(fhir_cataract, token):
+    response = post(token, bundle(procedure(1)), version="9.9")
+    assert response.status_code == 422
+    found = [i["diagnostics"] for i in issues(response)]
+    assert len(found) == 1 and found[0].startswith("version:"), found
+
+
+def test_a_submission_without_a_number_takes_the_next_one_when_another_took_it_first(
+    fhir_cataract, token, monkeypatch, institution
+):
+    """Another delivery took the next free number (1) while this one was read and checked:
+    it takes the one after, instead of being refused for a number it never chose."""
+    from datahub.deliveries.models import SequenceCounter
+    from datahub.fhir import service
+    from datahub.institutions.models import Unit
+
+    real = service.validate_records
+
+    def meanwhile(*args, **kwargs):
+        SequenceCounter.objects.unscoped().update_or_create(
+            institution=institution,
+            unit=Unit.objects.for_institution(institution).get(number=0),
+            sub_delivery=fhir_cataract.sub_delivery,
+            defaults={"last": 1},
+        )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "validate_records", meanwhile)
+    response = post(token, bundle(procedure(1)))
+    assert response.status_code == 202, response.content
+    delivery = Delivery.objects.unscoped().get()
+    assert delivery.sequence_number == 2
+    assert delivery.file_name.startswith("11111111_0_CAT_1.4_2_")
+    # a number the system chose itself is refused as sent, not replaced
+    again = post(token, bundle(procedure(2)), sequence_number=2)
+    assert again.status_code == 422

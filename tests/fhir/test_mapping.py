@@ -35,11 +35,26 @@ def test_each_procedure_of_a_bundle_is_one_record_by_the_fields_fhirpath():
     assert records[1]["ODS"] == "OS"
 
 
-def test_a_datetime_becomes_the_date_as_written_for_a_datum_field():
+def test_a_datetime_becomes_its_date_on_the_dutch_clock_for_a_datum_field():
     late = procedure(1, performedDateTime="2026-05-01T23:30:00+02:00")
     assert records_of(parsing.entries(late))[0]["Operatiedatum"] == "2026-05-01"
     plain = procedure(1, performedDateTime="2026-05-02")
     assert records_of(parsing.entries(plain))[0]["Operatiedatum"] == "2026-05-02"
+    # the same moment in UTC: still the first of May in the Netherlands (a quarter's edge)
+    utc = procedure(1, performedDateTime="2026-03-31T22:30:00Z")
+    assert records_of(parsing.entries(utc))[0]["Operatiedatum"] == "2026-04-01"
+
+
+def test_a_decimal_in_exponent_form_is_written_out():
+    from decimal import Decimal
+
+    from datahub.fhir.mapping import text_of
+    from datahub.validation import FieldSpec
+
+    spec = FieldSpec(1, "V", datatype="decimaal")
+    assert text_of([Decimal("1E-7")], spec) == "0.0000001"
+    assert text_of([Decimal("1.5E+2")], spec) == "150"
+    assert text_of([Decimal("1E+999999")], spec) == "1E+999999"  # left for the check to refuse
 
 
 def test_fields_without_fhirpath_or_without_a_value_are_empty():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from django.apps import apps
 
 from datahub.deliveries import files
@@ -103,3 +104,73 @@ def test_a_bsn_that_a_field_would_take_refuses_the_submission(fhir_cataract, tok
     assert not StoredFile.objects.exists()
     assert BSN not in _database_text()
     assert BSN not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "system",
+    [
+        "http://fhir.nl/fhir/NamingSystem/BSN",
+        "HTTP://FHIR.NL/fhir/NamingSystem/bsn",
+        "https://fhir.nl/fhir/NamingSystem/bsn",
+        "http://fhir.nl/fhir/NamingSystem/bsn/",
+        "URN:OID:2.16.840.1.113883.2.4.6.3",
+        "2.16.840.1.113883.2.4.6.3",
+    ],
+)
+def test_a_bsn_under_any_spelling_of_its_system_refuses_the_submission(
+    fhir_cataract, token, system
+):
+    """The address of a naming system is compared as the web compares it: these are all the
+    BSN's, and PatientCode (``subject.identifier.value``) would have stored it."""
+    resource = procedure(1)
+    resource["subject"] = {"identifier": {"system": system, "value": BSN}}
+    response = post(token, bundle(resource))
+    assert response.status_code == 422, response.content
+    assert [i["code"] for i in issues(response)] == ["security"]
+    assert not Delivery.objects.unscoped().exists() and not StoredFile.objects.exists()
+
+
+def test_a_bsn_sent_again_under_another_system_is_not_stored_either(fhir_cataract, token):
+    """The BSN is known from the Patient; the operation names the patient by the same number
+    under a local system: after the filter the field would still hold it."""
+    resource = procedure(1)
+    resource["subject"] = {"identifier": {"system": "urn:local:patient", "value": BSN}}
+    response = post(token, bundle(patient(), resource))
+    assert response.status_code == 422, response.content
+    assert [i["code"] for i in issues(response)] == ["security"]
+    assert BSN not in response.content.decode()
+    assert not StoredFile.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [
+        {"reference": "urn:uuid:6f1c", "display": "Dr. Verborgen"},
+        {"reference": "#p1", "display": "Dr. Verborgen"},
+        {"reference": "PractitionerRole/3", "display": "Dr. Verborgen"},
+        {"display": "Dr. Verborgen"},
+    ],
+)
+def test_the_display_of_every_reference_is_dropped_and_a_codings_kept(actor):
+    resource = procedure(1, performer=[{"actor": actor}])
+    dropped = privacy.strip(resource, "Procedure")
+    assert dropped == ["Procedure.performer[0].actor.display"]
+    assert "Verborgen" not in str(resource)
+    coded = procedure(1, bodySite=[{"coding": [{"code": "OD", "display": "Rechteroog"}]}])
+    assert privacy.strip(coded, "Procedure") == []
+
+
+def test_a_reference_with_an_odd_type_gets_an_answer_not_a_server_error(fhir_cataract, token):
+    actor = {"display": "x", "type": ["Practitioner"]}
+    response = post(token, bundle(procedure(1, performer=[{"actor": actor}])))
+    assert response.status_code in (202, 400), response.content
+    assert issues(response)
+
+
+def test_a_flood_of_dropped_elements_gives_a_bounded_answer(fhir_cataract, token):
+    performers = [{"actor": {"reference": "Patient/1", "display": "x"}} for _ in range(3000)]
+    response = post(token, bundle(procedure(1, performer=performers)))
+    assert response.status_code == 202, response.content[:300]
+    security = [i for i in issues(response) if i["code"] == "security"]
+    assert len(security) == 1001
+    assert "2000" in security[-1]["diagnostics"]
