@@ -500,7 +500,7 @@ def submit_batch(
     version = version_for(institution, sub_delivery)
     key = period_key(version, period)
     with transaction.atomic():
-        dataset = dataset_of(institution, sub_delivery, unit, key).select_for_update()
+        dataset = dataset_of(institution, sub_delivery, unit, key).select_for_update(of=("self",))
         drafts = list(dataset.order_by("created_at", "id"))
         if not drafts:
             raise EntryError(_("There are no entered records to deliver."))

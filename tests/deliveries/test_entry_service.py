@@ -4,7 +4,7 @@ the engine's), the encrypted batch of drafts scoped to the institution, and Aanl
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.deliveries import entry, files
@@ -262,7 +262,7 @@ def test_saving_a_record_a_colleague_removed_meanwhile_is_refused_and_not_audite
     sub_delivery = cataract_entry.sub_delivery
     draft, _c = entry.save_draft(institution, sub_delivery, cat_row(1), actor=clinician)
     entry.delete_draft(draft, actor=clinician)
-    with pytest.raises(EntryError, match="already been removed"):
+    with translation.override("en"), pytest.raises(EntryError, match="already been removed"):
         entry.save_draft(institution, sub_delivery, cat_row(1), actor=clinician, draft=draft)
     assert not AuditEvent.objects.filter(action=Action.CHANGE).exists()
     assert not EntryDraft.objects.for_institution(institution).exists()
