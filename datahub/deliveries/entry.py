@@ -1,13 +1,17 @@
 """The invoerportaal (entry portal): a clinician enters one record at a time by hand.
 
-Design: the records entered for a sub-delivery wait, encrypted, in one open batch of the
-institution (:class:`EntryDraft` rows: shared by the institution's clinicians, seen by nobody
-else). Each record is checked at once with the validation engine's :func:`validate_records`,
-so it gets exactly the findings and messages a file would. "Aanleveren" writes the batch as a
+Design: the records entered for a sub-delivery are the institution's *dataset* of it, encrypted
+(:class:`EntryDraft` rows: shared by the institution's clinicians, seen by nobody else). Each
+record is checked at once with the validation engine's :func:`validate_records`, so it gets
+exactly the findings and messages a file would. "Aanleveren" writes the dataset as a
 conventional CSV file (``records``, shared with the FHIR channel) and submits it through the
 intake (:func:`intake.submit`, channel ``Invoerportaal``): sequence number, audit, processing,
-report, Overzicht and forwarding are those of every file. The drafts are deleted in the same
-transaction.
+report, Overzicht and forwarding are those of every file. A delivery holds every kept record of
+the dataset (those delivered before for the same unit and period, and the new and changed ones):
+the newest delivery is the complete dataset, as ``TOTAAL`` means and as forwarding treats it (a
+newer package supersedes the older ones). A production delivery marks its records delivered;
+they stay, editable and deletable (a deleted record is left out of the next delivery). A test
+delivery changes nothing.
 
 Who may deliver this way follows the intake's own rules (participation, the institution's one
 delivery method for the registry): :func:`refusal` runs :func:`intake.check` for the channel.
@@ -20,11 +24,13 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -41,7 +47,8 @@ from datahub.institutions.models import Institution
 from datahub.validation import DataDictionary, Finding, Report, validate_records
 
 CHANNEL = Channel.ENTRY
-#: The most records one batch may hold (a clinician enters them one by one).
+#: The most records not yet delivered that one batch may hold (a clinician enters them one
+#: by one); delivered records do not count.
 MAX_DRAFTS = 1000
 
 
@@ -254,8 +261,16 @@ def draft_values(draft: EntryDraft) -> dict[str, str]:
 
 
 def drafts_of(institution: Institution, sub_delivery: SubDelivery) -> Any:
-    """The open batch (rows only, nothing decrypted)."""
+    """The institution's entered records of ``sub_delivery``, delivered or not (rows only,
+    nothing decrypted)."""
     return EntryDraft.objects.for_institution(institution).filter(sub_delivery=sub_delivery)
+
+
+def kept_elsewhere(institution: Institution) -> list[SubDelivery]:
+    """The sub-deliveries of which the institution keeps entered records (whether or not it
+    may still enter them: records of a registry no longer entered by hand can be deleted)."""
+    kept = EntryDraft.objects.for_institution(institution).values("sub_delivery")
+    return list(SubDelivery.objects.select_related("registry").filter(pk__in=kept))
 
 
 def find_draft(
@@ -273,7 +288,10 @@ def batch(
     request: HttpRequest | None = None,
 ) -> list[tuple[EntryDraft, dict[str, str]]]:
     """The open batch with each record's values, for the batch list (audited as a view)."""
-    rows = [(draft, draft_values(draft)) for draft in drafts_of(institution, sub_delivery)]
+    drafts = drafts_of(institution, sub_delivery).select_related(
+        "delivered_in", "dictionary_version"
+    )
+    rows = [(draft, draft_values(draft)) for draft in drafts]
     if rows:
         record(
             Action.VIEW,
@@ -318,7 +336,8 @@ def save_draft(
         draft.institution_id != institution.pk or draft.sub_delivery_id != sub_delivery.pk
     ):
         raise EntryError(_("This record is not in your institution's batch."))
-    if draft is None and drafts_of(institution, sub_delivery).count() >= MAX_DRAFTS:
+    undelivered = drafts_of(institution, sub_delivery).filter(delivered_at__isnull=True)
+    if draft is None and undelivered.count() >= MAX_DRAFTS:
         raise EntryError(
             _("The batch holds %(max)s records, the most it may: deliver it first.")
             % {"max": MAX_DRAFTS}
@@ -339,9 +358,15 @@ def save_draft(
             )
             action = Action.CREATE
         else:
-            drafts_of(institution, sub_delivery).filter(pk=draft.pk).update(
-                sealed=sealed, dictionary_version=version, changed_at=timezone.now(), **counts
+            updated = (
+                drafts_of(institution, sub_delivery)
+                .filter(pk=draft.pk)
+                .update(
+                    sealed=sealed, dictionary_version=version, changed_at=timezone.now(), **counts
+                )
             )
+            if not updated:  # a colleague deleted it meanwhile
+                raise EntryError(_("This record has already been removed from the batch."))
             action = Action.CHANGE
         record(
             action,
@@ -373,6 +398,77 @@ def delete_draft(draft: EntryDraft, *, actor: Any, request: HttpRequest | None =
 # --- Aanleveren -------------------------------------------------------------------------------
 
 
+def dataset_of(
+    institution: Institution, sub_delivery: SubDelivery, unit: int | None, period: str
+) -> Any:
+    """The records a delivery for ``unit`` and ``period`` holds: those never delivered and
+    those delivered before for the same unit and period (rows only, nothing decrypted)."""
+    delivered_here = Q(delivered_in__unit__number=unit, delivered_in__period=period)
+    return drafts_of(institution, sub_delivery).filter(
+        Q(delivered_in__isnull=True) | delivered_here
+    )
+
+
+def period_key(version: DictionaryVersion, period: str) -> str:
+    """The period a delivery will have (the intake's own rule: ``TOTAAL`` for a TOTAAL
+    registry, else the period as typed, in capitals)."""
+    return "TOTAAL" if version.frequency == "totaal" else period.strip().upper()
+
+
+def needs_recheck(draft: EntryDraft, version: DictionaryVersion) -> bool:
+    """Whether the record was last checked against another version than ``version`` (the
+    one in force): it must be checked again before it can be delivered."""
+    return draft.dictionary_version_id != version.pk
+
+
+def rejection_threshold(version: DictionaryVersion) -> float | None:
+    """The dictionary's ``Afkeurpercentage``: a delivery with a larger share of records with
+    errors is rejected as a whole."""
+    return version.dictionary.general.rejection_percentage
+
+
+def percent_text(value: float) -> str:
+    """``50.0`` → ``"50"``, ``12.5`` → ``"12.5"``."""
+    return f"{value:g}"
+
+
+def over_threshold(version: DictionaryVersion, drafts: list[EntryDraft]) -> bool:
+    """Whether processing would reject the records as a whole for their share with errors
+    (the engine's rule: more than the threshold, computed exactly)."""
+    threshold = rejection_threshold(version)
+    with_errors = sum(1 for d in drafts if d.error_count)
+    if threshold is None or not drafts:
+        return False
+    return with_errors * 100 > Fraction(str(threshold)) * len(drafts)
+
+
+def _refuse_unready(version: DictionaryVersion, drafts: list[EntryDraft]) -> None:
+    stale = [d for d in drafts if needs_recheck(d, version)]
+    if stale:
+        raise EntryError(
+            _(
+                "%(count)s records were checked against an older version of the data "
+                "dictionary. Open each record marked 'check again', check it against version "
+                "%(version)s and save it; then deliver."
+            )
+            % {"count": len(stale), "version": version.version}
+        )
+    if over_threshold(version, drafts):
+        threshold = rejection_threshold(version) or 0
+        raise EntryError(
+            _(
+                "%(errors)s of the %(total)s records have errors: more than %(threshold)s%% "
+                "of the records, the rejection threshold of this registry. The delivery would "
+                "be rejected as a whole. Correct or delete records with errors first."
+            )
+            % {
+                "errors": sum(1 for d in drafts if d.error_count),
+                "total": len(drafts),
+                "threshold": percent_text(threshold),
+            }
+        )
+
+
 def submit_batch(
     institution: Institution,
     sub_delivery: SubDelivery,
@@ -383,15 +479,21 @@ def submit_batch(
     actor: Any,
     request: HttpRequest | None = None,
 ) -> Delivery:
-    """Deliver the open batch as one delivery of channel ``Invoerportaal``: the records as a
-    CSV file through the intake (checks, encrypted storage, sequence number, processing), and
-    the drafts deleted with it. Refused (nothing changed) with the intake's problems per field.
+    """Deliver the dataset as one delivery of channel ``Invoerportaal``: every kept record for
+    the unit and period (delivered before, new or changed) as a CSV file through the intake
+    (checks, encrypted storage, sequence number, processing). A production delivery marks the
+    records delivered; a test delivery leaves them as they were. Refused (nothing changed) with
+    the intake's problems per field, or when a record must be checked again against the version
+    in force, or when the share of records with errors would reject the delivery.
     """
     version = version_for(institution, sub_delivery)
+    key = period_key(version, period)
     with transaction.atomic():
-        drafts = list(drafts_of(institution, sub_delivery).select_for_update())
+        dataset = dataset_of(institution, sub_delivery, unit, key).select_for_update(of=("self",))
+        drafts = list(dataset.order_by("created_at", "id"))
         if not drafts:
             raise EntryError(_("There are no entered records to deliver."))
+        _refuse_unready(version, drafts)
         data = records_csv(version.dictionary, [draft_values(d) for d in drafts])
         metadata = records_metadata(
             institution, sub_delivery, version, unit=unit, period=period, is_test=is_test
@@ -408,14 +510,21 @@ def submit_batch(
             )
         except intake.DeliveryRefused as refused:
             raise EntryError(str(refused), refused.problems) from None
-        drafts_of(institution, sub_delivery).filter(pk__in=[d.pk for d in drafts]).delete()
+        if not is_test:
+            drafts_of(institution, sub_delivery).filter(pk__in=[d.pk for d in drafts]).update(
+                delivered_in=delivery, delivered_at=timezone.now()
+            )
         record(
-            Action.DELETE,
+            Action.VIEW if is_test else Action.CHANGE,
             actor=actor,
             institution=institution,
             obj=delivery,
             request=request,
-            description=gettext_noop("{count} entered records of {code}: delivered as {file}"),
+            description=(
+                gettext_noop("{count} entered records of {code}: in test delivery {file}")
+                if is_test
+                else gettext_noop("{count} entered records of {code}: delivered as {file}")
+            ),
             values={"count": len(drafts), "code": sub_delivery.code, "file": delivery.file_name},
             detail={"drafts": [d.pk for d in drafts]},
         )

@@ -275,12 +275,15 @@ class UploadSession(models.Model):
 
 
 class EntryDraft(models.Model):
-    """A record entered by hand in the invoerportaal, waiting in the open batch of its
-    institution and sub-delivery until "Aanleveren" makes the batch one delivery.
+    """A record entered by hand in the invoerportaal: one record of the institution's dataset
+    of its sub-delivery.
 
-    The record's values are patient data: they are kept only encrypted (``sealed``, see
-    ``deliveries.entry``), and the row is deleted when the batch is delivered. The counts of
-    the last check are no patient data: the batch list shows them without decrypting.
+    "Aanleveren" delivers the whole dataset (``TOTAAL``: the newest delivery is the complete
+    dataset) and marks its records delivered (``delivered_in``, ``delivered_at``); they stay,
+    editable and deletable, until deleted (or purged: ``forwarding.retention``). The record's
+    values are patient data: they are kept only encrypted (``sealed``, see
+    ``deliveries.entry``). The counts of the last check are no patient data: the batch list
+    shows them without decrypting.
     """
 
     institution = models.ForeignKey(
@@ -301,6 +304,12 @@ class EntryDraft(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField(auto_now=True)
+    #: The last production delivery that contained the record (its unit and period are the
+    #: record's dataset from then on); None: never delivered.
+    delivered_in = models.ForeignKey(
+        Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     objects = InstitutionScopedManager["EntryDraft"]()
 
@@ -310,3 +319,12 @@ class EntryDraft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.pk} of {self.sub_delivery_id}"
+
+    @property
+    def is_new(self) -> bool:
+        """Never delivered."""
+        return self.delivered_at is None
+
+    @property
+    def changed_since_delivery(self) -> bool:
+        return self.delivered_at is not None and self.changed_at > self.delivered_at

@@ -8,6 +8,10 @@ What a killed worker leaves behind goes too, a day later: encrypted files that n
 package took, encrypted bytes in storage without a record (the process died between writing
 them and recording them), and the temporary files (pseudonymised records in plain text while a
 package is being written) under ``FILE_UPLOAD_TEMP_DIR``.
+
+Records entered by hand in the invoerportaal (``EntryDraft``) are the institution's dataset and
+stay while it takes part; they go ``RAW_FILE_RETENTION_DAYS`` after its participation in their
+sub-delivery ended (the retention of the raw files they became).
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from django.utils.translation import gettext_noop
 from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.deliveries import files
-from datahub.deliveries.models import Delivery, StoredFile
+from datahub.deliveries.models import Delivery, EntryDraft, StoredFile
+from datahub.dictionaries.models import Participation
 from datahub.forwarding.models import Package, still_registered
 
 LEFTOVER_AGE = dt.timedelta(days=1)  # far longer than any upload or package takes to write
@@ -37,6 +42,7 @@ class PurgeResult:
     raw_files: int
     packages: int
     leftovers: int = 0
+    entry_records: int = 0
 
 
 def purge(now: dt.datetime | None = None) -> PurgeResult:
@@ -48,6 +54,7 @@ def purge(now: dt.datetime | None = None) -> PurgeResult:
         leftovers=purge_orphaned_files(now)
         + purge_unrecorded_files(now)
         + purge_temporary_files(now),
+        entry_records=purge_entry_records(now),
     )
 
 
@@ -137,6 +144,39 @@ def purge_raw_files(now: dt.datetime) -> int:
                 ),
                 values={"delivery": owner.pk},
             )
+    return count
+
+
+def purge_entry_records(now: dt.datetime) -> int:
+    """Entered records of a participation that ended more than the raw files' retention ago."""
+    cutoff = timezone.localdate(now) - dt.timedelta(days=settings.RAW_FILE_RETENTION_DAYS)
+    ended = (
+        Participation.objects.unscoped()
+        .filter(until__lt=cutoff)
+        .select_related("institution", "sub_delivery")
+    )
+    count = 0
+    for participation in ended.iterator():
+        drafts = EntryDraft.objects.for_institution(participation.institution).filter(
+            sub_delivery=participation.sub_delivery
+        )
+        deleted, _by_model = drafts.delete()
+        if not deleted:
+            continue
+        count += deleted
+        record(
+            Action.DELETE,
+            institution=participation.institution,
+            description=gettext_noop(
+                "{count} entered records of {code} deleted after retention: the participation "
+                "ended on {until}"
+            ),
+            values={
+                "count": deleted,
+                "code": participation.sub_delivery.code,
+                "until": participation.until.isoformat() if participation.until else "",
+            },
+        )
     return count
 
 

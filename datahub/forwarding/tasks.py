@@ -27,6 +27,7 @@ def purge_task() -> dict[str, int]:
         "raw_files": result.raw_files,
         "packages": result.packages,
         "leftovers": result.leftovers,
+        "entry_records": result.entry_records,
     }
 
 

@@ -129,7 +129,7 @@ def test_aanleveren_makes_a_delivery_of_the_entry_portal_with_the_report_of_its_
     assert [(f.record, f.code, f.message) for f in delivery.findings.all()] == [
         (f.record, f.code, f.message) for f in expected.findings
     ]
-    assert not _drafts(institution).exists()
+    assert {d.delivered_in_id for d in _drafts(institution)} == {delivery.pk}
 
 
 def test_the_submitters_see_the_delivery_in_aangeleverd(
@@ -251,3 +251,156 @@ def test_on_an_english_page_the_registrys_dutch_words_are_marked_dutch(arts):
     assert language_at(response, "Patientnummer zoals de instelling") == "nl"
     assert language_at(response, "deze waarde is te hoog") == "nl"  # a rule's own message
     assert language_at(response, "Geslacht contains value 7") == "en"
+
+
+def _deliver_page(client, capture, **data):
+    with capture(execute=True):
+        return client.post(
+            reverse("portal:entry_submit", args=["CAT"]), {"unit": "0", "is_test": "nee", **data}
+        )
+
+
+def test_the_batch_shows_which_records_are_delivered_and_which_are_new_or_changed(
+    arts, institution, django_capture_on_commit_callbacks
+):
+    _post(arts, FORM, cat_row(1), action="save")
+    _post(arts, FORM, cat_row(2), action="save")
+    _deliver_page(arts, django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.for_institution(institution).get()
+    _first, second = _drafts(institution)
+    _post(arts, reverse("portal:entry_draft", args=["CAT", second.pk]), cat_row(2), action="save")
+    _post(arts, FORM, cat_row(3), action="save")
+    page = text_of(arts.get(FORM))
+    assert page.count(f"aangeleverd {delivery.submitted_at.astimezone():%d-%m-%Y}") == 2
+    assert delivery.file_name in page
+    assert page.count("gewijzigd sinds") == 1 and page.count("nieuw, nog niet aangeleverd") == 1
+    assert "3 records aanleveren" in page
+
+
+def test_a_test_delivery_through_the_page_leaves_the_records_new(
+    arts, institution, django_capture_on_commit_callbacks
+):
+    _post(arts, FORM, cat_row(1), action="save")
+    response = _deliver_page(arts, django_capture_on_commit_callbacks, is_test="ja")
+    assert response.status_code == 200
+    assert Delivery.objects.for_institution(institution).get().is_test
+    assert all(d.is_new for d in _drafts(institution))
+    assert "nieuw, nog niet aangeleverd" in text_of(arts.get(FORM))
+
+
+def test_aanleveren_is_refused_while_a_record_was_checked_against_an_older_version(
+    arts, institution, cataract_entry
+):
+    from tests.schedule.conftest import import_with_schedule
+
+    _post(arts, FORM, cat_row(1), action="save")
+    import_with_schedule(
+        "CAT_1.4.xlsx", version="1.5", schedule=[], valid_from=cataract_entry.valid_from
+    )
+    page = arts.get(FORM)
+    assert 'id="recheck-warning"' in page.content.decode()
+    assert "opnieuw controleren (versie 1.4)" in text_of(page)
+    response = arts.post(reverse("portal:entry_submit", args=["CAT"]), {"unit": "0"})
+    assert response.status_code == 400
+    assert "versie 1.5" in text_of(response) and 'id="submit-problems"' in response.text
+    assert not Delivery.objects.for_institution(institution).exists()
+    [draft] = _drafts(institution)
+    opened = arts.get(reverse("portal:entry_draft", args=["CAT", draft.pk]))
+    assert 'id="draft-recheck"' in opened.content.decode()
+
+
+def test_aanleveren_is_refused_when_the_rejection_threshold_would_reject_the_batch(
+    arts, institution
+):
+    for values in (cat_row(1), cat_row(2, ODS="XX"), cat_row(3, ODS="XX")):
+        _post(arts, FORM, values, action="save")
+    page = text_of(arts.get(FORM))
+    assert "meer dan 50% van de records" in page
+    response = arts.post(reverse("portal:entry_submit", args=["CAT"]), {"unit": "0"})
+    assert response.status_code == 400
+    assert "afkeurgrens van 50%" in text_of(response)
+    assert not Delivery.objects.for_institution(institution).exists()
+
+
+def test_records_of_a_registry_no_longer_entered_by_hand_can_be_seen_and_deleted(
+    arts, institution, cataract_entry, operator
+):
+    from datahub.dictionaries import services
+    from datahub.dictionaries.models import Method
+
+    _post(arts, FORM, cat_row(1), action="save")
+    _post(arts, FORM, cat_row(2), action="save")
+    services.set_method(
+        actor=operator,
+        institution=institution,
+        registry=cataract_entry.sub_delivery.registry,
+        method=Method.PORTAL,
+    )
+    home = arts.get(reverse("portal:entry"))
+    assert home.status_code == 200 and FORM in home.content.decode()
+    page = arts.get(FORM)
+    assert page.status_code == 200
+    assert "niet via Invoerportaal" in text_of(page)
+    assert "11000001" in text_of(page) and 'id="deliver-button"' not in page.content.decode()
+    submit = arts.post(reverse("portal:entry_submit", args=["CAT"]), {"unit": "0"})
+    assert submit.status_code == 403
+    first, second = _drafts(institution)
+    assert arts.post(reverse("portal:entry_delete", args=["CAT", first.pk])).url == FORM
+    assert arts.post(reverse("portal:entry_delete", args=["CAT", second.pk])).url == reverse(
+        "portal:entry"
+    )
+    assert not _drafts(institution).exists()
+    assert not Delivery.objects.unscoped().exists()
+
+
+def test_a_record_a_colleague_removed_meanwhile_is_said_to_be_removed_not_denied(arts, institution):
+    from tests.conftest import make_member
+
+    _post(arts, FORM, cat_row(1, ODS="XX"), action="save")
+    [draft] = _drafts(institution)
+    colleague = logged_in(make_member("cor@a.example", institution, "arts"))
+    colleague.post(reverse("portal:entry_delete", args=["CAT", draft.pk]))
+    url = reverse("portal:entry_draft", args=["CAT", draft.pk])
+    response = _post(arts, url, cat_row(1), action="save")
+    assert response.status_code == 302 and response.url == FORM
+    assert "al uit de batch verwijderd" in text_of(arts.get(FORM))
+    assert arts.get(url).status_code == 302
+    assert arts.post(reverse("portal:entry_delete", args=["CAT", draft.pk])).status_code == 302
+    assert not AuditEvent.objects.filter(action=Action.DENIED).exists()
+    assert not AuditEvent.objects.filter(action=Action.CHANGE).exists()
+
+
+def test_the_check_fills_a_status_region_outside_the_fields_it_replaces(arts):
+    from lxml import html
+
+    page = html.fromstring(arts.get(FORM).content)
+    [region] = page.xpath('//*[@id="entry-check-status"]')
+    assert region.get("role") == "status" and not region.xpath('ancestor::*[@id="entry-fields"]')
+    response = arts.post(
+        reverse("portal:entry_check", args=["CAT"]), cat_row(1), HTTP_HX_REQUEST="true"
+    )
+    fragment = html.fragments_fromstring(response.content.decode())
+    [fields] = [f for f in fragment if f.get("id") == "entry-fields"]
+    assert not fields.xpath('.//*[@role="status"]')
+    [oob] = [f for f in fragment if f.get("id") == "entry-check-status"]
+    assert oob.get("hx-swap-oob") == "innerHTML"
+    assert "geen fouten of waarschuwingen" in oob.text_content()
+
+
+def test_entry_pages_are_never_cached_and_the_form_is_not_autofilled(
+    arts, institution, submitter, django_capture_on_commit_callbacks
+):
+    _post(arts, FORM, cat_row(1), action="save")
+    [draft] = _drafts(institution)
+    page = arts.get(FORM)
+    assert 'id="entry-form"' in page.text and 'autocomplete="off"' in page.text
+    for response in (
+        page,
+        arts.get(reverse("portal:entry_draft", args=["CAT", draft.pk])),
+        arts.post(reverse("portal:entry_check", args=["CAT"]), cat_row(1)),
+    ):
+        assert "no-store" in response["Cache-Control"]
+    _deliver_page(arts, django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.for_institution(institution).get()
+    report = logged_in(submitter).get(reverse("portal:delivery", args=[delivery.pk]))
+    assert report.status_code == 200 and "no-store" in report["Cache-Control"]

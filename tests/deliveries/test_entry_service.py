@@ -4,7 +4,7 @@ the engine's), the encrypted batch of drafts scoped to the institution, and Aanl
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.deliveries import entry, files
@@ -128,7 +128,8 @@ def test_aanleveren_makes_the_batch_one_delivery_processed_like_a_file(
     )
     stored = [(f.record, f.code, f.field, f.value, f.message) for f in delivery.findings.all()]
     assert stored == [(f.record, f.code, f.field, f.value, f.message) for f in expected.findings]
-    assert not EntryDraft.objects.for_institution(institution).exists()
+    kept = EntryDraft.objects.for_institution(institution)
+    assert kept.count() == 3 and {d.delivered_in_id for d in kept} == {delivery.pk}
     assert delivery.submitted_by == clinician
 
 
@@ -159,3 +160,137 @@ def test_a_refused_aanleveren_keeps_the_batch(cataract_entry, institution, clini
     assert "unit" in refused.value.problems
     assert EntryDraft.objects.for_institution(institution).count() == 1
     assert not Delivery.objects.for_institution(institution).exists()
+
+
+def _deliver(institution, sub_delivery, clinician, capture, *, is_test=False, unit=0):
+    with capture(execute=True):
+        delivery = entry.submit_batch(
+            institution, sub_delivery, unit=unit, period="", is_test=is_test, actor=clinician
+        )
+    delivery.refresh_from_db()
+    return delivery
+
+
+def _delivered_ids(delivery) -> list[str]:
+    import csv
+    import io
+
+    with files.open_plaintext(delivery.file) as stream:
+        rows = csv.DictReader(io.TextIOWrapper(stream, encoding="utf-8"))
+        return [row["OperatieID"] for row in rows]
+
+
+def test_each_delivery_is_the_whole_dataset_and_delivered_records_stay(
+    cataract_entry, institution, clinician, django_capture_on_commit_callbacks
+):
+    """TOTAAL: the newest delivery replaces every earlier one, so it must hold every kept
+    record (delivered before or not), and a deleted record is left out of it."""
+    sub_delivery = cataract_entry.sub_delivery
+    first, _c = entry.save_draft(institution, sub_delivery, cat_row(1), actor=clinician)
+    second, _c = entry.save_draft(institution, sub_delivery, cat_row(2), actor=clinician)
+    one = _deliver(institution, sub_delivery, clinician, django_capture_on_commit_callbacks)
+    assert one.period == "TOTAAL" and _delivered_ids(one) == ["11000001", "11000002"]
+    first.refresh_from_db()
+    assert first.delivered_in == one and first.delivered_at and not first.changed_since_delivery
+
+    entry.save_draft(institution, sub_delivery, cat_row(3), actor=clinician)
+    entry.save_draft(
+        institution, sub_delivery, cat_row(2, Opmerking="nagekeken"), actor=clinician, draft=second
+    )
+    entry.delete_draft(first, actor=clinician)
+    second.refresh_from_db()
+    assert second.changed_since_delivery
+    two = _deliver(institution, sub_delivery, clinician, django_capture_on_commit_callbacks)
+    assert _delivered_ids(two) == ["11000002", "11000003"]
+    assert (two.records_total, two.status) == (2, Status.PROCESSED)
+    kept = EntryDraft.objects.for_institution(institution)
+    assert {d.delivered_in_id for d in kept} == {two.pk}
+
+
+def test_a_test_delivery_leaves_the_records_as_they_were(
+    cataract_entry, institution, clinician, django_capture_on_commit_callbacks
+):
+    sub_delivery = cataract_entry.sub_delivery
+    entry.save_draft(institution, sub_delivery, cat_row(1), actor=clinician)
+    test = _deliver(
+        institution, sub_delivery, clinician, django_capture_on_commit_callbacks, is_test=True
+    )
+    assert test.is_test and _delivered_ids(test) == ["11000001"]
+    [draft] = EntryDraft.objects.for_institution(institution)
+    assert draft.delivered_in is None and draft.delivered_at is None and draft.is_new
+
+
+def test_a_record_checked_against_an_older_version_must_be_checked_again_before_delivery(
+    cataract_entry, institution, clinician, django_capture_on_commit_callbacks
+):
+    from tests.schedule.conftest import import_with_schedule
+
+    sub_delivery = cataract_entry.sub_delivery
+    draft, _c = entry.save_draft(institution, sub_delivery, cat_row(1), actor=clinician)
+    newer = import_with_schedule(
+        "CAT_1.4.xlsx", version="1.5", schedule=[], valid_from=cataract_entry.valid_from
+    )
+    assert entry.needs_recheck(draft, newer)
+    with pytest.raises(EntryError, match=r"1\.5"):
+        entry.submit_batch(
+            institution, sub_delivery, unit=0, period="", is_test=False, actor=clinician
+        )
+    assert not Delivery.objects.for_institution(institution).exists()
+    entry.save_draft(institution, sub_delivery, cat_row(1), actor=clinician, draft=draft)
+    delivery = _deliver(institution, sub_delivery, clinician, django_capture_on_commit_callbacks)
+    assert delivery.dictionary_version == newer and "_CAT_1.5_" in delivery.file_name
+
+
+def test_a_batch_the_rejection_threshold_would_reject_is_refused_naming_the_threshold(
+    cataract_entry, institution, clinician
+):
+    sub_delivery = cataract_entry.sub_delivery
+    assert entry.rejection_threshold(cataract_entry) == 50.0
+    for values in (cat_row(1), cat_row(2, ODS="XX"), cat_row(3, ODS="XX")):
+        entry.save_draft(institution, sub_delivery, values, actor=clinician)
+    with pytest.raises(EntryError, match="50%"):
+        entry.submit_batch(
+            institution, sub_delivery, unit=0, period="", is_test=False, actor=clinician
+        )
+    assert not Delivery.objects.for_institution(institution).exists()
+    assert all(d.is_new for d in EntryDraft.objects.for_institution(institution))
+
+
+def test_saving_a_record_a_colleague_removed_meanwhile_is_refused_and_not_audited(
+    cataract_entry, institution, clinician
+):
+    sub_delivery = cataract_entry.sub_delivery
+    draft, _c = entry.save_draft(institution, sub_delivery, cat_row(1), actor=clinician)
+    entry.delete_draft(draft, actor=clinician)
+    with translation.override("en"), pytest.raises(EntryError, match="already been removed"):
+        entry.save_draft(institution, sub_delivery, cat_row(1), actor=clinician, draft=draft)
+    assert not AuditEvent.objects.filter(action=Action.CHANGE).exists()
+    assert not EntryDraft.objects.for_institution(institution).exists()
+
+
+def test_entered_records_are_purged_after_the_participation_ended_and_the_retention(
+    cataract_entry, institution, clinician, operator, settings
+):
+    import datetime as dt
+
+    from datahub.dictionaries import services
+    from datahub.forwarding import retention
+
+    sub_delivery = cataract_entry.sub_delivery
+    entry.save_draft(institution, sub_delivery, cat_row(1), actor=clinician)
+    ended = timezone.localdate() - dt.timedelta(days=settings.RAW_FILE_RETENTION_DAYS)
+    services.set_participation(
+        actor=operator,
+        institution=institution,
+        sub_delivery=sub_delivery,
+        since=dt.date(2020, 1, 1),
+        until=ended,
+    )
+    assert retention.purge().entry_records == 0  # retention not yet over
+    assert EntryDraft.objects.for_institution(institution).count() == 1
+    later = timezone.now() + dt.timedelta(days=1)
+    assert retention.purge(later).entry_records == 1
+    assert not EntryDraft.objects.for_institution(institution).exists()
+    assert AuditEvent.objects.filter(
+        action=Action.DELETE, institution=institution, description__contains="after retention"
+    ).exists()

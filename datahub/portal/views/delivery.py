@@ -1,4 +1,5 @@
-"""The details of one delivery: Voortgang, Verslag, Exporteer."""
+"""The details of one delivery: Voortgang, Verslag, Exporteer. Never cached: the report shows
+patient-level values, and a workstation may be shared."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_noop
+from django.views.decorators.cache import never_cache
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
@@ -42,6 +44,7 @@ def _original_name(delivery: Delivery) -> str | None:
     return name if name and name != delivery.file_name else None
 
 
+@never_cache
 @member_required()
 def delivery_detail(request: InstitutionRequest, delivery_id: int) -> HttpResponse:
     delivery = own_delivery(request, delivery_id)
@@ -92,6 +95,7 @@ def _report_context(
     return context, {"page": page.number, "code": code, "level": level, "records": records}
 
 
+@never_cache
 @member_required()
 def delivery_progress(request: InstitutionRequest, delivery_id: int) -> HttpResponse:
     """The Voortgang table alone, polled by the page while the delivery is processed."""
@@ -100,6 +104,7 @@ def delivery_progress(request: InstitutionRequest, delivery_id: int) -> HttpResp
     return render(request, "deliveries/_progress.html", context)
 
 
+@never_cache
 @member_required()
 def delivery_export(request: InstitutionRequest, delivery_id: int) -> StreamingHttpResponse:
     delivery = own_delivery(request, delivery_id)

@@ -2,7 +2,8 @@
 batch and delivers the batch ("Aanleveren"). Business logic in ``deliveries.entry``.
 
 Without JavaScript every button posts the form (``action`` says which); with htmx
-"Controleren" replaces only the fields.
+"Controleren" replaces only the fields (and fills the status region outside them, out of band,
+so that screen readers announce it). No page is cached (shared ward workstations).
 """
 
 from __future__ import annotations
@@ -15,25 +16,32 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from datahub.audit.models import Action, AuditEvent
 from datahub.deliveries import entry
 from datahub.deliveries.entry import Checked, EntryError
 from datahub.deliveries.models import EntryDraft
-from datahub.dictionaries.models import SubDelivery
+from datahub.dictionaries.models import DictionaryVersion, SubDelivery
 from datahub.institutions.models import Unit
 from datahub.portal.access import clinician_required, deny
 from datahub.portal.http import InstitutionRequest
 
 
+@never_cache
 @clinician_required
 def entry_home(request: InstitutionRequest) -> HttpResponse:
-    """Choose the registry (straight to its form when there is only one)."""
+    """Choose the registry (straight to its form when there is only one). A registry no longer
+    entered by hand is listed too while records of it are kept: they can be seen and deleted."""
     choices = entry.entry_sub_deliveries(request.institution, timezone.localdate())
-    if len(choices) == 1:
+    closed = [s for s in entry.kept_elsewhere(request.institution) if s not in choices]
+    if len(choices) == 1 and not closed:
         return redirect("portal:entry_form", code=choices[0].code)
     rows = [(s, entry.drafts_of(request.institution, s).count()) for s in choices]
-    return render(request, "deliveries/entry_home.html", {"rows": rows})
+    closed_rows = [(s, entry.drafts_of(request.institution, s).count()) for s in closed]
+    context = {"rows": rows, "closed_rows": closed_rows}
+    return render(request, "deliveries/entry_home.html", context)
 
 
 def _sub_delivery(request: InstitutionRequest, code: str) -> SubDelivery:
@@ -43,32 +51,76 @@ def _sub_delivery(request: InstitutionRequest, code: str) -> SubDelivery:
     return found
 
 
-def _refused(request: InstitutionRequest, sub_delivery: SubDelivery) -> HttpResponse | None:
-    """The page that says why this institution cannot enter records here (None: it can)."""
-    problems = entry.refusal(request.institution, sub_delivery, timezone.localdate())
+def _refused(
+    request: InstitutionRequest, sub_delivery: SubDelivery, *, listing: bool = False
+) -> HttpResponse | None:
+    """The page that says why this institution cannot enter records here (None: it can).
+
+    With ``listing`` (the form's page, GET) and records kept of the registry, the page lists
+    them with a delete button each: they are not stranded when the registry is no longer
+    entered by hand (the method changed, the participation ended, no version in force)."""
+    institution = request.institution
+    problems = entry.refusal(institution, sub_delivery, timezone.localdate())
     if not problems:
         return None
+    if listing and entry.drafts_of(institution, sub_delivery).exists():
+        rows = entry.batch(institution, sub_delivery, actor=request.user, request=request)
+        context = {
+            "sub_delivery": sub_delivery,
+            "problems": problems,
+            "batch": _summaries(rows),
+        }
+        return render(request, "deliveries/entry_closed.html", context)
     deny(request, gettext_noop("entry portal refused for {code}"), code=sub_delivery.code)
     context = {"sub_delivery": sub_delivery, "problems": problems}
     return render(request, "deliveries/entry_refused.html", context, status=403)
 
 
+class _Gone(Exception):
+    """A record of the institution that a colleague removed meanwhile."""
+
+
 def _own_draft(request: InstitutionRequest, sub_delivery: SubDelivery, draft_id: int) -> EntryDraft:
     draft = entry.find_draft(request.institution, sub_delivery, draft_id)
-    if draft is None:
-        deny(request, gettext_noop("entered record {id} is not of this institution"), id=draft_id)
-        raise Http404
-    return draft
+    if draft is not None:
+        return draft
+    if _was_own(request, draft_id):
+        raise _Gone
+    deny(request, gettext_noop("entered record {id} is not of this institution"), id=draft_id)
+    raise Http404
 
 
+def _was_own(request: InstitutionRequest, draft_id: int) -> bool:
+    """Whether the id was a record of this institution, removed since (its creation is in the
+    institution's audit log, and the row is gone)."""
+    if EntryDraft.objects.unscoped().filter(pk=draft_id).exists():
+        return False
+    return AuditEvent.objects.filter(
+        institution=request.institution,
+        action=Action.CREATE,
+        object_type=EntryDraft._meta.label,
+        object_id=str(draft_id),
+    ).exists()
+
+
+def _gone(request: InstitutionRequest, code: str) -> HttpResponse:
+    messages.warning(request, _("This record has already been removed from the batch."))
+    return redirect("portal:entry_form", code=code)
+
+
+@never_cache
 @clinician_required
 def entry_form(request: InstitutionRequest, code: str, draft_id: int | None = None) -> HttpResponse:
     """The form of one record (new, or a draft of the batch), and the batch."""
     sub_delivery = _sub_delivery(request, code)
-    refused = _refused(request, sub_delivery)
+    listing = request.method != "POST" and draft_id is None
+    refused = _refused(request, sub_delivery, listing=listing)
     if refused is not None:
         return refused
-    draft = _own_draft(request, sub_delivery, draft_id) if draft_id is not None else None
+    try:
+        draft = _own_draft(request, sub_delivery, draft_id) if draft_id is not None else None
+    except _Gone:
+        return _gone(request, code)
     version = entry.version_for(request.institution, sub_delivery)
     if request.method != "POST":
         values = entry.view_draft(draft, actor=request.user, request=request) if draft else {}
@@ -88,6 +140,11 @@ def entry_form(request: InstitutionRequest, code: str, draft_id: int | None = No
             request=request,
         )
     except EntryError as exc:
+        if (
+            draft is not None
+            and entry.find_draft(request.institution, sub_delivery, draft.pk) is None
+        ):
+            return _gone(request, code)
         messages.error(request, str(exc))
         return _page(request, sub_delivery, version, values, None, draft, status=400)
     if checked.errors:
@@ -100,6 +157,7 @@ def entry_form(request: InstitutionRequest, code: str, draft_id: int | None = No
     return redirect("portal:entry_form", code=code)
 
 
+@never_cache
 @clinician_required
 @require_POST
 def entry_check(request: InstitutionRequest, code: str) -> HttpResponse:
@@ -111,20 +169,29 @@ def entry_check(request: InstitutionRequest, code: str) -> HttpResponse:
     version = entry.version_for(request.institution, sub_delivery)
     values = entry.values_from(version.dictionary, request.POST)
     checked = entry.check_record(version.dictionary, values)
-    context = _fields_context(version, values, checked)
+    context = _fields_context(version, values, checked) | {"status_oob": True}
     return render(request, "deliveries/_entry_fields.html", context)
 
 
+@never_cache
 @clinician_required
 @require_POST
 def entry_delete(request: InstitutionRequest, code: str, draft_id: int) -> HttpResponse:
+    """Delete a record; also of a registry no longer entered by hand (not to strand it)."""
     sub_delivery = _sub_delivery(request, code)
-    draft = _own_draft(request, sub_delivery, draft_id)
+    try:
+        draft = _own_draft(request, sub_delivery, draft_id)
+    except _Gone:
+        return _gone(request, code)
     entry.delete_draft(draft, actor=request.user, request=request)
     messages.success(request, _("The record was removed from the batch."))
+    closed = entry.refusal(request.institution, sub_delivery, timezone.localdate())
+    if closed and not entry.drafts_of(request.institution, sub_delivery).exists():
+        return redirect("portal:entry")
     return redirect("portal:entry_form", code=code)
 
 
+@never_cache
 @clinician_required
 @require_POST
 def entry_submit(request: InstitutionRequest, code: str) -> HttpResponse:
@@ -190,20 +257,40 @@ def _page(
     problems = submit_problems or {}
     shown = {"unit", "period", "is_test"}
     key_fields = _summary_fields(version)
+    threshold = entry.rejection_threshold(version)
+    drafts = [d for d, _v in batch]
     context = _fields_context(version, values, checked) | {
         "sub_delivery": sub_delivery,
         "version": version,
         "draft": draft,
-        "batch": [(d, [v.get(n, "") for n in key_fields]) for d, v in batch],
+        "draft_recheck": draft is not None and entry.needs_recheck(draft, version),
+        "dropped": _dropped_values(draft, version),
+        "batch": [
+            (d, [v.get(n, "") for n in key_fields], entry.needs_recheck(d, version))
+            for d, v in batch
+        ],
         "key_fields": key_fields,
         "units": units,
         "needs_period": version.frequency != "totaal",
         "submit_problems": problems,
         "submit_general": [m for k, ms in problems.items() if k not in shown for m in ms],
         "posted": request.POST if submit_problems else {},
-        "with_errors": sum(1 for d, _v in batch if d.error_count),
+        "with_errors": sum(1 for d in drafts if d.error_count),
+        "to_recheck": sum(1 for d in drafts if entry.needs_recheck(d, version)),
+        "threshold": entry.percent_text(threshold) if threshold is not None else None,
+        "over_threshold": entry.over_threshold(version, drafts),
     }
     return render(request, "deliveries/entry_form.html", context, status=status)
+
+
+def _dropped_values(draft: EntryDraft | None, version: Any) -> list[tuple[str, str]]:
+    """The values of a record checked against an older version whose fields the version in
+    force no longer has (renamed or removed): shown, so that they are not lost unseen."""
+    if draft is None or not entry.needs_recheck(draft, version):
+        return []
+    names = set(version.dictionary.field_names)
+    stored = entry.draft_values(draft)
+    return [(name, value) for name, value in stored.items() if name not in names and value]
 
 
 def _summary_fields(version: Any) -> list[str]:
@@ -211,3 +298,19 @@ def _summary_fields(version: Any) -> list[str]:
     general = version.dictionary.general
     names = list(general.report_fields or general.key_fields or version.dictionary.field_names[:3])
     return names[:4]
+
+
+def _summaries(rows: list[tuple[EntryDraft, dict[str, str]]]) -> list[tuple[EntryDraft, list]]:
+    """Each record with (field, value) of the fields that name it, by the version it was
+    checked with (each version read once)."""
+    versions = {
+        v.pk: v
+        for v in DictionaryVersion.objects.filter(
+            pk__in={d.dictionary_version_id for d, _v in rows}
+        )
+    }
+    fields = {pk: _summary_fields(v) for pk, v in versions.items()}
+    return [
+        (d, [(name, values.get(name, "")) for name in fields[d.dictionary_version_id]])
+        for d, values in rows
+    ]

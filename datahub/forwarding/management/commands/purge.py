@@ -14,5 +14,6 @@ class Command(BaseCommand):
         result = purge()
         self.stdout.write(
             f"{result.raw_files} delivered file(s), {result.packages} package(s) and "
-            f"{result.leftovers} leftover file(s) deleted."
+            f"{result.leftovers} leftover file(s) deleted; "
+            f"{result.entry_records} entered record(s) deleted."
         )
