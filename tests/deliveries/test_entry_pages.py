@@ -275,6 +275,11 @@ def test_the_batch_shows_which_records_are_delivered_and_which_are_new_or_change
     assert delivery.file_name in page
     assert page.count("gewijzigd sinds") == 1 and page.count("nieuw, nog niet aangeleverd") == 1
     assert "3 records aanleveren" in page
+    # how that delivery was processed (the clinician cannot open it): rejected stands out
+    delivery.refresh_from_db()
+    assert page.count(f"{delivery.file_name}) {delivery.get_status_display()}") == 2
+    type(delivery).objects.for_institution(institution).update(status="afgekeurd")
+    assert text_of(arts.get(FORM)).count(f"{delivery.file_name}) Afgekeurd") == 2
 
 
 def test_a_test_delivery_through_the_page_leaves_the_records_new(
