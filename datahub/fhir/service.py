@@ -16,6 +16,8 @@ Order, so that nothing the hub may not receive is stored and a refusal stores no
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,7 +25,10 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from datahub.audit.models import Action
+from datahub.audit.services import record
 from datahub.deliveries import intake
 from datahub.deliveries.models import Channel, Delivery
 from datahub.deliveries.records import next_sequence, records_csv, records_metadata
@@ -80,7 +85,8 @@ def submit(
     compiled = mapping.compile_fields(dictionary)
     if bsns:  # before the filter: a field that would take a BSN refuses the submission
         raw = [(path, res) for path, res in resources if res["resourceType"] == kind]
-        _refuse_bsn_in_fields(dictionary, compiled, raw, bsns)
+        with _audited_bsn_refusal(metadata, institution, actor, request):
+            _refuse_bsn_in_fields(dictionary, compiled, raw, bsns)
     dropped = [path for at, resource in resources for path in privacy.strip(resource, at)]
     invalid = [issue for at, resource in resources for issue in mapping.model_issues(at, resource)]
     if invalid:
@@ -91,7 +97,8 @@ def submit(
         if resource["resourceType"] == kind
     ]
     if bsns:  # and after it: no field may hold a BSN that came in some other way
-        _refuse_bsn_in_records(records, bsns)
+        with _audited_bsn_refusal(metadata, institution, actor, request):
+            _refuse_bsn_in_records(records, bsns)
     if not records:
         message = _("The submission holds no %(type)s resource: there is no record to deliver.")
         raise FhirRefused(422, [error("invalid", message % {"type": kind})])
@@ -202,34 +209,62 @@ def _refuse_bsn_in_fields(
     bsns: set[str],
 ) -> None:
     """Refuse when a field would take a BSN as it was sent (before the filter drops it)."""
-    issues = []
+    found = []
     for path, resource in raw:
         values = mapping.values_of(dictionary, compiled, resource)
         for spec in dictionary.fields:
             if values.get(spec.name) in bsns:
-                message = _(
-                    "Field %(field)s would hold a BSN: the hub may not receive it. "
-                    "Send the registry's own patient code instead; nothing was stored."
-                ) % {"field": spec.name}
-                issues.append(error("security", message, f"{path}.{spec.fhirpath}"))
-    if issues:
-        raise FhirRefused(422, issues)
+                found.append((spec.name, f"{path}.{spec.fhirpath}"))
+    if found:
+        raise _BsnRefused(found)
 
 
-def _refuse_bsn_in_records(records: list[mapping.Extracted], bsns: set[str]) -> None:
+def _refuse_bsn_in_records(extracted: list[mapping.Extracted], bsns: set[str]) -> None:
     """Refuse when a record's field holds one of the submission's BSNs after the filter (sent
     a second time under another system, or as a plain value)."""
-    issues = []
-    for record in records:
-        for name, value in record.values.items():
-            if value is not None and value.strip() in bsns:
-                message = _(
-                    "Field %(field)s would hold a BSN: the hub may not receive it. "
-                    "Send the registry's own patient code instead; nothing was stored."
-                ) % {"field": name}
-                issues.append(error("security", message, record.path))
-    if issues:
-        raise FhirRefused(422, issues)
+    found = [
+        (name, item.path)
+        for item in extracted
+        for name, value in item.values.items()
+        if value is not None and value.strip() in bsns
+    ]
+    if found:
+        raise _BsnRefused(found)
+
+
+class _BsnRefused(FhirRefused):
+    """A field would hold a BSN: ``fields`` (name, where) for the answer and the audit log."""
+
+    def __init__(self, fields: list[tuple[str, str]]) -> None:
+        self.fields = sorted({name for name, _where in fields})
+        text = _(
+            "Field %(field)s would hold a BSN: the hub may not receive it. "
+            "Send the registry's own patient code instead; nothing was stored."
+        )
+        super().__init__(
+            422, [error("security", text % {"field": name}, where) for name, where in fields]
+        )
+
+
+@contextmanager
+def _audited_bsn_refusal(
+    metadata: intake.Metadata, institution: Institution, actor: Any, request: HttpRequest | None
+) -> Iterator[None]:
+    """A submission refused because a field would hold a BSN is in the institution's audit
+    log (which fields; never the number): its system sends what the hub may not receive."""
+    try:
+        yield
+    except _BsnRefused as refused:
+        record(
+            Action.DENIED,
+            actor=actor,
+            institution=institution,
+            request=request,
+            description=gettext_noop("FHIR submission for {code} refused: {fields} held a BSN"),
+            values={"code": metadata.code, "fields": ", ".join(refused.fields)},
+            detail={"code": metadata.code, "fields": refused.fields},
+        )
+        raise
 
 
 def _intake_issues(problems: dict[str, list[str]]) -> list[Issue]:

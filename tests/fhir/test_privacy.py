@@ -104,6 +104,11 @@ def test_a_bsn_that_a_field_would_take_refuses_the_submission(fhir_cataract, tok
     assert not StoredFile.objects.exists()
     assert BSN not in _database_text()
     assert BSN not in caplog.text
+    from datahub.audit.models import Action, AuditEvent
+
+    event = AuditEvent.objects.get(action=Action.DENIED)  # the system sends BSNs: on record
+    assert event.institution.agb_code == "11111111"
+    assert event.detail == {"code": "CAT", "fields": ["PatientCode"]}
 
 
 @pytest.mark.parametrize(
