@@ -83,6 +83,7 @@ _BODY = {
 @router.post(
     "/fhir/{code}",
     response={
+        200: OperationOutcomeOut,
         202: OperationOutcomeOut,
         400: OperationOutcomeOut,
         401: Problems,
@@ -117,4 +118,4 @@ def submit(request: HttpRequest, code: str, fields: Query[FhirFields]) -> HttpRe
         )
     except outcome.FhirRefused as refused:
         return outcome.response(refused.status, refused.issues)
-    return outcome.response(202, accepted.issues)
+    return outcome.response(200 if accepted.repeated else 202, accepted.issues)

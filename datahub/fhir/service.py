@@ -16,6 +16,7 @@ Order, so that nothing the hub may not receive is stored and a refusal stores no
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -62,6 +63,7 @@ class Accepted:
     issues: list[Issue]
     report: Report
     records: list[mapping.Extracted]
+    repeated: bool = False  # the same as a delivery just made: that one is the answer
 
 
 def submit(
@@ -105,9 +107,48 @@ def submit(
     period = None if metadata.period in ("", "TOTAAL") else metadata.period
     report = validate_records(dictionary, [r.values for r in records], period=period, lang=_lang())
     data = records_csv(dictionary, [r.values for r in records])
+    earlier = (
+        None if fields.sequence_number is not None else _same_as_latest(metadata, data, institution)
+    )
+    if earlier is not None:
+        issues = [_repeated(earlier), *_dropped(dropped), *_findings(report, records)]
+        return Accepted(earlier, issues, report, records, repeated=True)
     delivery = _delivered(metadata, data, fields, institution, actor, request)
     issues = [_accepted(delivery, report), *_dropped(dropped), *_findings(report, records)]
     return Accepted(delivery, issues, report, records)
+
+
+#: A submission without a sequence number that gives exactly the file of the latest delivery
+#: made within this time, with the same fields, is that delivery sent again (its answer was
+#: lost): it is answered with that delivery instead of being delivered twice.
+RETRY_MINUTES = 60
+
+
+def _same_as_latest(
+    metadata: intake.Metadata, data: bytes, institution: Institution
+) -> Delivery | None:
+    """The latest FHIR delivery of this sub-delivery and unit, if it was made in the last
+    :data:`RETRY_MINUTES` from exactly these records with the same fields."""
+    if metadata.unit is None:
+        return None
+    latest = (
+        Delivery.objects.for_institution(institution)
+        .filter(channel=CHANNEL, sub_delivery__code=metadata.code, unit__number=metadata.unit)
+        .select_related("file", "dictionary_version")
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+    if latest is None or latest.file is None:
+        return None
+    same = (
+        latest.file.sha256 == hashlib.sha256(data).hexdigest()
+        and latest.dictionary_version.version == metadata.version
+        and latest.is_test == metadata.is_test
+        and latest.period == metadata.period
+        and latest.creation_date == metadata.creation_date
+        and latest.submitted_at >= timezone.now() - dt.timedelta(minutes=RETRY_MINUTES)
+    )
+    return latest if same else None
 
 
 #: How often a submission without its own sequence number takes the next free one again when
@@ -290,6 +331,21 @@ def _accepted(delivery: Delivery, report: Report) -> Issue:
         "errors": report.errors,
         "warnings": report.warnings,
         "status": report.status,
+    }
+    return Issue("information", "informational", message)
+
+
+def _repeated(delivery: Delivery) -> Issue:
+    url = f"{settings.BASE_URL}/api/aanleveringen/{delivery.pk}"
+    message = _(
+        "This submission gives exactly the records of delivery %(id)s (%(file)s), made at "
+        "%(time)s: it is that delivery sent again and was not delivered twice; its status: "
+        "%(url)s. Send a sequence number to deliver the same records once more."
+    ) % {
+        "id": delivery.pk,
+        "file": delivery.file_name,
+        "time": timezone.localtime(delivery.submitted_at).strftime("%H:%M"),
+        "url": url,
     }
     return Issue("information", "informational", message)
 

@@ -239,3 +239,34 @@ def test_a_submission_without_a_number_takes_the_next_one_when_another_took_it_f
     # a number the system chose itself is refused as sent, not replaced
     again = post(token, bundle(procedure(2)), sequence_number=2)
     assert again.status_code == 422
+
+
+def test_a_retry_without_a_sequence_number_is_answered_with_the_delivery_it_repeats(
+    fhir_cataract, token
+):
+    """The answer of the first attempt was lost; the system sends the same Bundle again. It
+    is not delivered twice: the answer names the delivery it repeats (200)."""
+    sent = bundle(procedure(1), procedure(2))
+    first = post(token, sent)
+    assert first.status_code == 202, first.content
+    again = post(token, sent)
+    assert again.status_code == 200, again.content
+    delivery = Delivery.objects.unscoped().get()
+    assert f"/api/aanleveringen/{delivery.pk}" in issues(again)[0]["diagnostics"]
+    # other records, or the same ones with a sequence number of its own: delivered
+    assert post(token, bundle(procedure(1))).status_code == 202
+    assert post(token, sent, sequence_number=9).status_code == 202
+    assert Delivery.objects.unscoped().count() == 3
+
+
+def test_the_same_records_an_hour_later_are_delivered_again(fhir_cataract, token):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    sent = bundle(procedure(1))
+    assert post(token, sent).status_code == 202
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=61)):
+        assert post(token, sent).status_code == 202
+    assert Delivery.objects.unscoped().count() == 2
