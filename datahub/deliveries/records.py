@@ -55,28 +55,24 @@ def records_metadata(
 ) -> intake.Metadata:
     """The fields of such a delivery and its conventional CSV name; the sequence number is the
     next free one unless given, the creation date today unless given."""
-    created = creation_date or timezone.localdate()
     number = (  # (0 as given, for the intake to refuse)
         sequence_number
         if sequence_number is not None
         else next_sequence(institution, unit, sub_delivery)
     )
-    environment = "TEST" if is_test else "PROD"
-    name = (
-        f"{institution.agb_code}_{unit}_{sub_delivery.code}_{version.version}_{number}_"
-        f"{created:%Y%m%d}_{environment}.csv"
-    )
-    return intake.Metadata(
-        file_name=name,
+    metadata = intake.Metadata(
+        file_name=".csv",
         institution_code=institution.agb_code,
         unit=unit,
         code=sub_delivery.code,
         version=version.version,
         is_test=is_test,
-        creation_date=created,
+        creation_date=creation_date or timezone.localdate(),
         sequence_number=number,
         period=period.strip().upper(),
     )
+    metadata.file_name = metadata.built_name()
+    return metadata
 
 
 def next_sequence(institution: Institution, unit: int | None, sub_delivery: SubDelivery) -> int:

@@ -188,9 +188,9 @@ def _renumbered(metadata: intake.Metadata, institution: Institution) -> intake.M
     """``metadata`` with the next free sequence number now (and the file name that gives)."""
     sub_delivery = SubDelivery.objects.get(code=metadata.code)
     number = next_sequence(institution, metadata.unit, sub_delivery)
-    old = f"_{metadata.sequence_number}_{metadata.creation_date:%Y%m%d}_"
-    new = f"_{number}_{metadata.creation_date:%Y%m%d}_"
-    return replace(metadata, sequence_number=number, file_name=metadata.file_name.replace(old, new))
+    renumbered = replace(metadata, sequence_number=number)
+    renumbered.file_name = renumbered.built_name()
+    return renumbered
 
 
 def _checked_metadata(
