@@ -141,12 +141,7 @@ def _is_upload(request: HttpRequest) -> bool:
 def _fhir_refusal(problems: dict[str, list[str]]) -> HttpResponse:
     from datahub.fhir import outcome  # the FHIR package builds on the API, not the reverse
 
-    issues = [
-        outcome.error("invalid", f"{name}: {message}")
-        for name, messages in problems.items()
-        for message in messages
-    ]
-    return outcome.response(422, issues)
+    return outcome.response(422, outcome.issues_from(problems, "invalid"))
 
 
 def _field_of(error: dict[str, Any]) -> str:

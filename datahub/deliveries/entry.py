@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -213,7 +213,7 @@ class Checked:
 
 def check_record(dictionary: DataDictionary, values: Mapping[str, str]) -> Checked:
     """Validate one record as a file's record is validated (immediate validation)."""
-    report = validate_records(dictionary, [_as_record(values)], lang=_lang())
+    report = validate_records(dictionary, [_as_record(values)], lang=intake.engine_lang())
     checked = Checked(report)
     names = set(dictionary.field_names)
     for finding in report.findings:
@@ -224,10 +224,6 @@ def check_record(dictionary: DataDictionary, values: Mapping[str, str]) -> Check
 
 def _as_record(values: Mapping[str, str]) -> dict[str, str | None]:
     return {name: (value if value != "" else None) for name, value in values.items()}
-
-
-def _lang() -> str:
-    return "en" if (translation.get_language() or "").startswith("en") else "nl"
 
 
 # --- drafts -----------------------------------------------------------------------------------

@@ -144,21 +144,26 @@ def metadata_from_name(file_name: str) -> Metadata:
 
 def name_problems(file_name: str) -> list[str]:
     """Why a name does not follow the convention, in the current language (none if it does)."""
-    english = _engine_lang() == "en"
+    english = engine_lang() == "en"
     return [p.en if english else p.nl for p in parse_file_name(file_name)[1]]
 
 
-def _engine_lang() -> str:
+def engine_lang() -> str:
     """The validation engine's language (``nl`` or ``en``) for the person's own."""
     return "en" if (translation.get_language() or "").startswith("en") else "nl"
+
+
+def only_unit(institution: Institution) -> int | None:
+    """The number of the institution's unit if it has just one (it need not be said)."""
+    units = list(Unit.objects.for_institution(institution).values_list("number", flat=True)[:2])
+    return units[0] if len(units) == 1 else None
 
 
 def with_defaults(metadata: Metadata, institution: Institution, today: dt.date) -> Metadata:
     """Fill what follows from what is known, where the name did not say: the unit of an
     institution that has only one, and the version of the registry in force today."""
     if metadata.unit is None:
-        units = list(Unit.objects.for_institution(institution).values_list("number", flat=True)[:2])
-        metadata.unit = units[0] if len(units) == 1 else None
+        metadata.unit = only_unit(institution)
     if not metadata.version and metadata.code and "\x00" not in metadata.code:
         sub_delivery = SubDelivery.objects.filter(code=metadata.code.strip().upper()).first()
         version = current_version(sub_delivery, today) if sub_delivery else None
@@ -336,7 +341,7 @@ def _check_sequence(result: CheckResult, institution: Institution) -> None:
         return
     if result.unit is None or result.sub_delivery is None:
         return
-    last = _last_sequence(institution, result.unit, result.sub_delivery)
+    last = last_sequence(institution, result.unit, result.sub_delivery)
     if number <= last:
         result.add(
             "sequence_number",
@@ -345,7 +350,7 @@ def _check_sequence(result: CheckResult, institution: Institution) -> None:
         )
 
 
-def _last_sequence(institution: Institution, unit: Unit, sub_delivery: SubDelivery) -> int:
+def last_sequence(institution: Institution, unit: Unit, sub_delivery: SubDelivery) -> int:
     counter = (
         SequenceCounter.objects.for_institution(institution)
         .filter(unit=unit, sub_delivery=sub_delivery)
@@ -457,7 +462,7 @@ def _content_problem(metadata: Metadata, start: bytes) -> str | None:
     workbook named .csv, CSV named .xml): refused here, before it takes a sequence number."""
     if not start:
         return None
-    return content_mismatch(metadata.file_name, start, _engine_lang())
+    return content_mismatch(metadata.file_name, start, engine_lang())
 
 
 def _refuse_unless_ok(result: CheckResult, file_problem: str | None) -> None:

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping
 from django.utils import timezone
 
 from datahub.deliveries import intake
-from datahub.deliveries.models import SequenceCounter
 from datahub.dictionaries.models import DictionaryVersion, SubDelivery
 from datahub.institutions.models import Institution, Unit
 from datahub.validation import DataDictionary
@@ -80,11 +79,4 @@ def next_sequence(institution: Institution, unit: int | None, sub_delivery: SubD
     if unit is None:
         return 1  # the intake asks for the unit
     found = Unit.objects.for_institution(institution).filter(number=unit).first()
-    counter = (
-        SequenceCounter.objects.for_institution(institution)
-        .filter(unit=found, sub_delivery=sub_delivery)
-        .first()
-        if found
-        else None
-    )
-    return (counter.last if counter else 0) + 1
+    return (intake.last_sequence(institution, found, sub_delivery) if found else 0) + 1

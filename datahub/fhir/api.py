@@ -16,7 +16,7 @@ from ninja import Query, Router, Schema
 from pydantic import AfterValidator, Field
 
 from datahub.api.auth import TokenAuth, token_of
-from datahub.api.deliveries import _bounded, _no_nul
+from datahub.api.deliveries import Text, _bounded, _no_nul
 from datahub.api.errors import Problems
 from datahub.api.tokens import TokenActor
 from datahub.deliveries import intake
@@ -35,7 +35,7 @@ class FhirFields(Schema):
         "", description="2020, 2020H1, 2020K1 or 2020M01; not needed for a TOTAAL sub-delivery."
     )
     is_test: bool = Field(False, description="true for a test delivery.")
-    version: Annotated[str | None, AfterValidator(_no_nul)] = Field(
+    version: Text = Field(
         None, description="Data dictionary version; defaults to the one in force today."
     )
     creation_date: dt.date | None = Field(None, description="Defaults to today.")

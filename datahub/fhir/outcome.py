@@ -60,3 +60,13 @@ def operation_outcome(issues: Iterable[Issue]) -> dict[str, Any]:
 def response(status: int, issues: Iterable[Issue]) -> HttpResponse:
     body = json.dumps(operation_outcome(issues), ensure_ascii=False)
     return HttpResponse(body, status=status, content_type=f"{MEDIA_TYPE}; charset=utf-8")
+
+
+def issues_from(problems: dict[str, list[str]], code: str) -> list[Issue]:
+    """An ``error`` issue of ``code`` per problem of the intake or the API's fields, the field
+    named first (``version: ...``); a problem of the whole submission as it is."""
+    return [
+        error(code, f"{name}: {message}" if name else message)
+        for name, messages in problems.items()
+        for message in messages
+    ]

@@ -32,8 +32,7 @@ BSN_SYSTEMS = frozenset(
         "urn:oid:2.16.840.1.113883.2.4.6.3",  # the OID of the same naming system
     }
 )
-#: The systems above as :func:`_system_key` reads them.
-_BSN_KEYS = frozenset({"fhir.nl/fhir/namingsystem/bsn", "2.16.840.1.113883.2.4.6.3"})
+
 PERSONAL_ELEMENTS: dict[str, frozenset[str]] = {
     "Patient": frozenset({"name", "address", "telecom", "photo", "contact"}),
     "Person": frozenset({"name", "address", "telecom", "photo"}),
@@ -59,6 +58,10 @@ def _system_key(system: Any) -> str:
     """A naming system's address without what does not tell one from another."""
     key = str(system or "").strip().casefold().rstrip("/")
     return re.sub(r"^(?:https?://|urn:oid:)", "", key)
+
+
+#: The systems above as :func:`_system_key` reads them.
+_BSN_KEYS = frozenset(map(_system_key, BSN_SYSTEMS))
 
 
 def bsn_values(node: Any) -> set[str]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -36,7 +36,7 @@ from datahub.deliveries.records import next_sequence, records_csv, records_metad
 from datahub.dictionaries.models import DictionaryVersion, Method, SubDelivery
 from datahub.dictionaries.services import current_version
 from datahub.fhir import mapping, parsing, privacy
-from datahub.fhir.outcome import FhirRefused, Issue, error
+from datahub.fhir.outcome import FhirRefused, Issue, error, issues_from
 from datahub.institutions.models import Institution
 from datahub.validation import Finding, Report, validate_records
 
@@ -61,8 +61,6 @@ class Fields:
 class Accepted:
     delivery: Delivery
     issues: list[Issue]
-    report: Report
-    records: list[mapping.Extracted]
     repeated: bool = False  # the same as a delivery just made: that one is the answer
 
 
@@ -105,17 +103,18 @@ def submit(
         message = _("The submission holds no %(type)s resource: there is no record to deliver.")
         raise FhirRefused(422, [error("invalid", message % {"type": kind})])
     period = None if metadata.period in ("", "TOTAAL") else metadata.period
-    report = validate_records(dictionary, [r.values for r in records], period=period, lang=_lang())
-    data = records_csv(dictionary, [r.values for r in records])
+    values = [r.values for r in records]
+    report = validate_records(dictionary, values, period=period, lang=intake.engine_lang())
+    data = records_csv(dictionary, values)
     earlier = (
         None if fields.sequence_number is not None else _same_as_latest(metadata, data, institution)
     )
     if earlier is not None:
         issues = [_repeated(earlier), *_dropped(dropped), *_findings(report, records)]
-        return Accepted(earlier, issues, report, records, repeated=True)
+        return Accepted(earlier, issues, repeated=True)
     delivery = _delivered(metadata, data, fields, institution, actor, request)
     issues = [_accepted(delivery, report), *_dropped(dropped), *_findings(report, records)]
-    return Accepted(delivery, issues, report, records)
+    return Accepted(delivery, issues)
 
 
 #: A submission without a sequence number that gives exactly the file of the latest delivery
@@ -179,7 +178,7 @@ def _delivered(
         except intake.DeliveryRefused as exc:
             taken = set(exc.problems) == {"sequence_number"}
             if fields.sequence_number is not None or not taken or attempt + 1 == _SEQUENCE_TRIES:
-                raise FhirRefused(422, _intake_issues(exc.problems)) from None
+                raise FhirRefused(422, issues_from(exc.problems, "processing")) from None
             metadata = _renumbered(metadata, institution)
     raise AssertionError("unreachable")
 
@@ -208,7 +207,7 @@ def _checked_metadata(
         )
     unit = fields.unit
     if unit is None:  # an institution with one unit need not say it
-        unit = intake.with_defaults(intake.Metadata("x.csv"), institution, today).unit
+        unit = intake.only_unit(institution)
     if sub_delivery is not None and version is not None:
         metadata = records_metadata(
             institution,
@@ -234,13 +233,13 @@ def _checked_metadata(
         )
     result = intake.check(metadata, institution, CHANNEL, today=today)
     if not result.ok:
-        raise FhirRefused(422, _intake_issues(result.problems))
+        raise FhirRefused(422, issues_from(result.problems, "processing"))
     assert version is not None
     general = version.dictionary.general
     if not general.fhir_resource or (general.methods and Method.FHIR not in general.methods):
         message = _("The data dictionary of this registry does not provide for FHIR.")
         raise FhirRefused(422, [error("not-supported", message)])
-    return result.metadata, version
+    return result.metadata, result.version or version
 
 
 def _refuse_bsn_in_fields(
@@ -306,15 +305,6 @@ def _audited_bsn_refusal(
             detail={"code": metadata.code, "fields": refused.fields},
         )
         raise
-
-
-def _intake_issues(problems: dict[str, list[str]]) -> list[Issue]:
-    issues = []
-    for name, messages in problems.items():
-        for message in messages:
-            text = f"{name}: {message}" if name else message
-            issues.append(error("processing", text))
-    return issues
 
 
 def _accepted(delivery: Delivery, report: Report) -> Issue:
@@ -385,7 +375,3 @@ def _finding(finding: Finding, records: list[mapping.Extracted]) -> Issue:
     if finding.record and finding.record <= len(records):
         expression = records[finding.record - 1].path
     return Issue(severity, "business-rule", message, expression, finding.code)
-
-
-def _lang() -> str:
-    return "en" if (translation.get_language() or "").startswith("en") else "nl"

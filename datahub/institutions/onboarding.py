@@ -20,7 +20,8 @@ from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
-from datahub.dictionaries.models import Participation, Registry, RegistryContact
+from datahub.dictionaries.models import Registry, RegistryContact
+from datahub.forwarding.authorisations import participating_registries
 from datahub.institutions import services
 from datahub.institutions.models import Institution, Role, Unit
 
@@ -171,11 +172,8 @@ def registry_contacts(institution: Institution) -> QuerySet[RegistryContact]:
 
 
 def registries_of(institution: Institution) -> QuerySet[Registry]:
-    """The registries the institution takes part in (in some sub-delivery, now or before)."""
-    taking_part = Participation.objects.for_institution(institution)
-    return Registry.objects.filter(pk__in=taking_part.values("sub_delivery__registry")).order_by(
-        "stream"
-    )
+    """The registries the institution takes part in, by name (a contact person's choices)."""
+    return participating_registries(institution).order_by("stream")
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from datahub.institutions.models import (
     agb_code_validator,
     processor_code_validator,
 )
+from datahub.schedule.forms import DATE
 
 
 class AddPersonForm(forms.Form):
@@ -32,9 +33,6 @@ class AddPersonForm(forms.Form):
 
 class ChangePersonForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AuditFilterForm(forms.Form):

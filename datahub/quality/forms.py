@@ -12,8 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from datahub.dictionaries.models import SubDelivery
 from datahub.quality.services import default_range
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from datahub.schedule.forms import DATE
 
 
 class QualityForm(forms.Form):
