@@ -87,17 +87,24 @@ def dashboard_charts(board: Dashboard) -> dict[str, SafeString]:
             ],
             rate,
         ),
+        **_ranked_charts(board.codes, board.fields),
+    }
+
+
+def _ranked_charts(codes: list[Ranked], fields: list[Ranked]) -> dict[str, SafeString]:
+    """The charts of the most frequent codes and fields (both dashboards have them)."""
+    return {
         "codes": _ranked_chart(
             "chart-codes",
             _("Most frequent error codes"),
             _("Horizontal bars: the errors and warnings of each code. The table gives them too."),
-            board.codes,
+            codes,
         ),
         "fields": _ranked_chart(
             "chart-fields",
             _("Fields with the most findings"),
             _("Horizontal bars: the errors and warnings of each field. The table gives them too."),
-            board.fields,
+            fields,
         ),
     }
 
@@ -129,16 +136,5 @@ def overview_charts(overview: Overview) -> dict[str, SafeString]:
             [[r.row.counts.errors_per_record or 0] for r in overview.institutions],
             rate,
         ),
-        "codes": _ranked_chart(
-            "chart-codes",
-            _("Most frequent error codes"),
-            _("Horizontal bars: the errors and warnings of each code. The table gives them too."),
-            overview.codes,
-        ),
-        "fields": _ranked_chart(
-            "chart-fields",
-            _("Fields with the most findings"),
-            _("Horizontal bars: the errors and warnings of each field. The table gives them too."),
-            overview.fields,
-        ),
+        **_ranked_charts(overview.codes, overview.fields),
     }

@@ -163,9 +163,6 @@ class InstitutionRow:
 
 @dataclass(frozen=True)
 class Dashboard:
-    sub_delivery: SubDelivery
-    since: dt.date
-    until: dt.date
     periods: list[PeriodRow]
     codes: list[Ranked]
     fields: list[Ranked]
@@ -179,9 +176,6 @@ class Dashboard:
 class Overview:
     """The hub operator's dashboard: one row per institution."""
 
-    sub_delivery: SubDelivery
-    since: dt.date
-    until: dt.date
     institutions: list[InstitutionRow]
     codes: list[Ranked]
     fields: list[Ranked]
@@ -323,9 +317,6 @@ def dashboard(
         key=lambda p: p.period.order,
     )
     return Dashboard(
-        sub_delivery,
-        since,
-        until,
         periods,
         ranked(latest, "code"),
         ranked(latest, "field"),
@@ -349,9 +340,6 @@ def across_institutions(
         key=lambda r: (r.institution.name, r.institution.agb_code),
     )
     return Overview(
-        sub_delivery,
-        since,
-        until,
         listed,
         ranked(latest, "code"),
         ranked(latest, "field"),
