@@ -30,7 +30,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,6 +69,13 @@ def refusal(institution: Institution, sub_delivery: SubDelivery, today: dt.date)
     The intake's own checks for the channel ``Invoerportaal``: the institution takes part,
     its delivery method for the registry is the entry portal, a version is in force.
     """
+    return checked_version(institution, sub_delivery, today)[0]
+
+
+def checked_version(
+    institution: Institution, sub_delivery: SubDelivery, today: dt.date
+) -> tuple[list[str], DictionaryVersion | None]:
+    """:func:`refusal`, and the version in force to enter records with (one lookup)."""
     version = current_version(sub_delivery, today)
     metadata = intake.Metadata(
         file_name="entry.csv",
@@ -80,7 +87,7 @@ def refusal(institution: Institution, sub_delivery: SubDelivery, today: dt.date)
     found = [*problems.get("code", []), *problems.get("version", [])]
     if not found and version is not None and not _allows_entry(version.dictionary):
         found.append(_("The data dictionary of this registry does not allow the entry portal."))
-    return found
+    return found, version
 
 
 def _allows_entry(dictionary: DataDictionary) -> bool:
@@ -106,9 +113,7 @@ def has_entry(institution: Institution) -> bool:
 
 def version_for(institution: Institution, sub_delivery: SubDelivery) -> DictionaryVersion:
     """The version in force to enter records with; refused as the intake would."""
-    today = timezone.localdate()
-    problems = refusal(institution, sub_delivery, today)
-    version = current_version(sub_delivery, today)
+    problems, version = checked_version(institution, sub_delivery, timezone.localdate())
     if problems or version is None:
         raise EntryError(" ".join(problems) or _("No version of this registry is in force."))
     return version
@@ -262,11 +267,17 @@ def drafts_of(institution: Institution, sub_delivery: SubDelivery) -> Any:
     return EntryDraft.objects.for_institution(institution).filter(sub_delivery=sub_delivery)
 
 
-def kept_elsewhere(institution: Institution) -> list[SubDelivery]:
-    """The sub-deliveries of which the institution keeps entered records (whether or not it
-    may still enter them: records of a registry no longer entered by hand can be deleted)."""
-    kept = EntryDraft.objects.for_institution(institution).values("sub_delivery")
-    return list(SubDelivery.objects.select_related("registry").filter(pk__in=kept))
+def kept_counts(institution: Institution) -> dict[int, int]:
+    """Per sub-delivery (id) the number of entered records the institution keeps (whether or
+    not it may still enter them: records of a registry no longer entered by hand can be
+    deleted); one query."""
+    kept = EntryDraft.objects.for_institution(institution).values_list("sub_delivery")
+    return dict(kept.annotate(n=Count("pk")).order_by())
+
+
+def kept_elsewhere(kept: dict[int, int]) -> list[SubDelivery]:
+    """The sub-deliveries of ``kept`` (:func:`kept_counts`)."""
+    return list(SubDelivery.objects.select_related("registry").filter(pk__in=list(kept)))
 
 
 def find_draft(

@@ -35,11 +35,12 @@ def entry_home(request: InstitutionRequest) -> HttpResponse:
     """Choose the registry (straight to its form when there is only one). A registry no longer
     entered by hand is listed too while records of it are kept: they can be seen and deleted."""
     choices = entry.entry_sub_deliveries(request.institution, timezone.localdate())
-    closed = [s for s in entry.kept_elsewhere(request.institution) if s not in choices]
+    kept = entry.kept_counts(request.institution)
+    closed = [s for s in entry.kept_elsewhere(kept) if s not in choices]
     if len(choices) == 1 and not closed:
         return redirect("portal:entry_form", code=choices[0].code)
-    rows = [(s, entry.drafts_of(request.institution, s).count()) for s in choices]
-    closed_rows = [(s, entry.drafts_of(request.institution, s).count()) for s in closed]
+    rows = [(s, kept.get(s.pk, 0)) for s in choices]
+    closed_rows = [(s, kept.get(s.pk, 0)) for s in closed]
     context = {"rows": rows, "closed_rows": closed_rows}
     return render(request, "deliveries/entry_home.html", context)
 
@@ -53,18 +54,20 @@ def _sub_delivery(request: InstitutionRequest, code: str) -> SubDelivery:
 
 def _refused(
     request: InstitutionRequest, sub_delivery: SubDelivery, *, listing: bool = False
-) -> HttpResponse | None:
-    """The page that says why this institution cannot enter records here (None: it can).
+) -> HttpResponse | DictionaryVersion:
+    """The page that says why this institution cannot enter records here, or (it can) the
+    version in force to enter them with.
 
     With ``listing`` (the form's page, GET) and records kept of the registry, the page lists
     them with a delete button each: they are not stranded when the registry is no longer
     entered by hand (the method changed, the participation ended, no version in force)."""
     institution = request.institution
-    problems = entry.refusal(institution, sub_delivery, timezone.localdate())
-    if not problems:
-        return None
-    if listing and entry.drafts_of(institution, sub_delivery).exists():
-        rows = entry.batch(institution, sub_delivery, actor=request.user, request=request)
+    problems, version = entry.checked_version(institution, sub_delivery, timezone.localdate())
+    if not problems and version is not None:
+        return version
+    if listing and (
+        rows := entry.batch(institution, sub_delivery, actor=request.user, request=request)
+    ):
         context = {
             "sub_delivery": sub_delivery,
             "problems": problems,
@@ -114,14 +117,13 @@ def entry_form(request: InstitutionRequest, code: str, draft_id: int | None = No
     """The form of one record (new, or a draft of the batch), and the batch."""
     sub_delivery = _sub_delivery(request, code)
     listing = request.method != "POST" and draft_id is None
-    refused = _refused(request, sub_delivery, listing=listing)
-    if refused is not None:
-        return refused
+    version = _refused(request, sub_delivery, listing=listing)
+    if isinstance(version, HttpResponse):
+        return version
     try:
         draft = _own_draft(request, sub_delivery, draft_id) if draft_id is not None else None
     except _Gone:
         return _gone(request, code)
-    version = entry.version_for(request.institution, sub_delivery)
     if request.method != "POST":
         values = entry.view_draft(draft, actor=request.user, request=request) if draft else {}
         checked = entry.check_record(version.dictionary, values) if draft else None
@@ -163,10 +165,9 @@ def entry_form(request: InstitutionRequest, code: str, draft_id: int | None = No
 def entry_check(request: InstitutionRequest, code: str) -> HttpResponse:
     """Controleren (htmx): the fields again, each with its findings."""
     sub_delivery = _sub_delivery(request, code)
-    refused = _refused(request, sub_delivery)
-    if refused is not None:
-        return refused
-    version = entry.version_for(request.institution, sub_delivery)
+    version = _refused(request, sub_delivery)
+    if isinstance(version, HttpResponse):
+        return version
     values = entry.values_from(version.dictionary, request.POST)
     checked = entry.check_record(version.dictionary, values)
     context = _fields_context(version, values, checked) | {"status_oob": True}
@@ -197,9 +198,9 @@ def entry_delete(request: InstitutionRequest, code: str, draft_id: int) -> HttpR
 def entry_submit(request: InstitutionRequest, code: str) -> HttpResponse:
     """Aanleveren: the batch becomes one delivery of channel Invoerportaal."""
     sub_delivery = _sub_delivery(request, code)
-    refused = _refused(request, sub_delivery)
-    if refused is not None:
-        return refused
+    version = _refused(request, sub_delivery)
+    if isinstance(version, HttpResponse):
+        return version
     unit = _int_or_none(request.POST.get("unit", ""))
     try:
         delivery = entry.submit_batch(
@@ -212,7 +213,6 @@ def entry_submit(request: InstitutionRequest, code: str) -> HttpResponse:
             request=request,
         )
     except EntryError as exc:
-        version = entry.version_for(request.institution, sub_delivery)
         return _page(
             request, sub_delivery, version, {}, None, None, submit_problems=exc.problems, status=400
         )
