@@ -9,8 +9,8 @@ What counts follows the Overzicht (``datahub.schedule.services``):
   still shows one bar per deadline;
 * the *statuses* of a period count every production delivery of it (a redelivery shows as a
   second delivery); the *records, errors and warnings* of a period are those of the delivery that
-  counts for it: the most recent finished one (``services.newer_than_outer``, as "Afgekeurde en
-  foutieve aanleveringen" decides), a rejected one included;
+  counts for it: per unit the most recent finished one (``services.newer_than_outer``, as
+  "Afgekeurde en foutieve aanleveringen" decides), a rejected one included;
 * the most frequent codes and fields are counted over the findings of those same deliveries, in
   the database (``GROUP BY``), never per delivery in Python.
 
@@ -239,7 +239,7 @@ def production(
 
 
 def counted(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
-    """Of ``production(...)``: per institution and period the most recent finished delivery."""
+    """Of ``production(...)``: per institution, unit and period the most recent finished one."""
     finished = deliveries.filter(status__in=FINISHED)
     return finished.exclude(schedule.newer_than_outer(finished, period=PERIOD))
 

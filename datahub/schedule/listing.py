@@ -28,7 +28,7 @@ class DeliveryFilter:
 def deliveries_of(institution: Institution, chosen: DeliveryFilter) -> QuerySet[Delivery]:
     """The institution's deliveries matching ``chosen``, newest first.
 
-    "Most recent" keeps per sub-delivery and period the latest production delivery, and the
+    "Most recent" keeps per unit, sub-delivery and period the latest production delivery, and the
     latest test delivery only when it is newer than that (a test never hides the production
     delivery; a test older than the latest production delivery is superseded). It is applied
     before the other filters: "rejected, most recent only" shows the periods whose latest is

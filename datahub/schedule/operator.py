@@ -88,7 +88,7 @@ def _first_accepted(period_rows: QuerySet[Delivery], entry: Deadline) -> dict[in
 
 def _latest_production(period_rows: QuerySet[Delivery]) -> dict[int, Delivery]:
     production = period_rows.filter(is_test=False)
-    newest = production.exclude(services.newer_than_outer(production))
+    newest = production.exclude(services.newer_than_outer(production, per_unit=False))
     return {d.institution_id: d for d in newest}
 
 

@@ -372,16 +372,22 @@ def within_days(
 # --- deliveries with findings ---------------------------------------------------------------
 
 
-def newer_than_outer(deliveries: QuerySet[Delivery], period: str = "period") -> Q:
+def newer_than_outer(
+    deliveries: QuerySet[Delivery], period: str = "period", *, per_unit: bool = True
+) -> Q:
     """A newer row of ``deliveries`` for the outer row's period exists (ties broken by id).
 
     ``period``: the field (or an annotation of both ``deliveries`` and the outer query) that
     says which period a row is for; the data-quality dashboard gives each ``TOTAAL`` delivery
-    the deadline it was for (``datahub.quality``)."""
+    the deadline it was for (``datahub.quality``). ``per_unit``: each unit of the institution
+    (a location that delivers on its own, with its own sequence numbers) has its own latest
+    delivery, so a clean delivery of one unit does not hide another unit's rejection."""
+    same_unit = {"unit_id": OuterRef("unit_id")} if per_unit else {}
     newer = deliveries.filter(
         institution_id=OuterRef("institution_id"),
         sub_delivery_id=OuterRef("sub_delivery_id"),
         **{period: OuterRef(period)},
+        **same_unit,
     )
     newer = newer.filter(
         Q(submitted_at__gt=OuterRef("submitted_at"))
@@ -393,8 +399,9 @@ def newer_than_outer(deliveries: QuerySet[Delivery], period: str = "period") -> 
 def with_findings(institution: Institution) -> QuerySet[Delivery]:
     """Afgekeurde en foutieve aanleveringen.
 
-    Per sub-delivery and period the most recent processed production delivery, when it is
-    rejected or has errors or warnings; a newer one processed without findings makes it go.
+    Per unit, sub-delivery and period the most recent processed production delivery, when it
+    is rejected or has errors or warnings; a newer one of the same unit processed without
+    findings makes it go.
     """
     finished = Delivery.objects.for_institution(institution).filter(
         is_test=False, status__in=FINISHED
@@ -402,7 +409,7 @@ def with_findings(institution: Institution) -> QuerySet[Delivery]:
     return (
         finished.filter(status__in=WITH_FINDINGS)
         .exclude(newer_than_outer(finished))
-        .select_related("sub_delivery__registry")
+        .select_related("sub_delivery__registry", "unit")
         .order_by("-submitted_at", "-pk")
     )
 

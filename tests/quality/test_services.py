@@ -67,6 +67,19 @@ def test_a_period_whose_latest_delivery_has_errors_shows_its_rates(registries, i
     assert board.fields == [services.Ranked("GEBDAT", 2, 0)]  # a finding without a field: none
 
 
+def test_each_unit_s_latest_delivery_counts_for_the_period(registries, institution):
+    """Two locations deliver the same period: both their latest deliveries count."""
+    unit_0 = deliver(institution, "MMYIKNL", "2026K1", on=dt.date(2026, 5, 1), status=Status.ERRORS)
+    with_results(unit_0, records=4, not_processed=1, findings=[("fout", "W012", "GEBDAT")])
+    unit_1 = deliver(institution, "MMYIKNL", "2026K1", on=dt.date(2026, 5, 2), unit=1)
+    with_results(unit_1, records=6)
+    board = services.dashboard(institution, _qrt())
+    (row,) = (p.row for p in board.periods)
+    assert row.counted == 2
+    assert (row.counts.records, row.counts.errors, row.counts.not_processed) == (10, 1, 1)
+    assert board.codes == [services.Ranked("W012", 1, 0)]
+
+
 def test_another_institutions_deliveries_never_count(history, institution, other_institution):
     ours = services.dashboard(institution, _qrt())
     assert "OUTSIDER" not in {c.name for c in ours.codes}

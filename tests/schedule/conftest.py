@@ -104,6 +104,7 @@ def deliver(
     status: str = Status.PROCESSED,
     is_test: bool = False,
     channel: str = Channel.PORTAL,
+    unit: int = 0,
 ) -> Delivery:
     """A delivery row as processing leaves it, delivered on ``on`` (no stored file)."""
     sub_delivery = SubDelivery.objects.get(code=code)
@@ -111,7 +112,7 @@ def deliver(
     number = next(_sequence)
     delivery = Delivery.objects.create(
         institution=institution,
-        unit=institution.units.get(number=0),
+        unit=institution.units.get(number=unit),
         sub_delivery=sub_delivery,
         dictionary_version=version,
         channel=channel,
@@ -119,7 +120,7 @@ def deliver(
         period=period,
         sequence_number=number,
         creation_date=on,
-        file_name=f"{institution.agb_code}_0_{code}_{version.version}_{number}_{on:%Y%m%d}_PROD.csv",
+        file_name=f"{institution.agb_code}_{unit}_{code}_{version.version}_{number}_{on:%Y%m%d}_PROD.csv",
         status=status,
     )
     moment = timezone.make_aware(dt.datetime.combine(on, dt.time(9, 0)))

@@ -135,3 +135,13 @@ def test_most_recent_hides_a_test_delivery_older_than_the_latest_production_deli
     deliver(institution, "CAT", "TOTAAL", on=days(-3), is_test=True)
     assert shown(submitter, "?recent=on") == [only_tests.pk, newer_test.pk, production.pk]
     assert shown(submitter, "?recent=on&status=afgekeurd") == []  # the old test is superseded
+
+
+def test_most_recent_keeps_the_latest_delivery_of_each_unit(submitter, institution):
+    """Each unit delivers on its own: unit 1's newer delivery does not hide unit 0's."""
+    unit_0 = deliver(institution, "MMYIKNL", "2026K1", on=days(-20), status=Status.REJECTED)
+    unit_1 = deliver(institution, "MMYIKNL", "2026K1", on=days(-10), unit=1)
+    assert shown(submitter, "?recent=on") == [unit_1.pk, unit_0.pk]
+    assert shown(submitter, "?recent=on&status=afgekeurd") == [unit_0.pk]
+    again = deliver(institution, "MMYIKNL", "2026K1", on=days(-5))
+    assert shown(submitter, "?recent=on") == [again.pk, unit_1.pk]

@@ -130,6 +130,22 @@ def test_a_newer_delivery_without_findings_makes_the_row_go(submitter, instituti
     assert finding_rows(submitter) == []
 
 
+def test_a_clean_delivery_of_another_unit_leaves_the_row(submitter, institution):
+    """Each unit (location) delivers its own records: its clean delivery fixes no other's."""
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-9), status=Status.REJECTED)
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-2), status=Status.PROCESSED, unit=1)
+    assert finding_rows(submitter) == [("MMYIKNL", "2026K1", Status.REJECTED)]
+    deliver(institution, "MMYIKNL", "2026K1", on=days(-1), status=Status.ERRORS, unit=1)
+    assert finding_rows(submitter) == [
+        ("MMYIKNL", "2026K1", Status.ERRORS),
+        ("MMYIKNL", "2026K1", Status.REJECTED),
+    ]
+    page = logged_in(submitter).get(reverse("portal:overview")).content.decode()
+    assert "(instellingsonderdeel 1)" in page  # the rows of both units can be told apart
+    deliver(institution, "MMYIKNL", "2026K1", on=days(0), status=Status.PROCESSED)
+    assert finding_rows(submitter) == [("MMYIKNL", "2026K1", Status.ERRORS)]
+
+
 def test_a_newer_delivery_still_being_processed_leaves_the_row(submitter, institution):
     deliver(institution, "MMYIKNL", "2026K1", on=days(-9), status=Status.REJECTED)
     deliver(institution, "MMYIKNL", "2026K1", on=days(-2), status=Status.PROCESSING)
