@@ -44,7 +44,7 @@ from datahub.deliveries.records import records_csv, records_metadata
 from datahub.dictionaries.models import DictionaryVersion, Method, RegistryMethod, SubDelivery
 from datahub.dictionaries.services import current_version
 from datahub.institutions.models import Institution
-from datahub.validation import DataDictionary, Finding, Report, validate_records
+from datahub.validation import DataDictionary, Finding, Report, parse_period, validate_records
 
 CHANNEL = Channel.ENTRY
 #: The most records not yet delivered that one batch may hold (a clinician enters them one
@@ -440,8 +440,9 @@ def percent_text(value: float) -> str:
 
 
 def over_threshold(version: DictionaryVersion, drafts: list[EntryDraft]) -> bool:
-    """Whether processing would reject the records as a whole for their share with errors
-    (the engine's rule: more than the threshold, computed exactly)."""
+    """Whether the records' own errors (each record checked alone, as saved) already reject
+    them as a whole (the engine's rule: more than the threshold, computed exactly): the page's
+    warning before Aanleveren, which checks the dataset as a whole (``_refuse_rejected``)."""
     threshold = rejection_threshold(version)
     with_errors = sum(1 for d in drafts if d.error_count)
     if threshold is None or not drafts:
@@ -449,7 +450,7 @@ def over_threshold(version: DictionaryVersion, drafts: list[EntryDraft]) -> bool
     return with_errors * 100 > Fraction(str(threshold)) * len(drafts)
 
 
-def _refuse_unready(version: DictionaryVersion, drafts: list[EntryDraft]) -> None:
+def _refuse_stale(version: DictionaryVersion, drafts: list[EntryDraft]) -> None:
     stale = [d for d in drafts if needs_recheck(d, version)]
     if stale:
         raise EntryError(
@@ -460,20 +461,75 @@ def _refuse_unready(version: DictionaryVersion, drafts: list[EntryDraft]) -> Non
             )
             % {"count": len(stale), "version": version.version}
         )
-    if over_threshold(version, drafts):
-        threshold = rejection_threshold(version) or 0
-        raise EntryError(
-            _(
-                "%(errors)s of the %(total)s records have errors: more than %(threshold)s%% "
-                "of the records, the rejection threshold of this registry. The delivery would "
-                "be rejected as a whole. Correct or delete records with errors first."
-            )
-            % {
-                "errors": sum(1 for d in drafts if d.error_count),
-                "total": len(drafts),
-                "threshold": percent_text(threshold),
+
+
+#: Findings named in a refusal; the rest are counted.
+NAMED_FINDINGS = 5
+#: The checks that compare records with each other (spec: duplicates and key conflicts).
+CROSS_RECORD_CODES = frozenset({"005", "008"})
+
+
+def _refuse_rejected(
+    version: DictionaryVersion, period: str, drafts: list[EntryDraft], values: list[dict[str, str]]
+) -> None:
+    """Refuse the dataset when processing would reject it as a whole.
+
+    Each record was checked alone when it was saved; the dataset as a whole is checked here as
+    processing will check the delivery (with its period), so the findings across records
+    (``005`` the same record twice, ``008`` a key with other values) and a rejecting finding
+    count too. Refused with the threshold when the share of records with errors is too large,
+    else with the findings that reject it. Records are named by their number in the list."""
+    if period != "TOTAAL":
+        try:
+            parse_period(period)
+        except ValueError:
+            return  # not a period: the intake refuses it in its own words
+    report = validate_records(
+        version.dictionary,
+        [_as_record(v) for v in values],
+        period=None if period == "TOTAAL" else period,
+        lang=intake.engine_lang(),
+    )
+    if not report.rejected:
+        return
+    rejecting = [f for f in report.findings if f.level == "afkeur" or f.technical]
+    threshold = rejection_threshold(version)
+    if not rejecting and threshold is not None:
+        message = _(
+            "%(errors)s of the %(total)s records have errors: more than %(threshold)s%% "
+            "of the records, the rejection threshold of this registry. The delivery would "
+            "be rejected as a whole. Correct or delete records with errors first."
+        ) % {
+            "errors": len(report.error_records),
+            "total": report.total,
+            "threshold": percent_text(threshold),
+        }
+        across = [f for f in report.findings if f.code in CROSS_RECORD_CODES]
+        if across:
+            message += " " + _("Found across records: %(findings)s.") % {
+                "findings": _named(across, drafts)
             }
-        )
+        raise EntryError(message)
+    raise EntryError(
+        _("The delivery would be rejected as a whole: %(findings)s.")
+        % {"findings": _named(rejecting, drafts)}
+    )
+
+
+def _named(findings: list[Finding], drafts: list[EntryDraft]) -> str:
+    """``record 31: message; record 35: message`` for the first few (the number the list
+    shows: the delivery's ``n``-th record is ``drafts[n - 1]``), and how many more."""
+    shown = "; ".join(
+        _("record %(record)s: %(message)s")
+        % {"record": drafts[f.record - 1].pk, "message": f.message}
+        if f.record is not None
+        else f.message
+        for f in findings[:NAMED_FINDINGS]
+    )
+    rest = len(findings) - NAMED_FINDINGS
+    if rest > 0:
+        shown += " " + _("(and %(count)s more)") % {"count": rest}
+    return shown
 
 
 def submit_batch(
@@ -491,7 +547,8 @@ def submit_batch(
     (checks, encrypted storage, sequence number, processing). A production delivery marks the
     records delivered; a test delivery leaves them as they were. Refused (nothing changed) with
     the intake's problems per field, or when a record must be checked again against the version
-    in force, or when the share of records with errors would reject the delivery.
+    in force, or when processing would reject the dataset as a whole (the share of records with
+    errors, findings across records included, or a rejecting finding).
     """
     version = version_for(institution, sub_delivery)
     key = period_key(version, period)
@@ -500,8 +557,10 @@ def submit_batch(
         drafts = list(dataset.order_by("created_at", "id"))
         if not drafts:
             raise EntryError(_("There are no entered records to deliver."))
-        _refuse_unready(version, drafts)
-        data = records_csv(version.dictionary, [draft_values(d) for d in drafts])
+        _refuse_stale(version, drafts)
+        values = [draft_values(d) for d in drafts]
+        _refuse_rejected(version, key, drafts, values)
+        data = records_csv(version.dictionary, values)
         metadata = records_metadata(
             institution, sub_delivery, version, unit=unit, period=period, is_test=is_test
         )

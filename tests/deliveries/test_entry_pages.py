@@ -327,6 +327,20 @@ def test_aanleveren_is_refused_when_the_rejection_threshold_would_reject_the_bat
     assert not Delivery.objects.for_institution(institution).exists()
 
 
+def test_aanleveren_is_refused_when_records_repeating_each_other_would_reject_the_dataset(
+    arts, institution
+):
+    for values in (cat_row(1), cat_row(1), cat_row(2)):
+        _post(arts, FORM, values, action="save")
+    assert "meer dan 50% van de records" not in text_of(arts.get(FORM))  # each alone is correct
+    response = arts.post(reverse("portal:entry_submit", args=["CAT"]), {"unit": "0"})
+    assert response.status_code == 400
+    text = text_of(response)
+    assert "2 van de 3 records bevatten fouten" in text and "Gevonden tussen records" in text
+    assert "Rij komt meerdere malen voor" in text
+    assert not Delivery.objects.for_institution(institution).exists()
+
+
 def test_records_of_a_registry_no_longer_entered_by_hand_can_be_seen_and_deleted(
     arts, institution, cataract_entry, operator
 ):

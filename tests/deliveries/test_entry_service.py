@@ -256,6 +256,43 @@ def test_a_batch_the_rejection_threshold_would_reject_is_refused_naming_the_thre
     assert all(d.is_new for d in EntryDraft.objects.for_institution(institution))
 
 
+def test_a_dataset_whose_records_repeat_each_other_is_refused_naming_the_records(
+    cataract_entry, institution, clinician, django_capture_on_commit_callbacks
+):
+    """Each record alone is correct; two the same make both ``005`` in the delivery, so two of
+    three records with errors would reject it: refused before anything is delivered."""
+    sub_delivery = cataract_entry.sub_delivery
+    first, _c = entry.save_draft(institution, sub_delivery, cat_row(1), actor=clinician)
+    second, _c = entry.save_draft(institution, sub_delivery, cat_row(1), actor=clinician)
+    entry.save_draft(institution, sub_delivery, cat_row(2), actor=clinician)
+    assert not any(d.error_count for d in EntryDraft.objects.for_institution(institution))
+    assert not entry.over_threshold(
+        cataract_entry, list(entry.drafts_of(institution, sub_delivery))
+    )
+    with translation.override("en"), pytest.raises(EntryError) as refused:
+        entry.submit_batch(
+            institution, sub_delivery, unit=0, period="", is_test=False, actor=clinician
+        )
+    message = str(refused.value)
+    assert "2 of the 3 records have errors" in message and "50%" in message
+    assert f"record {first.pk}: " in message and f"record {second.pk}: " in message
+    assert not Delivery.objects.for_institution(institution).exists()
+    assert all(d.is_new for d in EntryDraft.objects.for_institution(institution))
+    entry.delete_draft(second, actor=clinician)
+    delivery = _deliver(institution, sub_delivery, clinician, django_capture_on_commit_callbacks)
+    assert delivery.status == Status.PROCESSED
+
+
+def test_a_repeated_record_under_the_threshold_is_delivered_and_reported(
+    cataract_entry, institution, clinician, django_capture_on_commit_callbacks
+):
+    sub_delivery = cataract_entry.sub_delivery
+    for values in (cat_row(1), cat_row(1), cat_row(2), cat_row(3), cat_row(4)):
+        entry.save_draft(institution, sub_delivery, values, actor=clinician)
+    delivery = _deliver(institution, sub_delivery, clinician, django_capture_on_commit_callbacks)
+    assert (delivery.status, delivery.error_count) == (Status.ERRORS, 2)
+
+
 def test_saving_a_record_a_colleague_removed_meanwhile_is_refused_and_not_audited(
     cataract_entry, institution, clinician
 ):
