@@ -29,6 +29,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest
@@ -287,18 +288,38 @@ def find_draft(
     return drafts_of(institution, sub_delivery).filter(pk=draft_id).first()
 
 
+#: Records per page of the batch list.
+BATCH_PAGE_SIZE = 50
+
+
+@dataclass
+class Batch:
+    """The kept records of a registry: every row (nothing decrypted: the counts and the
+    checks before Aanleveren need them all), the page the list shows (newest first) and that
+    page's records with their values."""
+
+    drafts: list[EntryDraft]
+    page: Page
+    rows: list[tuple[EntryDraft, dict[str, str]]]
+
+
 def batch(
     institution: Institution,
     sub_delivery: SubDelivery,
     *,
+    page: str | int | None = 1,
     actor: Any,
     request: HttpRequest | None = None,
-) -> list[tuple[EntryDraft, dict[str, str]]]:
-    """The open batch with each record's values, for the batch list (audited as a view)."""
-    drafts = drafts_of(institution, sub_delivery).select_related(
-        "delivered_in", "dictionary_version"
+) -> Batch:
+    """The kept records, with the values of one page of them opened for the batch list
+    (audited as a view of those records only)."""
+    drafts = list(
+        drafts_of(institution, sub_delivery)
+        .select_related("delivered_in", "dictionary_version")
+        .order_by("-created_at", "-id")
     )
-    rows = [(draft, draft_values(draft)) for draft in drafts]
+    shown = Paginator(drafts, BATCH_PAGE_SIZE).get_page(page)
+    rows = [(draft, draft_values(draft)) for draft in shown.object_list]
     if rows:
         record(
             Action.VIEW,
@@ -309,7 +330,7 @@ def batch(
             values={"code": sub_delivery.code, "count": len(rows)},
             detail={"drafts": [draft.pk for draft, _values in rows]},
         )
-    return rows
+    return Batch(drafts, shown, rows)
 
 
 def view_draft(draft: EntryDraft, *, actor: Any, request: HttpRequest | None = None) -> dict:

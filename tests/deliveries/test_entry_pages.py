@@ -3,6 +3,8 @@ nobody else gets near the batch, and a registry not delivered by hand is refused
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -423,3 +425,25 @@ def test_entry_pages_are_never_cached_and_the_form_is_not_autofilled(
     delivery = Delivery.objects.for_institution(institution).get()
     report = logged_in(submitter).get(reverse("portal:delivery", args=[delivery.pk]))
     assert report.status_code == 200 and "no-store" in report["Cache-Control"]
+
+
+def test_the_batch_list_shows_a_page_of_records_newest_first_and_opens_only_those(
+    arts, institution, monkeypatch
+):
+    monkeypatch.setattr(entry, "BATCH_PAGE_SIZE", 2)
+    for n in (1, 2, 3):
+        _post(arts, FORM, cat_row(n), action="save")
+    first, second, third = _drafts(institution).order_by("id")
+    page = arts.get(FORM)
+    links = re.findall(r'href="/invoerportaal/CAT/(\d+)/"', page.content.decode())
+    assert links == [str(third.pk), str(second.pk)]
+    assert "3 records aanleveren" in text_of(page)  # Aanleveren delivers every kept record
+    assert 'rel="next"' in page.content.decode()
+    viewed = AuditEvent.objects.filter(action=Action.VIEW).latest("id")
+    assert viewed.detail["drafts"] == [third.pk, second.pk]
+    older = arts.get(FORM + "?page=2")
+    assert re.findall(r'href="/invoerportaal/CAT/(\d+)/"', older.content.decode()) == [
+        str(first.pk)
+    ]
+    assert AuditEvent.objects.filter(action=Action.VIEW).latest("id").detail["drafts"] == [first.pk]
+    assert arts.get(FORM + "?page=x").status_code == 200  # a bad page number shows the first

@@ -65,13 +65,23 @@ def _refused(
     problems, version = entry.checked_version(institution, sub_delivery, timezone.localdate())
     if not problems and version is not None:
         return version
-    if listing and (
-        rows := entry.batch(institution, sub_delivery, actor=request.user, request=request)
-    ):
+    kept = (
+        entry.batch(
+            institution,
+            sub_delivery,
+            page=request.GET.get("page"),
+            actor=request.user,
+            request=request,
+        )
+        if listing
+        else None
+    )
+    if kept is not None and kept.drafts:
         context = {
             "sub_delivery": sub_delivery,
             "problems": problems,
-            "batch": _summaries(rows),
+            "batch": _summaries(kept.rows),
+            "page": kept.page,
         }
         return render(request, "deliveries/entry_closed.html", context)
     deny(request, gettext_noop("entry portal refused for {code}"), code=sub_delivery.code)
@@ -252,13 +262,19 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     institution = request.institution
-    batch = entry.batch(institution, sub_delivery, actor=request.user, request=request)
+    kept = entry.batch(
+        institution,
+        sub_delivery,
+        page=request.GET.get("page"),
+        actor=request.user,
+        request=request,
+    )
     units = list(Unit.objects.for_institution(institution).order_by("number"))
     problems = submit_problems or {}
     shown = {"unit", "period", "is_test"}
     key_fields = _summary_fields(version)
     threshold = entry.rejection_threshold(version)
-    drafts = [d for d, _v in batch]
+    drafts = kept.drafts
     context = _fields_context(version, values, checked) | {
         "sub_delivery": sub_delivery,
         "version": version,
@@ -267,8 +283,10 @@ def _page(
         "dropped": _dropped_values(draft, version),
         "batch": [
             (d, [v.get(n, "") for n in key_fields], entry.needs_recheck(d, version))
-            for d, v in batch
+            for d, v in kept.rows
         ],
+        "page": kept.page,
+        "kept": len(drafts),
         "key_fields": key_fields,
         "units": units,
         "needs_period": version.frequency != "totaal",
