@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from datahub.env import env_bool, env_int, env_list, env_path, env_secret, env_str
+from datahub.file_storage import file_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("DATAHUB_VAR_DIR", BASE_DIR / "var")
@@ -205,8 +206,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = env_path("DATAHUB_FILES_DIR", VAR_DIR / "files")
+# Delivered files and forwarded packages, all encrypted before they are stored: on local disk
+# under DATAHUB_FILES_DIR, or in a bucket of S3-compatible object storage (datahub.file_storage).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
