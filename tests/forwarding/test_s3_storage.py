@@ -103,6 +103,43 @@ def test_a_delivery_goes_its_whole_way_with_every_file_in_the_bucket(
     assert len(_objects(bucket)) == 2  # the package's files stay until it expires
 
 
+@pytest.mark.parametrize("outage", ["unreachable", "access denied"])
+def test_an_outage_of_the_bucket_uses_no_attempt_and_the_delivery_waits_for_it(
+    bucket, cataract, institution, submitter, monkeypatch, outage
+):
+    """The object storage down is the hub's failure, not the file's: no attempt is used, so
+    three recoveries during an outage do not reject a valid file with T00; once the storage is
+    back the delivery is processed."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+    from datahub.deliveries import intake, processing
+    from tests.deliveries.conftest import cat_csv, metadata
+
+    data = cat_csv(2)  # queued, not processed: its task runs on commit, which never comes here
+    delivery = intake.submit(
+        metadata(1), [data], size=len(data), institution=institution, channel="Webportaal",
+        actor=submitter,
+    )  # fmt: skip
+
+    def down(client, operation, params):
+        if outage == "unreachable":
+            raise EndpointConnectionError(endpoint_url="https://s3.eu-central-1.amazonaws.com")
+        refused = {"Error": {"Code": "AccessDenied"}, "ResponseMetadata": {"HTTPStatusCode": 403}}
+        raise ClientError(refused, operation)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", down)
+    for _recovery in range(processing.MAX_ATTEMPTS + 1):
+        with pytest.raises((BotoCoreError, ClientError)):
+            processing.process(delivery.pk)
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts) == (Status.RECEIVED, 0)
+    monkeypatch.undo()
+    assert processing.process(delivery.pk) is True
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.records_total) == (Status.PROCESSED, 2)
+
+
 def test_bytes_in_the_bucket_without_a_record_are_removed_a_day_later(bucket, db):
     left = default_storage.save(
         files.storage_name_for(timezone.localdate()), io.BytesIO(b"a killed worker's file")
