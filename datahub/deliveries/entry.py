@@ -20,6 +20,7 @@ delivery method for the registry): :func:`refusal` runs :func:`intake.check` for
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -34,13 +35,14 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.deliveries import files, intake
-from datahub.deliveries.models import Channel, Delivery, EntryDraft
+from datahub.deliveries.models import Channel, Delivery, EntryDraft, Status
 from datahub.deliveries.records import records_csv, records_metadata
 from datahub.dictionaries.models import DictionaryVersion, Method, RegistryMethod, SubDelivery
 from datahub.dictionaries.services import current_version
@@ -553,6 +555,51 @@ def _named(findings: list[Finding], drafts: list[EntryDraft]) -> str:
     return shown
 
 
+def _refuse_unchanged(
+    institution: Institution,
+    sub_delivery: SubDelivery,
+    version: DictionaryVersion,
+    unit: int | None,
+    period: str,
+    data: bytes,
+) -> None:
+    """Refuse a production delivery of exactly the records (the same file, byte for byte) of
+    the latest one for the unit and period: it would be a second copy at the processors (a
+    button pressed twice). A rejected delivery may be delivered again."""
+    latest = (
+        Delivery.objects.for_institution(institution)
+        .filter(
+            sub_delivery=sub_delivery,
+            # no unit: the institution's only one (the intake refuses it when there are more)
+            **({} if unit is None else {"unit__number": unit}),
+            period=period,
+            is_test=False,
+            channel=CHANNEL,
+        )
+        .select_related("file")
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+    if (
+        latest is None
+        or latest.file is None
+        or latest.status == Status.REJECTED
+        or latest.dictionary_version_id != version.pk
+        or latest.file.sha256 != hashlib.sha256(data).hexdigest()
+    ):
+        return
+    raise EntryError(
+        _(
+            "Nothing changed since delivery %(file)s of %(date)s: these records have been "
+            "delivered exactly like this already."
+        )
+        % {
+            "file": latest.file_name,
+            "date": date_format(timezone.localtime(latest.submitted_at), "SHORT_DATETIME_FORMAT"),
+        }
+    )
+
+
 def submit_batch(
     institution: Institution,
     sub_delivery: SubDelivery,
@@ -582,6 +629,8 @@ def submit_batch(
         values = [draft_values(d) for d in drafts]
         _refuse_rejected(version, key, drafts, values)
         data = records_csv(version.dictionary, values)
+        if not is_test:
+            _refuse_unchanged(institution, sub_delivery, version, unit, key, data)
         metadata = records_metadata(
             institution, sub_delivery, version, unit=unit, period=period, is_test=is_test
         )

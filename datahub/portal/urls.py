@@ -53,6 +53,11 @@ urlpatterns = [
     path("invoerportaal/<str:code>/", entry.entry_form, name="entry_form"),
     path("invoerportaal/<str:code>/controleren/", entry.entry_check, name="entry_check"),
     path("invoerportaal/<str:code>/aanleveren/", entry.entry_submit, name="entry_submit"),
+    path(
+        "invoerportaal/<str:code>/aangeleverd/<int:delivery_id>/",
+        entry.entry_submitted,
+        name="entry_submitted",
+    ),
     path("invoerportaal/<str:code>/<int:draft_id>/", entry.entry_form, name="entry_draft"),
     path(
         "invoerportaal/<str:code>/<int:draft_id>/verwijderen/",

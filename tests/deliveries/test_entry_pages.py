@@ -120,10 +120,15 @@ def test_aanleveren_makes_a_delivery_of_the_entry_portal_with_the_report_of_its_
         _post(arts, FORM, values, action="save")
     with django_capture_on_commit_callbacks(execute=True):
         response = arts.post(
-            reverse("portal:entry_submit", args=["CAT"]), {"unit": "1", "is_test": "nee"}
+            reverse("portal:entry_submit", args=["CAT"]),
+            {"unit": "1", "is_test": "nee"},
+            follow=True,
         )
     assert response.status_code == 200
     delivery = Delivery.objects.for_institution(institution).get()
+    assert response.redirect_chain == [
+        (reverse("portal:entry_submitted", args=["CAT", delivery.pk]), 302)
+    ]
     assert delivery.file_name in response.content.decode()
     assert delivery.channel == Channel.ENTRY and delivery.unit.number == 1
     assert delivery.status == Status.ERRORS and delivery.submitted_by == clinician
@@ -289,7 +294,7 @@ def test_a_test_delivery_through_the_page_leaves_the_records_new(
 ):
     _post(arts, FORM, cat_row(1), action="save")
     response = _deliver_page(arts, django_capture_on_commit_callbacks, is_test="ja")
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert Delivery.objects.for_institution(institution).get().is_test
     assert all(d.is_new for d in _drafts(institution))
     assert "nieuw, nog niet aangeleverd" in text_of(arts.get(FORM))
@@ -447,3 +452,29 @@ def test_the_batch_list_shows_a_page_of_records_newest_first_and_opens_only_thos
     ]
     assert AuditEvent.objects.filter(action=Action.VIEW).latest("id").detail["drafts"] == [first.pk]
     assert arts.get(FORM + "?page=x").status_code == 200  # a bad page number shows the first
+
+
+def test_sending_aanleveren_again_delivers_nothing_twice(
+    arts, institution, other_institution, django_capture_on_commit_callbacks
+):
+    """A reload of the answer, the back button or a second click posts Aanleveren again: the
+    answer is a page of its own, and the same records a second time are refused."""
+    _post(arts, FORM, cat_row(1), action="save")
+    first = _deliver_page(arts, django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.for_institution(institution).get()
+    assert first.status_code == 302
+    answer = arts.get(first["Location"])
+    assert delivery.file_name in text_of(answer)
+    assert arts.get(first["Location"]).status_code == 200  # a reload shows it again
+    again = _deliver_page(arts, django_capture_on_commit_callbacks)
+    assert again.status_code == 400
+    assert "Er is niets veranderd sinds aanlevering " + delivery.file_name in text_of(again)
+    assert Delivery.objects.for_institution(institution).count() == 1
+    _post(arts, FORM, cat_row(2), action="save")  # a new record: a new delivery
+    assert _deliver_page(arts, django_capture_on_commit_callbacks).status_code == 302
+    assert Delivery.objects.for_institution(institution).count() == 2
+    from tests.conftest import make_member
+
+    their_clinician = make_member("arts@b.example", other_institution, "arts")
+    assert logged_in(their_clinician).get(first["Location"]).status_code == 404
+    assert AuditEvent.objects.filter(action=Action.DENIED, institution=other_institution).exists()

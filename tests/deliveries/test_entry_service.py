@@ -331,3 +331,22 @@ def test_entered_records_are_purged_after_the_participation_ended_and_the_retent
     assert AuditEvent.objects.filter(
         action=Action.DELETE, institution=institution, description__contains="after retention"
     ).exists()
+
+
+def test_the_same_records_again_are_refused_unless_a_test_or_after_a_rejection(
+    cataract_entry, institution, clinician, django_capture_on_commit_callbacks
+):
+    sub_delivery = cataract_entry.sub_delivery
+    entry.save_draft(institution, sub_delivery, cat_row(1), actor=clinician)
+    first = _deliver(institution, sub_delivery, clinician, django_capture_on_commit_callbacks)
+    with pytest.raises(EntryError, match=first.file_name):
+        entry.submit_batch(
+            institution, sub_delivery, unit=0, period="", is_test=False, actor=clinician
+        )
+    test = _deliver(
+        institution, sub_delivery, clinician, django_capture_on_commit_callbacks, is_test=True
+    )
+    assert test.is_test
+    Delivery.objects.for_institution(institution).filter(pk=first.pk).update(status=Status.REJECTED)
+    again = _deliver(institution, sub_delivery, clinician, django_capture_on_commit_callbacks)
+    assert again.pk != first.pk and not again.is_test

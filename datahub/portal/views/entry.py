@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from datahub.audit.models import Action, AuditEvent
 from datahub.deliveries import entry
 from datahub.deliveries.entry import Checked, EntryError
-from datahub.deliveries.models import EntryDraft
+from datahub.deliveries.models import Delivery, EntryDraft
 from datahub.dictionaries.models import DictionaryVersion, SubDelivery
 from datahub.institutions.models import Unit
 from datahub.portal.access import clinician_required, deny
@@ -226,6 +226,23 @@ def entry_submit(request: InstitutionRequest, code: str) -> HttpResponse:
         return _page(
             request, sub_delivery, version, {}, None, None, submit_problems=exc.problems, status=400
         )
+    # to a page of its own, so that reloading the answer does not deliver the records again
+    return redirect("portal:entry_submitted", code=code, delivery_id=delivery.pk)
+
+
+@never_cache
+@clinician_required
+def entry_submitted(request: InstitutionRequest, code: str, delivery_id: int) -> HttpResponse:
+    """The answer to Aanleveren: the name of the delivery the records became."""
+    delivery = (
+        Delivery.objects.for_institution(request.institution)
+        .filter(pk=delivery_id, channel=entry.CHANNEL, sub_delivery__code=code)
+        .select_related("sub_delivery")
+        .first()
+    )
+    if delivery is None:
+        deny(request, gettext_noop("delivery {id} is not of this institution"), id=delivery_id)
+        raise Http404
     return render(request, "deliveries/entry_submitted.html", {"delivery": delivery})
 
 
