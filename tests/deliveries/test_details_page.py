@@ -83,6 +83,8 @@ def test_verslag_filters_by_code_and_level(delivery, submitter):
     assert "001_RefTab</td>" not in page
     page = client.get(url, {"tab": "verslag", "niveau": "waarschuwing"}).content.decode()
     assert "001_RefTab</td>" not in page
+    # the selection is empty, not the report
+    assert "Geen bevindingen voor deze selectie." in page and "Geen fouten of" not in page
 
 
 def test_the_level_filter_speaks_the_readers_language(delivery, submitter):

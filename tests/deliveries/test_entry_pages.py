@@ -78,6 +78,7 @@ def test_controleren_without_javascript_draws_the_page_with_the_findings(arts, i
     response = _post(arts, FORM, cat_row(1, ODS="XX"), action="check")
     assert response.status_code == 200
     assert 'id="f-ODS-error"' in response.content.decode()
+    assert "Bevindingen van de controle: 1 fout, 0 waarschuwingen." in text_of(response)
     assert not _drafts(institution).exists()
 
 

@@ -84,6 +84,44 @@ def test_controleren_shows_the_result_per_field(cataract, submitter):
     assert bad.count("Juist") == 7
 
 
+def test_without_javascript_controleren_shows_the_whole_page_and_stores_nothing(
+    cataract, submitter
+):
+    client = logged_in(submitter)
+    form = client.get(reverse("portal:upload")).content.decode()
+    assert 'type="submit" name="action" value="check"' in form  # a button that posts the form
+    upload = SimpleUploadedFile(NAME, cat_csv(2))
+    bad = client.post(reverse("portal:upload"), dict(FIELDS, unit="9", action="check", file=upload))
+    assert bad.status_code == 200
+    page = bad.content.decode()
+    assert "<h1>Bestanden aanleveren</h1>" in page and "geen onderdeel 9" in page
+    assert page.count("Juist") == 7
+    assert not Delivery.objects.unscoped().exists() and not StoredFile.objects.exists()
+    upload = SimpleUploadedFile(NAME, cat_csv(2))
+    ok = client.post(reverse("portal:upload"), dict(FIELDS, action="check", file=upload))
+    assert ok.content.decode().count("Juist") == 8
+    assert not Delivery.objects.unscoped().exists() and not StoredFile.objects.exists()
+
+
+def test_an_institution_that_delivers_nothing_through_the_portal_is_told_so(
+    cataract, submitter, institution, operator
+):
+    from datahub.dictionaries import services
+    from datahub.dictionaries.models import Method
+
+    client = logged_in(submitter)
+    assert 'id="no-portal-registry"' not in client.get(reverse("portal:upload")).content.decode()
+    services.set_method(
+        actor=operator,
+        institution=institution,
+        registry=cataract.sub_delivery.registry,
+        method=Method.API,
+    )
+    page = client.get(reverse("portal:upload")).content.decode()
+    assert 'id="no-portal-registry"' in page
+    assert "levert geen registratie via het webportaal aan" in page
+
+
 def test_aanleveren_in_one_request_stores_and_processes_the_file(
     cataract, submitter, django_capture_on_commit_callbacks
 ):

@@ -1,7 +1,8 @@
 """Bestanden aanleveren: choose a file, see its fields, Controleren, Aanleveren.
 
 With JavaScript the file travels in resumable chunks (``upload_start``/``upload_chunk``) and the
-fields are checked in place; without it the form posts the file in one request.
+fields are checked in place; without it the form posts the file in one request, and Controleren
+posts the form for the whole page with the result of every check.
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ def _prefill(request: InstitutionRequest, metadata: Metadata) -> Metadata:
 @member_required()
 def upload(request: InstitutionRequest) -> HttpResponse:
     if request.method == "POST":
+        if request.POST.get("action") == "check":
+            return _check_in_page(request)
         return _submit_in_one_request(request)
     initial = DeliveryForm.initial_from(_prefill(request, Metadata(file_name="")))
     context = _context(request, DeliveryForm(initial=initial), {}, False)
@@ -207,6 +210,19 @@ def upload_submit(request: InstitutionRequest) -> HttpResponse:
     except intake.DeliveryRefused as refused:
         return _fields_with_problems(request, form, refused.problems)
     return render(request, "deliveries/_submitted.html", {"delivery": delivery})
+
+
+def _check_in_page(request: InstitutionRequest) -> HttpResponse:
+    """Controleren without JavaScript: the whole page with every check's result per field; the
+    file that came with the form is not stored."""
+    form = DeliveryForm(request.POST)
+    if not form.is_valid():
+        return render(request, "deliveries/upload.html", _context(request, form, {}, False))
+    metadata = form.metadata()
+    upload_file = request.FILES.get("file")
+    metadata.file_name = metadata.file_name or (upload_file.name if upload_file else "") or ""
+    problems = intake.check(metadata, request.institution, CHANNEL).problems
+    return render(request, "deliveries/upload.html", _context(request, form, problems, True))
 
 
 def _submit_in_one_request(request: InstitutionRequest) -> HttpResponse:
