@@ -21,12 +21,17 @@ def main(argv: list[str] | None = None) -> int:
             return 130
         return validate_main(args[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "datahub.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     # Management commands are named with underscores; accept the dashed spelling too.
     if args and not args[0].startswith("-"):
         args[0] = args[0].replace("-", "_")
-    execute_from_command_line(["datahub", *args])
+    try:
+        execute_from_command_line(["datahub", *args])
+    except ImproperlyConfigured as exc:  # a setting missing or wrong: say which, no traceback
+        print(f"datahub: {exc} (see .env.example and docs/deployment.md)", file=sys.stderr)
+        return 2
     return 0
 
 

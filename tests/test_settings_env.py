@@ -114,3 +114,21 @@ def test_every_setting_read_from_the_environment_is_listed_in_env_example():
     listed = set(re.findall(r"DATAHUB_\w+", (root / ".env.example").read_text()))
     assert len(read) > 20
     assert read - listed == set()
+
+
+def test_the_command_refuses_a_missing_setting_in_one_line_without_a_traceback(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DATAHUB_")}
+    clean.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "datahub.cli", "serve", "--help"],
+        env={**clean, "DATAHUB_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "datahub: DATAHUB_SECRET_KEY (or DATAHUB_SECRET_KEY_FILE) must be set when DATAHUB_DEBUG "
+        "is off (see .env.example and docs/deployment.md)"
+    ]
