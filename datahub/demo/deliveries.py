@@ -1,4 +1,4 @@
-"""Demo deliveries: years of history for both demo institutions, so every page shows something.
+"""Demo deliveries: years of history for the demo institutions, so every page shows something.
 
 Every delivery goes through the real intake (``intake.submit``: checks, encrypted file, audit)
 and the real processing; only then are its dates moved into the past, because the intake
@@ -9,7 +9,9 @@ deliveries. Idempotent: an institution that already has deliveries is left alone
 
 Cataract's sample dictionary has deadlines up to 2022 only; the demo publishes version 1.5
 with a monthly ``TOTAAL`` deadline on the 10th (until the end of next year), so that
-"Komende aanleveringen" always has something due within a month.
+"Komende aanleveringen" always has something due within a month, and with the demo's FHIRPath
+for the fields the registry's version leaves unmapped (``fhir``), so that the eye clinic,
+which delivers Cataract through FHIR, sends complete operations.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from django.utils import timezone
 
 from datahub.deliveries import intake, processing
 from datahub.deliveries.models import Delivery, SequenceCounter
+from datahub.demo import fhir
 from datahub.dictionaries import services as dictionaries
-from datahub.dictionaries.models import DictionaryVersion, Participation, SubDelivery
+from datahub.dictionaries.models import DictionaryVersion, Method, Participation, SubDelivery
 from datahub.institutions.models import Institution, Membership, Role
 from datahub.schedule import services as schedule
 from datahub.schedule.services import Deadline
@@ -44,6 +47,8 @@ PLANS: dict[str, dict[str, dict[int, str]]] = {
         "MMYIKNL": {0: "errors", 3: "skip", 4: "test"},
         "MMYPROMS": {0: "skip", 1: "skip", 2: "rejected"},
     },
+    # through FHIR (``fhir``): a few months only (it joined recently)
+    "33333333": {"CAT": {1: "errors", 2: "warnings"}},
 }
 #: How many passed deadlines of each sub-delivery get a delivery at all (older ones: none, so
 #: the oldest show as missing only where the plan says so). Keeps the demo quick to load.
@@ -75,7 +80,9 @@ def _publish_monthly_cataract(operator: Any) -> None:
         if (year, month) >= (2022, 2)
     ]
     dictionary = replace(
-        base.dictionary.with_general(version="1.5", valid_from=dt.date(2022, 1, 1)),
+        fhir.with_fhirpaths(base.dictionary).with_general(
+            version="1.5", valid_from=dt.date(2022, 1, 1)
+        ),
         schedule=tuple(deadlines),
     )
     buffer = io.BytesIO()
@@ -153,27 +160,41 @@ def _deliver(
     sequence = _next_sequence(institution, unit, sub_delivery)
     environment = "TEST" if is_test else "PROD"
     stem = f"{institution.agb_code}_{unit.number}_{sub_delivery.code}_{version.version}_{sequence}"
-    content = demo_csv(version, entry.period, kind, on, seed=sequence)
-    metadata = intake.Metadata(
-        file_name=f"{stem}_{today:%Y%m%d}_{environment}.csv",
-        institution_code=institution.agb_code,
-        unit=unit.number,
-        code=sub_delivery.code,
-        version=version.version,
-        is_test=is_test,
-        creation_date=today,
-        sequence_number=sequence,
-        period="" if entry.period == schedule.TOTAAL else entry.period,
-    )
+    period = "" if entry.period == schedule.TOTAAL else entry.period
     channel = dictionaries.method_of(institution, sub_delivery.registry) or "Webportaal"
-    delivery = intake.submit(
-        metadata,
-        [content],
-        size=len(content),
-        institution=institution,
-        channel=channel,
-        actor=actor,
-    )
+    if channel == Method.FHIR:  # the institution's system sends the records as FHIR resources
+        delivery = fhir.deliver(
+            institution,
+            sub_delivery.code,
+            version.version,
+            unit=unit.number,
+            period=period,
+            sequence=sequence,
+            records=demo_records(version, entry.period, on, seed=sequence),
+            kind=kind,
+            is_test=is_test,
+        )
+    else:
+        content = demo_csv(version, entry.period, kind, on, seed=sequence)
+        metadata = intake.Metadata(
+            file_name=f"{stem}_{today:%Y%m%d}_{environment}.csv",
+            institution_code=institution.agb_code,
+            unit=unit.number,
+            code=sub_delivery.code,
+            version=version.version,
+            is_test=is_test,
+            creation_date=today,
+            sequence_number=sequence,
+            period=period,
+        )
+        delivery = intake.submit(
+            metadata,
+            [content],
+            size=len(content),
+            institution=institution,
+            channel=channel,
+            actor=actor,
+        )
     processing.process(delivery.pk)
     moment = timezone.make_aware(dt.datetime.combine(on, dt.time(10, sequence % 50)))
     Delivery.objects.for_institution(institution).filter(pk=delivery.pk).update(
@@ -206,10 +227,9 @@ def demo_csv(version: DictionaryVersion, period: str, kind: str, on: dt.date, se
     """
     dictionary = version.dictionary
     names = list(dictionary.field_names)
-    start, end = _span(period, on)
-    rows = [_record(dictionary.general.code, n + seed * 100, start, end) for n in range(RECORDS)]
+    rows = demo_records(version, period, on, seed)
     if kind == "warnings":
-        rows[0] = _with_warning(dictionary.general.code, rows[0], end)
+        rows[0] = _with_warning(dictionary.general.code, rows[0], _span(period, on)[1])
     if kind == "errors":
         rows[1]["PatientCode"] = ""
     if kind == "rejected":
@@ -220,6 +240,15 @@ def demo_csv(version: DictionaryVersion, period: str, kind: str, on: dt.date, se
     for row in rows:
         writer.writerow([row.get(name, "") for name in dictionary.field_names])
     return buffer.getvalue().encode("utf-8")
+
+
+def demo_records(
+    version: DictionaryVersion, period: str, on: dt.date, seed: int
+) -> list[dict[str, str]]:
+    """The records of a delivery without findings (text per field)."""
+    start, end = _span(period, on)
+    code = version.dictionary.general.code
+    return [_record(code, n + seed * 100, start, end) for n in range(RECORDS)]
 
 
 def _span(period: str, on: dt.date) -> tuple[dt.date, dt.date]:

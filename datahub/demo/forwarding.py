@@ -19,6 +19,7 @@ AUTHORISED = [
     ("11111111", "mrdm", "Cataract"),
     ("11111111", "iknl", "MMY"),
     ("44444444", "mrdm", "Cataract"),
+    ("33333333", "mrdm", "Cataract"),
 ]
 
 

@@ -22,6 +22,9 @@ DEMO_PASSWORD = "datahub-demo-2026"  # noqa: S105  (printed in the README; demo 
 INSTITUTIONS = [
     ("11111111", "Ziekenhuis Noorderlicht", [(0, "Hoofdlocatie"), (1, "Locatie Zuid")]),
     ("44444444", "Medisch Centrum Zuiderzee", [(0, "Hoofdlocatie"), (1, "Buitenpoli")]),
+    # An eye clinic whose own system delivers Cataract through FHIR (an institution delivers a
+    # registry one way; the other two deliver Cataract otherwise, and MMY provides for no FHIR).
+    ("33333333", "Oogkliniek Oosterschelde", [(0, "Hoofdlocatie")]),
 ]
 PROCESSORS = [("iknl", "IKNL"), ("mrdm", "MRDM")]
 
@@ -65,6 +68,13 @@ def _people() -> list[tuple[str, str, str, str | None, str | None]]:
             Role.LOCAL_ADMIN,
         ),
         ("arts@zuiderzee.example", "Femke Arts", "arts, 44444444", "44444444", Role.CLINICIAN),
+        (
+            "beheerder@oosterschelde.example",
+            "Gijs Beheerder",
+            "lokaal beheerder, 33333333 (levert Cataract via FHIR)",
+            "33333333",
+            Role.LOCAL_ADMIN,
+        ),
     ]
 
 

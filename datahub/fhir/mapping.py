@@ -1,6 +1,7 @@
 """From FHIR resources to records: the resources checked with fhir.resources (its R4B models
 read R4 JSON), each field's FHIRPath evaluated with fhirpathpy on each resource of the data
-dictionary's ``FHIR resource`` type.
+dictionary's ``FHIR resource`` type; ``resolve()`` reaches the other resources of the submission
+(``references``).
 
 A value is the FHIRPath's first result as text in the dictionary's formats: a ``datum`` field
 takes the date of a dateTime as written (``2026-05-01T23:30:00+02:00`` → ``2026-05-01``), a
@@ -26,6 +27,7 @@ from fhirpathpy.models import models as fhirpath_models
 
 from datahub.api.errors import message_of
 from datahub.fhir.outcome import FhirRefused, Issue, error
+from datahub.fhir.references import References
 from datahub.validation import DataDictionary, FieldSpec
 
 Evaluate = Callable[..., list[Any]]
@@ -72,14 +74,22 @@ def _model_issue(path: str, problem: Any) -> Issue:
     return error("invalid", message, f"{path}{where}")
 
 
-def compile_fields(dictionary: DataDictionary) -> dict[str, Evaluate]:
+def compile_fields(
+    dictionary: DataDictionary, references: References | None = None
+) -> dict[str, Evaluate]:
     """The FHIRPath of every field that has one, compiled with the R4 model (so that choice
-    elements resolve: ``performed.ofType(dateTime)`` reads ``performedDateTime``)."""
+    elements resolve: ``performed.ofType(dateTime)`` reads ``performedDateTime``) and with
+    ``resolve()`` reaching the resources of ``references``' submission (``references.py``):
+    ``subject.resolve().birthDate`` reads the birth date of the Patient the operation is of."""
+    resolve = (references if references is not None else References()).resolve
+    options = {"userInvocationTable": {"resolve": {"fn": resolve}}}
     compiled = {}
     for spec in dictionary.fields:
         if spec.fhirpath:
             try:
-                compiled[spec.name] = compile_fhirpath(spec.fhirpath, fhirpath_models["r4"])
+                compiled[spec.name] = compile_fhirpath(
+                    spec.fhirpath, fhirpath_models["r4"], options
+                )
             except Exception:
                 raise _bad_fhirpath(spec) from None
     return compiled

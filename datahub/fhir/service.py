@@ -5,8 +5,10 @@ Order, so that nothing the hub may not receive is stored and a refusal stores no
 1. the intake's checks of the fields (participation, the institution's method is FHIR, unit,
    version, period, sequence number) — a wrong method is refused before the body is read;
 2. the body read within bounds (``parsing``);
-3. a field whose FHIRPath would take a BSN refuses the submission; then the privacy filter
-   drops what the hub may not receive (``privacy``);
+3. a field whose FHIRPath would take a BSN refuses the submission (also through
+   ``resolve()``: a Procedure's ``subject.resolve().identifier``); then the privacy filter
+   drops what the hub may not receive (``privacy``) from every resource, the ones a reference
+   resolves to as well;
 4. every resource checked with fhir.resources; the records mapped by FHIRPath;
 5. the records validated at once with the engine (the answer lists the findings per record),
    written as a CSV and submitted through the intake, channel ``FHIR``: sequence number,
@@ -37,6 +39,7 @@ from datahub.dictionaries.models import DictionaryVersion, Method, SubDelivery
 from datahub.dictionaries.services import current_version
 from datahub.fhir import mapping, parsing, privacy
 from datahub.fhir.outcome import FhirRefused, Issue, error, issues_from
+from datahub.fhir.references import References
 from datahub.institutions.models import Institution
 from datahub.validation import Finding, Report, validate_records
 
@@ -82,7 +85,9 @@ def submit(
     resources = parsing.entries(root)
     bsns = privacy.bsn_values(root)
     kind = dictionary.general.fhir_resource
-    compiled = mapping.compile_fields(dictionary)
+    # resolve() reaches the submission's own resources, never the network; they are the
+    # objects the filter strips in place, so a field reads them filtered after step 3
+    compiled = mapping.compile_fields(dictionary, References(root))
     if bsns:  # before the filter: a field that would take a BSN refuses the submission
         raw = [(path, res) for path, res in resources if res["resourceType"] == kind]
         with _audited_bsn_refusal(metadata, institution, actor, request):

@@ -24,7 +24,7 @@ def test_the_demo_loads_every_role_and_prints_the_logins(db, settings):
     output = _run("demo")
     assert "beheerder@noorderlicht.example" in output
     assert "datahub-demo-2026" in output
-    assert Institution.objects.count() == 2
+    assert Institution.objects.count() == 3
     assert Processor.objects.count() == 2
     roles = set(Membership.objects.unscoped().values_list("role", flat=True))
     assert roles == {"aanleveraar", "lokaal_beheerder", "arts"}
@@ -109,3 +109,47 @@ def test_the_demos_clinician_of_zuiderzee_enters_cataract_by_hand(db, settings):
     assert entry_sub_deliveries(noorderlicht, today) == []
     clinician = Membership.objects.for_institution(zuiderzee).get(role="arts")
     assert clinician.user.email == "arts@zuiderzee.example"
+
+
+def test_the_demos_eye_clinic_delivers_cataract_through_fhir(db, settings):
+    """Its deliveries came through the FHIR channel with its token, from Bundles whose
+    Procedures refer to Patient and Observation entries: the demo's mapping fills every
+    required field, and the one Bundle that lacks a Patient has findings."""
+    import collections
+
+    from datahub.audit.models import Action, AuditEvent
+    from datahub.deliveries import files
+    from datahub.deliveries.models import Delivery, Status
+    from datahub.dictionaries.services import method_of
+
+    settings.DEMO = True
+    _run("demo")
+    clinic = Institution.objects.get(agb_code="33333333")
+    deliveries = Delivery.objects.for_institution(clinic).select_related("dictionary_version")
+    assert method_of(clinic, deliveries.first().sub_delivery.registry) == "FHIR"
+    assert {d.channel for d in deliveries} == {"FHIR"}
+    statuses = collections.Counter(d.status for d in deliveries)
+    assert statuses[Status.PROCESSED] >= 2 and statuses[Status.ERRORS] == 1, statuses
+    faulty = deliveries.get(status=Status.ERRORS)
+    assert sorted(faulty.findings.values_list("code", "field")) == [
+        ("002", "Geboortejaar"),
+        ("002", "Geslacht"),
+    ]
+    clean = deliveries.filter(status=Status.PROCESSED).first()
+    with files.open_plaintext(clean.file) as stream:
+        header, *rows = stream.read().decode().splitlines()
+    required = [f.name for f in clean.dictionary_version.dictionary.fields if f.required]
+    for row in rows:
+        record = dict(zip(header.split(","), row.split(","), strict=True))
+        assert all(record[name] for name in required), record
+    creators = AuditEvent.objects.filter(
+        action=Action.CREATE,
+        object_type="deliveries.Delivery",
+        object_id__in=[str(d.pk) for d in deliveries],
+    ).values_list("actor_label", flat=True)
+    assert {label.split(" (")[0] for label in creators} == {"API token dh_demo3333"}
+    beheerder = Membership.objects.for_institution(clinic).get()
+    assert (beheerder.user.email, beheerder.role) == (
+        "beheerder@oosterschelde.example",
+        "lokaal_beheerder",
+    )

@@ -3,7 +3,10 @@ tokens for both, and FHIR resources to send."""
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,8 +14,9 @@ from django.test import Client
 
 from datahub.dictionaries import services
 from datahub.dictionaries.models import DictionaryVersion, Method
+from datahub.validation import load_dictionary, write_workbook
 from tests.api.conftest import bearer, other_token, token  # noqa: F401  (fixtures)
-from tests.deliveries.conftest import cataract  # noqa: F401  (fixture)
+from tests.deliveries.conftest import FIXTURES, cataract  # noqa: F401  (fixture)
 
 URL = "/api/fhir/CAT"
 BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
@@ -29,6 +33,33 @@ def fhir_cataract(cataract, operator, institution, other_institution) -> Diction
         actor=operator, institution=other_institution, registry=registry, method=Method.API
     )
     return cataract
+
+
+@pytest.fixture
+def cataract_mapped(operator, institution, other_institution) -> Callable[..., DictionaryVersion]:
+    """CAT 1.4 with some fields' FHIRPath as given (``Geslacht="subject.resolve().gender"``);
+    A delivers Cataract through FHIR, B through the API."""
+
+    def mapped(**fhirpaths: str) -> DictionaryVersion:
+        base = load_dictionary(FIXTURES / "CAT_1.4.xlsx")
+        changed = tuple(
+            replace(spec, fhirpath=fhirpaths.get(spec.name, spec.fhirpath)) for spec in base.fields
+        )
+        buffer = io.BytesIO()
+        write_workbook(replace(base, fields=changed), buffer)
+        version = services.import_workbook(buffer.getvalue(), "CAT_1.4.xlsx")
+        registry = version.sub_delivery.registry
+        for inst, method in ((institution, Method.FHIR), (other_institution, Method.API)):
+            services.set_participation(
+                actor=operator,
+                institution=inst,
+                sub_delivery=version.sub_delivery,
+                since=version.valid_from,
+            )
+            services.set_method(actor=operator, institution=inst, registry=registry, method=method)
+        return version
+
+    return mapped
 
 
 def procedure(number: int = 1, **extra: Any) -> dict[str, Any]:

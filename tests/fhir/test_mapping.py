@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from datahub.fhir import mapping, parsing
 from datahub.fhir.outcome import FhirRefused
+from datahub.fhir.references import References
 from datahub.validation import FieldSpec, load_dictionary
 from tests.deliveries.conftest import FIXTURES
 from tests.fhir.conftest import bundle, patient, procedure
@@ -132,3 +134,43 @@ def test_a_bundle_with_too_many_entries_is_refused(monkeypatch):
     with pytest.raises(FhirRefused) as refused:
         parsing.entries(bundle(*[procedure(n) for n in range(1, 5)]))
     assert refused.value.status == 413
+
+
+def _mapped(**fhirpaths: str):
+    """CAT with some fields' FHIRPath as given."""
+    fields = tuple(replace(s, fhirpath=fhirpaths.get(s.name, s.fhirpath)) for s in CAT.fields)
+    return replace(CAT, fields=fields)
+
+
+def test_a_reference_resolves_against_the_entry_it_is_in():
+    """``#gp`` in the Patient is the Patient's contained Practitioner, not the Procedure's."""
+    gp = {"resourceType": "Practitioner", "id": "gp", "gender": "female"}
+    operation = procedure(
+        1, subject={"reference": "Patient/p1"}, contained=[gp | {"gender": "male"}]
+    )
+    root = bundle(
+        operation,
+        {
+            "resourceType": "Patient",
+            "id": "p1",
+            "generalPractitioner": [{"reference": "#gp"}],
+            "contained": [gp],
+        },
+    )
+    dictionary = _mapped(Opmerking="subject.resolve().generalPractitioner.resolve().gender")
+    compiled = mapping.compile_fields(dictionary, References(root))
+    assert mapping.values_of(dictionary, compiled, operation)["Opmerking"] == "female"
+
+
+def test_a_version_specific_reference_resolves_to_that_version_only():
+    references = References(
+        bundle({"resourceType": "Patient", "id": "p1", "meta": {"versionId": "2"}})
+    )
+    assert len(references.resolve(["Patient/p1/_history/2", "Patient/p1"])) == 2
+    assert references.resolve(["Patient/p1/_history/3", "Patient/p2", "#p1", 7, {}]) == []
+
+
+def test_without_a_submission_resolve_finds_nothing():
+    dictionary = _mapped(Geboortejaar="subject.resolve().birthDate")
+    compiled = mapping.compile_fields(dictionary)
+    assert mapping.values_of(dictionary, compiled, procedure(1))["Geboortejaar"] is None

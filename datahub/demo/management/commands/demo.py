@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from datahub.accounts.totp import DEMO_TOTP_SECRET
-from datahub.api.demo import load_demo_token
+from datahub.api.demo import FHIR_DEMO_TOKEN, load_demo_token
 from datahub.demo.deliveries import load_deliveries
 from datahub.demo.dictionaries import load_dictionaries, load_participation
 from datahub.demo.forwarding import load_forwarding
@@ -15,8 +15,10 @@ from datahub.demo.guard import require_demo_mode
 from datahub.demo.people import DEMO_PASSWORD, load_operator, load_people
 from datahub.institutions.models import Institution
 
-#: The demo institution whose API token is printed: it delivers MMY through the API.
+#: The demo institutions whose API tokens are printed: one delivers MMY through the API, the
+#: other Cataract through FHIR.
 API_DEMO_INSTITUTION = "44444444"
+FHIR_DEMO_INSTITUTION = "33333333"
 
 
 class Command(BaseCommand):
@@ -31,6 +33,9 @@ class Command(BaseCommand):
             load_participation(operator)
             load_forwarding(operator)
             token = load_demo_token(Institution.objects.get(agb_code=API_DEMO_INSTITUTION))
+            fhir_token = load_demo_token(
+                Institution.objects.get(agb_code=FHIR_DEMO_INSTITUTION), FHIR_DEMO_TOKEN
+            )
         # Deliveries are processed by their own tasks after they are committed.
         load_deliveries(operator)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
@@ -45,5 +50,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {login.email.ljust(width)}  {login.description}")
         self.stdout.write(
             f"\nAPI token of {API_DEMO_INSTITUTION} (delivers MMY through the API): {token}"
+            f"\nAPI token of {FHIR_DEMO_INSTITUTION} (delivers Cataract through FHIR, "
+            f"POST /api/fhir/CAT): {fhir_token}"
             f"\nAPI documentation: {settings.BASE_URL}/api/docs"
         )

@@ -1,0 +1,183 @@
+"""``resolve()`` in a field's FHIRPath: a Procedure's Patient (an Encounter, an Observation) is
+another entry of the Bundle or a contained resource; nothing is fetched from elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.deliveries import files
+from datahub.deliveries.models import Delivery, StoredFile
+from tests.fhir.conftest import BSN, BSN_SYSTEM, NAME, issues, patient, post, procedure
+
+BIRTH_YEAR = "subject.resolve().birthDate.toString().substring(0, 4)"
+SEX = "subject.resolve().gender.select(iif($this = 'male', '1', iif($this = 'female', '2', '9')))"
+PATIENT_URN = "urn:uuid:0b5d3a2e-8c4f-4d61-9a7e-3f1c2b6d9e10"
+
+
+def _stored_record() -> list[str]:
+    delivery = Delivery.objects.unscoped().get()
+    with files.open_plaintext(delivery.file) as stream:
+        return stream.read().decode().splitlines()[1].split(",")
+
+
+def _findings_of(response: Any, field: str) -> list[str]:
+    return [
+        issue["details"]["coding"][0]["code"]
+        for issue in issues(response)
+        if issue["code"] == "business-rule" and f"Veld {field}:" in issue["diagnostics"]
+    ]
+
+
+def _entry(resource: dict[str, Any], full_url: str | None = None) -> dict[str, Any]:
+    return {"resource": resource} | ({"fullUrl": full_url} if full_url else {})
+
+
+def _bundle(*entries: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "collection", "entry": list(entries)}
+
+
+def _operation_of(reference: str) -> dict[str, Any]:
+    """Operation 1, of the patient at ``reference`` (his registry number alongside)."""
+    return procedure(
+        1, subject={"reference": reference, "identifier": {"system": "urn:x", "value": "PAT1"}}
+    )
+
+
+def _with_id(resource: dict[str, Any], ident: str) -> dict[str, Any]:
+    return resource | {"id": ident}
+
+
+REST = "https://ehr.example/fhir/"
+RESOLVED = {
+    "by-fullUrl": _bundle(
+        _entry(_operation_of(PATIENT_URN), "urn:uuid:5f8e2c1a-7b3d-4e9f-8a6c-1d2e3f4a5b6c"),
+        _entry(patient(), PATIENT_URN),
+    ),
+    "by-type-and-id": _bundle(
+        _entry(_operation_of("Patient/p1")), _entry(_with_id(patient(), "p1"))
+    ),
+    "by-restful-base": _bundle(
+        _entry(_with_id(_operation_of("Patient/p1"), "op1"), REST + "Procedure/op1"),
+        _entry(
+            _with_id(patient() | {"gender": "male", "birthDate": "1960-01-01"}, "p1"),
+            "https://elders.example/fhir/Patient/p1",
+        ),
+        _entry(_with_id(patient(), "p1"), REST + "Patient/p1"),
+    ),
+    "by-absolute-url": _bundle(
+        _entry(_operation_of(REST + "Patient/p1")),
+        _entry(_with_id(patient(), "p1"), REST + "Patient/p1"),
+    ),
+    "contained": _bundle(
+        _entry(_operation_of("#p1") | {"contained": [_with_id(patient(), "p1")]}),
+    ),
+}
+
+
+@pytest.mark.parametrize("sent", RESOLVED.values(), ids=RESOLVED.keys())
+def test_a_field_reads_the_patient_the_procedures_subject_refers_to(cataract_mapped, token, sent):
+    cataract_mapped(Geboortejaar=BIRTH_YEAR, Geslacht=SEX)
+    response = post(token, sent)
+    assert response.status_code == 202, response.content
+    assert _stored_record()[:5] == ["OP0001", "PAT1", "1950", "2", "2026-05-01"]
+    assert _findings_of(response, "Geboortejaar") == _findings_of(response, "Geslacht") == []
+
+
+UNRESOLVED = {
+    "not-in-the-bundle": _bundle(
+        _entry(_operation_of("Patient/p2")), _entry(_with_id(patient(), "p1"))
+    ),
+    "elsewhere": _bundle(
+        _entry(_operation_of("https://elders.example/fhir/Patient/p1")),
+        _entry(_with_id(patient(), "p1"), REST + "Patient/p1"),
+    ),
+    "two-with-that-id": _bundle(
+        _entry(_operation_of("Patient/p1")),
+        _entry(_with_id(patient(), "p1")),
+        _entry(_with_id(patient() | {"birthDate": "1960-01-01"}, "p1")),
+    ),
+    "contained-elsewhere": _bundle(
+        _entry(_operation_of("#p1")),
+        _entry(
+            {
+                "resourceType": "Encounter",
+                "status": "finished",
+                "class": {"code": "AMB"},
+                "subject": {"reference": "#p1"},
+                "contained": [_with_id(patient(), "p1")],
+            }
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("sent", UNRESOLVED.values(), ids=UNRESOLVED.keys())
+def test_a_reference_that_does_not_resolve_within_the_bundle_gives_an_empty_field(
+    cataract_mapped, token, sent, monkeypatch
+):
+    """Nothing is looked up outside the submission; the required field is empty (002)."""
+    import socket
+
+    def no_network(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("resolve() went to the network")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    cataract_mapped(Geboortejaar=BIRTH_YEAR, Geslacht=SEX)
+    response = post(token, sent)
+    assert response.status_code == 202, response.content
+    assert _stored_record()[:5] == ["OP0001", "PAT1", "", "", "2026-05-01"]
+    assert _findings_of(response, "Geboortejaar") == _findings_of(response, "Geslacht") == ["002"]
+
+
+def test_a_resolved_patient_has_been_filtered_before_a_field_reads_it(
+    cataract_mapped, token, django_capture_on_commit_callbacks
+):
+    """A field that would read the Patient's name (or address, phone) finds nothing: the
+    privacy filter dropped them from the resource resolve() reaches."""
+    cataract_mapped(
+        Opmerking="subject.resolve().name.family",
+        PatientCode="subject.resolve().identifier.where(system = 'urn:registry:patient').value",
+        Geboortejaar="subject.resolve().address.city | subject.resolve().telecom.value",
+    )
+    sent = _bundle(_entry(_operation_of(PATIENT_URN)), _entry(patient(), PATIENT_URN))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(token, sent)
+    assert response.status_code == 202, response.content
+    record = _stored_record()
+    assert record[:3] == ["OP0001", "PAT1", ""]
+    assert record[-1] == ""  # Opmerking
+    dropped = [i["expression"] for i in issues(response) if i["code"] == "security"]
+    assert ["Bundle.entry[1].resource.name"] in dropped
+    for secret in (NAME, "Zwolle", "0612345678", BSN):
+        assert secret not in response.content.decode()
+        assert secret not in ",".join(record)
+
+
+@pytest.mark.parametrize(
+    "fhirpath",
+    [
+        "subject.resolve().identifier.value",
+        f"subject.resolve().identifier.where(system = '{BSN_SYSTEM}').value",
+    ],
+)
+def test_a_field_that_would_take_the_bsn_through_resolve_refuses_the_submission(
+    cataract_mapped, token, fhirpath, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    cataract_mapped(PatientCode=fhirpath)
+    sent = _bundle(_entry(_operation_of(PATIENT_URN)), _entry(patient(), PATIENT_URN))
+    response = post(token, sent)
+    assert response.status_code == 422, response.content
+    found = issues(response)
+    assert [(i["severity"], i["code"]) for i in found] == [("error", "security")]
+    assert found[0]["expression"] == [f"Bundle.entry[0].resource.{fhirpath}"]
+    assert "PatientCode" in found[0]["diagnostics"]
+    assert BSN not in response.content.decode() and BSN not in caplog.text
+    assert not Delivery.objects.unscoped().exists() and not StoredFile.objects.exists()
+    event = AuditEvent.objects.get(action=Action.DENIED)
+    assert event.detail == {"code": "CAT", "fields": ["PatientCode"]}
