@@ -24,8 +24,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from datahub.deliveries import intake, processing
-from datahub.deliveries.models import Delivery, SequenceCounter
+from datahub.deliveries import entry, files, intake, processing
+from datahub.deliveries.models import Delivery, SequenceCounter, Status, StoredFile
 from datahub.demo import fhir
 from datahub.dictionaries import services as dictionaries
 from datahub.dictionaries.models import DictionaryVersion, Method, Participation, SubDelivery
@@ -99,19 +99,61 @@ def _load_institution(institution: Institution, operator: Any) -> int:
     )
     for participation in participations:
         sub_delivery = participation.sub_delivery
-        plan = PLANS.get(institution.agb_code, {}).get(sub_delivery.code, {})
-        plans = schedule.schedules([sub_delivery.pk], schedule.horizon(today))
-        passed = [
-            e
-            for e in reversed(plans.get(sub_delivery.pk, []))
-            if e.deadline < today and schedule.covers(participation, e)
-        ]
-        # oldest first: sequence numbers rise with the dates, as a hospital's would
-        for index, entry in reversed(list(enumerate(passed[:HISTORY]))):
-            for kind, on, is_test in _steps(plan.get(index, "ok"), entry):
-                _deliver(institution, sub_delivery, entry, kind, on, is_test, actor)
-                created += 1
+        created += _load_sub_delivery(institution, participation, actor, today)
+        if dictionaries.method_of(institution, sub_delivery.registry) == Method.ENTRY:
+            _keep_entered_records(institution, sub_delivery)
     return created
+
+
+def _load_sub_delivery(
+    institution: Institution, participation: Participation, actor: Any, today: dt.date
+) -> int:
+    """One delivery (or none, or two) before each of the last ``HISTORY`` passed deadlines."""
+    sub_delivery = participation.sub_delivery
+    plan = PLANS.get(institution.agb_code, {}).get(sub_delivery.code, {})
+    plans = schedule.schedules([sub_delivery.pk], schedule.horizon(today))
+    passed = [
+        e
+        for e in reversed(plans.get(sub_delivery.pk, []))
+        if e.deadline < today and schedule.covers(participation, e)
+    ]
+    created = 0
+    # oldest first: sequence numbers rise with the dates, as a hospital's would
+    for index, due in reversed(list(enumerate(passed[:HISTORY]))):
+        for kind, on, is_test in _steps(plan.get(index, "ok"), due):
+            _deliver(institution, sub_delivery, due, kind, on, is_test, actor)
+            created += 1
+    return created
+
+
+def _keep_entered_records(institution: Institution, sub_delivery: SubDelivery) -> None:
+    """An institution that enters a registry by hand keeps its dataset in the invoerportaal:
+    the records of its latest production delivery, each marked delivered in it. Without them
+    its clinician's first delivery would replace that dataset with his one new record."""
+    latest = (
+        Delivery.objects.for_institution(institution)
+        .filter(sub_delivery=sub_delivery, is_test=False, file__isnull=False)
+        .exclude(status=Status.REJECTED)
+        .select_related("file")
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+    clinician = (
+        Membership.objects.for_institution(institution)
+        .filter(role=Role.CLINICIAN, is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if latest is None or latest.file is None or clinician is None:
+        return
+    with files.open_plaintext(latest.file) as stream:
+        rows = list(csv.DictReader(io.TextIOWrapper(stream, encoding="utf-8-sig")))
+    kept = [
+        entry.save_draft(institution, sub_delivery, row, actor=clinician.user)[0].pk for row in rows
+    ]
+    entry.drafts_of(institution, sub_delivery).filter(pk__in=kept).update(
+        delivered_in=latest, delivered_at=latest.submitted_at, created_at=latest.submitted_at
+    )
 
 
 def _steps(what: str, entry: Deadline) -> list[tuple[str, dt.date, bool]]:
@@ -197,12 +239,17 @@ def _deliver(
         )
     processing.process(delivery.pk)
     moment = timezone.make_aware(dt.datetime.combine(on, dt.time(10, sequence % 50)))
+    name = f"{stem}_{on:%Y%m%d}_{environment}.csv"
     Delivery.objects.for_institution(institution).filter(pk=delivery.pk).update(
         submitted_at=moment,
         processed_at=moment + dt.timedelta(minutes=2),
         creation_date=on,
-        file_name=f"{stem}_{on:%Y%m%d}_{environment}.csv",
+        file_name=name,
     )
+    # the name the file came with says the same creation date
+    if delivery.file_id is not None:
+        StoredFile.objects.filter(pk=delivery.file_id).update(original_name=name)
+    delivery.refresh_from_db()
     return delivery
 
 

@@ -109,6 +109,22 @@ def test_the_demos_clinician_of_zuiderzee_enters_cataract_by_hand(db, settings):
     assert entry_sub_deliveries(noorderlicht, today) == []
     clinician = Membership.objects.for_institution(zuiderzee).get(role="arts")
     assert clinician.user.email == "arts@zuiderzee.example"
+    # the dataset delivered by hand is in the invoerportaal, so the next delivery keeps it
+    from datahub.deliveries import entry
+    from datahub.deliveries.models import Delivery, Status
+    from datahub.dictionaries.models import SubDelivery
+
+    cataract = SubDelivery.objects.get(code="CAT")
+    latest = (
+        Delivery.objects.for_institution(zuiderzee)
+        .filter(sub_delivery=cataract, is_test=False)
+        .exclude(status=Status.REJECTED)
+        .latest("submitted_at")
+    )
+    kept = list(entry.drafts_of(zuiderzee, cataract))
+    assert len(kept) == latest.records_total > 0
+    assert {d.delivered_in_id for d in kept} == {latest.pk}
+    assert latest.file.original_name == latest.file_name  # dated as the delivery is
 
 
 def test_the_demos_eye_clinic_delivers_cataract_through_fhir(db, settings):
