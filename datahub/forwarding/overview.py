@@ -82,7 +82,9 @@ def all_authorisations(institution: Institution) -> QuerySet[Authorisation]:
 
 def production_deliveries(institution: Institution) -> QuerySet[Delivery]:
     """Production deliveries with their packages, newest first (the trail)."""
-    packages = Package.objects.for_institution(institution).select_related("processor")
+    packages = Package.objects.for_institution(institution).select_related(
+        "processor", "authorisation"
+    )
     return (
         Delivery.objects.for_institution(institution)
         .filter(is_test=False)

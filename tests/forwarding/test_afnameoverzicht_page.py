@@ -215,3 +215,19 @@ def test_an_expired_package_says_when_and_why_its_files_went(
         f"IKNL verlopen de bestanden zijn op {deleted} verwijderd: 30 dagen na de "
         "ontvangstbevestiging of de vervanging, of toen de machtiging of de registratie eindigde"
     ) in page
+
+
+def test_a_package_under_a_revoked_authorisation_says_it_can_no_longer_be_fetched(
+    authorised, institution, submitter, local_admin, django_capture_on_commit_callbacks
+):
+    from datahub.forwarding import authorisations
+
+    deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
+    assert "ingetrokken" not in text_of(logged_in(submitter).get(URL))
+    authorisations.revoke(actor=local_admin, authorisation=authorised)
+    revoked = timezone.localtime(timezone.now()).strftime("%d-%m-%Y")
+    page = text_of(logged_in(submitter).get(URL))
+    assert (
+        f"IKNL ingetrokken de machtiging is op {revoked} ingetrokken: de verwerker kan het niet "
+        "meer ophalen, en de bestanden worden verwijderd"
+    ) in page
