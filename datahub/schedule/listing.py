@@ -51,4 +51,4 @@ def deliveries_of(institution: Institution, chosen: DeliveryFilter) -> QuerySet[
     if chosen.status:
         rows = rows.filter(status=chosen.status)
     rows = within_days(rows, "submitted_at", chosen.since, chosen.until)
-    return rows.select_related("sub_delivery__registry").order_by("-submitted_at", "-pk")
+    return rows.select_related("sub_delivery__registry", "unit").order_by("-submitted_at", "-pk")

@@ -37,6 +37,10 @@ def test_the_page_opens_prefilled_from_an_aanleveren_button(cataract, submitter)
     assert 'value="MMYIKNL"' in text
     assert 'value="2019H2"' in text
     assert 'value="11111111"' in text
+    unit = logged_in(submitter).get(reverse("portal:upload"), {"code": "CAT", "onderdeel": "1"})
+    assert unit.context["form"]["unit"].value() == 1
+    odd = logged_in(submitter).get(reverse("portal:upload"), {"onderdeel": "x1"})
+    assert odd.status_code == 200 and odd.context["form"]["unit"].value() in (None, "")
 
 
 def test_choosing_a_file_fills_the_fields_from_its_name(cataract, submitter):

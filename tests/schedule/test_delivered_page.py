@@ -143,5 +143,7 @@ def test_most_recent_keeps_the_latest_delivery_of_each_unit(submitter, instituti
     unit_1 = deliver(institution, "MMYIKNL", "2026K1", on=days(-10), unit=1)
     assert shown(submitter, "?recent=on") == [unit_1.pk, unit_0.pk]
     assert shown(submitter, "?recent=on&status=afgekeurd") == [unit_0.pk]
+    page = logged_in(submitter).get(URL + "?recent=on").content.decode()
+    assert page.count("(instellingsonderdeel 1)</td>") == 1  # the rows can be told apart
     again = deliver(institution, "MMYIKNL", "2026K1", on=days(-5))
     assert shown(submitter, "?recent=on") == [again.pk, unit_1.pk]

@@ -89,14 +89,18 @@ def _is_totaal(form: DeliveryForm) -> bool:
 
 
 def _prefill(request: InstitutionRequest, metadata: Metadata) -> Metadata:
-    """Fields the name does not give: the institution, a chosen sub-delivery and period, its
-    only unit and the version in force."""
+    """Fields the name does not give: the institution, a chosen sub-delivery, period and unit
+    (``?code=&periode=&onderdeel=``, the Aanleveren buttons), its only unit and the version in
+    force."""
     metadata.institution_code = metadata.institution_code or request.institution.agb_code
     metadata.code = metadata.code or request.GET.get("code", "") or request.POST.get("code", "")
     metadata.period = (
         metadata.period or request.GET.get("periode", "") or request.POST.get("period", "")
     )
     metadata.creation_date = metadata.creation_date or timezone.localdate()
+    unit = request.GET.get("onderdeel", "")
+    if metadata.unit is None and unit.isascii() and unit.isdigit() and len(unit) < 10:
+        metadata.unit = int(unit)  # a unit the institution lacks: Controleren says so
     return intake.with_defaults(metadata, request.institution, timezone.localdate())
 
 
