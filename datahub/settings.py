@@ -276,6 +276,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"denials": {"()": "datahub.log_filters.DenialsWithoutTraceback"}},
     "root": {"handlers": ["console"], "level": env_str("DATAHUB_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["denials"]},
+    },
 }

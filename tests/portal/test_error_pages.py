@@ -133,3 +133,23 @@ def test_a_refused_form_token_is_a_portal_page_in_dutch(submitter):
     assert '<html lang="nl">' in page and '<main id="content"' in page
     assert "<h1>Het formulier is verlopen</h1>" in page
     assert "CSRF verification failed" not in page
+
+
+def test_a_refusal_is_logged_in_one_line_and_an_error_with_its_traceback(clinician, caplog):
+    """A refusal is ordinary and audited: its traceback in the log would hide the errors."""
+    import logging
+    import sys
+
+    from datahub.log_filters import DenialsWithoutTraceback
+
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = logged_in(clinician).get(reverse("portal:delivered"))
+    assert response.status_code == 403
+    [refused] = [r for r in caplog.records if r.name == "django.request"]
+    assert refused.getMessage().startswith("Forbidden") and refused.exc_info is None
+    error = logging.LogRecord("django.request", logging.ERROR, "", 0, "Internal", (), None)
+    try:
+        raise ValueError("a real error")
+    except ValueError:
+        error.exc_info = sys.exc_info()
+    assert DenialsWithoutTraceback().filter(error) and error.exc_info is not None
