@@ -147,3 +147,10 @@ def test_most_recent_keeps_the_latest_delivery_of_each_unit(submitter, instituti
     assert page.count("(instellingsonderdeel 1)</td>") == 1  # the rows can be told apart
     again = deliver(institution, "MMYIKNL", "2026K1", on=days(-5))
     assert shown(submitter, "?recent=on") == [again.pk, unit_1.pk]
+
+
+@pytest.mark.parametrize("page", ["portal:delivered", "portal:expected"])
+def test_a_filter_value_that_is_no_date_says_so_at_its_field(submitter, page):
+    response = logged_in(submitter).get(reverse(page), {"van": "2026-13-01"})
+    assert response.status_code == 200
+    assert "Voer een geldige datum in." in response.content.decode()
