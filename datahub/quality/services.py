@@ -325,27 +325,21 @@ def completeness(deliveries: QuerySet[Delivery], sub_delivery: SubDelivery) -> C
     rows = deliveries.order_by().values_list(
         "dictionary_version_id", "records_total", "filled_counts"
     )
+    with_counts = [(version, total or 0, counts) for version, total, counts in rows if counts]
     filled: dict[str, int] = {}
     records: dict[str, int] = {}
-    versions: set[int] = set()
-    counted = without = 0
-    for version, total, counts in rows:
-        if counts is None:
-            without += 1
-            continue
-        counted += 1
-        versions.add(version)
+    for _version, total, counts in with_counts:
         for name, n in counts.items():
             filled[name] = filled.get(name, 0) + n
-            records[name] = records.get(name, 0) + (total or 0)
-    specs = _field_specs(sub_delivery, versions)
+            records[name] = records.get(name, 0) + total
+    specs = _field_specs(sub_delivery, {version for version, _, _ in with_counts})
     fields = [
         FieldCompleteness(name, required, filled[name], records[name])
         for name, required in specs
         if name in filled
     ]
     fields.sort(key=lambda f: f.share if f.share is not None else 1.0)  # stable: then by order
-    return Completeness(fields, counted, without)
+    return Completeness(fields, len(with_counts), len(rows) - len(with_counts))
 
 
 def _field_specs(sub_delivery: SubDelivery, used: set[int]) -> list[tuple[str, bool]]:

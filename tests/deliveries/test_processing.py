@@ -92,7 +92,7 @@ def test_the_records_with_a_value_per_field_are_stored_with_the_delivery(
     dictionary = load_dictionary(FIXTURES / "CAT_1.4.xlsx")
     expected = validate_file(dictionary, data, file_name=delivery.file_name).filled
     assert delivery.filled_counts == expected
-    assert list(delivery.filled_counts) == list(dictionary.field_names)
+    assert set(delivery.filled_counts) == set(dictionary.field_names)  # (jsonb keeps no order)
     assert delivery.filled_counts["IOLType"] == 2
     assert delivery.filled_counts["Opmerking"] == 1
     assert delivery.filled_counts["OperatieID"] == delivery.records_total == 3
