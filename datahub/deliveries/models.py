@@ -138,6 +138,10 @@ class Delivery(models.Model):
     #: When the e-mail about the result was sent (or found needless); recovery sends the rest.
     notified_at = models.DateTimeField(null=True, blank=True)
     error_records = models.JSONField(default=list, blank=True)
+    #: Per field name, how many of ``records_total`` records had a value (the engine's
+    #: ``Report.filled``): counts and field names only, never a value. Null when there are no
+    #: counts: processed before the hub counted them, or rejected as a file (technical error).
+    filled_counts = models.JSONField(null=True, blank=True)
     #: When forwarding had nothing left to do: every package due was made, none was due (a test
     #: or rejected delivery, no processor authorised), or the file was gone. Recovery reads only
     #: finished deliveries without it, through an index of just those.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.utils.formats import date_format, number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -9,7 +11,15 @@ from django.utils.translation import gettext as _
 from datahub.deliveries.models import Status
 from datahub.quality import charts
 from datahub.quality.charts import Series
-from datahub.quality.services import STATUS_ORDER, Dashboard, Overview, Period, Ranked
+from datahub.quality.services import (
+    STATUS_ORDER,
+    Completeness,
+    Dashboard,
+    FieldCompleteness,
+    Overview,
+    Period,
+    Ranked,
+)
 
 #: How each status is drawn (``charts.COLOURS``); the same colours as the status badges.
 STATUS_KINDS = {
@@ -37,12 +47,53 @@ def rate(value: float) -> str:
     return number_format(value, decimal_pos=2)
 
 
+def percent(share: float | None) -> str:
+    """A share as a percentage with one decimal, rounded down: ``99,9 %`` for 999 of 1,000 and
+    also for 999,999 of 1,000,000 (only a complete field shows ``100,0 %``); a dash without
+    records."""
+    if share is None:
+        return "—"
+    return f"{number_format(math.floor(share * 1000) / 10, decimal_pos=1)} %"
+
+
 def status_series() -> list[Series]:
     return [Series(s.value, str(s.label), STATUS_KINDS[s]) for s in STATUS_ORDER]
 
 
 def finding_series() -> list[Series]:
     return [Series("errors", _("Errors"), "error"), Series("warnings", _("Warnings"), "warn")]
+
+
+def completeness_series() -> list[Series]:
+    return [
+        Series("required", _("Required field (*)"), "blue"),
+        Series("optional", _("Optional field"), "muted"),
+    ]
+
+
+def field_label(item: FieldCompleteness) -> str:
+    """The field's name, with ``*`` when it is required (also where its bar is empty)."""
+    return f"{item.name} *" if item.required else item.name
+
+
+def completeness_chart(completeness: Completeness) -> SafeString:
+    """Horizontal bars from 0 to 100 %: per field the share of records with a value."""
+    fields = completeness.fields
+    return charts.horizontal_bars(
+        "chart-completeness",
+        _("Completeness per field"),
+        _(
+            "Horizontal bars: per field the percentage of records with a value in the "
+            "deliveries that count, the least complete first; required fields are marked "
+            "with an asterisk and drawn in a pattern of their own. The table gives the same "
+            "numbers."
+        ),
+        [field_label(f) for f in fields],
+        completeness_series(),
+        [[f.share or 0, 0] if f.required else [0, f.share or 0] for f in fields],
+        percent,
+        top=1,
+    )
 
 
 def _ranked_chart(chart_id: str, title: str, desc: str, items: list[Ranked]) -> SafeString:
@@ -88,6 +139,7 @@ def dashboard_charts(board: Dashboard) -> dict[str, SafeString]:
             rate,
         ),
         **_ranked_charts(board.codes, board.fields),
+        "completeness": completeness_chart(board.completeness),
     }
 
 
@@ -137,4 +189,5 @@ def overview_charts(overview: Overview) -> dict[str, SafeString]:
             rate,
         ),
         **_ranked_charts(overview.codes, overview.fields),
+        "completeness": completeness_chart(overview.completeness),
     }

@@ -12,7 +12,11 @@ What counts follows the Overzicht (``datahub.schedule.services``):
   counts for it: per unit the most recent finished one (``services.newer_than_outer``, as
   "Afgekeurde en foutieve aanleveringen" decides), a rejected one included;
 * the most frequent codes and fields are counted over the findings of those same deliveries, in
-  the database (``GROUP BY``), never per delivery in Python.
+  the database (``GROUP BY``), never per delivery in Python;
+* completeness per field sums the counts of filled values that processing stored with those
+  same deliveries (``Delivery.filled_counts``: one small JSON object per delivery that counts,
+  summed in Python); a delivery without counts (processed before the hub counted them, or
+  rejected as a file) is left out, and the page says how many were.
 
 Deliveries are chosen by their delivery date (from ``since`` to ``until``, local days, both
 included). Everything here reads counts, codes and field names only: no patient-level value.
@@ -39,7 +43,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from datahub.deliveries.models import FINISHED, Delivery, Finding, Status
-from datahub.dictionaries.models import SubDelivery
+from datahub.dictionaries.models import DictionaryVersion, SubDelivery
 from datahub.institutions.models import Institution
 from datahub.schedule import services as schedule
 from datahub.schedule.periods import bounds
@@ -150,6 +154,31 @@ class Ranked:
 
 
 @dataclass(frozen=True)
+class FieldCompleteness:
+    """One field of the dictionary: how many records of the deliveries that count have a value."""
+
+    name: str
+    required: bool
+    filled: int
+    records: int
+
+    @property
+    def share(self) -> float | None:
+        return self.filled / self.records if self.records else None
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Completeness per field over the deliveries that count, the least complete first."""
+
+    fields: list[FieldCompleteness] = field(default_factory=list)
+    #: Deliveries that count and have counts per field (those summed).
+    counted: int = 0
+    #: Deliveries that count but have no counts per field: left out.
+    without_counts: int = 0
+
+
+@dataclass(frozen=True)
 class PeriodRow:
     period: Period
     row: Row
@@ -166,6 +195,7 @@ class Dashboard:
     periods: list[PeriodRow]
     codes: list[Ranked]
     fields: list[Ranked]
+    completeness: Completeness = field(default_factory=Completeness)
 
     @property
     def is_empty(self) -> bool:
@@ -179,6 +209,7 @@ class Overview:
     institutions: list[InstitutionRow]
     codes: list[Ranked]
     fields: list[Ranked]
+    completeness: Completeness = field(default_factory=Completeness)
 
     @property
     def is_empty(self) -> bool:
@@ -284,6 +315,51 @@ def ranked(deliveries: QuerySet[Delivery], by: str, top: int = TOP) -> list[Rank
     return [Ranked(row[by], row["errors"], row["warnings"]) for row in rows]
 
 
+def completeness(deliveries: QuerySet[Delivery], sub_delivery: SubDelivery) -> Completeness:
+    """Per field, the share of records with a value in ``deliveries`` (those that count), the
+    least complete first (then in the dictionary's order): two queries, the deliveries' counts
+    and the fields of the sub-delivery's versions.
+
+    A field is counted over the deliveries whose version has it; it is required as the most
+    recent of those versions says. Deliveries without counts are left out and counted."""
+    rows = deliveries.order_by().values_list(
+        "dictionary_version_id", "records_total", "filled_counts"
+    )
+    with_counts = [(version, total or 0, counts) for version, total, counts in rows if counts]
+    filled: dict[str, int] = {}
+    records: dict[str, int] = {}
+    for _version, total, counts in with_counts:
+        for name, n in counts.items():
+            filled[name] = filled.get(name, 0) + n
+            records[name] = records.get(name, 0) + total
+    specs = _field_specs(sub_delivery, {version for version, _, _ in with_counts})
+    fields = [
+        FieldCompleteness(name, required, filled[name], records[name])
+        for name, required in specs
+        if name in filled
+    ]
+    fields.sort(key=lambda f: f.share if f.share is not None else 1.0)  # stable: then by order
+    return Completeness(fields, len(with_counts), len(rows) - len(with_counts))
+
+
+def _field_specs(sub_delivery: SubDelivery, used: set[int]) -> list[tuple[str, bool]]:
+    """The fields (name, required) of the versions ``used``, in the most recent version's order
+    and as it says, then those only older versions have. One query, reading only each stored
+    definition's list of fields (not its reference tables); the sub-delivery's few versions are
+    read whether used or not, so that the number of queries stays the same."""
+    definitions = (
+        DictionaryVersion.objects.filter(sub_delivery=sub_delivery)
+        .order_by("-valid_from", "-pk")
+        .values_list("pk", "definition__fields")
+    )
+    specs: dict[str, bool] = {}
+    for pk, fields in definitions:
+        if pk in used:
+            for spec in fields or ():
+                specs.setdefault(spec["name"], bool(spec.get("required")))
+    return list(specs.items())
+
+
 def _grouped(rows: QuerySet[Delivery], key: str, latest: QuerySet[Delivery]) -> dict[object, Row]:
     """Statuses of ``rows`` and the sums of ``latest``, grouped by ``key``: two queries."""
     grouped: dict[object, Row] = {}
@@ -304,8 +380,8 @@ def dashboard(
 ) -> Dashboard:
     """An institution's data quality of one sub-delivery, per period (oldest first).
 
-    Six queries: the schedule, statuses, the counted deliveries' sums, their statuses, codes and
-    fields."""
+    Eight queries: the schedule, statuses, the counted deliveries' sums, their statuses, codes,
+    fields, and completeness (two)."""
     since, until = _range(since, until)
     rows = production(Delivery.objects.for_institution(institution), sub_delivery, since, until)
     latest = counted(rows)
@@ -320,6 +396,7 @@ def dashboard(
         periods,
         ranked(latest, "code"),
         ranked(latest, "field"),
+        completeness(latest, sub_delivery),
     )
 
 
@@ -343,6 +420,7 @@ def across_institutions(
         listed,
         ranked(latest, "code"),
         ranked(latest, "field"),
+        completeness(latest, sub_delivery),
     )
 
 

@@ -122,6 +122,9 @@ class BatchChecker:
         ]
         self._file = FileChecks(self.names, self.key_fields, self.report_fields, self.coded, lang)
         self._error_records: list[pl.Series] = []
+        # per batch: its height and the number of empty values of each field (in field order);
+        # a list, as the reader's thread may check the last batch beside the caller's check
+        self._empties: list[tuple[int, tuple[int, ...]]] = []
         self._learning = threading.Lock()
         self._clipped = [clipped(pl.col(c)) for n in self.names for c in (n, T + n)]
 
@@ -420,6 +423,7 @@ class BatchChecker:
             with self._learning:  # the tables only grow; the rest of a check only reads them
                 learn(zip(self.coded.values(), tops, strict=True))
         frame = self.trimmed(batch, self._text_specs)
+        self._count_empty(frame)
         if self._typed_text_keys:
             frame = self.prepared(frame.lazy(), self._typed_text_keys).collect()
         self._file.add(frame, codes)
@@ -441,6 +445,32 @@ class BatchChecker:
                 continue
             changed.append(column.fill_null("") if column.null_count() else column)
         return batch.with_columns(changed) if changed else batch
+
+    def _count_empty(self, frame: pl.DataFrame) -> None:
+        """Count the empty values of every field in the batch, in one query: a text field by
+        its empty flag (the mask of ``002``), a coded field by the codes of its values that are
+        empty (usually one, ``""``; ``" "`` is another, as values are trimmed), compared with
+        the physical codes (a few comparisons, cheaper than a hash lookup per record)."""
+        parts: list[pl.Expr] = []
+        owners: list[int] = []  # per part, the field's position
+        for position, name in enumerate(self.names):
+            if name in self.coded:
+                empty = self.coded[name].table[E + name].arg_true().to_list()
+                codes = pl.col(name).to_physical()
+                if len(empty) > _SMALL_TABLE:
+                    found = [codes.is_in(empty)]
+                else:
+                    found = [codes == code for code in empty]
+            else:
+                found = [pl.col(E + name)]
+            parts += [f.sum().alias(f"{len(parts) + i}") for i, f in enumerate(found)]
+            owners += [position] * len(found)
+        empties = [0] * len(self.names)
+        for position, count in zip(
+            owners, frame.select(parts).row(0) if parts else (), strict=True
+        ):
+            empties[position] += count
+        self._empties.append((frame.height, tuple(empties)))
 
     def _flagged(self, frame: pl.DataFrame, codes: dict[str, pl.Series]) -> pl.Series | None:
         """True for the records where at least one check fires (None: nowhere)."""
@@ -547,6 +577,27 @@ class BatchChecker:
         if errors.len():
             self._error_records.append(errors.unique())
         return findings
+
+    def filled(self) -> dict[str, int]:
+        """Per field (in the dictionary's order), the records checked so far with a value:
+        not empty after trimming, exactly where a required field would get ``002``.
+
+        Example::
+
+            >>> from datahub.validation._dictionary import GeneralSpecs
+            >>> d = DataDictionary(GeneralSpecs(code="X1", version="1"), (
+            ...     FieldSpec(1, "A", datatype="geheel getal"),
+            ...     FieldSpec(2, "B", datatype="tekst")))
+            >>> checker = BatchChecker(d)
+            >>> _ = checker.check(pl.DataFrame(
+            ...     {"A": ["1", " ", "x"], "B": ["\\t", "  ", None], "__rec": [1, 2, 3],
+            ...      "__line": [2, 3, 4]}))
+            >>> checker.filled()
+            {'A': 2, 'B': 1}
+        """
+        seen = sum(height for height, _ in self._empties)
+        empty = [sum(column) for column in zip(*(row for _, row in self._empties), strict=True)]
+        return {name: seen - (empty[i] if empty else 0) for i, name in enumerate(self.names)}
 
     def error_records(self) -> pl.Series:
         """Record numbers with at least one record error (sorted, unique)."""

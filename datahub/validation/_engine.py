@@ -393,6 +393,7 @@ def _report(dictionary: DataDictionary, run: _Run, file_name: str | None) -> Rep
         findings=findings,
         error_records=error_records,
         report_fields=checker.report_fields,
+        filled=None if technical or run.stopped else checker.filled(),
     )
 
 

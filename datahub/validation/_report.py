@@ -130,6 +130,11 @@ class Report:
     findings: tuple[Finding, ...]
     error_records: frozenset[int] = frozenset()
     report_fields: tuple[str, ...] = ()
+    #: Per field (in the dictionary's order), how many of the ``total`` records have a value:
+    #: not empty after trimming spaces, exactly where a required field gets ``002``. None when
+    #: the file was rejected as a file (a technical finding): its records were not all read
+    #: and checked. A statistic, not a finding: not part of the JSON or CSV report.
+    filled: Mapping[str, int] | None = dataclass_field(default=None, hash=False)
 
     @property
     def rejected(self) -> bool:
@@ -139,8 +144,8 @@ class Report:
     def with_technical(self, findings: Iterable[Finding]) -> Report:
         """This report with file-level findings added (e.g. ``T05``/``T08`` of the intake).
 
-        Technical findings reject the delivery: the status becomes ``Afgekeurd`` and no record
-        is processed.
+        Technical findings reject the delivery: the status becomes ``Afgekeurd``, no record
+        is processed and the report has no counts of filled values (``filled`` is None).
 
         Example::
 
@@ -160,6 +165,7 @@ class Report:
             not_processed=self.total,
             errors=self.errors + len(extra),
             findings=extra + self.findings,
+            filled=None,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -81,6 +81,33 @@ def test_the_email_is_in_the_submitters_language(
     assert "Processed with errors" in mail.outbox[0].subject
 
 
+def test_the_records_with_a_value_per_field_are_stored_with_the_delivery(
+    cataract, institution, submitter
+):
+    """For the data-quality dashboard's completeness: counts per field name, no values."""
+    data = cat_csv(3, **{"2": {"IOLType": "  "}, "3": {"Opmerking": "Geheim detail"}})
+    delivery = _delivery(institution, submitter, data=data)
+    processing.process(delivery.pk)
+    delivery.refresh_from_db()
+    dictionary = load_dictionary(FIXTURES / "CAT_1.4.xlsx")
+    expected = validate_file(dictionary, data, file_name=delivery.file_name).filled
+    assert delivery.filled_counts == expected
+    assert set(delivery.filled_counts) == set(dictionary.field_names)  # (jsonb keeps no order)
+    assert delivery.filled_counts["IOLType"] == 2
+    assert delivery.filled_counts["Opmerking"] == 1
+    assert delivery.filled_counts["OperatieID"] == delivery.records_total == 3
+    assert "Geheim" not in str(delivery.filled_counts)
+
+
+def test_a_file_rejected_as_a_file_stores_no_counts(cataract, institution, submitter):
+    data = b"OperatieID,Onbekend\n1,2\n"
+    delivery = _delivery(institution, submitter, data=data)
+    processing.process(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == Status.REJECTED
+    assert delivery.filled_counts is None
+
+
 def test_an_xml_file_of_another_registry_gets_t08_and_is_rejected(
     cataract, institution, submitter, django_capture_on_commit_callbacks
 ):
@@ -634,6 +661,7 @@ def test_a_delivery_the_hub_failed_on_is_shown_to_the_operator_and_can_be_proces
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (Status.ERRORS, 1)
     assert "T00" not in set(delivery.findings.values_list("code", flat=True))
+    assert delivery.filled_counts is not None and delivery.filled_counts["OperatieID"] == 3
     assert [m.to for m in mail.outbox] == [[submitter.email]]  # the new result
     assert AuditEvent.objects.filter(
         institution=institution, description__contains="processed again"

@@ -51,6 +51,24 @@ def with_results(
     return delivery
 
 
+#: The fields of MMYIKNL 2.1 (``Respons`` and ``Overlijdensdatum`` are optional).
+IKNL_FIELDS = (
+    "PatientCode", "Geboortejaar", "Geslacht", "Diagnosedatum", "ISS", "MProteine",
+    "Behandellijn", "StartBehandeling", "Respons", "Stamceltransplantatie", "Overlijdensdatum",
+)  # fmt: skip
+
+
+def with_counts(delivery: Delivery, **filled: int) -> Delivery:
+    """Give a delivery processing's counts of filled values: every MMYIKNL field complete
+    (``records_total``) but for those named."""
+    counts = dict.fromkeys(IKNL_FIELDS, delivery.records_total) | filled
+    Delivery.objects.for_institution(delivery.institution).filter(pk=delivery.pk).update(
+        filled_counts=counts
+    )
+    delivery.refresh_from_db()
+    return delivery
+
+
 @pytest.fixture
 def history(registries, institution, other_institution):  # noqa: F811
     """QRT of institution A: 2025K4 with errors, then corrected; 2026K1 with warnings; a test

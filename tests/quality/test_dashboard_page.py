@@ -11,6 +11,7 @@ from lxml import html
 from datahub.audit.models import Action, AuditEvent
 from tests.conftest import logged_in
 from tests.html import text_of
+from tests.quality.conftest import with_counts
 
 URL = reverse("portal:quality")
 
@@ -46,6 +47,7 @@ def test_the_page_shows_each_periods_deliveries_and_the_counts_of_the_one_that_c
 
 
 def test_every_chart_is_an_image_with_a_title_and_a_description(history, submitter):
+    with_counts(history["third"], Respons=0)
     response = logged_in(submitter).get(URL, {"deelaanlevering": "MMYIKNL"})
     document = html.fromstring(response.content)
     charts = document.xpath("//*[local-name()='svg' and @role='img']")
@@ -54,6 +56,7 @@ def test_every_chart_is_an_image_with_a_title_and_a_description(history, submitt
         "chart-rates",
         "chart-codes",
         "chart-fields",
+        "chart-completeness",
     }
     for chart in charts:
         title = chart.xpath("./*[local-name()='title']")[0].text_content()
@@ -62,6 +65,72 @@ def test_every_chart_is_an_image_with_a_title_and_a_description(history, submitt
         assert chart.get("aria-labelledby") == f"{chart.get('id')}-title {chart.get('id')}-desc"
     bars = document.xpath("//*[@id='chart-statuses']//*[local-name()='rect']/*")
     assert "2025K4: Verwerkt met fouten 1" in [b.text_content() for b in bars]
+
+
+def test_completeness_shows_per_field_the_share_with_a_value_least_complete_first(
+    history, submitter
+):
+    with_counts(history["first"], Respons=0)  # corrected: does not count
+    with_counts(history["second"], Geslacht=9, Respons=5, Overlijdensdatum=1)
+    with_counts(history["third"], Respons=20, Overlijdensdatum=0)
+    response = logged_in(submitter).get(URL, {"deelaanlevering": "MMYIKNL"})
+    rows = _rows(response, "Volledigheid per veld")
+    assert rows[0] == [
+        "Veld",
+        "Verplicht",
+        "Records",
+        "Records met een waarde",
+        "Aandeel met een waarde",
+    ]
+    assert rows[1:5] == [
+        ["Overlijdensdatum", "nee", "30", "1", "3,3 %"],
+        ["Respons", "nee", "30", "25", "83,3 %"],
+        ["Geslacht", "ja", "30", "29", "96,6 %"],  # rounded down: only complete is 100 %
+        ["PatientCode", "ja", "30", "30", "100,0 %"],
+    ]
+    assert len(rows) == 1 + 11
+    document = html.fromstring(response.content)
+    chart = document.get_element_by_id("chart-completeness")
+    assert chart.get("role") == "img"
+    assert chart.xpath("./*[local-name()='title']")[0].text_content() == "Volledigheid per veld"
+    bars = [b.text_content() for b in chart.xpath(".//*[local-name()='rect']/*")]
+    assert bars[:3] == [
+        "Overlijdensdatum: Optioneel veld 3,3 %",
+        "Respons: Optioneel veld 83,3 %",
+        "Geslacht *: Verplicht veld (*) 96,6 %",
+    ]
+    labels = [t.text_content() for t in chart.xpath(".//*[@class='chart__label']")]
+    assert labels[:4] == ["Overlijdensdatum", "Respons", "Geslacht *", "PatientCode *"]
+    assert "Verplicht veld (*)" in text_of(response)  # the legend
+    assert "weggelaten" not in text_of(response)  # every delivery that counts has counts
+
+
+def test_deliveries_without_counts_are_left_out_of_completeness_with_a_note(history, submitter):
+    with_counts(history["second"], Respons=5)  # the third was processed before: no counts
+    response = logged_in(submitter).get(URL, {"deelaanlevering": "MMYIKNL"})
+    assert _rows(response, "Volledigheid per veld")[1] == ["Respons", "nee", "10", "5", "50,0 %"]
+    note = html.fromstring(response.content).get_element_by_id("completeness-note")
+    assert " ".join(note.text_content().split()) == (
+        "1 aanlevering die telt is weggelaten: er zijn geen aantallen per veld van, omdat ze "
+        "verwerkt is voordat de hub die bijhield of als bestand is afgekeurd."
+    )
+
+
+def test_without_any_counts_the_page_says_so_instead_of_a_chart(history, submitter):
+    response = logged_in(submitter).get(URL, {"deelaanlevering": "MMYIKNL"})
+    text = text_of(response)
+    assert "Nog geen van de aanleveringen die tellen heeft aantallen per veld." in text
+    assert "2 aanleveringen die tellen zijn weggelaten" in text
+    assert b'id="chart-completeness"' not in response.content
+
+
+def test_completeness_is_shown_in_english_too(history, submitter):
+    with_counts(history["second"], Respons=5)
+    client = logged_in(submitter)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(URL, {"deelaanlevering": "MMYIKNL"})
+    assert _rows(response, "Completeness per field")[1] == ["Respons", "no", "10", "5", "50.0 %"]
+    assert "1 delivery that counts is left out" in text_of(response)
 
 
 def test_another_institutions_deliveries_and_findings_never_show(history, outsider, submitter):
@@ -130,11 +199,13 @@ def test_the_page_needs_the_same_queries_whatever_the_deliveries(
     from tests.schedule.conftest import deliver
 
     for n in range(extra):
-        delivery = deliver(institution, "MMYIKNL", "2026K1", on=dt.date(2026, 5, 1 + n))
-        with_results(delivery, records=3, findings=[("fout", f"E{n}", f"F{n}")])
+        delivery = deliver(
+            institution, "MMYIKNL", ["2025K4", "2026K1"][n % 2], on=dt.date(2026, 5, 1 + n)
+        )
+        with_counts(with_results(delivery, records=3, findings=[("fout", f"E{n}", f"F{n}")]))
     client = logged_in(submitter)
     client.get(URL)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert client.get(URL, {"deelaanlevering": "MMYIKNL"}).status_code == 200
 
 

@@ -7,9 +7,11 @@ from django.urls import reverse
 
 from tests.conftest import logged_in
 from tests.html import text_of
+from tests.quality.conftest import with_counts
 from tests.quality.test_dashboard_page import _rows
 
 URL = reverse("portal:operator_quality")
+QUERIES = 15
 
 
 def test_the_operator_sees_each_institutions_numbers(history, operator):
@@ -25,6 +27,42 @@ def test_the_operator_sees_each_institutions_numbers(history, operator):
     codes = _rows(response, "Meest voorkomende foutcodes")
     assert [row[0] for row in codes[1:]] == ["W020", "OUTSIDER"]
     assert "TESTONLY" not in text_of(response)
+
+
+def test_the_operator_sees_completeness_across_institutions(history, operator):
+    with_counts(history["second"], Geslacht=9, Respons=5, Overlijdensdatum=1)
+    with_counts(history["theirs"], Respons=0, Overlijdensdatum=4)
+    response = logged_in(operator).get(URL, {"deelaanlevering": "MMYIKNL"})
+    rows = _rows(response, "Volledigheid per veld")
+    assert rows[1:4] == [
+        ["Respons", "nee", "14", "5", "35,7 %"],
+        ["Overlijdensdatum", "nee", "14", "5", "35,7 %"],
+        ["Geslacht", "ja", "14", "13", "92,8 %"],
+    ]
+    assert "chart-completeness" in response.content.decode()
+    assert "1 aanlevering die telt is weggelaten" in text_of(response)  # A's 2026K1
+
+
+@pytest.mark.parametrize("extra", [0, 12])
+def test_the_page_needs_the_same_queries_whatever_the_deliveries(
+    registries, institution, other_institution, operator, django_assert_max_num_queries, extra
+):
+    import datetime as dt
+
+    from tests.quality.conftest import with_results
+    from tests.schedule.conftest import deliver
+
+    for n in range(1 + extra):
+        inst = (institution, other_institution)[n % 2]
+        delivery = deliver(
+            inst, "MMYIKNL", ["2025K4", "2026K1"][n % 3 % 2], on=dt.date(2026, 5, 1 + n)
+        )
+        with_counts(with_results(delivery, records=3, findings=[("fout", f"E{n}", f"F{n}")]))
+    client = logged_in(operator)
+    client.get(URL)
+    with django_assert_max_num_queries(QUERIES):
+        response = client.get(URL, {"deelaanlevering": "MMYIKNL"})
+    assert b'id="chart-completeness"' in response.content
 
 
 def test_the_operators_start_page_links_to_it(operator):

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from datahub.deliveries.models import Status
 from datahub.dictionaries.models import SubDelivery
 from datahub.quality import services
-from tests.quality.conftest import with_results
+from tests.quality.conftest import with_counts, with_results
 from tests.schedule.conftest import deliver
 
 
@@ -137,6 +137,91 @@ def test_the_hub_sees_one_row_per_institution(history, institution, other_instit
     assert [c.name for c in overview.codes] == ["W020", "OUTSIDER"]
 
 
+def _shares(completeness: services.Completeness) -> list[tuple[str, bool, int, int]]:
+    return [(f.name, f.required, f.filled, f.records) for f in completeness.fields]
+
+
+def test_completeness_sums_the_counts_of_the_deliveries_that_count_least_complete_first(
+    history, institution
+):
+    with_counts(history["first"], Respons=0)  # corrected by the second: does not count
+    with_counts(history["second"], Geslacht=9, Respons=5, Overlijdensdatum=1)
+    with_counts(history["third"], Respons=20, Overlijdensdatum=0)
+    with_counts(history["test"], Overlijdensdatum=0)  # a test delivery never counts
+    completeness = services.dashboard(institution, _qrt()).completeness
+    assert (completeness.counted, completeness.without_counts) == (2, 0)
+    shares = _shares(completeness)
+    assert shares[:4] == [
+        ("Overlijdensdatum", False, 1, 30),
+        ("Respons", False, 25, 30),
+        ("Geslacht", True, 29, 30),
+        ("PatientCode", True, 30, 30),  # then the complete ones, in the dictionary's order
+    ]
+    assert [name for name, *_ in shares[3:]] == [
+        "PatientCode", "Geboortejaar", "Diagnosedatum", "ISS", "MProteine", "Behandellijn",
+        "StartBehandeling", "Stamceltransplantatie",
+    ]  # fmt: skip
+    assert completeness.fields[0].share == pytest.approx(1 / 30)
+
+
+def test_deliveries_without_counts_are_left_out_of_completeness_and_counted(history, institution):
+    with_counts(history["second"], Respons=5)  # the third, processed before: no counts
+    completeness = services.dashboard(institution, _qrt()).completeness
+    assert (completeness.counted, completeness.without_counts) == (1, 1)
+    assert _shares(completeness)[0] == ("Respons", False, 5, 10)
+    assert {f.records for f in completeness.fields} == {10}  # not the third's 20
+
+
+def test_without_any_counts_completeness_has_no_fields(history, institution):
+    completeness = services.dashboard(institution, _qrt()).completeness
+    assert completeness.fields == []
+    assert (completeness.counted, completeness.without_counts) == (0, 2)
+
+
+def test_the_hub_sees_completeness_across_institutions(history, institution):
+    with_counts(history["second"], Geslacht=9, Respons=5, Overlijdensdatum=1)
+    with_counts(history["third"], Respons=20, Overlijdensdatum=0)
+    with_counts(history["theirs"], Respons=0, Overlijdensdatum=4)  # rejected, yet counted
+    completeness = services.across_institutions(_qrt()).completeness
+    assert (completeness.counted, completeness.without_counts) == (3, 0)
+    assert _shares(completeness)[:3] == [
+        ("Overlijdensdatum", False, 5, 34),
+        ("Respons", False, 25, 34),
+        ("Geslacht", True, 33, 34),
+    ]
+    mine = services.dashboard(institution, _qrt()).completeness
+    assert _shares(mine)[0] == ("Overlijdensdatum", False, 1, 30)  # B's are not A's
+
+
+def test_a_field_is_counted_over_the_versions_that_have_it(registries, institution):
+    """A newer version adds a field: its share is of the records of the deliveries whose
+    version had it, and it is required as the newest version says."""
+    from dataclasses import replace
+
+    from tests.schedule.conftest import import_with_schedule
+
+    older = deliver(institution, "MMYIKNL", "2025K4", on=dt.date(2026, 1, 20))
+    with_counts(with_results(older, records=10), Respons=4)
+    newer_version = import_with_schedule(
+        "MMYIKNL_2.1.xlsx", version="9.2", schedule=[], valid_from=dt.date(2026, 1, 1)
+    )
+    dictionary = newer_version.dictionary
+    extra = replace(dictionary.field("Respons"), order=99, name="Ziekenhuis", required=True)
+    type(newer_version).objects.filter(pk=newer_version.pk).update(
+        definition=replace(dictionary, fields=(*dictionary.fields, extra)).to_dict()
+    )
+    newer = deliver(institution, "MMYIKNL", "2026K1", on=dt.date(2026, 4, 20))
+    assert newer.dictionary_version_id == newer_version.pk
+    with_results(newer, records=20)
+    Delivery = type(newer)
+    counts = dict.fromkeys([*newer_version.dictionary.field_names, "Ziekenhuis"], 20)
+    Delivery.objects.for_institution(institution).filter(pk=newer.pk).update(
+        filled_counts=counts | {"Ziekenhuis": 5, "Respons": 6}
+    )
+    shares = _shares(services.dashboard(institution, _qrt()).completeness)
+    assert shares[:2] == [("Ziekenhuis", True, 5, 20), ("Respons", False, 10, 30)]
+
+
 def _queries(call) -> int:
     with CaptureQueriesContext(connection) as queries:
         call()
@@ -157,5 +242,8 @@ def test_the_number_of_queries_does_not_grow_with_the_deliveries(registries, ins
     for n, period in enumerate(["2025K4", "2026K1", "2026K2"] * 4):
         delivery = deliver(institution, "MMYIKNL", period, on=dt.date(2026, 6, 1 + n))
         with_results(delivery, records=3, findings=[("fout", f"E{n}", f"F{n}")])
-    assert (_queries(board), _queries(hub)) == few == (6, 6)
+        if n % 2:
+            with_counts(delivery, Respons=n % 3)
+    assert (_queries(board), _queries(hub)) == few == (8, 8)
+    assert services.dashboard(institution, qrt).completeness.counted == 2
     assert len(services.dashboard(institution, _qrt()).periods) == 3

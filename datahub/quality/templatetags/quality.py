@@ -39,6 +39,17 @@ def finding_legend(chart_id: str) -> SafeString:
 
 
 @register.simple_tag
+def completeness_legend(chart_id: str) -> SafeString:
+    return charts.legend(chart_id, figures.completeness_series())
+
+
+@register.simple_tag
+def completeness_percent(share: float | None) -> str:
+    """``99,9 %``, rounded down (only a complete field shows ``100,0 %``)."""
+    return figures.percent(share)
+
+
+@register.simple_tag
 def percentage(share: float | None) -> str:
     """``12,5 %``; a dash when there were no records."""
     return "—" if share is None else f"{number_format(share * 100, decimal_pos=1)} %"
