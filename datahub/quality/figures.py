@@ -39,12 +39,17 @@ def period_label(period: Period) -> str:
     return f"{period.period} {date_format(period.deadline, 'SHORT_DATE_FORMAT')}"
 
 
+def rounded(value: float, places: int) -> str:
+    """``value`` rounded (not cut, as ``number_format`` cuts a float) to ``places`` decimals."""
+    return number_format(round(value, places), decimal_pos=places)
+
+
 def whole(value: float) -> str:
-    return number_format(value, decimal_pos=0 if value == round(value) else 1)
+    return rounded(value, 0 if value == round(value) else 1)
 
 
 def rate(value: float) -> str:
-    return number_format(value, decimal_pos=2)
+    return rounded(value, 2)
 
 
 def percent(share: float | None) -> str:

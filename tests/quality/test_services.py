@@ -247,3 +247,18 @@ def test_the_number_of_queries_does_not_grow_with_the_deliveries(registries, ins
     assert (_queries(board), _queries(hub)) == few == (8, 8)
     assert services.dashboard(institution, qrt).completeness.counted == 2
     assert len(services.dashboard(institution, _qrt()).periods) == 3
+
+
+def test_shares_and_rates_are_rounded_not_cut():
+    """1 of 6 records is 16,7 %, not 16,6 % (Django's number_format cuts a float)."""
+    from django.utils import translation
+
+    from datahub.quality import figures
+    from datahub.quality.templatetags.quality import percentage
+
+    with translation.override("nl"):
+        assert percentage(1 / 6) == "16,7 %"
+        assert percentage(6 / 79) == "7,6 %"
+        assert figures.rate(1 / 6) == "0,17"
+        assert figures.whole(2 / 3 * 10) == "6,7"
+        assert figures.percent(999_999 / 1_000_000) == "99,9 %"  # completeness: rounded down

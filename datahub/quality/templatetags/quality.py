@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 
 from datahub.deliveries.models import Status
@@ -52,4 +51,4 @@ def completeness_percent(share: float | None) -> str:
 @register.simple_tag
 def percentage(share: float | None) -> str:
     """``12,5 %``; a dash when there were no records."""
-    return "—" if share is None else f"{number_format(share * 100, decimal_pos=1)} %"
+    return "—" if share is None else f"{figures.rounded(share * 100, 1)} %"
