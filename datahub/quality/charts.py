@@ -260,8 +260,9 @@ def horizontal_bars(
     """One row per label, its bar stacked by series, the total at its end; ``top`` is the
     value of a full bar (default: the largest total)."""
     row_height = 26
-    # room for the longest name (about 7 units a character at the labels' 12 px)
-    name_width = min(320, max(60, 7 * max((len(label) for label in labels), default=0))) + 8
+    # room for the longest name: up to 9 units a character at the labels' 12 px (capitals,
+    # digits and "_", as in codes like 020_TERMIJN, are the widest)
+    name_width = min(320, max(60, 9 * max((len(label) for label in labels), default=0))) + 8
     top = top or max((sum(row) for row in values), default=0) or 1
     room = WIDTH - name_width - 60
     rows = []
