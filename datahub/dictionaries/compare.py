@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields
 
-from datahub.validation import DataDictionary, FieldSpec, GeneralSpecs, Rule, workbook_names
+from datahub.validation import (
+    DataDictionary,
+    FieldSpec,
+    GeneralSpecs,
+    Rule,
+    ScheduleEntry,
+    workbook_names,
+)
 
 # Field attributes compared between versions, in the order the comparison page shows them.
 _FIELD_ATTRIBUTES = [f.name for f in fields(FieldSpec) if f.name not in ("order", "fhirpath")]
@@ -39,6 +46,9 @@ class Comparison:
     code_changes: list[CodeChange] = field(default_factory=list)
     added_rules: list[str] = field(default_factory=list)
     removed_rules: list[str] = field(default_factory=list)
+    #: Rows of the sheet ``Aanleverschema``: ``2022M02 10-02-2022``, by deadline.
+    added_deadlines: list[str] = field(default_factory=list)
+    removed_deadlines: list[str] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -51,14 +61,17 @@ class Comparison:
                 self.code_changes,
                 self.added_rules,
                 self.removed_rules,
+                self.added_deadlines,
+                self.removed_deadlines,
             )
         )
 
 
 def compare(old: DataDictionary, new: DataDictionary) -> Comparison:
     """General specs changed, fields added/removed/changed, reference codes added/removed,
-    rules added/removed (a rule whose level or message changed is removed and added); each
-    property by its name in the workbook."""
+    rules added/removed (a rule whose level or message changed is removed and added), and the
+    deadlines of the delivery schedule added/removed; each property by its name in the
+    workbook."""
     old_fields = {f.name: f for f in old.fields}
     new_fields = {f.name: f for f in new.fields}
     result = Comparison(
@@ -76,7 +89,15 @@ def compare(old: DataDictionary, new: DataDictionary) -> Comparison:
     new_rules = {_rule_key(r) for r in new.rules}
     result.added_rules = sorted(new_rules - old_rules)
     result.removed_rules = sorted(old_rules - new_rules)
+    old_schedule, new_schedule = set(old.schedule), set(new.schedule)
+    result.added_deadlines = _deadlines(new_schedule - old_schedule)
+    result.removed_deadlines = _deadlines(old_schedule - new_schedule)
     return result
+
+
+def _deadlines(entries: set[ScheduleEntry]) -> list[str]:
+    ordered = sorted(entries, key=lambda e: (e.deadline, e.period))
+    return [f"{e.period} {e.deadline:%d-%m-%Y}" for e in ordered]
 
 
 def _changes(

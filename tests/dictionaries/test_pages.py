@@ -25,7 +25,7 @@ from datahub.dictionaries import services
 from datahub.dictionaries.models import DictionaryVersion, Participation, RegistryMethod
 from tests.conftest import logged_in
 from tests.dictionaries.workbooks import knee_workbook
-from tests.html import language_at
+from tests.html import language_at, text_of
 
 FIXTURES = Path(__file__).resolve().parents[2] / "datahub" / "fixtures" / "dictionaries"
 
@@ -503,3 +503,30 @@ def test_one_decimal_is_singular(submitter):
     assert "(max. 1 decimaal)" in client.get(url).content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": url})
     assert "(max. 1 decimal)" in client.get(url).content.decode()
+
+
+def test_a_comparison_shows_the_deadlines_one_version_has_and_the_other_not(submitter, db):
+    """Two versions of Cataract differ only in their sheet Aanleverschema (and validity)."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from datahub.validation import ScheduleEntry, load_dictionary, write_workbook
+
+    services.import_workbook((FIXTURES / "CAT_1.4.xlsx").read_bytes(), "CAT_1.4.xlsx")
+    base = load_dictionary(FIXTURES / "CAT_1.4.xlsx")
+    kept, dropped = base.schedule[0], base.schedule[-1]
+    newer = replace(
+        base.with_general(version="1.5", valid_from=dt.date(2022, 1, 1)),
+        schedule=(*base.schedule[:-1], ScheduleEntry("TOTAAL", dt.date(2023, 2, 10))),
+    )
+    buffer = io.BytesIO()
+    write_workbook(newer, buffer)
+    services.import_workbook(buffer.getvalue(), "CAT_1.5.xlsx")
+    page = text_of(
+        logged_in(submitter).get(
+            reverse("portal:dictionary_compare", args=["CAT"]), {"van": "1.4", "naar": "1.5"}
+        )
+    )
+    assert "+ toegevoegd TOTAAL 10-02-2023" in page
+    assert f"− verwijderd {dropped.period} {dropped.deadline:%d-%m-%Y}" in page
+    assert f"{kept.period} {kept.deadline:%d-%m-%Y}" not in page
