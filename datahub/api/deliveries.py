@@ -17,7 +17,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Query, Router, Schema
 from ninja import Status as Reply
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -244,6 +244,57 @@ def _metadata(file: UploadedFile, fields: DeliveryFields) -> Metadata:
 def _too_large() -> dict[str, list[str]]:
     mb = settings.MAX_UPLOAD_BYTES // 2**20
     return {"": [_("The file is larger than the maximum of %(mb)s MB.") % {"mb": mb}]}
+
+
+#: Deliveries a list call answers with, at the most.
+LIST_PAGE = 100
+
+
+@router.get(
+    "/aanleveringen",
+    response={200: list[DeliveryOut], 401: Problems, 422: Problems},
+    summary="The institution's deliveries",
+)
+def deliveries(
+    request: HttpRequest,
+    after: Annotated[
+        int | None,
+        Query(ge=0, le=2**63 - 1, description="Only deliveries after this `id`: the last one."),
+    ] = None,
+    code: Annotated[str | None, Query(max_length=50, description="Only this sub-delivery.")] = (
+        None
+    ),
+    status: Annotated[
+        DeliveryStatus | None, Query(description="Only deliveries with this status.")
+    ] = None,
+) -> list[DeliveryOut]:
+    """Every delivery of your institution, through any channel (also those delivered on the
+    portal or entered by hand), in the order they were delivered, at most 100 a call.
+
+    To see each once: call with `after` = the `id` of the last delivery you received (the
+    first time without), until a call answers with an empty list; keep that number for the
+    next poll. A delivery is never added behind one you have seen (ids only grow)."""
+    token = token_of(request)
+    rows = Delivery.objects.for_institution(token.institution).select_related(
+        "sub_delivery__registry", "dictionary_version", "unit"
+    )
+    if after is not None:
+        rows = rows.filter(pk__gt=after)
+    if code:
+        rows = rows.filter(sub_delivery__code=code.strip().upper())
+    if status is not None:
+        rows = rows.filter(status=status)
+    page = list(rows.order_by("pk")[:LIST_PAGE])
+    record(
+        Action.VIEW,
+        actor=TokenActor(token),
+        institution=token.institution,
+        request=request,
+        description=gettext_noop("list of {count} deliveries (API)"),
+        values={"count": len(page)},
+        detail={"deliveries": [d.pk for d in page]},
+    )
+    return [_out(d) for d in page]
 
 
 @router.get(

@@ -1,0 +1,64 @@
+"""GET /api/aanleveringen: the institution's deliveries of every channel, paged by id."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from datahub.audit.models import Action, AuditEvent
+from datahub.deliveries.models import Status
+from tests.api.conftest import get, upload
+from tests.schedule.conftest import deliver
+
+URL = "/api/aanleveringen"
+
+
+def _ids(token: str, query: str = "") -> list[int]:
+    response = get(token, URL + query)
+    assert response.status_code == 200, response.content
+    return [d["id"] for d in response.json()]
+
+
+def test_the_list_holds_every_own_delivery_of_any_channel_oldest_first(
+    api_cataract, token, institution, other_institution, django_capture_on_commit_callbacks
+):
+    portal = deliver(institution, "CAT", "TOTAAL", status=Status.REJECTED)  # on the portal
+    theirs = deliver(other_institution, "CAT", "TOTAAL")
+    with django_capture_on_commit_callbacks(execute=True):
+        through_api = upload(token).json()["id"]
+    assert _ids(token) == [portal.pk, through_api]
+    assert theirs.pk not in _ids(token)
+    [first, second] = get(token, URL).json()
+    assert (first["channel"], first["status"]) == ("Webportaal", "afgekeurd")
+    assert second["links"]["status"].endswith(f"/api/aanleveringen/{through_api}")
+    event = AuditEvent.objects.filter(action=Action.VIEW).latest("id")
+    assert event.institution == institution and event.detail["deliveries"] == [
+        portal.pk,
+        through_api,
+    ]
+
+
+def test_the_list_pages_by_id_and_filters_on_sub_delivery_and_status(
+    api_cataract, token, institution
+):
+    rows = [deliver(institution, "CAT", "TOTAAL", status=s) for s in ("verwerkt", "afgekeurd")]
+    assert _ids(token, f"?after={rows[0].pk}") == [rows[1].pk]
+    assert _ids(token, f"?after={rows[1].pk}") == []
+    assert _ids(token, "?status=afgekeurd") == [rows[1].pk]
+    assert _ids(token, "?code=cat") == [rows[0].pk, rows[1].pk]
+    assert _ids(token, "?code=MMYIKNL") == []
+    assert get(token, URL + "?status=kwijt").status_code == 422
+    assert get(token, URL + "?after=-1").status_code == 422
+    assert get(None, URL).status_code == 401
+
+
+def test_the_list_needs_the_same_queries_whatever_the_deliveries(api_cataract, token, institution):
+    deliver(institution, "CAT", "TOTAAL")
+    get(token, URL)  # the token's first use of the day is written once
+    with CaptureQueriesContext(connection) as few:
+        get(token, URL)
+    for _n in range(5):
+        deliver(institution, "CAT", "TOTAAL")
+    with CaptureQueriesContext(connection) as many:
+        assert len(get(token, URL).json()) == 6
+    assert len(many.captured_queries) == len(few.captured_queries)
