@@ -107,6 +107,7 @@ def test_a_refusal_is_logged_with_its_values_and_shown_translated(local_admin, i
     assert event.values == {"id": 999_999}
     page = client.get(reverse("portal:audit_log")).content.decode()
     assert "aanlevering 999999 is niet van deze zorginstelling" in page
+    assert "(/aanleveringen/999999/)" in page  # which page was refused
 
 
 def test_a_description_whose_translation_does_not_fit_its_values_is_shown_as_stored(
