@@ -24,6 +24,7 @@ BSN (``service``): dropping it would leave a record without its patient.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 BSN_SYSTEMS = frozenset(
@@ -64,14 +65,30 @@ def _system_key(system: Any) -> str:
 _BSN_KEYS = frozenset(map(_system_key, BSN_SYSTEMS))
 
 
+def bsn_key(value: str) -> str:
+    """A value's digits, as a BSN is compared: every other character dropped (``999 990 019``,
+    ``999-99-0019``, ``NL999990019``), and an 8-digit number with its leading zero (a BSN
+    of 8 digits is the same as with a ``0`` before it); ``""`` when it has no digits.
+
+    Example::
+
+        >>> [bsn_key(v) for v in ("999 990 019", "99-999-0019", "12345678", "0012345678", "OD")]
+        ['999990019', '999990019', '012345678', '012345678', '']
+    """
+    digits = "".join(str(unicodedata.decimal(c)) for c in value if c.isdecimal())
+    digits = digits.lstrip("0")
+    return digits.zfill(9) if digits else ""
+
+
 def bsn_values(node: Any) -> set[str]:
-    """The BSNs anywhere in ``node`` (kept in memory only, to recognise them in a record)."""
+    """The BSNs anywhere in ``node``, as :func:`bsn_key` reads them (kept in memory only, to
+    recognise them in a record however they are written there)."""
     found: set[str] = set()
     stack = [node]
     while stack:
         item = stack.pop()
-        if is_bsn(item) and isinstance(item.get("value"), str) and item["value"].strip():
-            found.add(item["value"].strip())
+        if is_bsn(item) and isinstance(item.get("value"), str) and bsn_key(item["value"]):
+            found.add(bsn_key(item["value"]))
         if isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, list):
