@@ -181,3 +181,82 @@ def test_a_field_that_would_take_the_bsn_through_resolve_refuses_the_submission(
     assert not Delivery.objects.unscoped().exists() and not StoredFile.objects.exists()
     event = AuditEvent.objects.get(action=Action.DENIED)
     assert event.detail == {"code": "CAT", "fields": ["PatientCode"]}
+
+
+def test_person_data_of_any_resource_that_resolve_reaches_is_dropped_by_its_type(
+    cataract_mapped, token, django_capture_on_commit_callbacks
+):
+    """Names, addresses and telecom are dropped by their FHIR data type wherever they are (an
+    Organization's contact, a Location, a PractitionerRole, a CareTeam, a Patient's
+    birthPlace extension, a contained or a nested Bundle's resource): a field that reads them
+    through resolve() is empty. What the dictionary maps (birth date, sex) stays."""
+    cataract_mapped(
+        Geboortejaar=BIRTH_YEAR,
+        Geslacht=SEX,
+        Opmerking="subject.resolve().extension.value.ofType(Address).city",
+        PostOpComplicatie="subject.resolve().extension.value.ofType(HumanName).family",
+        Techniek="subject.resolve().managingOrganization.resolve().contact.name.family",
+        Anesthesie="subject.resolve().managingOrganization.resolve().contact.telecom.value",
+        IOLType="location.resolve().address.city",
+        PerOpComplicatie="location.resolve().telecom.value",
+        EersteTweedeOog="performer[0].actor.resolve().telecom.value",
+        Comorbiditeit="performer[1].actor.resolve().telecom.value",
+        ControleDatum="performer[0].onBehalfOf.resolve().contact.address.city",
+    )
+    phone = [{"system": "phone", "value": "0201234567"}]
+    person = patient() | {
+        "managingOrganization": {"reference": "urn:uuid:org"},
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
+                "valueAddress": {"city": "Geboortestad"},
+            },
+            {"url": "urn:x:moeder", "valueHumanName": {"family": "Moedernaam"}},
+        ],
+    }
+    contact = {"name": {"family": "Contactpersoon"}, "telecom": phone, "address": {"city": "X"}}
+    operation = _operation_of(PATIENT_URN) | {
+        "location": {"reference": "urn:uuid:loc"},
+        "performer": [
+            {"actor": {"reference": "urn:uuid:role"}, "onBehalfOf": {"reference": "#org"}},
+            {"actor": {"reference": "urn:uuid:team"}},
+        ],
+        "contained": [{"resourceType": "Organization", "id": "org", "contact": [contact]}],
+    }
+    nested = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": {"resourceType": "Location", "address": {"city": "Genest"}}}],
+    }
+    sent = _bundle(
+        _entry(operation),
+        _entry(person, PATIENT_URN),
+        _entry({"resourceType": "Organization", "contact": [contact]}, "urn:uuid:org"),
+        _entry(
+            {"resourceType": "Location", "address": {"city": "Locatiestad"}, "telecom": phone},
+            "urn:uuid:loc",
+        ),
+        _entry({"resourceType": "PractitionerRole", "telecom": phone}, "urn:uuid:role"),
+        _entry({"resourceType": "CareTeam", "telecom": phone}, "urn:uuid:team"),
+        _entry(nested),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(token, sent)
+    assert response.status_code == 202, response.content
+    record = _stored_record()
+    assert record[:5] == ["OP0001", "PAT1", "1950", "2", "2026-05-01"]
+    dropped = [i["expression"][0] for i in issues(response) if i["code"] == "security"]
+    for path in (
+        "Bundle.entry[0].resource.contained[0].contact[0].name",
+        "Bundle.entry[1].resource.extension[0].valueAddress",
+        "Bundle.entry[1].resource.extension[1].valueHumanName",
+        "Bundle.entry[2].resource.contact[0].telecom",
+        "Bundle.entry[3].resource.address",
+        "Bundle.entry[4].resource.telecom",
+        "Bundle.entry[5].resource.telecom",
+        "Bundle.entry[6].resource.entry[0].resource.address",
+    ):
+        assert path in dropped
+    for secret in ("Geboortestad", "Moedernaam", "Contactpersoon", "0201234567", "stad"):
+        assert secret not in response.content.decode()
+        assert secret not in ",".join(record)
