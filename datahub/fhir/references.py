@@ -8,12 +8,24 @@ resolve. A reference is looked up as FHIR's rules for references in a Bundle say
 - ``#id``: a resource contained in the resource that holds the reference (``#`` alone: that
   resource itself);
 - an absolute reference (``urn:uuid:…``, ``urn:oid:…``, ``https://…/Patient/12``): the entry
-  whose ``fullUrl`` it is;
-- a relative one (``Patient/12``, also ``Patient/12/_history/3`` for that ``meta.versionId``):
-  the entry whose ``fullUrl`` it is against the base of the referring entry's RESTful
-  ``fullUrl`` (``https://ehr.example/fhir/Procedure/1`` → ``https://ehr.example/fhir/Patient/12``);
-  otherwise (a sender often gives no ``fullUrl``, or a ``urn:uuid:``) the entry of that type and
-  ``id``.
+  whose ``fullUrl`` it is (``https://…/Patient/12/_history/3``: that entry, if its
+  ``meta.versionId`` is ``3``);
+- a relative one (``Patient/12``, also ``Patient/12/_history/3``): in an entry with a RESTful
+  ``fullUrl``, only the entry whose ``fullUrl`` it is against that base
+  (``https://ehr.example/fhir/Procedure/1`` → ``https://ehr.example/fhir/Patient/12``; not a
+  ``Patient/12`` of another server); in an entry without one (a sender often gives no
+  ``fullUrl``, or a ``urn:uuid:``), the entry of that type and ``id`` among the entries that
+  have no RESTful ``fullUrl`` either.
+
+A versioned reference (``…/_history/3``) reaches a resource only if its ``meta.versionId`` is
+that version (a resource without one is not reached). A ``#id`` given as text
+(``subject.reference.resolve()``) reaches nothing: which resource it is contained in is not
+known from the text.
+
+Cost: a RESTful ``fullUrl`` is indexed as (base, type, id), its base once per distinct base,
+so looking up a reference builds no string; a ``fullUrl`` or reference longer than
+:data:`MAX_URL` refuses the submission; several candidates are ambiguous at once, before any
+version is compared; a resource's contained resources are indexed by ``id`` once.
 
 The index holds the submission's own objects: the privacy filter drops elements from them in
 place, so what ``resolve()`` gives after the filter is the filtered resource.
@@ -25,17 +37,25 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from django.utils.translation import gettext as _
 from fhirpathpy.engine.nodes import ResourceNode
 
+from datahub.fhir.outcome import FhirRefused, error
+
 Resource = dict[str, Any]
+#: The longest ``fullUrl`` or reference taken (real ones are far shorter): a longer one refuses
+#: the submission, as its cost would grow with its length.
+MAX_URL = 4096
 #: A URI with a scheme (``urn:``, ``https:``), as opposed to a relative ``Type/id``.
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_TYPE_ID = r"([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})"
+_HISTORY = r"(?:/_history/([A-Za-z0-9\-.]{1,64}))?"
 #: FHIR's relative reference: ``Type/id``, optionally ``/_history/version``.
-_RELATIVE = re.compile(
-    r"([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/([A-Za-z0-9\-.]{1,64}))?"
-)
+_RELATIVE = re.compile(_TYPE_ID + _HISTORY)
 #: A RESTful fullUrl: its base, and the ``Type/id`` after it.
-_RESTFUL = re.compile(r"(https?://.+/)[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}")
+_RESTFUL = re.compile(r"(https?://.+/)" + _TYPE_ID)
+#: An absolute RESTful reference: a RESTful URL, optionally ``/_history/version``.
+_RESTFUL_REFERENCE = re.compile(r"(https?://.+/)" + _TYPE_ID + _HISTORY)
 
 
 class References:
@@ -56,21 +76,36 @@ class References:
     """
 
     def __init__(self, root: Resource | None = None) -> None:
-        #: per entry: its resource, and the base of its RESTful fullUrl (if it has one)
-        self._entries: list[tuple[Resource, str | None]] = []
+        #: per entry: its resource, and the index of its RESTful fullUrl's base (if it has one)
+        self._entries: list[tuple[Resource, int | None]] = []
+        #: each distinct base of a RESTful fullUrl, by its index
+        self._bases: dict[str, int] = {}
+        #: the entries with a RESTful fullUrl by (base, type, id) of that fullUrl
+        self._by_rest: dict[tuple[int, str, str], list[Resource]] = defaultdict(list)
+        #: the entries with another fullUrl (``urn:uuid:…``) by it
         self._by_url: dict[str, list[Resource]] = defaultdict(list)
+        #: the entries without a RESTful fullUrl by (type, id)
         self._by_id: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        #: id() of a resource → its contained resources by id (made when first asked)
+        self._contained: dict[int, dict[str, list[Resource]]] = {}
         #: id() of every reference object → (that object, the index of its entry): a reference
         #: is resolved against its own entry (its contained resources, its fullUrl's base).
         self._origin: dict[int, tuple[Any, int]] = {}
-        for index, (url, resource) in enumerate(_entries(root)):
+        for index, (path, url, resource) in enumerate(_entries(root)):
+            if url is not None and len(url) > MAX_URL:
+                raise _too_long(_("The fullUrl of this entry is too long."), path, "fullUrl")
             restful = _RESTFUL.fullmatch(url or "")
-            self._entries.append((resource, restful.group(1) if restful else None))
-            if url:
-                self._by_url[url].append(resource)
-            if isinstance(resource.get("id"), str):
-                self._by_id[(resource["resourceType"], resource["id"])].append(resource)
-            self._index_references(resource, index)
+            base = None
+            if restful is not None:
+                base = self._bases.setdefault(restful.group(1), len(self._bases))
+                self._by_rest[(base, restful.group(2), restful.group(3))].append(resource)
+            else:
+                if url:
+                    self._by_url[url].append(resource)
+                if isinstance(resource.get("id"), str):
+                    self._by_id[(resource["resourceType"], resource["id"])].append(resource)
+            self._entries.append((resource, base))
+            self._index_references(resource, index, path)
 
     def resolve(self, inputs: list[Any]) -> list[ResourceNode]:
         """FHIRPath's ``resolve()``: for each reference (a Reference, or a reference as text) the
@@ -90,71 +125,101 @@ class References:
         return found
 
     def _target(self, reference: str, entry: int | None) -> Resource | None:
+        if len(reference) > MAX_URL:
+            return None
         reference = reference.strip()
-        if reference.startswith("#"):
-            return None if entry is None else _contained(self._entries[entry][0], reference[1:])
+        if reference.startswith("#"):  # as text (no entry): contained in what is not known
+            return None if entry is None else self._contained_in(entry, reference[1:])
         if _ABSOLUTE.match(reference):
-            return _only(self._by_url.get(reference, []))
+            restful = _RESTFUL_REFERENCE.fullmatch(reference)
+            if restful is None:
+                return _only(self._by_url.get(reference, []))
+            url_base, kind, ident, version = restful.groups()
+            base = self._bases.get(url_base)
+            found = [] if base is None else self._by_rest.get((base, kind, ident), [])
+            return _versioned(found, version)
         relative = _RELATIVE.fullmatch(reference)
         if relative is None:
             return None
         kind, ident, version = relative.groups()
         base = self._entries[entry][1] if entry is not None else None
-        if base is not None and (at := self._by_url.get(f"{base}{kind}/{ident}")):
-            candidates = at
-        else:
-            candidates = self._by_id.get((kind, ident), [])
-        if version is not None:
-            candidates = [c for c in candidates if _version(c) in (None, version)]
-        return _only(candidates)
+        if base is not None:  # a RESTful entry's reference: that server's resource, or none
+            return _versioned(self._by_rest.get((base, kind, ident), []), version)
+        return _versioned(self._by_id.get((kind, ident), []), version)
 
-    def _index_references(self, resource: Resource, entry: int) -> None:
+    def _contained_in(self, entry: int, ident: str) -> Resource | None:
+        resource = self._entries[entry][0]
+        if not ident:
+            return resource
+        index = self._contained.get(id(resource))
+        if index is None:
+            index = defaultdict(list)
+            contained = resource.get("contained")
+            for item in contained if isinstance(contained, list) else []:
+                if (
+                    isinstance(item, dict)
+                    and isinstance(item.get("resourceType"), str)
+                    and isinstance(item.get("id"), str)
+                ):
+                    index[item["id"]].append(item)
+            self._contained[id(resource)] = index
+        return _only(index.get(ident, []))
+
+    def _index_references(self, resource: Resource, entry: int, path: str) -> None:
         stack: list[Any] = [resource]
         while stack:
             node = stack.pop()
             if isinstance(node, dict):
-                if isinstance(node.get("reference"), str):
+                reference = node.get("reference")
+                if isinstance(reference, str):
+                    if len(reference) > MAX_URL:
+                        message = _("A reference in this resource is too long.")
+                        raise _too_long(message, path)
                     self._origin[id(node)] = (node, entry)
                 stack.extend(node.values())
             elif isinstance(node, list):
                 stack.extend(node)
 
 
-def _entries(root: Resource | None) -> list[tuple[str | None, Resource]]:
-    """(fullUrl, resource) of each entry of a Bundle (as ``parsing.entries`` has checked them),
-    or of the one resource sent."""
+def _entries(root: Resource | None) -> list[tuple[str, str | None, Resource]]:
+    """(path, fullUrl, resource) of each entry of a Bundle (as ``parsing.entries`` has checked
+    them), or of the one resource sent."""
     if root is None:
         return []
     if root.get("resourceType") != "Bundle":
-        return [(None, root)]
+        return [(root["resourceType"], None, root)]
     result = []
-    for entry in root.get("entry", []):
+    for index, entry in enumerate(root.get("entry", [])):
         url = entry.get("fullUrl")
-        result.append((url.strip() if isinstance(url, str) else None, entry["resource"]))
+        path = f"Bundle.entry[{index}].resource"
+        result.append((path, url.strip() if isinstance(url, str) else None, entry["resource"]))
     return result
 
 
-def _contained(resource: Resource, ident: str) -> Resource | None:
-    if not ident:
-        return resource
-    contained = resource.get("contained")
-    if not isinstance(contained, list):
-        return None
-    return _only(
-        [
-            c
-            for c in contained
-            if isinstance(c, dict)
-            and isinstance(c.get("resourceType"), str)
-            and c.get("id") == ident
-        ]
-    )
+def _too_long(message: str, path: str, element: str | None = None) -> FhirRefused:
+    """The submission refused for a fullUrl or reference over :data:`MAX_URL` characters."""
+    where = path if element is None else f"{path.removesuffix('.resource')}.{element}"
+    text = _("%(message)s At most %(max)s characters are taken.") % {
+        "message": message,
+        "max": MAX_URL,
+    }
+    return FhirRefused(400, [error("too-costly", text, where)])
 
 
 def _version(resource: Resource) -> str | None:
     meta = resource.get("meta")
     version = meta.get("versionId") if isinstance(meta, dict) else None
     return version if isinstance(version, str) else None
+
+
+def _versioned(candidates: list[Resource], version: str | None) -> Resource | None:
+    """The one candidate, if it is of ``version`` (when one is asked: a resource without
+    ``meta.versionId`` is not of it); none when there are several, before any version is
+    compared (which one is meant cannot be told)."""
+    found = _only(candidates)
+    if found is None or (version is not None and _version(found) != version):
+        return None
+    return found
 
 
 def _only(candidates: list[Resource]) -> Resource | None:

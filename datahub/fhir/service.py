@@ -258,7 +258,7 @@ def _refuse_bsn_in_fields(
     for path, resource in raw:
         values = mapping.values_of(dictionary, compiled, resource)
         for spec in dictionary.fields:
-            if values.get(spec.name) in bsns:
+            if _holds_bsn(values.get(spec.name), bsns):
                 found.append((spec.name, f"{path}.{spec.fhirpath}"))
     if found:
         raise _BsnRefused(found)
@@ -266,15 +266,21 @@ def _refuse_bsn_in_fields(
 
 def _refuse_bsn_in_records(extracted: list[mapping.Extracted], bsns: set[str]) -> None:
     """Refuse when a record's field holds one of the submission's BSNs after the filter (sent
-    a second time under another system, or as a plain value)."""
+    a second time under another system, or as a plain value, in any format)."""
     found = [
         (name, item.path)
         for item in extracted
         for name, value in item.values.items()
-        if value is not None and value.strip() in bsns
+        if _holds_bsn(value, bsns)
     ]
     if found:
         raise _BsnRefused(found)
+
+
+def _holds_bsn(value: str | None, bsns: set[str]) -> bool:
+    """Whether ``value``'s digits are one of ``bsns`` (``privacy.bsn_key``: ``999 990 019``
+    and ``999-99-0019`` are the BSN ``999990019``)."""
+    return value is not None and privacy.bsn_key(value) in bsns
 
 
 class _BsnRefused(FhirRefused):

@@ -179,3 +179,59 @@ def test_a_flood_of_dropped_elements_gives_a_bounded_answer(fhir_cataract, token
     security = [i for i in issues(response) if i["code"] == "security"]
     assert len(security) == 1001
     assert "2000" in security[-1]["diagnostics"]
+
+
+@pytest.mark.parametrize(
+    ("bsn", "copy"),
+    [
+        (BSN, "999 990 019"),
+        (BSN, "999-99-0019"),
+        (BSN, " NL999990019 "),
+        ("012345672", "12345672"),  # 8 digits: the BSN without its leading zero
+        ("12345672", "0123.45.672"),
+    ],
+)
+def test_a_bsn_copied_under_another_system_in_another_format_refuses_the_submission(
+    cataract_mapped, token, caplog, bsn, copy
+):
+    """The Patient has the BSN in the BSN system and again, written otherwise, under a local
+    system that a field reads through resolve(): its digits are the BSN's, so it is refused
+    (and audited) as a BSN taken directly is."""
+    from datahub.audit.models import Action, AuditEvent
+
+    caplog.set_level(logging.DEBUG)
+    cataract_mapped(PatientCode="subject.resolve().identifier.where(system='urn:local').value")
+    person = patient()
+    person["identifier"] = [
+        {"system": BSN_SYSTEM, "value": bsn},
+        {"system": "urn:local", "value": copy},
+    ]
+    operation = procedure(1, subject={"reference": "urn:uuid:p1"})
+    sent = bundle(operation, person)
+    sent["entry"][1]["fullUrl"] = "urn:uuid:p1"
+    response = post(token, sent)
+    assert response.status_code == 422, response.content
+    found = issues(response)
+    assert [(i["severity"], i["code"]) for i in found] == [("error", "security")]
+    assert "PatientCode" in found[0]["diagnostics"]
+    assert not Delivery.objects.unscoped().exists() and not StoredFile.objects.exists()
+    event = AuditEvent.objects.get(action=Action.DENIED)
+    assert event.detail == {"code": "CAT", "fields": ["PatientCode"]}
+    for text in (bsn, copy.strip(), bsn.lstrip("0")):
+        assert text not in response.content.decode()
+        assert text not in caplog.text
+        assert text not in _database_text()
+
+
+def test_a_field_with_other_digits_than_the_bsn_is_delivered(cataract_mapped, token):
+    """Only the BSN's own digits refuse: the registry's number of the patient is delivered."""
+    cataract_mapped(PatientCode="subject.resolve().identifier.where(system='urn:local').value")
+    person = patient()
+    person["identifier"] = [
+        {"system": BSN_SYSTEM, "value": BSN},
+        {"system": "urn:local", "value": "999 990 018"},
+    ]
+    sent = bundle(procedure(1, subject={"reference": "urn:uuid:p1"}), person)
+    sent["entry"][1]["fullUrl"] = "urn:uuid:p1"
+    response = post(token, sent)
+    assert response.status_code == 202, response.content

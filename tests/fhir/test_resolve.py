@@ -4,6 +4,7 @@ another entry of the Bundle or a contained resource; nothing is fetched from els
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from datahub.audit.models import Action, AuditEvent
 from datahub.deliveries import files
 from datahub.deliveries.models import Delivery, StoredFile
+from datahub.fhir.references import References
 from tests.fhir.conftest import BSN, BSN_SYSTEM, NAME, issues, patient, post, procedure
 
 BIRTH_YEAR = "subject.resolve().birthDate.toString().substring(0, 4)"
@@ -52,6 +54,7 @@ def _with_id(resource: dict[str, Any], ident: str) -> dict[str, Any]:
 
 
 REST = "https://ehr.example/fhir/"
+OTHER_SERVER = "https://elders.example/fhir/"
 RESOLVED = {
     "by-fullUrl": _bundle(
         _entry(_operation_of(PATIENT_URN), "urn:uuid:5f8e2c1a-7b3d-4e9f-8a6c-1d2e3f4a5b6c"),
@@ -74,6 +77,26 @@ RESOLVED = {
     ),
     "contained": _bundle(
         _entry(_operation_of("#p1") | {"contained": [_with_id(patient(), "p1")]}),
+    ),
+    "by-type-and-id-among-entries-without-a-restful-fullUrl": _bundle(
+        _entry(_operation_of("Patient/p1"), "urn:uuid:5f8e2c1a-7b3d-4e9f-8a6c-1d2e3f4a5b6c"),
+        _entry(
+            _with_id(patient() | {"gender": "male", "birthDate": "1960-01-01"}, "p1"),
+            OTHER_SERVER + "Patient/p1",
+        ),
+        _entry(_with_id(patient(), "p1"), PATIENT_URN),
+    ),
+    "versioned-relative": _bundle(
+        _entry(_operation_of("Patient/p1/_history/3")),
+        _entry(_with_id(patient() | {"meta": {"versionId": "3"}}, "p1")),
+    ),
+    "versioned-absolute": _bundle(
+        _entry(_operation_of(REST + "Patient/p1/_history/3")),
+        _entry(_with_id(patient() | {"meta": {"versionId": "3"}}, "p1"), REST + "Patient/p1"),
+    ),
+    "versioned-relative-on-the-same-server": _bundle(
+        _entry(_with_id(_operation_of("Patient/p1/_history/3"), "op1"), REST + "Procedure/op1"),
+        _entry(_with_id(patient() | {"meta": {"versionId": "3"}}, "p1"), REST + "Patient/p1"),
     ),
 }
 
@@ -111,6 +134,29 @@ UNRESOLVED = {
                 "contained": [_with_id(patient(), "p1")],
             }
         ),
+    ),
+    # a relative reference in an entry with a RESTful fullUrl is of that server only
+    "relative-on-another-server": _bundle(
+        _entry(_with_id(_operation_of("Patient/p1"), "op1"), REST + "Procedure/op1"),
+        _entry(_with_id(patient(), "p1"), OTHER_SERVER + "Patient/p1"),
+    ),
+    # without a RESTful fullUrl: type and id among the entries without one only
+    "type-and-id-of-an-entry-on-a-server": _bundle(
+        _entry(_operation_of("Patient/p1")),
+        _entry(_with_id(patient(), "p1"), OTHER_SERVER + "Patient/p1"),
+    ),
+    "versioned-without-versionId": _bundle(
+        _entry(_operation_of("Patient/p1/_history/3")), _entry(_with_id(patient(), "p1"))
+    ),
+    "versioned-another-version": _bundle(
+        _entry(_operation_of(REST + "Patient/p1/_history/3")),
+        _entry(_with_id(patient() | {"meta": {"versionId": "2"}}, "p1"), REST + "Patient/p1"),
+    ),
+    # two resources Patient/p1 are ambiguous whatever their versions
+    "versioned-two-with-that-id": _bundle(
+        _entry(_operation_of("Patient/p1/_history/1")),
+        _entry(_with_id(patient() | {"meta": {"versionId": "1"}}, "p1")),
+        _entry(_with_id(patient() | {"meta": {"versionId": "2"}}, "p1")),
     ),
 }
 
@@ -181,3 +227,135 @@ def test_a_field_that_would_take_the_bsn_through_resolve_refuses_the_submission(
     assert not Delivery.objects.unscoped().exists() and not StoredFile.objects.exists()
     event = AuditEvent.objects.get(action=Action.DENIED)
     assert event.detail == {"code": "CAT", "fields": ["PatientCode"]}
+
+
+def test_person_data_of_any_resource_that_resolve_reaches_is_dropped_by_its_type(
+    cataract_mapped, token, django_capture_on_commit_callbacks
+):
+    """Names, addresses and telecom are dropped by their FHIR data type wherever they are (an
+    Organization's contact, a Location, a PractitionerRole, a CareTeam, a Patient's
+    birthPlace extension, a contained or a nested Bundle's resource): a field that reads them
+    through resolve() is empty. What the dictionary maps (birth date, sex) stays."""
+    cataract_mapped(
+        Geboortejaar=BIRTH_YEAR,
+        Geslacht=SEX,
+        Opmerking="subject.resolve().extension.value.ofType(Address).city",
+        PostOpComplicatie="subject.resolve().extension.value.ofType(HumanName).family",
+        Techniek="subject.resolve().managingOrganization.resolve().contact.name.family",
+        Anesthesie="subject.resolve().managingOrganization.resolve().contact.telecom.value",
+        IOLType="location.resolve().address.city",
+        PerOpComplicatie="location.resolve().telecom.value",
+        EersteTweedeOog="performer[0].actor.resolve().telecom.value",
+        Comorbiditeit="performer[1].actor.resolve().telecom.value",
+        ControleDatum="performer[0].onBehalfOf.resolve().contact.address.city",
+    )
+    phone = [{"system": "phone", "value": "0201234567"}]
+    person = patient() | {
+        "managingOrganization": {"reference": "urn:uuid:org"},
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
+                "valueAddress": {"city": "Geboortestad"},
+            },
+            {"url": "urn:x:moeder", "valueHumanName": {"family": "Moedernaam"}},
+        ],
+    }
+    contact = {"name": {"family": "Contactpersoon"}, "telecom": phone, "address": {"city": "X"}}
+    operation = _operation_of(PATIENT_URN) | {
+        "location": {"reference": "urn:uuid:loc"},
+        "performer": [
+            {"actor": {"reference": "urn:uuid:role"}, "onBehalfOf": {"reference": "#org"}},
+            {"actor": {"reference": "urn:uuid:team"}},
+        ],
+        "contained": [{"resourceType": "Organization", "id": "org", "contact": [contact]}],
+    }
+    nested = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": {"resourceType": "Location", "address": {"city": "Genest"}}}],
+    }
+    sent = _bundle(
+        _entry(operation),
+        _entry(person, PATIENT_URN),
+        _entry({"resourceType": "Organization", "contact": [contact]}, "urn:uuid:org"),
+        _entry(
+            {"resourceType": "Location", "address": {"city": "Locatiestad"}, "telecom": phone},
+            "urn:uuid:loc",
+        ),
+        _entry({"resourceType": "PractitionerRole", "telecom": phone}, "urn:uuid:role"),
+        _entry({"resourceType": "CareTeam", "telecom": phone}, "urn:uuid:team"),
+        _entry(nested),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(token, sent)
+    assert response.status_code == 202, response.content
+    record = _stored_record()
+    assert record[:5] == ["OP0001", "PAT1", "1950", "2", "2026-05-01"]
+    dropped = [i["expression"][0] for i in issues(response) if i["code"] == "security"]
+    for path in (
+        "Bundle.entry[0].resource.contained[0].contact[0].name",
+        "Bundle.entry[1].resource.extension[0].valueAddress",
+        "Bundle.entry[1].resource.extension[1].valueHumanName",
+        "Bundle.entry[2].resource.contact[0].telecom",
+        "Bundle.entry[3].resource.address",
+        "Bundle.entry[4].resource.telecom",
+        "Bundle.entry[5].resource.telecom",
+        "Bundle.entry[6].resource.entry[0].resource.address",
+    ):
+        assert path in dropped
+    for secret in ("Geboortestad", "Moedernaam", "Contactpersoon", "0201234567", "stad"):
+        assert secret not in response.content.decode()
+        assert secret not in ",".join(record)
+
+
+LONG = "https://ehr.example/" + "x" * 5000 + "/fhir/"
+
+
+@pytest.mark.parametrize(
+    ("operation", "where"),
+    [
+        (_entry(_operation_of("Patient/p1"), LONG + "Procedure/op1"), "Bundle.entry[0].fullUrl"),
+        (_entry(_operation_of(LONG + "Patient/p1")), "Bundle.entry[0].resource"),
+    ],
+    ids=["fullUrl", "reference"],
+)
+def test_a_fullurl_or_reference_over_4_kb_refuses_the_submission_at_once(
+    cataract_mapped, token, operation, where
+):
+    """Its cost would grow with its length (per reference, the referring entry's base):
+    refused, naming the entry, before anything is mapped."""
+    cataract_mapped(Geboortejaar=BIRTH_YEAR, Geslacht=SEX)
+    reasons = [{"reference": "Observation/o1"}] * 2000
+    operation["resource"]["reasonReference"] = reasons
+    sent = _bundle(operation, _entry(_with_id(patient(), "p1"), LONG + "Patient/p1"))
+    started = time.process_time()
+    response = post(token, sent)
+    assert time.process_time() - started < 5
+    assert response.status_code == 400, response.content[:300]
+    found = issues(response)
+    assert [(i["severity"], i["code"], i["expression"]) for i in found] == [
+        ("error", "too-costly", [where])
+    ]
+    assert "4096" in found[0]["diagnostics"]
+    assert not Delivery.objects.unscoped().exists()
+
+
+def test_many_candidates_of_a_versioned_reference_are_ambiguous_at_once():
+    """5,000 Procedures refer to ``Patient/x/_history/1`` and 5,000 Patients are ``x``: each
+    reference is ambiguous from the number of candidates, not by comparing each version."""
+    count = 5000
+    sent = _bundle(
+        *[
+            _entry({"resourceType": "Procedure", "subject": {"reference": "Patient/x/_history/1"}})
+            for _ in range(count)
+        ],
+        *[
+            _entry({"resourceType": "Patient", "id": "x", "meta": {"versionId": str(n)}})
+            for n in range(count)
+        ],
+    )
+    references = References(sent)
+    subjects = [entry["resource"]["subject"] for entry in sent["entry"][:count]]
+    started = time.process_time()
+    assert references.resolve(subjects) == []
+    assert time.process_time() - started < 1
