@@ -110,8 +110,12 @@ def bsn_values(node: Any) -> set[str]:
     stack = [node]
     while stack:
         item = stack.pop()
-        if is_bsn(item) and isinstance(item.get("value"), str) and bsn_key(item["value"]):
-            found.add(bsn_key(item["value"]))
+        if is_bsn(item) and isinstance(item.get("value"), str):
+            key = bsn_key(item["value"])
+            # a number that can be a BSN (9 digits, at most two of them leading zeros): a
+            # stray "1" in the BSN's system is dropped with it, but refuses no field holding 1
+            if len(key) == 9 and len(key.lstrip("0")) >= 7:
+                found.add(key)
         if isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, list):

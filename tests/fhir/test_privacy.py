@@ -235,3 +235,21 @@ def test_a_field_with_other_digits_than_the_bsn_is_delivered(cataract_mapped, to
     sent["entry"][1]["fullUrl"] = "urn:uuid:p1"
     response = post(token, sent)
     assert response.status_code == 202, response.content
+
+
+def test_a_number_in_the_bsn_system_that_cannot_be_a_bsn_refuses_no_field(
+    cataract_mapped, token
+):
+    """A stray "1" in the BSN's system is dropped with it, but a field holding 1 is delivered."""
+    cataract_mapped(PatientCode="subject.resolve().identifier.where(system='urn:local').value")
+    person = patient()
+    person["identifier"] = [
+        {"system": BSN_SYSTEM, "value": "1"},
+        {"system": "urn:local", "value": "1"},
+    ]
+    sent = bundle(procedure(1, subject={"reference": "urn:uuid:p1"}), person)
+    sent["entry"][1]["fullUrl"] = "urn:uuid:p1"
+    response = post(token, sent)
+    assert response.status_code == 202, response.content
+    dropped = [i for i in response.json()["issue"] if i["code"] == "security"]
+    assert any("identifier" in i["expression"][0] for i in dropped)
