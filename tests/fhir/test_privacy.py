@@ -237,9 +237,7 @@ def test_a_field_with_other_digits_than_the_bsn_is_delivered(cataract_mapped, to
     assert response.status_code == 202, response.content
 
 
-def test_a_number_in_the_bsn_system_that_cannot_be_a_bsn_refuses_no_field(
-    cataract_mapped, token
-):
+def test_a_number_in_the_bsn_system_that_cannot_be_a_bsn_refuses_no_field(cataract_mapped, token):
     """A stray "1" in the BSN's system is dropped with it, but a field holding 1 is delivered."""
     cataract_mapped(PatientCode="subject.resolve().identifier.where(system='urn:local').value")
     person = patient()
