@@ -33,6 +33,7 @@ from datahub.deliveries import intake, reports
 from datahub.deliveries.intake import Metadata
 from datahub.deliveries.models import ENGINE_STATUS_LABEL, Channel, Delivery
 from datahub.deliveries.models import Status as DeliveryStatus
+from datahub.forwarding.api import Moment
 
 CHANNEL = Channel.API
 
@@ -257,34 +258,40 @@ LIST_PAGE = 100
 )
 def deliveries(
     request: HttpRequest,
-    after: Annotated[
-        int | None,
-        Query(ge=0, le=2**63 - 1, description="Only deliveries after this `id`: the last one."),
+    since: Annotated[
+        Moment,
+        Query(
+            None,  # with the validator of Moment beside it, ninja would make it required
+            description="Only deliveries delivered at or after this moment (`submitted_at`).",
+        ),
     ] = None,
     code: Annotated[str | None, Query(max_length=50, description="Only this sub-delivery.")] = (
         None
     ),
     status: Annotated[
-        DeliveryStatus | None, Query(description="Only deliveries with this status.")
+        DeliveryStatus | None, Query(description="Only deliveries with this status now.")
     ] = None,
 ) -> list[DeliveryOut]:
-    """Every delivery of your institution, through any channel (also those delivered on the
-    portal or entered by hand), in the order they were delivered, at most 100 a call.
+    """Your institution's deliveries through any channel (also those delivered on the portal,
+    entered by hand or sent as FHIR), in the order they were delivered, at most 100 a call.
 
-    To see each once: call with `after` = the `id` of the last delivery you received (the
-    first time without), until a call answers with an empty list; keep that number for the
-    next poll. A delivery is never added behind one you have seen (ids only grow)."""
+    The list is what the hub holds at the moment of the call: a delivery still being
+    submitted then shows on a later call, with its own `submitted_at` (a moment just before).
+    To follow the deliveries, ask with `since` a few minutes before the latest `submitted_at`
+    you received, and skip the ids you have; for more than 100, ask again from the last
+    `submitted_at` of the answer. `status` is the status now: poll a delivery's own status
+    until it is `finished`."""
     token = token_of(request)
     rows = Delivery.objects.for_institution(token.institution).select_related(
         "sub_delivery__registry", "dictionary_version", "unit"
     )
-    if after is not None:
-        rows = rows.filter(pk__gt=after)
+    if since is not None:
+        rows = rows.filter(submitted_at__gte=since)
     if code:
         rows = rows.filter(sub_delivery__code=code.strip().upper())
     if status is not None:
         rows = rows.filter(status=status)
-    page = list(rows.order_by("pk")[:LIST_PAGE])
+    page = list(rows.order_by("submitted_at", "pk")[:LIST_PAGE])
     record(
         Action.VIEW,
         actor=TokenActor(token),

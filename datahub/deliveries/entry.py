@@ -570,7 +570,7 @@ def _refuse_unchanged(
         Delivery.objects.for_institution(institution)
         .filter(
             sub_delivery=sub_delivery,
-            # no unit: the institution's only one (the intake refuses it when there are more)
+            # no unit: the intake refuses the delivery anyway (it asks for the unit)
             **({} if unit is None else {"unit__number": unit}),
             period=period,
             is_test=False,
@@ -623,6 +623,12 @@ def submit_batch(
     with transaction.atomic():
         dataset = dataset_of(institution, sub_delivery, unit, key).select_for_update(of=("self",))
         drafts = list(dataset.order_by("created_at", "id"))
+        if not drafts:
+            # A colleague's Aanleveren may have marked the rows while this one waited for
+            # their lock; PostgreSQL then re-checks a locked row without its joined delivery
+            # and drops it. Read again: now the rows are seen as delivered (and are refused
+            # below as unchanged, with that delivery's name).
+            drafts = list(dataset.all().order_by("created_at", "id"))
         if not drafts:
             raise EntryError(_("There are no entered records to deliver."))
         _refuse_stale(version, drafts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.formats import date_format, number_format
 from django.utils.safestring import SafeString
@@ -40,8 +41,10 @@ def period_label(period: Period) -> str:
 
 
 def rounded(value: float, places: int) -> str:
-    """``value`` rounded (not cut, as ``number_format`` cuts a float) to ``places`` decimals."""
-    return number_format(round(value, places), decimal_pos=places)
+    """``value`` rounded half up (not cut, as ``number_format`` cuts a float, nor half to even,
+    as ``round`` does: 1 of 16 is 6,3 %) to ``places`` decimals."""
+    exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return number_format(exact, decimal_pos=places)
 
 
 def whole(value: float) -> str:

@@ -1,4 +1,4 @@
-"""GET /api/aanleveringen: the institution's deliveries of every channel, paged by id."""
+"""GET /api/aanleveringen: the institution's deliveries of every channel, from a moment on."""
 
 from __future__ import annotations
 
@@ -38,18 +38,46 @@ def test_the_list_holds_every_own_delivery_of_any_channel_oldest_first(
     ]
 
 
-def test_the_list_pages_by_id_and_filters_on_sub_delivery_and_status(
+def test_the_list_starts_at_a_moment_and_filters_on_sub_delivery_and_status(
     api_cataract, token, institution
 ):
-    rows = [deliver(institution, "CAT", "TOTAAL", status=s) for s in ("verwerkt", "afgekeurd")]
-    assert _ids(token, f"?after={rows[0].pk}") == [rows[1].pk]
-    assert _ids(token, f"?after={rows[1].pk}") == []
-    assert _ids(token, "?status=afgekeurd") == [rows[1].pk]
-    assert _ids(token, "?code=cat") == [rows[0].pk, rows[1].pk]
+    from urllib.parse import quote
+
+    from tests.schedule.conftest import days
+
+    old = deliver(institution, "CAT", "TOTAAL", on=days(-3))
+    new = deliver(institution, "CAT", "TOTAAL", on=days(-1), status="afgekeurd")
+    assert _ids(token) == [old.pk, new.pk]
+    moment = quote(new.submitted_at.isoformat())
+    assert _ids(token, f"?since={moment}") == [new.pk]  # at or after the moment
+    assert _ids(token, "?since=2100-01-01T00:00:00Z") == []
+    assert _ids(token, "?status=afgekeurd") == [new.pk]
+    assert _ids(token, "?code=cat") == [old.pk, new.pk]
     assert _ids(token, "?code=MMYIKNL") == []
     assert get(token, URL + "?status=kwijt").status_code == 422
-    assert get(token, URL + "?after=-1").status_code == 422
+    assert get(token, URL + "?since=gisteren").status_code == 422
     assert get(None, URL).status_code == 401
+
+
+def test_a_delivery_made_while_the_list_was_asked_shows_when_asked_again_from_before(
+    api_cataract, token, institution
+):
+    """A delivery's id and moment come when its row is written, its visibility when its
+    transaction ends: one that was still being submitted shows on the next call, asked from a
+    moment before the last one seen (as the docs tell)."""
+    import datetime as dt
+    from urllib.parse import quote
+
+    from datahub.deliveries.models import Delivery
+    from tests.schedule.conftest import days
+
+    seen = deliver(institution, "CAT", "TOTAAL", on=days(-1))
+    late = deliver(institution, "CAT", "TOTAAL", on=days(-2))  # its moment lies before
+    Delivery.objects.for_institution(institution).filter(pk=late.pk).update(
+        submitted_at=seen.submitted_at - dt.timedelta(seconds=3)
+    )
+    look_back = quote((seen.submitted_at - dt.timedelta(minutes=5)).isoformat())
+    assert set(_ids(token, f"?since={look_back}")) == {seen.pk, late.pk}
 
 
 def test_the_list_needs_the_same_queries_whatever_the_deliveries(api_cataract, token, institution):

@@ -259,6 +259,7 @@ def test_shares_and_rates_are_rounded_not_cut():
     with translation.override("nl"):
         assert percentage(1 / 6) == "16,7 %"
         assert percentage(6 / 79) == "7,6 %"
+        assert percentage(1 / 16) == "6,3 %"  # half up, not half to even
         assert figures.rate(1 / 6) == "0,17"
         assert figures.whole(2 / 3 * 10) == "6,7"
         assert figures.percent(999_999 / 1_000_000) == "99,9 %"  # completeness: rounded down

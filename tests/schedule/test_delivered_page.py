@@ -85,7 +85,8 @@ def test_each_row_shows_its_deadline_and_links_to_details_and_upload(submitter, 
     assert rows[history["new_ok"]] == dt.date(2026, 5, 1)
     assert rows[history["cat_errors"]] == days(30)  # TOTAAL: the next deadline
     page = response.content.decode()
-    assert 'href="' + reverse("portal:upload") + '?code=MMYIKNL&amp;periode=2026K1"' in page
+    upload = reverse("portal:upload") + "?code=MMYIKNL&amp;periode=2026K1&amp;onderdeel=0"
+    assert f'href="{upload}"' in page
     assert reverse("portal:delivery", args=[history["new_ok"].pk]) in page
     assert "01-05-2026" in page
 

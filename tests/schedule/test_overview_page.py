@@ -143,6 +143,7 @@ def test_a_clean_delivery_of_another_unit_leaves_the_row(submitter, institution)
     page = logged_in(submitter).get(reverse("portal:overview")).content.decode()
     assert "(instellingsonderdeel 1)" in page  # the rows of both units can be told apart
     assert "periode=2026K1&amp;onderdeel=1" in page  # and Aanleveren opens for that unit
+    assert "periode=2026K1&amp;onderdeel=0" in page
     deliver(institution, "MMYIKNL", "2026K1", on=days(0), status=Status.PROCESSED)
     assert finding_rows(submitter) == [("MMYIKNL", "2026K1", Status.ERRORS)]
 
