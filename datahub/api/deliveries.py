@@ -156,6 +156,7 @@ class ReportOut(Schema):
         401: Problems,
         413: Problems,
         422: Problems,
+        503: Problems,
     },
     summary="Deliver a file",
     url_name="upload",  # errors.UPLOAD_VIEW: its invalid input is a refused delivery
@@ -167,7 +168,7 @@ def upload(
 
     Accepted: 202 with the delivery (status ``aangeleverd``); poll ``links.status`` until
     ``finished``. Refused: 400 (or 413 for a file over the maximum) with the problems per
-    field; nothing is stored.
+    field; nothing is stored. 503 when the hub could not store the file: try again later.
     """
     token = token_of(request)
     if (file.size or 0) > settings.MAX_UPLOAD_BYTES:
@@ -183,6 +184,8 @@ def upload(
             actor=TokenActor(token),
             request=request,
         )
+    except intake.StorageUnavailable as exc:
+        return Reply(503, refused(exc.problems))
     except intake.DeliveryRefused as exc:
         earlier = _same_delivery(token.institution, metadata, file, exc.problems)
         if earlier is not None:  # a retry of an upload that did land (its answer was lost)

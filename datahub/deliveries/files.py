@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import IO, BinaryIO, cast
 
+from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.files import File
@@ -103,6 +104,11 @@ class DecryptingReader(io.RawIOBase):
     def close(self) -> None:
         self._source.close()
         super().close()
+
+
+#: Failures of the storage itself, not of a file: a full or failing disk, and object storage
+#: (``DATAHUB_FILE_STORAGE=s3``) out of reach or refusing.
+STORAGE_OUTAGES = (OSError, BotoCoreError, ClientError)
 
 
 def file_key() -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -56,6 +57,8 @@ FIELDS = (
 EXTENSIONS = FILE_FORMATS
 #: The highest sequence number: the column is a 32-bit integer on PostgreSQL.
 MAX_SEQUENCE = 2_147_483_647
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -115,6 +118,26 @@ class DeliveryRefused(Exception):
     def __init__(self, problems: dict[str, list[str]]) -> None:
         self.problems = problems
         super().__init__("; ".join(m for messages in problems.values() for m in messages))
+
+
+class StorageUnavailable(DeliveryRefused):
+    """The hub's storage failed while the file was stored: nothing was delivered, and the
+    sender should try again later (an API answers 503)."""
+
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            {
+                "": [
+                    _(
+                        "The hub could not store the file just now; nothing was delivered. Try "
+                        "again in a few minutes; if it keeps failing, contact the DHD "
+                        "Servicedesk."
+                    )
+                ]
+            }
+        )
 
 
 def metadata_from_name(file_name: str) -> Metadata:
@@ -418,7 +441,11 @@ def submit(
         size_problem = _("The file is larger than the maximum of %(mb)s MB.") % {"mb": mb}
     start, chunks = _first_bytes(chunks)
     _refuse_unless_ok(result, size_problem or _content_problem(metadata, start))
-    stored = files.store(chunks, metadata.file_name)
+    try:
+        stored = files.store(chunks, metadata.file_name)
+    except files.STORAGE_OUTAGES:
+        logger.exception("storing %s failed", metadata.file_name)
+        raise StorageUnavailable from None
     return _register(result, institution, channel, actor, stored, request)
 
 
@@ -440,6 +467,9 @@ def submit_upload(
         stored = uploads.finish(session)
     except uploads.UploadError as exc:
         raise DeliveryRefused({"": [str(exc)]}) from None
+    except files.STORAGE_OUTAGES:
+        logger.exception("storing upload %s failed", session.pk)
+        raise StorageUnavailable from None
     delivery = _register(result, institution, channel, actor, stored, request)
     uploads.forget(session)
     return delivery

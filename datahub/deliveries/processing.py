@@ -19,7 +19,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -35,10 +34,8 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 #: Failures of the hub's own storage and database, not of the file being processed (a value
-#: the database refuses, a DataError or IntegrityError, is the file's: it counts). Object storage
-#: (``DATAHUB_FILE_STORAGE=s3``) fails with botocore's errors: unreachable, refused, or the
-#: object missing.
-_OUTAGES = (OSError, BotoCoreError, ClientError, OperationalError, InterfaceError)
+#: the database refuses, a DataError or IntegrityError, is the file's: it counts).
+_OUTAGES = (*files.STORAGE_OUTAGES, OperationalError, InterfaceError)
 FINDING_BATCH = 10_000
 
 #: Called once a delivery has its result (forwarding and e-mail hook in here).

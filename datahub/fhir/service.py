@@ -180,6 +180,8 @@ def _delivered(
                 actor=actor,
                 request=request,
             )
+        except intake.StorageUnavailable as exc:
+            raise FhirRefused(503, issues_from(exc.problems, "transient")) from None
         except intake.DeliveryRefused as exc:
             taken = set(exc.problems) == {"sequence_number"}
             if fields.sequence_number is not None or not taken or attempt + 1 == _SEQUENCE_TRIES:

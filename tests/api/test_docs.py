@@ -40,7 +40,8 @@ def test_the_openapi_schema_declares_every_answer_of_the_institutions_calls(db):
     paths = Client().get("/api/openapi.json").json()["paths"]
     problems = {"application/json": {"schema": {"$ref": "#/components/schemas/Problems"}}}
     expected = {
-        ("post", "/api/aanleveringen"): {"200", "202", "400", "401", "413", "422"},
+        ("post", "/api/aanleveringen"): {"200", "202", "400", "401", "413", "422", "503"},
+        ("get", "/api/aanleveringen"): {"200", "401", "422"},
         ("get", "/api/aanleveringen/{delivery_id}"): {"200", "401", "404", "422"},
         ("get", "/api/aanleveringen/{delivery_id}/verslag"): {"200", "401", "404", "409", "422"},
         ("get", "/api/aanleveringen/{delivery_id}/verslag.csv"): {

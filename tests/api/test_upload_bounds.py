@@ -99,10 +99,13 @@ def test_a_full_disk_leaves_no_bytes_behind_and_the_answer_is_json(
     monkeypatch.setattr(FileSystemStorage, "_save", disk_full)
     body = {"file": SimpleUploadedFile(NAME, cat_csv(3)), **FIELDS}
     response = Client(raise_request_exception=False).post(UPLOAD_URL, body, **bearer(token))
-    assert response.status_code == 500
-    assert response.json() == {
-        "detail": "De hub kon dit verzoek niet afhandelen; er is niets veranderd. Probeer het "
-        "later opnieuw; blijft het misgaan, neem dan contact op met de Servicedesk van DHD."
+    assert response.status_code == 503  # the hub's failure, worth a retry later
+    assert response.json()["problems"] == {
+        "file": [
+            "De hub kon het bestand nu niet opslaan; er is niets aangeleverd. Probeer het over "
+            "enkele minuten opnieuw; blijft het misgaan, neem dan contact op met de Servicedesk "
+            "van DHD."
+        ]
     }
     assert len(written) == 1 and not default_storage.exists(written[0])
     assert not Delivery.objects.unscoped().exists()

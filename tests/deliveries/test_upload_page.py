@@ -126,6 +126,23 @@ def test_an_institution_that_delivers_nothing_through_the_portal_is_told_so(
     assert "levert geen registratie via het webportaal aan" in page
 
 
+def test_a_failing_storage_refuses_the_delivery_with_a_clear_message(
+    cataract, submitter, monkeypatch
+):
+    from django.core.files.storage import FileSystemStorage
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", full)
+    upload = SimpleUploadedFile(NAME, cat_csv(2))
+    response = logged_in(submitter).post(reverse("portal:upload"), dict(FIELDS, file=upload))
+    assert "De hub kon het bestand nu niet opslaan; er is niets aangeleverd." in (
+        response.content.decode()
+    )
+    assert not Delivery.objects.unscoped().exists() and not StoredFile.objects.exists()
+
+
 def test_aanleveren_in_one_request_stores_and_processes_the_file(
     cataract, submitter, django_capture_on_commit_callbacks
 ):

@@ -270,3 +270,19 @@ def test_the_same_records_an_hour_later_are_delivered_again(fhir_cataract, token
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=61)):
         assert post(token, sent).status_code == 202
     assert Delivery.objects.unscoped().count() == 2
+
+
+def test_a_failing_storage_answers_503_transient_and_stores_nothing(
+    fhir_cataract, token, monkeypatch
+):
+    from django.core.files.storage import FileSystemStorage
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", full)
+    response = post(token, bundle(procedure(1), patient()))
+    assert response.status_code == 503
+    [issue] = issues(response)
+    assert issue["code"] == "transient" and "niets aangeleverd" in issue["diagnostics"]
+    assert not Delivery.objects.unscoped().exists()

@@ -140,6 +140,38 @@ def test_an_outage_of_the_bucket_uses_no_attempt_and_the_delivery_waits_for_it(
     assert (delivery.status, delivery.records_total) == (Status.PROCESSED, 2)
 
 
+def test_a_bucket_out_of_reach_refuses_a_delivery_with_a_clear_message_and_stores_nothing(
+    bucket, cataract, institution, local_admin, operator, monkeypatch
+):
+    from botocore.client import BaseClient
+    from botocore.exceptions import EndpointConnectionError
+
+    from datahub.api import tokens
+    from datahub.dictionaries import services
+    from datahub.dictionaries.models import Method
+    from tests.api.conftest import upload
+
+    services.set_method(
+        actor=operator,
+        institution=institution,
+        registry=cataract.sub_delivery.registry,
+        method=Method.API,
+    )
+    token = tokens.issue(actor=local_admin, institution=institution, name="EPD")[1]
+
+    def down(client, operation, params):
+        raise EndpointConnectionError(endpoint_url="https://s3.eu-central-1.amazonaws.com")
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", down)
+    answer = upload(token)
+    assert answer.status_code == 503
+    assert "niets aangeleverd" in answer.json()["problems"]["file"][0]
+    assert not Delivery.objects.for_institution(institution).exists()
+    assert not StoredFile.objects.exists()
+    monkeypatch.undo()
+    assert _objects(bucket) == {}
+
+
 def test_bytes_in_the_bucket_without_a_record_are_removed_a_day_later(bucket, db):
     left = default_storage.save(
         files.storage_name_for(timezone.localdate()), io.BytesIO(b"a killed worker's file")
