@@ -20,7 +20,6 @@ delivery method for the registry): :func:`refusal` runs :func:`intake.check` for
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -43,7 +42,7 @@ from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.deliveries import files, intake
 from datahub.deliveries.models import Channel, Delivery, EntryDraft, Status
-from datahub.deliveries.records import records_csv, records_metadata
+from datahub.deliveries.records import holds, latest_delivery, records_csv, records_metadata
 from datahub.dictionaries.models import DictionaryVersion, Method, RegistryMethod, SubDelivery
 from datahub.dictionaries.services import current_version
 from datahub.institutions.models import Institution
@@ -565,27 +564,18 @@ def _refuse_unchanged(
 ) -> None:
     """Refuse a production delivery of exactly the records (the same file, byte for byte) of
     the latest one for the unit and period: it would be a second copy at the processors (a
-    button pressed twice). A rejected delivery may be delivered again."""
-    latest = (
-        Delivery.objects.for_institution(institution)
-        .filter(
-            sub_delivery=sub_delivery,
-            # no unit: the intake refuses the delivery anyway (it asks for the unit)
-            **({} if unit is None else {"unit__number": unit}),
-            period=period,
-            is_test=False,
-            channel=CHANNEL,
-        )
-        .select_related("file")
-        .order_by("-submitted_at", "-pk")
-        .first()
+    button pressed twice). A rejected delivery may be delivered again. Without a unit there is
+    nothing to compare: the intake refuses the delivery (it asks for the unit)."""
+    if unit is None:
+        return
+    latest = latest_delivery(
+        institution, CHANNEL, sub_delivery.code, unit, period=period, is_test=False
     )
     if (
         latest is None
-        or latest.file is None
         or latest.status == Status.REJECTED
         or latest.dictionary_version_id != version.pk
-        or latest.file.sha256 != hashlib.sha256(data).hexdigest()
+        or not holds(latest, data)
     ):
         return
     raise EntryError(

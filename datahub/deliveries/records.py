@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from collections.abc import Iterable, Mapping
 
 from django.utils import timezone
 
 from datahub.deliveries import intake
+from datahub.deliveries.models import Delivery
 from datahub.dictionaries.models import DictionaryVersion, SubDelivery
 from datahub.institutions.models import Institution, Unit
 from datahub.validation import DataDictionary
@@ -80,3 +82,23 @@ def next_sequence(institution: Institution, unit: int | None, sub_delivery: SubD
         return 1  # the intake asks for the unit
     found = Unit.objects.for_institution(institution).filter(number=unit).first()
     return (intake.last_sequence(institution, found, sub_delivery) if found else 0) + 1
+
+
+def latest_delivery(
+    institution: Institution, channel: str, code: str, unit: int, **narrower: object
+) -> Delivery | None:
+    """The institution's latest delivery through ``channel`` of the sub-delivery and unit
+    (narrowed by ``narrower``'s filters), with its file and version: what a repeated
+    submission of the same records is compared with."""
+    return (
+        Delivery.objects.for_institution(institution)
+        .filter(channel=channel, sub_delivery__code=code, unit__number=unit, **narrower)
+        .select_related("file", "dictionary_version")
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+
+
+def holds(delivery: Delivery, data: bytes) -> bool:
+    """Whether ``delivery``'s file is ``data``, byte for byte (by the plaintext's SHA-256)."""
+    return delivery.file is not None and delivery.file.sha256 == hashlib.sha256(data).hexdigest()

@@ -18,7 +18,6 @@ Order, so that nothing the hub may not receive is stored and a refusal stores no
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -34,7 +33,13 @@ from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.deliveries import intake
 from datahub.deliveries.models import Channel, Delivery
-from datahub.deliveries.records import next_sequence, records_csv, records_metadata
+from datahub.deliveries.records import (
+    holds,
+    latest_delivery,
+    next_sequence,
+    records_csv,
+    records_metadata,
+)
 from datahub.dictionaries.models import DictionaryVersion, Method, SubDelivery
 from datahub.dictionaries.services import current_version
 from datahub.fhir import mapping, parsing, privacy
@@ -135,17 +140,11 @@ def _same_as_latest(
     :data:`RETRY_MINUTES` from exactly these records with the same fields."""
     if metadata.unit is None:
         return None
-    latest = (
-        Delivery.objects.for_institution(institution)
-        .filter(channel=CHANNEL, sub_delivery__code=metadata.code, unit__number=metadata.unit)
-        .select_related("file", "dictionary_version")
-        .order_by("-submitted_at", "-pk")
-        .first()
-    )
-    if latest is None or latest.file is None:
+    latest = latest_delivery(institution, CHANNEL, metadata.code, metadata.unit)
+    if latest is None:
         return None
     same = (
-        latest.file.sha256 == hashlib.sha256(data).hexdigest()
+        holds(latest, data)
         and latest.dictionary_version.version == metadata.version
         and latest.is_test == metadata.is_test
         and latest.period == metadata.period
