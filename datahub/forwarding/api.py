@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 from datahub.forwarding import fetching, tokens
 from datahub.forwarding.errors import (
     AuthorisationRevoked,
+    FilesUnavailable,
     ForwardingError,
     PackageNotFound,
     PackageWithdrawn,
@@ -189,7 +190,7 @@ def package_detail(request: HttpRequest, package_id: int) -> dict[str, Any]:
 
 @router.get(
     "/packages/{package_id}/download",
-    response={200: None, 400: Message, 403: Message, 404: Message, 410: Message},
+    response={200: None, 400: Message, 403: Message, 404: Message, 410: Message, 503: Message},
     summary="Download a package (CSV or Parquet)",
 )
 def download(
@@ -200,6 +201,8 @@ def download(
         stream = fetching.open_download(package, format, request)
     except PackageWithdrawn as exc:
         raise HttpError(410, str(exc)) from None
+    except FilesUnavailable as exc:
+        raise HttpError(503, str(exc)) from None
     except ForwardingError as exc:
         raise HttpError(400, str(exc)) from None
     response = StreamingHttpResponse(_chunks(stream), content_type=fetching.FORMATS[format])

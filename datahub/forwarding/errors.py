@@ -18,3 +18,8 @@ class PackageWithdrawn(ForwardingError):
 class AuthorisationRevoked(PackageWithdrawn):
     """The institution revoked the authorisation the package was made under, or the hub's
     operator withdrew the processor's registration for its registry."""
+
+
+class FilesUnavailable(ForwardingError):
+    """The hub's storage could not be read just now (a failing disk, object storage out of
+    reach): nothing was fetched or noted; try again later (the API answers 503)."""

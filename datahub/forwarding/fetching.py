@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from datahub.audit.services import record
 from datahub.deliveries import files
 from datahub.forwarding.errors import (
     AuthorisationRevoked,
+    FilesUnavailable,
     ForwardingError,
     PackageNotFound,
     PackageWithdrawn,
@@ -31,6 +33,8 @@ from datahub.forwarding.errors import (
 from datahub.forwarding.models import Package, ProcessorToken, fetchable, still_registered
 from datahub.forwarding.packaging import retention_days
 from datahub.institutions.models import Processor
+
+logger = logging.getLogger(__name__)
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 
@@ -127,7 +131,16 @@ def open_download(package: Package, fmt: str, request: HttpRequest | None) -> io
     stored = package.csv_file if fmt == "csv" else package.parquet_file
     if stored is None or stored.deleted_at is not None:
         raise PackageWithdrawn(_("This package has expired and its files were deleted."))
-    stream = files.open_plaintext(stored)
+    try:
+        stream = files.open_plaintext(stored)
+    except files.STORAGE_OUTAGES:
+        logger.exception("opening package %s (%s) failed", package.pk, fmt)
+        raise FilesUnavailable(
+            _(
+                "The hub could not read the package's file just now. Try again in a few "
+                "minutes; if it keeps failing, contact the DHD Servicedesk."
+            )
+        ) from None
     Package.objects.for_processor(package.processor_id).filter(
         pk=package.pk, fetched_at__isnull=True
     ).update(fetched_at=timezone.now())

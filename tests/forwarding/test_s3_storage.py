@@ -172,6 +172,41 @@ def test_a_bucket_out_of_reach_refuses_a_delivery_with_a_clear_message_and_store
     assert _objects(bucket) == {}
 
 
+def test_a_download_while_the_bucket_is_out_of_reach_answers_503_and_notes_nothing(
+    bucket, authorised, institution, submitter, processor, token_of, monkeypatch,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from botocore.client import BaseClient
+    from botocore.exceptions import EndpointConnectionError
+
+    from datahub.audit.models import Action, AuditEvent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in(submitter).post(
+            reverse("portal:upload"), dict(FIELDS, file=SimpleUploadedFile(NAME, patient_rows(2)))
+        )
+    package = Package.objects.for_institution(institution).get()
+    processor_api = Client(**bearer(token_of(processor)))
+    url = f"{API}/packages/{package.pk}/download"
+
+    def down(client, operation, params):
+        raise EndpointConnectionError(endpoint_url="https://s3.eu-central-1.amazonaws.com")
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", down)
+    answer = processor_api.get(url, {"format": "csv"})
+    assert answer.status_code == 503
+    assert "Probeer het over een paar minuten opnieuw" in answer.json()["detail"]
+    package.refresh_from_db()
+    assert package.fetched_at is None
+    assert not AuditEvent.objects.filter(action=Action.DOWNLOAD).exists()
+
+    monkeypatch.undo()
+    download = processor_api.get(url, {"format": "csv"})
+    assert download.status_code == 200 and b"".join(download.streaming_content)
+    package.refresh_from_db()
+    assert package.fetched_at is not None
+
+
 def test_bytes_in_the_bucket_without_a_record_are_removed_a_day_later(bucket, db):
     left = default_storage.save(
         files.storage_name_for(timezone.localdate()), io.BytesIO(b"a killed worker's file")
