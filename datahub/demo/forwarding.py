@@ -7,12 +7,15 @@ from typing import Any
 
 from django.utils import timezone
 
+from datahub.deliveries.models import Delivery
 from datahub.dictionaries.models import Registry
-from datahub.forwarding import authorisations
-from datahub.forwarding.models import Authorisation, ProcessorRegistration
+from datahub.forwarding import authorisations, packaging
+from datahub.forwarding.models import Authorisation, Package, ProcessorRegistration
 from datahub.institutions.models import Institution, Membership, Processor, Role
 
 SINCE = dt.date(2019, 1, 1)
+#: How long after its delivery was processed a demo package was made available.
+FORWARDED_AFTER = dt.timedelta(minutes=3)
 REGISTRATIONS = [("iknl", "MMY"), ("mrdm", "Cataract"), ("mrdm", "MMY")]
 #: (institution, processor, registry) authorised in the demo; IKNL for MMY of 44444444 is not.
 AUTHORISED = [
@@ -52,6 +55,38 @@ def load_forwarding(operator: Any) -> None:
             Authorisation.objects.for_institution(institution).filter(pk=authorisation.pk).update(
                 created_at=since
             )
+
+
+def forward_deliveries() -> int:
+    """Forward the demo's past deliveries now, oldest first, and date their packages as the hub
+    would have made them on the day: a few minutes after the delivery was processed. A package
+    that a later delivery of its period replaced was replaced on that day, and expires the
+    retention period after it (the purge then deletes its files, as it would have). The number
+    of deliveries forwarded.
+
+    Without this the worker would forward them after the demo, and every package of the
+    demo's years would say it was made available today."""
+    pending = list(
+        packaging.pending(timezone.now())
+        .exclude(packaging.never_forwarded())
+        .values_list("pk", "processed_at")
+    )
+    for delivery_id, processed_at in pending:
+        if processed_at is None:  # (pending ones are processed)
+            continue
+        made = processed_at + FORWARDED_AFTER
+        ids = [package.pk for package in packaging.forward_delivery(delivery_id)]
+        Package.objects.unscoped().filter(pk__in=ids).update(created_at=made)
+        Delivery.objects.unscoped().filter(pk=delivery_id, forwarding_done_at__isnull=False).update(
+            forwarding_done_at=made
+        )
+    retention = dt.timedelta(days=packaging.retention_days())
+    replaced = Package.objects.unscoped().filter(superseded_by__isnull=False, fetched_at=None)
+    for pk, replaced_at in replaced.values_list("pk", "superseded_by__created_at"):
+        Package.objects.unscoped().filter(pk=pk).update(
+            superseded_at=replaced_at, expires_at=replaced_at + retention
+        )
+    return len(pending)
 
 
 def _local_admin(institution: Institution) -> Any:

@@ -79,6 +79,35 @@ def test_the_demos_past_deliveries_were_forwarded_to_the_authorised_processors(
     assert packages.filter(processor__code="iknl").count() == forwarded.count()
 
 
+def test_the_demos_packages_were_made_available_on_their_deliveries_days(db, settings):
+    """Not all today: each a few minutes after its delivery was processed, numbered in that
+    order per processor (the API's cursors); one that a later delivery replaced was replaced
+    on that day and expires the retention period after."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from datahub.forwarding.models import Package
+    from datahub.forwarding.packaging import retention_days
+
+    settings.DEMO = True
+    _run("demo")
+    packages = Package.objects.unscoped().select_related("delivery").order_by("sequence")
+    assert packages.count() > 20
+    today = timezone.localdate()
+    assert packages.exclude(created_at__date=today).count() > 20
+    for package in packages:
+        assert package.created_at - package.delivery.processed_at == dt.timedelta(minutes=3)
+    for processor in Processor.objects.all():
+        moments = [p.created_at for p in packages if p.processor_id == processor.pk]
+        assert moments == sorted(moments)
+    replaced = [p for p in packages if p.superseded_by_id is not None]
+    assert replaced
+    for package in replaced:
+        assert package.superseded_at == package.superseded_by.created_at
+        assert package.expires_at == package.superseded_at + dt.timedelta(days=retention_days())
+
+
 def test_the_demos_sequence_numbers_rise_with_the_delivery_dates(db, settings):
     from datahub.deliveries.models import Delivery
 

@@ -10,7 +10,7 @@ from datahub.accounts.totp import DEMO_TOTP_SECRET
 from datahub.api.demo import FHIR_DEMO_TOKEN, load_demo_token
 from datahub.demo.deliveries import load_deliveries
 from datahub.demo.dictionaries import load_dictionaries, load_participation
-from datahub.demo.forwarding import load_forwarding
+from datahub.demo.forwarding import forward_deliveries, load_forwarding
 from datahub.demo.guard import require_demo_mode
 from datahub.demo.people import DEMO_PASSWORD, load_operator, load_people
 from datahub.institutions.models import Institution
@@ -36,8 +36,8 @@ class Command(BaseCommand):
             fhir_token = load_demo_token(
                 Institution.objects.get(agb_code=FHIR_DEMO_INSTITUTION), FHIR_DEMO_TOKEN
             )
-        # Deliveries are processed by their own tasks after they are committed.
-        load_deliveries(operator)
+        if load_deliveries(operator):
+            forward_deliveries()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"\nPortal: {settings.BASE_URL}/")
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}")
