@@ -8,9 +8,12 @@ in the hub's language: pydantic's English is replaced by the hub's own words per
 
 from __future__ import annotations
 
+import logging
 from typing import Any, get_args
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
@@ -57,7 +60,8 @@ def unauthorised(request: HttpRequest) -> Problems:
 
 
 def install(api: NinjaAPI) -> None:
-    """Invalid input (a missing file, a date that is no date) as problems per field too, and a
+    """Invalid input (a missing file, a date that is no date) as problems per field too, a body
+    that cannot be read as a 400, and a
     refused token as a message in the hub's language (with ``WWW-Authenticate: Bearer``); an
     expired token's message says it expired."""
 
@@ -79,7 +83,23 @@ def install(api: NinjaAPI) -> None:
         response["WWW-Authenticate"] = 'Bearer realm="Datahub"'
         return response
 
+    def unreadable(request: HttpRequest, exc: Any) -> HttpResponse:
+        """A body Django cannot parse (a broken multipart, too many fields or too long a
+        header): 400, as Django answers it outside the API, also when ninja would answer a
+        500 with the traceback (``DEBUG``)."""
+        if isinstance(exc, SuspiciousOperation):  # logged as Django logs it
+            logging.getLogger(f"django.security.{type(exc).__name__}").error(str(exc))
+        message = _("The request could not be read (a broken or too large body?).")
+        if _view_name(request) == FHIR_VIEW:
+            from datahub.fhir import outcome
+
+            return outcome.response(400, [outcome.error("invalid", message)])
+        return api.create_response(request, {"detail": message}, status=400)
+
     api.add_exception_handler(ValidationError, invalid_input)
+    api.add_exception_handler(MultiPartParserError, unreadable)
+    api.add_exception_handler(BadRequest, unreadable)
+    api.add_exception_handler(SuspiciousOperation, unreadable)
     api.add_exception_handler(AuthenticationError, no_token)
     api.add_exception_handler(TokenExpired, no_token)
 

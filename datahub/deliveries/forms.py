@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from datahub.deliveries.intake import MAX_SEQUENCE, Metadata
+from datahub.deliveries.intake import MAX_NAME, MAX_SEQUENCE, Metadata
 
 YES_NO = [("nee", _("no")), ("ja", _("yes"))]
 
@@ -32,7 +32,7 @@ class DeliveryForm(forms.Form):
     # Filled by the page script from the chosen file; without JavaScript the upload's own name.
     file_name = forms.CharField(
         widget=forms.HiddenInput,
-        max_length=255,
+        max_length=MAX_NAME,
         required=False,
         error_messages={
             "max_length": _("The file name may be at most %(limit_value)d characters long."),

@@ -228,6 +228,10 @@ def check(
     return result
 
 
+#: The longest file name the hub keeps (``Delivery.file_name``).
+MAX_NAME = 255
+
+
 def _check_file_name(result: CheckResult) -> None:
     name = result.metadata.file_name
     if not name:
@@ -236,9 +240,16 @@ def _check_file_name(result: CheckResult) -> None:
     if name != name.replace("\\", "/").rsplit("/", 1)[-1] or name in (".", ".."):
         result.add("", _("The file name may not contain a path."))
         return
+    if len(name) > MAX_NAME:
+        result.add(
+            "",
+            _("The file name may be at most %(limit_value)d characters long.")
+            % {"limit_value": MAX_NAME},
+        )
+        return
     # control and format characters (DEL, U+0085, a right-to-left override that makes a name
     # read as another) have no place in a name shown to people and processors
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name) or len(name) > 255:
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
         result.add("", _("The file name contains characters that are not allowed."))
     if result.metadata.extension not in EXTENSIONS:
         result.add("", _("The file must be a .csv or .xml file."))

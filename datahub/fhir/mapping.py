@@ -157,14 +157,25 @@ def text_of(found: list[Any], spec: FieldSpec) -> str | None:
 
 def _local(text: str) -> str:
     """A FHIR dateTime with a time zone as the hub's local time (``YYYY-MM-DDThh:mm:ss``);
-    without one, or not readable, as it is (the engine judges it)."""
+    without one, not readable, or beyond year 9999 or before year 1 on the hub's clock, as it
+    is (the engine judges it).
+
+    Example::
+
+        >>> _local("9999-12-31T23:59:59-14:00"), _local("0001-01-01T00:00:00+14:00")
+        ('9999-12-31T23:59:59-14:00', '0001-01-01T00:00:00+14:00')
+    """
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         return text
     if moment.tzinfo is None:
         return text
-    return timezone.localtime(moment).replace(tzinfo=None).isoformat(timespec="seconds")
+    try:
+        local = timezone.localtime(moment)
+    except OverflowError:  # past the calendar's ends on the hub's clock (9999-12-31T23:00-05:00)
+        return text
+    return local.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def _plain(value: Decimal) -> str:

@@ -234,7 +234,13 @@ def _checked_metadata(
             fields.version or "",
             fields.is_test,
             creation_date=fields.creation_date or today,
-            sequence_number=fields.sequence_number if fields.sequence_number is not None else 1,
+            sequence_number=(
+                fields.sequence_number
+                if fields.sequence_number is not None
+                else next_sequence(institution, unit, sub_delivery)
+                if sub_delivery is not None
+                else 1
+            ),
             period=fields.period,
         )
     result = intake.check(metadata, institution, CHANNEL, today=today)

@@ -137,9 +137,9 @@ _PART_CHECKS: tuple[tuple[str, Callable[[str], object], str, str], ...] = (
     ),
     (
         "unit",
-        lambda text: re.fullmatch(r"[0-9]+", text),
-        "onderdeel is geen getal",
-        "unit is not a number",
+        lambda text: re.fullmatch(r"[0-9]{1,18}", text),
+        "onderdeel is geen getal (van hoogstens 18 cijfers)",
+        "unit is not a number (of at most 18 digits)",
     ),
     (
         "code",
@@ -150,9 +150,9 @@ _PART_CHECKS: tuple[tuple[str, Callable[[str], object], str, str], ...] = (
     ("version", VERSION_RE.fullmatch, "versie is ongeldig", "version is invalid"),
     (
         "sequence",
-        lambda text: re.fullmatch(r"[0-9]+", text),
-        "volgnummer is geen getal",
-        "sequence is not a number",
+        lambda text: re.fullmatch(r"[0-9]{1,18}", text),
+        "volgnummer is geen getal (van hoogstens 18 cijfers)",
+        "sequence is not a number (of at most 18 digits)",
     ),
     (
         "created",

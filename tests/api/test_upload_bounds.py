@@ -110,3 +110,77 @@ def test_a_full_disk_leaves_no_bytes_behind_and_the_answer_is_json(
     assert len(written) == 1 and not default_storage.exists(written[0])
     assert not Delivery.objects.unscoped().exists()
     assert not StoredFile.objects.exists()
+
+
+def _multipart(parts: list[tuple[str, str, bytes]], boundary: str = "b0undary") -> bytes:
+    body = b""
+    for headers, _name, content in parts:
+        body += f"--{boundary}\r\n{headers}\r\n\r\n".encode() + content + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        pytest.param(
+            "multipart/form-data; boundary=b0undary",
+            _multipart(
+                [
+                    (
+                        'Content-Disposition: form-data; name="file"; filename="'
+                        + "A" * 1000
+                        + '.csv"\r\nContent-Type: text/csv',
+                        "file",
+                        b"x",
+                    )
+                ]
+            ),
+            id="a file part's name of 1,000 characters",
+        ),
+        pytest.param(
+            "multipart/form-data; boundary=b0undary",
+            _multipart(
+                [('Content-Disposition: form-data; name="unit"\r\nX-Long: ' + "y" * 2000, "", b"0")]
+            ),
+            id="a part's header of 2,000 bytes",
+        ),
+        pytest.param("multipart/form-data", b"garbage", id="multipart without a boundary"),
+        pytest.param(
+            "application/x-www-form-urlencoded",
+            "&".join(f"f{i}=1" for i in range(1200)).encode(),
+            id="1,200 fields",
+        ),
+    ],
+)
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_body_that_cannot_be_read_is_a_400_and_stores_nothing(
+    api_cataract, token, content_type, body, debug, settings
+):
+    """Not a 500 that tells the sender's system to try again later: the request is wrong."""
+    settings.DEBUG = debug
+    client = Client(raise_request_exception=False)
+    response = client.post(UPLOAD_URL, body, content_type=content_type, **bearer(token))
+    assert response.status_code == 400, response.content
+    assert "kon niet worden gelezen" in response.json()["detail"]
+    assert not Delivery.objects.unscoped().exists()
+    assert not StoredFile.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"11111111_{'9' * 5000}_CAT_1.4_1_20261128_PROD.csv",
+        f"11111111_0_CAT_1.4_{'9' * 5000}_20261128_PROD.csv",
+        f"11111111_0_CAT_1.4_{'9' * 5000}_20261131_PROD.csv",
+        "A" * 20000 + ".csv",
+    ],
+)
+def test_a_file_name_far_too_long_is_refused_as_too_long(api_cataract, token, name):
+    """Its numbers were converted before its length was checked: a 500 (a security review)."""
+    response = upload(token, **(FIELDS | {"file_name": name}))
+    assert response.status_code == 400, response.content
+    assert response.json()["problems"]["file"] == [
+        "De bestandsnaam mag hoogstens 255 tekens lang zijn."
+    ]
+    assert not Delivery.objects.unscoped().exists()
+    assert not StoredFile.objects.exists()

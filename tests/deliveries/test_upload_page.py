@@ -77,6 +77,21 @@ def test_a_name_nearly_on_the_convention_keeps_its_right_parts_and_says_what_is_
         assert value in page
 
 
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        (f"11111111_{'9' * 5000}_CAT_1.4_1_20261128_PROD.csv", "onderdeel is geen getal"),
+        (f"11111111_0_CAT_1.4_{'9' * 5000}_20261131_PROD.csv", "volgnummer is geen getal"),
+        (f"11111111_0_CAT_1.4_{'9' * 19}_20261128_PROD.csv", "volgnummer is geen getal"),
+    ],
+)
+def test_a_name_with_a_number_of_thousands_of_digits_says_so(cataract, submitter, name, reason):
+    """A number part too long to be a number was converted anyway: a 500 (a security review)."""
+    page = logged_in(submitter).post(reverse("portal:upload_fields"), {"file_name": name})
+    assert page.status_code == 200
+    assert reason in page.content.decode()
+
+
 def test_controleren_shows_the_result_per_field(cataract, submitter):
     client = logged_in(submitter)
     ok = client.post(reverse("portal:upload_check"), FIELDS).content.decode()

@@ -133,7 +133,10 @@ def test_a_file_name_the_form_refuses_is_shown(cataract, submitter, file_name):
     assert "De bestandsnaam" in check.content.decode()
 
 
-@pytest.mark.parametrize("body", ["[1,2]", '"x"', "3", "null", '{"size": 1e400}', "{"])
+@pytest.mark.parametrize(
+    "body",
+    ["[1,2]", '"x"', "3", "null", '{"size": 1e400}', "{", '{"file_name": {"a": 1}, "size": 5}'],
+)
 def test_starting_an_upload_with_a_body_that_is_no_object_is_a_bad_request(
     cataract, submitter, body
 ):
@@ -147,7 +150,8 @@ def test_starting_an_upload_with_a_body_that_is_no_object_is_a_bad_request(
     }
 
 
-def test_a_chunk_with_an_offset_that_is_no_number_is_a_bad_request(cataract, submitter):
+@pytest.mark.parametrize("offset", ["abc", "-1", "", "+0", "1e3", "\u0661", "9" * 5000])
+def test_a_chunk_with_an_offset_that_is_no_number_is_a_bad_request(cataract, submitter, offset):
     client = logged_in(submitter)
     start = client.post(
         reverse("portal:upload_start"),
@@ -156,7 +160,7 @@ def test_a_chunk_with_an_offset_that_is_no_number_is_a_bad_request(cataract, sub
     ).json()
     url = reverse("portal:upload_chunk", args=[start["id"]])
     response = client.post(
-        url, b"0123456789", content_type="application/octet-stream", HTTP_X_OFFSET="abc"
+        url, b"0123456789", content_type="application/octet-stream", HTTP_X_OFFSET=offset
     )
     assert response.status_code == 400
     body = response.json()

@@ -181,6 +181,25 @@ def test_a_malformed_element_is_named_in_the_outcome(fhir_cataract, token):
     assert issues(response)[0]["expression"] == ["Bundle.entry[1].resource.performedDateTime"]
 
 
+@pytest.mark.parametrize(
+    ("moment", "date"),
+    [
+        ("9999-12-31T23:59:59-14:00", "9999-12-31"),
+        ("9999-12-31T23:00:00-05:00", "9999-12-31"),
+        ("0001-01-01T00:00:00+14:00", "0001-01-01"),
+    ],
+)
+def test_a_moment_past_the_calendars_ends_on_the_hubs_clock_is_delivered_as_written(
+    fhir_cataract, token, moment, date
+):
+    """It cannot be read on Dutch time (year 10000, year 0): it was a 500 (a security review);
+    the records take the date as written and the engine judges it."""
+    response = post(token, bundle(patient(), procedure(1, performedDateTime=moment)))
+    assert response.status_code == 202, response.content
+    with files.open_plaintext(Delivery.objects.unscoped().get().file) as stream:
+        assert f",{date}," in stream.read().decode().splitlines()[1]
+
+
 def test_a_body_over_the_maximum_is_refused_before_it_is_read(fhir_cataract, token):
     body = b" " * (parsing.MAX_BYTES + 1)
     response = post(token, body)
@@ -203,8 +222,12 @@ def test_sequence_number_zero_is_refused_as_the_upload_refuses_it(fhir_cataract,
     assert _nothing_stored()
 
 
-def test_an_unknown_version_is_the_only_problem_named(fhir_cataract, token):
-    response = post(token, bundle(procedure(1)), version="9.9")
+@pytest.mark.parametrize("version", ["9.9", "../../x"])
+def test_an_unknown_version_is_the_only_problem_named(fhir_cataract, token, version):
+    """Also after earlier deliveries: the number the hub fills in is the next one, not 1,
+    which the intake would refuse as not higher than the last (a security review)."""
+    assert post(token, bundle(patient(), procedure(1))).status_code == 202
+    response = post(token, bundle(procedure(2)), version=version)
     assert response.status_code == 422
     found = [i["diagnostics"] for i in issues(response)]
     assert len(found) == 1 and found[0].startswith("version:"), found

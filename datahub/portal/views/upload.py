@@ -157,10 +157,13 @@ def upload_start(request: InstitutionRequest) -> HttpResponse:
         body = json.loads(request.body or b"{}")
         if not isinstance(body, dict):
             raise TypeError("the body is not a JSON object")
+        file_name = body.get("file_name", "")
+        if not isinstance(file_name, str):
+            raise TypeError("the file name is not a text")
         session = uploads.start(
             institution=request.institution,
             user=request.user,
-            file_name=str(body.get("file_name", "")),
+            file_name=file_name,
             size=int(body.get("size", 0)),
         )
     except (ValueError, TypeError, OverflowError):
@@ -178,10 +181,10 @@ def upload_chunk(request: InstitutionRequest, session_id: str) -> HttpResponse:
         deny(request, gettext_noop("upload {id} is not of this person here"), id=session_id[:64])
         return JsonResponse({"error": _not_found()}, status=404)
     if request.method == "POST":
-        try:
-            offset = int(request.headers.get("X-Offset", "-1"))
-        except ValueError:
+        offset_text = request.headers.get("X-Offset", "")
+        if not offset_text.isascii() or not offset_text.isdigit() or len(offset_text) > 18:
             return JsonResponse({"error": _bad_offset(), "received": session.received}, status=400)
+        offset = int(offset_text)
         try:
             uploads.append(session, offset, request.body)
         except uploads.UploadError as exc:
