@@ -43,6 +43,7 @@ from datahub.audit.services import record
 from datahub.deliveries import files, intake
 from datahub.deliveries.models import Channel, Delivery, EntryDraft, Status
 from datahub.deliveries.records import holds, latest_delivery, records_csv, records_metadata
+from datahub.dictionaries.labels import threshold_text
 from datahub.dictionaries.models import DictionaryVersion, Method, RegistryMethod, SubDelivery
 from datahub.dictionaries.services import current_version
 from datahub.institutions.models import Institution
@@ -456,11 +457,6 @@ def rejection_threshold(version: DictionaryVersion) -> float | None:
     return version.dictionary.general.rejection_percentage
 
 
-def percent_text(value: float) -> str:
-    """``50.0`` → ``"50"``, ``12.5`` → ``"12.5"``."""
-    return f"{value:g}"
-
-
 def over_threshold(version: DictionaryVersion, drafts: list[EntryDraft]) -> bool:
     """Whether the records' own errors (each record checked alone, as saved) already reject
     them as a whole (the engine's rule: more than the threshold, computed exactly): the page's
@@ -518,13 +514,13 @@ def _refuse_rejected(
     threshold = rejection_threshold(version)
     if not rejecting and threshold is not None:
         message = _(
-            "%(errors)s of the %(total)s records have errors: more than %(threshold)s%% "
-            "of the records, the rejection threshold of this registry. The delivery would "
+            "%(errors)s of the %(total)s records have errors: more than %(threshold)s of "
+            "the records, the rejection threshold of this registry. The delivery would "
             "be rejected as a whole. Correct or delete records with errors first."
         ) % {
             "errors": len(report.error_records),
             "total": report.total,
-            "threshold": percent_text(threshold),
+            "threshold": threshold_text(threshold),
         }
         across = [f for f in report.findings if f.code in CROSS_RECORD_CODES]
         if across:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from datahub.dictionaries.models import Method
@@ -37,3 +39,10 @@ METHODS = dict(Method.choices)
 def label(labels: Mapping[str, object], value: str) -> str:
     """``value``'s label (the value itself when it has none)."""
     return str(labels.get(value, value))
+
+
+def threshold_text(percentage: float) -> str:
+    """A rejection threshold (``Afkeurpercentage``) as people write it: ``50 %``, ``12,5 %``
+    in Dutch (no decimals it does not have; the percent sign after a space, as the dashboards
+    write shares)."""
+    return f"{number_format(Decimal(f'{percentage:g}'))} %"

@@ -36,7 +36,9 @@ class DictionaryProblem:
         if self.column:
             where.append(f"{'column' if lang == 'en' else 'kolom'} {self.column}")
         text = self.en if lang == "en" else self.nl
-        return f"{', '.join(where)}: {text}" if where else text
+        if where:
+            return f"{', '.join(where)}: {text}"
+        return text[:1].upper() + text[1:]  # a sentence of its own
 
     def __str__(self) -> str:
         return self.message("nl")

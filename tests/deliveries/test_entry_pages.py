@@ -328,10 +328,10 @@ def test_aanleveren_is_refused_when_the_rejection_threshold_would_reject_the_bat
     for values in (cat_row(1), cat_row(2, ODS="XX"), cat_row(3, ODS="XX")):
         _post(arts, FORM, values, action="save")
     page = text_of(arts.get(FORM))
-    assert "meer dan 50% van de records" in page
+    assert "meer dan 50 % van de records" in page
     response = arts.post(reverse("portal:entry_submit", args=["CAT"]), {"unit": "0"})
     assert response.status_code == 400
-    assert "afkeurgrens van 50%" in text_of(response)
+    assert "meer dan 50 % van de records, de afkeurgrens van deze registratie" in text_of(response)
     assert not Delivery.objects.for_institution(institution).exists()
 
 
@@ -340,7 +340,7 @@ def test_aanleveren_is_refused_when_records_repeating_each_other_would_reject_th
 ):
     for values in (cat_row(1), cat_row(1), cat_row(2)):
         _post(arts, FORM, values, action="save")
-    assert "meer dan 50% van de records" not in text_of(arts.get(FORM))  # each alone is correct
+    assert "meer dan 50 % van de records" not in text_of(arts.get(FORM))  # each alone is correct
     response = arts.post(reverse("portal:entry_submit", args=["CAT"]), {"unit": "0"})
     assert response.status_code == 400
     text = text_of(response)

@@ -52,6 +52,7 @@ def test_the_detail_page_shows_fields_rules_tables_examples_and_schedule(submitt
         "11000523",
         "10-04-2020",
         "Algemene specificaties",
+        "meer dan 50 % van de records met een fout keurt de aanlevering af",
     ):
         assert expected in text, expected
 
@@ -331,6 +332,13 @@ def test_a_refused_import_lists_every_problem_on_the_page(operator):
     assert not DictionaryVersion.objects.exists()
 
 
+def test_a_file_that_is_no_workbook_is_refused_in_a_sentence_of_its_own(operator):
+    upload = SimpleUploadedFile("KNIE_3.0.xlsx", b"OperatieID,PatientCode\r\n")
+    page = logged_in(operator).post(reverse("portal:dictionary_import"), {"workbook": upload})
+    assert "Dit is geen Excel-werkmap (.xlsx)" in page.content.decode()
+    assert not DictionaryVersion.objects.exists()
+
+
 def test_only_the_operator_may_import(local_admin):
     upload = SimpleUploadedFile("KNIE_3.0.xlsx", knee_workbook())
     response = logged_in(local_admin).post(
@@ -530,3 +538,16 @@ def test_a_comparison_shows_the_deadlines_one_version_has_and_the_other_not(subm
     assert "+ toegevoegd TOTAAL 10-02-2023" in page
     assert f"− verwijderd {dropped.period} {dropped.deadline:%d-%m-%Y}" in page
     assert f"{kept.period} {kept.deadline:%d-%m-%Y}" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "text"),
+    [("nl", 50.0, "50 %"), ("nl", 12.5, "12,5 %"), ("en", 12.5, "12.5 %"), ("nl", 0.0, "0 %")],
+)
+def test_a_rejection_threshold_is_written_as_people_write_it(language, value, text):
+    from django.utils import translation
+
+    from datahub.dictionaries.labels import threshold_text
+
+    with translation.override(language):
+        assert threshold_text(value) == text

@@ -370,7 +370,7 @@ def test_a_child_that_cannot_start_is_a_clear_refusal(
     with pytest.raises(DictionaryError) as refused:
         load_dictionary(hip_path)
     assert str(refused.value).startswith(  # (not the workbook's fault)
-        "de werkmap kan nu niet worden gelezen door een fout in de hub; probeer het later"
+        "De werkmap kan nu niet worden gelezen door een fout in de hub; probeer het later"
         " opnieuw of meld het aan het beheer (technische melding: [Errno 2]"
     )
 

@@ -36,6 +36,11 @@ def level_label(value: str) -> str:
 
 
 @register.filter
+def threshold_text(value: float) -> str:
+    return labels.threshold_text(value)
+
+
+@register.filter
 def method_label(value: str) -> str:
     return labels.label(labels.METHODS, value)
 

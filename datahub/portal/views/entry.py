@@ -23,6 +23,7 @@ from datahub.audit.models import Action, AuditEvent
 from datahub.deliveries import entry
 from datahub.deliveries.entry import Checked, EntryError
 from datahub.deliveries.models import Delivery, EntryDraft
+from datahub.dictionaries.labels import threshold_text
 from datahub.dictionaries.models import DictionaryVersion, SubDelivery
 from datahub.institutions.models import Unit
 from datahub.portal.access import clinician_required, deny
@@ -312,7 +313,7 @@ def _page(
         "posted": request.POST if submit_problems else {},
         "with_errors": sum(1 for d in drafts if d.error_count),
         "to_recheck": sum(1 for d in drafts if entry.needs_recheck(d, version)),
-        "threshold": entry.percent_text(threshold) if threshold is not None else None,
+        "threshold": threshold_text(threshold) if threshold is not None else None,
         "over_threshold": entry.over_threshold(version, drafts),
     }
     return render(request, "deliveries/entry_form.html", context, status=status)
