@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -27,6 +28,7 @@ from datahub.dictionaries.models import (
     SubDelivery,
 )
 from datahub.institutions.models import Institution
+from datahub.schedule import services as schedule
 from datahub.validation import (
     DataDictionary,
     DictionaryError,
@@ -51,6 +53,47 @@ class ImportRefused(Exception):
         return [problem.message(lang) for problem in self.problems]
 
 
+class DeadlinesWouldLapse(ImportRefused):
+    """The version would take away deadlines still to come within the schedule's horizon (its
+    ``Aanleverschema`` or frequency makes fewer than the versions before did): every
+    participating institution would stop expecting those deliveries. Refused unless the operator
+    confirms it (``lapse_confirmed``); ``lapsed`` are the deadlines that would go."""
+
+    def __init__(self, lapsed: list[Any], before: int, after: int) -> None:
+        self.lapsed = lapsed
+        shown = [entry.deadline for entry in lapsed[:MAX_LAPSED_SHOWN]]
+        more = len(lapsed) - len(shown)
+        nl_days = ", ".join(f"{day:%d-%m-%Y}" for day in shown) + (
+            f" en {more} meer" if more else ""
+        )
+        en_days = ", ".join(f"{day:%Y-%m-%d}" for day in shown) + (
+            f" and {more} more" if more else ""
+        )
+        super().__init__(
+            [
+                DictionaryProblem(
+                    "Aanleverschema",
+                    None,
+                    None,
+                    f"deze versie neemt deadlines weg die nog moeten komen: in de komende "
+                    f"{schedule.HORIZON_DAYS} dagen zijn het er nu {before}, na publicatie "
+                    f"{after}. Vervallen: {nl_days}. Geen deelnemende instelling verwacht dan "
+                    "nog een aanlevering op die dagen. Is dat de bedoeling, kies dan het "
+                    "werkboek opnieuw en vink ‘Toch publiceren’ aan",
+                    f"this version takes away deadlines still to come: in the next "
+                    f"{schedule.HORIZON_DAYS} days there are {before} now, {after} after "
+                    f"publishing. Lapsing: {en_days}. No participating institution then expects "
+                    "a delivery on those days. If that is intended, choose the workbook again "
+                    "and tick ‘Publish anyway’",
+                )
+            ]
+        )
+
+
+#: The lapsing deadlines a refusal names; the rest are counted.
+MAX_LAPSED_SHOWN = 6
+
+
 class ParticipationError(Exception):
     """A refused change to participation; ``str()`` is the user's message."""
 
@@ -60,9 +103,17 @@ def _refused(nl: str, en: str) -> ImportRefused:
 
 
 def import_workbook(
-    data: bytes, file_name: str, *, actor: Any = None, request: HttpRequest | None = None
+    data: bytes,
+    file_name: str,
+    *,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    lapse_confirmed: bool = False,
 ) -> DictionaryVersion:
-    """Check and store a workbook as a new dictionary version; refuse it whole otherwise."""
+    """Check and store a workbook as a new dictionary version; refuse it whole otherwise.
+
+    A version that would take away deadlines still to come is refused with
+    :class:`DeadlinesWouldLapse` unless ``lapse_confirmed``."""
     if len(data) > MAX_WORKBOOK_BYTES:
         raise _refused(
             f"Het bestand is groter dan {MAX_WORKBOOK_BYTES // 2**20} MB.",
@@ -74,7 +125,10 @@ def import_workbook(
         raise ImportRefused(exc.problems) from None
     try:
         with transaction.atomic():
+            before = _coming_deadlines(dictionary.general.code)
             version = _store(dictionary, data, file_name, actor)
+            if not lapse_confirmed:
+                _refuse_lapsing(before, _coming_deadlines(dictionary.general.code))
     except IntegrityError:
         raise _already_there(dictionary) from None
     record(
@@ -181,6 +235,30 @@ def _store(
         workbook_name=file_name[:200],
         imported_by=actor if getattr(actor, "pk", None) else None,
     )
+
+
+def _coming_deadlines(code: str) -> list[Any]:
+    """The sub-delivery's deadlines from today up to the schedule's horizon."""
+    sub_delivery = SubDelivery.objects.filter(code=code).values_list("pk", flat=True).first()
+    if sub_delivery is None:
+        return []
+    today = timezone.localdate()
+    entries = schedule.schedules([sub_delivery], schedule.horizon(today)).get(sub_delivery, [])
+    return [entry for entry in entries if entry.deadline >= today]
+
+
+def _refuse_lapsing(before: list[Any], after: list[Any]) -> None:
+    """Refuse when fewer deadlines are still to come than before; name those whose period (a
+    dated one) or day (``TOTAAL``) is gone."""
+    if len(after) >= len(before):
+        return
+
+    def key(entry: Any) -> object:
+        return entry.deadline if entry.period == schedule.TOTAAL else entry.period
+
+    kept = {key(entry) for entry in after}
+    lapsed = [entry for entry in before if key(entry) not in kept]
+    raise DeadlinesWouldLapse(lapsed, len(before), len(after))
 
 
 def _already_there(dictionary: DataDictionary) -> ImportRefused:

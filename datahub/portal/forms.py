@@ -87,6 +87,11 @@ class DictionaryUploadForm(forms.Form):
         label=_("Data dictionary workbook (.xlsx)"),
         help_text=_("The registry's workbook in the Datahub format."),
     )
+    lapse_confirmed = forms.BooleanField(
+        label=_("Publish anyway"),
+        help_text=_("Publish even though deadlines still to come lapse with this version."),
+        required=False,
+    )
 
 
 def _institution_field(**options: Any) -> forms.ModelChoiceField[Institution]:

@@ -213,3 +213,35 @@ def test_a_rule_the_engine_could_not_use_is_refused_or_imported_not_a_crash(db, 
     else:
         with pytest.raises(services.ImportRefused, match="te lang of te diep genest"):
             services.import_workbook(workbook, "KNIE_3.0.xlsx")
+
+
+def test_the_cli_publishes_a_version_that_takes_away_deadlines_only_when_told(db, tmp_path):
+    """A version ending the schedule (valid from tomorrow, deadlines made only by an
+    Aanleverschema of the past) lapses the monthly deadlines to come."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    first = tmp_path / "KNIE_3.0.xlsx"
+    first.write_bytes(knee_workbook())
+    call_command("import_dictionary", str(first))
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+
+    def totaal_from_tomorrow(rows):
+        for row in rows:
+            if row[0] == "Geldig vanaf":
+                row[1] = tomorrow.isoformat()
+            if row[0] == "Aanleverfrequentie":
+                row[1] = "totaal"
+
+    sheets = knee_sheets("3.1")
+    totaal_from_tomorrow(sheets["Aanleverspecificaties algemeen"])
+    sheets["Aanleverschema"] = [["Periode", "Deadline"], ["TOTAAL", "2024-03-01"]]
+    second = tmp_path / "KNIE_3.1.xlsx"
+    second.write_bytes(workbook_bytes(sheets))
+    with pytest.raises(CommandError, match="takes away deadlines still to come") as refused:
+        call_command("import_dictionary", str(second))
+    assert "--publish-anyway" in str(refused.value)
+    assert DictionaryVersion.objects.count() == 1
+    call_command("import_dictionary", str(second), "--publish-anyway")
+    assert DictionaryVersion.objects.count() == 2

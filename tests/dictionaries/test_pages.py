@@ -210,6 +210,7 @@ def test_a_comparison_shows_changed_general_specs_and_rules(submitter, db):
     services.import_workbook(
         knee_workbook("3.1", Aanleverspecificaties_algemeen=general, Validaties=rules),
         "k.xlsx",
+        lapse_confirmed=True,  # (quarterly: fewer deadlines)
     )
     page = (
         logged_in(submitter)
@@ -337,6 +338,58 @@ def test_a_file_that_is_no_workbook_is_refused_in_a_sentence_of_its_own(operator
     page = logged_in(operator).post(reverse("portal:dictionary_import"), {"workbook": upload})
     assert "Dit is geen Excel-werkmap (.xlsx)" in page.content.decode()
     assert not DictionaryVersion.objects.exists()
+
+
+def test_a_version_that_takes_away_coming_deadlines_is_published_only_when_confirmed(operator):
+    """A version whose schedule makes fewer deadlines than the one before silently emptied
+    every institution's Verwacht and reminders (an acceptance review): refused, naming the
+    deadlines, until the operator ticks Publish anyway."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from datahub.schedule import services as schedule
+
+    client = logged_in(operator)
+    client.post(
+        reverse("portal:dictionary_import"),
+        {"workbook": SimpleUploadedFile("KNIE_3.0.xlsx", knee_workbook())},
+    )
+    today = timezone.localdate()
+    first = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+    def yearly_from_next_month(rows):
+        for row in rows:
+            if row[0] == "Geldig vanaf":
+                row[1] = first.isoformat()
+            if row[0] == "Aanleverfrequentie":
+                row[1] = "jaar"
+
+    def post(**extra):
+        workbook = knee_workbook("3.1", Aanleverspecificaties_algemeen=yearly_from_next_month)
+        upload = SimpleUploadedFile("KNIE_3.1.xlsx", workbook)
+        return client.post(reverse("portal:dictionary_import"), {"workbook": upload, **extra})
+
+    coming = schedule.schedules(
+        [DictionaryVersion.objects.get().sub_delivery_id], schedule.horizon(today)
+    )
+    assert len([d for d in next(iter(coming.values())) if d.deadline >= today]) >= 12
+    refused = post()
+    text = refused.content.decode()
+    assert "Aanleverschema: deze versie neemt deadlines weg die nog moeten komen" in text
+    lapsing = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=14)
+    assert f"{lapsing:%d-%m-%Y}" in text  # the month from ``first`` on lapses
+    assert 'name="lapse_confirmed"' in text
+    assert not DictionaryVersion.objects.filter(version="3.1").exists()
+
+    published = post(lapse_confirmed="on")
+    assert published.status_code == 302
+    assert DictionaryVersion.objects.filter(version="3.1").exists()
+
+
+def test_the_publish_anyway_box_is_only_offered_after_a_lapse_refusal(operator):
+    page = logged_in(operator).get(reverse("portal:dictionary_import"))
+    assert 'name="lapse_confirmed"' not in page.content.decode()
 
 
 def test_only_the_operator_may_import(local_admin):

@@ -40,6 +40,7 @@ def operator_home(request: PortalRequest) -> HttpResponse:
 def dictionary_import(request: PortalRequest) -> HttpResponse:
     form = DictionaryUploadForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
+    lapsing = False  # the last attempt would take deadlines away: offer "Publish anyway"
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["workbook"]
         if upload.size > services.MAX_WORKBOOK_BYTES:
@@ -47,17 +48,23 @@ def dictionary_import(request: PortalRequest) -> HttpResponse:
         else:
             try:
                 version = services.import_workbook(
-                    upload.read(), upload.name, actor=request.user, request=request
+                    upload.read(),
+                    upload.name,
+                    actor=request.user,
+                    request=request,
+                    lapse_confirmed=form.cleaned_data["lapse_confirmed"],
                 )
             except services.ImportRefused as refused:
                 problems = refused.messages(get_language() or "nl")
+                lapsing = isinstance(refused, services.DeadlinesWouldLapse)
             else:
                 messages.success(
                     request,
                     _("Data dictionary %(version)s has been published.") % {"version": version},
                 )
                 return redirect("portal:dictionary", version.sub_delivery.code, version.version)
-    return render(request, "portal/hub/import.html", {"form": form, "problems": problems})
+    context = {"form": form, "problems": problems, "lapsing": lapsing}
+    return render(request, "portal/hub/import.html", context)
 
 
 @operator_required

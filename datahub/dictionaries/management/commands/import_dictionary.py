@@ -13,6 +13,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("workbook", type=Path)
+        parser.add_argument(
+            "--publish-anyway",
+            action="store_true",
+            help="publish even though deadlines still to come lapse with this version",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["workbook"]
@@ -21,9 +26,14 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from None
         try:
-            version = services.import_workbook(data, path.name)
+            version = services.import_workbook(
+                data, path.name, lapse_confirmed=options["publish_anyway"]
+            )
         except services.ImportRefused as refused:
+            hint = ""
+            if isinstance(refused, services.DeadlinesWouldLapse):
+                hint = "\nRun it again with --publish-anyway if that is intended."
             raise CommandError(
-                "Refused, nothing stored:\n" + "\n".join(refused.messages("en"))
+                "Refused, nothing stored:\n" + "\n".join(refused.messages("en")) + hint
             ) from None
         self.stdout.write(f"Imported {version} (valid from {version.valid_from}).")
