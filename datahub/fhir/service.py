@@ -92,18 +92,38 @@ def submit(
     kind = dictionary.general.fhir_resource
     # resolve() reaches the submission's own resources, never the network; they are the
     # objects the filter strips in place, so a field reads them filtered after step 3
-    compiled = mapping.compile_fields(dictionary, References(root))
+    references = References(root)
+    compiled = mapping.compile_fields(dictionary, references)
+    before: dict[int, mapping.Evaluated] = {}  # per entry of the records: read before the filter
     if bsns:  # before the filter: a field that would take a BSN refuses the submission
-        raw = [(path, res) for path, res in resources if res["resourceType"] == kind]
+        raw = [
+            (index, path, res)
+            for index, (path, res) in enumerate(resources)
+            if res["resourceType"] == kind
+        ]
         with _audited_bsn_refusal(metadata, institution, actor, request):
-            _refuse_bsn_in_fields(dictionary, compiled, raw, bsns)
-    dropped = [path for at, resource in resources for path in privacy.strip(resource, at)]
+            before = _refuse_bsn_in_fields(dictionary, compiled, references, raw, bsns)
+    dropped: list[str] = []
+    changed: set[int] = set()  # the entries the filter changed
+    for index, (at, resource) in enumerate(resources):
+        stripped = privacy.stripped(resource, at)
+        dropped.extend(stripped.dropped)
+        if stripped.changed:
+            changed.add(index)
     invalid = [issue for at, resource in resources for issue in mapping.model_issues(at, resource)]
     if invalid:
         raise FhirRefused(400, invalid)
+    # a field read before the filter is read again only if the filter changed what it read
     records = [
-        mapping.Extracted(path, mapping.values_of(dictionary, compiled, resource))
-        for path, resource in resources
+        mapping.Extracted(
+            path,
+            mapping.values_of(dictionary, compiled, resource)
+            if index not in before
+            else mapping.values_after(
+                dictionary, compiled, resource, index, before[index], changed
+            ),
+        )
+        for index, (path, resource) in enumerate(resources)
         if resource["resourceType"] == kind
     ]
     if bsns:  # and after it: no field may hold a BSN that came in some other way
@@ -251,18 +271,22 @@ def _checked_metadata(
 def _refuse_bsn_in_fields(
     dictionary: Any,
     compiled: dict[str, mapping.Evaluate],
-    raw: list[tuple[str, dict[str, Any]]],
+    references: References,
+    raw: list[tuple[int, str, dict[str, Any]]],
     bsns: set[str],
-) -> None:
-    """Refuse when a field would take a BSN as it was sent (before the filter drops it)."""
+) -> dict[int, mapping.Evaluated]:
+    """Refuse when a field would take a BSN as it was sent (before the filter drops it); else
+    each record as read, by the index of its entry."""
     found = []
-    for path, resource in raw:
-        values = mapping.values_of(dictionary, compiled, resource)
+    evaluated = {}
+    for index, path, resource in raw:
+        evaluated[index] = record = mapping.evaluated(dictionary, compiled, resource, references)
         for spec in dictionary.fields:
-            if _holds_bsn(values.get(spec.name), bsns):
+            if _holds_bsn(record.values.get(spec.name), bsns):
                 found.append((spec.name, f"{path}.{spec.fhirpath}"))
     if found:
         raise _BsnRefused(found)
+    return evaluated
 
 
 def _refuse_bsn_in_records(extracted: list[mapping.Extracted], bsns: set[str]) -> None:
