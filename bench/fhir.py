@@ -162,6 +162,7 @@ class _Stages:
     FHIR modules, wrapped so that a stage called within another is counted apart from it."""
 
     #: (module, attribute, stage): the functions ``service`` calls, by the name it calls them
+    #: (one missing in the code measured is left out: the script also measures older code)
     TARGETS = (
         ("datahub.fhir.parsing", "read", "read JSON"),
         ("datahub.fhir.parsing", "entries", "entries"),
@@ -170,8 +171,10 @@ class _Stages:
         ("datahub.fhir.mapping", "compile_fields", "FHIRPath compile"),
         ("datahub.fhir.service", "_refuse_bsn_in_fields", "BSN check (fields)"),
         ("datahub.fhir.privacy", "strip", "privacy filter"),
+        ("datahub.fhir.privacy", "stripped", "privacy filter"),
         ("datahub.fhir.mapping", "model_issues", "model check"),
         ("datahub.fhir.mapping", "values_of", "FHIRPath mapping"),
+        ("datahub.fhir.mapping", "values_after", "FHIRPath mapping"),
         ("datahub.fhir.service", "_refuse_bsn_in_records", "BSN check (records)"),
         ("datahub.fhir.service", "validate_records", "validation engine"),
         ("datahub.fhir.service", "records_csv", "CSV"),
@@ -193,7 +196,8 @@ class _Stages:
 
         for module_name, attribute, label in self.TARGETS:
             module = importlib.import_module(module_name)
-            setattr(module, attribute, self._wrapped(getattr(module, attribute), label))
+            if hasattr(module, attribute):
+                setattr(module, attribute, self._wrapped(getattr(module, attribute), label))
 
     def _wrapped(self, function: Any, label: str) -> Any:
         @functools.wraps(function)
