@@ -75,17 +75,35 @@ def is_bsn(node: Any) -> bool:
         ...     "URN:OID:2.16.840.1.113883.2.4.6.3", "urn:registry:patient")]
         [True, True, False]
     """
-    return isinstance(node, dict) and _system_key(node.get("system")) in _BSN_KEYS
+    if not isinstance(node, dict):
+        return False
+    system = node.get("system")
+    # (a missing or empty system is no BSN's: skip making its key, for every object walked)
+    return bool(system) and _system_key(system) in _BSN_KEYS
 
 
 def _system_key(system: Any) -> str:
     """A naming system's address without what does not tell one from another."""
-    key = str(system or "").strip().casefold().rstrip("/")
-    return re.sub(r"^(?:https?://|urn:oid:)", "", key)
+    text = str(system or "")
+    return _text_key(text) if len(text) <= _CACHED_SYSTEM else _key_of(text)
+
+
+#: The longest address whose key is kept (a submission names few systems, each many times).
+_CACHED_SYSTEM = 256
+
+
+def _key_of(text: str) -> str:
+    return re.sub(r"^(?:https?://|urn:oid:)", "", text.strip().casefold().rstrip("/"))
+
+
+_text_key = functools.lru_cache(maxsize=1024)(_key_of)
 
 
 #: The systems above as :func:`_system_key` reads them.
 _BSN_KEYS = frozenset(map(_system_key, BSN_SYSTEMS))
+
+
+_NON_DIGITS = re.compile(r"[^0-9]+")
 
 
 def bsn_key(value: str) -> str:
@@ -98,7 +116,10 @@ def bsn_key(value: str) -> str:
         >>> [bsn_key(v) for v in ("999 990 019", "99-999-0019", "12345678", "0012345678", "OD")]
         ['999990019', '999990019', '012345678', '012345678', '']
     """
-    digits = "".join(str(unicodedata.decimal(c)) for c in value if c.isdecimal())
+    if value.isascii():  # (the common case, at once: its decimal characters are 0-9)
+        digits = _NON_DIGITS.sub("", value)
+    else:
+        digits = "".join(str(unicodedata.decimal(c)) for c in value if c.isdecimal())
     digits = digits.lstrip("0")
     return digits.zfill(9) if digits else ""
 
