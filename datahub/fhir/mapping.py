@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -99,18 +99,75 @@ def values_of(
     dictionary: DataDictionary, compiled: dict[str, Evaluate], resource: dict[str, Any]
 ) -> dict[str, str | None]:
     """The record of one resource: each field's value as text, ``None`` when empty."""
+    return {
+        spec.name: _value(spec, compiled.get(spec.name), resource) for spec in dictionary.fields
+    }
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A record as read from its resource before the privacy filter: its text per field, and
+    per field the entries of the submission its FHIRPath reached through ``resolve()``."""
+
+    values: dict[str, str | None]
+    reached: dict[str, set[int]]
+
+
+def evaluated(
+    dictionary: DataDictionary,
+    compiled: dict[str, Evaluate],
+    resource: dict[str, Any],
+    references: References,
+) -> Evaluated:
+    """:func:`values_of`, with the entries each field reached (``compiled`` resolves through
+    ``references``)."""
+    values: dict[str, str | None] = {}
+    reached: dict[str, set[int]] = {}
+    try:
+        for spec in dictionary.fields:
+            found: set[int] = set()
+            reached[spec.name] = found
+            references.reaching(found)
+            values[spec.name] = _value(spec, compiled.get(spec.name), resource)
+    finally:
+        references.reaching(None)
+    return Evaluated(values, reached)
+
+
+def values_after(
+    dictionary: DataDictionary,
+    compiled: dict[str, Evaluate],
+    resource: dict[str, Any],
+    entry: int,
+    before: Evaluated,
+    changed: Set[int],
+) -> dict[str, str | None]:
+    """The record of the resource of ``entry`` after the filter, which ``changed`` those
+    entries: as :func:`values_of` gives it, reading again only what the filter may have changed.
+
+    A FHIRPath reads the record's own resource (with its contained ones) and what ``resolve()``
+    reaches, nothing else, and changes nothing: a field that reached no entry the filter changed
+    has the value it had ``before``. If the record's own resource changed, every field is read
+    again."""
+    if entry in changed:
+        return values_of(dictionary, compiled, resource)
     values: dict[str, str | None] = {}
     for spec in dictionary.fields:
-        evaluate = compiled.get(spec.name)
-        if evaluate is None:
-            values[spec.name] = None
-            continue
-        try:
-            found = evaluate(resource)
-        except Exception:
-            raise _bad_fhirpath(spec) from None
-        values[spec.name] = text_of(found, spec)
+        if before.reached[spec.name].isdisjoint(changed):
+            values[spec.name] = before.values[spec.name]
+        else:
+            values[spec.name] = _value(spec, compiled.get(spec.name), resource)
     return values
+
+
+def _value(spec: FieldSpec, evaluate: Evaluate | None, resource: dict[str, Any]) -> str | None:
+    if evaluate is None:
+        return None
+    try:
+        found = evaluate(resource)
+    except Exception:
+        raise _bad_fhirpath(spec) from None
+    return text_of(found, spec)
 
 
 def text_of(found: list[Any], spec: FieldSpec) -> str | None:

@@ -113,16 +113,18 @@ def _no_constant(name: str) -> Any:
 
 
 def _depth(root: Any) -> int:
-    """The deepest nesting, counted without recursion and stopping past the maximum."""
+    """The deepest nesting, counted without recursion and stopping past the maximum: level by
+    level, the objects and lists of each (a million of them in a full Bundle)."""
     deepest = 0
-    stack = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if not isinstance(node, dict | list):
-            continue
-        deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            break
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children)
+    level = [root] if isinstance(root, dict | list) else []
+    while level and deepest <= MAX_DEPTH:
+        deepest += 1
+        below: list[Any] = []
+        for node in level:
+            children = node.values() if isinstance(node, dict) else node
+            below += [child for child in children if isinstance(child, _CONTAINERS)]
+        level = below
     return deepest
+
+
+_CONTAINERS = (dict, list)

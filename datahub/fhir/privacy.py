@@ -40,7 +40,7 @@ import importlib
 import re
 import typing
 import unicodedata
-from typing import Any
+from typing import Any, NamedTuple
 
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -75,17 +75,35 @@ def is_bsn(node: Any) -> bool:
         ...     "URN:OID:2.16.840.1.113883.2.4.6.3", "urn:registry:patient")]
         [True, True, False]
     """
-    return isinstance(node, dict) and _system_key(node.get("system")) in _BSN_KEYS
+    if not isinstance(node, dict):
+        return False
+    system = node.get("system")
+    # (a missing or empty system is no BSN's: skip making its key, for every object walked)
+    return bool(system) and _system_key(system) in _BSN_KEYS
 
 
 def _system_key(system: Any) -> str:
     """A naming system's address without what does not tell one from another."""
-    key = str(system or "").strip().casefold().rstrip("/")
-    return re.sub(r"^(?:https?://|urn:oid:)", "", key)
+    text = str(system or "")
+    return _text_key(text) if len(text) <= _CACHED_SYSTEM else _key_of(text)
+
+
+#: The longest address whose key is kept (a submission names few systems, each many times).
+_CACHED_SYSTEM = 256
+
+
+def _key_of(text: str) -> str:
+    return re.sub(r"^(?:https?://|urn:oid:)", "", text.strip().casefold().rstrip("/"))
+
+
+_text_key = functools.lru_cache(maxsize=1024)(_key_of)
 
 
 #: The systems above as :func:`_system_key` reads them.
 _BSN_KEYS = frozenset(map(_system_key, BSN_SYSTEMS))
+
+
+_NON_DIGITS = re.compile(r"[^0-9]+")
 
 
 def bsn_key(value: str) -> str:
@@ -98,7 +116,10 @@ def bsn_key(value: str) -> str:
         >>> [bsn_key(v) for v in ("999 990 019", "99-999-0019", "12345678", "0012345678", "OD")]
         ['999990019', '999990019', '012345678', '012345678', '']
     """
-    digits = "".join(str(unicodedata.decimal(c)) for c in value if c.isdecimal())
+    if value.isascii():  # (the common case, at once: its decimal characters are 0-9)
+        digits = _NON_DIGITS.sub("", value)
+    else:
+        digits = "".join(str(unicodedata.decimal(c)) for c in value if c.isdecimal())
     digits = digits.lstrip("0")
     return digits.zfill(9) if digits else ""
 
@@ -137,9 +158,31 @@ def strip(resource: dict[str, Any], path: str) -> list[str]:
         >>> strip(location, "Location"), location
         (['Location.address'], {'resourceType': 'Location', 'name': 'OK 3'})
     """
+    return stripped(resource, path).dropped
+
+
+class Stripped(NamedTuple):
+    """What :func:`stripped` did to a resource: the dropped elements' paths, and whether it
+    changed at all (also by an empty list or object it left out, which names no element)."""
+
+    dropped: list[str]
+    changed: bool
+
+
+def stripped(resource: dict[str, Any], path: str) -> Stripped:
+    """:func:`strip`, telling also whether ``resource`` changed (a resource that did not is
+    what it was before the filter: what was read from it then still holds).
+
+    Example::
+
+        >>> stripped({"resourceType": "Observation", "note": []}, "Observation")
+        Stripped(dropped=[], changed=True)
+        >>> stripped({"resourceType": "Observation", "status": "final"}, "Observation")
+        Stripped(dropped=[], changed=False)
+    """
     dropped: list[str] = []
-    _strip(resource, path, dropped, _RESOURCE)
-    return dropped
+    changed = _strip(resource, path, dropped, _RESOURCE)
+    return Stripped(dropped, changed)
 
 
 #: The type of an element that holds a resource (``contained``, ``Bundle.entry.resource``): its
@@ -150,7 +193,9 @@ _RESOURCE = "Resource"
 Element = tuple[str, "type | str | None"]
 
 
-def _strip(node: dict[str, Any], path: str, dropped: list[str], model: type | str | None) -> None:
+def _strip(node: dict[str, Any], path: str, dropped: list[str], model: type | str | None) -> bool:
+    """Strip ``node`` in place; whether anything in it changed."""
+    changed = False
     kind = node.get("resourceType")
     personal = PERSONAL_ELEMENTS.get(kind, frozenset()) if isinstance(kind, str) else frozenset()
     if model == _RESOURCE:
@@ -168,35 +213,44 @@ def _strip(node: dict[str, Any], path: str, dropped: list[str], model: type | st
         ):
             del node[key]
             dropped.append(here)
+            changed = True
             continue
         inner = element[1] if element is not None else None
         if isinstance(value, list):
-            kept = _strip_list(value, here, dropped, inner)
+            kept, altered = _strip_list(value, here, dropped, inner)
+            changed = changed or altered
             if kept:
                 node[key] = kept
             else:  # FHIR has no empty lists
                 del node[key]
+                changed = True
         elif isinstance(value, dict):
-            _strip(value, here, dropped, inner)
+            changed = _strip(value, here, dropped, inner) or changed
             if not value:  # nor empty objects
                 del node[key]
+                changed = True
+    return changed
 
 
 def _strip_list(
     items: list[Any], path: str, dropped: list[str], model: type | str | None
-) -> list[Any]:
+) -> tuple[list[Any], bool]:
+    """The items of a list that are kept (each stripped in place); whether any changed."""
     kept = []
+    changed = False
     for index, item in enumerate(items):
         here = f"{path}[{index}]"
         if is_bsn(item):
             dropped.append(here)
+            changed = True
             continue
         if isinstance(item, dict):
-            _strip(item, here, dropped, model)
+            changed = _strip(item, here, dropped, model) or changed
             if not item:
+                changed = True
                 continue
         kept.append(item)
-    return kept
+    return kept, changed
 
 
 def _resource_model(kind: Any) -> type | None:

@@ -91,6 +91,10 @@ class References:
         #: id() of every reference object → (that object, the index of its entry): a reference
         #: is resolved against its own entry (its contained resources, its fullUrl's base).
         self._origin: dict[int, tuple[Any, int]] = {}
+        #: id() of each entry's resource → the index of its entry
+        self._entry_of: dict[int, int] = {}
+        #: while :meth:`reaching` collects them: the entries resolve() has reached
+        self._reached: set[int] | None = None
         for index, (path, url, resource) in enumerate(_entries(root)):
             if url is not None and len(url) > MAX_URL:
                 raise _too_long(_("The fullUrl of this entry is too long."), path, "fullUrl")
@@ -105,13 +109,34 @@ class References:
                 if isinstance(resource.get("id"), str):
                     self._by_id[(resource["resourceType"], resource["id"])].append(resource)
             self._entries.append((resource, base))
+            self._entry_of[id(resource)] = index
             self._index_references(resource, index, path)
+
+    def reaching(self, into: set[int] | None) -> None:
+        """From now on, add to ``into`` (``None``: to nothing) the entries (their indexes in
+        the Bundle, as ``parsing.entries`` gives them) that :meth:`resolve` reaches: the
+        entry of each reference it resolves, and of the resource it gives (for a contained
+        one: the entry it is contained in).
+
+        Example::
+
+            >>> subject = {"reference": "Patient/p"}
+            >>> bundle = {"resourceType": "Bundle", "entry": [
+            ...     {"resource": {"resourceType": "Procedure", "subject": subject}},
+            ...     {"resource": {"resourceType": "Patient", "id": "p"}}]}
+            >>> references, reached = References(bundle), set()
+            >>> references.reaching(reached)
+            >>> [node.data["id"] for node in references.resolve([subject])], reached
+            (['p'], {0, 1})
+        """
+        self._reached = into
 
     def resolve(self, inputs: list[Any]) -> list[ResourceNode]:
         """FHIRPath's ``resolve()``: for each reference (a Reference, or a reference as text) the
         resource it points to in the submission; nothing for one it does not reach."""
         found = []
         for item in inputs:
+            entry = None
             if isinstance(item, str):
                 target = self._target(item, None)
             elif isinstance(item, dict) and isinstance(item.get("reference"), str):
@@ -120,6 +145,11 @@ class References:
                 target = self._target(item["reference"], entry)
             else:
                 target = None
+            if self._reached is not None:
+                # the reference's own entry, and the target's: an entry's resource, or one
+                # contained in the reference's entry
+                reached = (entry, None if target is None else self._entry_of.get(id(target), entry))
+                self._reached.update(index for index in reached if index is not None)
             if target is not None:
                 found.append(ResourceNode.create_node(target))
         return found

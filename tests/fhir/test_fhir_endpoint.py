@@ -309,3 +309,29 @@ def test_a_failing_storage_answers_503_transient_and_stores_nothing(
     [issue] = issues(response)
     assert issue["code"] == "transient" and "niets aangeleverd" in issue["diagnostics"]
     assert not Delivery.objects.unscoped().exists()
+
+
+def test_the_garbage_collector_runs_again_after_a_submission_accepted_or_refused(
+    fhir_cataract, token, monkeypatch
+):
+    """It is paused while a submission is read (a Bundle is a million objects), never left so."""
+    import gc
+
+    from datahub.fhir import mapping
+
+    states = []
+    model_issues = mapping.model_issues
+    monkeypatch.setattr(
+        mapping,
+        "model_issues",
+        lambda *args: states.append(gc.isenabled()) or model_issues(*args),
+    )
+    assert post(token, bundle(procedure(1))).status_code == 202
+    assert post(token, bundle(procedure(2, onbekend=1))).status_code == 400
+    assert states == [False, False] and gc.isenabled()
+    gc.disable()  # paused by someone else: left so
+    try:
+        assert post(token, bundle(procedure(3))).status_code == 202
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -127,6 +129,26 @@ def test_nesting_below_the_json_readers_limit_but_over_ours_is_refused():
     deep = b'{"resourceType": "Procedure", "x": ' + b"[" * 100 + b"]" * 100 + b"}"
     with pytest.raises(FhirRefused, match="te diep"):
         parsing.read(deep, "application/fhir+json")
+
+
+def test_nesting_is_refused_from_one_level_over_the_limit_wherever_it_is():
+    """Counted level by level: a deep branch behind many shallow ones, objects and lists."""
+
+    def nested(levels: int) -> Any:  # the resource is level 1
+        node: Any = "x"
+        for level in range(levels - 1):
+            node = [node] if level % 2 else {"a": node}
+        return node
+
+    for levels, refused in ((parsing.MAX_DEPTH, False), (parsing.MAX_DEPTH + 1, True)):
+        shallow = [{"b": [1, {"c": None}]} for _ in range(50)]
+        body = {"resourceType": "Procedure", "extension": shallow, "z": nested(levels)}
+        data = json.dumps(body).encode()
+        if refused:
+            with pytest.raises(FhirRefused, match="te diep"):
+                parsing.read(data, "application/fhir+json")
+        else:
+            assert parsing.read(data, "application/fhir+json") == json.loads(data)
 
 
 def test_a_bundle_with_too_many_entries_is_refused(monkeypatch):

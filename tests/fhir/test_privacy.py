@@ -251,3 +251,36 @@ def test_a_number_in_the_bsn_system_that_cannot_be_a_bsn_refuses_no_field(catara
     assert response.status_code == 202, response.content
     dropped = [i for i in response.json()["issue"] if i["code"] == "security"]
     assert any("identifier" in i["expression"][0] for i in dropped)
+
+
+def test_a_bsn_is_its_digits_in_any_script_and_its_system_in_any_spelling():
+    from datahub.fhir.privacy import bsn_key, is_bsn
+
+    for written in (
+        "999990019",
+        "999 990 019",
+        "NL-999.99.0019",
+        "٩٩٩٩٩٠٠١٩",
+        "９９９ ９９０ ０１９",
+    ):
+        assert bsn_key(written) == "999990019", written
+    assert [bsn_key(v) for v in ("12345678", "00012345678", "OD", "")] == ["012345678"] * 2 + [
+        ""
+    ] * 2
+    for system in (
+        BSN_SYSTEM,
+        "HTTPS://FHIR.nl/fhir/NamingSystem/bsn/",
+        " urn:oid:2.16.840.1.113883.2.4.6.3",
+    ):
+        assert is_bsn({"system": system, "value": BSN}), system
+    for other in (
+        None,
+        "",
+        0,
+        [],
+        "urn:registry:patient",
+        "x" * 300 + BSN_SYSTEM,
+        BSN_SYSTEM + "x",
+    ):
+        assert not is_bsn({"system": other, "value": BSN}), other
+    assert not is_bsn(BSN_SYSTEM) and not is_bsn([{"system": BSN_SYSTEM}])
