@@ -194,6 +194,22 @@ def with_defaults(metadata: Metadata, institution: Institution, today: dt.date) 
     return metadata
 
 
+def names_impossible_date(file_name: str) -> bool:
+    """Whether the name is in the convention's shape but its creation date is no date.
+
+    Example::
+
+        >>> names_impossible_date("11111111_0_CAT_1.4_7_20261131_PROD.csv")
+        True
+        >>> names_impossible_date("11111111_0_CAT_1.4_7_20261130_PROD.csv")
+        False
+        >>> names_impossible_date("export.csv")
+        False
+    """
+    parts = valid_parts(file_name)
+    return bool(parts) and "created" not in parts
+
+
 def follows_convention(file_name: str) -> bool:
     """Whether the name follows the file name convention (so that it fills the fields)."""
     return parse_file_name(file_name)[0] is not None

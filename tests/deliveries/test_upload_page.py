@@ -77,6 +77,22 @@ def test_a_name_nearly_on_the_convention_keeps_its_right_parts_and_says_what_is_
         assert value in page
 
 
+def test_a_name_with_an_impossible_date_leaves_the_creation_date_empty(cataract, submitter):
+    """It showed today's date, and Controleren marked every field correct: the file's date
+    replaced without a word (an acceptance review). Now the person fills it in."""
+    from lxml import html
+
+    client = logged_in(submitter)
+    page = client.post(
+        reverse("portal:upload_fields"), {"file_name": "11111111_0_CAT_1.4_22_20261131_PROD.csv"}
+    )
+    [field] = html.fromstring(page.content).xpath('//input[@name="creation_date"]')
+    assert not field.get("value")
+    fine = client.post(reverse("portal:upload_fields"), {"file_name": "export.csv"})
+    [field] = html.fromstring(fine.content).xpath('//input[@name="creation_date"]')
+    assert field.get("value")  # a name without a date still starts at today
+
+
 @pytest.mark.parametrize(
     ("name", "reason"),
     [

@@ -88,16 +88,17 @@ def _is_totaal(form: DeliveryForm) -> bool:
     return found is not None and found.frequency == "totaal"
 
 
-def _prefill(request: InstitutionRequest, metadata: Metadata) -> Metadata:
+def _prefill(request: InstitutionRequest, metadata: Metadata, *, date: bool = True) -> Metadata:
     """Fields the name does not give: the institution, a chosen sub-delivery, period and unit
-    (``?code=&periode=&onderdeel=``, the Aanleveren buttons), its only unit and the version in
-    force."""
+    (``?code=&periode=&onderdeel=``, the Aanleveren buttons), its only unit, the version in
+    force and (``date``) today as the creation date."""
     metadata.institution_code = metadata.institution_code or request.institution.agb_code
     metadata.code = metadata.code or request.GET.get("code", "") or request.POST.get("code", "")
     metadata.period = (
         metadata.period or request.GET.get("periode", "") or request.POST.get("period", "")
     )
-    metadata.creation_date = metadata.creation_date or timezone.localdate()
+    if date:
+        metadata.creation_date = metadata.creation_date or timezone.localdate()
     unit = request.GET.get("onderdeel", "")
     if metadata.unit is None and unit.isascii() and unit.isdigit() and len(unit) < 10:
         metadata.unit = int(unit)  # a unit the institution lacks: Controleren says so
@@ -129,7 +130,9 @@ def upload_choices(request: InstitutionRequest) -> HttpResponse:
 def upload_fields(request: InstitutionRequest) -> HttpResponse:
     """The fields, filled from the chosen file's name (htmx)."""
     file_name = request.POST.get("file_name", "")
-    metadata = _prefill(request, intake.metadata_from_name(file_name))
+    # a name whose creation date is no date (20261131) leaves the field empty, not today's
+    dated = not intake.names_impossible_date(file_name)
+    metadata = _prefill(request, intake.metadata_from_name(file_name), date=dated)
     form = DeliveryForm(initial=DeliveryForm.initial_from(metadata))
     context = _context(request, form, {}, False)
     # A name off the convention fills nothing: say so, rather than leave empty fields unexplained.
