@@ -185,10 +185,13 @@ def compile_rule(
     """
     types = {k: SQL_TYPES[v] for k, v in field_types.items()}
     compiler = _Compiler(types, column, per_value, decimals or {})
+    tree = parse_rule(expression)
     try:
-        result = compiler.compile(parse_rule(expression))
+        result = compiler.compile(tree)
     except RecursionError:
         raise _too_deep() from None
+    except RuleError as error:
+        raise _with_unknown_fields(error, tree, list(types)) from None
     if result.type not in ("bool", "null"):
         raise RuleError(
             "de expressie is geen voorwaarde (waar/onwaar)",
@@ -197,6 +200,35 @@ def compile_rule(
     # NULL (unknown) as a boolean: a rule that is always unknown never fires, and NOT of it
     # must not fail on polars' untyped null
     return result.expr if result.type == "bool" else result.expr.cast(pl.Boolean)
+
+
+def _with_unknown_fields(error: RuleError, tree: exp.Expression, names: list[str]) -> RuleError:
+    """``error`` naming every unknown field of the expression too, not only the first problem
+    the compiler met (``YEER(Operatiedatum) AND Onbekend > 1`` names both).
+
+    Example::
+
+        >>> try:
+        ...     compile_rule("YEER(A) = 1 AND B > 1 AND C > 1", {"A": "datum"})
+        ... except RuleError as error:
+        ...     print(error.nl.split("; ")[-1])
+        onbekende velden B, C
+    """
+    unknown: list[str] = []
+    for node in tree.find_all(exp.Column, bfs=False):  # (in reading order)
+        if not node.table and _resolve(node.name, names) is None and node.name not in unknown:
+            unknown.append(node.name)
+    if not unknown:
+        return error
+    listed = ", ".join(unknown)
+    nl, en = (
+        (f"onbekend veld {listed}", f"unknown field {listed}")
+        if len(unknown) == 1
+        else (f"onbekende velden {listed}", f"unknown fields {listed}")
+    )
+    if error.en.startswith("unknown field"):
+        return RuleError(nl, en)
+    return RuleError(f"{error.nl}; {nl}", f"{error.en}; {en}")
 
 
 def _too_deep() -> RuleError:

@@ -48,6 +48,12 @@ def test_a_reference_table_that_does_not_exist_is_refused(tmp_path: Path) -> Non
     [
         ("Gewicht <", "kan niet worden gelezen"),
         ("Lengte > 3", "onbekend veld Lengte"),
+        ("Lengte > 3 AND Breedte > 1", "onbekende velden Lengte, Breedte"),
+        (
+            "YEAR(Opnamedatum) > 2000 AND YEER(Opnamedatum) = 1 AND Onbekend > 1",
+            "YEER is niet toegestaan (toegestaan: YEAR",
+        ),
+        ("YEER(Opnamedatum) = 1 AND Onbekend > 1", "; onbekend veld Onbekend"),
         ("SLEEP(Gewicht) > 1", "SLEEP is niet toegestaan"),
         ("Gewicht IN (SELECT 1)", "niet toegestaan"),
         ("Gewicht IN (Pijnscore, 2)", "IN (...) mag alleen vaste waarden bevatten"),
