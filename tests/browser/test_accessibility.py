@@ -205,6 +205,7 @@ def test_the_focus_ring_contrasts_three_to_one_wherever_it_appears(page, portal_
 NARROW = {
     "beheerder@zuiderzee.example": [
         *PAGES,
+        "/accounts/2fa/",
         "/data-dictionaries/CAT/1.5/",
         ("/aangeleverd/", r"/aanleveringen/\d+/$", "?tab=voortgang", "?tab=verslag"),
     ],
@@ -220,7 +221,16 @@ NARROW = {
         ("/hub/zorginstellingen/", r"/hub/zorginstellingen/\d+/$"),
     ],
     "verwerker@iknl.example": ["/verwerker/"],
+    "arts@zuiderzee.example": [
+        "/invoerportaal/CAT/",
+        ("/invoerportaal/CAT/", r"/invoerportaal/CAT/\d+/$"),  # a record of the batch
+    ],
 }
+
+# The buttons and links of the page's rows of actions that reach past the screen's right edge.
+CUT_OFF = """() => [...document.querySelectorAll('.actions > *')]
+  .filter((el) => el.offsetParent && el.getBoundingClientRect().right > window.innerWidth)
+  .map((el) => el.textContent.trim())"""
 
 
 def _narrow_paths(page, portal_url: str, paths: list) -> Iterator[str]:
@@ -254,6 +264,8 @@ def test_no_page_scrolls_sideways_on_a_narrow_phone(browser, portal_url, portal_
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > 320:
             wide[path] = width
+        if cut_off := page.evaluate(CUT_OFF):
+            wide[path] = cut_off
         violations = _violations(page, also=("landmark-unique",))
         if violations:
             found[path] = violations
