@@ -72,10 +72,14 @@ def test_a_clinician_enters_checks_saves_and_delivers_a_record(axe_page, portal_
     expect(success).to_contain_text(re.compile(r"44444444_\d+_CAT_1\.5_\d+_\d{8}_PROD\.csv"))
 
 
-def test_checking_a_record_breaks_no_rule_of_the_csp(page, portal_url, portal_env):
+def test_checking_and_saving_a_record_break_no_rule_of_the_csp_and_saving_focuses_its_message(
+    page, portal_url, portal_env
+):
     """With the portal's strict CSP (this page does not bypass it) the console stays empty:
     Controleren's htmx swap sets no inline style (htmx's settling set an empty style attribute
-    again: a CSP error per field), and the site's icon is found."""
+    again: a CSP error per field), and the site's icon is found. After Opslaan, which reloads
+    the page, focus is on the message that says so: a screen reader reads it (a status region
+    already present at load is often not announced)."""
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     log_in(page, portal_url, portal_env, "arts@zuiderzee.example")
@@ -99,4 +103,10 @@ def test_checking_a_record_breaks_no_rule_of_the_csp(page, portal_url, portal_en
     page.get_by_role("button", name="Controleren").click()
     expect(page.locator("#entry-check-status")).to_contain_text("geen fouten")
     page.wait_for_timeout(500)  # htmx settles 20 ms after the swap
+    assert errors == []
+
+    page.get_by_role("button", name="Opslaan").click()
+    message = page.locator(".messages")
+    expect(message).to_contain_text("in de batch opgeslagen")
+    expect(message).to_be_focused()
     assert errors == []
