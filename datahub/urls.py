@@ -1,5 +1,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from datahub.portal.views.language import set_language
 
@@ -19,5 +21,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/", include("datahub.api.urls")),
     path("taal/", set_language, name="set_language"),
+    # Browsers ask for /favicon.ico wherever a page names no icon (a download, the API's JSON).
+    path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg")), name="favicon"),
     path("", include("datahub.portal.urls")),
 ]

@@ -16,6 +16,7 @@ ALLAUTH_MESSAGES = (
     gettext_noop("Please type your current password."),
     gettext_noop("You must type the same password each time."),
     gettext_noop("Successfully signed in as %(name)s."),
+    gettext_noop("Note"),
     gettext_noop("You are already logged in as %(user_display)s."),
     gettext_noop("You have signed out."),
     gettext_noop("Sign Out"),

@@ -10,9 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 
-# What a logged-in person without a second factor may still reach: enrolment itself, logging out
-# and switching the language. Everything else sends him to enrol.
-_OPEN_URL_NAMES = frozenset({"mfa_activate_totp", "account_logout", "set_language"})
+# What a logged-in person without a second factor may still reach: enrolment itself, logging out,
+# switching the language, and the site's icon. Everything else sends him to enrol.
+_OPEN_URL_NAMES = frozenset({"mfa_activate_totp", "account_logout", "set_language", "favicon"})
 
 
 class RequireSecondFactorMiddleware:

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from datahub.accounts.totp import code_for_secret
 from datahub.institutions.models import Role
-from tests.conftest import PASSWORD, TOTP_SECRET, make_member
+from tests.conftest import PASSWORD, TOTP_SECRET, logged_in, make_member
 
 NOW = 1_796_000_000
 INFORMAL = re.compile(r"\b(je|jou|jouw|jij|jezelf)\b", re.IGNORECASE)
@@ -144,3 +144,34 @@ def test_the_second_factor_has_one_name_in_english_too(submitter):
     assert "Two-step verification" in texts[2]
     for text in (texts[2], texts[4], index):
         assert not OTHER_NAMES.search(text), text
+
+
+# allauth's English in Title Case; the portal writes sentence case.
+TITLE_CASE = re.compile(
+    r"Change Password|Current Password|New Password|Confirm Access|Please reauthenticate"
+)
+
+
+def test_the_account_pages_speak_sentence_case_in_english_and_name_the_servicedesk(submitter):
+    client = logged_in(submitter)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    change = _text(client.get(reverse("account_change_password")))
+    assert "Change password · Datahub" in change
+    assert "Current password:" in change and "New password (again):" in change
+    again = _text(client.get(reverse("account_reauthenticate")))
+    assert "Confirm access · Datahub" in again
+    assert "To protect your account, confirm again that it is you." in again
+    reset = _text(_client("en").get(reverse("account_reset_password")))
+    assert "Cannot set a new password? Contact the DHD Servicedesk." in reset
+    for text in (change, again, reset):
+        assert not TITLE_CASE.search(text), TITLE_CASE.search(text)
+    dutch = _text(_client().get(reverse("account_reset_password")))
+    assert "Neem dan contact op met de Servicedesk van DHD." in dutch
+
+
+def test_the_reset_page_of_a_logged_in_person_says_let_op_not_notitie(submitter):
+    """Our catalogue (LOCALE_PATHS) goes before allauth's own for its word "Note"."""
+    client = logged_in(submitter)
+    text = _text(client.get(reverse("account_reset_password")))
+    assert "Let op: U bent al ingelogd als Alice." in text
+    assert "Notitie" not in text

@@ -75,3 +75,34 @@ def test_the_hubs_data_quality_passes_axe_and_fits_a_phone(axe_page, portal_url,
     page.set_viewport_size({"width": 320, "height": 640})
     page.reload()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+    _charts_stay_readable_on_a_phone(page)
+
+
+# Per chart: its labels' size on screen (the font size times the drawing's scale), and its box.
+CHARTS = """() => [...document.querySelectorAll('svg.chart')].map((svg) => {
+  const label = svg.querySelector('.chart__label, .chart__tick');
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const box = svg.parentElement;
+  return {id: svg.id, label: parseFloat(getComputedStyle(label).fontSize) * scale,
+          region: box.getAttribute('role'), tabindex: box.getAttribute('tabindex'),
+          name: box.getAttribute('aria-label'), scrolls: box.scrollWidth > box.clientWidth};
+})"""
+
+
+def _charts_stay_readable_on_a_phone(page) -> None:
+    """On a phone a chart keeps labels of at least 10 px and scrolls sideways in its own region,
+    which the keyboard reaches and scrolls."""
+    charts = page.evaluate(CHARTS)
+    assert len(charts) >= 3
+    for chart in charts:
+        assert chart["label"] >= 10, chart
+        assert chart["scrolls"] and chart["region"] == "region" and chart["tabindex"] == "0", chart
+        assert chart["name"].endswith(": grafiek"), chart
+    region = page.locator("svg.chart").first.locator("xpath=..")
+    for _ in range(60):  # the header, the menu, the filters, then the first chart
+        page.keyboard.press("Tab")
+        if region.evaluate("(box) => box === document.activeElement"):
+            break
+    assert region.evaluate("(box) => box === document.activeElement")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("(box) => box.scrollLeft > 0", arg=region.element_handle())

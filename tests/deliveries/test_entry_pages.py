@@ -92,6 +92,16 @@ def test_opslaan_keeps_a_correct_record_in_the_batch(arts, institution):
     assert reverse("portal:entry_draft", args=["CAT", draft.pk]) in page
 
 
+def test_after_opslaan_the_message_that_says_so_takes_the_focus(arts):
+    """The page reloads after Opslaan: its message is marked to take the focus (portal/focus.js),
+    so a screen reader reads it; other pages leave the focus alone."""
+    _post(arts, FORM, cat_row(1), action="save")
+    page = arts.get(FORM).content.decode()
+    assert re.search(r'<div class="messages" role="status" tabindex="-1" data-focus-on-load>', page)
+    assert "Het record is in de batch opgeslagen." in page
+    assert '<script src="/static/portal/focus.js" defer></script>' in page
+
+
 def test_a_record_with_errors_is_saved_and_opened_with_its_findings(arts, institution):
     response = _post(arts, FORM, cat_row(1, ODS="XX"), action="save")
     [draft] = _drafts(institution)

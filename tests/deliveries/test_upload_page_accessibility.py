@@ -117,6 +117,20 @@ def test_every_input_is_described_by_its_help_text_and_errors_that_exist(
         assert "id_unit_error" in described["unit"]
 
 
+def test_the_help_buttons_name_their_question_quoted_in_both_languages(cataract, submitter):
+    """The summary of each field's help names the field's label in quotes, so that it reads as
+    a sentence ("Uitleg bij Is dit een testaanlevering?" did not)."""
+    names = {}
+    for language, client in [("nl", logged_in(submitter)), ("en", _english(logged_in(submitter)))]:
+        tree = _tree(client.get(reverse("portal:upload")))
+        names[language] = [
+            s.text_content() for s in tree.xpath("//summary/span[@class='visually-hidden']")
+        ]
+    assert "Uitleg bij ‘Is dit een testaanlevering?’" in names["nl"]
+    assert "Help: ‘Is this a test delivery?’" in names["en"]
+    assert all("‘" in name for name in names["nl"] + names["en"])
+
+
 def test_the_page_has_its_live_regions_before_any_message(cataract, submitter):
     tree = _tree(logged_in(submitter).get(reverse("portal:upload")))
     status = tree.get_element_by_id("upload-status")

@@ -6,12 +6,13 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 
 from datahub.accounts.totp import code_for_secret
 from datahub.institutions.models import Membership
-from tests.conftest import PASSWORD, TOTP_SECRET, logged_in
+from tests.conftest import PASSWORD, TOTP_SECRET, logged_in, make_user
 from tests.deliveries.conftest import cat_csv, cataract, deliver  # noqa: F401
 
 NOW = 1_796_000_000
@@ -89,3 +90,19 @@ def test_a_persons_page_is_titled_by_name_and_each_tab_of_a_delivery_by_its_own(
         "voortgang": f"Voortgang · {delivery.file_name} · Datahub",
         "verslag": f"Verslag · {delivery.file_name} · Datahub",
     }
+
+
+def test_every_page_names_the_sites_icon_and_favicon_ico_leads_to_it(db):
+    """No 404 for /favicon.ico in the console, for pages nor for what names no icon."""
+    page = Client().get(reverse("account_login")).content.decode()
+    assert '<link rel="icon" href="/static/portal/favicon.svg" type="image/svg+xml">' in page
+    assert finders.find("portal/favicon.svg")
+    answer = Client().get("/favicon.ico")
+    assert (answer.status_code, answer.url) == (302, "/static/portal/favicon.svg")
+
+
+def test_the_icon_is_reached_also_before_enrolling_a_second_factor(db):
+    client = Client()
+    client.force_login(make_user("nieuw@example.org", enrolled=False))
+    answer = client.get("/favicon.ico")
+    assert (answer.status_code, answer.url) == (302, "/static/portal/favicon.svg")
