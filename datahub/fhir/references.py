@@ -131,6 +131,12 @@ class References:
         """
         self._reached = into
 
+    def filtered(self) -> None:
+        """The privacy filter changed the resources (in place): forget what was read of them
+        before. The filter may drop a contained resource whole; found through an index made
+        before, it would still be reached."""
+        self._contained.clear()
+
     def resolve(self, inputs: list[Any]) -> list[ResourceNode]:
         """FHIRPath's ``resolve()``: for each reference (a Reference, or a reference as text) the
         resource it points to in the submission; nothing for one it does not reach."""

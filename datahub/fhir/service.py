@@ -18,7 +18,6 @@ Order, so that nothing the hub may not receive is stored and a refusal stores no
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -47,7 +46,7 @@ from datahub.fhir import mapping, parsing, privacy
 from datahub.fhir.outcome import FhirRefused, Issue, error, issues_from
 from datahub.fhir.references import References
 from datahub.institutions.models import Institution
-from datahub.validation import Finding, Report, validate_records
+from datahub.validation import Finding, Report, collector_paused, validate_records
 
 CHANNEL = Channel.FHIR
 #: The most findings listed in the answer; the report has all of them.
@@ -86,23 +85,10 @@ def submit(
     """Deliver a FHIR submission for sub-delivery ``code``; refused with issues
     (:class:`FhirRefused`), nothing stored."""
     metadata, version = _checked_metadata(institution, code.strip().upper(), fields)
-    with _gc_paused():
+    # the collector paused, as the validation engine pauses it: a Bundle of 8 MB is a million
+    # objects, otherwise scanned again and again (0.6-1.0 s of a 10,000-entry one)
+    with collector_paused():
         return _submit(body, content_type, metadata, version, fields, institution, actor, request)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused (as the validation engine pauses it): a Bundle
-    of 8 MB is a million objects, which would otherwise be scanned again and again while the
-    submission is read (measured: 0.6-1.0 s of a 10,000-entry one). Reading it makes next to no
-    reference cycles; what it makes is collected once the collector runs again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _submit(
@@ -140,6 +126,7 @@ def _submit(
         dropped.extend(stripped.dropped)
         if stripped.changed:
             changed.add(index)
+    references.filtered()
     invalid = [issue for at, resource in resources for issue in mapping.model_issues(at, resource)]
     if invalid:
         raise FhirRefused(400, invalid)

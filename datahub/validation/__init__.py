@@ -12,6 +12,7 @@ Example::
     ('Afgekeurd', ['T02', 'T07'])
 """
 
+from ._collector import collector_paused
 from ._dictionary import (
     DATATYPES,
     LEVELS,
@@ -76,6 +77,7 @@ __all__ = [
     "Rule",
     "RuleError",
     "ScheduleEntry",
+    "collector_paused",
     "compile_rule",
     "content_mismatch",
     "csv_header",

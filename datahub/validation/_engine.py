@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import heapq
 import io
 import os
@@ -20,6 +19,7 @@ from typing import Any, BinaryIO, cast
 import polars as pl
 
 from ._checks import BatchChecker
+from ._collector import collector_paused
 from ._csv import CsvReader
 from ._dictionary import DataDictionary
 from ._encodings import wide_encoding
@@ -415,7 +415,7 @@ def _findings(frame: pl.DataFrame, report_fields: tuple[str, ...]) -> list[Findi
     if frame.is_empty():
         return []
     names = ("record", "line", "level", "code", "field", "value", "message")
-    with _gc_paused():
+    with collector_paused():
         columns = [_shared(frame[c].to_list()) for c in names]
         keys = None
         if report_fields:
@@ -448,17 +448,6 @@ def _shared_keys(columns: list[list[Any]], report_fields: tuple[str, ...]) -> li
             previous, current = row, dict(zip(report_fields, row, strict=True))
         keys.append(current)
     return keys
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @contextmanager

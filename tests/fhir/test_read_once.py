@@ -171,3 +171,25 @@ def test_with_a_bsn_sent_a_record_holds_what_the_filter_left(cataract_mapped, to
         record = stream.read().decode().splitlines()[1].split(",")
     assert record[:2] == ["OP0001", ""] and record[-1] == "1"
     assert NAME not in ",".join(record) and BSN not in ",".join(record)
+
+
+def test_a_contained_resource_the_filter_dropped_whole_is_not_reached_after_it(
+    cataract_mapped, token
+):
+    """Read before the filter (a BSN was sent), the contained resources were indexed; one the
+    filter then dropped whole (shaped like a BSN identifier at its top) was still found through
+    that index, with the name it holds (a review)."""
+    from tests.fhir.conftest import BSN_SYSTEM
+
+    cataract_mapped(PatientCode="subject.resolve().name.family")
+    hostile = {
+        "resourceType": "Patient",
+        "id": "p",
+        "system": BSN_SYSTEM,
+        "value": BSN,
+        "name": [{"family": NAME}],
+    }
+    response = post(token, bundle(procedure(1, contained=[hostile], subject={"reference": "#p"})))
+    assert response.status_code == 202, response.content  # the field is just empty
+    with files.open_plaintext(Delivery.objects.unscoped().get().file) as stream:
+        assert NAME not in stream.read().decode()
