@@ -30,6 +30,7 @@ from datahub.dictionaries.models import (
 from datahub.institutions.models import Institution
 from datahub.schedule import services as schedule
 from datahub.validation import (
+    MAX_DEADLINE_DAYS,
     DataDictionary,
     DictionaryError,
     DictionaryProblem,
@@ -54,12 +55,13 @@ class ImportRefused(Exception):
 
 
 class DeadlinesWouldLapse(ImportRefused):
-    """The version would take away deadlines still to come within the schedule's horizon (its
-    ``Aanleverschema`` or frequency makes fewer than the versions before did): every
-    participating institution would stop expecting those deliveries. Refused unless the operator
-    confirms it (``lapse_confirmed``); ``lapsed`` are the deadlines that would go."""
+    """The version would take away deadlines still to come within the schedule's horizon: a
+    dated period due in it that the new schedule no longer has (at any deadline: a moved one is
+    no loss), or fewer ``TOTAAL`` deadlines in it. Every participating institution would stop
+    expecting those deliveries. Refused unless the operator confirms it (``lapse_confirmed``);
+    ``lapsed`` are the deadlines that would go."""
 
-    def __init__(self, lapsed: list[Any], before: int, after: int) -> None:
+    def __init__(self, lapsed: list[Any]) -> None:
         self.lapsed = lapsed
         shown = [entry.deadline for entry in lapsed[:MAX_LAPSED_SHOWN]]
         more = len(lapsed) - len(shown)
@@ -75,16 +77,14 @@ class DeadlinesWouldLapse(ImportRefused):
                     "Aanleverschema",
                     None,
                     None,
-                    f"deze versie neemt deadlines weg die nog moeten komen: in de komende "
-                    f"{schedule.HORIZON_DAYS} dagen zijn het er nu {before}, na publicatie "
-                    f"{after}. Vervallen: {nl_days}. Geen deelnemende instelling verwacht dan "
-                    "nog een aanlevering op die dagen. Is dat de bedoeling, kies dan het "
-                    "werkboek opnieuw en vink ‘Toch publiceren’ aan",
-                    f"this version takes away deadlines still to come: in the next "
-                    f"{schedule.HORIZON_DAYS} days there are {before} now, {after} after "
-                    f"publishing. Lapsing: {en_days}. No participating institution then expects "
-                    "a delivery on those days. If that is intended, choose the workbook again "
-                    "and tick ‘Publish anyway’",
+                    f"deze versie neemt {len(lapsed)} deadline(s) weg die in de komende "
+                    f"{schedule.HORIZON_DAYS} dagen vallen: {nl_days}. Geen deelnemende "
+                    "instelling verwacht dan nog een aanlevering op die dagen. Is dat de "
+                    "bedoeling, bevestig het dan met ‘Toch publiceren’",
+                    f"this version takes away {len(lapsed)} deadline(s) of the next "
+                    f"{schedule.HORIZON_DAYS} days: {en_days}. No participating institution "
+                    "then expects a delivery on those days. If that is intended, confirm it "
+                    "with ‘Publish anyway’",
                 )
             ]
         )
@@ -125,10 +125,15 @@ def import_workbook(
         raise ImportRefused(exc.problems) from None
     try:
         with transaction.atomic():
-            before = _coming_deadlines(dictionary.general.code)
+            today = timezone.localdate()
+            until = schedule.horizon(today)
+            code = dictionary.general.code
+            before = [e for e in _schedule_of(code, until) if e.deadline >= today]
             version = _store(dictionary, data, file_name, actor)
             if not lapse_confirmed:
-                _refuse_lapsing(before, _coming_deadlines(dictionary.general.code))
+                # (far enough for a period due before ``until`` whose deadline the version moved)
+                after = _schedule_of(code, until + dt.timedelta(days=MAX_DEADLINE_DAYS))
+                _refuse_lapsing(before, after, today, until)
     except IntegrityError:
         raise _already_there(dictionary) from None
     record(
@@ -237,28 +242,27 @@ def _store(
     )
 
 
-def _coming_deadlines(code: str) -> list[Any]:
-    """The sub-delivery's deadlines from today up to the schedule's horizon."""
+def _schedule_of(code: str, until: dt.date) -> list[Any]:
+    """The sub-delivery's schedule up to ``until`` (none for a new sub-delivery)."""
     sub_delivery = SubDelivery.objects.filter(code=code).values_list("pk", flat=True).first()
     if sub_delivery is None:
         return []
-    today = timezone.localdate()
-    entries = schedule.schedules([sub_delivery], schedule.horizon(today)).get(sub_delivery, [])
-    return [entry for entry in entries if entry.deadline >= today]
+    return schedule.schedules([sub_delivery], until).get(sub_delivery, [])
 
 
-def _refuse_lapsing(before: list[Any], after: list[Any]) -> None:
-    """Refuse when fewer deadlines are still to come than before; name those whose period (a
-    dated one) or day (``TOTAAL``) is gone."""
-    if len(after) >= len(before):
-        return
-
-    def key(entry: Any) -> object:
-        return entry.deadline if entry.period == schedule.TOTAAL else entry.period
-
-    kept = {key(entry) for entry in after}
-    lapsed = [entry for entry in before if key(entry) not in kept]
-    raise DeadlinesWouldLapse(lapsed, len(before), len(after))
+def _refuse_lapsing(before: list[Any], after: list[Any], today: dt.date, until: dt.date) -> None:
+    """Refuse when a dated period due from ``today`` to ``until`` (``before``) is gone from the
+    new schedule, or when fewer ``TOTAAL`` deadlines fall in that time."""
+    periods = {entry.period for entry in after if entry.period != schedule.TOTAAL}
+    lapsed = [e for e in before if e.period != schedule.TOTAAL and e.period not in periods]
+    totaal = [e for e in before if e.period == schedule.TOTAAL]
+    kept = {
+        e.deadline for e in after if e.period == schedule.TOTAAL and today <= e.deadline <= until
+    }
+    if len(kept) < len(totaal):
+        lapsed += [e for e in totaal if e.deadline not in kept]
+    if lapsed:
+        raise DeadlinesWouldLapse(sorted(lapsed, key=lambda e: e.deadline))
 
 
 def _already_there(dictionary: DataDictionary) -> ImportRefused:

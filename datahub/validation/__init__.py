@@ -41,6 +41,7 @@ from ._report import (
     safe_cell,
 )
 from ._rules import RuleError, compile_rule
+from ._semantics import MAX_DEADLINE_DAYS
 from ._technical import technical_finding
 from ._workbook import (
     DictionaryError,
@@ -58,6 +59,7 @@ __all__ = [
     "DATATYPES",
     "FILE_FORMATS",
     "LEVELS",
+    "MAX_DEADLINE_DAYS",
     "MET_FOUTEN",
     "MET_WAARSCHUWINGEN",
     "STATUSES",

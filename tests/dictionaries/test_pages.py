@@ -376,7 +376,8 @@ def test_a_version_that_takes_away_coming_deadlines_is_published_only_when_confi
     assert len([d for d in next(iter(coming.values())) if d.deadline >= today]) >= 12
     refused = post()
     text = refused.content.decode()
-    assert "Aanleverschema: deze versie neemt deadlines weg die nog moeten komen" in text
+    assert "Aanleverschema: deze versie neemt " in text
+    assert " deadline(s) weg die in de komende 366 dagen vallen: " in text
     lapsing = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=14)
     assert f"{lapsing:%d-%m-%Y}" in text  # the month from ``first`` on lapses
     assert 'name="lapse_confirmed"' in text
@@ -384,6 +385,35 @@ def test_a_version_that_takes_away_coming_deadlines_is_published_only_when_confi
 
     published = post(lapse_confirmed="on")
     assert published.status_code == 302
+    assert DictionaryVersion.objects.filter(version="3.1").exists()
+
+
+def test_a_version_that_only_moves_deadlines_later_is_published_without_a_question(operator):
+    """Its last months' deadlines move beyond the horizon; their periods remain (a review)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client = logged_in(operator)
+    client.post(
+        reverse("portal:dictionary_import"),
+        {"workbook": SimpleUploadedFile("KNIE_3.0.xlsx", knee_workbook())},
+    )
+    first = (timezone.localdate().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+    def later_deadlines(rows):
+        for row in rows:
+            if row[0] == "Geldig vanaf":
+                row[1] = first.isoformat()
+            if row[0] == "Deadline dagen na periode":
+                row[1] = 60
+
+    workbook = knee_workbook("3.1", Aanleverspecificaties_algemeen=later_deadlines)
+    response = client.post(
+        reverse("portal:dictionary_import"),
+        {"workbook": SimpleUploadedFile("KNIE_3.1.xlsx", workbook)},
+    )
+    assert response.status_code == 302
     assert DictionaryVersion.objects.filter(version="3.1").exists()
 
 
