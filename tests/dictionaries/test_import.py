@@ -239,7 +239,7 @@ def test_the_cli_publishes_a_version_that_takes_away_deadlines_only_when_told(db
     sheets["Aanleverschema"] = [["Periode", "Deadline"], ["TOTAAL", "2024-03-01"]]
     second = tmp_path / "KNIE_3.1.xlsx"
     second.write_bytes(workbook_bytes(sheets))
-    with pytest.raises(CommandError, match="takes away .* deadline") as refused:
+    with pytest.raises(CommandError, match=r"takes away \d+ deadline") as refused:
         call_command("import_dictionary", str(second))
     assert "--publish-anyway" in str(refused.value)
     assert DictionaryVersion.objects.count() == 1

@@ -65,6 +65,17 @@ def test_the_tag_gives_a_focusable_region_named_after_its_content(db):
     )
 
 
+def test_a_name_made_safe_already_is_escaped_once(db):
+    """``blocktranslate … asvar`` gives an escaped, safe name: escaped again it read "amp" (a
+    review)."""
+    template = Template(
+        "{% load i18n regions %}{% blocktranslate asvar caption %}Personen van {{ name }}"
+        "{% endblocktranslate %}{% table_region caption %}<table></table>{% endtable_region %}"
+    )
+    rendered = template.render(Context({"name": 'Zorg & "Co"'}))
+    assert 'aria-label="Personen van Zorg &amp; &quot;Co&quot;: tabel"' in rendered
+
+
 def test_no_template_draws_a_scroll_box_by_hand():
     """One pattern everywhere: the ``table_region`` and ``chart_region`` tags."""
     by_hand = [

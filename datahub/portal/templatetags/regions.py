@@ -16,10 +16,13 @@ give ``<div class="scroll-region" tabindex="0" role="region" aria-label="Audit l
 
 from __future__ import annotations
 
+import html
+
 from django import template
 from django.template.base import FilterExpression, NodeList, Parser, Token
 from django.template.context import Context
 from django.utils.html import format_html
+from django.utils.safestring import SafeData
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -41,10 +44,14 @@ class ScrollRegionNode(template.Node):
 
     def render(self, context: Context) -> str:
         css_class, label = KINDS[self.kind]
+        # the name as text: a name made safe already (``blocktranslate … asvar``) holds its
+        # escapes, which the attribute would escape again ("Zorg &amp;amp; Co")
+        value = self.name.resolve(context)
+        name = html.unescape(str(value)) if isinstance(value, SafeData) else str(value)
         return format_html(
             '<div class="{}" tabindex="0" role="region" aria-label="{}">{}</div>',
             css_class,
-            label(str(self.name.resolve(context))),
+            label(name),
             self.nodelist.render(context),
         )
 
