@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template import Context, Engine
 from django.utils import translation
 
 from datahub.dictionaries.models import RegistryContact
@@ -54,7 +54,16 @@ def with_contact_address(
 
 def written(template: str, context: dict[str, Any], language: str | None) -> tuple[str, str]:
     """The subject (``{template}_subject.txt``) and body (``{template}.txt``) of an e-mail,
-    in ``language`` (the site's language when the person has none)."""
+    in ``language`` (the site's language when the person has none).
+
+    Plain text, so nothing is escaped as for HTML: ``'s-Hertogenbosch & Co`` stays so (escaped
+    it read ``&#x27;s-Hertogenbosch &amp; Co``, which makes a mail with a password link look
+    like phishing)."""
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"{template}_subject.txt", context).strip()
-        return subject, render_to_string(f"{template}.txt", context)
+        subject = _plain_text(f"{template}_subject.txt", context).strip()
+        return subject, _plain_text(f"{template}.txt", context)
+
+
+def _plain_text(name: str, context: dict[str, Any]) -> str:
+    template = Engine.get_default().get_template(name)
+    return template.render(Context(context, autoescape=False))

@@ -379,3 +379,16 @@ def test_only_the_operator_keeps_contact_persons(local_admin, institution, opera
     )
     assert response.status_code == 403
     assert not RegistryContact.objects.unscoped().exists()
+
+
+def test_the_invitation_is_plain_text_with_the_names_as_written(
+    operator, django_capture_on_commit_callbacks
+):
+    """Rendered as HTML it read "&#x27;s-Hertogenbosch &amp; Co": a mail with a password link
+    that looks like phishing (a review)."""
+    name = "Jeroen Bosch Ziekenhuis 's-Hertogenbosch & Co"
+    _add(logged_in(operator), django_capture_on_commit_callbacks, name=name)
+    [invitation] = mail.outbox
+    assert name in invitation.subject and name in invitation.body
+    assert "&amp;" not in invitation.body + invitation.subject
+    assert "&#x27;" not in invitation.body + invitation.subject
