@@ -7,6 +7,7 @@ Dutch. Production sets DATABASE_URL, DATAHUB_SECRET_KEY (or _FILE) and turns DEB
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 from pathlib import Path
 
@@ -39,17 +40,30 @@ if not DEBUG and SECRET_KEY == _INSECURE_KEY:
 _file_key = env_secret("DATAHUB_FILE_KEY")
 if _file_key is None and not DEBUG:
     raise ImproperlyConfigured("DATAHUB_FILE_KEY (or DATAHUB_FILE_KEY_FILE) must be set")
-FILE_ENCRYPTION_KEY = (
-    base64.b64decode(_file_key)
-    if _file_key
-    else hashlib.sha256(b"datahub-file-key:" + SECRET_KEY.encode()).digest()
-)
+try:
+    FILE_ENCRYPTION_KEY = (
+        base64.b64decode(_file_key, validate=True)
+        if _file_key
+        else hashlib.sha256(b"datahub-file-key:" + SECRET_KEY.encode()).digest()
+    )
+except binascii.Error:
+    FILE_ENCRYPTION_KEY = b""  # (not base64: refused below)
 if len(FILE_ENCRYPTION_KEY) != 32:
     raise ImproperlyConfigured("DATAHUB_FILE_KEY must be 32 bytes, base64-encoded")
 
 ALLOWED_HOSTS = env_list("DATAHUB_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DATAHUB_CSRF_TRUSTED_ORIGINS", [])
-BASE_URL = env_str("DATAHUB_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address people and systems reach the hub at: the links in e-mails (a password link among
+# them) and in the API's answers. Production must say it; a default would mail links to 127.0.0.1.
+_base_url = env_str("DATAHUB_BASE_URL", "")
+if not DEBUG and not _base_url:
+    raise ImproperlyConfigured(
+        "DATAHUB_BASE_URL must be set when DATAHUB_DEBUG is off: the address people reach the "
+        "hub at, for the links in e-mails (e.g. https://datahub.example.nl)"
+    )
+if _base_url and not _base_url.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"DATAHUB_BASE_URL must start with https://, not {_base_url!r}")
+BASE_URL = (_base_url or "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

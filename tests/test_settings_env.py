@@ -66,10 +66,11 @@ def test_production_refuses_to_start_with_the_default_secret_key(tmp_path):
 
 FILE_KEY = "dGVzdHMtb25seS1maWxlLWtleS0zMi1ieXRlcyEhISE="
 SMTP = {"DATAHUB_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
+BASE_URL = {"DATAHUB_BASE_URL": "https://datahub.example.nl"}
 
 
 def test_production_refuses_to_write_e_mail_with_password_links_to_the_console(tmp_path):
-    keys = {"DATAHUB_SECRET_KEY": "k" * 50, "DATAHUB_FILE_KEY": FILE_KEY}
+    keys = {"DATAHUB_SECRET_KEY": "k" * 50, "DATAHUB_FILE_KEY": FILE_KEY, **BASE_URL}
     result = _start({"DATAHUB_VAR_DIR": str(tmp_path), **keys})
     assert result.returncode != 0
     assert "DATAHUB_EMAIL_BACKEND" in result.stderr
@@ -87,8 +88,29 @@ def test_production_refuses_to_start_without_a_file_encryption_key(tmp_path):
     assert "32 bytes" in _start(bad).stderr
 
 
-def test_production_starts_with_its_keys_and_debug_may_use_the_defaults(tmp_path):
+@pytest.mark.parametrize("key", ["abc", "not base64!!", FILE_KEY + "$"])
+def test_a_file_key_that_is_no_base64_is_refused_in_one_line(tmp_path, key):
+    """Not a binascii traceback (a review)."""
+    settings = {"DATAHUB_VAR_DIR": str(tmp_path), "DATAHUB_SECRET_KEY": "k" * 50}
+    result = _start({**settings, "DATAHUB_FILE_KEY": key})
+    assert result.returncode != 0
+    assert "DATAHUB_FILE_KEY must be 32 bytes, base64-encoded" in result.stderr
+    assert "binascii" not in result.stderr
+
+
+def test_production_refuses_to_mail_links_to_127_0_0_1(tmp_path):
+    """Without DATAHUB_BASE_URL every link in the mails (the password link too) pointed at
+    http://127.0.0.1:8000 (a review)."""
     keys = {"DATAHUB_SECRET_KEY": "k" * 50, "DATAHUB_FILE_KEY": FILE_KEY, **SMTP}
+    result = _start({"DATAHUB_VAR_DIR": str(tmp_path), **keys})
+    assert result.returncode != 0
+    assert "DATAHUB_BASE_URL must be set" in result.stderr
+    wrong = _start({"DATAHUB_VAR_DIR": str(tmp_path), **keys, "DATAHUB_BASE_URL": "datahub.nl"})
+    assert "DATAHUB_BASE_URL must start with https://" in wrong.stderr
+
+
+def test_production_starts_with_its_keys_and_debug_may_use_the_defaults(tmp_path):
+    keys = {"DATAHUB_SECRET_KEY": "k" * 50, "DATAHUB_FILE_KEY": FILE_KEY, **SMTP, **BASE_URL}
     assert _start({"DATAHUB_VAR_DIR": str(tmp_path), **keys}).returncode == 0
     assert _start({"DATAHUB_VAR_DIR": str(tmp_path), "DATAHUB_DEBUG": "true"}).returncode == 0
 
