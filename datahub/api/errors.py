@@ -11,7 +11,13 @@ from __future__ import annotations
 import logging
 from typing import Any, get_args
 
-from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
@@ -99,7 +105,8 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, invalid_input)
     api.add_exception_handler(MultiPartParserError, unreadable)
     api.add_exception_handler(BadRequest, unreadable)
-    api.add_exception_handler(SuspiciousOperation, unreadable)
+    for too_much in (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+        api.add_exception_handler(too_much, unreadable)
     api.add_exception_handler(AuthenticationError, no_token)
     api.add_exception_handler(TokenExpired, no_token)
 

@@ -54,6 +54,13 @@ def process(delivery_id: int) -> bool:
             .get(pk=delivery_id)
         )
         return _finish(delivery, token, _validate(delivery, token))
+    except FileNotFoundError:
+        # The stored file is gone (deleted by hand, a restore without it): it will not come
+        # back, so it is no outage to wait out; after MAX_ATTEMPTS it is rejected (T00), and
+        # the hospital told, rather than shown as processing for ever.
+        logger.exception("the file of delivery %s is missing", delivery_id)
+        _give_up_or_release(delivery_id, token)
+        raise
     except _OUTAGES:
         # The hub's storage or database failed (a full disk, a lock, a lost connection): no
         # fault of the file, so no attempt is used up (ten minutes of outage rejected valid

@@ -10,6 +10,7 @@ import orjson
 from django.db.models import QuerySet
 
 from datahub.deliveries.models import ENGINE_STATUS_LABEL, Delivery, Finding, Status
+from datahub.dictionaries.labels import threshold_text
 from datahub.validation import csv_header, csv_row, translate_message
 
 #: The message of ``T00`` (the hub could not process a delivery), stored in Dutch, and in English.
@@ -48,14 +49,14 @@ def shown_message(finding: Finding, lang: str) -> tuple[str, str]:
 
 
 def rejected_for_share(delivery: Delivery) -> str | None:
-    """The rejection percentage (``"50%"``) when the delivery was rejected because more than
+    """The rejection percentage (``"50 %"``) when the delivery was rejected because more than
     that share of its records had a record error, not for a file-level finding; else None."""
     if delivery.status != Status.REJECTED or not delivery.is_finished:
         return None
     percentage = delivery.dictionary_version.dictionary.general.rejection_percentage
     if percentage is None or findings_of(delivery).filter(level="afkeur").exists():
         return None
-    return f"{percentage:g}%"
+    return threshold_text(percentage)
 
 
 def codes_of(delivery: Delivery) -> list[str]:

@@ -56,15 +56,17 @@ HISTORY = 14
 RECORDS = 6
 
 
-def load_deliveries(operator: Any) -> int:
-    """Create the demo deliveries (if not there yet); the number created."""
+def load_deliveries(operator: Any) -> list[Institution]:
+    """Create the demo deliveries of each demo institution that has none yet; those
+    institutions."""
     _publish_monthly_cataract(operator)
-    created = 0
+    loaded = []
     for institution in Institution.objects.filter(agb_code__in=PLANS):
         if Delivery.objects.for_institution(institution).exists():
             continue
-        created += _load_institution(institution, operator)
-    return created
+        if _load_institution(institution, operator):
+            loaded.append(institution)
+    return loaded
 
 
 def _publish_monthly_cataract(operator: Any) -> None:

@@ -57,7 +57,7 @@ def load_forwarding(operator: Any) -> None:
             )
 
 
-def forward_deliveries() -> int:
+def forward_deliveries(institutions: list[Institution]) -> int:
     """Forward the demo's past deliveries now, oldest first, and date their packages as the hub
     would have made them on the day: a few minutes after the delivery was processed. A package
     that a later delivery of its period replaced was replaced on that day, and expires the
@@ -68,6 +68,7 @@ def forward_deliveries() -> int:
     demo's years would say it was made available today."""
     pending = list(
         packaging.pending(timezone.now())
+        .filter(institution__in=institutions)
         .exclude(packaging.never_forwarded())
         .values_list("pk", "processed_at")
     )
@@ -81,7 +82,9 @@ def forward_deliveries() -> int:
             forwarding_done_at=made
         )
     retention = dt.timedelta(days=packaging.retention_days())
-    replaced = Package.objects.unscoped().filter(superseded_by__isnull=False, fetched_at=None)
+    replaced = Package.objects.unscoped().filter(
+        institution__in=institutions, superseded_by__isnull=False, fetched_at=None
+    )
     for pk, replaced_at in replaced.values_list("pk", "superseded_by__created_at"):
         Package.objects.unscoped().filter(pk=pk).update(
             superseded_at=replaced_at, expires_at=replaced_at + retention

@@ -23,6 +23,7 @@ from datahub.forwarding import fetching, tokens
 from datahub.forwarding.errors import (
     AuthorisationRevoked,
     FilesUnavailable,
+    FileUnreadable,
     ForwardingError,
     PackageNotFound,
     PackageWithdrawn,
@@ -190,7 +191,15 @@ def package_detail(request: HttpRequest, package_id: int) -> dict[str, Any]:
 
 @router.get(
     "/packages/{package_id}/download",
-    response={200: None, 400: Message, 403: Message, 404: Message, 410: Message, 503: Message},
+    response={
+        200: None,
+        400: Message,
+        403: Message,
+        404: Message,
+        410: Message,
+        500: Message,
+        503: Message,
+    },
     summary="Download a package (CSV or Parquet)",
 )
 def download(
@@ -203,6 +212,8 @@ def download(
         raise HttpError(410, str(exc)) from None
     except FilesUnavailable as exc:
         raise HttpError(503, str(exc)) from None
+    except FileUnreadable as exc:
+        raise HttpError(500, str(exc)) from None
     except ForwardingError as exc:
         raise HttpError(400, str(exc)) from None
     response = StreamingHttpResponse(_chunks(stream), content_type=fetching.FORMATS[format])

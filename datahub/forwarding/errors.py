@@ -23,3 +23,8 @@ class AuthorisationRevoked(PackageWithdrawn):
 class FilesUnavailable(ForwardingError):
     """The hub's storage could not be read just now (a failing disk, object storage out of
     reach): nothing was fetched or noted; try again later (the API answers 503)."""
+
+
+class FileUnreadable(ForwardingError):
+    """The package's stored file does not decrypt or is gone: the hub's fault, not to be tried
+    again (the API answers 500); nothing was fetched or noted."""

@@ -26,6 +26,7 @@ from datahub.deliveries import files
 from datahub.forwarding.errors import (
     AuthorisationRevoked,
     FilesUnavailable,
+    FileUnreadable,
     ForwardingError,
     PackageNotFound,
     PackageWithdrawn,
@@ -131,16 +132,7 @@ def open_download(package: Package, fmt: str, request: HttpRequest | None) -> io
     stored = package.csv_file if fmt == "csv" else package.parquet_file
     if stored is None or stored.deleted_at is not None:
         raise PackageWithdrawn(_("This package has expired and its files were deleted."))
-    try:
-        stream = files.open_plaintext(stored)
-    except files.STORAGE_OUTAGES:
-        logger.exception("opening package %s (%s) failed", package.pk, fmt)
-        raise FilesUnavailable(
-            _(
-                "The hub could not read the package's file just now. Try again in a few "
-                "minutes; if it keeps failing, contact the DHD Servicedesk."
-            )
-        ) from None
+    stream = _opened(package, stored, fmt)
     Package.objects.for_processor(package.processor_id).filter(
         pk=package.pk, fetched_at__isnull=True
     ).update(fetched_at=timezone.now())
@@ -155,6 +147,32 @@ def open_download(package: Package, fmt: str, request: HttpRequest | None) -> io
         values={"id": package.pk, "format": fmt},
         detail={"delivery": package.delivery_id, "format": fmt, "token": _token(request)},
     )
+    return stream
+
+
+def _opened(package: Package, stored: Any, fmt: str) -> io.BufferedReader:
+    """The package's file, its first block already decrypted: a file that does not decrypt
+    (the wrong key, damaged) or is missing is refused before the download is noted; a storage
+    out of reach is an outage, to try again."""
+    try:
+        stream = files.open_plaintext(stored)
+        stream.peek(1)
+    except (files.FileIntegrityError, FileNotFoundError) as exc:
+        logger.error("package %s (%s) cannot be read: %r", package.pk, fmt, exc)
+        raise FileUnreadable(
+            _(
+                "The package's file cannot be read; nothing was fetched. Contact the DHD "
+                "Servicedesk: the cause is in the hub's log."
+            )
+        ) from None
+    except files.STORAGE_OUTAGES:
+        logger.exception("opening package %s (%s) failed", package.pk, fmt)
+        raise FilesUnavailable(
+            _(
+                "The hub could not read the package's file just now. Try again in a few "
+                "minutes; if it keeps failing, contact the DHD Servicedesk."
+            )
+        ) from None
     return stream
 
 

@@ -84,10 +84,10 @@ def forward_delivery(delivery_id: int) -> list[Package]:
         package = _build_or_log(delivery, authorisation)
         if package is not None:
             packages.append(package)
-    if len(packages) == len(active):
-        Delivery.objects.for_institution(delivery.institution).filter(pk=delivery.pk).update(
-            forwarding_done_at=timezone.now()
-        )
+    if len(packages) == len(active):  # (the first time: a run again changes nothing)
+        Delivery.objects.for_institution(delivery.institution).filter(
+            pk=delivery.pk, forwarding_done_at__isnull=True
+        ).update(forwarding_done_at=timezone.now())
     return packages
 
 

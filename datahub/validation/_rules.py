@@ -216,6 +216,8 @@ def _with_unknown_fields(error: RuleError, tree: exp.Expression, names: list[str
     """
     unknown: list[str] = []
     for node in tree.find_all(exp.Column, bfs=False):  # (in reading order)
+        if isinstance(node.parent, exp.DateDiff) and node.parent.args.get("unit") is not None:
+            continue  # DATEDIFF(day, A, B): a unit, in a form the error already refuses
         if not node.table and _resolve(node.name, names) is None and node.name not in unknown:
             unknown.append(node.name)
     if not unknown:

@@ -215,10 +215,10 @@ def test_a_delivery_rejected_for_its_share_of_errors_says_so(
     client = logged_in(submitter)
     page = client.get(reverse("portal:delivery", args=[rejected.pk])).content.decode()
     assert "Afgekeurd" in page
-    assert "Meer dan 50% van de records bevat een recordfout; daarom is de hele" in page
+    assert "Meer dan 50 % van de records bevat een recordfout; daarom is de hele" in page
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("portal:delivery", args=[rejected.pk]), {"tab": "verslag"})
-    assert "More than 50% of the records have a record error" in page.content.decode()
+    assert "More than 50 % of the records have a record error" in page.content.decode()
 
 
 def test_no_share_notice_for_a_file_level_rejection_or_a_processed_delivery(

@@ -668,3 +668,20 @@ def test_a_delivery_the_hub_failed_on_is_shown_to_the_operator_and_can_be_proces
     ).exists()
     page = logged_in(operator).get(reverse("portal:operator_home")).content.decode()
     assert "Afgekeurd door een storing van de hub" not in page
+
+
+def test_a_delivery_whose_file_is_missing_is_rejected_after_its_attempts(
+    cataract, institution, submitter
+):
+    """A file that is gone is no outage to wait out: it was shown as processing for ever (a
+    review); after its attempts it is rejected (T00) like any file the hub cannot process."""
+    from django.core.files.storage import default_storage
+
+    delivery = _delivery(institution, submitter)  # queued, not processed yet (no commit)
+    default_storage.delete(delivery.file.storage_name)
+    for _recovery in range(processing.MAX_ATTEMPTS):
+        with pytest.raises(FileNotFoundError):
+            processing.process(delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Status.REJECTED, processing.MAX_ATTEMPTS)
+    assert delivery.findings.get().code == "T00"

@@ -54,6 +54,25 @@ def test_a_production_delivery_becomes_a_package_for_the_authorised_processor_on
     assert event.processor == processor and event.institution == institution
 
 
+def test_forwarding_again_keeps_the_moment_forwarding_was_done(
+    authorised, institution, submitter, django_capture_on_commit_callbacks
+):
+    """A recovery or a queued task that forwards a delivery again finds its packages; it
+    moved the moment forwarding was done to now (a review of the demo's dates)."""
+    from datahub.forwarding import packaging
+
+    delivery = deliver(
+        institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks
+    )
+    delivery.refresh_from_db()
+    done = delivery.forwarding_done_at
+    assert done is not None
+    with time_machine.travel(timezone.now() + dt.timedelta(days=3)):
+        assert len(packaging.forward_delivery(delivery.pk)) == 1
+    delivery.refresh_from_db()
+    assert delivery.forwarding_done_at == done
+
+
 def test_no_patient_code_appears_in_any_package_file(
     authorised,
     institution,

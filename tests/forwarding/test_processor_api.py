@@ -29,6 +29,28 @@ def api(processor, token_of) -> Client:
     return client
 
 
+@pytest.mark.parametrize("fault", ["another key", "file gone"])
+def test_a_package_file_that_cannot_be_read_is_refused_before_the_fetch_is_noted(
+    api, package, settings, fault
+):
+    """A wrong key (rotated, or a second server started with another) answered a plain-text
+    500 after noting the package as fetched, so acknowledging it let the purge delete it (a
+    review). Now a JSON 500, and nothing noted."""
+    from django.core.files.storage import default_storage
+
+    if fault == "another key":
+        settings.FILE_ENCRYPTION_KEY = bytes(32)
+    else:
+        default_storage.delete(package.csv_file.storage_name)
+    response = api.get(f"{API}/packages/{package.pk}/download", {"format": "csv"})
+    assert response.status_code == 500
+    assert "kan niet worden gelezen" in response.json()["detail"]
+    package.refresh_from_db()
+    assert package.fetched_at is None
+    assert not AuditEvent.objects.filter(action=Action.DOWNLOAD).exists()
+    assert api.post(f"{API}/packages/{package.pk}/acknowledge").status_code == 409
+
+
 def test_a_processor_lists_its_available_packages(api, package):
     response = api.get(f"{API}/packages")
     assert response.status_code == 200

@@ -54,6 +54,7 @@ def test_a_reference_table_that_does_not_exist_is_refused(tmp_path: Path) -> Non
             "YEER is niet toegestaan (toegestaan: YEAR",
         ),
         ("YEER(Opnamedatum) = 1 AND Onbekend > 1", "; onbekend veld Onbekend"),
+        ("DATEDIFF(day, Opnamedatum, Opnamedatum) > 1", "DATEDIFF telt dagen"),
         ("SLEEP(Gewicht) > 1", "SLEEP is niet toegestaan"),
         ("Gewicht IN (SELECT 1)", "niet toegestaan"),
         ("Gewicht IN (Pijnscore, 2)", "IN (...) mag alleen vaste waarden bevatten"),
@@ -70,6 +71,7 @@ def test_a_rule_expression_that_cannot_be_used_is_refused(
     problems = refused(tmp_path, sheets)
     assert located(problems) == [(RULES, 3, "Controle")]
     assert reason in problems[0].nl
+    assert "onbekend veld day" not in problems[0].nl  # (a unit of SQL Server's DATEDIFF)
 
 
 def test_report_key_and_period_fields_must_exist(tmp_path: Path) -> None:

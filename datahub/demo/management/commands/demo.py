@@ -36,8 +36,7 @@ class Command(BaseCommand):
             fhir_token = load_demo_token(
                 Institution.objects.get(agb_code=FHIR_DEMO_INSTITUTION), FHIR_DEMO_TOKEN
             )
-        if load_deliveries(operator):
-            forward_deliveries()
+        forward_deliveries(load_deliveries(operator))
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"\nPortal: {settings.BASE_URL}/")
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}")
