@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 from pathlib import Path
 
@@ -21,6 +22,11 @@ from datahub.file_storage import file_storage
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("DATAHUB_VAR_DIR", BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Only the hub's own user may enter it: the SQLite database, the logs and the cache hold
+# patient codes in the clear (the stored files are encrypted), and new files follow the umask.
+with contextlib.suppress(OSError):  # (a directory of another owner: its owner decides)
+    if VAR_DIR.stat().st_mode & 0o077:
+        VAR_DIR.chmod(0o700)
 (VAR_DIR / "static").mkdir(exist_ok=True)
 
 DEBUG = env_bool("DATAHUB_DEBUG", False)

@@ -154,3 +154,18 @@ def test_the_command_refuses_a_missing_setting_in_one_line_without_a_traceback(t
         "datahub: DATAHUB_SECRET_KEY (or DATAHUB_SECRET_KEY_FILE) must be set when DATAHUB_DEBUG "
         "is off (see .env.example and docs/deployment.md)"
     ]
+
+
+def test_the_var_directory_is_the_hubs_own_user_s_only(tmp_path):
+    """The SQLite database there holds patient codes (the report's key fields) and was
+    readable by every user of the machine (a review)."""
+    import stat
+
+    fresh = tmp_path / "new"
+    wide = tmp_path / "wide"
+    wide.mkdir(mode=0o755)
+    wide.chmod(0o755)
+    for directory in (fresh, wide):
+        result = _start({"DATAHUB_VAR_DIR": str(directory), "DATAHUB_DEBUG": "true"})
+        assert result.returncode == 0, result.stderr
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700

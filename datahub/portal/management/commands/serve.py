@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -93,7 +94,10 @@ class WorkerSupervisor:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            self._process = subprocess.Popen([sys.executable, "-m", "datahub.cli", "worker"])
+            # (our own interpreter and arguments: no outside input)
+            self._process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "datahub.cli", "worker", "--parent", str(os.getpid())]
+            )
             while self._process.poll() is None and not self._stopping.is_set():
                 time.sleep(0.5)
             if not self._stopping.is_set():
