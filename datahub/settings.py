@@ -290,7 +290,14 @@ EMAIL_USE_TLS = env_bool("DATAHUB_EMAIL_TLS", False)
 # A mail server that stops answering must not hold a worker (and the e-mail's claim) for ever:
 # a claim older than deliveries.notifications.CLAIM_MINUTES is taken for a stopped worker's.
 EMAIL_TIMEOUT = 60
-DEFAULT_FROM_EMAIL = env_str("DATAHUB_FROM_EMAIL", "Datahub <datahub@localhost>")
+DEFAULT_FROM_EMAIL = env_str("DATAHUB_FROM_EMAIL", "")
+if not DEBUG and not DEFAULT_FROM_EMAIL:
+    # a sender at localhost is refused or filtered as spam by the hospitals' mail servers
+    raise ImproperlyConfigured(
+        "DATAHUB_FROM_EMAIL must be set when DATAHUB_DEBUG is off: the sender of the hub's "
+        "e-mails (e.g. Datahub <datahub@datahub.example.nl>)"
+    )
+DEFAULT_FROM_EMAIL = DEFAULT_FROM_EMAIL or "Datahub <datahub@localhost>"
 
 LOGGING = {
     "version": 1,

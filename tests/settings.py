@@ -10,6 +10,7 @@ import tempfile
 os.environ.setdefault("DATAHUB_SECRET_KEY", "tests-only-secret-key-with-enough-length-0123456789")
 os.environ.setdefault("DATAHUB_FILE_KEY", "dGVzdHMtb25seS1maWxlLWtleS0zMi1ieXRlcyEhISE=")
 os.environ.setdefault("DATAHUB_BASE_URL", "http://127.0.0.1:8000")
+os.environ.setdefault("DATAHUB_FROM_EMAIL", "Datahub <datahub@localhost>")
 os.environ.setdefault("DATAHUB_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("DATAHUB_VAR_DIR", tempfile.mkdtemp(prefix="datahub-tests-"))
 # xdist workers inherit the directory chosen above by the controlling process: each gets its

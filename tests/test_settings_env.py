@@ -67,6 +67,7 @@ def test_production_refuses_to_start_with_the_default_secret_key(tmp_path):
 FILE_KEY = "dGVzdHMtb25seS1maWxlLWtleS0zMi1ieXRlcyEhISE="
 SMTP = {"DATAHUB_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
 BASE_URL = {"DATAHUB_BASE_URL": "https://datahub.example.nl"}
+SENDER = {"DATAHUB_FROM_EMAIL": "Datahub <datahub@datahub.example.nl>"}
 
 
 def test_production_refuses_to_write_e_mail_with_password_links_to_the_console(tmp_path):
@@ -109,8 +110,21 @@ def test_production_refuses_to_mail_links_to_127_0_0_1(tmp_path):
     assert "DATAHUB_BASE_URL must start with https://" in wrong.stderr
 
 
-def test_production_starts_with_its_keys_and_debug_may_use_the_defaults(tmp_path):
+def test_production_refuses_to_send_from_localhost(tmp_path):
     keys = {"DATAHUB_SECRET_KEY": "k" * 50, "DATAHUB_FILE_KEY": FILE_KEY, **SMTP, **BASE_URL}
+    result = _start({"DATAHUB_VAR_DIR": str(tmp_path), **keys})
+    assert result.returncode != 0
+    assert "DATAHUB_FROM_EMAIL must be set" in result.stderr
+
+
+def test_production_starts_with_its_keys_and_debug_may_use_the_defaults(tmp_path):
+    keys = {
+        "DATAHUB_SECRET_KEY": "k" * 50,
+        "DATAHUB_FILE_KEY": FILE_KEY,
+        **SMTP,
+        **BASE_URL,
+        **SENDER,
+    }
     assert _start({"DATAHUB_VAR_DIR": str(tmp_path), **keys}).returncode == 0
     assert _start({"DATAHUB_VAR_DIR": str(tmp_path), "DATAHUB_DEBUG": "true"}).returncode == 0
 
