@@ -272,3 +272,32 @@ def test_no_page_scrolls_sideways_on_a_narrow_phone(browser, portal_url, portal_
     context.close()
     assert wide == {}
     assert found == {}
+
+
+# Each scroll region: whether its content is wider than it, and whether it is a tab stop.
+REGIONS = """() => [...document.querySelectorAll('.scroll-region')].map((r) => [
+  r.getAttribute('aria-label'),
+  r.scrollWidth > r.clientWidth,
+  r.getAttribute('tabindex') === '0'])"""
+
+
+def test_a_scroll_region_is_a_tab_stop_only_while_it_has_something_to_scroll(
+    browser, portal_url, portal_env
+):
+    """On a wide screen a table that fits is no tab stop (a Tab there scrolled nothing); on a
+    phone, or once the window narrows, the same table is one (a review)."""
+    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, portal_url, portal_env, "beheerder@zuiderzee.example")
+    page.goto(portal_url + "/beheer/gebruikers/")
+    wide = page.evaluate(REGIONS)
+    assert wide and all(not scrolls and not stop for _name, scrolls, stop in wide), wide
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.scroll-region')].every("
+        "(r) => (r.scrollWidth > r.clientWidth) === (r.getAttribute('tabindex') === '0'))"
+    )
+    narrow = page.evaluate(REGIONS)
+    assert any(scrolls and stop for _name, scrolls, stop in narrow), narrow
+    context.close()
