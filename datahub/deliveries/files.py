@@ -26,7 +26,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from datahub.deliveries.models import StoredFile
+from datahub.deliveries.models import MAX_NAME, StoredFile
 
 MAGIC = b"DHENC1"
 CHUNK = 1024 * 1024
@@ -164,7 +164,7 @@ def save_encrypted(
     try:
         return StoredFile.objects.create(
             storage_name=stored_name,
-            original_name=original_name[:255],
+            original_name=original_name[:MAX_NAME],
             size=size,
             sha256=sha256,
             retain_until=today + dt.timedelta(days=settings.RAW_FILE_RETENTION_DAYS),

@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from datahub.deliveries.intake import MAX_NAME, MAX_SEQUENCE, Metadata
+from datahub.deliveries.intake import MAX_SEQUENCE, Metadata
+from datahub.deliveries.models import MAX_NAME
 
 YES_NO = [("nee", _("no")), ("ja", _("yes"))]
 

@@ -25,6 +25,7 @@ from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.deliveries import files, uploads
 from datahub.deliveries.models import (
+    MAX_NAME,
     Channel,
     Delivery,
     SequenceCounter,
@@ -242,10 +243,6 @@ def check(
     _check_sequence(result, institution)
     _check_period(result, today)
     return result
-
-
-#: The longest file name the hub keeps (``Delivery.file_name``).
-MAX_NAME = 255
 
 
 def _check_file_name(result: CheckResult) -> None:

@@ -25,6 +25,9 @@ class Status(models.TextChoices):
     REJECTED = "afgekeurd", _("Rejected")
 
 
+#: The longest file name the hub keeps (a delivery's, a stored file's, an upload's).
+MAX_NAME = 255
+
 #: The engine's status text → ours.
 ENGINE_STATUS = {
     "Verwerkt": Status.PROCESSED,
@@ -51,7 +54,7 @@ class StoredFile(models.Model):
     """A delivered file, encrypted at rest in the default storage. Deleted after retention."""
 
     storage_name = models.CharField(max_length=300, unique=True)
-    original_name = models.CharField(_("file name"), max_length=255)
+    original_name = models.CharField(_("file name"), max_length=MAX_NAME)
     size = models.BigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -93,7 +96,7 @@ class Delivery(models.Model):
     period = models.CharField(_("period"), max_length=10)
     sequence_number = models.PositiveIntegerField(_("sequence number"))
     creation_date = models.DateField(_("creation date"))
-    file_name = models.CharField(_("file name"), max_length=255)
+    file_name = models.CharField(_("file name"), max_length=MAX_NAME)
     file = models.ForeignKey(
         StoredFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -261,7 +264,7 @@ class UploadSession(models.Model):
     id = models.UUIDField(primary_key=True)
     institution = models.ForeignKey("institutions.Institution", on_delete=models.CASCADE)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    file_name = models.CharField(max_length=255)
+    file_name = models.CharField(max_length=MAX_NAME)
     size = models.BigIntegerField()
     received = models.BigIntegerField(default=0)
     nonce_prefix = models.BinaryField(max_length=8)

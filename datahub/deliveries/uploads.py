@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from datahub.deliveries import files
-from datahub.deliveries.models import StoredFile, UploadSession
+from datahub.deliveries.models import MAX_NAME, StoredFile, UploadSession
 from datahub.institutions.models import Institution
 
 #: Chunks are whole multiples of the encryption block, except the file's last one.
@@ -61,7 +61,7 @@ def start(*, institution: Institution, user: Any, file_name: str, size: int) -> 
         id=uuid.uuid4(),
         institution=institution,
         user=user,
-        file_name=file_name[:255],
+        file_name=file_name[:MAX_NAME],
         size=size,
         nonce_prefix=os.urandom(8),
     )

@@ -128,9 +128,13 @@ def import_workbook(
             today = timezone.localdate()
             until = schedule.horizon(today)
             code = dictionary.general.code
-            before = [e for e in _schedule_of(code, until) if e.deadline >= today]
+            before = (
+                []
+                if lapse_confirmed
+                else [e for e in _schedule_of(code, until) if e.deadline >= today]
+            )
             version = _store(dictionary, data, file_name, actor)
-            if not lapse_confirmed:
+            if before:
                 # (far enough for a period due before ``until`` whose deadline the version moved)
                 after = _schedule_of(code, until + dt.timedelta(days=MAX_DEADLINE_DAYS))
                 _refuse_lapsing(before, after, today, until)

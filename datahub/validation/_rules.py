@@ -202,6 +202,10 @@ def compile_rule(
     return result.expr if result.type == "bool" else result.expr.cast(pl.Boolean)
 
 
+class _UnknownField(RuleError):
+    """A name in the expression that is no field of the dictionary."""
+
+
 def _with_unknown_fields(error: RuleError, tree: exp.Expression, names: list[str]) -> RuleError:
     """``error`` naming every unknown field of the expression too, not only the first problem
     the compiler met (``YEER(Operatiedatum) AND Onbekend > 1`` names both).
@@ -228,7 +232,7 @@ def _with_unknown_fields(error: RuleError, tree: exp.Expression, names: list[str
         if len(unknown) == 1
         else (f"onbekende velden {listed}", f"unknown fields {listed}")
     )
-    if error.en.startswith("unknown field"):
+    if isinstance(error, _UnknownField):  # (the first of them: the list says them all)
         return RuleError(nl, en)
     return RuleError(f"{error.nl}; {nl}", f"{error.en}; {en}")
 
@@ -344,7 +348,7 @@ class _Compiler:
             raise _not_allowed(node)
         name = _resolve(node.name, list(self.types))
         if name is None:
-            raise RuleError(f"onbekend veld {node.name}", f"unknown field {node.name}")
+            raise _UnknownField(f"onbekend veld {node.name}", f"unknown field {node.name}")
         kind = self.types[name]
         scale = self.decimals.get(name) if kind == "float" else 0
         return Typed(pl.col(self.column(name)), kind, bits=FIELD_BITS, scale=scale)
