@@ -42,6 +42,10 @@ _LABELS = {
         "warnings": "Waarschuwingen",
         "none": "Geen bevindingen.",
         "columns": ("Record", "Regel", "Niveau", "Code", "Veld", "Waarde", "Omschrijving"),
+        "completeness": "Volledigheid per veld",
+        "completeness_columns": ("Veld", "Verplicht", "Records met een waarde", "Aandeel"),
+        "yes": "ja",
+        "no": "nee",
     },
     "en": {
         "file": "File",
@@ -53,6 +57,10 @@ _LABELS = {
         "warnings": "Warnings",
         "none": "No findings.",
         "columns": ("Record", "Line", "Level", "Code", "Field", "Value", "Message"),
+        "completeness": "Completeness per field",
+        "completeness_columns": ("Field", "Required", "Records with a value", "Share"),
+        "yes": "yes",
+        "no": "no",
     },
 }
 # The words of the portal (and, in Dutch, of the CSV export) for levels and statuses.
@@ -191,7 +199,7 @@ def _run(args: argparse.Namespace) -> int:
     report = report.with_technical(_format_problems(path, dictionary, lang))
     code = 1 if report.rejected or report.errors else 0
     try:
-        _write(report, args.format, lang)
+        _write(report, args.format, lang, dictionary)
     except BrokenPipeError:  # the reader went away (``| head``): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return code
@@ -214,7 +222,7 @@ def _fail(text: str, code: int = 2) -> int:
     return code
 
 
-def _write(report: Report, fmt: str, lang: str) -> None:
+def _write(report: Report, fmt: str, lang: str, dictionary: DataDictionary) -> None:
     if fmt in ("json", "csv"):  # files in UTF-8, whatever the terminal's encoding
         sys.stdout.flush()
         if fmt == "json":
@@ -224,12 +232,15 @@ def _write(report: Report, fmt: str, lang: str) -> None:
             report.write_csv(sys.stdout.buffer)
         sys.stdout.buffer.flush()
     else:
-        write_text(report, sys.stdout, lang)
+        write_text(report, sys.stdout, lang, dictionary)
 
 
-def write_text(report: Report, out: TextIO, lang: str = "nl") -> None:
-    """A readable summary followed by the findings table (with the report fields, as in the
-    portal's report and the CSV export)."""
+def write_text(
+    report: Report, out: TextIO, lang: str = "nl", dictionary: DataDictionary | None = None
+) -> None:
+    """A readable summary, the completeness per field (with ``dictionary``, which says which
+    fields are required; as on the portal's data-quality page) and the findings table (with the
+    report fields, as in the portal's report and the CSV export)."""
     labels = _LABELS[lang]
     counts = str(labels["counts"]).format(
         total=report.total, processed=report.processed, not_processed=report.not_processed
@@ -247,6 +258,8 @@ def write_text(report: Report, out: TextIO, lang: str = "nl") -> None:
     for label, value in summary:
         out.write(f"{str(label) + ':':<{width}} {visible(value)}\n")
     out.write("\n")
+    if dictionary is not None:
+        _write_completeness(report, dictionary, out, lang)
     if not report.findings:
         out.write(f"{labels['none']}\n")
         return
@@ -270,6 +283,38 @@ def write_text(report: Report, out: TextIO, lang: str = "nl") -> None:
     for row in [header, *rows]:
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
         out.write("  ".join([*cells, row[-1]]).rstrip() + "\n")
+
+
+def _write_completeness(report: Report, dictionary: DataDictionary, out: TextIO, lang: str) -> None:
+    """Per field the records with a value and their share, rounded down as on the portal (only
+    a complete field shows 100.0 %). Nothing for a file rejected as a file (its records were not
+    all read: ``filled`` is None) or without records."""
+    if report.filled is None or not report.total:
+        return
+    labels = _LABELS[lang]
+    rows = [
+        [
+            visible(spec.name),
+            str(labels["yes"] if spec.required else labels["no"]),
+            str(report.filled.get(spec.name, 0)),
+            _percent(report.filled.get(spec.name, 0), report.total, lang),
+        ]
+        for spec in dictionary.fields
+    ]
+    header = list(labels["completeness_columns"])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    out.write(f"{labels['completeness']}:\n")
+    for row in [header, *rows]:
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1])]
+        cells += [cell.rjust(widths[i]) for i, cell in enumerate(row[2:], start=2)]
+        out.write("  ".join(cells).rstrip() + "\n")
+    out.write("\n")
+
+
+def _percent(part: int, whole: int, lang: str) -> str:
+    """``99,9 %`` (``99.9 %`` in English), rounded down like the portal's completeness."""
+    tenths = part * 1000 // whole
+    return f"{tenths // 10}{',' if lang == 'nl' else '.'}{tenths % 10} %"
 
 
 def _short(value: str | None, limit: int = 30) -> str:

@@ -404,3 +404,40 @@ def test_an_xml_file_of_another_registry_gets_t08_as_in_the_portal(capsys, tmp_p
     assert first["message"] == (
         "Registratie in het bestand (MMYIKNL) komt niet overeen met de aanlevering (CAT)"
     )
+
+
+def test_the_text_summary_shows_the_completeness_per_field(capsys, tmp_path, cat) -> None:
+    rows = [cat_row(i, Opmerking="" if i > 1 else "oog", IOLType="") for i in range(1, 1001)]
+    rows[2] = cat_row(3, Opmerking="", IOLType="")
+    path = tmp_path / "c.csv"
+    path.write_bytes(csv_bytes(cat.field_names, rows))
+    _, out, _ = run(capsys, "--dictionary", CAT, str(path))
+    lines = out.splitlines()
+    start = lines.index("Volledigheid per veld:")
+    table = lines[start + 1 : start + 2 + len(cat.fields)]
+    assert table[0].split() == ["Veld", "Verplicht", "Records", "met", "een", "waarde", "Aandeel"]
+    rows_by_field = {line.split()[0]: line.split()[1:] for line in table[1:]}
+    assert list(rows_by_field) == list(cat.field_names)  # every field, in the dictionary's order
+    assert rows_by_field["OperatieID"] == ["ja", "1000", "100,0", "%"]
+    assert rows_by_field["Opmerking"] == ["nee", "1", "0,1", "%"]
+    assert rows_by_field["IOLType"] == ["nee", "0", "0,0", "%"]
+
+    _, english, _ = run(capsys, "--dictionary", CAT, "--lang", "en", str(path))
+    assert "Completeness per field:" in english
+    assert any(line.split()[:4] == ["Opmerking", "no", "1", "0.1"] for line in english.splitlines())
+
+
+def test_a_share_is_rounded_down_so_only_a_complete_field_shows_100(capsys, tmp_path, cat):
+    rows = [cat_row(i, ODS="" if i == 1 else "OD") for i in range(1, 2001)]
+    path = tmp_path / "d.csv"
+    path.write_bytes(csv_bytes(cat.field_names, rows))
+    _, out, _ = run(capsys, "--dictionary", CAT, str(path))
+    ods = next(line for line in out.splitlines() if line.startswith("ODS "))
+    assert ods.split()[1:] == ["ja", "1999", "99,9", "%"]  # 99.95 %, not 100,0 %
+
+
+def test_a_file_rejected_as_a_file_shows_no_completeness(capsys, tmp_path, cat) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"OperatieID;PatientCode\r\n1;2\r\n")
+    _, out, _ = run(capsys, "--dictionary", CAT, str(path))
+    assert "T02" in out and "Volledigheid" not in out
