@@ -38,7 +38,7 @@ from ._frames import (
     template_expr,
 )
 from ._messages import check_level, check_template, datatype_name, decimals_shown
-from ._rules import PerValue, compile_rule, rule_fields
+from ._rules import PerValue, Scale, compile_rule, rule_fields, written_decimals
 
 _TYPED = ("geheel getal", "decimaal", "datum", "datumtijd")
 _RANK = {"002": 0, "004": 1, "001_RefTab": 2, "006": 3, "007": 4, "015_X_Y_EQ": 5, "009": 6}
@@ -98,6 +98,10 @@ class BatchChecker:
         self.key_fields = tuple(f for f in dictionary.general.key_fields if f in self.names)
         self._rule_fields = {name for rule in dictionary.rules for name in self._fields_of(rule)}
         self._typed_fields = self._fields_needing_values()
+        # decimal fields without Decimalen: a rule's arithmetic takes each value's own digits
+        self._written_scale = {
+            f.name for f in dictionary.fields if f.datatype == "decimaal" and f.decimals is None
+        }
         self._per_value_columns: dict[str, dict[str, pl.Expr]] = {}  # see _per_value
         self._prepared: dict[tuple[FieldSpec, ...], list[list[pl.Expr]]] = {}
         # a field's checks rank before the next field's: its own, then every rule on it
@@ -152,7 +156,13 @@ class BatchChecker:
         if period_check is not None:
             checks.append(period_check)
         types_by_name = {f.name: f.datatype for f in self.dictionary.fields}
-        decimals = {f.name: f.decimals for f in self.dictionary.fields}
+        # a decimal field without Decimalen: the digits each value was written with
+        decimals: dict[str, Scale] = {
+            f.name: written_decimals(pl.col(T + f.name))
+            if f.name in self._written_scale
+            else f.decimals
+            for f in self.dictionary.fields
+        }
         for index, rule in enumerate(self.dictionary.rules):
             checks.append(self._rule_check(index, rule, types_by_name, decimals))
         return checks
@@ -265,7 +275,7 @@ class BatchChecker:
         index: int,
         rule: Rule,
         types_by_name: dict[str, str],
-        decimals: dict[str, int | None],
+        decimals: dict[str, Scale],
     ) -> _Check:
         expression = compile_rule(rule.expression, types_by_name, lambda n: V + n, None, decimals)
         # {waarde} is the value of the rule's field, also beside a field named "waarde"
@@ -490,7 +500,12 @@ class BatchChecker:
                 self.coded[n].lookup(column, codes[n]).alias(column)
                 for n in self.coded
                 if n in self._rule_fields
-                for column in (V + n, E + n, *self._per_value_columns.get(n, ()))
+                for column in (
+                    V + n,
+                    E + n,
+                    *self._per_value_columns.get(n, ()),
+                    *((T + n,) if n in self._written_scale else ()),
+                )
             ]
             lazy = self.prepared(lazy.with_columns(values), self._text_specs)
             masks.extend(self._record_masks)

@@ -73,8 +73,9 @@ class Typed:
     operation whose bound passes 127 bits can leave the 128 bits it is computed in.
 
     ``scale``: for a number, the digits after the point that hold its exact value (0 for an
-    integer, a decimal field's ``Decimalen``, a literal's own); None where unknown (a decimal
-    field without ``Decimalen``, a quotient). A sum, difference, product or remainder of
+    integer, a decimal field's ``Decimalen``, a literal's own), or an expression of them per
+    record (a decimal field without ``Decimalen``: the digits its value was written with);
+    None where unknown (a quotient). A sum, difference, product or remainder of
     decimals is computed in floating point and rounded to its scale where that only takes
     away floating point's error (:func:`_exact`): exact as SQL's DECIMAL, where a float would
     make ``0.1 + 0.2 = 0.3`` false.
@@ -84,13 +85,15 @@ class Typed:
     type: str
     literal: str | None = None
     bits: int = 64
-    scale: int | None = 0
+    scale: Scale = 0
     #: for a number computed by arithmetic, its value as a float, computed from its operands'
     #: floats alone: the checks of a result (overflow, rounding) use it instead of the
     #: operands' own expressions, so that a sum of n terms is an expression of size n², not 4ⁿ
     approx: pl.Expr | None = None
 
 
+#: Digits after the point: a number, an expression of them per record, or None (unknown).
+Scale = int | pl.Expr | None
 ColumnName = Callable[[str], str]
 # Given a field and a sub-expression that uses no other field: an expression of the same
 # values to use instead (e.g. a column computed once per distinct value), or None.
@@ -167,7 +170,7 @@ def compile_rule(
     field_types: Mapping[str, str],
     column: ColumnName = str,
     per_value: PerValue | None = None,
-    decimals: Mapping[str, int | None] | None = None,
+    decimals: Mapping[str, Scale] | None = None,
 ) -> pl.Expr:
     """Compile ``expression`` to a boolean polars expression.
 
@@ -175,7 +178,8 @@ def compile_rule(
     the column holding its typed values. ``per_value`` is offered each largest
     sub-expression that uses a single field (more than the bare field), to replace it.
     ``decimals``: the most digits after the point of a decimal field's values
-    (``Decimalen``), where the dictionary gives them.
+    (``Decimalen``), where the dictionary gives them, or an expression of the digits of each
+    record's value (see :func:`written_decimals`) where it does not.
 
     Example::
 
@@ -276,7 +280,7 @@ class _Compiler:
         types: Mapping[str, str],
         column: ColumnName,
         per_value: PerValue | None = None,
-        decimals: Mapping[str, int | None] | None = None,
+        decimals: Mapping[str, Scale] | None = None,
     ) -> None:
         self.types = dict(types)
         self.column = column
@@ -490,7 +494,8 @@ class _Compiler:
         kind = kinds.pop() if kinds else "null"
         bits = max(a.bits for a in args)
         scales = [a.scale for a in coerced]
-        scale = None if None in scales else max(s for s in scales if s is not None)
+        known = [s for s in scales if s is not None]
+        scale = _most(*known) if len(known) == len(scales) else None
         return Typed(pl.coalesce([a.expr for a in coerced]), kind, bits=bits, scale=scale)
 
     def _datediff(self, node: exp.DateDiff) -> Typed:
@@ -640,13 +645,34 @@ def _scale(text: str) -> int | None:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-def _result_scale(
-    operation: type[exp.Expression], left: int | None, right: int | None
-) -> int | None:
+def written_decimals(text: pl.Expr) -> pl.Expr:
+    """The digits after the point of each valid decimal ``text`` (``-?[0-9]+(.[0-9]+)?``):
+    the scale of a decimal field without ``Decimalen``, record by record.
+
+    Example::
+
+        >>> s = pl.Series(["0.1", "12", "-3.250"])
+        >>> pl.select(written_decimals(pl.lit(s))).to_series().to_list()
+        [1, 0, 3]
+    """
+    point = text.str.find(".", literal=True)
+    return pl.when(point.is_null()).then(0).otherwise(text.str.len_bytes() - point - 1)
+
+
+def _result_scale(operation: type[exp.Expression], left: Scale, right: Scale) -> Scale:
     """The digits after the point of an exact result (None: a quotient has no bound)."""
     if left is None or right is None or operation is exp.Div:
         return None
-    return left + right if operation is exp.Mul else max(left, right)
+    if operation is exp.Mul:
+        return left + right
+    return _most(left, right)
+
+
+def _most(*scales: int | pl.Expr) -> int | pl.Expr:
+    """The largest of ``scales``, record by record where one of them is an expression."""
+    if all(isinstance(s, int) for s in scales):
+        return max(cast(int, s) for s in scales)
+    return pl.max_horizontal(*scales)
 
 
 # Below this a float holds every integer exactly with three digits to spare: the error of one
@@ -657,7 +683,7 @@ _NOISE = 1e-12
 _REMAINDER_ERROR = 1e-15  # see _remainder
 
 
-def _exact(result: pl.Expr, scale: int | None, sizes: pl.Expr) -> pl.Expr:
+def _exact(result: pl.Expr, scale: Scale, sizes: pl.Expr) -> pl.Expr:
     """A float sum, difference, product or remainder as its exact decimal result: rounded to
     the ``scale`` that result has, where the rounding only takes away floating point's error
     (far less than a millionth of a millionth of the operands, whose size is ``sizes``; a
@@ -674,22 +700,44 @@ def _exact(result: pl.Expr, scale: int | None, sizes: pl.Expr) -> pl.Expr:
         >>> pl.select(_exact(pl.lit(0.25) + pl.lit(0.11), 1, pl.lit(0.25))).item()
         0.36
     """
-    if scale is None or scale > 12:
+    if scale is None:
+        return result
+    if isinstance(scale, pl.Expr):  # the scale of each record's result
+        parts = (result.alias("r"), sizes.alias("s"), scale.alias("k"))
+        return pl.struct(*parts).map_batches(_snapped_per_record, return_dtype=pl.Float64)
+    if scale > _MOST_DIGITS:
         return result
     return pl.struct(result.alias("r"), sizes.alias("s")).map_batches(
         functools.partial(_snapped, scale=scale), return_dtype=pl.Float64
     )
 
 
+_MOST_DIGITS = 12  # beyond this the rounding would pass floating point's error
+
+
 def _snapped(values: pl.Series, *, scale: int) -> pl.Series:
     """Of a struct of results (``r``) and their operands' sizes (``s``): each result rounded
     to ``scale`` where that only takes away floating point's error (see :func:`_exact`)."""
-    result = pl.col("r")
-    rounded = result.round(scale)
-    size = pl.max_horizontal(result.abs(), pl.col("s").abs())
-    snap = ((rounded - result).abs() <= size * _NOISE) & (size < _EXACT_FLOAT / 10**scale)
-    exact = pl.when(snap).then(rounded).otherwise(result)
+    exact = _snap(pl.col("r").round(scale), 10.0**scale, pl.lit(True))
     return values.struct.unnest().select(exact.alias(values.name)).to_series()
+
+
+def _snapped_per_record(values: pl.Series) -> pl.Series:
+    """As :func:`_snapped`, with each record's own scale (``k``)."""
+    digits = pl.col("k").cast(pl.Int64)
+    factor = pl.lit(10.0).pow(digits.clip(0, _MOST_DIGITS))
+    rounded = (pl.col("r") * factor).round(0) / factor
+    exact = _snap(rounded, factor, digits <= _MOST_DIGITS)
+    return values.struct.unnest().select(exact.alias(values.name)).to_series()
+
+
+def _snap(rounded: pl.Expr, factor: float | pl.Expr, allowed: pl.Expr) -> pl.Expr:
+    """The result ``r`` as ``rounded`` (to ``factor`` = 10^scale) where that only takes away
+    floating point's error: far less than the operands' size ``s``, which is small enough."""
+    result = pl.col("r")
+    size = pl.max_horizontal(result.abs(), pl.col("s").abs())
+    snap = ((rounded - result).abs() <= size * _NOISE) & (size < _EXACT_FLOAT / factor) & allowed
+    return pl.when(snap).then(rounded).otherwise(result)
 
 
 def _remainder(result: pl.Expr, divisor: pl.Expr, dividend: pl.Expr) -> pl.Expr:

@@ -326,6 +326,39 @@ def test_sums_and_products_of_decimals_are_exact_as_sql_decimal() -> None:
         assert [(f.record, f.code) for f in report.findings] == expected
 
 
+def test_decimals_without_decimalen_are_exact_with_the_digits_they_were_written_with() -> None:
+    """A decimal field without Decimalen stayed a float in a rule: 0.1 + 0.2 = 0.3 and
+    1.1 + 2.2 = 3.3 fired (a review's differential test against exact decimals)."""
+    made_up = DataDictionary(
+        GeneralSpecs(code="X1", version="1"),
+        (
+            FieldSpec(1, "ID", required=True),
+            FieldSpec(2, "P", datatype="decimaal"),
+            FieldSpec(3, "Q", datatype="decimaal"),
+            FieldSpec(4, "R", datatype="decimaal"),
+            FieldSpec(5, "Vast", datatype="decimaal", decimals=1),
+        ),
+        rules=(
+            Rule("S1", "R", "R = P + Q", "fout", "som"),
+            Rule("S2", "R", "R - P = Q", "fout", "verschil"),
+            Rule("S3", "R", "P * 3 + Vast = R", "fout", "product"),
+            Rule("S4", "R", "COALESCE(P, Vast) + Q = R", "fout", "coalesce"),
+        ),
+    )
+    rows = [
+        {"ID": "1", "P": "0.1", "Q": "0.2", "R": "0.3", "Vast": "0.0"},
+        {"ID": "2", "P": "1.1", "Q": "2.2", "R": "3.3", "Vast": "0.0"},
+        {"ID": "3", "P": "1.1", "Q": "2.2", "R": "3.4", "Vast": "0.1"},  # 3.3 + 0.1 = 3.4
+        {"ID": "4", "P": "", "Q": "0.05", "R": "0.35", "Vast": "0.3"},
+        {"ID": "5", "P": "0.123456789", "Q": "0.000000001", "R": "0.12345679", "Vast": ""},
+        # a sum 2e-9 away is a true difference, no floating point error to round away
+        {"ID": "6", "P": "0.123456789", "Q": "0.000000001", "R": "0.123456792", "Vast": ""},
+    ]
+    expected = [(3, "S1"), (3, "S2"), (3, "S4"), (6, "S1"), (6, "S2"), (6, "S4")]
+    for report in (validate_rows(made_up, rows), validate_records(made_up, rows)):
+        assert [(f.record, f.code) for f in report.findings] == expected
+
+
 def test_a_value_with_more_decimals_than_its_field_has_is_not_rounded_to_them() -> None:
     """Rounding a sum to its fields' Decimalen made a record whose value already broke them
     (006) fail a rule its exact value meets: 0.25 + 0.11 is 0.36, not 0.4."""
