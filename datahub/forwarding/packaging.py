@@ -79,12 +79,16 @@ def forward_delivery(delivery_id: int) -> list[Package]:
             delivery.institution, delivery.sub_delivery.registry_id, finished
         )
     )
-    packages = []
+    packages, lapsed = [], 0
     for authorisation in active:
-        package = _build_or_log(delivery, authorisation)
+        try:
+            package = _build_or_log(delivery, authorisation)
+        except AuthorisationLapsed:  # revoked while its package was built: none is due
+            lapsed += 1
+            continue
         if package is not None:
             packages.append(package)
-    if len(packages) == len(active):  # (the first time: a run again changes nothing)
+    if len(packages) + lapsed == len(active):  # (the first time: a run again changes nothing)
         Delivery.objects.for_institution(delivery.institution).filter(
             pk=delivery.pk, forwarding_done_at__isnull=True
         ).update(forwarding_done_at=timezone.now())
@@ -97,6 +101,9 @@ def _build_or_log(delivery: Delivery, authorisation: Authorisation) -> Package |
     code = authorisation.processor.code
     try:
         return build_package(delivery, authorisation)
+    except AuthorisationLapsed:
+        logger.info("not forwarding delivery %s to %s: authorisation revoked", delivery.pk, code)
+        raise
     except MissingSecret:
         logger.error(
             "not forwarding delivery %s to %s: no pseudonym secret configured", delivery.pk, code
@@ -188,8 +195,18 @@ def recover(grace_minutes: int = 15) -> int:
     return len(missing)
 
 
+class AuthorisationLapsed(Exception):
+    """The authorisation was revoked, or its processor's registration withdrawn, while the
+    package was being built: no package, no ``forward`` in the audit log."""
+
+
 def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
-    """The package of ``delivery`` for the authorisation's processor (built once)."""
+    """The package of ``delivery`` for the authorisation's processor (built once).
+
+    Building a large delivery's files takes a while: the authorisation is read again under its
+    row lock before the package is made, so a revocation that committed meanwhile stops it
+    (:class:`AuthorisationLapsed`), and one that comes later waits for the package and then
+    withdraws it like every earlier one."""
     processor = authorisation.processor
     existing = Package.objects.for_processor(processor).filter(delivery=delivery).first()
     if existing is not None:
@@ -205,7 +222,9 @@ def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
             # serialises writes anyway).
             lock = Authorisation.objects.for_institution(delivery.institution)
             lock = lock.select_for_update(of=("self",)).filter(pk=authorisation.pk)
-            list(lock.values_list("pk"))  # (only its row: not the processor and registry)
+            # (only its row: not the processor and registry)
+            if not _still_in_force(lock, authorisation):
+                raise AuthorisationLapsed(authorisation.pk)
             sequence, made_available = _next_place(processor)
             package = Package.objects.create(
                 delivery=delivery,
@@ -220,6 +239,10 @@ def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
                 created_at=made_available,
             )
             _supersede(package, delivery)
+    except AuthorisationLapsed:
+        files.delete(csv_file)
+        files.delete(parquet_file)
+        raise
     except IntegrityError:
         # Another run built it at the same moment: keep theirs, drop our files.
         files.delete(csv_file)
@@ -235,6 +258,17 @@ def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
         detail={"delivery": delivery.pk, "records": count},
     )
     return package
+
+
+def _still_in_force(locked: QuerySet[Authorisation], authorisation: Authorisation) -> bool:
+    """Whether the authorisation (its row locked by ``locked``) is still not revoked and its
+    processor still registered for the registry."""
+    revoked = list(locked.values_list("revoked_at", flat=True))  # (takes the lock)
+    if revoked != [None]:
+        return False
+    return authorisation.processor.registrations.filter(
+        registry_id=authorisation.registry_id, withdrawn_at__isnull=True
+    ).exists()
 
 
 def _next_place(processor: Processor) -> tuple[int, dt.datetime]:

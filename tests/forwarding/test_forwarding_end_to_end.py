@@ -7,6 +7,7 @@ import io
 
 import polars as pl
 import time_machine
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from datahub.audit.models import Action, AuditEvent
@@ -353,3 +354,59 @@ def test_a_processor_registered_again_gets_nothing_delivered_while_it_was_withdr
     assert not Package.objects.for_institution(institution).exists()
     deliver(institution, submitter, patient_rows(3), 2, capture=django_capture_on_commit_callbacks)
     assert Package.objects.for_institution(institution).count() == 1  # from now on, again
+
+
+def test_a_revocation_while_the_package_is_built_leaves_no_package(
+    authorised, institution, submitter, local_admin, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Building a large delivery's files takes a while; a revocation that committed meanwhile
+    still left a package and a "forward" in the audit log (a review, with a 1M-record file)."""
+    from datahub.forwarding import packaging
+
+    store = packaging._store_files
+    stored: list = []
+
+    def revoked_meanwhile(delivery, pseudonymise):
+        result = store(delivery, pseudonymise)
+        stored.extend(result[:2])
+        authorisations.revoke(actor=local_admin, authorisation=authorised)
+        return result
+
+    monkeypatch.setattr(packaging, "_store_files", revoked_meanwhile)
+    delivery = deliver(
+        institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks
+    )
+    assert not Package.objects.for_institution(institution).exists()
+    assert not AuditEvent.objects.filter(action=Action.FORWARD).exists()
+    # the package's files are deleted, not left in storage until the purge
+    assert len(stored) == 2
+    for stored_file in stored:
+        stored_file.refresh_from_db()
+        assert stored_file.deleted_at is not None
+        assert not default_storage.exists(stored_file.storage_name)
+    delivery.refresh_from_db()
+    assert delivery.forwarding_done_at is not None  # nothing is due any more
+
+
+def test_a_registration_withdrawn_while_the_package_is_built_leaves_no_package(
+    authorised,
+    institution,
+    submitter,
+    operator,
+    processor,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    from datahub.forwarding import packaging
+
+    store = packaging._store_files
+
+    def withdrawn_meanwhile(delivery, pseudonymise):
+        result = store(delivery, pseudonymise)
+        registration = authorisations.registrations().get(processor=processor)
+        authorisations.withdraw_registration(actor=operator, registration=registration)
+        return result
+
+    monkeypatch.setattr(packaging, "_store_files", withdrawn_meanwhile)
+    deliver(institution, submitter, patient_rows(2), capture=django_capture_on_commit_callbacks)
+    assert not Package.objects.for_institution(institution).exists()
