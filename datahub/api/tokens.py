@@ -117,11 +117,16 @@ def issue(
 def revoke(*, actor: Any, token: ApiToken, request: HttpRequest | None = None) -> None:
     """Revoke at once: the next call with this token gets 401. Revoking twice changes nothing."""
     _require_admin(actor, token.institution)
-    if token.revoked_at is not None:
+    now = timezone.now()
+    # conditional: of two revocations at once only one changes the row and is audited
+    changed = (
+        tokens_of(token.institution)
+        .filter(pk=token.pk, revoked_at__isnull=True)
+        .update(revoked_at=now, revoked_by=actor)
+    )
+    token.refresh_from_db(fields=["revoked_at", "revoked_by"])
+    if not changed:
         return
-    token.revoked_at = timezone.now()
-    token.revoked_by = actor
-    token.save(update_fields=["revoked_at", "revoked_by"])
     record(
         Action.CHANGE,
         actor=actor,

@@ -182,9 +182,14 @@ def acknowledge(package: Package, request: HttpRequest | None) -> Package:
         raise ForwardingError(_("Download the package before you acknowledge receipt."))
     if package.acknowledged_at is None:
         now = timezone.now()
-        Package.objects.for_processor(package.processor_id).filter(
-            pk=package.pk, acknowledged_at__isnull=True
-        ).update(acknowledged_at=now, expires_at=now + dt.timedelta(days=retention_days()))
+        changed = (
+            Package.objects.for_processor(package.processor_id)
+            .filter(pk=package.pk, acknowledged_at__isnull=True)
+            .update(acknowledged_at=now, expires_at=now + dt.timedelta(days=retention_days()))
+        )
+        package.refresh_from_db()
+        if not changed:  # acknowledged at the same moment by another request: audited there
+            return package
         record(
             Action.CHANGE,
             actor=_actor(request),
@@ -196,7 +201,6 @@ def acknowledge(package: Package, request: HttpRequest | None) -> Package:
             values={"id": package.pk},
             detail={"delivery": package.delivery_id, "token": _token(request)},
         )
-        package.refresh_from_db()
     return package
 
 

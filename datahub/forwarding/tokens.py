@@ -78,9 +78,12 @@ def revoke_token(
     token = tokens_of(processor).filter(pk=token_id).first()
     if token is None:
         raise ForwardingError(_("No such token."))
-    if token.revoked_at is not None:
+    # conditional: of two revocations at once only one changes the row and is audited
+    changed = ProcessorToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if not changed:
         raise ForwardingError(_("This token was already revoked."))
-    ProcessorToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     record(
         Action.CHANGE,
         actor=actor,

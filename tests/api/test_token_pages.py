@@ -246,3 +246,17 @@ def test_the_lists_queries_do_not_grow_with_tokens_makers_or_expiry(local_admin,
             page = _listing(client)
     assert "maker heeft geen rol meer" in page and "Verloopt binnen 30 dagen" in page
     assert len(many) == len(one), [q["sql"] for q in many]
+
+
+def test_a_token_revoked_by_two_administrators_at_once_is_revoked_and_audited_once(
+    local_admin, institution
+):
+    row, _ = tokens.issue(actor=local_admin, institution=institution, name="EPD")
+    rows = ApiToken.objects.for_institution(institution)
+    stale = rows.get(pk=row.pk)  # the second request read it before the first
+    tokens.revoke(actor=local_admin, token=row)
+    first = rows.get(pk=row.pk).revoked_at
+    tokens.revoke(actor=local_admin, token=stale)
+    assert rows.get(pk=row.pk).revoked_at == first == stale.revoked_at
+    revoked = AuditEvent.objects.filter(action=Action.CHANGE, object_id=str(row.pk))
+    assert revoked.count() == 1
