@@ -7,8 +7,8 @@ import pytest
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.forwarding import fetching, tokens
-from datahub.forwarding.models import ProcessorToken
 from datahub.forwarding.errors import ForwardingError
+from datahub.forwarding.models import ProcessorToken
 from tests.forwarding.conftest import API
 from tests.forwarding.test_processor_api import api, package  # noqa: F401  (fixtures)
 
@@ -51,7 +51,7 @@ def test_a_token_revoked_by_two_requests_at_once_is_audited_once(processor, monk
             return stale
 
     monkeypatch.setattr(tokens, "tokens_of", lambda _: _ReadBefore())
-    with pytest.raises(ForwardingError, match="already revoked|al ingetrokken"):
+    with pytest.raises(ForwardingError, match=r"already revoked|al ingetrokken"):
         tokens.revoke_token(actor=None, processor=processor, token_id=token.pk)
     revoked = AuditEvent.objects.filter(action=Action.CHANGE, object_id=str(token.pk))
     assert revoked.count() == 1
