@@ -307,7 +307,11 @@ def safe_cell(value: object) -> str:
     """
     if value is None:
         return ""
-    text = _INNER_START.sub(r"\1'", str(value))
+    if type(value) is int:  # a record number
+        return str(value)
+    text = str(value)
+    if ";" in text or "\n" in text or "\r" in text:  # (most cells have none: no regex)
+        text = _INNER_START.sub(r"\1'", text)
     if text.startswith(_FORMULA_START) and not _SIGNED_NUMBER.fullmatch(text):
         return "'" + text
     return text
