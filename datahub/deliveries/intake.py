@@ -128,17 +128,7 @@ class StorageUnavailable(DeliveryRefused):
     status = 503
 
     def __init__(self) -> None:
-        super().__init__(
-            {
-                "": [
-                    _(
-                        "The hub could not store the file just now; nothing was delivered. Try "
-                        "again in a few minutes; if it keeps failing, contact the DHD "
-                        "Servicedesk."
-                    )
-                ]
-            }
-        )
+        super().__init__({"": [uploads.storage_failed_message()]})
 
 
 def metadata_from_name(file_name: str) -> Metadata:

@@ -8,9 +8,11 @@ the plaintext never lies on disk; the block that ends the file is the final bloc
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -27,6 +29,8 @@ from datahub.deliveries import files
 from datahub.deliveries.models import MAX_NAME, StoredFile, UploadSession
 from datahub.institutions.models import Institution
 
+logger = logging.getLogger(__name__)
+
 #: Chunks are whole multiples of the encryption block, except the file's last one.
 CHUNK_BYTES = 8 * files.CHUNK
 SESSION_HOURS = 24
@@ -38,6 +42,32 @@ INSTITUTION_FILES = 10
 
 class UploadError(Exception):
     """A refused chunk or session; ``str()`` is the user's message."""
+
+
+class UploadStorageFailed(UploadError):
+    """The hub's disk failed while a session was started or a chunk written: nothing of it is
+    kept (a started session is not), and the person can try again in a few minutes."""
+
+    def __init__(self) -> None:
+        super().__init__(storage_failed_message())
+
+
+class UploadLost(UploadError):
+    """The session's part file is gone (removed from the disk): the session is dropped and the
+    file must be chosen again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("This upload was lost on the hub's side. Choose the file again to start anew.")
+        )
+
+
+def storage_failed_message() -> str:
+    """What a person or system is told when the hub's storage failed while taking a file in."""
+    return _(
+        "The hub could not store the file just now; nothing was delivered. Try again in a few "
+        "minutes; if it keeps failing, contact the DHD Servicedesk."
+    )
 
 
 def _part_path(session: UploadSession) -> Path:
@@ -57,7 +87,7 @@ def start(*, institution: Institution, user: Any, file_name: str, size: int) -> 
             % {"mb": settings.MAX_UPLOAD_BYTES // 2**20}
         )
     _make_room(institution, user, size)
-    session = UploadSession.objects.create(
+    session = UploadSession(
         id=uuid.uuid4(),
         institution=institution,
         user=user,
@@ -65,7 +95,15 @@ def start(*, institution: Institution, user: Any, file_name: str, size: int) -> 
         size=size,
         nonce_prefix=os.urandom(8),
     )
-    _part_path(session).write_bytes(files.MAGIC + bytes(session.nonce_prefix))
+    try:
+        with transaction.atomic():  # no session without its part file
+            session.save(force_insert=True)
+            _part_path(session).write_bytes(files.MAGIC + bytes(session.nonce_prefix))
+    except OSError:
+        logger.exception("an upload could not be started: the uploads folder cannot be written")
+        with contextlib.suppress(OSError):  # a part written in part
+            _part_path(session).unlink(missing_ok=True)
+        raise UploadStorageFailed from None
     return session
 
 
@@ -108,24 +146,36 @@ def append(session: UploadSession, offset: int, data: bytes) -> int:
         raise UploadError(_("The chunk does not fit the announced file size."))
     if end < session.size and len(data) % files.CHUNK:
         raise UploadError(_("A chunk must be a whole number of megabytes."))
-    with transaction.atomic():
-        locked = (
-            UploadSession.objects.for_institution(session.institution)
-            .select_for_update()
-            .get(pk=session.pk)
-        )
-        if offset != locked.received:
-            session.received = locked.received
-            raise UploadError(_("Expected the chunk at byte %(n)s.") % {"n": locked.received})
-        with _part_path(session).open("r+b") as part:
-            part.seek(len(files.MAGIC) + 8 + (offset // files.CHUNK) * (files.CHUNK + files.TAG))
-            for block in _encrypted_blocks(session, offset, data, final_at=session.size):
-                part.write(block)
-            part.truncate()
-        locked.received = end
-        locked.save(update_fields=["received", "updated_at"])
+    try:
+        with transaction.atomic():
+            locked = (
+                UploadSession.objects.for_institution(session.institution)
+                .select_for_update()
+                .get(pk=session.pk)
+            )
+            if offset != locked.received:
+                session.received = locked.received
+                raise UploadError(_("Expected the chunk at byte %(n)s.") % {"n": locked.received})
+            _write_chunk(session, offset, data)
+            locked.received = end
+            locked.save(update_fields=["received", "updated_at"])
+    except FileNotFoundError:  # its part was removed: the session cannot go on
+        forget(session)
+        raise UploadLost from None
+    except OSError:  # the disk failed: nothing counted, the same chunk can be sent again
+        logger.exception("a chunk of upload %s could not be written", session.pk)
+        raise UploadStorageFailed from None
     session.received = end
     return end
+
+
+def _write_chunk(session: UploadSession, offset: int, data: bytes) -> None:
+    """Each block at its own place in the part file (a block written again replaces itself)."""
+    with _part_path(session).open("r+b") as part:
+        part.seek(len(files.MAGIC) + 8 + (offset // files.CHUNK) * (files.CHUNK + files.TAG))
+        for block in _encrypted_blocks(session, offset, data, final_at=session.size):
+            part.write(block)
+        part.truncate()
 
 
 def _encrypted_blocks(

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -259,3 +260,72 @@ def test_unfinished_uploads_cannot_fill_the_disk(cataract, submitter, local_admi
     refused = start(logged_in(local_admin), 1)
     assert refused.status_code == 400
     assert "te veel onvoltooide uploads" in refused.json()["error"]
+
+
+def _start(client, size: int):
+    return client.post(
+        reverse("portal:upload_start"),
+        json.dumps({"file_name": NAME, "size": size}),
+        content_type="application/json",
+    )
+
+
+def _failing_disk(monkeypatch, what: str) -> None:
+    """The uploads folder (``what`` = "start") or a part file (``what`` = "chunk") cannot be
+    written, as on a full or read-only disk (root ignores file modes, so the write fails)."""
+    from datahub.deliveries import uploads
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    if what == "start":
+        monkeypatch.setattr(uploads.Path, "write_bytes", refuse)
+    else:
+        monkeypatch.setattr(uploads, "_write_chunk", refuse)
+
+
+def test_a_disk_fault_when_an_upload_starts_says_so_and_keeps_no_session(
+    cataract, submitter, monkeypatch
+):
+    from datahub.deliveries.models import UploadSession
+
+    client = logged_in(submitter)
+    parts = Path(settings.VAR_DIR) / "uploads"
+    before = set(parts.glob("*.part"))
+    _failing_disk(monkeypatch, "start")
+    response = _start(client, 10)
+    assert response.status_code == 503
+    assert "kon het bestand nu niet opslaan" in response.json()["error"]
+    assert not UploadSession.objects.unscoped().exists()
+    assert set(parts.glob("*.part")) == before
+
+
+def test_a_disk_fault_while_a_chunk_is_written_can_be_sent_again(cataract, submitter, monkeypatch):
+    from datahub.deliveries import uploads
+
+    data = cat_csv(2)
+    client = logged_in(submitter)
+    url = reverse("portal:upload_chunk", args=[_start(client, len(data)).json()["id"]])
+    write = uploads._write_chunk
+    _failing_disk(monkeypatch, "chunk")
+    response = client.post(url, data, content_type="application/octet-stream", HTTP_X_OFFSET="0")
+    assert response.status_code == 503
+    assert response.json()["received"] == 0
+    assert "kon het bestand nu niet opslaan" in response.json()["error"]
+    monkeypatch.setattr(uploads, "_write_chunk", write)  # the disk is back
+    response = client.post(url, data, content_type="application/octet-stream", HTTP_X_OFFSET="0")
+    assert response.status_code == 200 and response.json()["received"] == len(data)
+
+
+def test_an_upload_whose_part_file_is_gone_is_dropped_with_a_clear_message(cataract, submitter):
+    from datahub.deliveries.models import UploadSession
+
+    data = cat_csv(2)
+    client = logged_in(submitter)
+    session_id = _start(client, len(data)).json()["id"]
+    (Path(settings.VAR_DIR) / "uploads" / f"{session_id}.part").unlink()
+    url = reverse("portal:upload_chunk", args=[session_id])
+    response = client.post(url, data, content_type="application/octet-stream", HTTP_X_OFFSET="0")
+    assert response.status_code == 410
+    assert "Kies het bestand nog eens" in response.json()["error"]
+    assert not UploadSession.objects.unscoped().exists()

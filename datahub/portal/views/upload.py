@@ -171,6 +171,8 @@ def upload_start(request: InstitutionRequest) -> HttpResponse:
         )
     except (ValueError, TypeError, OverflowError):
         return JsonResponse({"error": _not_started()}, status=400)
+    except uploads.UploadStorageFailed as exc:
+        return JsonResponse({"error": str(exc)}, status=503)
     except uploads.UploadError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     return JsonResponse({"id": str(session.pk), "chunk_bytes": uploads.CHUNK_BYTES, "received": 0})
@@ -190,6 +192,10 @@ def upload_chunk(request: InstitutionRequest, session_id: str) -> HttpResponse:
         offset = int(offset_text)
         try:
             uploads.append(session, offset, request.body)
+        except uploads.UploadStorageFailed as exc:  # the same chunk may be sent again
+            return JsonResponse({"error": str(exc), "received": session.received}, status=503)
+        except uploads.UploadLost as exc:
+            return JsonResponse({"error": str(exc)}, status=410)
         except uploads.UploadError as exc:
             return JsonResponse({"error": str(exc), "received": session.received}, status=409)
     return JsonResponse({"received": session.received, "size": session.size})

@@ -171,6 +171,8 @@
         else if (xhr.status === 409 && typeof body.received === "number") resolve(body.received);
         else if (xhr.status >= 400 && xhr.status < 500 && typeof body.error === "string") {
           reject(Problem(body.error, true));  // refused by the portal: trying again won't help
+        } else if (xhr.status === 503 && typeof body.error === "string") {
+          reject(Problem(body.error));  // the hub's storage failed: try again, then say so
         } else reject(Problem(form.dataset.messageFailed));
       };
       xhr.onerror = function () { reject(Problem(form.dataset.messageNetwork)); };
