@@ -22,10 +22,9 @@ from ninja import Status as Reply
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import AfterValidator, Field
-from pydantic_core import PydanticCustomError
 
 from datahub.api.auth import TokenAuth, token_of
-from datahub.api.errors import Problems, refused
+from datahub.api.errors import Problems, hub_error, refused
 from datahub.api.tokens import TokenActor
 from datahub.audit.models import Action
 from datahub.audit.services import record
@@ -43,16 +42,14 @@ router = Router(auth=TokenAuth(), tags=["Aanleveringen"])
 def _bounded(number: int | None) -> int | None:
     """A sequence number the database can hold (a 32-bit integer on PostgreSQL)."""
     if number is not None and number > intake.MAX_SEQUENCE:
-        raise PydanticCustomError("sequence_number_too_high", intake.sequence_too_high())
+        raise hub_error("sequence_number_too_high", intake.sequence_too_high())
     return number
 
 
 def _no_nul(text: str | None) -> str | None:
     """No field holds a NUL character (PostgreSQL refuses it in a query)."""
     if text is not None and "\x00" in text:
-        raise PydanticCustomError(
-            "nul", _("This field holds a character that is not allowed (NUL).")
-        )
+        raise hub_error("nul", _("This field holds a character that is not allowed (NUL)."))
     return text
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from pydantic import Field
+from pydantic_core import PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
 from datahub.api import tokens
@@ -34,8 +35,16 @@ FILE_KEY = "file"
 UPLOAD_VIEW = "api:upload"
 #: The FHIR endpoint (``datahub.fhir.api.submit``), whose every refusal is an OperationOutcome.
 FHIR_VIEW = "api:fhir"
-#: pydantic's own error types; any other type is ours (``PydanticCustomError``), already worded.
+#: pydantic's own error types, which get the hub's words per type.
 PYDANTIC_TYPES = frozenset(get_args(ErrorType))
+#: The start of the hub's own error types (:func:`hub_error`), already worded in the request's
+#: language; another library's custom type gets a general message, never its English.
+HUB_TYPE = "datahub."
+
+
+def hub_error(kind: str, message: str) -> PydanticCustomError:
+    """A refusal of a field's value in the hub's own (translated) words."""
+    return PydanticCustomError(HUB_TYPE + kind, message)
 
 
 class Problems(Schema):
@@ -112,11 +121,14 @@ def install(api: NinjaAPI) -> None:
 
 
 def message_of(error: dict[str, Any]) -> str:
-    """The hub's words for one of pydantic's errors; our own errors keep their (translated) text."""
+    """The hub's words for one of pydantic's errors; our own errors keep their (translated)
+    text, and any other gets a general message."""
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
-    if kind not in PYDANTIC_TYPES:
+    if kind.startswith(HUB_TYPE):
         return str(error.get("msg", ""))
+    if kind not in PYDANTIC_TYPES:
+        return _("This value could not be read.")
     if kind == "missing":
         if _field_of(error) == FILE_KEY:
             return _("No file was sent: send it in the multipart part “file”.")

@@ -25,7 +25,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhirpathpy import compile as compile_fhirpath
 from fhirpathpy.models import models as fhirpath_models
 
-from datahub.api.errors import message_of
+from datahub.fhir.diagnostics import model_message
 from datahub.fhir.outcome import FhirRefused, Issue, error
 from datahub.fhir.references import References
 from datahub.validation import DataDictionary, FieldSpec
@@ -61,17 +61,11 @@ def model_issues(path: str, resource: dict[str, Any]) -> list[Issue]:
 
 
 def _model_issue(path: str, problem: Any) -> Issue:
-    where = "".join(
-        f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem.get("loc", ())
-    )
-    kind = problem.get("type")
-    if kind == "extra_forbidden":
-        message = _("This element does not exist in FHIR R4.")
-    elif kind == "missing":
-        message = _("This element is required.")
-    else:
-        message = message_of(problem)
-    return error("invalid", message, f"{path}{where}")
+    location = list(problem.get("loc", ()))
+    if location[-1:] == ["root"]:  # fhir_core's name for the element itself, not a child
+        location.pop()
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)
+    return error("invalid", model_message(problem), f"{path}{where}")
 
 
 def compile_fields(

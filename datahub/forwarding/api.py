@@ -17,8 +17,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
-from pydantic_core import PydanticCustomError
 
+from datahub.api.errors import hub_error
 from datahub.forwarding import fetching, tokens
 from datahub.forwarding.errors import (
     AuthorisationRevoked,
@@ -100,7 +100,7 @@ def _in_utc(moment: dt.datetime | None) -> dt.datetime | None:
         aware = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
         return aware.astimezone(dt.UTC)
     except (OverflowError, ValueError):
-        raise PydanticCustomError(
+        raise hub_error(
             "datetime_out_of_range",
             _("This date and time lie outside the range the Datahub can handle."),
         ) from None
