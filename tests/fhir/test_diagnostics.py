@@ -155,3 +155,38 @@ def test_an_error_type_the_hub_does_not_know_gets_a_general_message():
     with override("nl"):
         assert model_message(unknown) == "Dit element heeft niet de vorm die FHIR R4 voorschrijft."
         assert message_of(unknown) == "Deze waarde kan niet worden gelezen."
+
+
+@pytest.mark.parametrize(
+    ("resource", "expression", "value_set"),
+    [
+        (procedure(1, status="klaar"), f"{AT}.status", "EventStatus"),
+        ({**patient(), "gender": "vrouw"}, f"{AT}.gender", "AdministrativeGender"),
+        (
+            {"resourceType": "Observation", "status": "definitief", "code": {"text": "visus"}},
+            f"{AT}.status",
+            "ObservationStatus",
+        ),
+        (
+            procedure(1, contained=[{"resourceType": "Patient", "id": "p", "gender": "V"}]),
+            f"{AT}.contained[0].gender",
+            "AdministrativeGender",
+        ),
+    ],
+    ids=["procedure-status", "patient-gender", "observation-status", "contained-patient"],
+)
+def test_a_code_outside_its_required_value_set_is_refused(
+    fhir_cataract, token, resource, expression, value_set
+):
+    """fhir.resources accepted ``status: "klaar"`` (a review): the elements the hub reads are
+    checked against the value set FHIR R4 requires of them (the other operation's codes are);
+    nothing is stored."""
+    from datahub.deliveries.models import Delivery
+
+    others = [procedure(2, status="in-progress"), {**patient(), "gender": "other"}]
+    response = _post(token, bundle(resource, *others), language="en")
+    assert response.status_code == 400, response.content
+    (issue,) = issues(response)
+    assert (issue["code"], issue["expression"]) == ("code-invalid", [expression])
+    assert issue["diagnostics"].startswith(f"This is not a code of {value_set}, which FHIR R4")
+    assert not Delivery.objects.unscoped().exists()
