@@ -245,6 +245,17 @@ def check(
     return result
 
 
+def check_channel(
+    metadata: Metadata, institution: Institution, channel: str, *, today: dt.date | None = None
+) -> CheckResult:
+    """Only whether the institution may deliver ``metadata.code`` through ``channel``: the
+    sub-delivery exists, the institution takes part in it, and delivers its registry through
+    that channel. A refusal here is the one that matters (FHIR asks it before the rest)."""
+    result = CheckResult(metadata)
+    _check_sub_delivery(result, institution, channel, today or timezone.localdate())
+    return result
+
+
 def _check_file_name(result: CheckResult) -> None:
     name = result.metadata.file_name
     if not name:

@@ -335,3 +335,28 @@ def test_the_garbage_collector_runs_again_after_a_submission_accepted_or_refused
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_registry_without_fhir_is_refused_as_not_supported_alone(
+    fhir_cataract, operator, institution, token
+):
+    """MMYIKNL's dictionary has no FHIR resource: the answer was the method's, the unit's and
+    the period's problems, never the documented not-supported (a review)."""
+    from tests.deliveries.conftest import take_part
+
+    take_part(operator, (institution,), "MMYIKNL_2.1.xlsx", method="API")
+    response = post(token, procedure(1), url="/api/fhir/MMYIKNL", unit=None)
+    assert response.status_code == 422
+    assert [(i["code"], i["diagnostics"]) for i in issues(response)] == [
+        ("not-supported", "De data dictionary van deze registratie voorziet niet in FHIR.")
+    ]
+    assert _nothing_stored()
+
+
+def test_an_institution_that_delivers_otherwise_is_told_that_alone(fhir_cataract, other_token):
+    """Not also that its unit does not exist or its period is no period: what would it fix?"""
+    response = post(other_token, procedure(1), unit=7, period="2026Q9", creation_date="2099-01-01")
+    assert response.status_code == 422
+    found = [(i["code"], i["diagnostics"]) for i in issues(response)]
+    assert len(found) == 1, found
+    assert found[0][0] == "processing" and "niet via FHIR" in found[0][1]
