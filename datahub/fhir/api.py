@@ -64,7 +64,14 @@ class OperationOutcomeOut(Schema):
     issue: list[IssueOut]
 
 
-_BODY = {
+_LOCATION = {
+    "Location": {
+        "description": "The delivery's status URL (`/api/aanleveringen/{id}`): poll it.",
+        "schema": {"type": "string", "format": "uri"},
+    }
+}
+_OPENAPI = {
+    "responses": {200: {"headers": _LOCATION}, 202: {"headers": _LOCATION}},
     "requestBody": {
         "required": True,
         "content": {
@@ -93,15 +100,17 @@ _BODY = {
     },
     summary="Submit FHIR resources",
     url_name="fhir",  # errors.FHIR_VIEW: its invalid input is an OperationOutcome
-    openapi_extra=_BODY,
+    openapi_extra=_OPENAPI,
 )
 def submit(request: HttpRequest, code: str, fields: Query[FhirFields]) -> HttpResponse:
     """Map the resources to records by the data dictionary's FHIRPath, drop what the hub may
     not receive, and deliver the records (channel FHIR) as a file would be delivered.
 
     Accepted: 202 with an OperationOutcome that names the delivery and its status URL
-    (``/api/aanleveringen/{id}``), the dropped elements and the check's findings per record.
-    Refused: 400, 413, 415 or 422 with one issue per problem; nothing is stored.
+    (``/api/aanleveringen/{id}``, also in the ``Location`` header), the dropped elements and
+    the check's findings per record; a retry of the latest submission: 200, the same. Refused:
+    400, 413, 415 or 422 with one issue per problem, 503 when the hub could not store it just
+    now; nothing is stored.
     """
     token = token_of(request)
     if int(request.META.get("CONTENT_LENGTH") or 0) > parsing.MAX_BYTES:
@@ -118,4 +127,6 @@ def submit(request: HttpRequest, code: str, fields: Query[FhirFields]) -> HttpRe
         )
     except outcome.FhirRefused as refused:
         return outcome.response(refused.status, refused.issues)
-    return outcome.response(200 if accepted.repeated else 202, accepted.issues)
+    response = outcome.response(200 if accepted.repeated else 202, accepted.issues)
+    response["Location"] = service.status_url(accepted.delivery)
+    return response

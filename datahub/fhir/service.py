@@ -377,8 +377,14 @@ def _audited_bsn_refusal(
         raise
 
 
+def status_url(delivery: Delivery) -> str:
+    """The delivery's status in the API (``/api/aanleveringen/{id}``), on the hub's one
+    configured origin (``DATAHUB_BASE_URL``), as every link of the API."""
+    return f"{settings.BASE_URL}/api/aanleveringen/{delivery.pk}"
+
+
 def _accepted(delivery: Delivery, report: Report) -> Issue:
-    url = f"{settings.BASE_URL}/api/aanleveringen/{delivery.pk}"
+    url = status_url(delivery)
     message = _(
         "Delivery %(id)s (%(file)s) has been accepted with %(records)s records and is being "
         "processed; its status: %(url)s. The check found %(errors)s errors and %(warnings)s "
@@ -396,7 +402,7 @@ def _accepted(delivery: Delivery, report: Report) -> Issue:
 
 
 def _repeated(delivery: Delivery) -> Issue:
-    url = f"{settings.BASE_URL}/api/aanleveringen/{delivery.pk}"
+    url = status_url(delivery)
     message = _(
         "This submission gives exactly the records of delivery %(id)s (%(file)s), made at "
         "%(time)s: it is that delivery sent again and was not delivered twice; its status: "

@@ -360,3 +360,26 @@ def test_an_institution_that_delivers_otherwise_is_told_that_alone(fhir_cataract
     found = [(i["code"], i["diagnostics"]) for i in issues(response)]
     assert len(found) == 1, found
     assert found[0][0] == "processing" and "niet via FHIR" in found[0][1]
+
+
+def test_the_delivery_is_in_the_location_header_of_the_answer_and_of_a_retry(
+    fhir_cataract, token, settings
+):
+    """The delivery's id was only in the Dutch prose of the outcome (a review)."""
+    settings.BASE_URL = "https://datahub.example"
+    sent = bundle(procedure(1))
+    first = post(token, sent)
+    assert first.status_code == 202, first.content
+    delivery = Delivery.objects.unscoped().get()
+    url = f"https://datahub.example/api/aanleveringen/{delivery.pk}"
+    assert first["Location"] == url
+    again = post(token, sent)
+    assert again.status_code == 200
+    assert again["Location"] == url
+    assert "Location" not in post(token, sent, sequence_number=0)
+
+
+def test_the_location_header_is_in_the_openapi_description(client):
+    operation = client.get("/api/openapi.json").json()["paths"]["/api/fhir/{code}"]["post"]
+    for status in ("200", "202"):
+        assert "Location" in operation["responses"][status]["headers"], status
