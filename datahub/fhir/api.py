@@ -83,8 +83,24 @@ _OPENAPI = {
                 }
             }
         },
-    }
+    },
 }
+
+
+def declare_fhir_json(schema: dict[str, Any]) -> None:
+    """In the OpenAPI description, the endpoint's OperationOutcomes as what they are:
+    ``application/fhir+json`` (ninja declares every answer as the API's ``application/json``)."""
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            if operation.get("operationId") != f"{__name__}_submit".replace(".", "_"):
+                continue
+            for answer in operation["responses"].values():
+                content = answer.get("content", {})
+                if _OUTCOME_REF in str(content.get("application/json", "")):
+                    answer["content"] = {outcome.MEDIA_TYPE: content["application/json"]}
+
+
+_OUTCOME_REF = "#/components/schemas/OperationOutcomeOut"
 
 
 @router.post(
@@ -97,6 +113,7 @@ _OPENAPI = {
         413: OperationOutcomeOut,
         415: OperationOutcomeOut,
         422: OperationOutcomeOut,
+        503: OperationOutcomeOut,
     },
     summary="Submit FHIR resources",
     url_name="fhir",  # errors.FHIR_VIEW: its invalid input is an OperationOutcome

@@ -8,7 +8,7 @@ ever reaches its own packages, and refusals say why.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 
-from datahub.api.errors import hub_error
+from datahub.api.errors import Problems, hub_error
 from datahub.forwarding import fetching, tokens
 from datahub.forwarding.errors import (
     AuthorisationRevoked,
@@ -89,6 +89,29 @@ class Message(Schema):
     detail: str
 
 
+_DOWNLOAD = {
+    "responses": {
+        200: {
+            "description": "The file, streamed: CSV (UTF-8) or Parquet, as `format` asks.",
+            "content": {
+                media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                for media in fetching.FORMATS.values()
+            },
+            "headers": {
+                "X-Content-SHA256": {
+                    "description": "The file's SHA-256 (hex), as in the manifest.",
+                    "schema": {"type": "string"},
+                },
+                "Content-Disposition": {
+                    "description": 'attachment; filename="<the file\'s name>"',
+                    "schema": {"type": "string"},
+                },
+            },
+        }
+    }
+}
+
+
 def _in_utc(moment: dt.datetime | None) -> dt.datetime | None:
     """The moment in UTC (a naive one is in the hub's time zone); refused if it has no UTC date.
 
@@ -145,7 +168,15 @@ def _package(request: HttpRequest, package_id: int) -> Package:
         raise HttpError(410, str(exc)) from None
 
 
-@router.get("/packages", response=list[PackageOut], summary="Available packages")
+#: Every call can answer these: no usable token, and a parameter that cannot be read.
+_REFUSALS: dict[int, Any] = {401: Message, 422: Problems}
+
+
+@router.get(
+    "/packages",
+    response={200: list[PackageOut], **_REFUSALS},
+    summary="Available packages",
+)
 def list_packages(
     request: HttpRequest,
     registry: Annotated[
@@ -182,7 +213,7 @@ def list_packages(
 
 @router.get(
     "/packages/{package_id}",
-    response={200: PackageDetail, 403: Message, 404: Message, 410: Message},
+    response={200: PackageDetail, 403: Message, 404: Message, 410: Message, **_REFUSALS},
     summary="One package with its manifest",
 )
 def package_detail(request: HttpRequest, package_id: int) -> dict[str, Any]:
@@ -193,17 +224,18 @@ def package_detail(request: HttpRequest, package_id: int) -> dict[str, Any]:
     "/packages/{package_id}/download",
     response={
         200: None,
-        400: Message,
         403: Message,
         404: Message,
         410: Message,
         500: Message,
         503: Message,
+        **_REFUSALS,
     },
     summary="Download a package (CSV or Parquet)",
+    openapi_extra=_DOWNLOAD,
 )
 def download(
-    request: HttpRequest, package_id: int, format: Literal["csv", "parquet"] = "csv"
+    request: HttpRequest, package_id: int, format: fetching.Format = "csv"
 ) -> StreamingHttpResponse:
     package = _package(request, package_id)
     try:
@@ -214,8 +246,6 @@ def download(
         raise HttpError(503, str(exc)) from None
     except FileUnreadable as exc:
         raise HttpError(500, str(exc)) from None
-    except ForwardingError as exc:
-        raise HttpError(400, str(exc)) from None
     response = StreamingHttpResponse(_chunks(stream), content_type=fetching.FORMATS[format])
     entry = package.manifest["files"][format]
     response["Content-Disposition"] = f'attachment; filename="{entry["name"]}"'
@@ -225,7 +255,14 @@ def download(
 
 @router.post(
     "/packages/{package_id}/acknowledge",
-    response={200: PackageOut, 403: Message, 404: Message, 409: Message, 410: Message},
+    response={
+        200: PackageOut,
+        403: Message,
+        404: Message,
+        409: Message,
+        410: Message,
+        **_REFUSALS,
+    },
     summary="Acknowledge receipt of a package",
 )
 def acknowledge(request: HttpRequest, package_id: int) -> dict[str, Any]:
