@@ -77,7 +77,8 @@ class DeliveryFields(Schema):
         json_schema_extra={"maximum": intake.MAX_SEQUENCE},
     )
     period: Annotated[str, AfterValidator(_no_nul)] = Field(
-        "", description="2020, 2020H1, 2020K1 or 2020M01; not needed for a TOTAAL sub-delivery."
+        "",
+        description="2020, 2020H1, 2020K1 or 2020M01; for a TOTAAL sub-delivery empty or TOTAAL.",
     )
 
 

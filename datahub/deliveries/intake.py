@@ -427,6 +427,16 @@ def _check_period(result: CheckResult, today: dt.date) -> None:
     if result.version is None:
         return
     if result.version.frequency == "totaal":
+        if period not in ("", "TOTAAL"):  # not silently replaced: the sender meant something
+            result.add(
+                "period",
+                _(
+                    "%(code)s is always delivered as the complete dataset (TOTAAL), without a "
+                    "period: leave the period empty or fill in TOTAAL."
+                )
+                % {"code": result.metadata.code},
+            )
+            return
         result.metadata.period = "TOTAAL"
         return
     if not period or period == "TOTAAL":

@@ -32,7 +32,8 @@ class FhirFields(Schema):
         None, description="Number of the institution unit; not needed with only one unit."
     )
     period: Annotated[str, AfterValidator(_no_nul)] = Field(
-        "", description="2020, 2020H1, 2020K1 or 2020M01; not needed for a TOTAAL sub-delivery."
+        "",
+        description="2020, 2020H1, 2020K1 or 2020M01; for a TOTAAL sub-delivery empty or TOTAAL.",
     )
     is_test: bool = Field(False, description="true for a test delivery.")
     version: Text = Field(

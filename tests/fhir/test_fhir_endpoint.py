@@ -383,3 +383,15 @@ def test_the_location_header_is_in_the_openapi_description(client):
     operation = client.get("/api/openapi.json").json()["paths"]["/api/fhir/{code}"]["post"]
     for status in ("200", "202"):
         assert "Location" in operation["responses"][status]["headers"], status
+
+
+def test_a_period_for_a_totaal_sub_delivery_is_refused_not_ignored(fhir_cataract, token):
+    """``POST /api/fhir/CAT?period=garbage`` was stored as TOTAAL (a review)."""
+    response = post(token, procedure(1), period="garbage")
+    assert response.status_code == 422
+    (issue,) = issues(response)
+    assert issue["code"] == "processing"
+    assert issue["diagnostics"].startswith("period: CAT wordt altijd als volledige dataset")
+    assert _nothing_stored()
+    assert post(token, procedure(1), period="totaal").status_code == 202
+    assert Delivery.objects.unscoped().get().period == "TOTAAL"
