@@ -23,8 +23,9 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import AfterValidator, Field
 
+from datahub.api import multipart
 from datahub.api.auth import TokenAuth, token_of
-from datahub.api.errors import Problems, hub_error, refused
+from datahub.api.errors import FILE_KEY, Problems, hub_error, incomplete, refused
 from datahub.api.tokens import TokenActor
 from datahub.audit.models import Action
 from datahub.audit.services import record
@@ -169,6 +170,12 @@ def upload(
     field; nothing is stored. 503 when the hub could not store the file: try again later.
     """
     token = token_of(request)
+    if multipart.interrupted(request):  # (a later file part was cut off)
+        return Reply(400, incomplete())
+    sent = len(request.FILES.getlist(FILE_KEY))
+    if sent > 1:  # ninja would take the last one without a word
+        message = _("Send one file per delivery; this request holds %(count)s parts “file”.")
+        return Reply(400, refused({FILE_KEY: [message % {"count": sent}]}))
     if (file.size or 0) > settings.MAX_UPLOAD_BYTES:
         return Reply(413, refused(_too_large()))
     metadata = _metadata(file, fields)

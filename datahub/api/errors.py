@@ -27,7 +27,7 @@ from pydantic import Field
 from pydantic_core import PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
-from datahub.api import tokens
+from datahub.api import multipart, tokens
 from datahub.token_expiry import TokenExpired
 
 FILE_KEY = "file"
@@ -67,6 +67,15 @@ def invalid(problems: dict[str, list[str]]) -> Problems:
     return Problems(detail=detail, problems=per_field)
 
 
+def incomplete() -> Problems:
+    """The body of an upload whose multipart body ended inside its file (400)."""
+    message = _(
+        "The request was incomplete: its body ended inside the file, before the multipart's "
+        "closing boundary (cut off on its way?). Nothing was stored; send it again."
+    )
+    return Problems(detail=message, problems={FILE_KEY: [message]})
+
+
 def unauthorised(request: HttpRequest) -> Problems:
     """The body of a call without a usable token (401)."""
     if request.headers.get("Authorization", "").split(" ")[0].lower() == "bearer":
@@ -81,6 +90,8 @@ def install(api: NinjaAPI) -> None:
     expired token's message says it expired."""
 
     def invalid_input(request: HttpRequest, exc: Any) -> HttpResponse:
+        if multipart.interrupted(request):  # no file because the body ended inside it
+            return api.create_response(request, incomplete().model_dump(), status=400)
         problems: dict[str, list[str]] = {}
         for error in exc.errors:
             problems.setdefault(_field_of(error), []).append(message_of(error))
@@ -131,7 +142,10 @@ def message_of(error: dict[str, Any]) -> str:
         return _("This value could not be read.")
     if kind == "missing":
         if _field_of(error) == FILE_KEY:
-            return _("No file was sent: send it in the multipart part “file”.")
+            return _(
+                "No file was sent: send it in the multipart part “file” (if it was sent, the "
+                "request's body was cut off before it: send it again)."
+            )
         return _("This is required.")
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return _("This is not a whole number.")
