@@ -29,7 +29,7 @@ from datahub.api.errors import FILE_KEY, Problems, hub_error, incomplete, refuse
 from datahub.api.tokens import TokenActor
 from datahub.audit.models import Action
 from datahub.audit.services import record
-from datahub.deliveries import intake, reports
+from datahub.deliveries import intake, reports, uploads
 from datahub.deliveries.intake import Metadata
 from datahub.deliveries.models import ENGINE_STATUS_LABEL, Channel, Delivery
 from datahub.deliveries.models import Status as DeliveryStatus
@@ -251,8 +251,7 @@ def _metadata(file: UploadedFile, fields: DeliveryFields) -> Metadata:
 
 
 def _too_large() -> dict[str, list[str]]:
-    mb = settings.MAX_UPLOAD_BYTES // 2**20
-    return {"": [_("The file is larger than the maximum of %(mb)s MB.") % {"mb": mb}]}
+    return {"": [uploads.too_large()]}
 
 
 #: Deliveries a list call answers with, at the most.

@@ -8,9 +8,11 @@ in the hub's language: pydantic's English is replaced by the hub's own words per
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, get_args
 
+from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
     RequestDataTooBig,
@@ -74,6 +76,23 @@ def incomplete() -> Problems:
         "closing boundary (cut off on its way?). Nothing was stored; send it again."
     )
     return Problems(detail=message, problems={FILE_KEY: [message]})
+
+
+def too_large_answer(path: str) -> tuple[bytes, str]:
+    """The body and content type of the refusal of a request larger than the server takes
+    (``MAX_REQUEST_BYTES``; ``datahub serve`` refuses it before reading it): the API's JSON, an
+    OperationOutcome at the FHIR endpoint, in the hub's language."""
+    from datahub.sizes import size_text
+
+    if path.startswith("/api/fhir/"):
+        from datahub.fhir import outcome, parsing
+
+        body = outcome.operation_outcome(parsing.too_large().issues)
+        return json.dumps(body, ensure_ascii=False).encode(), f"{outcome.MEDIA_TYPE}; charset=utf-8"
+    detail = _("The request is larger than the hub takes (%(size)s); nothing was stored.") % {
+        "size": size_text(settings.MAX_REQUEST_BYTES)
+    }
+    return json.dumps({"detail": detail}, ensure_ascii=False).encode(), "application/json"
 
 
 def unauthorised(request: HttpRequest) -> Problems:

@@ -482,8 +482,7 @@ def submit(
     if size <= 0:
         size_problem = _("The file is empty.")
     elif size > settings.MAX_UPLOAD_BYTES:
-        mb = settings.MAX_UPLOAD_BYTES // 2**20
-        size_problem = _("The file is larger than the maximum of %(mb)s MB.") % {"mb": mb}
+        size_problem = uploads.too_large()
     start, chunks = _first_bytes(chunks)
     _refuse_unless_ok(result, size_problem or _content_problem(metadata, start))
     try:
