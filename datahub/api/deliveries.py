@@ -34,6 +34,7 @@ from datahub.deliveries.intake import Metadata
 from datahub.deliveries.models import ENGINE_STATUS_LABEL, Channel, Delivery
 from datahub.deliveries.models import Status as DeliveryStatus
 from datahub.forwarding.api import Moment
+from datahub.timestamps import UtcMoment
 
 CHANNEL = Channel.API
 
@@ -109,8 +110,8 @@ class DeliveryOut(Schema):
     status: str = Field(description="aangeleverd, in_verwerking, verwerkt, ...")
     status_label: str = Field(description="The status as the report and the portal name it.")
     finished: bool
-    submitted_at: dt.datetime
-    processed_at: dt.datetime | None
+    submitted_at: UtcMoment
+    processed_at: UtcMoment | None
     records: RecordCounts
     progress_percent: int = Field(description="Share of the file read so far while processing.")
     errors: int | None

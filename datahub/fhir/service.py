@@ -47,6 +47,7 @@ from datahub.fhir import mapping, parsing, privacy
 from datahub.fhir.outcome import FhirRefused, Issue, error, issues_from
 from datahub.fhir.references import References
 from datahub.institutions.models import Institution
+from datahub.timestamps import utc_text
 from datahub.validation import Finding, Report, collector_paused, validate_records
 
 CHANNEL = Channel.FHIR
@@ -410,7 +411,7 @@ def _repeated(delivery: Delivery) -> Issue:
     ) % {
         "id": delivery.pk,
         "file": delivery.file_name,
-        "time": timezone.localtime(delivery.submitted_at).strftime("%H:%M"),
+        "time": utc_text(delivery.submitted_at),
         "url": url,
     }
     return Issue("information", "informational", message)

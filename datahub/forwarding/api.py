@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator
 
 from datahub.api.errors import Problems, hub_error
 from datahub.forwarding import fetching, tokens
@@ -30,6 +30,7 @@ from datahub.forwarding.errors import (
 )
 from datahub.forwarding.models import Package, ProcessorToken
 from datahub.institutions.models import Processor
+from datahub.timestamps import UtcMoment, normalised
 
 CHUNK = 64 * 1024
 #: Packages in one answer of the list.
@@ -46,20 +47,6 @@ class ProcessorTokenAuth(HttpBearer):
 router = Router(auth=ProcessorTokenAuth(), tags=["Verwerker"])
 
 
-def _exact(moment: dt.datetime) -> str:
-    """The moment in UTC to the microsecond, as the database holds it. Django's JSON encoder
-    cuts to milliseconds: ``since`` = a package's ``made_available_at`` then gave that package
-    again, and a client paging until an empty page never stopped."""
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-ExactMoment = Annotated[
-    dt.datetime,
-    PlainSerializer(_exact, return_type=str),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
-]
-
-
 class PackageOut(Schema):
     id: int
     sequence: int = Field(
@@ -73,12 +60,12 @@ class PackageOut(Schema):
     period: str
     delivery_id: int
     record_count: int
-    made_available_at: ExactMoment = Field(
+    made_available_at: UtcMoment = Field(
         description="When it became available (UTC, to the microsecond)."
     )
-    fetched_at: ExactMoment | None
-    acknowledged_at: ExactMoment | None
-    expires_at: ExactMoment | None
+    fetched_at: UtcMoment | None
+    acknowledged_at: UtcMoment | None
+    expires_at: UtcMoment | None
 
 
 class PackageDetail(PackageOut):
@@ -138,7 +125,9 @@ def _processor(request: HttpRequest) -> Processor:
 
 
 def _out(package: Package) -> dict[str, Any]:
-    manifest = package.manifest
+    manifest = dict(package.manifest)
+    if "delivered_at" in manifest:  # (written as …+00:00 in packages made before 2026-12)
+        manifest["delivered_at"] = normalised(manifest["delivered_at"])
     return {
         "id": package.pk,
         "sequence": package.sequence,

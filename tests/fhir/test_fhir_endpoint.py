@@ -395,3 +395,18 @@ def test_a_period_for_a_totaal_sub_delivery_is_refused_not_ignored(fhir_cataract
     assert _nothing_stored()
     assert post(token, procedure(1), period="totaal").status_code == 202
     assert Delivery.objects.unscoped().get().period == "TOTAAL"
+
+
+def test_a_retry_names_the_moment_of_the_delivery_it_repeats_in_utc(fhir_cataract, token):
+    """It gave a local time without a zone (``made at 14:03``; a review)."""
+    import datetime as dt
+
+    sent = bundle(procedure(1))
+    assert post(token, sent).status_code == 202
+    delivery = Delivery.objects.unscoped().get()
+    moment = delivery.submitted_at.replace(microsecond=532000) - dt.timedelta(minutes=5)
+    Delivery.objects.unscoped().update(submitted_at=moment)
+    again = post(token, sent)
+    assert again.status_code == 200
+    written = moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.532000Z")
+    assert f"van {written}:" in issues(again)[0]["diagnostics"]
