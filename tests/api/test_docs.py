@@ -127,3 +127,26 @@ def test_the_fhir_call_declares_its_503_and_answers_as_fhir_json(db):
     for status, answer in operation["responses"].items():
         if status != "401":  # (the API's JSON, as for every call)
             assert answer["content"] == {"application/fhir+json": outcome}, status
+
+
+def test_links_are_on_the_configured_origin_not_the_requests_host_as_the_docs_say(
+    api_cataract, token, settings
+):
+    """Deliberate (one address in mail and API), and now documented (a review)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.api.conftest import NAME, UPLOAD_URL, bearer
+    from tests.deliveries.conftest import cat_csv
+
+    settings.BASE_URL = "https://datahub.example"
+    settings.ALLOWED_HOSTS = ["intern.example"]
+    response = Client(HTTP_HOST="intern.example").post(
+        UPLOAD_URL, {"file": SimpleUploadedFile(NAME, cat_csv(1))}, **bearer(token)
+    )
+    assert response.status_code == 202, response.content
+    links = response.json()["links"]
+    assert all(link.startswith("https://datahub.example/") for link in links.values())
+    text = (settings.BASE_DIR / "docs" / "api.md").read_text(encoding="utf-8")
+    delivering = text.split("## Delivering a file", 1)[1].split("\n## ", 1)[0]
+    assert "`DATAHUB_BASE_URL`" in delivering
+    assert "not on the host the request was sent" in delivering
