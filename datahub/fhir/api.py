@@ -88,20 +88,21 @@ _OPENAPI = {
 }
 
 
+#: ninja's operationId of :func:`submit`, and the schema of its OperationOutcomes.
+_OPERATION_ID = f"{__name__}_submit".replace(".", "_")
+_OUTCOME = {"schema": {"$ref": "#/components/schemas/OperationOutcomeOut"}}
+
+
 def declare_fhir_json(schema: dict[str, Any]) -> None:
     """In the OpenAPI description, the endpoint's OperationOutcomes as what they are:
     ``application/fhir+json`` (ninja declares every answer as the API's ``application/json``)."""
     for operations in schema["paths"].values():
         for operation in operations.values():
-            if operation.get("operationId") != f"{__name__}_submit".replace(".", "_"):
+            if operation.get("operationId") != _OPERATION_ID:
                 continue
             for answer in operation["responses"].values():
-                content = answer.get("content", {})
-                if _OUTCOME_REF in str(content.get("application/json", "")):
-                    answer["content"] = {outcome.MEDIA_TYPE: content["application/json"]}
-
-
-_OUTCOME_REF = "#/components/schemas/OperationOutcomeOut"
+                if answer.get("content") == {"application/json": _OUTCOME}:
+                    answer["content"] = {outcome.MEDIA_TYPE: _OUTCOME}
 
 
 @router.post(
