@@ -264,6 +264,11 @@ PROCESSING_STALE_SECONDS = env_int("DATAHUB_PROCESSING_STALE_SECONDS", 300, mini
 # How often a working worker tells the database it is alive (at most; 0: after every chunk).
 PROCESSING_HEARTBEAT_SECONDS = env_int("DATAHUB_PROCESSING_HEARTBEAT_SECONDS", 5, minimum=0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporary file
+FILE_UPLOAD_HANDLERS = [
+    "datahub.api.multipart.NoteInterruption",  # a body cut off inside its file: say so
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "tmp")
 (VAR_DIR / "tmp").mkdir(exist_ok=True)

@@ -131,3 +131,69 @@ def test_a_worker_deaf_to_sigterm_is_killed_in_the_end():
 
     deaf = _worker("deaf")
     assert stop_worker(deaf, finish_seconds=0.2, interrupt_seconds=0.2) == -signal.SIGKILL
+
+
+def _served(monkeypatch) -> tuple[object, int]:
+    """``datahub serve`` as it configures waitress, on a free port in a thread; the server."""
+    import threading
+
+    import waitress
+    from django.core.management import call_command
+    from waitress.channel import HTTPChannel
+
+    from datahub.portal.management.commands import serve
+
+    started: list[object] = []
+
+    def serving(app, **options):
+        server = waitress.create_server(app, **options)
+        server.thread = threading.Thread(target=server.run, daemon=True)
+        server.thread.start()
+        started.append(server)
+
+    monkeypatch.setattr(HTTPChannel, "error_task_class", HTTPChannel.error_task_class)
+    monkeypatch.setattr(waitress, "serve", serving)
+    monkeypatch.setattr(serve.signal, "signal", lambda *args: None)  # keep pytest's handler
+    call_command("serve", "--no-worker", "--port", "0")
+    (server,) = started
+    return server, server.effective_port
+
+
+def _answer(port: int, path: str, content_type: str) -> tuple[int, str, bytes]:
+    """POST to ``path`` a body said to be 100 GB (none is sent: it is refused from its size)."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.putrequest("POST", path)
+    connection.putheader("Content-Type", content_type)
+    connection.putheader("Content-Length", str(100 * 2**30))
+    connection.endheaders()
+    response = connection.getresponse()
+    answer = (response.status, response.getheader("Content-Type", ""), response.read())
+    connection.close()
+    return answer
+
+
+def test_a_body_too_large_for_the_server_is_refused_as_the_api_refuses(monkeypatch, settings):
+    """waitress answered the API in plain text, not the JSON docs/api.md promises (a review)."""
+    import json
+
+    settings.MAX_REQUEST_BYTES = 1034 * 2**20
+    server, port = _served(monkeypatch)
+    try:
+        status, content_type, body = _answer(port, "/api/aanleveringen", "multipart/form-data")
+        assert (status, content_type) == (413, "application/json")
+        assert json.loads(body) == {
+            "detail": "Het verzoek is groter dan de hub aanneemt (1 GB); er is niets opgeslagen."
+        }
+        status, content_type, body = _answer(port, "/api/fhir/CAT", "application/fhir+json")
+        assert (status, content_type) == (413, "application/fhir+json; charset=utf-8")
+        (issue,) = json.loads(body)["issue"]
+        assert (issue["severity"], issue["code"]) == ("error", "too-costly")
+        status, content_type, body = _answer(port, "/aanleveren/", "multipart/form-data")
+        assert status == 413 and content_type.startswith("text/plain")  # the portal: waitress's
+    finally:
+        server.task_dispatcher.shutdown()  # its threads first
+        server.close()
+        server.thread.join(timeout=10)
+        assert not server.thread.is_alive()

@@ -22,18 +22,19 @@ from ninja import Status as Reply
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import AfterValidator, Field
-from pydantic_core import PydanticCustomError
 
+from datahub.api import multipart
 from datahub.api.auth import TokenAuth, token_of
-from datahub.api.errors import Problems, refused
+from datahub.api.errors import FILE_KEY, Problems, hub_error, incomplete, refused
 from datahub.api.tokens import TokenActor
 from datahub.audit.models import Action
 from datahub.audit.services import record
-from datahub.deliveries import intake, reports
+from datahub.deliveries import intake, reports, uploads
 from datahub.deliveries.intake import Metadata
 from datahub.deliveries.models import ENGINE_STATUS_LABEL, Channel, Delivery
 from datahub.deliveries.models import Status as DeliveryStatus
 from datahub.forwarding.api import Moment
+from datahub.timestamps import UtcMoment
 
 CHANNEL = Channel.API
 
@@ -43,16 +44,14 @@ router = Router(auth=TokenAuth(), tags=["Aanleveringen"])
 def _bounded(number: int | None) -> int | None:
     """A sequence number the database can hold (a 32-bit integer on PostgreSQL)."""
     if number is not None and number > intake.MAX_SEQUENCE:
-        raise PydanticCustomError("sequence_number_too_high", intake.sequence_too_high())
+        raise hub_error("sequence_number_too_high", intake.sequence_too_high())
     return number
 
 
 def _no_nul(text: str | None) -> str | None:
     """No field holds a NUL character (PostgreSQL refuses it in a query)."""
     if text is not None and "\x00" in text:
-        raise PydanticCustomError(
-            "nul", _("This field holds a character that is not allowed (NUL).")
-        )
+        raise hub_error("nul", _("This field holds a character that is not allowed (NUL)."))
     return text
 
 
@@ -80,7 +79,8 @@ class DeliveryFields(Schema):
         json_schema_extra={"maximum": intake.MAX_SEQUENCE},
     )
     period: Annotated[str, AfterValidator(_no_nul)] = Field(
-        "", description="2020, 2020H1, 2020K1 or 2020M01; not needed for a TOTAAL sub-delivery."
+        "",
+        description="2020, 2020H1, 2020K1 or 2020M01; for a TOTAAL sub-delivery empty or TOTAAL.",
     )
 
 
@@ -110,8 +110,8 @@ class DeliveryOut(Schema):
     status: str = Field(description="aangeleverd, in_verwerking, verwerkt, ...")
     status_label: str = Field(description="The status as the report and the portal name it.")
     finished: bool
-    submitted_at: dt.datetime
-    processed_at: dt.datetime | None
+    submitted_at: UtcMoment
+    processed_at: UtcMoment | None
     records: RecordCounts
     progress_percent: int = Field(description="Share of the file read so far while processing.")
     errors: int | None
@@ -171,6 +171,12 @@ def upload(
     field; nothing is stored. 503 when the hub could not store the file: try again later.
     """
     token = token_of(request)
+    if multipart.interrupted(request):  # (a later file part was cut off)
+        return Reply(400, incomplete())
+    sent = len(request.FILES.getlist(FILE_KEY))
+    if sent > 1:  # ninja would take the last one without a word
+        message = _("Send one file per delivery; this request holds %(count)s parts “file”.")
+        return Reply(400, refused({FILE_KEY: [message % {"count": sent}]}))
     if (file.size or 0) > settings.MAX_UPLOAD_BYTES:
         return Reply(413, refused(_too_large()))
     metadata = _metadata(file, fields)
@@ -246,8 +252,7 @@ def _metadata(file: UploadedFile, fields: DeliveryFields) -> Metadata:
 
 
 def _too_large() -> dict[str, list[str]]:
-    mb = settings.MAX_UPLOAD_BYTES // 2**20
-    return {"": [_("The file is larger than the maximum of %(mb)s MB.") % {"mb": mb}]}
+    return {"": [uploads.too_large()]}
 
 
 #: Deliveries a list call answers with, at the most.

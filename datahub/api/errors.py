@@ -8,9 +8,11 @@ in the hub's language: pydantic's English is replaced by the hub's own words per
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, get_args
 
+from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
     RequestDataTooBig,
@@ -24,9 +26,10 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from pydantic import Field
+from pydantic_core import PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
-from datahub.api import tokens
+from datahub.api import multipart, tokens
 from datahub.token_expiry import TokenExpired
 
 FILE_KEY = "file"
@@ -34,8 +37,16 @@ FILE_KEY = "file"
 UPLOAD_VIEW = "api:upload"
 #: The FHIR endpoint (``datahub.fhir.api.submit``), whose every refusal is an OperationOutcome.
 FHIR_VIEW = "api:fhir"
-#: pydantic's own error types; any other type is ours (``PydanticCustomError``), already worded.
+#: pydantic's own error types, which get the hub's words per type.
 PYDANTIC_TYPES = frozenset(get_args(ErrorType))
+#: The start of the hub's own error types (:func:`hub_error`), already worded in the request's
+#: language; another library's custom type gets a general message, never its English.
+HUB_TYPE = "datahub."
+
+
+def hub_error(kind: str, message: str) -> PydanticCustomError:
+    """A refusal of a field's value in the hub's own (translated) words."""
+    return PydanticCustomError(HUB_TYPE + kind, message)
 
 
 class Problems(Schema):
@@ -58,6 +69,32 @@ def invalid(problems: dict[str, list[str]]) -> Problems:
     return Problems(detail=detail, problems=per_field)
 
 
+def incomplete() -> Problems:
+    """The body of an upload whose multipart body ended inside its file (400)."""
+    message = _(
+        "The request was incomplete: its body ended inside the file, before the multipart's "
+        "closing boundary (cut off on its way?). Nothing was stored; send it again."
+    )
+    return Problems(detail=message, problems={FILE_KEY: [message]})
+
+
+def too_large_answer(path: str) -> tuple[bytes, str]:
+    """The body and content type of the refusal of a request larger than the server takes
+    (``MAX_REQUEST_BYTES``; ``datahub serve`` refuses it before reading it): the API's JSON, an
+    OperationOutcome at the FHIR endpoint, in the hub's language."""
+    from datahub.sizes import size_text
+
+    if path.startswith("/api/fhir/"):
+        from datahub.fhir import outcome, parsing
+
+        body = outcome.operation_outcome(parsing.too_large().issues)
+        return json.dumps(body, ensure_ascii=False).encode(), f"{outcome.MEDIA_TYPE}; charset=utf-8"
+    detail = _("The request is larger than the hub takes (%(size)s); nothing was stored.") % {
+        "size": size_text(settings.MAX_REQUEST_BYTES)
+    }
+    return json.dumps({"detail": detail}, ensure_ascii=False).encode(), "application/json"
+
+
 def unauthorised(request: HttpRequest) -> Problems:
     """The body of a call without a usable token (401)."""
     if request.headers.get("Authorization", "").split(" ")[0].lower() == "bearer":
@@ -72,6 +109,8 @@ def install(api: NinjaAPI) -> None:
     expired token's message says it expired."""
 
     def invalid_input(request: HttpRequest, exc: Any) -> HttpResponse:
+        if multipart.interrupted(request):  # no file because the body ended inside it
+            return api.create_response(request, incomplete().model_dump(), status=400)
         problems: dict[str, list[str]] = {}
         for error in exc.errors:
             problems.setdefault(_field_of(error), []).append(message_of(error))
@@ -112,14 +151,20 @@ def install(api: NinjaAPI) -> None:
 
 
 def message_of(error: dict[str, Any]) -> str:
-    """The hub's words for one of pydantic's errors; our own errors keep their (translated) text."""
+    """The hub's words for one of pydantic's errors; our own errors keep their (translated)
+    text, and any other gets a general message."""
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
-    if kind not in PYDANTIC_TYPES:
+    if kind.startswith(HUB_TYPE):
         return str(error.get("msg", ""))
+    if kind not in PYDANTIC_TYPES:
+        return _("This value could not be read.")
     if kind == "missing":
         if _field_of(error) == FILE_KEY:
-            return _("No file was sent: send it in the multipart part “file”.")
+            return _(
+                "No file was sent: send it in the multipart part “file” (if it was sent, the "
+                "request's body was cut off before it: send it again)."
+            )
         return _("This is required.")
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return _("This is not a whole number.")

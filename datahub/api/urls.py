@@ -8,15 +8,27 @@ Each router brings its own authentication.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import path
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 import datahub
 from datahub.api import deliveries, errors
+from datahub.fhir.api import declare_fhir_json
 from datahub.fhir.api import router as fhir_router
 from datahub.forwarding.api import router as processor_router
 
-api = NinjaAPI(
+
+class DatahubApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        schema = super().get_openapi_schema(**kwargs)
+        declare_fhir_json(schema)
+        return schema
+
+
+api = DatahubApi(
     title="Datahub API",
     version=datahub.__version__,
     description=(

@@ -235,6 +235,17 @@ def check(
     return result
 
 
+def check_channel(
+    metadata: Metadata, institution: Institution, channel: str, *, today: dt.date | None = None
+) -> CheckResult:
+    """Only whether the institution may deliver ``metadata.code`` through ``channel``: the
+    sub-delivery exists, the institution takes part in it, and delivers its registry through
+    that channel. A refusal here is the one that matters (FHIR asks it before the rest)."""
+    result = CheckResult(metadata)
+    _check_sub_delivery(result, institution, channel, today or timezone.localdate())
+    return result
+
+
 def _check_file_name(result: CheckResult) -> None:
     name = result.metadata.file_name
     if not name:
@@ -406,6 +417,16 @@ def _check_period(result: CheckResult, today: dt.date) -> None:
     if result.version is None:
         return
     if result.version.frequency == "totaal":
+        if period not in ("", "TOTAAL"):  # not silently replaced: the sender meant something
+            result.add(
+                "period",
+                _(
+                    "%(code)s is always delivered as the complete dataset (TOTAAL), without a "
+                    "period: leave the period empty or fill in TOTAAL."
+                )
+                % {"code": result.metadata.code},
+            )
+            return
         result.metadata.period = "TOTAAL"
         return
     if not period or period == "TOTAAL":
@@ -451,8 +472,7 @@ def submit(
     if size <= 0:
         size_problem = _("The file is empty.")
     elif size > settings.MAX_UPLOAD_BYTES:
-        mb = settings.MAX_UPLOAD_BYTES // 2**20
-        size_problem = _("The file is larger than the maximum of %(mb)s MB.") % {"mb": mb}
+        size_problem = uploads.too_large()
     start, chunks = _first_bytes(chunks)
     _refuse_unless_ok(result, size_problem or _content_problem(metadata, start))
     try:

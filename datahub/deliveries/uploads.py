@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from datahub.deliveries import files
 from datahub.deliveries.models import MAX_NAME, StoredFile, UploadSession
 from datahub.institutions.models import Institution
+from datahub.sizes import size_text
 
 logger = logging.getLogger(__name__)
 
@@ -76,16 +77,20 @@ def _part_path(session: UploadSession) -> Path:
     return folder / f"{session.pk}.part"
 
 
+def too_large() -> str:
+    """The message for a file larger than ``MAX_UPLOAD_BYTES`` (also the intake's and API's)."""
+    return _("The file is larger than the maximum of %(size)s.") % {
+        "size": size_text(settings.MAX_UPLOAD_BYTES)
+    }
+
+
 def start(*, institution: Institution, user: Any, file_name: str, size: int) -> UploadSession:
     if "\x00" in file_name:
         raise UploadError(_("The file name holds a character that is not allowed (NUL)."))
     if size <= 0:
         raise UploadError(_("The file is empty."))
     if size > settings.MAX_UPLOAD_BYTES:
-        raise UploadError(
-            _("The file is larger than the maximum of %(mb)s MB.")
-            % {"mb": settings.MAX_UPLOAD_BYTES // 2**20}
-        )
+        raise UploadError(too_large())
     _make_room(institution, user, size)
     session = UploadSession(
         id=uuid.uuid4(),

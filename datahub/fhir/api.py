@@ -32,7 +32,8 @@ class FhirFields(Schema):
         None, description="Number of the institution unit; not needed with only one unit."
     )
     period: Annotated[str, AfterValidator(_no_nul)] = Field(
-        "", description="2020, 2020H1, 2020K1 or 2020M01; not needed for a TOTAAL sub-delivery."
+        "",
+        description="2020, 2020H1, 2020K1 or 2020M01; for a TOTAAL sub-delivery empty or TOTAAL.",
     )
     is_test: bool = Field(False, description="true for a test delivery.")
     version: Text = Field(
@@ -64,7 +65,14 @@ class OperationOutcomeOut(Schema):
     issue: list[IssueOut]
 
 
-_BODY = {
+_LOCATION = {
+    "Location": {
+        "description": "The delivery's status URL (`/api/aanleveringen/{id}`): poll it.",
+        "schema": {"type": "string", "format": "uri"},
+    }
+}
+_OPENAPI = {
+    "responses": {200: {"headers": _LOCATION}, 202: {"headers": _LOCATION}},
     "requestBody": {
         "required": True,
         "content": {
@@ -76,8 +84,25 @@ _BODY = {
                 }
             }
         },
-    }
+    },
 }
+
+
+#: ninja's operationId of :func:`submit`, and the schema of its OperationOutcomes.
+_OPERATION_ID = f"{__name__}_submit".replace(".", "_")
+_OUTCOME = {"schema": {"$ref": "#/components/schemas/OperationOutcomeOut"}}
+
+
+def declare_fhir_json(schema: dict[str, Any]) -> None:
+    """In the OpenAPI description, the endpoint's OperationOutcomes as what they are:
+    ``application/fhir+json`` (ninja declares every answer as the API's ``application/json``)."""
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            if operation.get("operationId") != _OPERATION_ID:
+                continue
+            for answer in operation["responses"].values():
+                if answer.get("content") == {"application/json": _OUTCOME}:
+                    answer["content"] = {outcome.MEDIA_TYPE: _OUTCOME}
 
 
 @router.post(
@@ -90,18 +115,21 @@ _BODY = {
         413: OperationOutcomeOut,
         415: OperationOutcomeOut,
         422: OperationOutcomeOut,
+        503: OperationOutcomeOut,
     },
     summary="Submit FHIR resources",
     url_name="fhir",  # errors.FHIR_VIEW: its invalid input is an OperationOutcome
-    openapi_extra=_BODY,
+    openapi_extra=_OPENAPI,
 )
 def submit(request: HttpRequest, code: str, fields: Query[FhirFields]) -> HttpResponse:
     """Map the resources to records by the data dictionary's FHIRPath, drop what the hub may
     not receive, and deliver the records (channel FHIR) as a file would be delivered.
 
     Accepted: 202 with an OperationOutcome that names the delivery and its status URL
-    (``/api/aanleveringen/{id}``), the dropped elements and the check's findings per record.
-    Refused: 400, 413, 415 or 422 with one issue per problem; nothing is stored.
+    (``/api/aanleveringen/{id}``, also in the ``Location`` header), the dropped elements and
+    the check's findings per record; a retry of the latest submission: 200, the same. Refused:
+    400, 413, 415 or 422 with one issue per problem, 503 when the hub could not store it just
+    now; nothing is stored.
     """
     token = token_of(request)
     if int(request.META.get("CONTENT_LENGTH") or 0) > parsing.MAX_BYTES:
@@ -118,4 +146,6 @@ def submit(request: HttpRequest, code: str, fields: Query[FhirFields]) -> HttpRe
         )
     except outcome.FhirRefused as refused:
         return outcome.response(refused.status, refused.issues)
-    return outcome.response(200 if accepted.repeated else 202, accepted.issues)
+    response = outcome.response(200 if accepted.repeated else 202, accepted.issues)
+    response["Location"] = service.status_url(accepted.delivery)
+    return response

@@ -25,7 +25,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhirpathpy import compile as compile_fhirpath
 from fhirpathpy.models import models as fhirpath_models
 
-from datahub.api.errors import message_of
+from datahub.fhir.bindings import binding_issues
+from datahub.fhir.diagnostics import model_message
 from datahub.fhir.outcome import FhirRefused, Issue, error
 from datahub.fhir.references import References
 from datahub.validation import DataDictionary, FieldSpec
@@ -44,7 +45,9 @@ class Extracted:
 
 
 def model_issues(path: str, resource: dict[str, Any]) -> list[Issue]:
-    """What fhir.resources finds wrong in a resource (none: it is valid FHIR), per element."""
+    """What fhir.resources finds wrong in a resource (none: it is valid FHIR), per element, and
+    the codes of the elements the hub reads that are not in their required value set
+    (``bindings``)."""
     kind = resource["resourceType"]
     try:
         model = get_fhir_model_class(kind)
@@ -54,24 +57,20 @@ def model_issues(path: str, resource: dict[str, Any]) -> list[Issue]:
     try:
         model.model_validate(resource)
     except pydantic.ValidationError as exc:
-        return [_model_issue(path, problem) for problem in exc.errors()]
+        found = [_model_issue(path, problem) for problem in exc.errors()]
     except Exception:  # the library fails on some shapes (an unknown contained type)
         return [error("invalid", _("This resource could not be read as FHIR R4."), path)]
-    return []
+    else:
+        found = []
+    return found + binding_issues(path, resource)
 
 
 def _model_issue(path: str, problem: Any) -> Issue:
-    where = "".join(
-        f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem.get("loc", ())
-    )
-    kind = problem.get("type")
-    if kind == "extra_forbidden":
-        message = _("This element does not exist in FHIR R4.")
-    elif kind == "missing":
-        message = _("This element is required.")
-    else:
-        message = message_of(problem)
-    return error("invalid", message, f"{path}{where}")
+    location = list(problem.get("loc", ()))
+    if location[-1:] == ["root"]:  # fhir_core's name for the element itself, not a child
+        location.pop()
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)
+    return error("invalid", model_message(problem), f"{path}{where}")
 
 
 def compile_fields(

@@ -3,7 +3,8 @@
 Order, so that nothing the hub may not receive is stored and a refusal stores nothing:
 
 1. the intake's checks of the fields (participation, the institution's method is FHIR, unit,
-   version, period, sequence number) — a wrong method is refused before the body is read;
+   version, period, sequence number), before the body is read; a registry whose dictionary
+   does not provide for FHIR, then a wrong method, is refused alone;
 2. the body read within bounds (``parsing``);
 3. a field whose FHIRPath would take a BSN refuses the submission (also through
    ``resolve()``: a Procedure's ``subject.resolve().identifier``); then the privacy filter
@@ -46,6 +47,7 @@ from datahub.fhir import mapping, parsing, privacy
 from datahub.fhir.outcome import FhirRefused, Issue, error, issues_from
 from datahub.fhir.references import References
 from datahub.institutions.models import Institution
+from datahub.timestamps import utc_text
 from datahub.validation import Finding, Report, collector_paused, validate_records
 
 CHANNEL = Channel.FHIR
@@ -238,7 +240,11 @@ def _renumbered(metadata: intake.Metadata, institution: Institution) -> intake.M
 def _checked_metadata(
     institution: Institution, code: str, fields: Fields
 ) -> tuple[intake.Metadata, DictionaryVersion]:
-    """The delivery's fields, checked by the intake as for a file; refused with its problems."""
+    """The delivery's fields, checked by the intake as for a file; refused with its problems.
+
+    A registry whose dictionary does not provide for FHIR, and then an institution that may not
+    deliver the registry through FHIR, is refused with that alone: the other fields' problems
+    (no unit, no period) would only hide it."""
     today = timezone.localdate()
     sub_delivery = SubDelivery.objects.filter(code=code).first() if "\x00" not in code else None
     version = None
@@ -248,6 +254,8 @@ def _checked_metadata(
             if fields.version
             else current_version(sub_delivery, today)
         )
+    if version is not None:
+        _refuse_unless_fhir(version)
     unit = fields.unit
     if unit is None:  # an institution with one unit need not say it
         unit = intake.only_unit(institution)
@@ -280,15 +288,19 @@ def _checked_metadata(
             ),
             period=fields.period,
         )
-    result = intake.check(metadata, institution, CHANNEL, today=today)
-    if not result.ok:
-        raise FhirRefused(422, issues_from(result.problems, "processing"))
+    for check in (intake.check_channel, intake.check):
+        result = check(metadata, institution, CHANNEL, today=today)
+        if not result.ok:
+            raise FhirRefused(422, issues_from(result.problems, "processing"))
     assert version is not None
+    return result.metadata, result.version or version
+
+
+def _refuse_unless_fhir(version: DictionaryVersion) -> None:
     general = version.dictionary.general
     if not general.fhir_resource or (general.methods and Method.FHIR not in general.methods):
         message = _("The data dictionary of this registry does not provide for FHIR.")
         raise FhirRefused(422, [error("not-supported", message)])
-    return result.metadata, result.version or version
 
 
 def _refuse_bsn_in_fields(
@@ -366,8 +378,14 @@ def _audited_bsn_refusal(
         raise
 
 
+def status_url(delivery: Delivery) -> str:
+    """The delivery's status in the API (``/api/aanleveringen/{id}``), on the hub's one
+    configured origin (``DATAHUB_BASE_URL``), as every link of the API."""
+    return f"{settings.BASE_URL}/api/aanleveringen/{delivery.pk}"
+
+
 def _accepted(delivery: Delivery, report: Report) -> Issue:
-    url = f"{settings.BASE_URL}/api/aanleveringen/{delivery.pk}"
+    url = status_url(delivery)
     message = _(
         "Delivery %(id)s (%(file)s) has been accepted with %(records)s records and is being "
         "processed; its status: %(url)s. The check found %(errors)s errors and %(warnings)s "
@@ -385,7 +403,7 @@ def _accepted(delivery: Delivery, report: Report) -> Issue:
 
 
 def _repeated(delivery: Delivery) -> Issue:
-    url = f"{settings.BASE_URL}/api/aanleveringen/{delivery.pk}"
+    url = status_url(delivery)
     message = _(
         "This submission gives exactly the records of delivery %(id)s (%(file)s), made at "
         "%(time)s: it is that delivery sent again and was not delivered twice; its status: "
@@ -393,7 +411,7 @@ def _repeated(delivery: Delivery) -> Issue:
     ) % {
         "id": delivery.pk,
         "file": delivery.file_name,
-        "time": timezone.localtime(delivery.submitted_at).strftime("%H:%M"),
+        "time": utc_text(delivery.submitted_at),
         "url": url,
     }
     return Issue("information", "informational", message)

@@ -8,7 +8,7 @@ ever reaches its own packages, and refusals say why.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator
 
+from datahub.api.errors import Problems, hub_error
 from datahub.forwarding import fetching, tokens
 from datahub.forwarding.errors import (
     AuthorisationRevoked,
@@ -30,6 +30,7 @@ from datahub.forwarding.errors import (
 )
 from datahub.forwarding.models import Package, ProcessorToken
 from datahub.institutions.models import Processor
+from datahub.timestamps import UtcMoment, normalised
 
 CHUNK = 64 * 1024
 #: Packages in one answer of the list.
@@ -46,20 +47,6 @@ class ProcessorTokenAuth(HttpBearer):
 router = Router(auth=ProcessorTokenAuth(), tags=["Verwerker"])
 
 
-def _exact(moment: dt.datetime) -> str:
-    """The moment in UTC to the microsecond, as the database holds it. Django's JSON encoder
-    cuts to milliseconds: ``since`` = a package's ``made_available_at`` then gave that package
-    again, and a client paging until an empty page never stopped."""
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-ExactMoment = Annotated[
-    dt.datetime,
-    PlainSerializer(_exact, return_type=str),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
-]
-
-
 class PackageOut(Schema):
     id: int
     sequence: int = Field(
@@ -73,12 +60,12 @@ class PackageOut(Schema):
     period: str
     delivery_id: int
     record_count: int
-    made_available_at: ExactMoment = Field(
+    made_available_at: UtcMoment = Field(
         description="When it became available (UTC, to the microsecond)."
     )
-    fetched_at: ExactMoment | None
-    acknowledged_at: ExactMoment | None
-    expires_at: ExactMoment | None
+    fetched_at: UtcMoment | None
+    acknowledged_at: UtcMoment | None
+    expires_at: UtcMoment | None
 
 
 class PackageDetail(PackageOut):
@@ -87,6 +74,29 @@ class PackageDetail(PackageOut):
 
 class Message(Schema):
     detail: str
+
+
+_DOWNLOAD = {
+    "responses": {
+        200: {
+            "description": "The file, streamed: CSV (UTF-8) or Parquet, as `format` asks.",
+            "content": {
+                media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                for media in fetching.FORMATS.values()
+            },
+            "headers": {
+                "X-Content-SHA256": {
+                    "description": "The file's SHA-256 (hex), as in the manifest.",
+                    "schema": {"type": "string"},
+                },
+                "Content-Disposition": {
+                    "description": 'attachment; filename="<the file\'s name>"',
+                    "schema": {"type": "string"},
+                },
+            },
+        }
+    }
+}
 
 
 def _in_utc(moment: dt.datetime | None) -> dt.datetime | None:
@@ -100,7 +110,7 @@ def _in_utc(moment: dt.datetime | None) -> dt.datetime | None:
         aware = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
         return aware.astimezone(dt.UTC)
     except (OverflowError, ValueError):
-        raise PydanticCustomError(
+        raise hub_error(
             "datetime_out_of_range",
             _("This date and time lie outside the range the Datahub can handle."),
         ) from None
@@ -115,7 +125,9 @@ def _processor(request: HttpRequest) -> Processor:
 
 
 def _out(package: Package) -> dict[str, Any]:
-    manifest = package.manifest
+    manifest = dict(package.manifest)
+    if "delivered_at" in manifest:  # (written as …+00:00 in packages made before 2026-12)
+        manifest["delivered_at"] = normalised(manifest["delivered_at"])
     return {
         "id": package.pk,
         "sequence": package.sequence,
@@ -145,7 +157,15 @@ def _package(request: HttpRequest, package_id: int) -> Package:
         raise HttpError(410, str(exc)) from None
 
 
-@router.get("/packages", response=list[PackageOut], summary="Available packages")
+#: Every call can answer these: no usable token, and a parameter that cannot be read.
+_REFUSALS: dict[int, Any] = {401: Message, 422: Problems}
+
+
+@router.get(
+    "/packages",
+    response={200: list[PackageOut], **_REFUSALS},
+    summary="Available packages",
+)
 def list_packages(
     request: HttpRequest,
     registry: Annotated[
@@ -182,7 +202,7 @@ def list_packages(
 
 @router.get(
     "/packages/{package_id}",
-    response={200: PackageDetail, 403: Message, 404: Message, 410: Message},
+    response={200: PackageDetail, 403: Message, 404: Message, 410: Message, **_REFUSALS},
     summary="One package with its manifest",
 )
 def package_detail(request: HttpRequest, package_id: int) -> dict[str, Any]:
@@ -193,17 +213,18 @@ def package_detail(request: HttpRequest, package_id: int) -> dict[str, Any]:
     "/packages/{package_id}/download",
     response={
         200: None,
-        400: Message,
         403: Message,
         404: Message,
         410: Message,
         500: Message,
         503: Message,
+        **_REFUSALS,
     },
     summary="Download a package (CSV or Parquet)",
+    openapi_extra=_DOWNLOAD,
 )
 def download(
-    request: HttpRequest, package_id: int, format: Literal["csv", "parquet"] = "csv"
+    request: HttpRequest, package_id: int, format: fetching.Format = "csv"
 ) -> StreamingHttpResponse:
     package = _package(request, package_id)
     try:
@@ -214,8 +235,6 @@ def download(
         raise HttpError(503, str(exc)) from None
     except FileUnreadable as exc:
         raise HttpError(500, str(exc)) from None
-    except ForwardingError as exc:
-        raise HttpError(400, str(exc)) from None
     response = StreamingHttpResponse(_chunks(stream), content_type=fetching.FORMATS[format])
     entry = package.manifest["files"][format]
     response["Content-Disposition"] = f'attachment; filename="{entry["name"]}"'
@@ -225,7 +244,14 @@ def download(
 
 @router.post(
     "/packages/{package_id}/acknowledge",
-    response={200: PackageOut, 403: Message, 404: Message, 409: Message, 410: Message},
+    response={
+        200: PackageOut,
+        403: Message,
+        404: Message,
+        409: Message,
+        410: Message,
+        **_REFUSALS,
+    },
     summary="Acknowledge receipt of a package",
 )
 def acknowledge(request: HttpRequest, package_id: int) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -37,7 +37,11 @@ from datahub.institutions.models import Processor
 
 logger = logging.getLogger(__name__)
 
-FORMATS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
+Format = Literal["csv", "parquet"]
+FORMATS: dict[Format, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
+}
 
 
 def available_packages(
@@ -125,10 +129,8 @@ def _why_withdrawn(
     return None
 
 
-def open_download(package: Package, fmt: str, request: HttpRequest | None) -> io.BufferedReader:
+def open_download(package: Package, fmt: Format, request: HttpRequest | None) -> io.BufferedReader:
     """The decrypted file of the package; notes the first fetch and audits the download."""
-    if fmt not in FORMATS:
-        raise ForwardingError(_("Choose the format csv or parquet."))
     stored = package.csv_file if fmt == "csv" else package.parquet_file
     if stored is None or stored.deleted_at is not None:
         raise PackageWithdrawn(_("This package has expired and its files were deleted."))

@@ -33,6 +33,7 @@ from datahub.forwarding import authorisations
 from datahub.forwarding.models import Authorisation, Package
 from datahub.forwarding.pseudonyms import MissingSecret, Pseudonymiser, secret_for
 from datahub.institutions.models import Processor
+from datahub.timestamps import utc_text
 from datahub.validation import Report, iter_valid_records
 
 logger = logging.getLogger(__name__)
@@ -405,7 +406,7 @@ def _manifest(
         "version": delivery.dictionary_version.version,
         "period": delivery.period,
         "delivery_id": delivery.pk,
-        "delivered_at": delivery.submitted_at.isoformat(),
+        "delivered_at": utc_text(delivery.submitted_at),
         "processor": processor_code,
         "record_count": count,
         "pseudonymised_fields": sorted(pseudonymised_fields(dictionary)),

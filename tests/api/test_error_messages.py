@@ -22,7 +22,10 @@ from tests.deliveries.conftest import cat_csv
 NOT_A_WHOLE_NUMBER = "This is not a whole number."
 NOT_A_DATE = "This is not a date; give it as yyyy-mm-dd, e.g. 2026-11-28."
 NOT_TRUE_OR_FALSE = "Fill in true or false."
-NO_FILE = "No file was sent: send it in the multipart part “file”."
+NO_FILE = (
+    "No file was sent: send it in the multipart part “file” (if it was sent, the request's "
+    "body was cut off before it: send it again)."
+)
 NOT_OURS = "There is no delivery with this id for your institution."
 NO_TOKEN = "This call needs an API token: send Authorization: Bearer <token>."
 REFUSED_TOKEN_NL = "Het API-token is onbekend of ingetrokken."

@@ -113,3 +113,37 @@ def test_a_nul_in_a_value_is_the_one_difference_from_datahub_validate(
     assert body["findings"][0]["value"] == "7\u2400"
     assert body["findings"][0]["message"].count("\u2400") == 1
     assert body == json.loads(json.dumps(cli).replace("\\u0000", "\\u2400"))
+
+
+def test_a_deliverys_moments_are_utc_z_to_the_microsecond(api_cataract, token):
+    """submitted_at was cut to the millisecond (``…50.532Z``), where the processor API gives
+    microseconds (a review): one form in the whole API."""
+    import datetime as dt
+
+    body = upload(token).json()
+    moment = dt.datetime(2026, 11, 28, 13, 3, 50, 532000, tzinfo=dt.UTC)
+    Delivery.objects.unscoped().filter(pk=body["id"]).update(
+        submitted_at=moment, processed_at=moment.replace(microsecond=0)
+    )
+    status = get(token, f"/api/aanleveringen/{body['id']}").json()
+    assert status["submitted_at"] == "2026-11-28T13:03:50.532000Z"
+    assert status["processed_at"] == "2026-11-28T13:03:50.000000Z"
+    [listed] = get(token, "/api/aanleveringen").json()
+    assert listed["submitted_at"] == "2026-11-28T13:03:50.532000Z"
+
+
+def test_the_csv_report_keeps_signed_numbers_as_the_docs_say(
+    api_cataract, token, django_capture_on_commit_callbacks
+):
+    """docs/api.md said every cell starting with "-" is neutralised; ``-1`` is not (a review)."""
+    from django.conf import settings
+
+    data = cat_csv(2, **{"1": {"Geslacht": "-1"}, "2": {"Geslacht": "-x"}})
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery_id = upload(token, data).json()["id"]
+    body = b"".join(get(token, f"/api/aanleveringen/{delivery_id}/verslag.csv").streaming_content)
+    cells = {cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) for cell in row}
+    assert {"-1", "'-x"} <= cells
+    text = (settings.BASE_DIR / "docs" / "api.md").read_text(encoding="utf-8")
+    report = text.split("## Fetching the report", 1)[1].split("\n## ", 1)[0]
+    assert "except a signed number" in report and "`-1`" in report

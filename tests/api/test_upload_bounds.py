@@ -184,3 +184,13 @@ def test_a_file_name_far_too_long_is_refused_as_too_long(api_cataract, token, na
     ]
     assert not Delivery.objects.unscoped().exists()
     assert not StoredFile.objects.exists()
+
+
+def test_a_maximum_below_a_megabyte_is_named_in_kilobytes(api_cataract, token, settings):
+    """It was "groter dan het maximum van 0 MB" (a review)."""
+    settings.MAX_UPLOAD_BYTES = 512 * 1024
+    response = upload(token, data=cat_csv(1) + b"\n" * (600 * 1024), **FIELDS)
+    assert response.status_code == 413
+    assert response.json()["problems"] == {
+        "file": ["Het bestand is groter dan het maximum van 512 KB."]
+    }

@@ -275,3 +275,17 @@ def test_a_nul_character_in_a_field_is_refused_for_that_field(api_cataract, toke
     assert response.status_code == 422  # as every field that cannot be read
     assert "NUL" in response.json()["problems"][field][0]
     assert _nothing_stored()
+
+
+@pytest.mark.parametrize("period", ["garbage", "2026K3"])
+def test_a_period_for_a_totaal_sub_delivery_is_refused_not_ignored(api_cataract, token, period):
+    """It was stored as TOTAAL without a word (a review)."""
+    response = upload(token, **FIELDS, period=period)
+    assert response.status_code == 400
+    assert response.json()["problems"] == {
+        "period": [
+            "CAT wordt altijd als volledige dataset (TOTAAL) aangeleverd, zonder periode: laat "
+            "de periode leeg of vul TOTAAL in."
+        ]
+    }
+    assert _nothing_stored()

@@ -329,8 +329,28 @@ def test_a_totaal_sub_delivery_asks_no_period(cataract, submitter):
     text = client.post(reverse("portal:upload_fields"), {"file_name": NAME}).content.decode()
     assert 'name="period" id="id_period" value="TOTAAL" readonly' in text
     assert "altijd de volledige dataset (TOTAAL)" in text
+    for period in ("TOTAAL", "totaal", ""):
+        checked = client.post(reverse("portal:upload_check"), dict(FIELDS, period=period))
+        assert 'value="TOTAAL" readonly' in checked.content.decode()
+        assert "field-row--error" not in checked.content.decode(), period
+
+
+def test_a_period_sent_for_a_totaal_sub_delivery_is_refused_not_ignored(cataract, submitter):
+    """Typed before the code was changed to a TOTAAL one (or posted without JavaScript): it was
+    stored as TOTAAL without a word (a review). The page now shows TOTAAL, with why."""
+    client = logged_in(submitter)
     checked = client.post(reverse("portal:upload_check"), dict(FIELDS, period="2026K1"))
-    assert 'value="TOTAAL" readonly' in checked.content.decode()
+    text = checked.content.decode()
+    assert 'value="TOTAAL" readonly aria-describedby="id_period_helptext id_period_error"' in text
+    assert "CAT wordt altijd als volledige dataset (TOTAAL) aangeleverd" in text
+    response = client.post(
+        reverse("portal:upload"),
+        dict(FIELDS, period="2026K1", file_name="", file=SimpleUploadedFile(NAME, cat_csv(2))),
+    )
+    assert (
+        "CAT wordt altijd als volledige dataset (TOTAAL) aangeleverd" in response.content.decode()
+    )
+    assert not Delivery.objects.unscoped().exists()
 
 
 def test_an_upload_is_discarded_a_day_after_its_last_chunk_not_after_its_start(

@@ -335,3 +335,78 @@ def test_the_garbage_collector_runs_again_after_a_submission_accepted_or_refused
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_registry_without_fhir_is_refused_as_not_supported_alone(
+    fhir_cataract, operator, institution, token
+):
+    """MMYIKNL's dictionary has no FHIR resource: the answer was the method's, the unit's and
+    the period's problems, never the documented not-supported (a review)."""
+    from tests.deliveries.conftest import take_part
+
+    take_part(operator, (institution,), "MMYIKNL_2.1.xlsx", method="API")
+    response = post(token, procedure(1), url="/api/fhir/MMYIKNL", unit=None)
+    assert response.status_code == 422
+    assert [(i["code"], i["diagnostics"]) for i in issues(response)] == [
+        ("not-supported", "De data dictionary van deze registratie voorziet niet in FHIR.")
+    ]
+    assert _nothing_stored()
+
+
+def test_an_institution_that_delivers_otherwise_is_told_that_alone(fhir_cataract, other_token):
+    """Not also that its unit does not exist or its period is no period: what would it fix?"""
+    response = post(other_token, procedure(1), unit=7, period="2026Q9", creation_date="2099-01-01")
+    assert response.status_code == 422
+    found = [(i["code"], i["diagnostics"]) for i in issues(response)]
+    assert len(found) == 1, found
+    assert found[0][0] == "processing" and "niet via FHIR" in found[0][1]
+
+
+def test_the_delivery_is_in_the_location_header_of_the_answer_and_of_a_retry(
+    fhir_cataract, token, settings
+):
+    """The delivery's id was only in the Dutch prose of the outcome (a review)."""
+    settings.BASE_URL = "https://datahub.example"
+    sent = bundle(procedure(1))
+    first = post(token, sent)
+    assert first.status_code == 202, first.content
+    delivery = Delivery.objects.unscoped().get()
+    url = f"https://datahub.example/api/aanleveringen/{delivery.pk}"
+    assert first["Location"] == url
+    again = post(token, sent)
+    assert again.status_code == 200
+    assert again["Location"] == url
+    assert "Location" not in post(token, sent, sequence_number=0)
+
+
+def test_the_location_header_is_in_the_openapi_description(client):
+    operation = client.get("/api/openapi.json").json()["paths"]["/api/fhir/{code}"]["post"]
+    for status in ("200", "202"):
+        assert "Location" in operation["responses"][status]["headers"], status
+
+
+def test_a_period_for_a_totaal_sub_delivery_is_refused_not_ignored(fhir_cataract, token):
+    """``POST /api/fhir/CAT?period=garbage`` was stored as TOTAAL (a review)."""
+    response = post(token, procedure(1), period="garbage")
+    assert response.status_code == 422
+    (issue,) = issues(response)
+    assert issue["code"] == "processing"
+    assert issue["diagnostics"].startswith("period: CAT wordt altijd als volledige dataset")
+    assert _nothing_stored()
+    assert post(token, procedure(1), period="totaal").status_code == 202
+    assert Delivery.objects.unscoped().get().period == "TOTAAL"
+
+
+def test_a_retry_names_the_moment_of_the_delivery_it_repeats_in_utc(fhir_cataract, token):
+    """It gave a local time without a zone (``made at 14:03``; a review)."""
+    import datetime as dt
+
+    sent = bundle(procedure(1))
+    assert post(token, sent).status_code == 202
+    delivery = Delivery.objects.unscoped().get()
+    moment = delivery.submitted_at.replace(microsecond=532000) - dt.timedelta(minutes=5)
+    Delivery.objects.unscoped().update(submitted_at=moment)
+    again = post(token, sent)
+    assert again.status_code == 200
+    written = moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.532000Z")
+    assert f"van {written}:" in issues(again)[0]["diagnostics"]

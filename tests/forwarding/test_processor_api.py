@@ -325,3 +325,20 @@ def test_a_revoked_token_past_its_expiry_is_refused_as_revoked(package, short_li
     assert response.json() == {"detail": "Het API-token is onbekend of ingetrokken."}
     event = AuditEvent.objects.get(action=Action.DENIED)
     assert event.description == f"revoked API token {token.prefix!r}"
+
+
+def test_every_moment_is_in_one_form_utc_z_to_the_microsecond(api, package):
+    """Package times dropped their fraction when it was 0; the manifest's delivered_at ended in
+    +00:00 (a review). Also the manifest of a package made before, as it is stored."""
+    whole = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
+    Package.objects.for_processor(package.processor).filter(pk=package.pk).update(created_at=whole)
+    body = api.get(f"{API}/packages/{package.pk}").json()
+    assert body["made_available_at"] == "2026-11-28T09:30:00.000000Z"
+    submitted = package.delivery.submitted_at.astimezone(dt.UTC)
+    expected = submitted.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert body["manifest"]["delivered_at"] == expected
+    assert package.manifest["delivered_at"] == expected  # as stored with a new package
+    old = {**package.manifest, "delivered_at": submitted.isoformat()}  # …+00:00
+    Package.objects.for_processor(package.processor).filter(pk=package.pk).update(manifest=old)
+    body = api.get(f"{API}/packages/{package.pk}").json()
+    assert body["manifest"]["delivered_at"] == expected

@@ -29,11 +29,13 @@ class Command(BaseCommand):
         import waitress
 
         from datahub.deliveries.uploads import CHUNK_BYTES
+        from datahub.portal import server_errors
         from datahub.wsgi import application
 
         # A service manager stops the server with SIGTERM: end like Ctrl+C, so that the embedded
         # worker is stopped too instead of living on without its server.
         signal.signal(signal.SIGTERM, _stop)
+        server_errors.install()  # waitress's own refusals under /api/ as the API's JSON
         supervisor = None if options["no_worker"] else WorkerSupervisor()
         if supervisor:
             supervisor.start()
