@@ -19,6 +19,9 @@ Order, so that nothing the hub may not receive is stored and a refusal stores no
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -155,15 +158,18 @@ def _submit(
     values = [r.values for r in records]
     report = validate_records(dictionary, values, period=period, lang=intake.engine_lang())
     data = records_csv(dictionary, values)
+    looked = timezone.now()
     earlier = (
         None if fields.sequence_number is not None else _same_as_latest(metadata, data, institution)
     )
-    if earlier is not None:
-        issues = [_repeated(earlier), *_dropped(dropped), *_findings(report, records)]
-        return Accepted(earlier, issues, repeated=True)
-    delivery = _delivered(metadata, data, fields, institution, actor, request)
-    issues = [_accepted(delivery, report), *_dropped(dropped), *_findings(report, records)]
-    return Accepted(delivery, issues)
+    if earlier is None:
+        delivery, repeated = _delivered(metadata, data, fields, institution, actor, request, looked)
+        if not repeated:
+            issues = [_accepted(delivery, report), *_dropped(dropped), *_findings(report, records)]
+            return Accepted(delivery, issues)
+        earlier = delivery
+    issues = [_repeated(earlier), *_dropped(dropped), *_findings(report, records)]
+    return Accepted(earlier, issues, repeated=True)
 
 
 #: A submission without a sequence number that gives exactly the file of the latest delivery
@@ -182,20 +188,43 @@ def _same_as_latest(
     latest = latest_delivery(institution, CHANNEL, metadata.code, metadata.unit)
     if latest is None:
         return None
-    same = (
-        holds(latest, data)
-        and latest.dictionary_version.version == metadata.version
-        and latest.is_test == metadata.is_test
-        and latest.period == metadata.period
-        and latest.creation_date == metadata.creation_date
-        and latest.submitted_at >= timezone.now() - dt.timedelta(minutes=RETRY_MINUTES)
+    same = _same_fields(latest, metadata) and holds(latest, data)
+    recent = latest.submitted_at >= timezone.now() - dt.timedelta(minutes=RETRY_MINUTES)
+    return latest if same and recent else None
+
+
+def _same_fields(delivery: Delivery, metadata: intake.Metadata) -> bool:
+    return (
+        delivery.dictionary_version.version == metadata.version
+        and delivery.is_test == metadata.is_test
+        and delivery.period == metadata.period
+        and delivery.creation_date == metadata.creation_date
     )
-    return latest if same else None
+
+
+def _made_meanwhile(
+    metadata: intake.Metadata, data: bytes, institution: Institution, since: dt.datetime
+) -> Delivery | None:
+    """A FHIR delivery of exactly these records with the same fields made since ``since`` (while
+    this submission was checked): the same submission sent twice at once, whose other copy
+    took the number first."""
+    if metadata.unit is None:
+        return None
+    made = latest_delivery(
+        institution,
+        CHANNEL,
+        metadata.code,
+        metadata.unit,
+        submitted_at__gte=since,
+        file__sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return made if made is not None and _same_fields(made, metadata) else None
 
 
 #: How often a submission without its own sequence number takes the next free one again when
-#: another delivery took it first (while this one was read and checked).
-_SEQUENCE_TRIES = 3
+#: other deliveries took it first (while this one was read and checked); after that it is
+#: answered as a passing condition (503 transient: try again), not as a refusal.
+_SEQUENCE_TRIES = 10
 
 
 def _delivered(
@@ -205,11 +234,14 @@ def _delivered(
     institution: Institution,
     actor: Any,
     request: HttpRequest | None,
-) -> Delivery:
-    """Submit the CSV through the intake; refused with its problems."""
+    looked: dt.datetime,
+) -> tuple[Delivery, bool]:
+    """Submit the CSV through the intake: the new delivery, or (repeated: True) the delivery of
+    the same submission sent at the same moment, made since ``looked``; refused with the
+    intake's problems."""
     for attempt in range(_SEQUENCE_TRIES):
         try:
-            return intake.submit(
+            delivery = intake.submit(
                 metadata,
                 [data],
                 size=len(data),
@@ -218,14 +250,24 @@ def _delivered(
                 actor=actor,
                 request=request,
             )
+            return delivery, False
         except intake.StorageUnavailable as exc:
             raise FhirRefused(503, issues_from(exc.problems, "transient")) from None
         except intake.DeliveryRefused as exc:
             taken = set(exc.problems) == {"sequence_number"}
-            if fields.sequence_number is not None or not taken or attempt + 1 == _SEQUENCE_TRIES:
+            if fields.sequence_number is not None or not taken:
                 raise FhirRefused(422, issues_from(exc.problems, "processing")) from None
+        twin = _made_meanwhile(metadata, data, institution, looked)
+        if twin is not None:
+            return twin, True
+        if attempt + 1 < _SEQUENCE_TRIES:
+            time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # noqa: S311  (jitter, no secret)
             metadata = _renumbered(metadata, institution)
-    raise AssertionError("unreachable")
+    message = _(
+        "Many submissions arrived at the same moment and none of the next sequence numbers "
+        "was free; nothing was delivered. Send it again."
+    )
+    raise FhirRefused(503, [error("transient", message)])
 
 
 def _renumbered(metadata: intake.Metadata, institution: Institution) -> intake.Metadata:

@@ -410,3 +410,83 @@ def test_a_retry_names_the_moment_of_the_delivery_it_repeats_in_utc(fhir_catarac
     assert again.status_code == 200
     written = moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.532000Z")
     assert f"van {written}:" in issues(again)[0]["diagnostics"]
+
+
+def test_the_same_bundle_sent_twice_at_the_same_moment_is_delivered_once(
+    fhir_cataract, token, monkeypatch
+):
+    """Both copies were checked before either landed: the second was delivered again under
+    the next number (a review: two deliveries with one SHA-256). It is the first one's repeat."""
+    from datahub.fhir import service
+
+    real = service._same_as_latest
+    sent = bundle(procedure(1), procedure(2))
+    other: list = []
+
+    def the_other_copy_lands_meanwhile(*args, **kwargs):
+        found = real(*args, **kwargs)  # none yet: this copy goes on to be delivered
+        if not other:
+            other.append(None)
+            other[0] = post(token, sent)  # and the other copy lands first
+        return found
+
+    monkeypatch.setattr(service, "_same_as_latest", the_other_copy_lands_meanwhile)
+    response = post(token, sent)
+    assert other[0].status_code == 202, other[0].content
+    assert response.status_code == 200, response.content
+    delivery = Delivery.objects.unscoped().get()
+    assert response["Location"].endswith(f"/api/aanleveringen/{delivery.pk}")
+
+
+def test_a_submission_outrun_by_many_others_at_once_is_still_delivered(
+    fhir_cataract, token, monkeypatch
+):
+    """Five other submissions took the next numbers one after another while this one was
+    checked and renumbered: it was refused (422) for a number it never chose after 3 tries."""
+    from datahub.fhir import service
+
+    real_validate, real_renumbered = service.validate_records, service._renumbered
+    others = iter(range(10, 15))
+
+    def another_lands(metadata, institution):
+        number = next(others, None)
+        if number is not None:  # a different submission takes the number this one will try
+            with monkeypatch.context() as inner:
+                inner.setattr(service, "_renumbered", real_renumbered)
+                inner.setattr(service, "validate_records", real_validate)
+                assert post(token, bundle(procedure(number))).status_code == 202
+            return metadata  # (the number it tried, now taken again)
+        return real_renumbered(metadata, institution)
+
+    def first_lands(*args, **kwargs):
+        monkeypatch.setattr(service, "validate_records", real_validate)
+        assert post(token, bundle(procedure(9))).status_code == 202
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(service, "validate_records", first_lands)
+    monkeypatch.setattr(service, "_renumbered", another_lands)
+    monkeypatch.setattr(service.time, "sleep", lambda seconds: None)
+    response = post(token, bundle(procedure(1)))
+    assert response.status_code == 202, response.content
+    assert Delivery.objects.unscoped().count() == 7
+
+
+def test_a_submission_that_never_finds_a_free_number_is_told_to_send_again(
+    fhir_cataract, token, monkeypatch
+):
+    from datahub.fhir import service
+
+    monkeypatch.setattr(service, "_renumbered", lambda metadata, institution: metadata)
+    monkeypatch.setattr(service.time, "sleep", lambda seconds: None)
+    real = service.validate_records
+
+    def taken_meanwhile(*args, **kwargs):
+        monkeypatch.setattr(service, "validate_records", real)
+        assert post(token, bundle(procedure(9))).status_code == 202
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "validate_records", taken_meanwhile)
+    response = post(token, bundle(procedure(1)))
+    assert response.status_code == 503, response.content
+    assert issues(response)[0]["code"] == "transient"
+    assert Delivery.objects.unscoped().count() == 1
