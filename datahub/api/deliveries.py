@@ -9,7 +9,6 @@ not found (404) and the attempt is logged.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -193,49 +192,12 @@ def upload(
     except intake.StorageUnavailable as exc:
         return Reply(503, refused(exc.problems))
     except intake.DeliveryRefused as exc:
-        earlier = _same_delivery(token.institution, metadata, file, exc.problems)
+        earlier = intake.landed_before(token.institution, metadata, file.chunks(), exc.problems)
         if earlier is not None:  # a retry of an upload that did land (its answer was lost)
             return Reply(200, _out(_own(request, earlier.pk)))
         return Reply(400, refused(exc.problems))
     # Read again: processing may already have started (or, with an immediate backend, ended).
     return Reply(202, _out(_own(request, delivery.pk)))
-
-
-def _same_delivery(
-    institution: Any, metadata: Metadata, file: UploadedFile, problems: dict[str, list[str]]
-) -> Delivery | None:
-    """For an upload refused for its sequence number: the delivery already accepted with that
-    number, of exactly the same file (SHA-256) with the same fields (sub-delivery, version,
-    unit, environment, creation date, period: the period is not in the file name, so the same
-    file for another period is no retry).
-
-    The other checks may refuse the retry by now (the version expired at midnight, the
-    participation ended): what landed is still the answer to what was sent."""
-    if (
-        "sequence_number" not in problems
-        or not metadata.sequence_number
-        or metadata.unit is None
-        or metadata.creation_date is None
-    ):
-        return None
-    digest = hashlib.sha256()
-    for piece in file.chunks():
-        digest.update(piece)
-    return (
-        Delivery.objects.for_institution(institution)
-        .filter(
-            sub_delivery__code=metadata.code,
-            dictionary_version__version=metadata.version,
-            unit__number=metadata.unit,
-            is_test=metadata.is_test,
-            creation_date=metadata.creation_date,
-            period=metadata.period,  # as the checks wrote it (2026K2, TOTAAL), as stored
-            sequence_number=metadata.sequence_number,
-            file_name=intake.display_name(metadata),
-            file__sha256=digest.hexdigest(),
-        )
-        .first()
-    )
 
 
 def _metadata(file: UploadedFile, fields: DeliveryFields) -> Metadata:

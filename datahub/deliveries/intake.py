@@ -7,6 +7,7 @@ reported per field with a message for the user, and nothing is stored unless all
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import logging
 import unicodedata
@@ -129,6 +130,47 @@ class StorageUnavailable(DeliveryRefused):
 
     def __init__(self) -> None:
         super().__init__({"": [uploads.storage_failed_message()]})
+
+
+def landed_before(
+    institution: Institution,
+    metadata: Metadata,
+    chunks: Iterable[bytes],
+    problems: dict[str, list[str]],
+) -> Delivery | None:
+    """For a delivery refused for its sequence number: the delivery already accepted with that
+    number, of exactly the same file (SHA-256) with the same fields (sub-delivery, version,
+    unit, environment, creation date, period: the period is not in the file name, so the same
+    file for another period is no retry). A retry whose first answer was lost (the API), or a
+    form sent twice by a double click (the upload page without JavaScript), is answered with it.
+
+    The other checks may refuse the retry by now (the version expired at midnight, the
+    participation ended): what landed is still the answer to what was sent."""
+    if (
+        "sequence_number" not in problems
+        or not metadata.sequence_number
+        or metadata.unit is None
+        or metadata.creation_date is None
+    ):
+        return None
+    digest = hashlib.sha256()
+    for piece in chunks:
+        digest.update(piece)
+    return (
+        Delivery.objects.for_institution(institution)
+        .filter(
+            sub_delivery__code=metadata.code,
+            dictionary_version__version=metadata.version,
+            unit__number=metadata.unit,
+            is_test=metadata.is_test,
+            creation_date=metadata.creation_date,
+            period=metadata.period,  # as the checks wrote it (2026K2, TOTAAL), as stored
+            sequence_number=metadata.sequence_number,
+            file_name=display_name(metadata),
+            file__sha256=digest.hexdigest(),
+        )
+        .first()
+    )
 
 
 def metadata_from_name(file_name: str) -> Metadata:

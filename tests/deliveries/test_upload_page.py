@@ -186,6 +186,27 @@ def test_aanleveren_in_one_request_stores_and_processes_the_file(
     assert AuditEvent.objects.filter(action=Action.CREATE, object_id=str(delivery.pk)).exists()
 
 
+def test_the_form_sent_twice_without_javascript_shows_the_delivery_that_landed(cataract, submitter):
+    """A double click sends the form twice: the second answer said the sequence number was
+    just taken, inviting a second delivery of the same file (a review)."""
+    client = logged_in(submitter)
+    data = cat_csv(2)
+    first = client.post(reverse("portal:upload"), dict(FIELDS, file=SimpleUploadedFile(NAME, data)))
+    second = client.post(
+        reverse("portal:upload"), dict(FIELDS, file=SimpleUploadedFile(NAME, data))
+    )
+    assert first.status_code == second.status_code == 200
+    assert SUCCESS in second.content.decode()
+    delivery = Delivery.objects.unscoped().get()
+    assert f"/aanleveringen/{delivery.pk}/" in second.content.decode()
+    # another file under the same number is refused for its number
+    other = client.post(
+        reverse("portal:upload"), dict(FIELDS, file=SimpleUploadedFile(NAME, cat_csv(3)))
+    )
+    assert other.status_code == 400 and SUCCESS not in other.content.decode()
+    assert Delivery.objects.unscoped().count() == 1
+
+
 def test_aanleveren_in_chunks_resumes_and_gives_the_same_result(
     cataract, submitter, django_capture_on_commit_callbacks, monkeypatch
 ):

@@ -264,7 +264,11 @@ def _submit_in_one_request(request: InstitutionRequest) -> HttpResponse:
                 request=request,
             )
         except intake.DeliveryRefused as refused:
-            problems = refused.problems
+            # sent twice (a double click): the first landed, and that is the answer
+            delivery = intake.landed_before(
+                request.institution, metadata, upload_file.chunks(), refused.problems
+            )
+            problems = {} if delivery is not None else refused.problems
     status = 400 if problems or form.errors else 200
     # A refusal names the problems of every check (intake.submit), so what has none is correct.
     checked = bool(problems) and form.is_valid()
