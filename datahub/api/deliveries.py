@@ -252,8 +252,10 @@ def deliveries(
     `submitted_at` of the answer. `status` is the status now: poll a delivery's own status
     until it is `finished`."""
     token = token_of(request)
-    rows = Delivery.objects.for_institution(token.institution).select_related(
-        "sub_delivery__registry", "dictionary_version", "unit"
+    rows = (
+        Delivery.objects.for_institution(token.institution)
+        .select_related("sub_delivery__registry", "dictionary_version", "unit")
+        .defer(*_NOT_SHOWN)
     )
     if since is not None:
         rows = rows.filter(submitted_at__gte=since)
@@ -317,6 +319,17 @@ def report_csv(request: HttpRequest, delivery_id: int) -> StreamingHttpResponse:
     name = delivery.file_name.rsplit(".", 1)[0]
     response["Content-Disposition"] = f'attachment; filename="verwerkingsverslag_{name}.csv"'
     return response
+
+
+#: What a delivery's answer does not show and the list need not read (a version's stored
+#: dictionary and workbook, megabytes with large value tables; the records with an error).
+_NOT_SHOWN = (
+    "dictionary_version__definition",
+    "dictionary_version__workbook",
+    "error_records",
+    "filled_counts",
+    "notified_to",
+)
 
 
 def _own(request: HttpRequest, delivery_id: int) -> Delivery:

@@ -90,3 +90,19 @@ def test_the_list_needs_the_same_queries_whatever_the_deliveries(api_cataract, t
     with CaptureQueriesContext(connection) as many:
         assert len(get(token, URL).json()) == 6
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_list_does_not_read_stored_dictionaries_or_record_lists(
+    api_cataract, token, institution
+):
+    """Each row read its version's whole stored dictionary and workbook (megabytes with large
+    value tables) and its list of records with an error: none of which the answer shows."""
+    deliver(institution, "CAT", "TOTAAL")
+    get(token, URL)
+    with CaptureQueriesContext(connection) as queries:
+        assert len(get(token, URL).json()) == 1
+    listing = next(q["sql"] for q in queries.captured_queries if "error_count" in q["sql"])
+    read = listing.replace('"workbook_name"', "")
+    for column in ('"definition"', '"workbook"', '"error_records"', '"filled_counts"'):
+        assert column not in read
+    assert '"notified_to"' not in read
