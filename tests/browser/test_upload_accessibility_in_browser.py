@@ -184,6 +184,34 @@ def test_a_lost_connection_is_reported_in_the_pages_language(upload_page, portal
     expect(message).to_be_visible()
 
 
+def test_a_storage_failure_is_retried_and_then_reported_in_the_hubs_words(upload_page, portal_url):
+    """A 503 of a chunk (the hub's disk failed) was retried and then shown as the general
+    "something went wrong": the server's message says that nothing was delivered and what to do."""
+    page = upload_page
+    page.clock.install()
+    _open(page, portal_url)
+    said = "De hub kon het bestand nu niet opslaan; er is niets aangeleverd."
+    posts: list[str] = []
+
+    def chunk(route) -> None:
+        if route.request.method == "POST":
+            posts.append(route.request.url)
+            route.fulfill(status=503, json={"error": said, "received": 0})
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/aanleveren/upload/[0-9a-f-]+/$"), chunk)
+    _choose(page, _name(), cat_csv(1))
+    page.get_by_role("button", name="Aanleveren").click()
+    message = page.locator("#upload-message")
+    deadline = time.monotonic() + 30
+    while not message.text_content() and time.monotonic() < deadline:
+        page.clock.run_for(1_000)
+        page.wait_for_timeout(100)
+    expect(message).to_have_text(said)
+    assert len(posts) > 1  # tried again before saying so
+
+
 def test_aanleveren_without_a_file_announces_why_and_focuses_what_to_fix(upload_page, portal_url):
     page = upload_page
     _open(page, portal_url)
