@@ -89,11 +89,14 @@ def submit(
 ) -> Accepted:
     """Deliver a FHIR submission for sub-delivery ``code``; refused with issues
     (:class:`FhirRefused`), nothing stored."""
+    started = timezone.now()  # a copy sent at the same moment makes its delivery after this
     metadata, version = _checked_metadata(institution, code.strip().upper(), fields)
     # the collector paused, as the validation engine pauses it: a Bundle of 8 MB is a million
     # objects, otherwise scanned again and again (0.6-1.0 s of a 10,000-entry one)
     with collector_paused():
-        return _submit(body, content_type, metadata, version, fields, institution, actor, request)
+        return _submit(
+            body, content_type, metadata, version, fields, institution, actor, request, started
+        )
 
 
 def _submit(
@@ -105,6 +108,7 @@ def _submit(
     institution: Institution,
     actor: Any,
     request: HttpRequest | None,
+    started: dt.datetime,
 ) -> Accepted:
     dictionary = version.dictionary
     root = parsing.read(body, content_type)
@@ -158,12 +162,13 @@ def _submit(
     values = [r.values for r in records]
     report = validate_records(dictionary, values, period=period, lang=intake.engine_lang())
     data = records_csv(dictionary, values)
-    looked = timezone.now()
     earlier = (
         None if fields.sequence_number is not None else _same_as_latest(metadata, data, institution)
     )
     if earlier is None:
-        delivery, repeated = _delivered(metadata, data, fields, institution, actor, request, looked)
+        delivery, repeated = _delivered(
+            metadata, data, fields, institution, actor, request, started
+        )
         if not repeated:
             issues = [_accepted(delivery, report), *_dropped(dropped), *_findings(report, records)]
             return Accepted(delivery, issues)
@@ -205,9 +210,10 @@ def _same_fields(delivery: Delivery, metadata: intake.Metadata) -> bool:
 def _made_meanwhile(
     metadata: intake.Metadata, data: bytes, institution: Institution, since: dt.datetime
 ) -> Delivery | None:
-    """A FHIR delivery of exactly these records with the same fields made since ``since`` (while
-    this submission was checked): the same submission sent twice at once, whose other copy
-    took the number first."""
+    """A FHIR delivery of exactly these records with the same fields made since ``since`` (this
+    submission's start: its row may have been made, not yet committed, before this one looked
+    at the latest): the same submission sent twice at once, whose other copy took the number
+    first. A delivery of these records from before is no twin (the records since changed back)."""
     if metadata.unit is None:
         return None
     made = latest_delivery(
@@ -234,10 +240,10 @@ def _delivered(
     institution: Institution,
     actor: Any,
     request: HttpRequest | None,
-    looked: dt.datetime,
+    started: dt.datetime,
 ) -> tuple[Delivery, bool]:
     """Submit the CSV through the intake: the new delivery, or (repeated: True) the delivery of
-    the same submission sent at the same moment, made since ``looked``; refused with the
+    the same submission sent at the same moment, made since this one ``started``; refused with the
     intake's problems."""
     for attempt in range(_SEQUENCE_TRIES):
         try:
@@ -257,7 +263,7 @@ def _delivered(
             taken = set(exc.problems) == {"sequence_number"}
             if fields.sequence_number is not None or not taken:
                 raise FhirRefused(422, issues_from(exc.problems, "processing")) from None
-        twin = _made_meanwhile(metadata, data, institution, looked)
+        twin = _made_meanwhile(metadata, data, institution, started)
         if twin is not None:
             return twin, True
         if attempt + 1 < _SEQUENCE_TRIES:

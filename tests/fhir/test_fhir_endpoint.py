@@ -438,6 +438,31 @@ def test_the_same_bundle_sent_twice_at_the_same_moment_is_delivered_once(
     assert response["Location"].endswith(f"/api/aanleveringen/{delivery.pk}")
 
 
+def test_a_copy_whose_delivery_was_made_before_this_one_looked_is_still_its_twin(
+    fhir_cataract, token, monkeypatch
+):
+    """The other copy made its delivery (not yet committed, so not seen) after this one started
+    but before it looked for a repeat: it was missed, and this copy delivered again (a review)."""
+    from datahub.fhir import service
+
+    sent = bundle(procedure(1), procedure(2))
+    real_validate = service.validate_records
+    other: list = []
+
+    def the_other_copy_lands_while_this_one_is_checked(*args, **kwargs):
+        if not other:
+            other.append(None)
+            other[0] = post(token, sent)
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(service, "validate_records", the_other_copy_lands_while_this_one_is_checked)
+    monkeypatch.setattr(service, "_same_as_latest", lambda *args: None)  # (not committed yet)
+    response = post(token, sent)
+    assert other[0].status_code == 202, other[0].content
+    assert response.status_code == 200, response.content
+    assert Delivery.objects.unscoped().count() == 1
+
+
 def test_a_submission_outrun_by_many_others_at_once_is_still_delivered(
     fhir_cataract, token, monkeypatch
 ):
