@@ -28,6 +28,7 @@ from ._frames import (
     OK,
     REC,
     E,
+    K,
     P,
     T,
     V,
@@ -98,9 +99,12 @@ class BatchChecker:
         self.key_fields = tuple(f for f in dictionary.general.key_fields if f in self.names)
         self._rule_fields = {name for rule in dictionary.rules for name in self._fields_of(rule)}
         self._typed_fields = self._fields_needing_values()
-        # decimal fields without Decimalen: a rule's arithmetic takes each value's own digits
+        # decimal fields without Decimalen in rules: arithmetic takes each value's own digits
+        # (a column of each value's digits, computed once per distinct value: see K)
         self._written_scale = {
-            f.name for f in dictionary.fields if f.datatype == "decimaal" and f.decimals is None
+            f.name
+            for f in dictionary.fields
+            if f.datatype == "decimaal" and f.decimals is None and f.name in self._rule_fields
         }
         self._per_value_columns: dict[str, dict[str, pl.Expr]] = {}  # see _per_value
         self._prepared: dict[tuple[FieldSpec, ...], list[list[pl.Expr]]] = {}
@@ -158,9 +162,7 @@ class BatchChecker:
         types_by_name = {f.name: f.datatype for f in self.dictionary.fields}
         # a decimal field without Decimalen: the digits each value was written with
         decimals: dict[str, Scale] = {
-            f.name: written_decimals(pl.col(T + f.name))
-            if f.name in self._written_scale
-            else f.decimals
+            f.name: pl.col(K + f.name) if f.name in self._written_scale else f.decimals
             for f in self.dictionary.fields
         }
         for index, rule in enumerate(self.dictionary.rules):
@@ -371,7 +373,12 @@ class BatchChecker:
         if cached is not None:
             return cached
         steps = [
-            [_parsed(s).alias(P + s.name) for s in specs if s.datatype in _TYPED],
+            [_parsed(s).alias(P + s.name) for s in specs if s.datatype in _TYPED]
+            + [
+                written_decimals(pl.col(T + s.name)).alias(K + s.name)
+                for s in specs
+                if s.name in self._written_scale
+            ],
             [self._ok(s).alias(OK + s.name) for s in specs],
             [
                 pl.when(pl.col(OK + s.name))
@@ -407,6 +414,8 @@ class BatchChecker:
             keep.append(OK + spec.name)
         if spec.name in self._typed_fields:
             keep.append(V + spec.name)
+        if spec.name in self._written_scale:
+            keep.append(K + spec.name)
 
         def derive(values: pl.LazyFrame) -> pl.LazyFrame:
             frame = self.prepared(_trimmed(values, [spec]), [spec])
@@ -504,7 +513,7 @@ class BatchChecker:
                     V + n,
                     E + n,
                     *self._per_value_columns.get(n, ()),
-                    *((T + n,) if n in self._written_scale else ()),
+                    *((K + n,) if n in self._written_scale else ()),
                 )
             ]
             lazy = self.prepared(lazy.with_columns(values), self._text_specs)

@@ -19,6 +19,7 @@ V = "__v:"  # typed value, null when empty or invalid
 OK = "__ok:"  # non-empty and of the right datatype
 E = "__e:"  # empty after trimming
 P = "__p:"  # parsed value (typed fields), before the canonical-form check
+K = "__k:"  # a decimal's digits after the point as written (a decimal field without Decimalen)
 KEY_PREFIX = "k:"
 FILE_RANK = 2**62  # whole-file findings sort after a record's own findings
 MAX_SHOWN = 1000  # characters of a delivered value that a finding shows

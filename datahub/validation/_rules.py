@@ -493,9 +493,7 @@ class _Compiler:
             )
         kind = kinds.pop() if kinds else "null"
         bits = max(a.bits for a in args)
-        scales = [a.scale for a in coerced]
-        known = [s for s in scales if s is not None]
-        scale = _most(*known) if len(known) == len(scales) else None
+        scale = _chosen_scale(coerced)
         return Typed(pl.coalesce([a.expr for a in coerced]), kind, bits=bits, scale=scale)
 
     def _datediff(self, node: exp.DateDiff) -> Typed:
@@ -646,17 +644,17 @@ def _scale(text: str) -> int | None:
 
 
 def written_decimals(text: pl.Expr) -> pl.Expr:
-    """The digits after the point of each valid decimal ``text`` (``-?[0-9]+(.[0-9]+)?``):
-    the scale of a decimal field without ``Decimalen``, record by record.
+    """The digits after the point that hold each valid decimal ``text``'s value
+    (``-?[0-9]+(.[0-9]+)?``; trailing zeros do not count): the scale of a decimal field without
+    ``Decimalen``, value by value.
 
     Example::
 
-        >>> s = pl.Series(["0.1", "12", "-3.250"])
+        >>> s = pl.Series(["0.1", "12", "-3.250", "0.100000000000000", "7.0"])
         >>> pl.select(written_decimals(pl.lit(s))).to_series().to_list()
-        [1, 0, 3]
+        [1, 0, 2, 1, 0]
     """
-    point = text.str.find(".", literal=True)
-    return pl.when(point.is_null()).then(0).otherwise(text.str.len_bytes() - point - 1)
+    return text.str.extract(r"\.([0-9]*[1-9])", 1).str.len_bytes().fill_null(0)
 
 
 def _result_scale(operation: type[exp.Expression], left: Scale, right: Scale) -> Scale:
@@ -666,6 +664,21 @@ def _result_scale(operation: type[exp.Expression], left: Scale, right: Scale) ->
     if operation is exp.Mul:
         return left + right
     return _most(left, right)
+
+
+def _chosen_scale(args: list[Typed]) -> Scale:
+    """The scale of a COALESCE of ``args``: the largest where every one is a number of digits;
+    where one is an expression (per record), that of the argument chosen (the first that is not
+    NULL), as a larger one may pass the digits a result can be rounded to."""
+    scales = [a.scale for a in args]
+    if any(s is None for s in scales):
+        return None
+    if all(isinstance(s, int) for s in scales):
+        return max(cast(int, s) for s in scales)
+    chosen: pl.Expr = pl.lit(0)  # (all NULL: the result is NULL too)
+    for arg, scale in reversed(list(zip(args, scales, strict=True))):
+        chosen = pl.when(arg.expr.is_not_null()).then(scale).otherwise(chosen)
+    return chosen
 
 
 def _most(*scales: int | pl.Expr) -> int | pl.Expr:

@@ -359,6 +359,32 @@ def test_decimals_without_decimalen_are_exact_with_the_digits_they_were_written_
         assert [(f.record, f.code) for f in report.findings] == expected
 
 
+def test_a_coalesce_of_decimals_without_decimalen_takes_the_digits_of_the_value_it_chose() -> None:
+    """COALESCE took the most digits of all its values (8 + 6 = 14 for the product, past what
+    can be rounded): an exact product fired. Trailing zeros count for nothing."""
+    made_up = DataDictionary(
+        GeneralSpecs(code="X1", version="1"),
+        (
+            FieldSpec(1, "ID", required=True),
+            FieldSpec(2, "Q", datatype="decimaal"),
+            FieldSpec(3, "R", datatype="decimaal"),
+            FieldSpec(4, "S", datatype="decimaal"),
+        ),
+        rules=(
+            Rule("C1", "S", "COALESCE(Q, S) * R = S", "fout", "coalesce"),
+            Rule("C2", "S", "Q * R = S", "fout", "product"),
+        ),
+    )
+    rows = [
+        {"ID": "1", "Q": "0.47", "R": "0.476263", "S": "0.22384361"},
+        {"ID": "2", "Q": "0.470000000000000", "R": "0.4762630000", "S": "0.223843610000000"},
+        {"ID": "3", "Q": "0.47", "R": "0.476263", "S": "0.22384362"},
+    ]
+    expected = [(3, "C1"), (3, "C2")]
+    for report in (validate_rows(made_up, rows), validate_records(made_up, rows)):
+        assert [(f.record, f.code) for f in report.findings] == expected
+
+
 def test_a_value_with_more_decimals_than_its_field_has_is_not_rounded_to_them() -> None:
     """Rounding a sum to its fields' Decimalen made a record whose value already broke them
     (006) fail a rule its exact value meets: 0.25 + 0.11 is 0.36, not 0.4."""
