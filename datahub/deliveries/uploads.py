@@ -72,9 +72,7 @@ def storage_failed_message() -> str:
 
 
 def _part_path(session: UploadSession) -> Path:
-    folder = Path(settings.VAR_DIR) / "uploads"
-    folder.mkdir(exist_ok=True)
-    return folder / f"{session.pk}.part"
+    return Path(settings.VAR_DIR) / "uploads" / f"{session.pk}.part"
 
 
 def too_large() -> str:
@@ -100,16 +98,25 @@ def start(*, institution: Institution, user: Any, file_name: str, size: int) -> 
         size=size,
         nonce_prefix=os.urandom(8),
     )
+    part = _part_path(session)
     try:
-        with transaction.atomic():  # no session without its part file
+        with transaction.atomic():  # no session without its part file, nor a part without one
             session.save(force_insert=True)
-            _part_path(session).write_bytes(files.MAGIC + bytes(session.nonce_prefix))
+            part.parent.mkdir(exist_ok=True)
+            part.write_bytes(files.MAGIC + bytes(session.nonce_prefix))
     except OSError:
         logger.exception("an upload could not be started: the uploads folder cannot be written")
-        with contextlib.suppress(OSError):  # a part written in part
-            _part_path(session).unlink(missing_ok=True)
+        _remove(part)
         raise UploadStorageFailed from None
+    except BaseException:  # (the session's row was not committed)
+        _remove(part)
+        raise
     return session
+
+
+def _remove(part: Path) -> None:
+    with contextlib.suppress(OSError):
+        part.unlink(missing_ok=True)
 
 
 def _make_room(institution: Institution, user: Any, size: int) -> None:
@@ -164,8 +171,11 @@ def append(session: UploadSession, offset: int, data: bytes) -> int:
             _write_chunk(session, offset, data)
             locked.received = end
             locked.save(update_fields=["received", "updated_at"])
-    except FileNotFoundError:  # its part was removed: the session cannot go on
-        forget(session)
+    except FileNotFoundError:
+        if not _part_path(session).parent.is_dir():  # the disk itself is gone (not mounted)
+            logger.exception("a chunk of upload %s could not be written", session.pk)
+            raise UploadStorageFailed from None
+        forget(session)  # its part was removed: the session cannot go on
         raise UploadLost from None
     except OSError:  # the disk failed: nothing counted, the same chunk can be sent again
         logger.exception("a chunk of upload %s could not be written", session.pk)

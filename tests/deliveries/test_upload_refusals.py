@@ -329,3 +329,27 @@ def test_an_upload_whose_part_file_is_gone_is_dropped_with_a_clear_message(catar
     assert response.status_code == 410
     assert "Kies het bestand nog eens" in response.json()["error"]
     assert not UploadSession.objects.unscoped().exists()
+
+
+def test_an_uploads_folder_that_is_gone_is_a_storage_failure_not_a_lost_upload(cataract, submitter):
+    """A volume that is not mounted: the session is kept for when it is back (it was dropped
+    as if its part had been removed)."""
+    from datahub.deliveries.models import UploadSession
+
+    data = cat_csv(2)
+    client = logged_in(submitter)
+    session_id = _start(client, len(data)).json()["id"]
+    folder = Path(settings.VAR_DIR) / "uploads"
+    away = folder.with_name("uploads-unmounted")
+    folder.rename(away)
+    try:
+        url = reverse("portal:upload_chunk", args=[session_id])
+        response = client.post(
+            url, data, content_type="application/octet-stream", HTTP_X_OFFSET="0"
+        )
+    finally:
+        away.rename(folder)
+    assert response.status_code == 503
+    assert UploadSession.objects.unscoped().filter(pk=session_id).exists()
+    response = client.post(url, data, content_type="application/octet-stream", HTTP_X_OFFSET="0")
+    assert response.status_code == 200 and response.json()["received"] == len(data)
