@@ -294,13 +294,69 @@ def find_draft(
 BATCH_PAGE_SIZE = 50
 
 
+@dataclass(frozen=True)
+class BatchCounts:
+    """What the page says of the whole batch (the count, the warnings before Aanleveren), read
+    with one aggregate of the rows' plain counts: nothing decrypted, no row loaded."""
+
+    kept: int = 0
+    with_errors: int = 0
+    #: Checked against another version than the one in force (:func:`needs_recheck`).
+    to_recheck: int = 0
+
+
+def batch_counts(
+    institution: Institution, sub_delivery: SubDelivery, version: DictionaryVersion | None = None
+) -> BatchCounts:
+    """The :class:`BatchCounts` of the kept records (``to_recheck`` against ``version``, the
+    one in force; 0 without one): one query, whatever the number of records."""
+    stale = Count("pk", filter=~Q(dictionary_version=version)) if version is not None else None
+    counted = drafts_of(institution, sub_delivery).aggregate(
+        kept=Count("pk"),
+        with_errors=Count("pk", filter=Q(error_count__gt=0)),
+        **({"to_recheck": stale} if stale is not None else {}),
+    )
+    return BatchCounts(**counted)
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told the number of rows (from :func:`batch_counts`), so that it does not
+    count them again."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
+#: What the batch list shows of a record and of its delivery and version: the delivery's
+#: reports and counts (``error_records``, ``filled_counts``) and the version's definition and
+#: workbook are not read for a list row.
+_LISTED = (
+    "institution",
+    "sub_delivery",
+    "dictionary_version__version",
+    "sealed",
+    "error_count",
+    "warning_count",
+    "created_at",
+    "changed_at",
+    "delivered_in__file_name",
+    "delivered_in__status",
+    "delivered_at",
+)
+
+
 @dataclass
 class Batch:
-    """The kept records of a registry: every row (nothing decrypted: the counts and the
-    checks before Aanleveren need them all), the page the list shows (newest first) and that
-    page's records with their values."""
+    """The kept records of a registry: their counts (:class:`BatchCounts`), the page the list
+    shows (newest first, read from the database a page at a time) and that page's records
+    with their values."""
 
-    drafts: list[EntryDraft]
+    counts: BatchCounts
     page: Page
     rows: list[tuple[EntryDraft, dict[str, str]]]
 
@@ -309,18 +365,23 @@ def batch(
     institution: Institution,
     sub_delivery: SubDelivery,
     *,
+    version: DictionaryVersion | None = None,
     page: str | int | None = 1,
     actor: Any,
     request: HttpRequest | None = None,
 ) -> Batch:
-    """The kept records, with the values of one page of them opened for the batch list
-    (audited as a view of those records only)."""
-    drafts = list(
+    """The kept records' counts (``to_recheck`` against ``version``, the one in force), with
+    the values of one page of them opened for the batch list (audited as a view of those
+    records only). A fixed number of queries, whatever the number of kept records: delivered
+    records stay until deleted, so a batch may hold many more than :data:`MAX_DRAFTS`."""
+    counts = batch_counts(institution, sub_delivery, version)
+    listed = (
         drafts_of(institution, sub_delivery)
         .select_related("delivered_in", "dictionary_version")
+        .only(*_LISTED)
         .order_by("-created_at", "-id")
     )
-    shown = Paginator(drafts, BATCH_PAGE_SIZE).get_page(page)
+    shown = _CountedPaginator(listed, BATCH_PAGE_SIZE, counts.kept).get_page(page)
     rows = [(draft, draft_values(draft)) for draft in shown.object_list]
     if rows:
         record(
@@ -332,7 +393,7 @@ def batch(
             values={"code": sub_delivery.code, "count": len(rows)},
             detail={"drafts": [draft.pk for draft, _values in rows]},
         )
-    return Batch(drafts, shown, rows)
+    return Batch(counts, shown, rows)
 
 
 def view_draft(draft: EntryDraft, *, actor: Any, request: HttpRequest | None = None) -> dict:
@@ -457,15 +518,14 @@ def rejection_threshold(version: DictionaryVersion) -> float | None:
     return version.dictionary.general.rejection_percentage
 
 
-def over_threshold(version: DictionaryVersion, drafts: list[EntryDraft]) -> bool:
+def over_threshold(version: DictionaryVersion, counts: BatchCounts) -> bool:
     """Whether the records' own errors (each record checked alone, as saved) already reject
     them as a whole (the engine's rule: more than the threshold, computed exactly): the page's
     warning before Aanleveren, which checks the dataset as a whole (``_refuse_rejected``)."""
     threshold = rejection_threshold(version)
-    with_errors = sum(1 for d in drafts if d.error_count)
-    if threshold is None or not drafts:
+    if threshold is None or not counts.kept:
         return False
-    return with_errors * 100 > Fraction(str(threshold)) * len(drafts)
+    return counts.with_errors * 100 > Fraction(str(threshold)) * counts.kept
 
 
 def _refuse_stale(version: DictionaryVersion, drafts: list[EntryDraft]) -> None:

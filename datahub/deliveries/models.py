@@ -164,7 +164,9 @@ class Delivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["institution", "-submitted_at"]),
-            models.Index(fields=["institution", "sub_delivery", "period", "-submitted_at"]),
+            # The latest delivery of an institution's period (ties: the later id) is its first
+            # entry: "most recent" lists, and the operator's status reads one per institution.
+            models.Index(fields=["institution", "sub_delivery", "period", "-submitted_at", "-id"]),
             # Aanleverstatus per periode: one period of a sub-delivery across institutions.
             models.Index(fields=["sub_delivery", "period", "institution"]),
             models.Index(fields=["status", "heartbeat_at"]),

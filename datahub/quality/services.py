@@ -9,8 +9,9 @@ What counts follows the Overzicht (``datahub.schedule.services``):
   still shows one bar per deadline;
 * the *statuses* of a period count every production delivery of it (a redelivery shows as a
   second delivery); the *records, errors and warnings* of a period are those of the delivery that
-  counts for it: per unit the most recent finished one (``services.newer_than_outer``, as
-  "Afgekeurde en foutieve aanleveringen" decides), a rejected one included;
+  counts for it: per unit the most recent finished one (as "Afgekeurde en foutieve
+  aanleveringen" decides, ``services.newer_than_outer``; found here with a window over the
+  range, ``counted``), a rejected one included;
 * the most frequent codes and fields are counted over the findings of those same deliveries, in
   the database (``GROUP BY``), never per delivery in Python;
 * completeness per field sums the counts of filled values that processing stored with those
@@ -33,13 +34,15 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    F,
     Q,
     QuerySet,
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from datahub.deliveries.models import FINISHED, Delivery, Finding, Status
@@ -255,24 +258,52 @@ def _totaal_deadlines(sub_delivery: SubDelivery, since: dt.date, until: dt.date)
     return inside + after
 
 
+def periods_in(sub_delivery: SubDelivery, since: dt.date, until: dt.date) -> Case:
+    """The :func:`period_expression` of deliveries from ``since`` to ``until`` (one query: the
+    sub-delivery's schedule)."""
+    return period_expression(_totaal_deadlines(sub_delivery, since, until))
+
+
 def production(
-    deliveries: QuerySet[Delivery], sub_delivery: SubDelivery, since: dt.date, until: dt.date
+    deliveries: QuerySet[Delivery],
+    sub_delivery: SubDelivery,
+    since: dt.date,
+    until: dt.date,
+    period: Case,
 ) -> QuerySet[Delivery]:
-    """The production deliveries of ``sub_delivery`` in the range, each with its period.
+    """The production deliveries of ``sub_delivery`` in the range, each with its ``period``
+    (:func:`periods_in`).
 
     ``deliveries`` is already scoped (one institution's, or ``unscoped()`` for the hub)."""
     rows = schedule.within_days(
         deliveries.filter(sub_delivery=sub_delivery, is_test=False), "submitted_at", since, until
     )
-    return rows.annotate(
-        **{PERIOD: period_expression(_totaal_deadlines(sub_delivery, since, until))}
+    return rows.annotate(**{PERIOD: period})
+
+
+def counted(deliveries: QuerySet[Delivery], period: Case) -> QuerySet[Delivery]:
+    """Of ``production(...)`` (with the same ``period``): per institution, unit and period the
+    most recent finished one (ties: the later id), with its period.
+
+    The deliveries of the range are numbered newest first per institution, unit and period
+    (one sort of the range) and the first of each is taken by its id. (A ``NOT EXISTS`` newer
+    delivery compared each delivery with its institution's whole history of the sub-delivery,
+    as no index holds the computed period; and the range's conditions beside the ids let
+    PostgreSQL without statistics number the range again for each of its deliveries.) The
+    ids come from ``deliveries``, so the result stays within their scope."""
+    newest = (
+        deliveries.filter(status__in=FINISHED)
+        .annotate(
+            newest=Window(
+                RowNumber(),
+                partition_by=[F("institution_id"), F("unit_id"), F(PERIOD)],
+                order_by=[F("submitted_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(newest=1)
     )
-
-
-def counted(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
-    """Of ``production(...)``: per institution, unit and period the most recent finished one."""
-    finished = deliveries.filter(status__in=FINISHED)
-    return finished.exclude(schedule.newer_than_outer(finished, period=PERIOD))
+    chosen = Delivery.objects.unscoped().filter(pk__in=newest.values("pk"))
+    return chosen.annotate(**{PERIOD: period})
 
 
 # --- the aggregates ---------------------------------------------------------------------------
@@ -383,8 +414,10 @@ def dashboard(
     Eight queries: the schedule, statuses, the counted deliveries' sums, their statuses, codes,
     fields, and completeness (two)."""
     since, until = _range(since, until)
-    rows = production(Delivery.objects.for_institution(institution), sub_delivery, since, until)
-    latest = counted(rows)
+    period = periods_in(sub_delivery, since, until)
+    scoped = Delivery.objects.for_institution(institution)
+    rows = production(scoped, sub_delivery, since, until, period)
+    latest = counted(rows, period)
     grouped = _grouped(rows, PERIOD, latest)
     for item in latest.values(PERIOD, "status"):
         grouped[item[PERIOD]].latest_status = item["status"]
@@ -408,8 +441,9 @@ def across_institutions(
 
     Counts only, no patient-level data; crossing institutions is the point, so unscoped."""
     since, until = _range(since, until)
-    rows = production(Delivery.objects.unscoped(), sub_delivery, since, until)
-    latest = counted(rows)
+    period = periods_in(sub_delivery, since, until)
+    rows = production(Delivery.objects.unscoped(), sub_delivery, since, until, period)
+    latest = counted(rows, period)
     grouped = _grouped(rows, "institution_id", latest)
     institutions = Institution.objects.in_bulk(list(grouped))
     listed = sorted(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from django.db.models import Min, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from datahub.deliveries.models import Delivery
@@ -60,8 +60,9 @@ def period_status(
         if services.covers(p, entry)
     ]
     period_rows = Delivery.objects.unscoped().filter(sub_delivery=sub_delivery, period=entry.period)
-    first = _first_accepted(period_rows, entry)
-    latest = _latest_production(period_rows)
+    expected = {p.institution_id for p in participations}
+    first = _first_accepted(period_rows, entry, expected)
+    latest = _latest_production(period_rows, expected)
     rows = [
         _status(
             p.institution, first.get(p.institution_id), latest.get(p.institution_id), entry, today
@@ -71,25 +72,53 @@ def period_status(
     return sorted(rows, key=lambda r: (r.state is not State.LATE, r.institution.name))
 
 
-def _first_accepted(period_rows: QuerySet[Delivery], entry: Deadline) -> dict[int, dt.date]:
+def _first_accepted(
+    period_rows: QuerySet[Delivery], entry: Deadline, institution_ids: set[int]
+) -> dict[int, dt.date]:
     """Institution → local date of its first accepted delivery that counts for ``entry``.
 
     The first one, not the latest: a redelivery after the deadline does not make an on-time
     delivery late. For a dated period every delivery of the period counts; for ``TOTAAL`` only
-    those after the previous ``TOTAAL`` deadline (``entry.opens_after``). One query.
+    those after the previous ``TOTAAL`` deadline (``entry.opens_after``). One query: per
+    institution a correlated ``LIMIT 1`` that starts in the index on (institution,
+    sub-delivery, period, date, id) where the deadline opens, so the years of ``TOTAAL``
+    deliveries before it are not read.
     """
     accepted = services.accepted_deliveries(period_rows)
     opens = services.start_of_day_after(entry.opens_after) if entry.opens_after else None
     if entry.period == services.TOTAAL and opens is not None:
         accepted = accepted.filter(submitted_at__gte=opens)
-    rows = accepted.order_by().values("institution_id").annotate(first=Min("submitted_at"))
-    return {row["institution_id"]: timezone.localdate(row["first"]) for row in rows}
+    first = accepted.filter(institution_id=OuterRef("pk")).order_by("submitted_at")
+    rows = (
+        Institution.objects.filter(pk__in=institution_ids)
+        .order_by()
+        .annotate(first=Subquery(first.values("submitted_at")[:1]))
+        .values_list("pk", "first")
+    )
+    return {pk: timezone.localdate(moment) for pk, moment in rows if moment is not None}
 
 
-def _latest_production(period_rows: QuerySet[Delivery]) -> dict[int, Delivery]:
+def _latest_production(
+    period_rows: QuerySet[Delivery], institution_ids: set[int]
+) -> dict[int, Delivery]:
+    """Institution → its latest production delivery of the period (ties: the later id), with
+    only what the page shows of it.
+
+    One query: per institution a correlated ``LIMIT 1`` that reads the first entries of the
+    index on (institution, sub-delivery, period, date, id), whatever the period's history. (A
+    ``NOT EXISTS`` newer delivery read every delivery of the period; a ``TOTAAL`` period is
+    the sub-delivery's whole history, and PostgreSQL could choose a nested loop over it.)"""
     production = period_rows.filter(is_test=False)
-    newest = production.exclude(services.newer_than_outer(production, per_unit=False))
-    return {d.institution_id: d for d in newest}
+    newest = production.filter(institution_id=OuterRef("pk")).order_by("-submitted_at", "-pk")
+    latest = (
+        Institution.objects.filter(pk__in=institution_ids)
+        .order_by()
+        .annotate(latest=Subquery(newest.values("pk")[:1]))
+        .values("latest")
+    )
+    # by id alone: with the period's conditions again SQLite scans the period for the ids
+    rows = Delivery.objects.unscoped().filter(pk__in=latest).order_by()
+    return {d.institution_id: d for d in rows.only("institution_id", "submitted_at", "status")}
 
 
 def _status(

@@ -489,3 +489,87 @@ def test_sending_aanleveren_again_delivers_nothing_twice(
     their_clinician = make_member("arts@b.example", other_institution, "arts")
     assert logged_in(their_clinician).get(first["Location"]).status_code == 404
     assert AuditEvent.objects.filter(action=Action.DENIED, institution=other_institution).exists()
+
+
+#: Columns of a delivery and a dictionary version that a row of the batch list never needs.
+LARGE_COLUMNS = ("error_records", "filled_counts", "notified_to", '"workbook"', '"definition"')
+
+
+def _keep_copies(institution, count: int) -> None:
+    """``count`` more kept records, copies of the first (its sealed values, its delivery)."""
+    original = _drafts(institution).earliest("id")
+    EntryDraft.objects.bulk_create(
+        EntryDraft(
+            institution=institution,
+            sub_delivery_id=original.sub_delivery_id,
+            dictionary_version_id=original.dictionary_version_id,
+            sealed=original.sealed,
+            error_count=n % 2,
+            delivered_in_id=original.delivered_in_id,
+            delivered_at=original.delivered_at,
+        )
+        for n in range(count)
+    )
+
+
+def _batch_queries(client, url: str) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def _read_drafts(queries: list[str]) -> list[str]:
+    return [sql for sql in queries if 'FROM "deliveries_entrydraft"' in sql]
+
+
+def test_the_batch_page_reads_a_page_of_records_and_their_counts_whatever_is_kept(
+    arts, institution, django_capture_on_commit_callbacks
+):
+    """Delivered records stay until deleted: the page reads one page of them (without the
+    delivery's report or the version's workbook) and one aggregate of their counts, so its
+    queries stay the same from 5 to 60 kept records."""
+    _post(arts, FORM, cat_row(1), action="save")
+    _deliver_page(arts, django_capture_on_commit_callbacks)
+    _keep_copies(institution, 4)
+    draft_url = reverse("portal:entry_draft", args=["CAT", _drafts(institution).earliest("id").pk])
+    few = {url: _batch_queries(arts, url) for url in (FORM, draft_url)}
+    _keep_copies(institution, 55)
+    many = {url: _batch_queries(arts, url) for url in (FORM, draft_url)}
+    for url in (FORM, draft_url):
+        assert len(many[url]) == len(few[url])
+        for sql in _read_drafts(many[url]):
+            assert not [column for column in LARGE_COLUMNS if column in sql], sql
+        assert any(f"LIMIT {entry.BATCH_PAGE_SIZE}" in sql for sql in _read_drafts(many[url]))
+    page = arts.get(FORM)
+    assert "60 records aanleveren" in text_of(page)
+    assert len(re.findall(r'href="/invoerportaal/CAT/(\d+)/"', page.text)) == entry.BATCH_PAGE_SIZE
+    assert "29 records bevatten fouten" in text_of(page)  # copies 1, 3, ... of 4 and of 55
+    assert 'href="?page=2"' in page.text
+
+
+def test_the_list_of_records_no_longer_entered_by_hand_reads_a_page_of_them(
+    arts, institution, cataract_entry, operator
+):
+    from datahub.dictionaries import services
+    from datahub.dictionaries.models import Method
+
+    _post(arts, FORM, cat_row(1), action="save")
+    services.set_method(
+        actor=operator,
+        institution=institution,
+        registry=cataract_entry.sub_delivery.registry,
+        method=Method.PORTAL,
+    )
+    _keep_copies(institution, 4)
+    few = _batch_queries(arts, FORM)
+    _keep_copies(institution, 55)
+    many = _batch_queries(arts, FORM)
+    assert len(many) == len(few)
+    assert 'id="entry-closed"' in arts.get(FORM).text
+    for sql in _read_drafts(many):
+        assert not [column for column in LARGE_COLUMNS if column in sql], sql
+    assert any(f"LIMIT {entry.BATCH_PAGE_SIZE}" in sql for sql in _read_drafts(many))

@@ -267,7 +267,7 @@ def test_a_dataset_whose_records_repeat_each_other_is_refused_naming_the_records
     entry.save_draft(institution, sub_delivery, cat_row(2), actor=clinician)
     assert not any(d.error_count for d in EntryDraft.objects.for_institution(institution))
     assert not entry.over_threshold(
-        cataract_entry, list(entry.drafts_of(institution, sub_delivery))
+        cataract_entry, entry.batch_counts(institution, sub_delivery, cataract_entry)
     )
     with translation.override("en"), pytest.raises(EntryError) as refused:
         entry.submit_batch(

@@ -429,3 +429,32 @@ def test_an_invited_person_whose_link_went_void_is_invited_again_by_another_inst
         )
     assert mail.outbox[-1].to == ["moved@a.example"]
     assert _choose_password(_last_link())
+
+
+def test_the_people_page_shows_fifty_people_a_page_active_first(local_admin, institution):
+    """Deactivated people are never removed: the list is paged, the active people first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import make_user
+
+    client, url = logged_in(local_admin), reverse("portal:people")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    few = queries()
+    people = [make_user(f"p{n:02d}@a.example") for n in range(60)]
+    Membership.objects.bulk_create(
+        Membership(user=u, institution=institution, role=Role.SUBMITTER, is_active=n >= 20)
+        for n, u in enumerate(people)
+    )
+    assert queries() == few
+    first = client.get(url).content.decode()
+    emails = re.findall(r"<td>([^<]+@a\.example)</td>", first)
+    assert len(emails) == 50 and 'rel="next"' in first
+    assert emails[:2] == ["bob@a.example", "p20@a.example"]  # active ones, by address
+    rest = re.findall(r"<td>([^<]+@a\.example)</td>", client.get(url + "?page=2").content.decode())
+    assert rest == [f"p{n:02d}@a.example" for n in range(9, 20)]  # deactivated last

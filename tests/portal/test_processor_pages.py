@@ -428,3 +428,35 @@ def test_the_processors_page_names_the_registries_it_is_registered_for(operator,
     section = page.split("<h2>Registraties</h2>")[1]
     assert "<li>MMY</li>" in section and "Heup" not in section
     assert reverse("portal:processor_registrations") in section
+
+
+def test_the_people_of_a_processor_are_shown_fifty_a_page_and_a_change_keeps_the_page(
+    operator, processor, processor_user, django_capture_on_commit_callbacks
+):
+    """Deactivated people are never removed: the list is paged, the active people first."""
+    client, url = logged_in(operator), _edit_url(processor)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    few = queries()
+    people = [make_user(f"p{n:02d}@iknl.example") for n in range(60)]
+    ProcessorMembership.objects.bulk_create(
+        ProcessorMembership(user=u, processor=processor, is_active=n >= 20)
+        for n, u in enumerate(people)
+    )
+    assert queries() == few
+    first = client.get(url).content.decode()
+    emails = re.findall(r"<td>([^<]+@iknl\.example)</td>", first)
+    assert len(emails) == 50 and 'rel="next"' in first
+    assert emails[:2] == ["p20@iknl.example", "p21@iknl.example"]  # active ones, by address
+    second = client.get(url + "?page=2").content.decode()
+    shown = re.findall(r"<td>([^<]+@iknl\.example)</td>", second)
+    assert shown == [f"p{n:02d}@iknl.example" for n in range(9, 20)]  # deactivated last
+    membership = ProcessorMembership.objects.get(user=people[15])
+    response = _post(
+        client, url + "?page=2", _access(membership, "activate"), django_capture_on_commit_callbacks
+    )
+    assert response.status_code == 302 and response.url == url + "?page=2"

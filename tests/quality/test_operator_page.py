@@ -9,6 +9,7 @@ from tests.conftest import logged_in
 from tests.html import text_of
 from tests.quality.conftest import with_counts
 from tests.quality.test_dashboard_page import _rows
+from tests.work import page_work, sqlite_only
 
 URL = reverse("portal:operator_quality")
 QUERIES = 15
@@ -82,3 +83,51 @@ def test_an_unknown_sub_delivery_is_not_found(history, operator):
 def test_a_sub_delivery_without_deliveries_says_so(registries, operator):
     response = logged_in(operator).get(URL, {"deelaanlevering": "CAT"})
     assert "Er zijn in deze dagen geen productieaanleveringen" in text_of(response)
+
+
+def _redeliveries(sub_delivery, institutions, numbers: range) -> None:
+    """Processed production deliveries of 2026K1 made in bulk on days of May 2026 (within the
+    page's range): many redeliveries of one period, of which the latest counts."""
+    import datetime as dt
+
+    from datahub.deliveries.models import Channel, Delivery, Status
+
+    version = sub_delivery.versions.get()
+    units = [inst.units.get(number=0) for inst in institutions]
+    rows = Delivery.objects.bulk_create(
+        Delivery(
+            institution=institutions[n % 2],
+            unit=units[n % 2],
+            sub_delivery=sub_delivery,
+            dictionary_version=version,
+            channel=Channel.PORTAL,
+            status=Status.PROCESSED,
+            period="2026K1",
+            sequence_number=100_000 + n,
+            creation_date=dt.date(2026, 5, 1),
+            file_name=f"{n}.csv",
+        )
+        for n in numbers
+    )
+    moment = dt.datetime(2026, 5, 1, 12, tzinfo=dt.UTC)
+    Delivery.objects.unscoped().filter(pk__in=[d.pk for d in rows]).update(submitted_at=moment)
+
+
+@sqlite_only
+def test_the_latest_delivery_of_each_period_is_found_without_comparing_every_pair(
+    registries, institution, other_institution, operator
+):
+    """Each delivery was compared with every delivery of its institution's sub-delivery (a
+    ``NOT EXISTS`` newer one): ten times the redeliveries took a hundred times the work."""
+    from datahub.dictionaries.models import SubDelivery
+
+    sub_delivery = SubDelivery.objects.get(code="MMYIKNL")
+    client, query, work, made = logged_in(operator), URL + "?deelaanlevering=MMYIKNL", [], 0
+    for n in (200, 2_000):
+        _redeliveries(sub_delivery, [institution, other_institution], range(made, n))
+        made = n
+        work.append(page_work(client, query))
+    # before: [425,740, 36,652,550] steps; numbered in one sort: [55,380, 544,980]
+    assert work[1] < 15 * work[0], work
+    rates = _rows(client.get(query), "Fouten per record per zorginstelling")
+    assert [row[1] for row in rates[1:]] == ["1", "1"]  # one delivery counts per institution

@@ -167,3 +167,50 @@ def test_the_status_of_one_period_does_not_read_the_deliveries_of_every_other_pe
     # steps; with it, 9,000 more deliveries cost a few hundred at most (SQLite's plan may
     # differ by that much after other tests in the same process)
     assert work[1] < work[0] + 1_000, work
+
+
+def totaal_history(sub_delivery, institutions, numbers: range) -> None:
+    """Production deliveries of ``TOTAAL`` made in bulk in 2020 (years before the deadlines
+    shown), some of them tests."""
+    version = sub_delivery.versions.get()
+    units = [inst.units.get(number=0) for inst in institutions]
+    rows = Delivery.objects.bulk_create(
+        Delivery(
+            institution=institutions[n % len(institutions)],
+            unit=units[n % len(institutions)],
+            sub_delivery=sub_delivery,
+            dictionary_version=version,
+            channel=Channel.PORTAL,
+            status=Status.PROCESSED,
+            is_test=n % 10 == 0,
+            period="TOTAAL",
+            sequence_number=100_000 + n,  # after those of deliver()
+            creation_date=dt.date(2020, 1, 1),
+            file_name=f"{n}.csv",
+        )
+        for n in numbers
+    )
+    moment = dt.datetime(2020, 1, 1, 12, tzinfo=dt.UTC)
+    Delivery.objects.unscoped().filter(pk__in=[d.pk for d in rows]).update(submitted_at=moment)
+
+
+@sqlite_only
+def test_the_status_of_a_totaal_deadline_reads_each_institutions_latest_not_the_history(
+    operator, institution, other_institution
+):
+    """Every delivery of a ``TOTAAL`` sub-delivery is of the one period ``TOTAAL``: the latest
+    delivery of each institution is read through an index, not found among all of them."""
+    sub_delivery = SubDelivery.objects.get(code="CAT")
+    deliver(institution, "CAT", "TOTAAL", on=days(-1))
+    client, query, work, made = logged_in(operator), URL + "?deelaanlevering=CAT", [], 0
+    for n in (1_000, 10_000):
+        totaal_history(sub_delivery, [institution, other_institution], range(made, n))
+        made = n
+        work.append(page_work(client, query + f"&deadline=TOTAAL|{days(30)}"))
+    # before: every delivery of the period was read ([1,939,130, 188,136,100] steps); now [520, 520]
+    assert work[1] < work[0] + 1_000, work
+    response = client.get(query + f"&deadline=TOTAAL|{days(30)}")
+    latest = {
+        r.institution.agb_code: r.latest.submitted_at.date() for r in response.context["rows"]
+    }
+    assert latest == {"11111111": days(-1), "44444444": dt.date(2020, 1, 1)}

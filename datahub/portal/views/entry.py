@@ -77,7 +77,7 @@ def _refused(
         if listing
         else None
     )
-    if kept is not None and kept.drafts:
+    if kept is not None and kept.counts.kept:
         context = {
             "sub_delivery": sub_delivery,
             "problems": problems,
@@ -283,6 +283,7 @@ def _page(
     kept = entry.batch(
         institution,
         sub_delivery,
+        version=version,
         page=request.GET.get("page"),
         actor=request.user,
         request=request,
@@ -292,7 +293,7 @@ def _page(
     shown = {"unit", "period", "is_test"}
     key_fields = _summary_fields(version)
     threshold = entry.rejection_threshold(version)
-    drafts = kept.drafts
+    counts = kept.counts
     context = _fields_context(version, values, checked) | {
         "sub_delivery": sub_delivery,
         "version": version,
@@ -304,17 +305,17 @@ def _page(
             for d, v in kept.rows
         ],
         "page": kept.page,
-        "kept": len(drafts),
+        "kept": counts.kept,
         "key_fields": key_fields,
         "units": units,
         "needs_period": version.frequency != "totaal",
         "submit_problems": problems,
         "submit_general": [m for k, ms in problems.items() if k not in shown for m in ms],
         "posted": request.POST if submit_problems else {},
-        "with_errors": sum(1 for d in drafts if d.error_count),
-        "to_recheck": sum(1 for d in drafts if entry.needs_recheck(d, version)),
+        "with_errors": counts.with_errors,
+        "to_recheck": counts.to_recheck,
         "threshold": threshold_text(threshold) if threshold is not None else None,
-        "over_threshold": entry.over_threshold(version, drafts),
+        "over_threshold": entry.over_threshold(version, counts),
     }
     return render(request, "deliveries/entry_form.html", context, status=status)
 
@@ -343,7 +344,7 @@ def _summaries(rows: list[tuple[EntryDraft, dict[str, str]]]) -> list[tuple[Entr
         v.pk: v
         for v in DictionaryVersion.objects.filter(
             pk__in={d.dictionary_version_id for d, _v in rows}
-        )
+        ).defer("workbook")
     }
     fields = {pk: _summary_fields(v) for pk, v in versions.items()}
     return [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,12 +17,15 @@ from datahub.portal.http import InstitutionRequest
 
 #: The posted actions that change a person's access rather than his role.
 _ACCESS = frozenset({"deactivate", "activate"})
+#: People per page: deactivated people are never removed, so the list only grows.
+PAGE_SIZE = 50
 
 
 @local_admin_required
 def people(request: InstitutionRequest) -> HttpResponse:
     memberships = services.people_of(request.institution)
-    return render(request, "portal/people/list.html", {"memberships": memberships})
+    page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/people/list.html", {"page": page})
 
 
 @local_admin_required

@@ -4,8 +4,10 @@ people."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from datahub.forwarding import authorisations
@@ -18,6 +20,8 @@ from datahub.portal.http import PortalRequest
 
 #: The posted actions on a person of the processor.
 _ACCESS = {"deactivate": False, "activate": True}
+#: People per page of a processor: deactivated people are never removed.
+PAGE_SIZE = 50
 
 
 @operator_required
@@ -67,16 +71,24 @@ def processor_edit(request: PortalRequest, processor_id: int) -> HttpResponse:
     else:
         if done:
             messages.success(request, done)
-            return redirect("portal:processor_edit", processor.pk)
+            return redirect(_same_page(request, processor))
+    people = Paginator(processors.people_of(processor), PAGE_SIZE)
     context = {
         "processor": processor,
         "details": details,
         "person_form": person_form,
         "access_error": access_error,
-        "people": processors.people_of(processor),
+        "page": people.get_page(request.GET.get("page")),
         "registrations": authorisations.registrations().filter(processor=processor),
     }
     return render(request, "portal/hub/processor_edit.html", context)
+
+
+def _same_page(request: PortalRequest, processor: Processor) -> str:
+    """The processor's page, at the page of people the change was made on."""
+    url = reverse("portal:processor_edit", args=[processor.pk])
+    number = request.GET.get("page", "")
+    return f"{url}?page={number}" if number.isascii() and number.isdigit() else url
 
 
 def _apply(
