@@ -159,14 +159,13 @@ def test_controleren_describes_each_field_with_its_error_and_announces_it(upload
     assert status.evaluate("el => el.textContent") == form_says
 
 
-def test_a_lost_connection_is_reported_in_the_pages_language(upload_page, portal_url):
-    page = upload_page
-    page.clock.install()  # the retries wait 1 + 2 + 3 + 4 + 5 seconds: let the test skip that
-    _open(page, portal_url)
+def _upload_with_failing_chunks(page, fail):
+    """Aanleveren with every chunk's POST answered by ``fail(route)``; the page's retries
+    (1 + 2 + 3 + 4 + 5 seconds, on its installed clock) run at once. The message region."""
 
     def chunk(route) -> None:
         if route.request.method == "POST":
-            route.abort("connectionreset")
+            fail(route)
         else:
             route.continue_()
 
@@ -178,6 +177,15 @@ def test_a_lost_connection_is_reported_in_the_pages_language(upload_page, portal
     while not message.text_content() and time.monotonic() < deadline:
         page.clock.run_for(1_000)
         page.wait_for_timeout(100)
+    return message
+
+
+def test_a_lost_connection_is_reported_in_the_pages_language(upload_page, portal_url):
+    page = upload_page
+    page.clock.install()  # the retries wait 1 + 2 + 3 + 4 + 5 seconds: let the test skip that
+    _open(page, portal_url)
+
+    message = _upload_with_failing_chunks(page, lambda route: route.abort("connectionreset"))
     translated = page.get_attribute("#upload-form", "data-message-network")
     assert translated and "network" not in translated
     expect(message).to_have_text(translated)
@@ -193,21 +201,11 @@ def test_a_storage_failure_is_retried_and_then_reported_in_the_hubs_words(upload
     said = "De hub kon het bestand nu niet opslaan; er is niets aangeleverd."
     posts: list[str] = []
 
-    def chunk(route) -> None:
-        if route.request.method == "POST":
-            posts.append(route.request.url)
-            route.fulfill(status=503, json={"error": said, "received": 0})
-        else:
-            route.continue_()
+    def refused(route) -> None:
+        posts.append(route.request.url)
+        route.fulfill(status=503, json={"error": said, "received": 0})
 
-    page.route(re.compile(r".*/aanleveren/upload/[0-9a-f-]+/$"), chunk)
-    _choose(page, _name(), cat_csv(1))
-    page.get_by_role("button", name="Aanleveren").click()
-    message = page.locator("#upload-message")
-    deadline = time.monotonic() + 30
-    while not message.text_content() and time.monotonic() < deadline:
-        page.clock.run_for(1_000)
-        page.wait_for_timeout(100)
+    message = _upload_with_failing_chunks(page, refused)
     expect(message).to_have_text(said)
     assert len(posts) > 1  # tried again before saying so
 
