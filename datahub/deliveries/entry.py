@@ -501,8 +501,8 @@ def dataset_of(
 
 
 def period_key(version: DictionaryVersion, period: str) -> str:
-    """The period a delivery will have (the intake's own rule: ``TOTAAL`` for a TOTAAL
-    registry, else the period as typed, in capitals)."""
+    """The period a delivery will have: ``TOTAAL`` for a TOTAAL registry (the invoerportaal
+    sends no other; the intake refuses any other), else the period as typed, in capitals."""
     return "TOTAAL" if version.frequency == "totaal" else period.strip().upper()
 
 

@@ -110,11 +110,21 @@ def _names(listed: str) -> list[str]:
 
 
 def _common_prefix(names: list[str]) -> str:
-    """``performed`` of ``performedAge``, ``performedDateTime``, ...: the choice element."""
+    """``performed`` of ``performedAge``, ``performedDateTime``, ...: the choice element (up to
+    where every name's type starts, with a capital: ``value`` of ``valueDate``, ``valueDateTime``).
+
+    Example::
+
+        >>> _common_prefix(["valueDate", "valueDateTime"]), _common_prefix(["performedAge"])
+        ('value', 'performedAge')
+    """
     if not names:
         return ""
     first, last = min(names), max(names)
     size = 0
     while size < min(len(first), len(last)) and first[size] == last[size]:
         size += 1
+    if len(names) > 1:
+        while size and not all(size < len(n) and n[size].isupper() for n in names):
+            size -= 1
     return first[:size]
