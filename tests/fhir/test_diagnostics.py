@@ -190,3 +190,10 @@ def test_a_code_outside_its_required_value_set_is_refused(
     assert (issue["code"], issue["expression"]) == ("code-invalid", [expression])
     assert issue["diagnostics"].startswith(f"This is not a code of {value_set}, which FHIR R4")
     assert not Delivery.objects.unscoped().exists()
+
+
+def test_a_choice_element_is_named_up_to_where_its_types_start() -> None:
+    from datahub.fhir.diagnostics import _common_prefix
+
+    assert _common_prefix(["valueDate", "valueDateTime"]) == "value"
+    assert _common_prefix(["performedDateTime", "performedString"]) == "performed"
