@@ -224,7 +224,7 @@ def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
             lock = Authorisation.objects.for_institution(delivery.institution)
             lock = lock.select_for_update(of=("self",)).filter(pk=authorisation.pk)
             # (only its row: not the processor and registry)
-            if not _still_in_force(lock, authorisation):
+            if not _still_in_force(lock, authorisation, delivery):
                 raise AuthorisationLapsed(authorisation.pk)
             sequence, made_available = _next_place(processor)
             package = Package.objects.create(
@@ -261,15 +261,17 @@ def build_package(delivery: Delivery, authorisation: Authorisation) -> Package:
     return package
 
 
-def _still_in_force(locked: QuerySet[Authorisation], authorisation: Authorisation) -> bool:
-    """Whether the authorisation (its row locked by ``locked``) is still not revoked and its
-    processor still registered for the registry."""
-    revoked = list(locked.values_list("revoked_at", flat=True))  # (takes the lock)
-    if revoked != [None]:
-        return False
-    return authorisation.processor.registrations.filter(
-        registry_id=authorisation.registry_id, withdrawn_at__isnull=True
-    ).exists()
+def _still_in_force(
+    locked: QuerySet[Authorisation], authorisation: Authorisation, delivery: Delivery
+) -> bool:
+    """Whether the authorisation (its row locked by ``locked``) is still in force for the
+    delivery as :func:`forward_delivery` found it: not revoked, its processor registered for the
+    registry when the delivery finished and still (not withdrawn and registered again since)."""
+    list(locked.values_list("pk"))  # takes the lock (only its row); then reads what committed
+    finished = delivery.processed_at or timezone.now()
+    day = timezone.localdate(finished)
+    rows = Authorisation.objects.for_institution(delivery.institution).filter(pk=authorisation.pk)
+    return authorisations.in_force(rows, authorisation.registry_id, finished, day).exists()
 
 
 def _next_place(processor: Processor) -> tuple[int, dt.datetime]:
