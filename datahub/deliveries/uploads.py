@@ -104,19 +104,14 @@ def start(*, institution: Institution, user: Any, file_name: str, size: int) -> 
             session.save(force_insert=True)
             part.parent.mkdir(exist_ok=True)
             part.write_bytes(files.MAGIC + bytes(session.nonce_prefix))
-    except OSError:
+    except BaseException as failure:  # the session's row was not committed: nor is its part
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+        if not isinstance(failure, OSError):
+            raise
         logger.exception("an upload could not be started: the uploads folder cannot be written")
-        _remove(part)
         raise UploadStorageFailed from None
-    except BaseException:  # (the session's row was not committed)
-        _remove(part)
-        raise
     return session
-
-
-def _remove(part: Path) -> None:
-    with contextlib.suppress(OSError):
-        part.unlink(missing_ok=True)
 
 
 def _make_room(institution: Institution, user: Any, size: int) -> None:
