@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
 
@@ -118,8 +119,8 @@ def test_the_questions_before_revoking_are_accessible(
     log_in(axe_page, portal_url, portal_env, person)
     axe_page.goto(portal_url + path)
     axe_page.get_by_role("link", name=link).click()
-    assert axe_page.get_by_role("heading", name=heading, level=1).is_visible()
-    assert axe_page.get_by_role("button", name="Intrekken").is_visible()
+    expect(axe_page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+    expect(axe_page.get_by_role("button", name="Intrekken")).to_be_visible()
     assert _violations(axe_page) == []
 
 
@@ -127,7 +128,7 @@ def test_a_processors_page_for_the_hub_operator_is_accessible(axe_page, portal_u
     log_in(axe_page, portal_url, portal_env, "beheer@datahub.example")
     axe_page.goto(portal_url + "/hub/verwerkers/")
     axe_page.get_by_role("link", name="Wijzigen IKNL").click()
-    assert axe_page.get_by_role("heading", name="IKNL (iknl)", level=1).is_visible()
+    expect(axe_page.get_by_role("heading", name="IKNL (iknl)", level=1)).to_be_visible()
     assert _violations(axe_page) == []
     axe_page.get_by_text("Deactiveren…").first.click()  # the question, open (not confirmed)
     assert _violations(axe_page) == []
@@ -142,8 +143,8 @@ def test_the_question_before_revoking_a_processors_token_is_accessible(
     axe_page.get_by_label("Naam").fill("axe-controle")
     axe_page.get_by_role("button", name="Token aanmaken").click()
     axe_page.get_by_role("link", name="Intrekken… axe-controle").click()
-    assert axe_page.get_by_role("heading", name="Token intrekken", level=1).is_visible()
-    assert axe_page.get_by_role("button", name="Intrekken").is_visible()
+    expect(axe_page.get_by_role("heading", name="Token intrekken", level=1)).to_be_visible()
+    expect(axe_page.get_by_role("button", name="Intrekken")).to_be_visible()
     assert _violations(axe_page) == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
 
@@ -12,11 +13,11 @@ pytestmark = pytest.mark.browser
 def test_a_local_admin_logs_in_with_a_totp_code_and_sees_the_overview(page, portal_url, portal_env):
     log_in(page, portal_url, portal_env, "beheerder@noorderlicht.example")
     page.wait_for_url("**/overzicht/")
-    assert page.get_by_role("heading", name="Overzicht").is_visible()
+    expect(page.get_by_role("heading", name="Overzicht")).to_be_visible()
     nav = page.get_by_role("navigation", name="Hoofdmenu")
     for item in ("Overzicht", "Aangeleverd", "Verwacht", "Bestanden aanleveren", "Afnameoverzicht"):
-        assert nav.get_by_role("link", name=item, exact=True).is_visible()
+        expect(nav.get_by_role("link", name=item, exact=True)).to_be_visible()
 
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Overview").is_visible()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()

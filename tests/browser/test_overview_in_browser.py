@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
 
@@ -19,7 +20,7 @@ def test_overzicht_aangeleverd_filters_and_the_prefilled_upload(page, portal_url
         "Komende aanleveringen",
         "Afgekeurde en foutieve aanleveringen",
     ):
-        assert page.get_by_role("heading", name=re.compile(title)).is_visible()
+        expect(page.get_by_role("heading", name=re.compile(title))).to_be_visible()
 
     # "Volledig overzicht" of the missing deliveries, then "Aanleveren" on its first row.
     page.locator("#table-missend").locator("xpath=../..").get_by_role(

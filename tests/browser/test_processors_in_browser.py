@@ -4,6 +4,7 @@ person asks to confirm first, activating again needs no step."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
 
@@ -18,26 +19,26 @@ def test_the_operator_onboards_a_processor_and_its_person(page, portal_url, port
     page.get_by_label("Code").fill("nivel-browser")
     page.get_by_label("Naam").fill("Nivel")
     page.get_by_role("button", name="Toevoegen").click()
-    assert page.get_by_role("heading", name="Nivel (nivel-browser)", level=1).is_visible()
-    assert page.get_by_text("Nivel is toegevoegd.").is_visible()
+    expect(page.get_by_role("heading", name="Nivel (nivel-browser)", level=1)).to_be_visible()
+    expect(page.get_by_text("Nivel is toegevoegd.")).to_be_visible()
     person = page.locator("form").filter(has=page.locator("input[value=person]"))
     person.get_by_label("Naam").fill("Nina Nivel")
     person.get_by_label("E-mailadres").fill("nina@nivel.example")
     person.get_by_role("button", name="Toevoegen").click()
-    assert page.get_by_text("nina@nivel.example heeft nu toegang.").is_visible()
+    expect(page.get_by_text("nina@nivel.example heeft nu toegang.")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="nina@nivel.example")
-    assert row.get_by_text("Actief").is_visible()
+    expect(row.get_by_text("Actief")).to_be_visible()
     confirm = row.get_by_role("button", name="Ja, deactiveren")
-    assert not confirm.is_visible()  # one click does not take someone's access away
+    expect(confirm).to_be_hidden()  # one click does not take someone's access away
     row.get_by_text("Deactiveren…").click()
-    assert row.get_by_text("kan dan niet meer inloggen op de pagina's van Nivel").is_visible()
+    expect(row.get_by_text("kan dan niet meer inloggen op de pagina's van Nivel")).to_be_visible()
     confirm.click()
-    assert page.get_by_text("De wijziging is opgeslagen.").is_visible()
+    expect(page.get_by_text("De wijziging is opgeslagen.")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="nina@nivel.example")
-    assert row.get_by_text("Gedeactiveerd").is_visible()
+    expect(row.get_by_text("Gedeactiveerd")).to_be_visible()
     row.get_by_role("button", name="Weer activeren").click()
     row = page.get_by_role("row").filter(has_text="nina@nivel.example")
-    assert row.get_by_text("Actief").is_visible()
+    expect(row.get_by_text("Actief")).to_be_visible()
     page.get_by_role("link", name="Terug naar de verwerkers").click()
     listed = page.get_by_role("row").filter(has_text="nivel-browser")
-    assert listed.get_by_role("cell").nth(3).inner_text() == "1"
+    expect(listed.get_by_role("cell").nth(3)).to_have_text("1")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import _violations
@@ -24,18 +25,18 @@ def test_the_dashboard_draws_its_charts_and_passes_axe(axe_page, portal_url, por
     log_in(page, portal_url, portal_env, "aanleveraar@noorderlicht.example")
     page.get_by_role("link", name="Datakwaliteit").click()
     page.wait_for_url("**/datakwaliteit/")
-    assert page.get_by_role("heading", name="Datakwaliteit", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Datakwaliteit", level=1)).to_be_visible()
     page.get_by_label("Deelaanlevering").select_option("MMYIKNL")
     page.get_by_role("button", name="Tonen").click()
     page.wait_for_url("**deelaanlevering=MMYIKNL**")
     for name in ("Aanleveringen per periode naar status", "Fouten en waarschuwingen per record"):
         chart = page.get_by_role("img", name=name)
-        assert chart.is_visible()
+        expect(chart).to_be_visible()
         box = chart.bounding_box()
         assert box and box["width"] > 200 and box["height"] > 100
     assert page.locator("#chart-statuses rect.chart__bar").count() >= 4
     page.get_by_text("Tabel met deze aantallen").first.click()
-    assert page.get_by_role("table", name="Aanleveringen per periode").is_visible()
+    expect(page.get_by_role("table", name="Aanleveringen per periode")).to_be_visible()
     _completeness_is_drawn(page)
     _shot(page, "dashboard")
     assert _violations(page) == []
@@ -45,15 +46,15 @@ def _completeness_is_drawn(page) -> None:
     """The completeness chart (the demo's deliveries went through processing, so they have
     counts per field), its legend and its table, every field of the dictionary a row."""
     chart = page.get_by_role("img", name="Volledigheid per veld")
-    assert chart.is_visible()
+    expect(chart).to_be_visible()
     box = chart.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 100
     assert page.locator("#chart-completeness rect.chart__bar").count() >= 5
     section = page.locator("section", has=page.locator("#completeness-heading"))
-    assert section.locator(".chart-legend").get_by_text("Verplicht veld (*)").is_visible()
+    expect(section.locator(".chart-legend").get_by_text("Verplicht veld (*)")).to_be_visible()
     section.get_by_text("Tabel met deze aantallen").click()
     table = page.get_by_role("table", name="Volledigheid per veld")
-    assert table.is_visible()
+    expect(table).to_be_visible()
     shares = table.locator("tbody tr td:last-child").all_inner_texts()
     assert len(shares) >= 5 and all(s.endswith("%") for s in shares)
     numbers = [float(s.rstrip(" %").replace(",", ".")) for s in shares]
@@ -67,8 +68,10 @@ def test_the_hubs_data_quality_passes_axe_and_fits_a_phone(axe_page, portal_url,
     page.get_by_label("Deelaanlevering").select_option("CAT")
     page.get_by_role("button", name="Tonen").click()
     page.wait_for_url("**deelaanlevering=CAT**")
-    assert page.get_by_role("img", name="Aanleveringen per zorginstelling naar status").is_visible()
-    assert page.get_by_text("Ziekenhuis Noorderlicht").first.is_visible()
+    expect(
+        page.get_by_role("img", name="Aanleveringen per zorginstelling naar status")
+    ).to_be_visible()
+    expect(page.get_by_text("Ziekenhuis Noorderlicht").first).to_be_visible()
     _completeness_is_drawn(page)
     _shot(page, "operator")
     assert _violations(page) == []

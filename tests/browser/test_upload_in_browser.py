@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
 from tests.deliveries.conftest import cat_csv
@@ -39,8 +40,8 @@ def test_a_submitter_delivers_a_file_and_reads_its_report(page, portal_url, port
             "() => document.getElementById('progress-status').textContent.includes('klaar')"
         )
     page.get_by_role("link", name="Verslag").click()
-    assert page.get_by_role("cell", name="001_RefTab").is_visible()
-    assert page.get_by_role("link", name="Exporteer").is_visible()
+    expect(page.get_by_role("cell", name="001_RefTab")).to_be_visible()
+    expect(page.get_by_role("link", name="Exporteer")).to_be_visible()
 
 
 def test_choosing_a_registry_offers_its_versions(page, portal_url, portal_env):
