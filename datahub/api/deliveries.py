@@ -24,7 +24,14 @@ from pydantic import AfterValidator, Field
 
 from datahub.api import multipart
 from datahub.api.auth import TokenAuth, token_of
-from datahub.api.errors import FILE_KEY, Problems, hub_error, incomplete, refused
+from datahub.api.errors import (
+    FILE_KEY,
+    Problems,
+    hub_error,
+    incomplete,
+    refuse_unknown_parameters,
+    refused,
+)
 from datahub.api.tokens import TokenActor
 from datahub.audit.models import Action
 from datahub.audit.services import record
@@ -251,6 +258,7 @@ def deliveries(
     you received, and skip the ids you have; for more than 100, ask again from the last
     `submitted_at` of the answer. `status` is the status now: poll a delivery's own status
     until it is `finished`."""
+    refuse_unknown_parameters(request, "since", "code", "status")
     token = token_of(request)
     rows = (
         Delivery.objects.for_institution(token.institution)

@@ -69,6 +69,23 @@ def invalid(problems: dict[str, list[str]]) -> Problems:
     return Problems(detail=detail, problems=per_field)
 
 
+def refuse_unknown_parameters(request: HttpRequest, *known: str) -> None:
+    """Refuse (422) a query parameter the call does not take, naming the ones it does: a client
+    paging with ``page`` or ``offset`` would otherwise get the first page again and again."""
+    unknown = sorted(set(request.GET) - set(known))
+    if not unknown:
+        return
+    message = _("This call takes no such parameter; it takes: %(names)s.") % {
+        "names": ", ".join(known)
+    }
+    raise ValidationError(
+        [
+            {"type": HUB_TYPE + "unknown_parameter", "loc": ("query", name), "msg": message}
+            for name in unknown
+        ]
+    )
+
+
 def incomplete() -> Problems:
     """The body of an upload whose multipart body ended inside its file (400)."""
     message = _(

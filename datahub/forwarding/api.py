@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from pydantic import AfterValidator
 
-from datahub.api.errors import Problems, hub_error
+from datahub.api.errors import Problems, hub_error, refuse_unknown_parameters
 from datahub.forwarding import fetching, tokens
 from datahub.forwarding.errors import (
     AuthorisationRevoked,
@@ -194,6 +194,7 @@ def list_packages(
     received (the first time without), until a call answers with an empty list; keep that
     number for the next poll. A package never becomes available behind one you have seen.
     """
+    refuse_unknown_parameters(request, "registry", "after", "since")
     packages = fetching.available_packages(
         _processor(request), registry=registry, since=since, after=after
     )

@@ -56,6 +56,11 @@ def test_the_list_starts_at_a_moment_and_filters_on_sub_delivery_and_status(
     assert _ids(token, "?code=MMYIKNL") == []
     assert get(token, URL + "?status=kwijt").status_code == 422
     assert get(token, URL + "?since=gisteren").status_code == 422
+    paged = get(token, URL + "?page=2")  # no such paging: not the first 100 again
+    assert paged.status_code == 422
+    assert paged.json()["problems"] == {
+        "page": ["Deze aanroep kent deze parameter niet; hij kent: since, code, status."]
+    }
     assert get(None, URL).status_code == 401
 
 

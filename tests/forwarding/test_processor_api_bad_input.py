@@ -46,6 +46,7 @@ def test_a_since_well_inside_the_calendar_is_accepted(api):
         ("/packages", {"after": str(2**63)}, "after"),
         ("/packages/1/download", {"format": "xml"}, "format"),
         ("/packages/abc", {}, "package_id"),
+        ("/packages", {"offset": "1000"}, "offset"),  # a way of paging the call does not have
     ],
 )
 def test_a_bad_parameter_is_named_and_not_called_a_refused_delivery(api, url, params, name):
@@ -55,3 +56,12 @@ def test_a_bad_parameter_is_named_and_not_called_a_refused_delivery(api, url, pa
     assert body["detail"] == f"De parameters van het verzoek zijn ongeldig: {name}."
     assert REFUSED_DELIVERY not in response.content.decode()
     assert list(body["problems"]) == [name]
+
+
+def test_an_unknown_parameter_is_refused_naming_those_the_call_takes(api):
+    response = api.get(f"{API}/packages", {"after": "0", "page": "2", "limit": "10"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"] == "De parameters van het verzoek zijn ongeldig: limit, page."
+    expected = ["Deze aanroep kent deze parameter niet; hij kent: registry, after, since."]
+    assert body["problems"] == {"limit": expected, "page": expected}
