@@ -135,13 +135,16 @@ OFFERED = models.Q(expired_at__isnull=True, superseded_by__isnull=True)
 
 
 def still_registered() -> models.Exists:
-    """Whether a package's processor is (still) registered for its registry: once the hub's
-    operator withdraws the registration, the processor may fetch none of its packages."""
+    """Whether the registration a package was made under is still open: once the hub's operator
+    withdraws it, the processor may fetch none of its packages, also not after registering it
+    again. As for forwarding (``authorisations.in_force``), the registration is the one open
+    when the delivery finished: a new one covers only what is delivered under it."""
     return models.Exists(
         ProcessorRegistration.objects.filter(
             processor=models.OuterRef("processor"),
             registry=models.OuterRef("authorisation__registry"),
             withdrawn_at__isnull=True,
+            registered_at__lte=models.OuterRef("delivery__processed_at"),
         )
     )
 

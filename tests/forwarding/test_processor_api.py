@@ -259,6 +259,40 @@ def test_after_the_operator_withdraws_the_registration_the_processor_can_fetch_n
     assert package.fetched_at is None and package.expired_at is not None
 
 
+def test_registering_again_does_not_give_back_the_packages_of_the_withdrawn_registration(
+    api,
+    package,
+    processor,
+    operator,
+    registered,
+    institution,
+    submitter,
+    django_capture_on_commit_callbacks,
+):
+    """The withdrawal's question says unfetched packages are deleted; before the purge ran, a
+    new registration made them listed and downloadable again (a security review). As with a
+    new authorisation, a new registration covers only the packages made under it."""
+    from django.urls import reverse
+
+    from tests.conftest import logged_in
+
+    operator_client = logged_in(operator)
+    registration = authorisations.registrations().get(processor=processor)
+    withdraw = reverse("portal:processor_registration_withdraw", args=[registration.pk])
+    assert operator_client.post(withdraw).status_code == 302
+    again = {"processor": processor.pk, "registry": registered.pk}
+    assert operator_client.post(reverse("portal:processor_registrations"), again).status_code == 302
+    assert api.get(f"{API}/packages").json() == []
+    assert api.get(f"{API}/packages/{package.pk}/download").status_code == 403
+    from datahub.forwarding.retention import purge
+
+    assert purge().packages == 1  # deleted as the question said
+    deliver(institution, submitter, patient_rows(2), 2, capture=django_capture_on_commit_callbacks)
+    [new] = api.get(f"{API}/packages").json()  # what is made under the new one is offered
+    assert new["id"] != package.pk
+    assert api.get(f"{API}/packages/{new['id']}/download").status_code == 200
+
+
 EXPIRED_NL = (
     "Het API-token is verlopen: maak een nieuw token op de pagina Verwerker van het portaal."
 )
