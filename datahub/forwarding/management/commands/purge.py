@@ -8,7 +8,11 @@ from datahub.forwarding.retention import purge
 
 
 class Command(BaseCommand):
-    help = "Delete delivered files past their retention period and expired packages."
+    help = (
+        "Delete delivered files past their retention period, expired packages, records entered "
+        "by hand whose participation ended longer than the retention period ago, and what killed "
+        "workers left behind (a day old)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = purge()
