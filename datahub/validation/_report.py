@@ -265,7 +265,7 @@ def csv_header(report_fields: Sequence[str]) -> list[str]:
     """
     return [
         "Recordnummer",
-        *report_fields,
+        *(safe_cell(name) for name in report_fields),  # (names from the workbook)
         "Fout / waarschuwing",
         "Foutcode",
         "Veld",
@@ -302,8 +302,8 @@ def safe_cell(value: object) -> str:
 
         >>> safe_cell("=HYPERLINK(1)"), safe_cell(None), safe_cell(12), safe_cell("-0.25")
         ("'=HYPERLINK(1)", '', '12', '-0.25')
-        >>> safe_cell("x;=cmd|' /C calc'!A0"), safe_cell("a\\n @SUM(1)")
-        ("x;'=cmd|' /C calc'!A0", "a\\n' @SUM(1)")
+        >>> safe_cell("x;=cmd|' /C calc'!A0"), safe_cell("a\\n @SUM(1)"), safe_cell("  =1+1")
+        ("x;'=cmd|' /C calc'!A0", "a\\n' @SUM(1)", "'  =1+1")
     """
     if value is None:
         return ""
@@ -312,7 +312,8 @@ def safe_cell(value: object) -> str:
     text = str(value)
     if ";" in text or "\n" in text or "\r" in text:  # (most cells have none: no regex)
         text = _INNER_START.sub(r"\1'", text)
-    if text.startswith(_FORMULA_START) and not _SIGNED_NUMBER.fullmatch(text):
+    head = text.lstrip(" ") if text[:1] == " " else text  # a spreadsheet may trim the spaces
+    if head.startswith(_FORMULA_START) and not _SIGNED_NUMBER.fullmatch(head):
         return "'" + text
     return text
 

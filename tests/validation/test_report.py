@@ -21,7 +21,7 @@ from datahub.validation import (
     validate_file,
     validate_records,
 )
-from datahub.validation._report import Finding, findings_from_columns
+from datahub.validation._report import Finding, findings_from_columns, safe_cell
 
 from .helpers import cat_row, csv_bytes, hip_row, validate_rows
 
@@ -406,3 +406,27 @@ def test_valid_records_are_given_on_trimmed_as_they_were_checked(cat: DataDictio
     assert report.status == "Verwerkt"
     valid = list(iter_valid_records(cat, data, report, file_name="x.csv"))
     assert [r["OperatieID"] for r in valid] == ["11000001", "11000001\t"]
+
+
+def test_a_formula_after_spaces_and_a_report_field_named_as_a_formula_are_neutralised(
+    cat: DataDictionary,
+) -> None:
+    """A spreadsheet may trim a cell's leading spaces, and the header holds the report fields'
+    names from the operator's workbook: both reached the CSV as formulas (a security review)."""
+    data = cat.to_dict()
+    base = dict(data["fields"][0], required=False, length=None, fhirpath=None)
+    data["fields"] = [
+        dict(base, order=1, name="=Sleutel"),
+        dict(base, order=2, name="Getal", datatype="geheel getal", required=True),
+    ]
+    data["rules"] = []
+    data["general"] = dict(
+        data["general"], key_fields=["=Sleutel"], report_fields=["=Sleutel"], period_field=None
+    )
+    odd = DataDictionary.from_dict(data)
+    report = validate_file(odd, b'=Sleutel,Getal\n"=HYPERLINK(1)", =1+1\n', file_name="x.csv")
+    table = list(csv.reader(io.StringIO(report.to_csv().decode("utf-8-sig"))))
+    assert table[0][:2] == ["Recordnummer", "'=Sleutel"]
+    assert table[1][:2] == ["1", "'=HYPERLINK(1)"]
+    assert (table[1][3], table[1][5]) == ("004", "' =1+1")
+    assert safe_cell(" -0.25") == " -0.25"  # a signed number after a space is still a number
