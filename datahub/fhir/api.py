@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import AfterValidator, Field
 
@@ -132,7 +133,11 @@ def submit(request: HttpRequest, code: str, fields: Query[FhirFields]) -> HttpRe
     now; nothing is stored.
     """
     token = token_of(request)
-    if int(request.META.get("CONTENT_LENGTH") or 0) > parsing.MAX_BYTES:
+    length = _declared_length(request)
+    if length is None:
+        message = _("The request's Content-Length is not a number; nothing was stored.")
+        return outcome.response(400, [outcome.error("invalid", message)])
+    if length > parsing.MAX_BYTES:
         return outcome.response(413, parsing.too_large().issues)
     try:
         accepted = service.submit(
@@ -149,3 +154,12 @@ def submit(request: HttpRequest, code: str, fields: Query[FhirFields]) -> HttpRe
     response = outcome.response(200 if accepted.repeated else 202, accepted.issues)
     response["Location"] = service.status_url(accepted.delivery)
     return response
+
+
+def _declared_length(request: HttpRequest) -> int | None:
+    """The body's length as the client declared it (0 when it did not); None when it is no
+    number (``datahub serve`` refuses such a request itself; Django would fail reading it)."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None

@@ -200,6 +200,24 @@ def test_a_moment_past_the_calendars_ends_on_the_hubs_clock_is_delivered_as_writ
         assert f",{date}," in stream.read().decode().splitlines()[1]
 
 
+def test_a_length_that_is_no_number_is_refused_as_an_empty_body_not_a_500(fhir_cataract, token):
+    from django.test import Client
+
+    from tests.fhir.conftest import URL, bearer
+
+    body = json.dumps(bundle(patient(), procedure(1)))
+    response = Client().post(
+        URL + "?unit=0",
+        body,
+        content_type="application/fhir+json",
+        CONTENT_LENGTH="veel",
+        **bearer(token),
+    )
+    assert response.status_code == 400, response.content
+    assert "Content-Length van het verzoek is geen getal" in issues(response)[0]["diagnostics"]
+    assert _nothing_stored()
+
+
 def test_a_body_over_the_maximum_is_refused_before_it_is_read(fhir_cataract, token):
     body = b" " * (parsing.MAX_BYTES + 1)
     response = post(token, body)
