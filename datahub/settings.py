@@ -68,7 +68,9 @@ if not DEBUG and not _base_url:
         "hub at, for the links in e-mails (e.g. https://datahub.example.nl)"
     )
 if _base_url and not _base_url.startswith(("https://", "http://")):
-    raise ImproperlyConfigured(f"DATAHUB_BASE_URL must start with https://, not {_base_url!r}")
+    raise ImproperlyConfigured(
+        f"DATAHUB_BASE_URL must start with https:// (or http://), not {_base_url!r}"
+    )
 BASE_URL = (_base_url or "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [

@@ -107,7 +107,7 @@ def test_production_refuses_to_mail_links_to_127_0_0_1(tmp_path):
     assert result.returncode != 0
     assert "DATAHUB_BASE_URL must be set" in result.stderr
     wrong = _start({"DATAHUB_VAR_DIR": str(tmp_path), **keys, "DATAHUB_BASE_URL": "datahub.nl"})
-    assert "DATAHUB_BASE_URL must start with https://" in wrong.stderr
+    assert "DATAHUB_BASE_URL must start with https:// (or http://)" in wrong.stderr
 
 
 def test_production_refuses_to_send_from_localhost(tmp_path):
