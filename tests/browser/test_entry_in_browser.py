@@ -84,7 +84,8 @@ def test_checking_and_saving_a_record_break_no_rule_of_the_csp_and_saving_focuse
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     log_in(page, portal_url, portal_env, "arts@zuiderzee.example")
     page.goto(portal_url + "/invoerportaal/CAT/")
-    _field(page, "OperatieID").fill(f"C{int(time.time())}")
+    operation = f"C{int(time.time())}"
+    _field(page, "OperatieID").fill(operation)
     _field(page, "PatientCode").fill("P-csp")
     _field(page, "Geboortejaar").fill("2030")  # after the operation: an error
     _field(page, "Operatiedatum").fill("2026-01-15")
@@ -109,4 +110,15 @@ def test_checking_and_saving_a_record_break_no_rule_of_the_csp_and_saving_focuse
     message = page.locator(".messages")
     expect(message).to_contain_text("in de batch opgeslagen")
     expect(message).to_be_focused()
+    assert errors == []
+
+    # Deleting a record asks first: one click does not take a patient's operation out.
+    row = page.get_by_role("row").filter(has_text=operation)
+    confirm = row.get_by_role("button", name=re.compile(r"^Ja, record \d+ verwijderen$"))
+    expect(confirm).to_be_hidden()
+    row.get_by_text(re.compile(r"^Record \d+ verwijderen…$")).click()
+    expect(row.get_by_text("gaat dan definitief uit de batch")).to_be_visible()
+    confirm.click()
+    expect(page.locator(".messages")).to_contain_text("uit de batch verwijderd")
+    expect(page.get_by_role("row").filter(has_text=operation)).to_have_count(0)
     assert errors == []
