@@ -182,7 +182,10 @@ class CsvReader:
 
     def _batches(self) -> Generator[pl.DataFrame, None, None]:
         rest = self._header()
-        if rest is None or self.sink.unread:
+        if rest is None:
+            return
+        if self.sink.unread:
+            self.records = self._count_records(rest)
             return
         buffer = rest
         line, offset = self.header_line + 1, self.bytes_read - len(rest)
@@ -344,6 +347,33 @@ class CsvReader:
         first = not any(f.code == "T01" for f in self.sink.findings)
         key, values = invalid_byte(data[at - start :], first=first)
         self.sink.add("T01", key, line=line, offset=at, **values)
+
+    def _count_records(self, data: bytes) -> int:
+        r"""The records of a file whose values are not read (another separator, too many
+        columns), so that its report says how many were not processed: its lines with more
+        than blanks, a line end inside quotes continuing the record. Streams on from ``data``
+        (what follows the header), holding one block at a time.
+
+        Example::
+
+            >>> import io
+            >>> reader = CsvReader(io.BytesIO(b'2;"a\n"\n\n3\n4'), ("A", "B"), TechnicalSink())
+            >>> reader._count_records(reader._read(100))
+            3
+        """
+        records, quoted, content = 0, False, False
+        while data:
+            *ended, last = data.split(b"\n")
+            for line in ended:
+                quoted ^= line.count(b'"') % 2 == 1
+                content = content or bool(line.strip())
+                if not quoted:  # a line end outside quotes ends the record
+                    records += content
+                    content = False
+            quoted ^= last.count(b'"') % 2 == 1
+            content = content or bool(last.strip())
+            data = self._read(BLOCK_SIZE)
+        return records + content
 
     def _check_header(self, names: list[str], *, broken: bool) -> None:
         self.columns = [f"column_{i + 1}" for i in range(len(names))]

@@ -353,7 +353,7 @@ def test_a_semicolon_file_gets_one_clear_finding_through_the_command(capsys, tmp
     text = csv_bytes(cat.field_names, [cat_row(1)]).decode().replace(",", ";")
     path.write_text(text, encoding="utf-8")
     code, out, _ = run(capsys, "--dictionary", CAT, "--lang", "en", str(path))
-    assert code == 1 and "Rejected" in out and "0 total" in out
+    assert code == 1 and "Rejected" in out and "1 total" in out  # (counted, not read)
     assert out.count(" T02 ") == 1 and "separated by ';' instead of commas" in out
 
 

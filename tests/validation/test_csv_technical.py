@@ -165,12 +165,15 @@ def test_a_file_separated_by_semicolons_is_one_t02_that_says_so(
 ) -> None:
     # Excel on a Dutch computer saves "CSV" with semicolons (and decimal commas): read with
     # commas, every column was missing, the header one unknown column, every line a T04
-    text = csv_bytes(cat.field_names, [cat_row(1), cat_row(2)]).decode()
-    data = text.replace(",", separator).replace(".", ",").encode()
+    rows = [cat_row(1), cat_row(2, Opmerking="twee\nregels"), cat_row(3)]
+    text = csv_bytes(cat.field_names, rows).decode()
+    data = text.replace(",", separator).replace(".", ",").encode() + b"\n"  # and an empty line
     report = validate_text(cat, data)
     assert [(f.code, f.line) for f in report.findings] == [("T02", 1)]
     assert f"gescheiden door {shown} in plaats van door komma's" in report.findings[0].message
-    assert report.status == "Afgekeurd" and report.total == 0
+    # its records are not read, but counted: the report says how many were not processed
+    assert report.status == "Afgekeurd"
+    assert (report.total, report.processed, report.not_processed) == (3, 0, 3)
     english = validate_text(cat, data, lang="en").findings[0].message
     assert english == translate_message("T02", report.findings[0].message, "en")
     assert english.startswith(f"The header's columns are separated by {shown} instead of")

@@ -49,7 +49,7 @@ def test_a_header_wider_than_a_worksheet_is_refused_without_reading_the_records(
             " records zijn niet gelezen",
         )
     ]
-    assert (report.status, report.total) == ("Afgekeurd", 0)
+    assert (report.status, report.total, report.not_processed) == ("Afgekeurd", 1, 1)  # counted
     wide = validate_file(cat, data.replace(b"," * 450_000, b"," * 16_000), file_name="x.csv")
     assert [f.message for f in wide.findings] == ["Kolommen zonder naam in de kopregel: 16000"]
     assert (wide.status, wide.total) == ("Afgekeurd", 1)  # (read, and checked)
