@@ -69,8 +69,9 @@ def report_fields(delivery: Delivery) -> tuple[str, ...]:
     return tuple(delivery.dictionary_version.dictionary.general.report_fields)
 
 
-def csv_rows(delivery: Delivery) -> Iterator[bytes]:
-    """The report as CSV: UTF-8 with BOM, formula injection neutralised, streamed."""
+def csv_rows(delivery: Delivery, *, code: str = "", level: str = "") -> Iterator[bytes]:
+    """The report as CSV: UTF-8 with BOM, formula injection neutralised, streamed; only the
+    findings of ``code`` and ``level`` when given (the selection on the report tab)."""
     fields = report_fields(delivery)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -84,7 +85,7 @@ def csv_rows(delivery: Delivery) -> Iterator[bytes]:
     buffer.write("\ufeff")
     writer.writerow(csv_header(fields))
     yield flush()
-    values = findings_of(delivery).values_list(
+    values = findings_of(delivery, code=code, level=level).values_list(
         "record", "keys", "level", "code", "field", "value", "message"
     )
     for position, finding in enumerate(values.iterator(chunk_size=5000), start=1):

@@ -119,6 +119,29 @@ def test_export_is_csv_with_bom_and_neutralised_formulas_and_is_logged(delivery,
     assert AuditEvent.objects.filter(action=Action.EXPORT, object_id=str(delivery.pk)).exists()
 
 
+def test_export_of_a_selection_holds_the_findings_the_report_tab_shows(delivery, submitter):
+    """The filtered report offered "Exporteer", which gave every finding (a walkthrough
+    review): it exports the selection now, and says so."""
+    client = logged_in(submitter)
+    url = reverse("portal:delivery", args=[delivery.pk])
+    page = html.fromstring(client.get(url, {"tab": "verslag", "code": "001_RefTab"}).content)
+    [link] = page.xpath("//a[text()='Exporteer selectie']")
+    assert not page.xpath("//a[text()='Exporteer']")
+    response = client.get(link.get("href"))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    selected = delivery.findings.filter(code="001_RefTab").count()
+    assert 0 < selected < delivery.findings.count()
+    assert len(rows) == 1 + selected and {row[-4] for row in rows[1:]} == {"001_RefTab"}
+    both = client.get(link.get("href") + "&niveau=waarschuwing")
+    assert len(list(csv.reader(io.StringIO(b"".join(both.streaming_content).decode())))) == 1
+    event = AuditEvent.objects.filter(action=Action.EXPORT).latest("id")
+    assert event.detail == {"code": "001_RefTab", "level": "waarschuwing"}
+    unfiltered = html.fromstring(client.get(url, {"tab": "verslag"}).content)
+    assert unfiltered.xpath("//a[text()='Exporteer']/@href") == [
+        reverse("portal:delivery_export", args=[delivery.pk])
+    ]
+
+
 def test_another_institutions_delivery_is_not_found_and_logged(delivery, outsider):
     client = logged_in(outsider)
     for name in ("portal:delivery", "portal:delivery_progress", "portal:delivery_export"):

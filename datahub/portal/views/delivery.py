@@ -107,15 +107,18 @@ def delivery_progress(request: InstitutionRequest, delivery_id: int) -> HttpResp
 @never_cache
 @member_required()
 def delivery_export(request: InstitutionRequest, delivery_id: int) -> StreamingHttpResponse:
+    """The report as CSV: the findings the report tab shows, with its selection (code, level)."""
     delivery = own_delivery(request, delivery_id)
+    code, level = request.GET.get("code", ""), request.GET.get("niveau", "")
     record(
         Action.EXPORT,
         request=request,
         obj=delivery,
         description=gettext_noop("processing report CSV"),
+        detail={"code": code, "level": level} if code or level else None,
     )
     response = StreamingHttpResponse(
-        reports.csv_rows(delivery), content_type="text/csv; charset=utf-8"
+        reports.csv_rows(delivery, code=code, level=level), content_type="text/csv; charset=utf-8"
     )
     name = delivery.file_name.rsplit(".", 1)[0]
     response["Content-Disposition"] = f'attachment; filename="verwerkingsverslag_{name}.csv"'
