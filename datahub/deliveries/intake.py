@@ -473,10 +473,16 @@ def _check_period(result: CheckResult, today: dt.date) -> None:
         return
     if not period or period == "TOTAAL":
         example = _PERIOD_EXAMPLES.get(result.version.frequency, "2020K1")
-        result.add(
-            "period",
-            _("Fill in the period this delivery covers, e.g. %(example)s.") % {"example": example},
-        )
+        if period:  # the sender chose TOTAAL for a sub-delivery delivered per period
+            message = _(
+                "%(code)s is not delivered as the complete dataset (TOTAAL) but per period: fill "
+                "in the period this delivery covers, e.g. %(example)s."
+            ) % {"code": result.metadata.code, "example": example}
+        else:
+            message = _("Fill in the period this delivery covers, e.g. %(example)s.") % {
+                "example": example
+            }
+        result.add("period", message)
         return
     try:
         bounds = parse_period(period)

@@ -374,6 +374,27 @@ def test_a_period_sent_for_a_totaal_sub_delivery_is_refused_not_ignored(cataract
     assert not Delivery.objects.unscoped().exists()
 
 
+def test_totaal_chosen_for_a_sub_delivery_delivered_per_period_is_named_as_the_problem(
+    operator, institution, submitter
+):
+    """It was asked to "fill in the period", which the user had done (a walkthrough review)."""
+    from tests.deliveries.conftest import take_part
+
+    take_part(operator, [institution], "MMYIKNL_2.1.xlsx")
+    fields = dict(
+        FIELDS,
+        code="MMYIKNL",
+        version="2.1",
+        period="TOTAAL",
+        file_name="11111111_0_MMYIKNL_2.1_1_20261128_PROD.csv",
+    )
+    checked = logged_in(submitter).post(reverse("portal:upload_check"), fields)
+    assert (
+        "MMYIKNL wordt niet als volledige dataset (TOTAAL) aangeleverd maar per periode: vul de"
+        " periode in waarover deze aanlevering gaat, bijvoorbeeld 2020H1."
+    ) in checked.content.decode()
+
+
 def test_an_upload_is_discarded_a_day_after_its_last_chunk_not_after_its_start(
     institution, submitter
 ):
