@@ -33,10 +33,13 @@ api = DatahubApi(
     version=datahub.__version__,
     description=(
         "Deliver registry files and fetch their processing reports with an institution's API "
-        "token (`Authorization: Bearer dh_...`); a local administrator makes tokens under "
-        "Beheer → API-tokens. Registries that allow it take FHIR R4 resources at "
-        "/api/fhir/{code} (see docs/fhir.md). Processors fetch forwarded packages under "
-        "/api/verwerker/ with a processor's token. See docs/api.md."
+        "token (`Authorization: Bearer dh_...`); a local administrator makes tokens on the "
+        "portal's page *API-tokens* ([/beheer/api-tokens/](/beheer/api-tokens/)). Registries "
+        "that allow it take FHIR R4 resources at `/api/fhir/{code}`. Processors fetch "
+        "forwarded packages under `/api/verwerker/` with a processor's token, made on the "
+        "portal's page *Verwerker* ([/verwerker/](/verwerker/)). The hub's source holds the "
+        "full guides: `docs/api.md`, `docs/fhir.md`, `docs/forwarding.md`. "
+        "[Back to the portal](/)"
     ),
     urls_namespace="api",
 )

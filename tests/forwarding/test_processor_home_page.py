@@ -44,6 +44,18 @@ def test_the_new_token_opens_the_api(processor_user, registered):
     assert Client(**bearer(plain)).get(f"{API}/packages").status_code == 200
 
 
+def test_the_page_links_to_the_api_documentation_where_processors_calls_are(processor_user):
+    from lxml import html
+
+    page = html.fromstring(logged_in(processor_user).get(URL).content)
+    [link] = page.xpath("//a[text()='API-documentatie']/@href")
+    assert link == "/api/docs#/Verwerker"
+    schema = Client().get("/api/openapi.json").json()
+    assert any(
+        "Verwerker" in op.get("tags", []) for p in schema["paths"].values() for op in p.values()
+    )
+
+
 def test_a_token_needs_a_name(processor_user):
     response = logged_in(processor_user).post(URL, {"name": " "})
     assert response.context["form"].errors
