@@ -29,11 +29,24 @@ class _RegistryFilterForm(forms.Form):
     def __init__(self, data: Any, sub_deliveries: Sequence[SubDelivery]) -> None:
         super().__init__(data)
         registries = {s.registry_id: s.registry.stream for s in sub_deliveries}
+        self._registry_of = {s.code: s.registry_id for s in sub_deliveries}
         self.fields["registratie"].choices = [("", _("All")), *sorted(registries.items(), key=_2)]  # type: ignore[attr-defined]
         self.fields["deelaanlevering"].choices = [  # type: ignore[attr-defined]
             ("", _("All")),
             *((s.code, f"{s.registry.stream} – {s.name}") for s in sub_deliveries),
         ]
+
+    def clean(self) -> dict[str, Any]:
+        """A range that ends before it starts, or a sub-delivery of another registry than the
+        one chosen, says so at its field (which then filters nothing) instead of an empty list."""
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("van"), cleaned.get("tot")
+        if since is not None and until is not None and until < since:
+            self.add_error("tot", _("The end date lies before the start date."))
+        registry, code = cleaned.get("registratie"), cleaned.get("deelaanlevering")
+        if registry and code and self._registry_of.get(code) != registry:
+            self.add_error("deelaanlevering", _("This sub-delivery is not of the chosen registry."))
+        return cleaned
 
     def value(self, name: str) -> Any:
         """The cleaned value; None when the field is not valid (a bad filter filters nothing)."""

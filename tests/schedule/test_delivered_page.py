@@ -155,3 +155,25 @@ def test_a_filter_value_that_is_no_date_says_so_at_its_field(submitter, page):
     response = logged_in(submitter).get(reverse(page), {"van": "2026-13-01"})
     assert response.status_code == 200
     assert "Voer een geldige datum in." in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["portal:delivered", "portal:expected"])
+def test_a_range_ending_before_it_starts_says_so_at_its_field(submitter, history, page):
+    """It showed "no deliveries for this selection" without a word why (a walkthrough review)."""
+    response = logged_in(submitter).get(reverse(page), {"van": days(-1), "tot": days(-10)})
+    form = response.context["form"]
+    assert form.errors == {"tot": ["De einddatum ligt voor de begindatum."]}
+    assert "De einddatum ligt voor de begindatum." in response.content.decode()
+    if page == "portal:delivered":  # "tot" filters nothing; "van" still does
+        assert shown(submitter, f"?van={days(-1)}&tot={days(-10)}") == []
+        assert shown(submitter, f"?van={days(-4)}&tot={days(-10)}") == [history["cat_errors"].pk]
+
+
+def test_a_sub_delivery_of_another_registry_than_the_one_chosen_says_so(submitter, history):
+    cat = SubDelivery.objects.get(code="CAT")
+    query = f"?registratie={cat.registry_id}&deelaanlevering=MMYIKNL"
+    response = logged_in(submitter).get(URL + query)
+    assert response.context["form"].errors == {
+        "deelaanlevering": ["Deze deelaanlevering hoort niet bij de gekozen kwaliteitsregistratie."]
+    }
+    assert shown(submitter, query) == [history["cat_errors"].pk]  # the registry still filters
