@@ -58,3 +58,17 @@ def test_choosing_a_registry_offers_its_versions(page, portal_url, portal_env):
     page.locator("#id_code").fill("CAT")  # the demo has 1.5 in force and 1.4 still valid
     page.wait_for_function(f"() => {versions}.includes('1.4') && !{versions}.includes('2.1')")
     assert page.evaluate(offered.format("period")) == []  # Cataract is delivered TOTAAL
+
+
+def test_a_file_name_off_the_convention_says_so_when_the_file_is_chosen(
+    page, portal_url, portal_env
+):
+    log_in(page, portal_url, portal_env, "aanleveraar@noorderlicht.example")
+    page.goto(portal_url + "/aanleveren/")
+    data = cat_csv(2)
+    page.set_input_files(
+        "#file-input", {"name": "export_cataract_nov.csv", "mimeType": "text/csv", "buffer": data}
+    )
+    notice = page.locator("#fields-unnamed")
+    expect(notice).to_contain_text("volgt de afspraak hierboven niet")
+    expect(page.locator("#id_code")).to_have_value("")
