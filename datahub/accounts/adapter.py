@@ -9,6 +9,7 @@ from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -30,5 +31,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
+    #: allauth's "Incorrect code." says nothing about what to do next.
+    error_messages = DefaultMFAAdapter.error_messages | {
+        "incorrect_code": _(
+            "This code is not correct. Enter the code your authenticator app shows now (each "
+            "code works once, for about 30 seconds). Does no code work? Check that the time on "
+            "your phone is set automatically."
+        ),
+    }
+
     def get_totp_label(self, user: Any) -> str:
         return str(user.email)

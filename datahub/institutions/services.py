@@ -55,6 +55,15 @@ def membership_of(institution: Institution, membership_id: int) -> Membership | 
     )
 
 
+def _has_a_role() -> PeopleError:
+    return PeopleError(
+        _(
+            "This person already has a role at this institution: change it on their page under "
+            "Users."
+        )
+    )
+
+
 @transaction.atomic
 def add_person(
     *,
@@ -98,7 +107,7 @@ def give_role(
     try:
         user, created_account = account_for(email, full_name)
     except IntegrityError:  # another administrator added the address just now
-        raise PeopleError(_("This person already has a role at this institution.")) from None
+        raise _has_a_role() from None
     if not created_account:
         _require_usable(user)
     existing = Membership.objects.for_institution(institution).filter(user=user).first()
@@ -107,12 +116,12 @@ def give_role(
             raise PeopleError(
                 _("This person has a deactivated role at this institution: reactivate it.")
             )
-        raise PeopleError(_("This person already has a role at this institution."))
+        raise _has_a_role()
     try:
         with transaction.atomic():
             membership = Membership.objects.create(user=user, institution=institution, role=role)
     except IntegrityError:
-        raise PeopleError(_("This person already has a role at this institution.")) from None
+        raise _has_a_role() from None
     # robust: a mail server that refuses must not undo (or hide) the role just given; the
     # person can still choose a password with "Wachtwoord vergeten?"
     # An account without a password (invited, never logged in; its link may be void since

@@ -59,7 +59,7 @@ def test_logging_in_and_out_speaks_formal_dutch(submitter):
     texts = _log_in(client, submitter.email)
     assert "Het e-mailadres of het wachtwoord dat u hebt opgegeven, is niet juist." in texts[1]
     assert "Tweestapsverificatie" in texts[2]
-    assert "Ongeldige code." in texts[3]
+    assert "Deze code klopt niet. Vul de code in die uw authenticator-app nu toont" in texts[3]
     assert "U bent nu ingelogd als Alice." in texts[4]
     logout_page = _text(client.get(reverse("account_logout")))
     assert "Weet u zeker dat u wilt uitloggen?" in logout_page
@@ -96,7 +96,7 @@ def test_enrolling_a_second_factor_speaks_formal_dutch(institution):
     texts = [_text(client.get(response.url, follow=True))]
     assert "Beveilig uw account met tweestapsverificatie" in texts[0]
     texts.append(_text(client.post(reverse("mfa_activate_totp"), {"code": "000000"})))
-    assert "Ongeldige code." in texts[-1]
+    assert "Controleer dan of de tijd op uw telefoon automatisch wordt ingesteld." in texts[-1]
     _assert_formal(texts)
 
 

@@ -46,7 +46,10 @@ def test_adding_someone_who_already_has_a_role_is_refused_with_a_message(local_a
         {"full_name": "Alice", "email": submitter.email, "role": Role.LOCAL_ADMIN},
     )
     assert response.status_code == 200
-    assert "heeft al een rol" in response.content.decode()
+    assert (
+        "heeft al een rol bij deze zorginstelling: wijzig die op de pagina van deze persoon onder"
+        " Gebruikers."
+    ) in response.content.decode()
     assert Membership.objects.unscoped().get(user=submitter).role == Role.SUBMITTER
 
 
