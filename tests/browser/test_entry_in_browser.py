@@ -122,3 +122,27 @@ def test_checking_and_saving_a_record_break_no_rule_of_the_csp_and_saving_focuse
     expect(page.locator(".messages")).to_contain_text("uit de batch verwijderd")
     expect(page.get_by_role("row").filter(has_text=operation)).to_have_count(0)
     assert errors == []
+
+
+def test_leaving_a_record_with_unsaved_input_asks_first(page, portal_url, portal_env):
+    """The language switch reloaded the page and dropped what was typed (a walkthrough review):
+    the browser now asks before leaving a record with changes; saving it does not ask."""
+    log_in(page, portal_url, portal_env, "arts@zuiderzee.example")
+    page.goto(portal_url + "/invoerportaal/CAT/")
+    page.get_by_role("button", name="English").click()  # nothing typed: no question
+    expect(page.get_by_role("button", name="Nederlands")).to_be_visible()
+    page.get_by_role("button", name="Nederlands").click()
+    expect(page.get_by_role("button", name="English")).to_be_visible()
+
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", dismiss)
+    _field(page, "OperatieID").press_sequentially("U1")
+    page.get_by_role("button", name="English").click()
+    expect(_field(page, "OperatieID")).to_have_value("U1")
+    assert asked == ["beforeunload"]
+    assert page.get_by_role("button", name="English").is_visible()  # still Dutch, still here
