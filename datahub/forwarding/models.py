@@ -137,14 +137,14 @@ OFFERED = models.Q(expired_at__isnull=True, superseded_by__isnull=True)
 def still_registered() -> models.Exists:
     """Whether the registration a package was made under is still open: once the hub's operator
     withdraws it, the processor may fetch none of its packages, also not after registering it
-    again. As for forwarding (``authorisations.in_force``), the registration is the one open
-    when the delivery finished: a new one covers only what is delivered under it."""
+    again: a registration covers only the packages made while it was open (a package is made
+    only under an open one, after its delivery finished, ``authorisations.in_force``)."""
     return models.Exists(
         ProcessorRegistration.objects.filter(
             processor=models.OuterRef("processor"),
             registry=models.OuterRef("authorisation__registry"),
             withdrawn_at__isnull=True,
-            registered_at__lte=models.OuterRef("delivery__processed_at"),
+            registered_at__lte=models.OuterRef("created_at"),
         )
     )
 

@@ -13,7 +13,7 @@ from django.test import Client
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.forwarding import authorisations
-from datahub.forwarding.models import Package
+from datahub.forwarding.models import Package, ProcessorRegistration
 from tests.forwarding.conftest import API, authorise, bearer, deliver, patient_rows
 
 
@@ -68,11 +68,20 @@ def test_the_list_filters_on_registry_and_since(api, package):
     assert len(api.get(f"{API}/packages", {"registry": registry}).json()) == 1
 
 
+def _made_at(package: Package, moment: dt.datetime) -> None:
+    """Date ``package`` as made at ``moment``, under a registration open since the day before
+    (a registration covers only the packages made while it was open)."""
+    ProcessorRegistration.objects.filter(processor=package.processor).update(
+        registered_at=moment - dt.timedelta(days=1)
+    )
+    Package.objects.for_processor(package.processor).filter(pk=package.pk).update(created_at=moment)
+
+
 def test_since_the_last_made_available_at_gives_nothing_again(api, package):
     # made_available_at to the microsecond: cut to the millisecond, the package came back on
     # every call, and a client paging until an empty page never stopped
     made = dt.datetime(2026, 11, 28, 9, 30, 0, 123456, tzinfo=dt.UTC)
-    Package.objects.for_processor(package.processor).filter(pk=package.pk).update(created_at=made)
+    _made_at(package, made)
     [item] = api.get(f"{API}/packages").json()
     assert item["made_available_at"] == "2026-11-28T09:30:00.123456Z"
     assert api.get(f"{API}/packages", {"since": item["made_available_at"]}).json() == []
@@ -365,7 +374,7 @@ def test_every_moment_is_in_one_form_utc_z_to_the_microsecond(api, package):
     """Package times dropped their fraction when it was 0; the manifest's delivered_at ended in
     +00:00 (a review). Also the manifest of a package made before, as it is stored."""
     whole = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
-    Package.objects.for_processor(package.processor).filter(pk=package.pk).update(created_at=whole)
+    _made_at(package, whole)
     body = api.get(f"{API}/packages/{package.pk}").json()
     assert body["made_available_at"] == "2026-11-28T09:30:00.000000Z"
     submitted = package.delivery.submitted_at.astimezone(dt.UTC)
