@@ -27,6 +27,7 @@ from ._chunk_records import LF, QUOTED_VALUE, chunk_records, record_end, record_
 from ._encodings import BOM, encoding_problems, invalid_byte, wide_encoding
 from ._frames import LINE, REC
 from ._messages import visible
+from ._record_count import RecordCounter
 from ._technical import TechnicalSink
 
 BLOCK_SIZE = 4 * 1024 * 1024
@@ -156,6 +157,7 @@ class CsvReader:
         self.header_line = 1
         self._map, self._position = _mapped(stream)
         self._released = 0  # the map's pages before this offset are released
+        self._separator = b","  # (another one a header was found separated by, for the count)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -185,7 +187,7 @@ class CsvReader:
         if rest is None:
             return
         if self.sink.unread:
-            self.records = self._count_records(rest)
+            self.records = self._count_records(rest, RecordCounter(self._separator))
             return
         buffer = rest
         line, offset = self.header_line + 1, self.bytes_read - len(rest)
@@ -312,6 +314,8 @@ class CsvReader:
             separator = _other_separator(header.split(","), self.field_names)
             if separator is not None:  # Excel on a Dutch Mac: both to fix at once
                 self.sink.add("T02", "separator", line=line, teken=separator)
+            counter = RecordCounter(_SEPARATOR_BYTES.get(separator or "", b","), end=b"\r")
+            self.records = self._count_records(data[data.index(b"\r") + 1 :], counter)
             return None
         newline = data.find(b"\n")
         if newline == -1 and len(data) >= MAX_HEADER:
@@ -348,32 +352,24 @@ class CsvReader:
         key, values = invalid_byte(data[at - start :], first=first)
         self.sink.add("T01", key, line=line, offset=at, **values)
 
-    def _count_records(self, data: bytes) -> int:
-        r"""The records of a file whose values are not read (another separator, too many
-        columns), so that its report says how many were not processed: its lines with more
-        than blanks, a line end inside quotes continuing the record. Streams on from ``data``
-        (what follows the header), holding one block at a time.
+    def _count_records(self, data: bytes, counter: RecordCounter) -> int:
+        r"""The records of a file whose values are not read (:mod:`._record_count`), so that its
+        report says how many were not processed; streams on from ``data`` (what follows the
+        header), holding one block at a time.
 
         Example::
 
             >>> import io
             >>> reader = CsvReader(io.BytesIO(b'2;"a\n"\n\n3\n4'), ("A", "B"), TechnicalSink())
-            >>> reader._count_records(reader._read(100))
+            >>> reader._count_records(b"", RecordCounter(b";"))
             3
         """
-        records, quoted, content = 0, False, False
-        while data:
-            *ended, last = data.split(b"\n")
-            for line in ended:
-                quoted ^= line.count(b'"') % 2 == 1
-                content = content or bool(line.strip())
-                if not quoted:  # a line end outside quotes ends the record
-                    records += content
-                    content = False
-            quoted ^= last.count(b'"') % 2 == 1
-            content = content or bool(last.strip())
+        while True:
+            if data:
+                counter.feed(data)
             data = self._read(BLOCK_SIZE)
-        return records + content
+            if not data:
+                return counter.total()
 
     def _check_header(self, names: list[str], *, broken: bool) -> None:
         self.columns = [f"column_{i + 1}" for i in range(len(names))]
@@ -385,6 +381,8 @@ class CsvReader:
         problems = header_problems(names, self.field_names)
         # another separator: which bytes separate the values is unknown (a T04 on every line)
         self.sink.unread = [key for key, _ in problems] == ["separator"]
+        if self.sink.unread:
+            self._separator = _SEPARATOR_BYTES[problems[0][1]["teken"]]
         for key, values in problems:
             self.sink.add("T02", key, line=self.header_line, **values)
         # Columns the dictionary does not know (and only such) are read and left aside: the
@@ -649,6 +647,7 @@ def header_problems(
 
 
 _OTHER_SEPARATORS = ((";", "';'"), ("\t", "tabs"), ("|", "'|'"))  # as the message shows it
+_SEPARATOR_BYTES = {shown: character.encode() for character, shown in _OTHER_SEPARATORS}
 
 
 def _other_separator(names: list[str], expected: tuple[str, ...]) -> str | None:

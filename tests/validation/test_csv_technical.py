@@ -18,6 +18,7 @@ from datahub.validation import (
     validate_file,
 )
 from datahub.validation._checks import BatchChecker
+from datahub.validation._technical import TechnicalSink
 
 from .helpers import cat_row, csv_bytes, hip_row, hip_sheets, quote, write_sheets
 
@@ -50,7 +51,7 @@ def test_cr_line_endings_are_one_clear_t04_not_a_header_of_every_line(
     report = validate_text(cat, data.removesuffix(b"\r") + last)
     assert [(f.code, f.line, f.level) for f in report.findings] == [("T04", 1, "afkeur")]
     assert "CR" in report.findings[0].message and "LF" in report.findings[0].message
-    assert report.status == "Afgekeurd" and report.total == 0
+    assert report.status == "Afgekeurd" and report.total == 2  # counted, not read
 
 
 def test_cr_line_endings_with_a_crlf_at_the_end_or_a_newline_in_a_value_are_found(
@@ -80,7 +81,7 @@ def test_cr_line_endings_under_a_wrong_header_are_one_clear_t04(
     data = header.encode() + b"\r" + rows.split(b"\r", 1)[1]
     report = validate_text(cat, data)
     assert [(f.code, f.line) for f in report.findings] == [("T04", 1)]
-    assert "CR" in report.findings[0].message and report.total == 0
+    assert "CR" in report.findings[0].message and report.total == 2
 
 
 def test_a_stray_quote_does_not_take_the_lines_up_to_the_next_quote(cat: DataDictionary) -> None:
@@ -177,6 +178,50 @@ def test_a_file_separated_by_semicolons_is_one_t02_that_says_so(
     english = validate_text(cat, data, lang="en").findings[0].message
     assert english == translate_message("T02", report.findings[0].message, "en")
     assert english.startswith(f"The header's columns are separated by {shown} instead of")
+
+
+def _semicolons(cat: DataDictionary, rows: list[dict[str, str]], newline: str = "\n") -> bytes:
+    text = csv_bytes(cat.field_names, rows, newline=newline).decode()
+    return text.replace(",", ";").encode()
+
+
+def test_a_rejected_files_records_are_counted_as_its_reader_would_read_them(
+    cat: DataDictionary,
+) -> None:
+    """A stray quote (an inch sign) took every following line into its record, and a header
+    that ended the first read left the count at 0 (a review)."""
+    rows = [
+        cat_row(1, Opmerking='lens 12" '),
+        cat_row(2),
+        cat_row(3, Opmerking='a "b"'),
+        cat_row(4),
+    ]
+    commas = validate_file(cat, _semicolons(cat, rows).replace(b";", b","), file_name="x.csv")
+    assert commas.total == 4
+    assert validate_text(cat, _semicolons(cat, rows)).total == 4
+    quoted = [cat_row(1, Opmerking='x;"y"\n\nz'), cat_row(2, Opmerking='""')]
+    assert validate_text(cat, b"\xef\xbb\xbf" + _semicolons(cat, quoted) + b"  \n\t\n").total == 2
+    # Excel on a Dutch Mac: semicolons and lines ending in a lone CR
+    mac = validate_text(cat, _semicolons(cat, rows, newline="\r"))
+    assert [f.code for f in mac.findings] == ["T04", "T02"]
+    assert (mac.total, mac.not_processed) == (4, 4)
+
+
+def test_the_count_reads_on_when_the_header_filled_the_first_read(cat: DataDictionary) -> None:
+    class Trickle(io.BytesIO):  # a stream that gives the header line alone first
+        def __init__(self, data: bytes) -> None:
+            super().__init__(data)
+            self.first = data.index(b"\n") + 1
+
+        def read(self, size: int | None = -1) -> bytes:
+            size, self.first = (self.first, None) if self.first else (size, None)
+            return super().read(size)
+
+    data = _semicolons(cat, [cat_row(1), cat_row(2), cat_row(3)])
+    sink = TechnicalSink()
+    reader = _csv.CsvReader(Trickle(data), cat.field_names, sink)
+    assert list(reader.batches()) == [] and sink.unread
+    assert reader.records == 3
 
 
 def test_a_header_of_one_unknown_column_is_no_separator_problem(cat: DataDictionary) -> None:
@@ -868,3 +913,18 @@ def test_a_stray_cr_in_the_header_of_a_crlf_file_is_no_mac_line_ending(cat) -> N
     alone = csv_bytes(cat.field_names, [], newline="\r\n").replace(b"Anesthesie", b"Anesthesie\r")
     found = validate_file(cat, alone, file_name="x.csv").findings  # (a header alone too)
     assert [f.code for f in found] == ["T02", "T07"]
+
+
+def test_counting_a_file_of_little_but_quotes_stops_walking_them(monkeypatch) -> None:
+    """Walking quotes one at a time costs minutes per GB of them: after the budget the rest
+    is counted by its lines (a review)."""
+    from datahub.validation import _record_count
+
+    data = b'"x";"y"\n' * 2 + b'1;"a\nb"\n' * 3  # three values over two lines each
+    exact = _record_count.RecordCounter(b";")
+    exact.feed(data)
+    assert exact.total() == 5
+    monkeypatch.setattr(_record_count, "WALK_BUDGET", 3)
+    cheap = _record_count.RecordCounter(b";")
+    cheap.feed(data)
+    assert cheap.total() == 8  # from the second line on, each line is a record
