@@ -35,8 +35,9 @@ class MFAAdapter(DefaultMFAAdapter):
     error_messages = DefaultMFAAdapter.error_messages | {
         "incorrect_code": _(
             "This code is not correct. Enter the code your authenticator app shows now (each "
-            "code works once, for about 30 seconds). Does no code work? Check that the time on "
-            "your phone is set automatically."
+            "code works once, for about 30 seconds), or, without your phone, one of your unused "
+            "recovery codes. Does no code of the app work? Check that the time on your phone is "
+            "set automatically."
         ),
     }
 

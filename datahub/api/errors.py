@@ -72,7 +72,7 @@ def invalid(problems: dict[str, list[str]]) -> Problems:
 def refuse_unknown_parameters(request: HttpRequest, *known: str) -> None:
     """Refuse (422) a query parameter the call does not take, naming the ones it does: a client
     paging with ``page`` or ``offset`` would otherwise get the first page again and again."""
-    unknown = sorted(set(request.GET) - set(known))
+    unknown = sorted(set(request.GET) - set(known) - {""})  # (``?=x`` names none)
     if not unknown:
         return
     message = _("This call takes no such parameter; it takes: %(names)s.") % {

@@ -200,7 +200,7 @@ def test_a_moment_past_the_calendars_ends_on_the_hubs_clock_is_delivered_as_writ
         assert f",{date}," in stream.read().decode().splitlines()[1]
 
 
-def test_a_length_that_is_no_number_is_refused_as_an_empty_body_not_a_500(fhir_cataract, token):
+def test_a_length_that_is_no_number_is_refused_as_such_not_a_500(fhir_cataract, token):
     from django.test import Client
 
     from tests.fhir.conftest import URL, bearer
