@@ -258,7 +258,7 @@ def deliveries(
     you received, and skip the ids you have; for more than 100, ask again from the last
     `submitted_at` of the answer. `status` is the status now: poll a delivery's own status
     until it is `finished`."""
-    refuse_unknown_parameters(request, "since", "code", "status")
+    refuse_unknown_parameters(request, deliveries)
     token = token_of(request)
     rows = (
         Delivery.objects.for_institution(token.institution)

@@ -8,8 +8,11 @@ in the hub's language: pydantic's English is replaced by the hub's own words per
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import logging
+from collections.abc import Callable
 from typing import Any, get_args
 
 from django.conf import settings
@@ -69,9 +72,11 @@ def invalid(problems: dict[str, list[str]]) -> Problems:
     return Problems(detail=detail, problems=per_field)
 
 
-def refuse_unknown_parameters(request: HttpRequest, *known: str) -> None:
-    """Refuse (422) a query parameter the call does not take, naming the ones it does: a client
-    paging with ``page`` or ``offset`` would otherwise get the first page again and again."""
+def refuse_unknown_parameters(request: HttpRequest, view: Callable[..., Any]) -> None:
+    """Refuse (422) a query parameter the call ``view`` does not take, naming the ones it does
+    (its parameters but the request): a client paging with ``page`` or ``offset`` would
+    otherwise get the first page again and again."""
+    known = _parameters_of(view)
     unknown = sorted(set(request.GET) - set(known) - {""})  # (``?=x`` names none)
     if not unknown:
         return
@@ -84,6 +89,11 @@ def refuse_unknown_parameters(request: HttpRequest, *known: str) -> None:
             for name in unknown
         ]
     )
+
+
+@functools.cache
+def _parameters_of(view: Callable[..., Any]) -> tuple[str, ...]:
+    return tuple(name for name in inspect.signature(view).parameters if name != "request")
 
 
 def incomplete() -> Problems:

@@ -194,7 +194,7 @@ def list_packages(
     received (the first time without), until a call answers with an empty list; keep that
     number for the next poll. A package never becomes available behind one you have seen.
     """
-    refuse_unknown_parameters(request, "registry", "after", "since")
+    refuse_unknown_parameters(request, list_packages)
     packages = fetching.available_packages(
         _processor(request), registry=registry, since=since, after=after
     )

@@ -3,6 +3,8 @@ patient-level values, and a workstation may be shared."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -73,8 +75,7 @@ def _report_context(
 ) -> tuple[dict[str, object], dict[str, object]]:
     """The report tab's context, and for the audit log which findings it shows: their
     records, and how they were chosen."""
-    code = request.GET.get("code", "")
-    level = request.GET.get("niveau", "")
+    code, level = _selection(request)
     findings = reports.findings_of(delivery, code=code, level=level)
     page = Paginator(findings, PAGE_SIZE).get_page(request.GET.get("page"))
     fields = reports.report_fields(delivery)
@@ -90,9 +91,16 @@ def _report_context(
         "code": code,
         "level": level,
         "levels": labels.LEVELS,
+        # the export of what the tab shows: the parts of its selection that are chosen
+        "export_query": urlencode({k: v for k, v in (("code", code), ("niveau", level)) if v}),
     }
     records = sorted({f.record for f in page if f.record is not None})
     return context, {"page": page.number, "code": code, "level": level, "records": records}
+
+
+def _selection(request: InstitutionRequest) -> tuple[str, str]:
+    """The report tab's selection in the URL: an error code and a level (either may be empty)."""
+    return request.GET.get("code", ""), request.GET.get("niveau", "")
 
 
 @never_cache
@@ -109,7 +117,7 @@ def delivery_progress(request: InstitutionRequest, delivery_id: int) -> HttpResp
 def delivery_export(request: InstitutionRequest, delivery_id: int) -> StreamingHttpResponse:
     """The report as CSV: the findings the report tab shows, with its selection (code, level)."""
     delivery = own_delivery(request, delivery_id)
-    code, level = request.GET.get("code", ""), request.GET.get("niveau", "")
+    code, level = _selection(request)
     record(
         Action.EXPORT,
         request=request,
