@@ -139,10 +139,16 @@ def _taken_in(chunk: bytes, line_starts: list[int], starts: list[int]) -> list[i
 
 
 @overload
-def record_end(chunk: bytes, start: int, *, complete: Literal[True] = True) -> int: ...
+def record_end(
+    chunk: bytes, start: int, *, complete: Literal[True] = True, separator: int = COMMA
+) -> int: ...
 @overload
-def record_end(chunk: bytes, start: int, *, complete: bool) -> int | None: ...
-def record_end(chunk: bytes, start: int, *, complete: bool = True) -> int | None:
+def record_end(
+    chunk: bytes, start: int, *, complete: bool, separator: int = COMMA
+) -> int | None: ...
+def record_end(
+    chunk: bytes, start: int, *, complete: bool = True, separator: int = COMMA
+) -> int | None:
     r"""Past the end of the record that starts at ``start`` (its line end, or the chunk's
     end), as the careful tokenizer (``_csv.tokenize``) reads it: a quote opens a value only
     at a field's start, and the value may hold newlines; after broken quoting, or a quote
@@ -151,6 +157,7 @@ def record_end(chunk: bytes, start: int, *, complete: bool = True) -> int | None
 
     ``complete``: the chunk ends where the file does, or at a record's end. Otherwise (the
     start of what is still being read) None where the record may go on past the chunk.
+    ``separator``: the byte between values (a comma; another in a file only counted).
 
     Example::
 
@@ -167,28 +174,30 @@ def record_end(chunk: bytes, start: int, *, complete: bool = True) -> int | None
         newline = chunk.find(b"\n", position, None if quote == -1 else quote)
         if newline != -1 or quote == -1:  # the line ends first
             return newline + 1 if newline != -1 else size if complete else None
-        if quote != start and chunk[quote - 1] != COMMA:  # a quote inside a plain value
-            return _after_line(chunk, start)
+        if quote != start and chunk[quote - 1] != separator:  # a quote inside a plain value
+            return _after_line(chunk, start, complete)
         match = QUOTED_VALUE.match(chunk, quote)
         if match is None:  # never closed
-            return _after_line(chunk, start) if complete else None
+            return _after_line(chunk, start, True) if complete else None
         position = match.end()
         following = chunk[position : position + 2]
         if (following[:1] == b"\r" and position == size - 1) or not following:
             return size if complete else None  # (the last CR: a CRLF's if more follows)
         if following[0] == LF:
             return position + 1
-        if following[0] == COMMA:
+        if following[0] == separator:
             position += 1
         elif following == b"\r\n":
             return position + 2
         else:  # broken quoting after the value
-            return _after_line(chunk, start)
+            return _after_line(chunk, start, complete)
 
 
-def _after_line(chunk: bytes, position: int) -> int:
+def _after_line(chunk: bytes, position: int, complete: bool) -> int | None:
     newline = chunk.find(b"\n", position)
-    return len(chunk) if newline == -1 else newline + 1
+    if newline == -1:
+        return len(chunk) if complete else None
+    return newline + 1
 
 
 def _lines(chunk: bytes, separators: int) -> tuple[pl.DataFrame, bool] | None:

@@ -314,7 +314,7 @@ class CsvReader:
             separator = _other_separator(header.split(","), self.field_names)
             if separator is not None:  # Excel on a Dutch Mac: both to fix at once
                 self.sink.add("T02", "separator", line=line, teken=separator)
-            counter = RecordCounter(_SEPARATOR_BYTES.get(separator or "", b","), end=b"\r")
+            counter = RecordCounter(_SEPARATOR_BYTES.get(separator or "", b","), lone_cr=True)
             self.records = self._count_records(data[data.index(b"\r") + 1 :], counter)
             return None
         newline = data.find(b"\n")

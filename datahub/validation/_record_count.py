@@ -2,27 +2,43 @@
 
 A file rejected as a whole before its records are read (separated by semicolons, more columns
 than a worksheet holds, lines ending in a lone CR) still says how many records were not
-processed. A record is a line with more than blanks; a line end inside a quoted value continues
-it, and a quote opens a quoted value only at the start of a value, as the reader's tokenizer
-has it (a stray quote, an inch sign in ``12"``, does not take the next lines into its record).
+processed. They are counted as the reader's careful tokenizer splits a file into records
+(:func:`._chunk_records.record_end`, with the file's separator): a line with more than blanks
+is a record, a quote opens a quoted value only at the start of a value (a stray quote, an inch
+sign in ``12"``, does not take the next lines into its record), and a quoted value may go on
+over lines.
 
-Runs of lines without quotes are counted with ``bytes.count``; a line with quotes is matched
-whole, or walked a quote at a time, up to :data:`WALK_BUDGET` quotes a file: after those, the
-rest is counted by its lines alone.
+Runs of lines without quotes are counted with ``bytes.count``, runs of lines with quotes whose
+quoted values each close on their line with one regular expression; from any other line with a quote
+the record is read by the grammar, up to :data:`WALK_BUDGET` quotes a file: after those, the
+rest is counted by its lines alone. A record still open at a block's end is carried into the next
+block, up to :data:`~._csv.MAX_RECORD` bytes (the longest record the reader reads): a quote
+not closed by then is read as one never closed.
 """
 
 from __future__ import annotations
 
 import re
 
-_QUOTE = ord('"')
-#: Quotes walked one at a time (about 0.4 µs each) before the rest of a file is counted by its
-#: lines alone: a file of little else but quotes would otherwise take minutes per GB.
-WALK_BUDGET = 4_000_000
+from ._chunk_records import record_end
+
+#: Quotes read by the grammar (about 0.3 µs each, and a record about 1 µs, counted as two)
+#: before the rest of a file is counted by its lines alone: a file of little else but stray
+#: quotes would otherwise take minutes per GB.
+WALK_BUDGET = 2_000_000
+#: The bytes of a record that may still go on held from one block to the next.
+MAX_CARRIED = 16 * 1024 * 1024
+
+_BLANK = b" \t\r"
+# a line end followed by a line of blanks (the first line of a run is looked at alone)
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*(?=\n)")
+_BLANK_STARTS = [b"\n" + bytes([c]) for c in b"\n" + _BLANK]
 
 
 class RecordCounter:
     r"""Counts the records of the blocks fed to it, one block at a time.
+
+    ``lone_cr``: the file's lines end in a lone CR (Excel on a Mac); each is read as a line end.
 
     Example::
 
@@ -37,114 +53,70 @@ class RecordCounter:
         3
     """
 
-    def __init__(self, separator: bytes = b",", end: bytes = b"\n") -> None:
-        self.separator, self.end = separator, end
-        self.blank = b" \t\r" if end == b"\n" else b" \t\n"  # (a CR file may end in CRLF)
-        # a line end followed by a line of blanks (the first line of a run is looked at alone)
-        self._blank_line = re.compile(
-            rb"%s[%s]*(?=%s)" % (re.escape(end), re.escape(self.blank), re.escape(end))
-        )
-        self._blank_starts = [end + bytes([c]) for c in end + self.blank]
-        # a whole line of well-formed values, quoted or not: no quote in it is left open
-        value = rb'(?:"[^"]*(?:""[^"]*)*"|[^"%s]*)' % re.escape(separator)
-        self._closed = re.compile(rb"%s(?:%s%s)*\r?" % (value, re.escape(separator), value))
+    def __init__(self, separator: bytes = b",", *, lone_cr: bool = False) -> None:
+        self.separator = separator[0]
+        self.lone_cr = lone_cr
+        # a run of lines with quotes, each of whose quoted values closes on its line: each line
+        # a record (those without quotes are left to be counted)
+        sep = re.escape(separator[:1])
+        plain, quoted = rb'[^%s"\n]*+' % sep, rb'"[^"\n]*+(?:""[^"\n]*+)*+"'
+        line = rb"(?:%s%s)*+%s(?:%s(?:%s|%s))*+\r?\n" % (plain, sep, quoted, sep, quoted, plain)
+        self._closed_lines = re.compile(rb"(?:%s)*+" % line)
         self.records = 0
-        self.quoted = False  # inside a quoted value
-        self.closing = False  # just past a quote in a quoted value: its end, or an escaped one
-        self.at_start = True  # at the start of a value: a quote here opens a quoted one
-        self.content = False  # the current record holds more than blanks
         self.budget = WALK_BUDGET
+        self._open = b""  # the start of a record that may go on in the next block
+
+    def feed(self, block: bytes) -> None:
+        """Count on through ``block``; a record it may end in the middle of waits for the next."""
+        if self.lone_cr:
+            block = block.replace(b"\r", b"\n")  # (a last CRLF: an empty line more)
+        data = self._open + block if self._open else block
+        self._open = self._count(data, complete=False)
 
     def total(self) -> int:
         """The records counted, the last one too when the file does not end with a line end."""
-        return self.records + (self.content or self.quoted or self.closing)
+        rest, self._open = self._open, b""
+        self._count(rest, complete=True)
+        return self.records
 
-    def feed(self, block: bytes) -> None:
-        """Count on through ``block``: the runs of lines without quotes at once, each line
-        with a quote (and each line a quoted value goes on in) on its own."""
-        position, size = 0, len(block)
+    def _count(self, data: bytes, *, complete: bool) -> bytes:
+        """Count the records of ``data``; what may go on past it (a part of a line, a record
+        with a quoted value still open) is given back, unless ``complete``."""
+        position, size = 0, len(data)
         while position < size:
-            if self.budget <= 0:  # a file of little else but quotes: its lines from here on
-                self.quoted = self.closing = False
-                self._count(block, position, size)
-                return
-            if not (self.quoted or self.closing):
-                quote = block.find(b'"', position)
-                if quote == -1:
-                    self._count(block, position, size)
-                    return
-                start = max(position, block.rfind(self.end, position, quote) + 1)
-                if start > position:
-                    self._count(block, position, start)
-                position = start
-            position = self._line(block, position)
-
-    def _count(self, block: bytes, start: int, stop: int) -> None:
-        """Lines without quotes, outside a quoted value: counted, not walked."""
-        first = block.find(self.end, start, stop)
-        if first == -1:
-            self._part(block[start:stop])
-            return
-        self._part(block[start:first])
-        self._line_end()
-        last = block.rfind(self.end, start, stop)
-        lines = block.count(self.end, first + 1, last + 1)  # those after the first line
-        if lines and any(block.find(s, first, last + 1) != -1 for s in self._blank_starts):
-            lines -= len(self._blank_line.findall(block, first, last + 1))  # (rare)
-        self.records += lines
-        self._part(block[last + 1 : stop])
-
-    def _line(self, block: bytes, start: int) -> int:
-        """The line (or the part of one the block ends with) from ``start``: a line of
-        well-formed values at once, any other a quote at a time. Where the next one starts."""
-        end = block.find(self.end, start)
-        line = block[start:] if end == -1 else block[start:end]
-        self.budget -= 1 + line.count(b'"')  # (a line's match costs about what a walk does)
-        if end != -1 and not (self.quoted or self.closing) and self._closed.fullmatch(line):
-            self._part(line)
-        else:
-            self._walk(line)
-        if end == -1:
-            return len(block)
-        if self.closing:  # just after a quoted value: it closed
-            self.closing, self.at_start = False, False
-        if self.quoted:  # inside a quoted value: the record goes on
-            self.content = True
-        else:
-            self._line_end()
-        return end + 1
-
-    def _walk(self, line: bytes) -> None:
-        """A line (or the part of one a block ends with), a quote at a time."""
-        position, size = 0, len(line)
-        while position < size:
-            self.budget -= 1
-            if self.closing:
-                self.closing = False
-                if line[position] == _QUOTE:  # two quotes: one in the value
-                    self.quoted, position = True, position + 1
-                    continue
-                self.at_start = False  # on as in a plain value (its end, or a quoting error)
-            if self.quoted:
-                quote = line.find(b'"', position)
-                if quote == -1:
-                    return
-                self.quoted, self.closing, position = False, True, quote + 1
-                continue
-            quote = line.find(b'"', position)
+            quote = data.find(b'"', position) if self.budget > 0 else -1
             if quote == -1:
-                self._part(line[position:])
-                return
-            self._part(line[position:quote])
-            self.quoted, self.at_start, self.content = self.at_start, False, True
-            position = quote + 1
+                stop = size if complete else max(position, data.rfind(b"\n", position) + 1)
+                self._lines(data, position, stop)
+                return data[stop:]
+            start = max(position, data.rfind(b"\n", position, quote) + 1)
+            self._lines(data, position, start)
+            closed = self._closed_lines.match(data, start)
+            if closed and closed.end() > start:
+                self.records += data.count(b"\n", start, closed.end())
+                position = closed.end()
+                continue
+            whole = complete or size - start > MAX_CARRIED
+            end = record_end(data, start, complete=whole, separator=self.separator)
+            if end is None:
+                return data[start:]
+            self.budget -= 2 + data.count(b'"', start, end)
+            self.records += 1  # (a quote is more than a blank)
+            position = end
+        return b""
 
-    def _part(self, text: bytes) -> None:
-        """A part of a line outside quotes, without its end."""
-        if text:
-            self.content = self.content or bool(text.strip(self.blank))
-            self.at_start = text.endswith(self.separator)
-
-    def _line_end(self) -> None:
-        self.records += self.content
-        self.content, self.at_start = False, True
+    def _lines(self, data: bytes, start: int, stop: int) -> None:
+        """Count the lines of ``data[start:stop]`` with more than blanks: whole lines (the last
+        one may lack its line end), read without regard to quotes."""
+        if start >= stop:
+            return
+        first = data.find(b"\n", start, stop)
+        if first == -1:
+            self.records += bool(data[start:stop].strip(_BLANK))
+            return
+        self.records += bool(data[start:first].strip(_BLANK))
+        last = data.rfind(b"\n", start, stop)
+        lines = data.count(b"\n", first + 1, last + 1)  # those after the first, with their end
+        if lines and any(data.find(s, first, last + 1) != -1 for s in _BLANK_STARTS):
+            lines -= len(_BLANK_LINE.findall(data, first, last + 1))  # (rare)
+        self.records += lines + bool(data[last + 1 : stop].strip(_BLANK))
