@@ -11,6 +11,9 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from datahub.accounts.invitations import send_no_access_notice
+from datahub.institutions.services import has_access
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
@@ -28,6 +31,15 @@ class AccountAdapter(DefaultAccountAdapter):
                 super().is_reauthentication_required(app=app, **kwargs)
             )
         return bool(super().is_reauthentication_required(app=app, **kwargs))
+
+    def send_password_reset_mail(self, user: Any, email: str, context: dict[str, Any]) -> None:
+        # A person invited but never in, whose last role was deactivated (the invitation was
+        # voided for that), must not choose a password by "Forgot password" instead: he is
+        # told by mail that his address has no access, and the page says what it always says.
+        if not user.has_usable_password() and not has_access(user):
+            send_no_access_notice(user)
+            return
+        super().send_password_reset_mail(user, email, context)
 
 
 class MFAAdapter(DefaultMFAAdapter):

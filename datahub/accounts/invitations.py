@@ -59,6 +59,12 @@ def send_processor_notice(user: Any, processor: Any, given_by: Any) -> None:
     _send(user, "processor_given", context)
 
 
+def send_no_access_notice(user: Any) -> None:
+    """Tell ``user``, who asked for a new password but has no role (anymore) and never chose
+    one, that no password can be chosen for his address, and whom to ask."""
+    _send(user, "no_access", {"user": user})
+
+
 def _send(user: Any, template: str, context: dict[str, Any]) -> None:
     """The mail ``template`` (its subject and body) in the person's own language."""
     subject, body = written(f"accounts/email/{template}", context, user.language)

@@ -252,6 +252,15 @@ def void_invitation(user: Any) -> None:
 # events of processors' and the hub's accounts out of every institution's log.
 
 
+def has_access(user: Any) -> bool:
+    """Whether ``user`` may work in the hub: an active role at an institution or a processor,
+    or an account of the hub's."""
+    if user.is_hub_operator or user.is_staff or user.is_superuser:
+        return True
+    active = Membership.objects.unscoped().filter(user=user, is_active=True)
+    return active.exists() or ProcessorMembership.objects.filter(user=user, is_active=True).exists()
+
+
 def belongs_to_processor_or_hub(user: Any) -> bool:
     """Accounts of processors and of the hub never get a role at an institution."""
     return get_user_model().objects.filter(processor_or_hub_accounts(), pk=user.pk).exists()

@@ -461,3 +461,31 @@ def test_the_people_page_shows_fifty_people_a_page_active_first(local_admin, ins
     assert emails[:2] == ["bob@a.example", "p20@a.example"]  # active ones, by address
     rest = re.findall(r"<td>([^<]+@a\.example)</td>", client.get(url + "?page=2").content.decode())
     assert rest == [f"p{n:02d}@a.example" for n in range(9, 20)]  # deactivated last
+
+
+def test_forgot_password_gives_no_voided_invitation_back(
+    local_admin, institution, django_capture_on_commit_callbacks
+):
+    """A person invited, never in, whose role was deactivated (the invitation voided), could
+    choose a password by "Wachtwoord vergeten" instead (a review): he is told by mail that his
+    address has no access, and the page says what it says to anyone."""
+    client = logged_in(local_admin)
+    _invite(client, "later@a.example", django_capture_on_commit_callbacks)
+    membership = Membership.objects.for_institution(institution).get(user__email="later@a.example")
+    url = reverse("portal:person_edit", args=[membership.pk])
+    client.post(url, {"action": "deactivate"})
+    sent = len(mail.outbox)
+    known = Client().post(reverse("account_reset_password"), {"email": "later@a.example"})
+    unknown = Client().post(reverse("account_reset_password"), {"email": "nobody@a.example"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    notice = mail.outbox[sent]
+    assert notice.to == ["later@a.example"]
+    assert notice.subject == "Voor uw adres kan geen wachtwoord worden gekozen"
+    assert "/accounts/password/reset/key/" not in notice.body
+    assert "Vraag de lokale beheerder van uw zorginstelling" in notice.body
+    # invited again: the same page sends a link that works
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "activate"})
+    Client().post(reverse("account_reset_password"), {"email": "later@a.example"})
+    assert _choose_password(_last_link())
