@@ -302,3 +302,15 @@ def test_a_scroll_region_is_a_tab_stop_only_while_it_has_something_to_scroll(
     narrow = page.evaluate(REGIONS)
     assert any(scrolls and stop for _name, scrolls, stop in narrow), narrow
     context.close()
+
+
+def test_the_api_docs_are_accessible(axe_page, portal_url):
+    """The Swagger UI page had no language or main landmark, and colours below 4.5:1 (a review).
+    Left: Swagger UI puts each operation's deep link (which the processor's page uses,
+    ``#/Verwerker``) inside the button that opens it."""
+    axe_page.goto(portal_url + "/api/docs")
+    expect(axe_page.locator(".swagger-ui .info .title")).to_be_visible()
+    assert axe_page.locator("html").get_attribute("lang") == "en"
+    expect(axe_page.get_by_role("heading", level=1)).to_contain_text("Datahub API")
+    found = _violations(axe_page, also=("landmark-one-main", "page-has-heading-one", "region"))
+    assert [v for v in found if not v.startswith("nested-interactive")] == []
