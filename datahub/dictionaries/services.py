@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -123,6 +124,7 @@ def import_workbook(
         dictionary = load_dictionary(data)
     except DictionaryError as exc:
         raise ImportRefused(exc.problems) from None
+    dictionary = replace(dictionary, warnings=dictionary.warnings + _hub_warnings(dictionary))
     try:
         with transaction.atomic():
             today = timezone.localdate()
@@ -208,6 +210,23 @@ def _hub_problems(dictionary: DataDictionary) -> list[DictionaryProblem]:
                 )
             )  # fmt: skip
     return problems
+
+
+def _hub_warnings(dictionary: DataDictionary) -> tuple[DictionaryProblem, ...]:
+    """What the hub publishes but the operator should look at: a dictionary without an
+    identifying field (a misspelt column ``Identificerend`` is ignored with a warning, and every
+    field is then taken as not identifying)."""
+    if any(f.identifying for f in dictionary.fields):
+        return ()
+    return (
+        DictionaryProblem(
+            "Bestandsinhoud", None, "Identificerend",
+            "geen enkel veld is identificerend: een veld dat een patiënt identificeert, wordt bij "
+            "het doorsturen dan niet gepseudonimiseerd",
+            "no field is identifying: a field that identifies a patient is then not "
+            "pseudonymised when the data are forwarded",
+        ),
+    )  # fmt: skip
 
 
 def _store(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ._filename import FILE_FORMATS
+from ._problems import DictionaryProblem
 
 DATATYPES = ("tekst", "geheel getal", "decimaal", "datum", "datumtijd", "code")
 LEVELS = ("fout", "waarschuwing", "afkeur")
@@ -168,7 +169,8 @@ class DataDictionary:
     reference_tables: tuple[ReferenceTable, ...] = ()
     examples: tuple[tuple[str | None, ...], ...] = ()
     schedule: tuple[ScheduleEntry, ...] = ()
-    warnings: tuple[str, ...] = field(default=(), compare=False)
+    #: What the reader ignored (unknown sheets, columns, properties), located as problems are.
+    warnings: tuple[DictionaryProblem, ...] = field(default=(), compare=False)
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -202,7 +204,7 @@ class DataDictionary:
             ],
             "examples": [list(row) for row in self.examples],
             "schedule": [[s.period, s.deadline.isoformat()] for s in self.schedule],
-            "warnings": list(self.warnings),
+            "warnings": [[w.sheet, w.row, w.column, w.nl, w.en] for w in self.warnings],
         }
 
     @classmethod
@@ -220,7 +222,7 @@ class DataDictionary:
             schedule=tuple(
                 ScheduleEntry(p, dt.date.fromisoformat(d)) for p, d in data.get("schedule", ())
             ),
-            warnings=tuple(data.get("warnings", ())),
+            warnings=tuple(_warning(w) for w in data.get("warnings", ())),
         )
 
     def with_general(self, **changes: Any) -> DataDictionary:
@@ -248,3 +250,11 @@ def _general_from_dict(data: Mapping[str, Any]) -> GeneralSpecs:
     for key in ("formats", "methods", "key_fields", "report_fields"):
         values[key] = tuple(values.get(key, ()))
     return GeneralSpecs(**values)
+
+
+def _warning(stored: str | list[Any]) -> DictionaryProblem:
+    """A stored warning; one stored before warnings were located is its Dutch text alone."""
+    if isinstance(stored, str):
+        return DictionaryProblem(None, None, None, stored, stored)
+    sheet, row, column, nl, en = stored
+    return DictionaryProblem(sheet, row, column, nl, en)

@@ -166,7 +166,7 @@ def load_dictionary(source: str | os.PathLike[str] | bytes | BinaryIO) -> DataDi
     """
     data = _read_source(source)
     problems = Problems()
-    warnings: list[str] = []
+    warnings = Problems()
     with _opened(data) as (copy, formats, scans):
         sheets = _sheets(copy, problems, warnings, formats, scans)
     problems.raise_if_any()
@@ -181,7 +181,7 @@ def load_dictionary(source: str | os.PathLike[str] | bytes | BinaryIO) -> DataDi
         reference_tables=reader.tables(sheets[TABLES]),
         examples=reader.examples(sheets[EXAMPLES], fields),
         schedule=reader.schedule(sheets.get(SCHEDULE)),
-        warnings=tuple(warnings),
+        warnings=tuple(warnings.items),
     )
     check_dictionary(dictionary, problems, rows)
     problems.items.sort(key=_problem_order)
@@ -490,7 +490,7 @@ def _letters(reference: str) -> str:
 def _sheets(
     copy: str,
     problems: Problems,
-    warnings: list[str],
+    warnings: Problems,
     formats: _Formats,
     scans: dict[str, SheetScan],
 ) -> dict[str, _Sheet]:
@@ -518,7 +518,13 @@ def _sheets(
     for actual in names:
         spec_name = _spec_sheet(actual)
         if spec_name is None:
-            warnings.append(f"onbekend tabblad {actual!r} genegeerd")
+            warnings.add(
+                None,
+                None,
+                None,
+                f"onbekend tabblad {actual!r} genegeerd",
+                f"unknown sheet {actual!r} ignored",
+            )
             continue
         if spec_name in found:  # an old copy beside the new one: which one is meant?
             problems.add(
@@ -570,7 +576,7 @@ def _unreadable(
         _check_unread(_Sheet(name, [], [], []), found, problems, every=True)
 
 
-def _table(name: str, cells: list[list[Cell]], problems: Problems, warnings: list[str]) -> _Sheet:
+def _table(name: str, cells: list[list[Cell]], problems: Problems, warnings: Problems) -> _Sheet:
     numbered = [(i + 1, row) for i, row in enumerate(cells) if any(_text(c) for c in row)]
     if not numbered:
         return _Sheet(name, [], [], [])
@@ -585,7 +591,13 @@ def _table(name: str, cells: list[list[Cell]], problems: Problems, warnings: lis
         column = expected.get(_fold(title))
         if column is None:
             if title:
-                warnings.append(f"{name}: onbekende kolom {title!r} genegeerd")
+                warnings.add(
+                    name,
+                    header_row,
+                    None,
+                    f"onbekende kolom {title!r} genegeerd",
+                    f"unknown column {title!r} ignored",
+                )
         elif column in mapping.values():  # which one would count? refuse rather than guess
             problems.add(
                 name, header_row, column, "kolom komt meer dan eens voor", "column occurs twice"
@@ -656,7 +668,7 @@ class _Reader:
             )
             return None
 
-    def general(self, sheet: _Sheet, warnings: list[str]) -> GeneralSpecs:
+    def general(self, sheet: _Sheet, warnings: Problems) -> GeneralSpecs:
         known = {_fold(k): k for k in KENMERKEN}
         values: dict[str, tuple[int, Cell]] = {}
         for number, row in sheet.rows:
@@ -665,7 +677,13 @@ class _Reader:
                 continue
             key = known.get(_fold(title))
             if key is None:
-                warnings.append(f"{GENERAL}: onbekend kenmerk {title!r} genegeerd")
+                warnings.add(
+                    GENERAL,
+                    number,
+                    "Kenmerk",
+                    f"onbekend kenmerk {title!r} genegeerd",
+                    f"unknown property {title!r} ignored",
+                )
             elif key in values:
                 self._problem(
                     GENERAL,

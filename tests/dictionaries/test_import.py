@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,22 @@ def test_the_cli_imports_and_refuses_with_every_problem(db, tmp_path):
         call_command("import_dictionary", str(bad))
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_dictionary", str(tmp_path / "missing.xlsx"))
+
+
+def test_the_cli_names_what_it_ignored(db, tmp_path):
+    def misspelt(rows):
+        rows[0][rows[0].index("Identificerend")] = "Identificeren"
+
+    path = tmp_path / "KNIE_3.0.xlsx"
+    path.write_bytes(knee_workbook(Bestandsinhoud=misspelt))
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_dictionary", str(path), stdout=out, stderr=err)
+    assert out.getvalue().startswith("Imported KNIE 3.0")
+    assert err.getvalue().splitlines() == [
+        "Warning: Bestandsinhoud, row 1: unknown column 'Identificeren' ignored",
+        "Warning: Bestandsinhoud, column Identificerend: no field is identifying: a field that "
+        "identifies a patient is then not pseudonymised when the data are forwarded",
+    ]
 
 
 def test_a_version_without_geldig_vanaf_is_refused_with_a_message(db):

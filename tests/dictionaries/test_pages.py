@@ -320,6 +320,34 @@ def test_the_operator_imports_a_workbook_through_the_page(operator):
     assert DictionaryVersion.objects.filter(sub_delivery__code="KNIE").exists()
 
 
+def _misspelt_identifying(rows):
+    rows[0][rows[0].index("Identificerend")] = "Identificeren"
+
+
+def test_what_an_import_ignored_is_shown_when_it_is_published(operator):
+    """A misspelt column Identificerend was ignored without a word, and every field was then
+    forwarded without pseudonymisation (a review): the page says what was ignored, and that
+    no field is identifying."""
+    upload = SimpleUploadedFile(
+        "KNIE_3.0.xlsx", knee_workbook(Bestandsinhoud=_misspelt_identifying)
+    )
+    page = logged_in(operator).post(
+        reverse("portal:dictionary_import"), {"workbook": upload}, follow=True
+    )
+    text = html.fromstring(page.content).text_content()
+    assert "Data dictionary KNIE 3.0 is gepubliceerd." in text
+    assert "Let op: Bestandsinhoud, rij 1: onbekende kolom 'Identificeren' genegeerd." in text
+    assert (
+        "Let op: Bestandsinhoud, kolom Identificerend: geen enkel veld is identificerend: een "
+        "veld dat een patiënt identificeert, wordt bij het doorsturen dan niet gepseudonimiseerd."
+    ) in text
+    clean = SimpleUploadedFile("KNIE_3.1.xlsx", knee_workbook("3.1"))
+    page = logged_in(operator).post(
+        reverse("portal:dictionary_import"), {"workbook": clean}, follow=True
+    )
+    assert "Let op" not in html.fromstring(page.content).text_content()
+
+
 def test_a_refused_import_lists_every_problem_on_the_page(operator):
     def broken(rows):
         rows[3][3] = "getal"

@@ -55,8 +55,21 @@ def test_unknown_sheets_columns_and_properties_become_warnings(tmp_path: Path) -
     sheets["Bestandsinhoud"][0].append("Kleur")
     sheets["Aanleverspecificaties algemeen"].append(["Contactpersoon", "Jan"])
     dictionary = load_dictionary(write_sheets(tmp_path / "x.xlsx", sheets))
-    joined = " | ".join(dictionary.warnings)
-    assert "Toelichting" in joined and "Kleur" in joined and "Contactpersoon" in joined
+    assert [w.message("nl") for w in dictionary.warnings] == [
+        "Bestandsinhoud, rij 1: onbekende kolom 'Kleur' genegeerd",
+        "Onbekend tabblad 'Toelichting' genegeerd",
+        f"Aanleverspecificaties algemeen, rij {len(sheets['Aanleverspecificaties algemeen'])}, "
+        "kolom Kenmerk: onbekend kenmerk 'Contactpersoon' genegeerd",
+    ]
+    assert (
+        dictionary.warnings[0].message("en")
+        == "Bestandsinhoud, row 1: unknown column 'Kleur' ignored"
+    )
+    # kept in the stored form, also as stored before they were located
+    stored = dictionary.to_dict()
+    assert DataDictionary.from_dict(stored).warnings == dictionary.warnings
+    legacy = DataDictionary.from_dict(stored | {"warnings": ["onbekend tabblad 'X' genegeerd"]})
+    assert [w.message("en") for w in legacy.warnings] == ["Onbekend tabblad 'X' genegeerd"]
 
 
 def test_excel_dates_and_numbers_are_understood(tmp_path: Path) -> None:

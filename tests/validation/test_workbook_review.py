@@ -104,7 +104,9 @@ def test_an_error_cell_in_a_column_the_dictionary_does_not_know_is_left_aside(
     error = '<row r="40"><c r="Z40" t="e"><f>VLOOKUP(B4,L!A:B,2,FALSE)</f><v>#N/A</v></c></row>'
     data = _patched(hip_path, 2, error, replace=("</row>", header[0] + "</row>"))
     dictionary = load_dictionary(data)
-    assert "Bestandsinhoud: onbekende kolom 'Interne notitie' genegeerd" in dictionary.warnings
+    assert [str(w) for w in dictionary.warnings] == [
+        "Bestandsinhoud, rij 1: onbekende kolom 'Interne notitie' genegeerd"
+    ]
     known = error.replace("Z40", "E40")
     with pytest.raises(DictionaryError) as refused:
         load_dictionary(_patched(hip_path, 2, known, replace=("</row>", header[0] + "</row>")))

@@ -62,6 +62,13 @@ def dictionary_import(request: PortalRequest) -> HttpResponse:
                     request,
                     _("Data dictionary %(version)s has been published.") % {"version": version},
                 )
+                language = get_language() or "nl"
+                for warning in version.dictionary.warnings:
+                    messages.warning(
+                        request,
+                        _("Note: %(warning)s.")
+                        % {"warning": warning.message(language).rstrip(".")},
+                    )
                 return redirect("portal:dictionary", version.sub_delivery.code, version.version)
     context = {"form": form, "problems": problems, "lapsing": lapsing}
     return render(request, "portal/hub/import.html", context)

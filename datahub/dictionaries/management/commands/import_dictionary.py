@@ -37,3 +37,5 @@ class Command(BaseCommand):
                 "Refused, nothing stored:\n" + "\n".join(refused.messages("en")) + hint
             ) from None
         self.stdout.write(f"Imported {version} (valid from {version.valid_from}).")
+        for warning in version.dictionary.warnings:
+            self.stderr.write(f"Warning: {warning.message('en')}")
