@@ -59,6 +59,18 @@ def send_processor_notice(user: Any, processor: Any, given_by: Any) -> None:
     _send(user, "processor_given", context)
 
 
+def send_second_factor_notice(user: Any, institution: Any, reset_by: Any) -> None:
+    """Tell ``user`` that ``reset_by`` reset his second factor: he sets up the app again at his
+    next login; one he did not ask for he reports."""
+    context = {
+        "user": user,
+        "institution": institution,
+        "reset_by": reset_by,
+        "login_url": settings.BASE_URL + reverse("account_login"),
+    }
+    _send(user, "second_factor_reset", context)
+
+
 def send_no_access_notice(user: Any) -> None:
     """Tell ``user``, who asked for a new password but has no role (anymore) and never chose
     one, that no password can be chosen for his address, and whom to ask."""

@@ -16,7 +16,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from datahub.accounts.invitations import send_invitation, send_role_notice
+from datahub.accounts.invitations import (
+    send_invitation,
+    send_role_notice,
+    send_second_factor_notice,
+)
+from datahub.accounts.second_factor import remove_second_factor
 from datahub.audit.models import Action
 from datahub.audit.services import record
 from datahub.institutions.models import Institution, Membership, ProcessorMembership, Role
@@ -235,6 +240,33 @@ def set_active(
         detail={"email": membership.user.email, "active": active},
     )
     return membership
+
+
+@transaction.atomic
+def reset_second_factor(
+    *, actor: Any, membership: Membership, request: HttpRequest | None = None
+) -> None:
+    """Remove the authenticator app and recovery codes of a person of this institution, who
+    lost his phone: at his next login, after his password, he sets up the app again. He is
+    told by e-mail (a reset he did not ask for must not go unnoticed)."""
+    institution = membership.institution
+    require_local_admin(actor, institution)
+    if membership.user_id == actor.pk:
+        raise PeopleError(_("Your own second factor you change under Two-step verification."))
+    user = membership.user
+    if not remove_second_factor(user):
+        raise PeopleError(_("This person has not set up a second factor yet."))
+    transaction.on_commit(lambda: send_second_factor_notice(user, institution, actor), robust=True)
+    record(
+        Action.SECOND_FACTOR_REMOVED,
+        actor=actor,
+        institution=institution,
+        obj=membership,
+        description=gettext_noop("{email}: second factor reset"),
+        values={"email": user.email},
+        request=request,
+        detail={"email": user.email},
+    )
 
 
 def void_invitation(user: Any) -> None:

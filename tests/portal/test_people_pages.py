@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.institutions.models import Membership, Role
-from tests.conftest import logged_in, make_member
+from tests.conftest import PASSWORD, logged_in, make_member
 
 
 def test_the_people_page_lists_only_the_own_institution(local_admin, submitter, outsider):
@@ -489,3 +489,71 @@ def test_forgot_password_gives_no_voided_invitation_back(
         client.post(url, {"action": "activate"})
     Client().post(reverse("account_reset_password"), {"email": "later@a.example"})
     assert _choose_password(_last_link())
+
+
+def test_a_local_administrator_resets_the_second_factor_of_someone_who_lost_his_phone(
+    local_admin, submitter, institution, django_capture_on_commit_callbacks
+):
+    """Nobody could: a clinician with a new phone and no recovery codes was locked out until
+    the database was edited (a review)."""
+    from allauth.mfa.models import Authenticator
+
+    client = logged_in(local_admin)
+    url = reverse("portal:person_edit", args=[_membership_pk(submitter, institution)])
+    assert "Tweestapsverificatie herstellen…" in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "reset_second_factor"})
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=submitter).exists()
+    notice = mail.outbox[-1]
+    assert notice.to == [submitter.email]
+    assert "uw authenticator-app en uw herstelcodes werken niet meer" in notice.body
+    event = AuditEvent.objects.get(action=Action.SECOND_FACTOR_REMOVED)
+    assert event.institution == institution and event.actor == local_admin
+    # the password still works; the app is set up again before anything else
+    person = Client()
+    person.post(reverse("account_login"), {"login": submitter.email, "password": PASSWORD})
+    response = person.get(reverse("portal:overview"))
+    assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
+    # nothing left to reset: the page no longer offers it, and a forged post is refused
+    assert "Tweestapsverificatie herstellen…" not in client.get(url).content.decode()
+    page = client.post(url, {"action": "reset_second_factor"}).content.decode()
+    assert "Deze persoon heeft nog geen tweede factor ingesteld." in page
+
+
+def test_nobody_resets_his_own_second_factor_or_one_at_another_institution(
+    local_admin, outsider, institution
+):
+    from allauth.mfa.models import Authenticator
+
+    client = logged_in(local_admin)
+    own = reverse("portal:person_edit", args=[_membership_pk(local_admin, institution)])
+    assert "Tweestapsverificatie herstellen…" not in client.get(own).content.decode()
+    page = client.post(own, {"action": "reset_second_factor"}).content.decode()
+    assert "Uw eigen tweede factor wijzigt u onder Tweestapsverificatie." in page
+    other = Membership.objects.unscoped().get(user=outsider)
+    assert (
+        client.post(
+            reverse("portal:person_edit", args=[other.pk]), {"action": "reset_second_factor"}
+        ).status_code
+        == 404
+    )
+    assert Authenticator.objects.filter(user__in=[local_admin, outsider]).count() == 4
+
+
+def test_the_operator_resets_anyones_second_factor_with_the_cli(processor_user):
+    import io
+
+    import pytest
+    from allauth.mfa.models import Authenticator
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("reset_second_factor", processor_user.email.upper(), stdout=out)
+    assert f"The second factor of {processor_user.email} has been reset" in out.getvalue()
+    assert not Authenticator.objects.filter(user=processor_user).exists()
+    assert AuditEvent.objects.filter(action=Action.SECOND_FACTOR_REMOVED).count() == 1
+    with pytest.raises(CommandError, match="has not set up a second factor yet"):
+        call_command("reset_second_factor", processor_user.email)
+    with pytest.raises(CommandError, match="No account has the address"):
+        call_command("reset_second_factor", "nobody@x.example")

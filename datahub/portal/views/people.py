@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from datahub.accounts.second_factor import has_second_factor
 from datahub.institutions import services
 from datahub.institutions.models import Membership, Role
 from datahub.portal.access import deny, local_admin_required
@@ -16,7 +17,7 @@ from datahub.portal.forms import AddPersonForm, ChangePersonForm
 from datahub.portal.http import InstitutionRequest
 
 #: The posted actions that change a person's access rather than his role.
-_ACCESS = frozenset({"deactivate", "activate"})
+_ACCESS = frozenset({"deactivate", "activate", "reset_second_factor"})
 #: People per page: deactivated people are never removed, so the list only grows.
 PAGE_SIZE = 50
 
@@ -68,6 +69,13 @@ def person_edit(request: InstitutionRequest, membership_id: int) -> HttpResponse
             if posted_role:
                 form.add_error(None, refused)
         else:
+            if changed and action == "reset_second_factor":
+                messages.success(
+                    request,
+                    _("The second factor of %(email)s has been reset; he has been told by e-mail.")
+                    % {"email": membership.user.email},
+                )
+                return redirect("portal:people")
             if changed:
                 messages.success(request, _("The change has been saved."))
                 if membership.user_id == request.user.pk and membership.role != Role.LOCAL_ADMIN:
@@ -77,6 +85,8 @@ def person_edit(request: InstitutionRequest, membership_id: int) -> HttpResponse
         "form": form,
         "membership": membership,
         "access_error": None if posted_role else refused,
+        "may_reset_second_factor": membership.user_id != request.user.pk
+        and has_second_factor(membership.user),
     }
     return render(request, "portal/people/edit.html", context)
 
@@ -89,6 +99,9 @@ def _apply_change(
 ) -> bool:
     """Carry out the posted change (``action``: one of :data:`_ACCESS`, else the role form's);
     False when the form is not valid. A refusal raises ``PeopleError``."""
+    if action == "reset_second_factor":
+        services.reset_second_factor(actor=request.user, membership=membership, request=request)
+        return True
     if action in _ACCESS:
         services.set_active(
             actor=request.user,
