@@ -187,6 +187,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# allauth mails an unknown address that asks for a new password, inviting it to sign up, which
+# is closed: no mail (the page answers as for any address).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 # Brute-force protection: failed logins per address and per account (see docs/security.md).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env_str("DATAHUB_LOGIN_RATE_LIMIT", "10/m/ip,5/5m/key"),

@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 
 from datahub.institutions.contacts import written
+from datahub.institutions.models import ProcessorMembership
 
 
 def password_link(user: Any) -> str:
@@ -74,7 +75,8 @@ def send_second_factor_notice(user: Any, institution: Any, reset_by: Any) -> Non
 def send_no_access_notice(user: Any) -> None:
     """Tell ``user``, who asked for a new password but has no role (anymore) and never chose
     one, that no password can be chosen for his address, and whom to ask."""
-    _send(user, "no_access", {"user": user})
+    processor = ProcessorMembership.objects.filter(user=user).exists()
+    _send(user, "no_access", {"user": user, "processor": processor})
 
 
 def _send(user: Any, template: str, context: dict[str, Any]) -> None:

@@ -12,8 +12,9 @@ Runs of lines without quotes are counted with ``bytes.count``, runs of lines wit
 quoted values each close on their line with one regular expression; from any other line with a quote
 the record is read by the grammar, up to :data:`WALK_BUDGET` quotes a file: after those, the
 rest is counted by its lines alone. A record still open at a block's end is carried into the next
-block, up to :data:`~._csv.MAX_RECORD` bytes (the longest record the reader reads): a quote
-not closed by then is read as one never closed.
+block, up to :data:`MAX_CARRIED` bytes (the longest record the reader reads): a quote not
+closed by then is read as one never closed, and a record longer than that is counted once and
+its line skipped. Of a line without quotes only what decides its count is carried.
 """
 
 from __future__ import annotations
@@ -29,10 +30,9 @@ WALK_BUDGET = 2_000_000
 #: The bytes of a record that may still go on held from one block to the next.
 MAX_CARRIED = 16 * 1024 * 1024
 
-_BLANK = b" \t\r"
-# a line end followed by a line of blanks (the first line of a run is looked at alone)
-_BLANK_LINE = re.compile(rb"\n[ \t\r]*(?=\n)")
-_BLANK_STARTS = [b"\n" + bytes([c]) for c in b"\n" + _BLANK]
+#: A line without quotes carried on as it is up to this size; a longer one as what decides
+#: its count (whether it holds more than blanks, and its last byte).
+_MOST_PLAIN_CARRIED = 1024
 
 
 class RecordCounter:
@@ -56,6 +56,12 @@ class RecordCounter:
     def __init__(self, separator: bytes = b",", *, lone_cr: bool = False) -> None:
         self.separator = separator[0]
         self.lone_cr = lone_cr
+        # blanks (a tab separates values in a file separated by tabs)
+        self._blank = bytes(c for c in b" \t\r" if c != self.separator)
+        # a line end followed by a line of blanks (the first line of a run is looked at alone)
+        self._blank_line = re.compile(rb"\n[%s]*(?=\n)" % re.escape(self._blank))
+        self._blank_starts = [b"\n" + bytes([c]) for c in b"\n" + self._blank]
+        self._skipping = False  # in a record longer than MAX_CARRIED, counted: on to its line end
         # a run of lines with quotes, each of whose quoted values closes on its line: each line
         # a record (those without quotes are left to be counted)
         sep = re.escape(separator[:1])
@@ -70,6 +76,11 @@ class RecordCounter:
         """Count on through ``block``; a record it may end in the middle of waits for the next."""
         if self.lone_cr:
             block = block.replace(b"\r", b"\n")  # (a last CRLF: an empty line more)
+        if self._skipping:
+            newline = block.find(b"\n")
+            if newline == -1:
+                return
+            block, self._skipping = block[newline + 1 :], False
         data = self._open + block if self._open else block
         self._open = self._count(data, complete=False)
 
@@ -88,22 +99,35 @@ class RecordCounter:
             if quote == -1:
                 stop = size if complete else max(position, data.rfind(b"\n", position) + 1)
                 self._lines(data, position, stop)
-                return data[stop:]
+                return self._plain_rest(data[stop:])
             start = max(position, data.rfind(b"\n", position, quote) + 1)
             self._lines(data, position, start)
             closed = self._closed_lines.match(data, start)
             if closed and closed.end() > start:
+                self.budget -= 2
                 self.records += data.count(b"\n", start, closed.end())
                 position = closed.end()
                 continue
             whole = complete or size - start > MAX_CARRIED
             end = record_end(data, start, complete=whole, separator=self.separator)
             if end is None:
+                self.budget -= 2 + data.count(b'"', start)  # (read again with the next block)
                 return data[start:]
             self.budget -= 2 + data.count(b'"', start, end)
             self.records += 1  # (a quote is more than a blank)
+            if end == size and not complete and not data.endswith(b"\n"):
+                self._skipping = True  # (longer than MAX_CARRIED: its line may go on)
+                return b""
             position = end
         return b""
+
+    def _plain_rest(self, rest: bytes) -> bytes:
+        """What to carry of a part of a line without quotes (or past the budget): as it is
+        if short, else a byte for its content (if any) and its last byte, which decide how
+        the line is counted and whether a quote after it opens a value."""
+        if len(rest) <= _MOST_PLAIN_CARRIED:
+            return rest
+        return (b"a" if rest.strip(self._blank) else b"") + rest[-1:]
 
     def _lines(self, data: bytes, start: int, stop: int) -> None:
         """Count the lines of ``data[start:stop]`` with more than blanks: whole lines (the last
@@ -112,11 +136,11 @@ class RecordCounter:
             return
         first = data.find(b"\n", start, stop)
         if first == -1:
-            self.records += bool(data[start:stop].strip(_BLANK))
+            self.records += bool(data[start:stop].strip(self._blank))
             return
-        self.records += bool(data[start:first].strip(_BLANK))
+        self.records += bool(data[start:first].strip(self._blank))
         last = data.rfind(b"\n", start, stop)
         lines = data.count(b"\n", first + 1, last + 1)  # those after the first, with their end
-        if lines and any(data.find(s, first, last + 1) != -1 for s in _BLANK_STARTS):
-            lines -= len(_BLANK_LINE.findall(data, first, last + 1))  # (rare)
-        self.records += lines + bool(data[last + 1 : stop].strip(_BLANK))
+        if lines and any(data.find(s, first, last + 1) != -1 for s in self._blank_starts):
+            lines -= len(self._blank_line.findall(data, first, last + 1))  # (rare)
+        self.records += lines + bool(data[last + 1 : stop].strip(self._blank))

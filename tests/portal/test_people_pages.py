@@ -479,6 +479,7 @@ def test_forgot_password_gives_no_voided_invitation_back(
     unknown = Client().post(reverse("account_reset_password"), {"email": "nobody@a.example"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
+    assert len(mail.outbox) == sent + 1  # (none to the unknown address: sign-up is closed)
     notice = mail.outbox[sent]
     assert notice.to == ["later@a.example"]
     assert notice.subject == "Voor uw adres kan geen wachtwoord worden gekozen"
@@ -557,3 +558,16 @@ def test_the_operator_resets_anyones_second_factor_with_the_cli(processor_user):
         call_command("reset_second_factor", processor_user.email)
     with pytest.raises(CommandError, match="No account has the address"):
         call_command("reset_second_factor", "nobody@x.example")
+
+
+def test_forgot_password_tells_a_processors_person_to_ask_the_hubs_operators(processor):
+    from datahub.institutions.models import ProcessorMembership
+    from tests.conftest import make_user
+
+    person = make_user("weg@iknl.example", enrolled=False)
+    person.set_unusable_password()
+    person.save()
+    ProcessorMembership.objects.create(user=person, processor=processor, is_active=False)
+    Client().post(reverse("account_reset_password"), {"email": person.email})
+    assert "Vraag het beheer van de hub" in mail.outbox[-1].body
+    assert "lokale beheerder" not in mail.outbox[-1].body
