@@ -53,9 +53,10 @@ def _menu(request: HttpRequest, is_processor: bool) -> list[MenuItem]:
             ("overview", _("Overview")),
             ("delivered", _("Delivered")),
             ("expected", _("Expected")),
-            ("quality", _("Data quality")),
             ("upload", _("Deliver files")),
             ("forwarding", _("Data recipients")),
+            # after the manual's five (product spec, section 6)
+            ("quality", _("Data quality")),
             ("dictionaries", _("Data dictionaries")),
         ]
     if membership is not None and membership.role == Role.CLINICIAN:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from lxml import html
 
 from datahub.audit.models import Action, AuditEvent
 from datahub.institutions.models import Membership
@@ -103,3 +104,11 @@ def test_the_menu_shows_only_the_pages_of_the_role(submitter, local_admin):
     assert reverse("portal:people") in admin_page
     for page in DELIVERY_PAGES:
         assert reverse(f"portal:{page}") in submitter_page
+
+
+def test_the_menu_starts_with_the_manuals_five_pages_in_its_order(submitter):
+    page = html.fromstring(logged_in(submitter).get(reverse("portal:overview")).content)
+    labels = [a.text_content().strip() for a in page.xpath("//nav//a[@href]")]
+    manual = ["Overzicht", "Aangeleverd", "Verwacht", "Bestanden aanleveren", "Afnameoverzicht"]
+    assert [label for label in labels if label in manual] == manual
+    assert labels.index("Afnameoverzicht") < labels.index("Datakwaliteit")
